@@ -1,0 +1,1 @@
+export { createTeamsBot, type TeamsBot, type BotCredentials } from "./teams-bot.ts";

@@ -1,0 +1,26 @@
+/**
+ * Prisma Client for either database. Two clients are generated (one per provider) from the same
+ * models; the domain is typed against the SQLite one, the common ground of both.
+ */
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import type { PrismaClient } from "../generated/sqlite/client.ts";
+import type { DatabaseTarget } from "./database-url.ts";
+import type { SqlDriver } from "./sql-driver.ts";
+
+export type Db = PrismaClient;
+
+export async function createPrismaClient(target: DatabaseTarget, driver: SqlDriver): Promise<Db> {
+  if (target.kind === "postgresql") {
+    const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([
+      import("../generated/postgresql/client.ts"),
+      import("@prisma/adapter-pg"),
+    ]);
+    if (!driver.pgPool) throw new Error("PostgreSQL driver has no pool");
+    return new PgClient({ adapter: new PrismaPg(driver.pgPool) }) as unknown as Db;
+  }
+  const { PrismaClient: SqliteClient } = await import("../generated/sqlite/client.ts");
+  const client = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: target.location, timeout: 15_000 }) });
+  // The adapter leaves foreign keys off; cascades and references depend on them.
+  await client.$executeRawUnsafe("PRAGMA foreign_keys = ON");
+  return client;
+}

@@ -1,0 +1,50 @@
+/**
+ * The database: Prisma Client for the domain, the driver's own path for migrations and bulk
+ * writes. `openDatabase` is the one way in.
+ */
+import { createPrismaClient, type Db } from "./client.ts";
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from "./database-url.ts";
+import { migrate, migrationStatus, type MigrationStatus } from "./migrator.ts";
+import { openSqlDriver, type SqlDriver } from "./sql-driver.ts";
+
+export type { Db, DatabaseKind, DatabaseTarget, MigrationStatus, SqlDriver };
+export { DEFAULT_DATABASE_URL, parseDatabaseUrl, migrate, migrationStatus };
+export { MigrationError, readMigrations } from "./migrator.ts";
+export type { SqlExecutor, BulkRows } from "./sql-driver.ts";
+export { sqliteDateTime } from "./sql-driver.ts";
+export * as models from "../generated/sqlite/enums.ts";
+
+export interface Database {
+  readonly target: DatabaseTarget;
+  readonly kind: DatabaseKind;
+  readonly prisma: Db;
+  readonly sql: SqlDriver;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations first (the service does; `nudge db status` does not). */
+  migrate?: boolean;
+}
+
+export async function openDatabase(url: string = DEFAULT_DATABASE_URL, options: OpenOptions = {}): Promise<Database> {
+  const target = parseDatabaseUrl(url);
+  const sql = await openSqlDriver(target);
+  try {
+    if (options.migrate) await migrate(sql);
+    const prisma = await createPrismaClient(target, sql);
+    return {
+      target,
+      kind: target.kind,
+      prisma,
+      sql,
+      async close() {
+        await prisma.$disconnect();
+        await sql.close();
+      },
+    };
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Configuration: the environment (and an optional .env file) read once, validated, typed.
+ * A bad or missing value stops start-up with one message listing every problem by variable name.
+ *
+ * `SETTINGS` is the single list of variables; the README's configuration table is generated from it
+ * (`npm run docs:config`), so the documentation cannot drift from the code.
+ */
+import { config as loadDotenv } from "dotenv";
+import { z } from "zod/v4";
+import { DEFAULT_DATABASE_URL } from "../prisma/database-url.ts";
+
+export interface Setting {
+  name: string;
+  default?: string;
+  meaning: string;
+}
+
+export const CHANNELS = ["teams", "sms", "email"] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+export const SETTINGS: Setting[] = [
+  { name: "NODE_ENV", default: "development", meaning: "`development`, `test` or `production`. Production refuses to start without Bot Framework credentials and the credentials of every enabled channel." },
+  { name: "PORT", default: "3978", meaning: "HTTP port of the service." },
+  { name: "HOST", default: "0.0.0.0", meaning: "Interface to listen on." },
+  { name: "DATABASE_URL", default: DEFAULT_DATABASE_URL, meaning: "`file:<path>` selects the embedded SQLite database (created and migrated on first start); `postgresql://user:pass@host:5432/db` selects PostgreSQL." },
+  { name: "LOG_LEVEL", default: "info", meaning: "`fatal`, `error`, `warn`, `info`, `debug` or `trace`. Personal data never appears at `info` or above." },
+  { name: "PUBLIC_BASE_URL", meaning: "The service's public https address (e.g. `https://nudge.example.ac.uk`), used to check Twilio signatures and in the Teams manifest. Required in production when SMS is enabled." },
+  { name: "NUDGE_TIMEZONE", default: "Europe/London", meaning: "The institution's timezone: schedules and calendar days." },
+  { name: "NUDGE_CHANNELS", default: "teams", meaning: "Comma-separated channels to enable: `teams`, `sms`, `email`." },
+  { name: "MICROSOFT_APP_ID", meaning: "Azure Bot registration's app (client) id. Unset outside production: local mode, unauthenticated, for the Bot Framework Emulator and tests." },
+  { name: "MICROSOFT_APP_PASSWORD", meaning: "Client secret of the bot's app registration (not needed with `UserAssignedMSI`)." },
+  { name: "MICROSOFT_APP_TYPE", default: "SingleTenant", meaning: "`SingleTenant`, `MultiTenant` or `UserAssignedMSI`." },
+  { name: "MICROSOFT_APP_TENANT_ID", meaning: "Entra tenant id; required for `SingleTenant` and `UserAssignedMSI`." },
+  { name: "TWILIO_ACCOUNT_SID", meaning: "Twilio account SID (`AC…`); required when SMS is enabled in production." },
+  { name: "TWILIO_AUTH_TOKEN", meaning: "Twilio auth token: sends SMS and checks `X-Twilio-Signature` on webhooks." },
+  { name: "TWILIO_FROM", meaning: "Sender: an E.164 number (`+447700900123`) or a Messaging Service SID (`MG…`)." },
+  { name: "SMTP_HOST", meaning: "SMTP server for email; required when email is enabled in production." },
+  { name: "SMTP_PORT", default: "587", meaning: "SMTP port." },
+  { name: "SMTP_SECURE", default: "false", meaning: "`true` for implicit TLS (port 465); otherwise STARTTLS is used when offered." },
+  { name: "SMTP_USER", meaning: "SMTP user name, if the server needs authentication." },
+  { name: "SMTP_PASSWORD", meaning: "SMTP password." },
+  { name: "EMAIL_FROM", meaning: "From address of student emails, e.g. `Student Success <nudge@example.ac.uk>`; required when email is enabled in production." },
+];
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+const booleanText = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const port = z.coerce
+  .number({ message: "must be a whole number" })
+  .int({ message: "must be a whole number" })
+  .min(1, { message: "must be between 1 and 65535" })
+  .max(65535, { message: "must be between 1 and 65535" });
+
+function isTimezone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"], { message: "must be development, test or production" }).default("development"),
+    PORT: port.default(3978),
+    HOST: z.string().trim().min(1, { message: "must not be empty" }).default("0.0.0.0"),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .default(DEFAULT_DATABASE_URL)
+      .refine((v) => /^file:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v), {
+        message: "must be file:<path> (SQLite) or postgresql://… (PostgreSQL)",
+      }),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+    PUBLIC_BASE_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
+    NUDGE_TIMEZONE: z.string().trim().default("Europe/London").refine(isTimezone, { message: "must be an IANA timezone such as Europe/London" }),
+    NUDGE_CHANNELS: z
+      .string()
+      .default("teams")
+      .transform((v, ctx) => {
+        const names = v.split(",").map((s) => s.trim()).filter(Boolean);
+        const unknown = names.filter((n) => !(CHANNELS as readonly string[]).includes(n));
+        if (unknown.length) ctx.addIssue({ code: "custom", message: `unknown channel(s) ${unknown.join(", ")}; use ${CHANNELS.join(", ")}` });
+        return [...new Set(names)] as ChannelName[];
+      }),
+    MICROSOFT_APP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f-]{36}$/i.test(v), { message: "must be a GUID (the app registration's client id)" }),
+    MICROSOFT_APP_PASSWORD: optionalText,
+    MICROSOFT_APP_TYPE: z.enum(["SingleTenant", "MultiTenant", "UserAssignedMSI"], { message: "must be SingleTenant, MultiTenant or UserAssignedMSI" }).default("SingleTenant"),
+    MICROSOFT_APP_TENANT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f-]{36}$/i.test(v), { message: "must be a GUID (the Entra tenant id)" }),
+    TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), { message: "must look like AC followed by 32 hex digits" }),
+    TWILIO_AUTH_TOKEN: optionalText,
+    TWILIO_FROM: optionalText.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v) || /^MG[0-9a-fA-F]{32}$/.test(v), {
+      message: "must be an E.164 number (+447700900123) or a Messaging Service SID (MG…)",
+    }),
+    SMTP_HOST: optionalText,
+    SMTP_PORT: port.default(587),
+    SMTP_SECURE: booleanText.default(false),
+    SMTP_USER: optionalText,
+    SMTP_PASSWORD: optionalText,
+    EMAIL_FROM: optionalText.refine((v) => v === undefined || /<?[^\s@<>]+@[^\s@<>]+>?$/.test(v), { message: "must contain an email address" }),
+  })
+  .superRefine((env, ctx) => {
+    const need = (variable: string, why: string) => ctx.addIssue({ code: "custom", path: [variable], message: `required ${why}` });
+    const present = (v: unknown) => v !== undefined;
+    if (env.NODE_ENV === "production") {
+      // Production never runs the unauthenticated local mode: the bot needs its credentials.
+      if (!present(env.MICROSOFT_APP_ID)) need("MICROSOFT_APP_ID", "when NODE_ENV=production (the unauthenticated local mode is refused)");
+      if (env.MICROSOFT_APP_TYPE !== "UserAssignedMSI" && !present(env.MICROSOFT_APP_PASSWORD)) {
+        need("MICROSOFT_APP_PASSWORD", `when NODE_ENV=production and MICROSOFT_APP_TYPE=${env.MICROSOFT_APP_TYPE}`);
+      }
+      if (env.MICROSOFT_APP_TYPE !== "MultiTenant" && !present(env.MICROSOFT_APP_TENANT_ID)) {
+        need("MICROSOFT_APP_TENANT_ID", `when NODE_ENV=production and MICROSOFT_APP_TYPE=${env.MICROSOFT_APP_TYPE}`);
+      }
+      if (env.NUDGE_CHANNELS.includes("sms")) {
+        for (const v of ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "PUBLIC_BASE_URL"] as const) {
+          if (!present(env[v])) need(v, "when the sms channel is enabled in production");
+        }
+      }
+      if (env.NUDGE_CHANNELS.includes("email")) {
+        for (const v of ["SMTP_HOST", "EMAIL_FROM"] as const) if (!present(env[v])) need(v, "when the email channel is enabled in production");
+        if (present(env.SMTP_USER) && !present(env.SMTP_PASSWORD)) need("SMTP_PASSWORD", "when SMTP_USER is set");
+      }
+      if (present(env.PUBLIC_BASE_URL) && !env.PUBLIC_BASE_URL!.startsWith("https://")) {
+        ctx.addIssue({ code: "custom", path: ["PUBLIC_BASE_URL"], message: "must be https:// in production" });
+      }
+    }
+    if (present(env.MICROSOFT_APP_PASSWORD) && !present(env.MICROSOFT_APP_ID)) need("MICROSOFT_APP_ID", "when MICROSOFT_APP_PASSWORD is set");
+  });
+
+type Env = z.output<typeof schema>;
+
+export interface Config {
+  env: Env["NODE_ENV"];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  logLevel: Env["LOG_LEVEL"];
+  publicBaseUrl?: string;
+  timezone: string;
+  channels: ChannelName[];
+  bot: {
+    /** No app id: local mode (never in production). */
+    localMode: boolean;
+    appId?: string;
+    appPassword?: string;
+    appType: Env["MICROSOFT_APP_TYPE"];
+    tenantId?: string;
+  };
+  twilio?: { accountSid: string; authToken: string; from: string };
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ variable: string; message: string }>) {
+    super(
+      `Configuration error (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n") +
+        "\nSee the Configuration section of README.md.",
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Validates an environment; throws ConfigError naming every bad variable. Pure: no files read. */
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const known = Object.fromEntries(SETTINGS.map((s) => [s.name, source[s.name]]));
+  const result = schema.safeParse(known);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? "environment");
+      const given = source[variable];
+      const shown = given === undefined || /PASSWORD|TOKEN|SECRET/.test(variable) ? "" : ` (got "${given}")`;
+      return { variable, message: `${issue.message}${shown}` };
+    });
+    throw new ConfigError(problems);
+  }
+  const env = result.data;
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === "production",
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    logLevel: env.LOG_LEVEL,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    timezone: env.NUDGE_TIMEZONE,
+    channels: env.NUDGE_CHANNELS,
+    bot: {
+      localMode: env.MICROSOFT_APP_ID === undefined,
+      appId: env.MICROSOFT_APP_ID,
+      appPassword: env.MICROSOFT_APP_PASSWORD,
+      appType: env.MICROSOFT_APP_TYPE,
+      tenantId: env.MICROSOFT_APP_TENANT_ID,
+    },
+    twilio:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
+        ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM }
+        : undefined,
+    smtp:
+      env.SMTP_HOST && env.EMAIL_FROM
+        ? { host: env.SMTP_HOST, port: env.SMTP_PORT, secure: env.SMTP_SECURE, user: env.SMTP_USER, password: env.SMTP_PASSWORD, from: env.EMAIL_FROM }
+        : undefined,
+  };
+}
+
+/** Reads `.env` (if present; real environment variables win) and validates. */
+export function loadConfig(envFile = ".env"): Config {
+  loadDotenv({ path: envFile, quiet: true });
+  return parseConfig(process.env);
+}

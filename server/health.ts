@@ -1,0 +1,38 @@
+/**
+ * Health and readiness, for operators and load balancers: aggregate counts only, never a person.
+ */
+import type { Database } from "../prisma/index.ts";
+import { migrationStatus } from "../prisma/index.ts";
+
+export interface Health {
+  status: "ok" | "error";
+  database: { kind: string; status: "ok" | "error"; schemaVersion: string | null; pendingMigrations: number; error?: string };
+  counts?: { students: number; openFlags: number };
+  uptimeSeconds: number;
+}
+
+const startedAt = Date.now();
+
+export async function checkHealth(db: Database): Promise<Health> {
+  const uptimeSeconds = Math.round((Date.now() - startedAt) / 1000);
+  try {
+    const [status, students, openFlags] = await Promise.all([
+      migrationStatus(db.sql),
+      db.prisma.student.count(),
+      db.prisma.flag.count({ where: { state: "open" } }),
+    ]);
+    const healthy = status.pending.length === 0 && status.modified.length === 0;
+    return {
+      status: healthy ? "ok" : "error",
+      database: { kind: db.kind, status: "ok", schemaVersion: status.schemaVersion, pendingMigrations: status.pending.length },
+      counts: { students, openFlags },
+      uptimeSeconds,
+    };
+  } catch (error) {
+    return {
+      status: "error",
+      database: { kind: db.kind, status: "error", schemaVersion: null, pendingMigrations: 0, error: (error as Error).message },
+      uptimeSeconds,
+    };
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * restify wiring: routes only. Handlers delegate to the bot and to domain modules.
+ */
+import restify from "restify";
+import type { TeamsBot } from "../bot/index.ts";
+import type { Database } from "../prisma/index.ts";
+import { checkHealth } from "./health.ts";
+import type { Logger } from "./logger.ts";
+
+export interface HttpDeps {
+  db: Database;
+  bot: TeamsBot;
+  logger: Logger;
+  /** False while starting and once shutdown begins: load balancers stop sending traffic. */
+  isReady: () => boolean;
+}
+
+export function createHttpServer({ db, bot, logger, isReady }: HttpDeps): restify.Server {
+  const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
+
+  server.on("after", (req: restify.Request, res: restify.Response, route: restify.Route | undefined) => {
+    // Route path, never the raw URL: query strings may carry identifiers.
+    logger.info({ method: req.method, route: route?.path ?? "unmatched", status: res.statusCode, ms: Date.now() - req.time() }, "request");
+  });
+
+  server.get("/healthz", async (_req, res) => {
+    const health = await checkHealth(db);
+    res.send(health.status === "ok" ? 200 : 503, health);
+  });
+
+  server.get("/readyz", async (_req, res) => {
+    if (!isReady()) return res.send(503, { ready: false, reason: "starting or shutting down" });
+    const health = await checkHealth(db);
+    if (health.status !== "ok") return res.send(503, { ready: false, reason: health.database.error ?? "database not migrated" });
+    res.send(200, { ready: true });
+  });
+
+  server.post("/api/messages", async (req, res) => {
+    await bot.process(req, res);
+  });
+
+  return server;
+}

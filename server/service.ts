@@ -1,0 +1,57 @@
+/**
+ * Start-up and shutdown of the whole service: database (created and migrated on first start),
+ * bot, HTTP server.
+ */
+import type restify from "restify";
+import { createTeamsBot } from "../bot/index.ts";
+import { openDatabase, type Database } from "../prisma/index.ts";
+import type { Config } from "./config.ts";
+import { createHttpServer } from "./http.ts";
+import type { Logger } from "./logger.ts";
+
+export interface RunningService {
+  db: Database;
+  server: restify.Server;
+  /** The bound port (useful with PORT=0 in tests). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  if (config.isProduction && config.bot.localMode) {
+    // parseConfig already refuses this; checked again here because it is the one fatal mistake.
+    throw new Error("refusing to start the bot unauthenticated in production (set MICROSOFT_APP_ID)");
+  }
+  const db = await openDatabase(config.databaseUrl, { migrate: true });
+  logger.info({ database: db.target.display, kind: db.kind }, "database ready");
+  if (config.bot.localMode) logger.warn("bot in local mode: no MICROSOFT_APP_ID, requests are not authenticated (development only)");
+
+  let ready = false;
+  const bot = createTeamsBot(config.bot, logger);
+  const server = createHttpServer({ db, bot, logger, isReady: () => ready });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  ready = true;
+  logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    db,
+    server,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        // Stop accepting connections, let requests in flight finish, then release the database.
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await db.close();
+        logger.info("nudge stopped");
+      })();
+      return stopping;
+    },
+  };
+}
