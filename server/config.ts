@@ -20,7 +20,7 @@ export type ChannelName = (typeof CHANNELS)[number];
 
 export const SETTINGS: Setting[] = [
   { name: "NODE_ENV", default: "development", meaning: "`development`, `test` or `production`. Production refuses to start without Bot Framework credentials and the credentials of every enabled channel." },
-  { name: "PORT", default: "3978", meaning: "HTTP port of the service." },
+  { name: "PORT", default: "3978", meaning: "HTTP port of the service (`0` picks a free one)." },
   { name: "HOST", default: "0.0.0.0", meaning: "Interface to listen on." },
   { name: "DATABASE_URL", default: DEFAULT_DATABASE_URL, meaning: "`file:<path>` selects the embedded SQLite database (created and migrated on first start); `postgresql://user:pass@host:5432/db` selects PostgreSQL." },
   { name: "LOG_LEVEL", default: "info", meaning: "`fatal`, `error`, `warn`, `info`, `debug` or `trace`. Personal data never appears at `info` or above." },
@@ -35,7 +35,7 @@ export const SETTINGS: Setting[] = [
   { name: "TWILIO_AUTH_TOKEN", meaning: "Twilio auth token: sends SMS and checks `X-Twilio-Signature` on webhooks." },
   { name: "TWILIO_FROM", meaning: "Sender: an E.164 number (`+447700900123`) or a Messaging Service SID (`MG…`)." },
   { name: "SMTP_HOST", meaning: "SMTP server for email; required when email is enabled in production." },
-  { name: "SMTP_PORT", default: "587", meaning: "SMTP port." },
+  { name: "SMTP_PORT", default: "587", meaning: "SMTP server port." },
   { name: "SMTP_SECURE", default: "false", meaning: "`true` for implicit TLS (port 465); otherwise STARTTLS is used when offered." },
   { name: "SMTP_USER", meaning: "SMTP user name, if the server needs authentication." },
   { name: "SMTP_PASSWORD", meaning: "SMTP password." },
@@ -52,11 +52,12 @@ const booleanText = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
-const port = z.coerce
-  .number({ message: "must be a whole number" })
-  .int({ message: "must be a whole number" })
-  .min(1, { message: "must be between 1 and 65535" })
-  .max(65535, { message: "must be between 1 and 65535" });
+const portNumber = (min: number) =>
+  z.coerce
+    .number({ message: "must be a whole number" })
+    .int({ message: "must be a whole number" })
+    .min(min, { message: `must be between ${min} and 65535` })
+    .max(65535, { message: `must be between ${min} and 65535` });
 
 function isTimezone(value: string): boolean {
   try {
@@ -70,7 +71,7 @@ function isTimezone(value: string): boolean {
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "test", "production"], { message: "must be development, test or production" }).default("development"),
-    PORT: port.default(3978),
+    PORT: portNumber(0).default(3978),
     HOST: z.string().trim().min(1, { message: "must not be empty" }).default("0.0.0.0"),
     DATABASE_URL: z
       .string()
@@ -101,7 +102,7 @@ const schema = z
       message: "must be an E.164 number (+447700900123) or a Messaging Service SID (MG…)",
     }),
     SMTP_HOST: optionalText,
-    SMTP_PORT: port.default(587),
+    SMTP_PORT: portNumber(1).default(587),
     SMTP_SECURE: booleanText.default(false),
     SMTP_USER: optionalText,
     SMTP_PASSWORD: optionalText,

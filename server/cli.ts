@@ -1,0 +1,148 @@
+/**
+ * `nudge` command line. Every command has --help; those that report take --json and then print
+ * exactly one JSON object on stdout. Exit codes: 0 done, 1 failed, 2 bad usage.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { migrate, migrationStatus, MigrationError, openDatabase, type Database } from "../prisma/index.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+
+interface JsonOption {
+  json?: boolean;
+}
+
+/** Prints a result: the object as JSON, or the human lines. */
+function report(options: JsonOption, result: object, lines: string[]): void {
+  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+async function withDatabase<T>(fn: (db: Database) => Promise<T>, migrateFirst = false): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config.databaseUrl, { migrate: migrateFirst });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function positiveInt(name: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+function isoDate(value: string): Date {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new InvalidArgumentError("must be a date as YYYY-MM-DD");
+  }
+  return new Date(`${value}T00:00:00Z`);
+}
+
+function yesterdayUtc(): Date {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 1));
+}
+
+export function buildProgram(): Command {
+  const program = new Command("nudge")
+    .description("Nudge: student-engagement interventions. Settings come from the environment and .env (see README).")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  const db = program.command("db").description("database schema: migrate and inspect");
+
+  db.command("migrate")
+    .description("create the database if needed and apply pending migrations (SQLite or PostgreSQL, from DATABASE_URL)")
+    .option("--json", "print one JSON object")
+    .action(async (options: JsonOption) => {
+      const result = await withDatabase(async (database) => {
+        const applied = await migrate(database.sql);
+        const status = await migrationStatus(database.sql);
+        return { database: database.kind, applied, schemaVersion: status.schemaVersion };
+      });
+      report(options, result, [
+        `${result.database}: ${result.applied.length ? `applied ${result.applied.join(", ")}` : "already up to date"}`,
+        `schema version: ${result.schemaVersion}`,
+      ]);
+    });
+
+  db.command("status")
+    .description("show applied and pending migrations; exits 1 when the database is not up to date")
+    .option("--json", "print one JSON object")
+    .action(async (options: JsonOption) => {
+      const result = await withDatabase(async (database) => ({ database: database.kind, ...(await migrationStatus(database.sql)) }));
+      const upToDate = result.pending.length === 0 && result.modified.length === 0;
+      report(options, { ...result, upToDate }, [
+        `${result.database}: schema version ${result.schemaVersion ?? "(none)"}`,
+        `applied: ${result.applied.length}, pending: ${result.pending.length ? result.pending.join(", ") : "none"}`,
+        ...(result.modified.length ? [`changed after applying: ${result.modified.join(", ")}`] : []),
+        ...(result.unknown.length ? [`in the database but not in this version: ${result.unknown.join(", ")}`] : []),
+        upToDate ? "up to date" : "not up to date: run `npx nudge db migrate`",
+      ]);
+      if (!upToDate) process.exitCode = 1;
+    });
+
+  const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
+  demo
+    .command("seed")
+    .description("write a realistic synthetic cohort: staff, tutor groups, programmes, modules, enrolments and daily engagement")
+    .addOption(new Option("--students <n>", "number of students").argParser(positiveInt("--students", 1_000_000)).makeOptionMandatory())
+    .addOption(new Option("--days <d>", "days of engagement data").argParser(positiveInt("--days", 730)).makeOptionMandatory())
+    .addOption(new Option("--seed <s>", "random seed: the same seed gives the same data").argParser(positiveInt("--seed", 2 ** 31 - 1)).default(1))
+    .addOption(new Option("--end <date>", "last day of data, YYYY-MM-DD (default: yesterday)").argParser(isoDate))
+    .option("--reset", "delete existing data first (the database must otherwise hold no students)")
+    .option("--json", "print one JSON object")
+    .action(async (options: JsonOption & { students: number; days: number; seed: number; end?: Date; reset?: boolean }) => {
+      const { seedDemo } = await import("../demo/index.ts");
+      const started = performance.now();
+      const counts = await withDatabase(
+        (database) =>
+          seedDemo(database, {
+            students: options.students,
+            days: options.days,
+            seed: options.seed,
+            endDate: options.end ?? yesterdayUtc(),
+            reset: options.reset ?? false,
+          }),
+        true,
+      );
+      const seconds = Math.round((performance.now() - started) / 10) / 100;
+      report(options, { ...counts, seconds }, [
+        `seeded ${counts.students} students over ${counts.startDate}..${counts.endDate} in ${seconds}s`,
+        `  staff ${counts.staff}, programmes ${counts.programmes}, modules ${counts.modules}, tutor groups ${counts.tutorGroups}`,
+        `  engagement rows ${counts.engagementDays}, attendance ${counts.attendance}, submissions ${counts.submissions}`,
+        `  profiles: ${Object.entries(counts.profiles).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+        `  fingerprint ${counts.fingerprint}`,
+      ]);
+    });
+
+  return program;
+}
+
+function fail(message: string, code: number, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
+  process.stderr.write(`nudge: ${message}\n`);
+  process.exitCode = code;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const json = argv.includes("--json");
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; commander has already printed its message.
+      if (error.exitCode !== 0) process.exitCode = 2;
+      return;
+    }
+    if (error instanceof ConfigError) return fail(error.message, 1, json);
+    // Known failures carry a message meant for the user; anything else is a bug.
+    if (error instanceof MigrationError || (error as Error).name === "DemoSeedError") return fail((error as Error).message, 1, json);
+    fail(`unexpected error: ${(error as Error).message}`, 1, json);
+  }
+}
+
+await runCli(process.argv.slice(2));

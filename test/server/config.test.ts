@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { ConfigError, parseConfig, SETTINGS } from "../../server/config.ts";
+import { replaceConfigTable } from "../../server/config-table.ts";
+
+const APP_ID = "00000000-0000-4000-8000-000000000001";
+const TENANT = "00000000-0000-4000-8000-000000000002";
+const production = {
+  NODE_ENV: "production",
+  MICROSOFT_APP_ID: APP_ID,
+  MICROSOFT_APP_PASSWORD: "secret",
+  MICROSOFT_APP_TENANT_ID: TENANT,
+};
+
+function problemsOf(env: Record<string, string>): Record<string, string> {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return Object.fromEntries((error as ConfigError).problems.map((p) => [p.variable, p.message]));
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration", () => {
+  it("has working defaults for a fresh clone: SQLite, port 3978, local bot mode", () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      env: "development",
+      port: 3978,
+      databaseUrl: "file:./data/nudge.db",
+      timezone: "Europe/London",
+      channels: ["teams"],
+      bot: { localMode: true },
+    });
+    expect(config.twilio).toBeUndefined();
+  });
+
+  it.each([
+    ["PORT", "abc", /whole number/],
+    ["PORT", "70000", /between 0 and 65535/],
+    ["NODE_ENV", "staging", /development, test or production/],
+    ["DATABASE_URL", "mysql://x", /file:<path>.*postgresql/],
+    ["LOG_LEVEL", "loud", /one of/],
+    ["NUDGE_TIMEZONE", "Mars/Olympus", /IANA timezone/],
+    ["NUDGE_CHANNELS", "teams,pigeon", /unknown channel.*pigeon/],
+    ["MICROSOFT_APP_ID", "not-a-guid", /GUID/],
+    ["MICROSOFT_APP_TYPE", "Anything", /SingleTenant, MultiTenant or UserAssignedMSI/],
+    ["TWILIO_ACCOUNT_SID", "XY123", /AC followed by 32 hex/],
+    ["TWILIO_FROM", "07700 900123", /E\.164/],
+    ["SMTP_PORT", "-1", /between 1 and 65535/],
+    ["SMTP_SECURE", "maybe", /true or false/],
+    ["EMAIL_FROM", "nobody", /email address/],
+    ["PUBLIC_BASE_URL", "ftp://x", /http\(s\) URL/],
+  ])("names %s when it is %j", (variable, value, message) => {
+    const problems = problemsOf({ [variable]: value });
+    expect(Object.keys(problems)).toEqual([variable]);
+    expect(problems[variable]).toMatch(message);
+  });
+
+  it("lists every problem at once, each by variable name, in one message", () => {
+    try {
+      parseConfig({ PORT: "x", LOG_LEVEL: "loud", NUDGE_CHANNELS: "fax" });
+      expect.unreachable();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/3 problems/);
+      for (const variable of ["PORT", "LOG_LEVEL", "NUDGE_CHANNELS"]) expect(message).toContain(`  ${variable}: `);
+    }
+  });
+
+  it("never echoes secrets back in error messages", () => {
+    const problems = problemsOf({ MICROSOFT_APP_PASSWORD: "hunter2" });
+    expect(problems.MICROSOFT_APP_ID).toMatch(/required when MICROSOFT_APP_PASSWORD is set/);
+    expect(JSON.stringify(problems)).not.toContain("hunter2");
+  });
+
+  describe("production", () => {
+    it("refuses to start without Bot Framework credentials (no unauthenticated local mode)", () => {
+      const problems = problemsOf({ NODE_ENV: "production" });
+      expect(problems.MICROSOFT_APP_ID).toMatch(/unauthenticated local mode is refused/);
+      expect(problems.MICROSOFT_APP_PASSWORD).toMatch(/required/);
+      expect(problems.MICROSOFT_APP_TENANT_ID).toMatch(/required/);
+    });
+
+    it("accepts complete bot credentials and leaves local mode off", () => {
+      const config = parseConfig(production);
+      expect(config.isProduction).toBe(true);
+      expect(config.bot).toMatchObject({ localMode: false, appId: APP_ID, appType: "SingleTenant", tenantId: TENANT });
+    });
+
+    it("needs no password with a managed identity, and no tenant for MultiTenant", () => {
+      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "UserAssignedMSI", MICROSOFT_APP_TENANT_ID: TENANT })).not.toThrow();
+      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "MultiTenant", MICROSOFT_APP_PASSWORD: "s" })).not.toThrow();
+    });
+
+    it("requires Twilio credentials and a public https URL when SMS is enabled", () => {
+      const problems = problemsOf({ ...production, NUDGE_CHANNELS: "teams,sms" });
+      expect(Object.keys(problems).sort()).toEqual(["PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"]);
+      expect(problems.TWILIO_AUTH_TOKEN).toMatch(/sms channel is enabled in production/);
+      const http = problemsOf({
+        ...production,
+        NUDGE_CHANNELS: "sms",
+        TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
+        TWILIO_AUTH_TOKEN: "t",
+        TWILIO_FROM: "+447700900123",
+        PUBLIC_BASE_URL: "http://nudge.example.ac.uk",
+      });
+      expect(http).toEqual({ PUBLIC_BASE_URL: expect.stringMatching(/https:\/\/ in production/) });
+    });
+
+    it("requires SMTP host and sender when email is enabled", () => {
+      const problems = problemsOf({ ...production, NUDGE_CHANNELS: "email", SMTP_USER: "u" });
+      expect(Object.keys(problems).sort()).toEqual(["EMAIL_FROM", "SMTP_HOST", "SMTP_PASSWORD"]);
+    });
+
+    it("builds channel settings once their credentials are complete", () => {
+      const config = parseConfig({
+        ...production,
+        NUDGE_CHANNELS: "teams,sms,email",
+        TWILIO_ACCOUNT_SID: `AC${"b".repeat(32)}`,
+        TWILIO_AUTH_TOKEN: "token",
+        TWILIO_FROM: `MG${"c".repeat(32)}`,
+        PUBLIC_BASE_URL: "https://nudge.example.ac.uk",
+        SMTP_HOST: "smtp.example.ac.uk",
+        SMTP_SECURE: "true",
+        EMAIL_FROM: "Student Success <nudge@example.ac.uk>",
+      });
+      expect(config.channels).toEqual(["teams", "sms", "email"]);
+      expect(config.twilio?.from).toMatch(/^MG/);
+      expect(config.smtp).toMatchObject({ host: "smtp.example.ac.uk", port: 587, secure: true });
+    });
+  });
+
+  it("documents every variable it reads in the README, with the defaults the code uses", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    expect(replaceConfigTable(readme)).toBe(readme); // run `npm run docs:config` after changing settings
+    const defaults = parseConfig({});
+    expect(SETTINGS.find((s) => s.name === "PORT")?.default).toBe(String(defaults.port));
+    expect(SETTINGS.find((s) => s.name === "DATABASE_URL")?.default).toBe(defaults.databaseUrl);
+    expect(new Set(SETTINGS.map((s) => s.name)).size).toBe(SETTINGS.length);
+  });
+});

@@ -1,0 +1,122 @@
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../server/config.ts";
+import { createLogger } from "../../server/logger.ts";
+import { startService, type RunningService } from "../../server/service.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
+
+describe("the service over HTTP", () => {
+  let testDb: TestDatabase;
+  let service: RunningService;
+  let connector: FakeConnector;
+  let base: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    connector = await startFakeConnector();
+    const config = parseConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent" });
+    service = await startService(config, createLogger("silent"));
+    base = `http://127.0.0.1:${service.port}`;
+  });
+  afterAll(async () => {
+    await service.stop();
+    await connector.close();
+    await testDb.drop();
+  });
+
+  it("creates and migrates the database on first start and reports healthy", async () => {
+    const response = await fetch(`${base}/healthz`);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({
+      status: "ok",
+      database: { kind: testDb.kind, status: "ok", pendingMigrations: 0, schemaVersion: expect.stringMatching(/^\d{14}_init$/) },
+      counts: { students: 0, openFlags: 0 },
+    });
+  });
+
+  it("counts students and open flags, never listing anyone", async () => {
+    const { prisma } = service.db;
+    const student = await prisma.student.create({ data: { studentNumber: "S9000001", givenName: "Private", email: "private@student.example.ac.uk" } });
+    await prisma.rule.create({ data: { id: "no-vle-10-days", title: "No VLE activity for 10 days" } });
+    await prisma.flag.createMany({
+      data: [
+        { studentId: student.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p1", evidence: {} },
+        { studentId: student.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p2", evidence: {}, state: "dismissed" },
+      ],
+    });
+    const text = await (await fetch(`${base}/healthz`)).text();
+    expect(JSON.parse(text).counts).toEqual({ students: 1, openFlags: 1 });
+    expect(text).not.toMatch(/Private|private@|S9000001/);
+  });
+
+  it("is ready once started", async () => {
+    const response = await fetch(`${base}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ready: true });
+  });
+
+  it("answers a Teams message posted to /api/messages through the Bot Connector", async () => {
+    const activity = teamsMessage(connector.serviceUrl, "hello");
+    const response = await fetch(`${base}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(activity),
+    });
+    expect(response.status).toBe(200);
+    const reply = connector.calls.find((c) => c.method === "POST" && c.path === `/v3/conversations/${encodeURIComponent(activity.conversation.id)}/activities/${activity.id}`);
+    expect(reply?.body).toMatchObject({ type: "message", replyToId: activity.id, conversation: { id: activity.conversation.id } });
+    expect(reply?.body.text).toMatch(/Nudge/);
+  });
+
+  it("rejects a request that is not a Bot Framework activity", async () => {
+    const response = await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+/** Runs `npm start`'s command in a child process and collects its output. */
+function startProcess(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "server/main.ts"], {
+    env: { ...process.env, NODE_ENV: "development", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe("start-up and shutdown as a process", () => {
+  it("refuses to start in production without bot credentials, naming each variable", async () => {
+    const run = startProcess({ NODE_ENV: "production", PORT: "0", MICROSOFT_APP_ID: "", MICROSOFT_APP_PASSWORD: "", NUDGE_CHANNELS: "teams,sms" });
+    expect(await run.exited).toBe(78);
+    const { stderr } = run.output();
+    for (const variable of ["MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"]) {
+      expect(stderr).toContain(`  ${variable}: required`);
+    }
+  });
+
+  it("stops gracefully on SIGTERM: finishes, closes the database, exits 0", async () => {
+    const testDb = await createTestDatabase();
+    const run = startProcess({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "info" });
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const line = run.output().stdout.split("\n").find((l) => l.includes('"nudge listening"'));
+        if (line) {
+          clearInterval(timer);
+          resolve(JSON.parse(line).port);
+        }
+      }, 50);
+      run.exited.then(() => reject(new Error(`exited early: ${run.output().stderr}`)));
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    const logs = run.output().stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down", "nudge stopped"]));
+    await testDb.drop();
+  });
+});
