@@ -61,7 +61,16 @@ const CREATE_TABLE: Record<DatabaseKind, string> = {
   )`,
 };
 
-export function readMigrations(kind: DatabaseKind, dir = MIGRATIONS_DIRS[kind]): Migration[] {
+const shipped = new Map<DatabaseKind, Migration[]>();
+
+/** The migrations shipped with this build (read once: they cannot change while it runs). */
+export function readMigrations(kind: DatabaseKind): Migration[] {
+  let migrations = shipped.get(kind);
+  if (!migrations) shipped.set(kind, (migrations = readMigrationsFrom(MIGRATIONS_DIRS[kind])));
+  return migrations;
+}
+
+function readMigrationsFrom(dir: string): Migration[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())

@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrate, migrationStatus, MigrationError, openDatabase, readMigrations, type Database } from "../../prisma/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
+import { runNudge } from "../helpers/processes.ts";
 
 const EXPECTED_TABLES = [
   "Student", "Staff", "StaffRoleAssignment", "Programme", "Module", "ModuleInstance", "ProgrammeEnrolment",
@@ -86,15 +87,10 @@ describe.each(databaseKindsUnderTest())("migrations on %s", (kind) => {
 });
 
 /** `nudge db migrate --json` in its own process, as a second service instance would run it. */
-function cliMigrate(url: string): Promise<{ applied: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/nudge.js", "db", "migrate", "--json"], { env: { ...process.env, DATABASE_URL: url } });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d));
-    child.stderr.on("data", (d: Buffer) => (err += d));
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`))));
-  });
+async function cliMigrate(url: string): Promise<{ applied: string[] }> {
+  const run = await runNudge(["db", "migrate", "--json"], { DATABASE_URL: url });
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
 }
 
 async function ruleId(db: Database): Promise<string> {

@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../server/config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
+import { startServiceProcess } from "../helpers/processes.ts";
 
 describe("the service over HTTP", () => {
   let testDb: TestDatabase;
@@ -76,22 +76,9 @@ describe("the service over HTTP", () => {
   });
 });
 
-/** Runs `npm start`'s command in a child process and collects its output. */
-function startProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "server/main.ts"], {
-    env: { ...process.env, NODE_ENV: "development", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
-
 describe("start-up and shutdown as a process", () => {
   it("refuses to start in production without bot credentials, naming each variable", async () => {
-    const run = startProcess({ NODE_ENV: "production", PORT: "0", MICROSOFT_APP_ID: "", MICROSOFT_APP_PASSWORD: "", NUDGE_CHANNELS: "teams,sms" });
+    const run = startServiceProcess({ NODE_ENV: "production", PORT: "0", MICROSOFT_APP_ID: "", MICROSOFT_APP_PASSWORD: "", NUDGE_CHANNELS: "teams,sms" });
     expect(await run.exited).toBe(78);
     const { stderr } = run.output();
     for (const variable of ["MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL"]) {
@@ -101,7 +88,7 @@ describe("start-up and shutdown as a process", () => {
 
   it("stops gracefully on SIGTERM: finishes, closes the database, exits 0", async () => {
     const testDb = await createTestDatabase();
-    const run = startProcess({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "info" });
+    const run = startServiceProcess({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "info" });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setInterval(() => {
         const line = run.output().stdout.split("\n").find((l) => l.includes('"nudge listening"'));
