@@ -152,6 +152,25 @@ function pgCopyValue(value: unknown): unknown {
   return value;
 }
 
+// csv-stringify emits one chunk per row and each chunk costs socket writes; ~64 KB batches let
+// COPY run at the server's speed instead of the event loop's.
+const COPY_BATCH_BYTES = 64 * 1024;
+async function* batchChunks(source: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    const text = String(chunk);
+    parts.push(text);
+    size += text.length;
+    if (size >= COPY_BATCH_BYTES) {
+      yield parts.join("");
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length) yield parts.join("");
+}
+
 function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
     kind: "postgresql",
@@ -175,7 +194,7 @@ function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
             yield row.map(pgCopyValue);
           }
         }
-        await pipeline(Readable.from(encoded()), stringify(), copy);
+        await pipeline(Readable.from(encoded()), stringify(), batchChunks, copy);
         return count;
       } finally {
         if (connection !== client) (connection as pg.PoolClient).release();
@@ -186,6 +205,9 @@ function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
 
 async function openPostgres(url: string): Promise<SqlDriver> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection ended by the server (restart, DROP DATABASE … FORCE) emits "error"; without
+  // a listener that would crash the process. The pool drops it and the next query reconnects.
+  pool.on("error", () => undefined);
   // Fail fast with the driver's own message when the server is unreachable.
   const probe = await pool.connect();
   probe.release();
