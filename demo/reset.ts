@@ -2,30 +2,9 @@
  * Refusing to seed over existing data, and clearing it when asked to (--reset). Runs inside the
  * seeding transaction, so a failed seed leaves the old data in place.
  */
-import type { SqlExecutor } from "../prisma/index.ts";
+import { quoteIdentifier as q, type SqlExecutor } from "../prisma/index.ts";
 import { withoutSecondaryIndexes } from "./bulk-load.ts";
 import { DemoSeedError } from "./errors.ts";
-
-/** Tables the generator fills, parents first. */
-export const GENERATED_TABLES = [
-  "Programme",
-  "Module",
-  "ModuleInstance",
-  "Staff",
-  "StaffRoleAssignment",
-  "Student",
-  "ProgrammeEnrolment",
-  "ModuleEnrolment",
-  "TutorGroup",
-  "TutorAssignment",
-  "TimetableEvent",
-  "Attendance",
-  "Assessment",
-  "Submission",
-  "EngagementDaily",
-  "Consent",
-  "FeedFreshness",
-] as const;
 
 /**
  * Everything that goes on reset, children first: the generated tables plus whatever refers to
@@ -68,16 +47,14 @@ const CLEAR_ORDER = [
 /** Deleting millions of rows costs a third as much with no index entries to remove one by one. */
 const LARGE = new Set<string>(["EngagementDaily", "Attendance", "Submission"]);
 
-const q = (table: string) => `"${table}"`;
-
-/** Throws unless every generated table is empty. */
-export async function assertEmpty(tx: SqlExecutor): Promise<void> {
+/** Throws unless every table the generator writes (`tables`) is empty. */
+export async function assertEmpty(tx: SqlExecutor, tables: readonly string[]): Promise<void> {
   const [students] = await tx.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM "Student"`);
   const count = Number(students?.n ?? 0);
   if (count > 0) {
     throw new DemoSeedError(`database already holds ${count} students; use --reset to delete them and everything that refers to them`);
   }
-  for (const table of GENERATED_TABLES) {
+  for (const table of tables) {
     const rows = await tx.query(`SELECT 1 AS found FROM ${q(table)} LIMIT 1`);
     if (rows.length > 0) throw new DemoSeedError(`database already holds rows in ${table}; use --reset to delete them first`);
   }

@@ -10,7 +10,7 @@ import { dayNumber, isoDay } from "./calendar.ts";
 import { DemoSeedError } from "./errors.ts";
 import { fingerprintInWorker } from "./fingerprint.ts";
 import { buildPlan, demoTables, type PlanInput } from "./plan.ts";
-import { assertEmpty, clearAll, GENERATED_TABLES } from "./reset.ts";
+import { assertEmpty, clearAll } from "./reset.ts";
 import type { CountKey, DemoCounts, DemoOptions } from "./types.ts";
 
 export type { DemoCounts, DemoOptions };
@@ -33,15 +33,16 @@ function validate(options: DemoOptions): PlanInput {
 export async function seedDemo(db: Database, options: DemoOptions): Promise<DemoCounts> {
   const input = validate(options);
   const plan = buildPlan(input);
+  const tables = demoTables(plan);
   const counts = {} as Record<CountKey, number>;
   let fingerprint: ReturnType<typeof fingerprintInWorker> | undefined;
 
   try {
     await db.sql.transaction(async (tx) => {
       if (options.reset) await clearAll(tx);
-      else await assertEmpty(tx);
+      else await assertEmpty(tx, tables.map((spec) => spec.table));
       fingerprint = fingerprintInWorker(input);
-      for (const spec of demoTables(plan)) {
+      for (const spec of tables) {
         const load = () => tx.bulkInsert(spec.table, spec.columns, spec.rows());
         counts[spec.count] = spec.large ? await withoutSecondaryIndexes(tx, spec.table, load) : await load();
       }
@@ -55,7 +56,7 @@ export async function seedDemo(db: Database, options: DemoOptions): Promise<Demo
   }
 
   // Explicit ids bypass PostgreSQL's sequences; move them past the rows just written.
-  await db.sql.resetIdSequences(GENERATED_TABLES.filter((table) => table !== "EngagementDaily" && table !== "FeedFreshness"));
+  await db.sql.resetIdSequences(tables.filter((spec) => spec.columns.includes("id")).map((spec) => spec.table));
   return {
     ...counts,
     profiles: { ...plan.cohort.profiles },

@@ -41,7 +41,9 @@ export interface SqlDriver extends SqlExecutor {
   readonly pgPool?: pg.Pool;
 }
 
-const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+/** A double-quoted SQL identifier, valid on both databases. */
+export const quoteIdentifier = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+const quote = quoteIdentifier;
 
 export async function openSqlDriver(target: DatabaseTarget): Promise<SqlDriver> {
   return target.kind === "sqlite" ? openSqlite(target.location) : openPostgres(target.location);
