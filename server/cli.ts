@@ -6,6 +6,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { migrate, migrationStatus, MigrationError, openDatabase, type Database } from "../prisma/index.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
+class ProductionRefusal extends Error {}
+
 interface JsonOption {
   json?: boolean;
 }
@@ -96,6 +98,8 @@ export function buildProgram(): Command {
     .option("--reset", "delete existing data first (the database must otherwise hold no students)")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption & { students: number; days: number; seed: number; end?: Date; reset?: boolean }) => {
+      // Synthetic people, and --reset deletes the audit log with everything else: never in production.
+      if (loadConfig().isProduction) throw new ProductionRefusal("demo seed is refused when NODE_ENV=production");
       const { seedDemo } = await import("../demo/index.ts");
       const started = performance.now();
       const counts = await withDatabase(
@@ -140,7 +144,9 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     if (error instanceof ConfigError) return fail(error.message, 1, json);
     // Known failures carry a message meant for the user; anything else is a bug.
-    if (error instanceof MigrationError || (error as Error).name === "DemoSeedError") return fail((error as Error).message, 1, json);
+    if (error instanceof MigrationError || error instanceof ProductionRefusal || (error as Error).name === "DemoSeedError") {
+      return fail((error as Error).message, 1, json);
+    }
     fail(`unexpected error: ${(error as Error).message}`, 1, json);
   }
 }

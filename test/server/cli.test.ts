@@ -68,6 +68,21 @@ describe("nudge CLI", () => {
     expect(run.stderr).toMatch(/DATABASE_URL/);
   });
 
+  it("refuses to write demo data in production, touching nothing", async () => {
+    const { url } = await fresh();
+    const production = {
+      NODE_ENV: "production",
+      DATABASE_URL: url,
+      MICROSOFT_APP_ID: "00000000-0000-4000-8000-000000000001",
+      MICROSOFT_APP_PASSWORD: "secret",
+      MICROSOFT_APP_TENANT_ID: "00000000-0000-4000-8000-000000000002",
+    };
+    const run = await nudge(["demo", "seed", "--students", "5", "--days", "3", "--reset", "--json"], production);
+    expect(run.code).toBe(1);
+    expect(onlyJsonObject(run.stdout).error).toMatch(/refused when NODE_ENV=production/);
+    expect(onlyJsonObject((await nudge(["db", "status", "--json"], production)).stdout).schemaVersion).toBeNull();
+  });
+
   it.each(databaseKindsUnderTest())("seeds a demo cohort on %s: counts in one JSON object, same seed same data, refuses to seed twice", async (kind) => {
     const args = ["demo", "seed", "--students", "120", "--days", "21", "--seed", "7", "--end", "2026-11-20", "--json"];
     const a = await fresh(kind);
