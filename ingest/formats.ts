@@ -1,0 +1,17 @@
+/** The feed formats `nudge ingest --format` accepts, one parser file each. */
+import { ouladFormat } from "./oulad.ts";
+import type { FeedFormat, FormatName } from "./types.ts";
+
+const formats: Partial<Record<FormatName, FeedFormat>> = {
+  oulad: ouladFormat,
+};
+
+export function feedFormat(name: FormatName): FeedFormat {
+  const format = formats[name];
+  if (!format) throw new Error(`format ${name} is not available`);
+  return format;
+}
+
+export function availableFormats(): FeedFormat[] {
+  return Object.values(formats);
+}

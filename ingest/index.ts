@@ -1,0 +1,18 @@
+/**
+ * Ingest: feeds in, per-student daily rollups and feed freshness out.
+ * `ingest(db, format, request)` loads a file or folder; see pipeline.ts for the rules they share.
+ */
+import type { Database } from "../prisma/index.ts";
+import { feedFormat } from "./formats.ts";
+import { ingestPath, type IngestRequest } from "./pipeline.ts";
+import type { IngestReport } from "./report.ts";
+import type { FormatName } from "./types.ts";
+
+export { FORMATS, type FormatName, type IngestOptions } from "./types.ts";
+export { availableFormats } from "./formats.ts";
+export { exitCodeOf, ERROR_CAP, type IngestReport, type FileReport, type IngestErrorEntry } from "./report.ts";
+export type { IngestRequest, ProgressEvent } from "./pipeline.ts";
+
+export function ingest(db: Database, format: FormatName, request: IngestRequest): Promise<IngestReport> {
+  return ingestPath(db, feedFormat(format), request);
+}

@@ -1,0 +1,509 @@
+/**
+ * OULAD, the Open University Learning Analytics Dataset (Kuzilek et al. 2017, CC-BY 4.0), read
+ * exactly as distributed: seven CSV files, quoted codes, CRLF or LF, blank or `?` for missing.
+ *
+ * Dates in OULAD are day offsets from the start of the module presentation (negative before it);
+ * they become calendar days through a start date configured per presentation, or, failing that,
+ * the OU naming convention (B = February, J = October start), which the report notes.
+ * Kept: modules and presentations, assessments, students (with `disability`, special-category
+ * data under POLICY P8), registrations with `final_result` (an OUTCOME for backtests, never a
+ * label for tutors), submissions with score (OUTCOME), and VLE clicks as daily per-module rollups.
+ * Not kept (data minimisation): gender, region, education, IMD band, age band, site catalogue.
+ */
+import { basename } from "node:path";
+import type { SqlExecutor } from "../prisma/index.ts";
+import { columnIndexes, fieldCountProblem, openDelimited } from "./delimited-reader.ts";
+import { dateOfDay, dayOfDate, isMissing, isoDateOfDay, RowError, shown } from "./fields.ts";
+import { DailyTotals } from "./daily-totals.ts";
+import { mergeRollups, type RollupRow } from "./rollups.ts";
+import { FileRejectedError, type DirectoryPlan, type FeedFormat, type FileContext, type WriteStep } from "./types.ts";
+
+/** Load order: what a file refers to loads before it. */
+const ENTITIES = ["courses", "assessments", "studentInfo", "studentRegistration", "studentAssessment", "studentVle"] as const;
+type Entity = (typeof ENTITIES)[number];
+const NOT_NEEDED: Record<string, string> = {
+  vle: "the VLE site catalogue is not needed: Nudge keeps activity per module and day, not per site",
+};
+
+function entityName(path: string): string {
+  return basename(path).replace(/\.(csv|txt)$/i, "");
+}
+
+const isq = (value: string | undefined) => isMissing(value, true);
+
+/** A whole number; OULAD writes missing values as blank or `?`. */
+function int(value: string | undefined, field: string, options: { min?: number; optional?: boolean } = {}): number | null {
+  if (isq(value)) {
+    if (options.optional) return null;
+    throw new RowError(`${field} is missing`);
+  }
+  const text = value!.trim();
+  const number = Number(text);
+  if (!Number.isInteger(number)) throw new RowError(`${field} ${shown(text)} is not a whole number`);
+  if (options.min !== undefined && number < options.min) throw new RowError(`${field} ${shown(text)} is ${options.min === 0 ? "negative" : `below ${options.min}`}`);
+  return number;
+}
+
+function text(value: string | undefined, field: string): string {
+  if (isq(value)) throw new RowError(`${field} is missing`);
+  return value!.trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups the files refer to
+// ---------------------------------------------------------------------------------------------
+
+interface Presentation {
+  id: number;
+  startDay: number;
+  endDay: number | null;
+}
+
+async function presentations(sql: SqlExecutor): Promise<Map<string, Presentation>> {
+  const rows = await sql.query<{ id: number; code: string; presentationCode: string; startDate: string | Date; endDate: string | Date | null }>(
+    `SELECT i."id", m."code", i."presentationCode", i."startDate", i."endDate" FROM "ModuleInstance" i JOIN "Module" m ON m."id" = i."moduleId"`,
+  );
+  const dayOf = (value: string | Date) => Math.floor(new Date(value).getTime() / 86_400_000);
+  return new Map(rows.map((row) => [`${row.code}-${row.presentationCode}`, { id: Number(row.id), startDay: dayOf(row.startDate), endDay: row.endDate === null ? null : dayOf(row.endDate) }]));
+}
+
+async function studentIds(sql: SqlExecutor): Promise<Map<string, number>> {
+  const rows = await sql.query<{ id: number; studentNumber: string }>(`SELECT "id", "studentNumber" FROM "Student"`);
+  return new Map(rows.map((row) => [row.studentNumber, Number(row.id)]));
+}
+
+function presentationOf(known: Map<string, Presentation>, module: string, presentation: string): Presentation {
+  const found = known.get(`${module}-${presentation}`);
+  if (!found) throw new RowError(`unknown module presentation ${module}-${presentation} (load courses.csv first)`);
+  return found;
+}
+
+function studentOf(known: Map<string, number>, id: string): number {
+  const found = known.get(id);
+  if (found === undefined) throw new RowError(`unknown student id_student ${shown(id)} (load studentInfo.csv first)`);
+  return found;
+}
+
+/** Reads every row, turning RowErrors into rejected lines; `row` returns nothing or throws. */
+async function eachValidRow<const T extends readonly string[]>(
+  context: FileContext,
+  columns: T,
+  row: (fields: string[], index: Record<T[number], number>, line: number) => void,
+) {
+  const file = await openDelimited(context.path, (bytes) => context.progress(bytes));
+  const index = columnIndexes(file.header, columns);
+  await file.eachRow((fields, line) => {
+    context.read();
+    const problem = fieldCountProblem(fields, file.header, file.delimiter);
+    if (problem) return context.reject(line, problem);
+    try {
+      row(fields, index, line);
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      context.reject(line, error.message);
+    }
+  });
+}
+
+const enumCast = (tx: SqlExecutor, type: string) => (tx.kind === "postgresql" ? `::"${type}"` : "");
+
+// ---------------------------------------------------------------------------------------------
+// courses.csv -> Module, ModuleInstance
+// ---------------------------------------------------------------------------------------------
+
+/** The configured start of a presentation, else the OU convention with a note. */
+function startDayOf(context: FileContext, module: string, presentation: string, assumed: Set<string>): number {
+  const configured = context.options.presentationStarts?.[`${module}-${presentation}`] ?? context.options.presentationStarts?.[presentation];
+  if (configured !== undefined) {
+    const day = dayOfDate(configured);
+    if (day === null) throw new FileRejectedError(`the start date configured for ${presentation} (${configured}) is not a date (YYYY-MM-DD)`);
+    return day;
+  }
+  const match = /^(\d{4})([A-L])$/.exec(presentation);
+  if (!match) throw new RowError(`code_presentation ${shown(presentation)} has no configured start date and is not an OU code like 2013J`);
+  // OU presentation codes: the letter is the start month (A = January … B = February, J = October).
+  const month = match[2]!.charCodeAt(0) - 65;
+  const day = Date.UTC(Number(match[1]), month, 1) / 86_400_000;
+  if (!assumed.has(presentation)) {
+    assumed.add(presentation);
+    context.note(`${presentation}: no start date configured; assumed ${isoDateOfDay(day)} from the presentation code`);
+  }
+  return day;
+}
+
+async function parseCourses(context: FileContext): Promise<WriteStep> {
+  const rows: { module: string; presentation: string; startDay: number; length: number | null }[] = [];
+  const assumed = new Set<string>();
+  const seen = new Set<string>();
+  await eachValidRow(context, ["code_module", "code_presentation", "module_presentation_length"], (fields, c) => {
+    const module = text(fields[c.code_module], "code_module");
+    const presentation = text(fields[c.code_presentation], "code_presentation");
+    const length = int(fields[c.module_presentation_length], "module_presentation_length", { min: 1, optional: true });
+    const key = `${module}-${presentation}`;
+    if (seen.has(key)) return context.duplicate();
+    seen.add(key);
+    rows.push({ module, presentation, startDay: startDayOf(context, module, presentation, assumed), length });
+  });
+  return async (tx) => {
+    const before = await presentations(tx);
+    let loaded = 0;
+    let duplicates = 0;
+    for (const row of rows) {
+      await tx.query(`INSERT INTO "Module" ("code", "title") VALUES ($1, $1) ON CONFLICT ("code") DO NOTHING`, [row.module]);
+      const endDay = row.length === null ? null : row.startDay + row.length;
+      const old = before.get(`${row.module}-${row.presentation}`);
+      if (old && old.startDay === row.startDay && old.endDay === endDay) {
+        duplicates++;
+        continue;
+      }
+      await tx.query(
+        `INSERT INTO "ModuleInstance" ("moduleId", "presentationCode", "startDate", "endDate")
+         SELECT "id", $2, $3, $4 FROM "Module" WHERE "code" = $1
+         ON CONFLICT ("moduleId", "presentationCode") DO UPDATE SET "startDate" = excluded."startDate", "endDate" = excluded."endDate"`,
+        [row.module, row.presentation, dateOfDay(row.startDay), endDay === null ? null : dateOfDay(endDay)],
+      );
+      loaded++;
+    }
+    return { loaded, duplicates };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// assessments.csv -> Assessment
+// ---------------------------------------------------------------------------------------------
+
+const ASSESSMENT_TYPES = new Set(["TMA", "CMA", "Exam"]);
+
+async function parseAssessments(context: FileContext): Promise<WriteStep> {
+  const known = await presentations(context.db.sql);
+  const rows: unknown[][] = [];
+  await eachValidRow(context, ["code_module", "code_presentation", "id_assessment", "assessment_type", "date", "weight"], (fields, c) => {
+    const p = presentationOf(known, text(fields[c.code_module], "code_module"), text(fields[c.code_presentation], "code_presentation"));
+    const id = int(fields[c.id_assessment], "id_assessment", { min: 0 })!;
+    const type = text(fields[c.assessment_type], "assessment_type");
+    if (!ASSESSMENT_TYPES.has(type)) throw new RowError(`assessment_type ${shown(type)} is not one of TMA, CMA, Exam`);
+    // Final exams often have no date in OULAD: "at the end of the presentation".
+    const offset = int(fields[c.date], "date", { optional: true });
+    const weight = isq(fields[c.weight]) ? null : Number(fields[c.weight]);
+    if (weight !== null && (!Number.isFinite(weight) || weight < 0)) throw new RowError(`weight ${shown(fields[c.weight]!)} is not a non-negative number`);
+    const dueDay = offset !== null ? p.startDay + offset : p.endDay;
+    rows.push([`oulad-${id}`, p.id, `${type} ${id}`, type, dueDay === null ? null : dateOfDay(dueDay), weight]);
+  });
+  return async (tx) => {
+    for (const row of rows) {
+      await tx.query(
+        `INSERT INTO "Assessment" ("externalId", "moduleInstanceId", "title", "kind", "dueAt", "weight") VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT ("externalId") DO UPDATE SET "moduleInstanceId" = excluded."moduleInstanceId", "title" = excluded."title",
+           "kind" = excluded."kind", "dueAt" = excluded."dueAt", "weight" = excluded."weight"`,
+        row,
+      );
+    }
+    return { loaded: rows.length };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// studentInfo.csv -> Student, ModuleEnrolment (final_result)
+// ---------------------------------------------------------------------------------------------
+
+const FINAL_RESULTS = new Set(["Pass", "Fail", "Withdrawn", "Distinction"]);
+
+async function parseStudentInfo(context: FileContext): Promise<WriteStep> {
+  const known = await presentations(context.db.sql);
+  const students = new Map<string, string | null>();
+  const enrolments: { student: string; instanceId: number; finalResult: string | null }[] = [];
+  await eachValidRow(context, ["code_module", "code_presentation", "id_student", "disability", "final_result"], (fields, c) => {
+    const p = presentationOf(known, text(fields[c.code_module], "code_module"), text(fields[c.code_presentation], "code_presentation"));
+    const student = String(int(fields[c.id_student], "id_student", { min: 0 }));
+    const disability = isq(fields[c.disability]) ? null : fields[c.disability]!.trim().toUpperCase();
+    if (disability !== null && disability !== "Y" && disability !== "N") throw new RowError(`disability ${shown(fields[c.disability]!.trim())} is not Y or N`);
+    const finalResult = isq(fields[c.final_result]) ? null : fields[c.final_result]!.trim();
+    if (finalResult !== null && !FINAL_RESULTS.has(finalResult)) throw new RowError(`final_result ${shown(finalResult)} is not one of Pass, Fail, Withdrawn, Distinction`);
+    // A student in several presentations appears once per presentation; the last row wins.
+    students.set(student, disability);
+    enrolments.push({ student, instanceId: p.id, finalResult });
+  });
+  return async (tx) => {
+    for (const [number, disability] of students) {
+      await tx.query(
+        `INSERT INTO "Student" ("studentNumber", "disability", "updatedAt") VALUES ($1, $2, $3)
+         ON CONFLICT ("studentNumber") DO UPDATE SET "disability" = excluded."disability", "updatedAt" = excluded."updatedAt"`,
+        [number, disability, new Date()],
+      );
+    }
+    const ids = await studentIds(tx);
+    for (const row of enrolments) {
+      await tx.query(
+        `INSERT INTO "ModuleEnrolment" ("studentId", "moduleInstanceId", "finalResult") VALUES ($1, $2, $3)
+         ON CONFLICT ("studentId", "moduleInstanceId") DO UPDATE SET "finalResult" = excluded."finalResult"`,
+        [ids.get(row.student)!, row.instanceId, row.finalResult],
+      );
+    }
+    return { loaded: enrolments.length };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// studentRegistration.csv -> ModuleEnrolment (registered, unregistered)
+// ---------------------------------------------------------------------------------------------
+
+async function parseRegistrations(context: FileContext): Promise<WriteStep> {
+  const known = await presentations(context.db.sql);
+  const ids = await studentIds(context.db.sql);
+  const rows: unknown[][] = [];
+  await eachValidRow(context, ["code_module", "code_presentation", "id_student", "date_registration", "date_unregistration"], (fields, c) => {
+    const p = presentationOf(known, text(fields[c.code_module], "code_module"), text(fields[c.code_presentation], "code_presentation"));
+    const student = studentOf(ids, String(int(fields[c.id_student], "id_student", { min: 0 })));
+    const registered = int(fields[c.date_registration], "date_registration", { optional: true });
+    const unregistered = int(fields[c.date_unregistration], "date_unregistration", { optional: true });
+    if (registered !== null && unregistered !== null && unregistered < registered) {
+      throw new RowError(`date_unregistration ${unregistered} is before date_registration ${registered}`);
+    }
+    rows.push([student, p.id, registered === null ? null : dateOfDay(p.startDay + registered), unregistered === null ? null : dateOfDay(p.startDay + unregistered)]);
+  });
+  return async (tx) => {
+    for (const row of rows) {
+      await tx.query(
+        `INSERT INTO "ModuleEnrolment" ("studentId", "moduleInstanceId", "enrolledAt", "withdrawnAt") VALUES ($1, $2, $3, $4)
+         ON CONFLICT ("studentId", "moduleInstanceId") DO UPDATE SET "enrolledAt" = excluded."enrolledAt", "withdrawnAt" = excluded."withdrawnAt"`,
+        row,
+      );
+    }
+    return { loaded: rows.length };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// studentAssessment.csv -> Submission, submission rollups
+// ---------------------------------------------------------------------------------------------
+
+interface SubmissionRow {
+  studentId: number;
+  assessmentId: number;
+  instanceId: number;
+  day: number;
+  late: boolean;
+  score: number | null;
+}
+
+async function parseStudentAssessments(context: FileContext): Promise<WriteStep> {
+  const ids = await studentIds(context.db.sql);
+  const assessments = new Map(
+    (
+      await context.db.sql.query<{ id: number; externalId: string; moduleInstanceId: number; dueAt: string | Date | null; startDate: string | Date }>(
+        `SELECT a."id", a."externalId", a."moduleInstanceId", a."dueAt", i."startDate" FROM "Assessment" a JOIN "ModuleInstance" i ON i."id" = a."moduleInstanceId" WHERE a."externalId" LIKE 'oulad-%'`,
+      )
+    ).map((row) => [
+      row.externalId,
+      {
+        id: Number(row.id),
+        instanceId: Number(row.moduleInstanceId),
+        startDay: Math.floor(new Date(row.startDate).getTime() / 86_400_000),
+        dueDay: row.dueAt === null ? null : Math.floor(new Date(row.dueAt).getTime() / 86_400_000),
+      },
+    ]),
+  );
+  const rows = new Map<string, SubmissionRow>();
+  await eachValidRow(context, ["id_assessment", "id_student", "date_submitted", "is_banked", "score"], (fields, c) => {
+    const assessmentCode = String(int(fields[c.id_assessment], "id_assessment", { min: 0 }));
+    const assessment = assessments.get(`oulad-${assessmentCode}`);
+    if (!assessment) throw new RowError(`unknown assessment id_assessment ${shown(assessmentCode)} (load assessments.csv first)`);
+    const studentId = studentOf(ids, String(int(fields[c.id_student], "id_student", { min: 0 })));
+    const submitted = int(fields[c.date_submitted], "date_submitted")!;
+    const score = isq(fields[c.score]) ? null : int(fields[c.score], "score", { min: 0 });
+    if (score !== null && score > 100) throw new RowError(`score ${score} is above 100`);
+    const day = assessment.startDay + submitted;
+    const key = `${studentId}:${assessment.id}`;
+    if (rows.has(key)) return context.duplicate();
+    rows.set(key, { studentId, assessmentId: assessment.id, instanceId: assessment.instanceId, day, late: assessment.dueDay !== null && day > assessment.dueDay, score });
+  });
+  return async (tx) => {
+    // What stored submissions already contributed, so a re-load adds only the difference.
+    const stored = new Map<string, { day: number; late: boolean; score: number | null }>();
+    for (const row of await tx.query<{ studentId: number; assessmentId: number; status: string; submittedAt: string | Date | null; score: number | null }>(
+      `SELECT s."studentId", s."assessmentId", s."status", s."submittedAt", s."score" FROM "Submission" s JOIN "Assessment" a ON a."id" = s."assessmentId" WHERE a."externalId" LIKE 'oulad-%'`,
+    )) {
+      if (row.submittedAt === null) continue;
+      stored.set(`${row.studentId}:${row.assessmentId}`, { day: Math.floor(new Date(row.submittedAt).getTime() / 86_400_000), late: row.status === "late", score: row.score === null ? null : Number(row.score) });
+    }
+    const deltas: RollupRow[] = [];
+    let loaded = 0;
+    let duplicates = 0;
+    for (const [key, row] of rows) {
+      const old = stored.get(key);
+      if (old && old.day === row.day && old.late === row.late && old.score === row.score) {
+        duplicates++;
+        continue;
+      }
+      if (old) deltas.push([row.studentId, old.day, "submission", row.instanceId, -1, 0, old.late ? -1 : 0, 0]);
+      deltas.push([row.studentId, row.day, "submission", row.instanceId, 1, 0, row.late ? 1 : 0, 0]);
+      await tx.query(
+        `INSERT INTO "Submission" ("studentId", "assessmentId", "status", "submittedAt", "score") VALUES ($1, $2, $3${enumCast(tx, "SubmissionStatus")}, $4, $5)
+         ON CONFLICT ("studentId", "assessmentId") DO UPDATE SET "status" = excluded."status", "submittedAt" = excluded."submittedAt", "score" = excluded."score"`,
+        [row.studentId, row.assessmentId, row.late ? "late" : "on_time", dateOfDay(row.day), row.score],
+      );
+      context.sawActivity("submission", row.day);
+      loaded++;
+    }
+    await mergeRollups(tx, deltas, "add");
+    return { loaded, duplicates };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// studentVle.csv -> EngagementDaily (vle), one row per student, presentation and day
+// ---------------------------------------------------------------------------------------------
+
+// Keys pack (presentation ordinal, student id, day offset) into one safe integer, ordered as the
+// EngagementDaily primary key is within a presentation (student, then day).
+const STUDENT_SPAN = 2 ** 26;
+const OFFSET_SPAN = 2 ** 12;
+const OFFSET_BIAS = 2 ** 11;
+/** Beyond this, a day's clicks on one site are a broken export (and would overflow the totals). */
+const MAX_CLICKS = 100_000;
+
+async function parseStudentVle(context: FileContext): Promise<WriteStep> {
+  const known = await presentations(context.db.sql);
+  const ids = await studentIds(context.db.sql);
+  const ordinals = new Map<string, number>();
+  const byOrdinal: Presentation[] = [];
+  for (const [key, presentation] of known) {
+    ordinals.set(key, byOrdinal.length);
+    byOrdinal.push(presentation);
+  }
+  const totals = new DailyTotals();
+  const file = await openDelimited(context.path, (bytes) => context.progress(bytes));
+  const c = columnIndexes(file.header, ["code_module", "code_presentation", "id_student", "id_site", "date", "sum_click"]);
+  const width = file.header.length;
+  let lastModule = "";
+  let lastPresentation = "";
+  let ordinal = -1;
+  let read = 0;
+  await file.eachRow((fields, line) => {
+    read++;
+    if (fields.length !== width) {
+      const problem = fieldCountProblem(fields, file.header, file.delimiter);
+      if (problem) return context.reject(line, problem);
+    }
+    const module = fields[c.code_module]!;
+    const presentation = fields[c.code_presentation]!;
+    // Rows come grouped by presentation, so the lookup is cached.
+    if (module !== lastModule || presentation !== lastPresentation) {
+      lastModule = module;
+      lastPresentation = presentation;
+      ordinal = ordinals.get(`${module.trim()}-${presentation.trim()}`) ?? -1;
+    }
+    if (ordinal === -1) {
+      if (isq(module)) return context.reject(line, "code_module is missing");
+      if (isq(presentation)) return context.reject(line, "code_presentation is missing");
+      return context.reject(line, `unknown module presentation ${module}-${presentation} (load courses.csv first)`);
+    }
+    const studentText = fields[c.id_student]!;
+    const studentId = ids.get(studentText);
+    if (studentId === undefined) {
+      if (isq(studentText)) return context.reject(line, "id_student is missing");
+      return context.reject(line, `unknown student id_student ${shown(studentText)} (load studentInfo.csv first)`);
+    }
+    const siteText = fields[c.id_site]!;
+    if (isq(siteText) || !Number.isInteger(Number(siteText))) return context.reject(line, isq(siteText) ? "id_site is missing" : `id_site ${shown(siteText)} is not a whole number`);
+    const dateText = fields[c.date]!;
+    const offset = Number(dateText);
+    if (isq(dateText) || !Number.isInteger(offset)) return context.reject(line, isq(dateText) ? "date is missing" : `date ${shown(dateText)} is not a whole number of days`);
+    if (offset < -OFFSET_BIAS || offset >= OFFSET_BIAS) return context.reject(line, `date ${offset} is more than ${OFFSET_BIAS} days from the presentation start`);
+    const clickText = fields[c.sum_click]!;
+    const clicks = Number(clickText);
+    if (isq(clickText) || !Number.isInteger(clicks)) return context.reject(line, isq(clickText) ? "sum_click is missing" : `sum_click ${shown(clickText)} is not a whole number`);
+    if (clicks < 0) return context.reject(line, `sum_click ${shown(clickText)} is negative`);
+    if (clicks > MAX_CLICKS) return context.reject(line, `sum_click ${shown(clickText)} is more than ${MAX_CLICKS} clicks on one site in a day`);
+    const key = (ordinal * STUDENT_SPAN + studentId) * OFFSET_SPAN + offset + OFFSET_BIAS;
+    // Repeated (student, site, date) rows, and several sites a day, add up.
+    totals.add(key, clicks);
+  });
+  context.read(read);
+
+  const keys = totals.sortedKeys();
+  const dayOfKey = (key: number) => byOrdinal[Math.floor(key / OFFSET_SPAN / STUDENT_SPAN)]!.startDay + (key % OFFSET_SPAN) - OFFSET_BIAS;
+  const rollupRows = function* (): Generator<RollupRow> {
+    const row: RollupRow = [0, 0, "vle", 0, 0, 0, 0, 0];
+    for (const key of keys) {
+      const rest = Math.floor(key / OFFSET_SPAN);
+      row[0] = rest % STUDENT_SPAN;
+      row[1] = dayOfKey(key);
+      row[3] = byOrdinal[Math.floor(rest / STUDENT_SPAN)]!.id;
+      row[4] = totals.get(key)!.sum;
+      // The same array is handed out each time: the driver copies the values before the next row.
+      yield row;
+    }
+  };
+
+  return async (tx) => {
+    const { duplicates, anyStored } = await unchangedRows(tx, totals, byOrdinal);
+    await mergeRollups(tx, rollupRows(), "replace", { noStoredKeys: !anyStored });
+    let latestDay = -Infinity;
+    for (const key of keys) latestDay = Math.max(latestDay, dayOfKey(key));
+    if (keys.length) context.sawActivity("vle", latestDay);
+    return { loaded: totals.totalRows() - duplicates, duplicates };
+  };
+}
+
+/**
+ * Input rows whose (student, presentation, day) already held the same clicks: an overlapping
+ * later export. Only presentations present in the file are read back.
+ */
+async function unchangedRows(tx: SqlExecutor, totals: DailyTotals, byOrdinal: Presentation[]): Promise<{ duplicates: number; anyStored: boolean }> {
+  let unchanged = 0;
+  let anyStored = false;
+  for (let ordinal = 0; ordinal < byOrdinal.length; ordinal++) {
+    const presentation = byOrdinal[ordinal]!;
+    const [any] = await tx.query<{ n: number }>(
+      `SELECT 1 AS n FROM "EngagementDaily" WHERE "source" = 'vle'${enumCast(tx, "EngagementSource")} AND "moduleInstanceKey" = $1 LIMIT 1`,
+      [presentation.id],
+    );
+    if (!any) continue;
+    anyStored = true;
+    const stored = await tx.query<{ studentId: number; day: number; count: number }>(
+      `SELECT "studentId", "day", "count" FROM "EngagementDaily" WHERE "source" = 'vle'${enumCast(tx, "EngagementSource")} AND "moduleInstanceKey" = $1`,
+      [presentation.id],
+    );
+    for (const row of stored) {
+      const offset = Number(row.day) - presentation.startDay;
+      const found = totals.get((ordinal * STUDENT_SPAN + Number(row.studentId)) * OFFSET_SPAN + offset + OFFSET_BIAS);
+      if (found !== undefined && found.sum === Number(row.count)) unchanged += found.rows;
+    }
+  }
+  return { duplicates: unchanged, anyStored };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const PARSERS: Record<Entity, (context: FileContext) => Promise<WriteStep>> = {
+  courses: parseCourses,
+  assessments: parseAssessments,
+  studentInfo: parseStudentInfo,
+  studentRegistration: parseRegistrations,
+  studentAssessment: parseStudentAssessments,
+  studentVle: parseStudentVle,
+};
+
+export const ouladFormat: FeedFormat = {
+  name: "oulad",
+  description: "Open University Learning Analytics Dataset: courses, assessments, studentInfo, studentRegistration, studentAssessment, studentVle (.csv)",
+  plan(paths): DirectoryPlan {
+    const plan: DirectoryPlan = { files: [], skipped: [] };
+    for (const path of paths) {
+      const name = entityName(path);
+      if ((ENTITIES as readonly string[]).includes(name)) plan.files.push({ path, entity: name });
+      else plan.skipped.push({ path, reason: NOT_NEEDED[name] ?? `not an OULAD file (expected one of ${ENTITIES.join(", ")}, vle)` });
+    }
+    plan.files.sort((a, b) => ENTITIES.indexOf(a.entity as Entity) - ENTITIES.indexOf(b.entity as Entity));
+    return plan;
+  },
+  entityOf(path) {
+    const name = entityName(path);
+    if ((ENTITIES as readonly string[]).includes(name)) return { entity: name };
+    return { error: NOT_NEEDED[name] ?? `${basename(path)} is not an OULAD file: the name must be one of ${ENTITIES.map((e) => `${e}.csv`).join(", ")}` };
+  },
+  parse(context) {
+    return PARSERS[context.entity as Entity](context);
+  },
+};
