@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- --students N --days D]`: the figures the project reports.
+ * `npm run bench [-- --students N --days D --only start|ingest|seed]`: the figures the project reports.
  *  - first healthy start on a fresh SQLite database
+ *  - ingest of a 10.6M-row OULAD-shaped studentVle.csv (fixed seed) on SQLite and PostgreSQL, each
+ *    against the database's own bulk load of the same file (sqlite3 .import, psql \copy)
  *  - `demo seed` (default 30,000 students x 120 days) on SQLite and, when reachable, PostgreSQL
  * Results print as a table and are written to bench/results/latest.json.
  */
@@ -10,9 +12,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { measureFirstHealthyStart } from "./startup.ts";
+import { generateOulad } from "./oulad-generator.ts";
 import { probePostgres, TEST_DATABASE_PREFIX, TEST_POSTGRES_ADMIN_URL, withAdmin } from "../test/helpers/postgres.ts";
 
-const { values } = parseArgs({ options: { students: { type: "string", default: "30000" }, days: { type: "string", default: "120" } } });
+const { values } = parseArgs({
+  options: { students: { type: "string", default: "30000" }, days: { type: "string", default: "120" }, only: { type: "string" } },
+});
+// --only ingest | seed | start: run one group.
+const runs = (group: string) => !values.only || values.only === group;
 const students = values.students!;
 const days = values.days!;
 
@@ -21,31 +28,87 @@ function seedIn(url: string): Record<string, unknown> {
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
-const results: Record<string, unknown>[] = [];
-
-const start = await measureFirstHealthyStart();
-results.push({ benchmark: "first healthy start (fresh SQLite)", ...start });
-
-const dir = mkdtempSync(join(tmpdir(), "nudge-bench-"));
-try {
-  results.push({ benchmark: `demo seed ${students}x${days}`, ...seedIn(`file:${join(dir, "nudge.db")}`) });
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+function ingestOuladIn(url: string, dataset: string): Record<string, unknown> {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/ingest-oulad.ts", url, dataset], { encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
+/** Wall time of a database's own bulk load of the same file: the floor the ingest is held to. */
+function timed(command: string, args: string[]): number | null {
+  const started = performance.now();
+  try {
+    execFileSync(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (error) {
+    console.log(`floor not measured: ${command} failed: ${(error as Error).message.split("\n")[0]}`);
+    return null;
+  }
+  return Math.round((performance.now() - started) / 10) / 100;
+}
+
+const VLE_TABLE = "CREATE TABLE studentvle (code_module text, code_presentation text, id_student integer, id_site integer, date integer, sum_click integer)";
+
+function withFloor(result: Record<string, unknown>, floorSeconds: number | null, floorName: string): Record<string, unknown> {
+  const seconds = result.seconds as number;
+  return { ...result, floor: floorName, floorSeconds, ratio: floorSeconds ? Math.round((seconds / floorSeconds) * 100) / 100 : null };
+}
+
+const results: Record<string, unknown>[] = [];
 const pg = await probePostgres();
-if (pg.available) {
-  const name = `${TEST_DATABASE_PREFIX}bench_${process.pid}`;
+if (!pg.available) console.log(`PostgreSQL benchmarks skipped: ${pg.reason}`);
+
+async function inPostgres<T>(label: string, fn: (url: string) => T): Promise<T> {
+  const name = `${TEST_DATABASE_PREFIX}bench_${label}_${process.pid}`;
   await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
   try {
     const url = new URL(TEST_POSTGRES_ADMIN_URL);
     url.pathname = `/${name}`;
-    results.push({ benchmark: `demo seed ${students}x${days}`, ...seedIn(url.toString()) });
+    return fn(url.toString());
   } finally {
     await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   }
-} else {
-  console.log(`PostgreSQL benchmark skipped: ${pg.reason}`);
+}
+
+if (runs("start")) {
+  const start = await measureFirstHealthyStart();
+  results.push({ benchmark: "first healthy start (fresh SQLite)", ...start });
+}
+
+if (runs("ingest")) {
+  const dataset = mkdtempSync(join(tmpdir(), "nudge-oulad-"));
+  try {
+    const generated = await generateOulad(dataset);
+    const vle = join(dataset, "studentVle.csv");
+    const benchmark = `ingest OULAD studentVle (${generated.rows.toLocaleString("en-GB")} rows)`;
+    const dir = mkdtempSync(join(tmpdir(), "nudge-bench-"));
+    try {
+      const floor = timed("sqlite3", [join(dir, "floor.db"), VLE_TABLE, ".mode csv", `.import --skip 1 ${vle} studentvle`]);
+      results.push({ benchmark, ...withFloor(ingestOuladIn(`file:${join(dir, "nudge.db")}`, dataset), floor, "sqlite3 .import") });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (pg.available) {
+      const result = await inPostgres("ingest", (url) => {
+        const floor = timed("psql", [url, "-q", "-c", VLE_TABLE, "-c", `\\copy studentvle FROM '${vle}' WITH (FORMAT csv, HEADER true)`]);
+        return withFloor(ingestOuladIn(url, dataset), floor, "psql \\copy");
+      });
+      results.push({ benchmark, ...result });
+    }
+  } finally {
+    rmSync(dataset, { recursive: true, force: true });
+  }
+}
+
+if (runs("seed")) {
+  const dir = mkdtempSync(join(tmpdir(), "nudge-bench-"));
+  try {
+    results.push({ benchmark: `demo seed ${students}x${days}`, ...seedIn(`file:${join(dir, "nudge.db")}`) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (runs("seed") && pg.available) {
+  results.push({ benchmark: `demo seed ${students}x${days}`, ...(await inPostgres("seed", seedIn)) });
 }
 
 console.table(results);

@@ -1,9 +1,11 @@
 /** The feed formats `nudge ingest --format` accepts, one parser file each. */
 import { ouladFormat } from "./oulad.ts";
 import type { FeedFormat, FormatName } from "./types.ts";
+import { xapiFormat } from "./xapi.ts";
 
 const formats: Partial<Record<FormatName, FeedFormat>> = {
   oulad: ouladFormat,
+  xapi: xapiFormat,
 };
 
 export function feedFormat(name: FormatName): FeedFormat {

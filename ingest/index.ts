@@ -12,6 +12,9 @@ export { FORMATS, type FormatName, type IngestOptions } from "./types.ts";
 export { availableFormats } from "./formats.ts";
 export { exitCodeOf, ERROR_CAP, type IngestReport, type FileReport, type IngestErrorEntry } from "./report.ts";
 export type { IngestRequest, ProgressEvent } from "./pipeline.ts";
+export { dayOfDate } from "./fields.ts";
+export { processDropFolder, type DropFolderRun } from "./drop-folder.ts";
+export { pushStatements, purgeRawStatements, type PushOutcome, type PushRequest } from "./xapi.ts";
 
 export function ingest(db: Database, format: FormatName, request: IngestRequest): Promise<IngestReport> {
   return ingestPath(db, feedFormat(format), request);

@@ -7,6 +7,7 @@
  *
  * SQL passed here uses PostgreSQL-style `$1` placeholders on both databases and quoted identifiers.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
@@ -130,25 +131,32 @@ function openSqlite(path: string): SqlDriver {
     },
   };
 
-  let depth = 0;
+  // One connection serves the whole process, so transactions from concurrent callers (a push
+  // request while the drop folder loads) must wait their turn rather than share one; a nested
+  // call from inside a transaction (same async context) joins it.
+  const inTransaction = new AsyncLocalStorage<true>();
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     ...executor,
     async transaction(fn) {
-      // better-sqlite3 is synchronous and this connection is ours alone, so BEGIN … COMMIT around
-      // the awaited body is one transaction; IMMEDIATE takes the write lock up front.
-      if (depth > 0) return fn(executor);
-      db.exec("BEGIN IMMEDIATE");
-      depth++;
-      try {
-        const result = await fn(executor);
-        db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (db.inTransaction) db.exec("ROLLBACK");
-        throw error;
-      } finally {
-        depth--;
-      }
+      if (inTransaction.getStore()) return fn(executor);
+      const turn = queue.then(() =>
+        inTransaction.run(true, async () => {
+          // better-sqlite3 is synchronous and this connection is ours alone, so BEGIN … COMMIT
+          // around the awaited body is one transaction; IMMEDIATE takes the write lock up front.
+          db.exec("BEGIN IMMEDIATE");
+          try {
+            const result = await fn(executor);
+            db.exec("COMMIT");
+            return result;
+          } catch (error) {
+            if (db.inTransaction) db.exec("ROLLBACK");
+            throw error;
+          }
+        }),
+      );
+      queue = turn.catch(() => undefined);
+      return turn;
     },
     async resetIdSequences() {
       // AUTOINCREMENT already tracks the largest id inserted.

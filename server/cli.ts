@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { migrate, migrationStatus, MigrationError, openDatabase, type Database } from "../prisma/index.ts";
+import { IngestUsageError, registerIngestCommand } from "./cli-ingest.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 class ProductionRefusal extends Error {}
@@ -87,6 +88,8 @@ export function buildProgram(): Command {
       if (!upToDate) process.exitCode = 1;
     });
 
+  registerIngestCommand(program);
+
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo
     .command("seed")
@@ -144,7 +147,7 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     if (error instanceof ConfigError) return fail(error.message, 1, json);
     // Known failures carry a message meant for the user; anything else is a bug.
-    if (error instanceof MigrationError || error instanceof ProductionRefusal || (error as Error).name === "DemoSeedError") {
+    if (error instanceof MigrationError || error instanceof ProductionRefusal || error instanceof IngestUsageError || (error as Error).name === "DemoSeedError") {
       return fail((error as Error).message, 1, json);
     }
     fail(`unexpected error: ${(error as Error).message}`, 1, json);

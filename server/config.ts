@@ -5,7 +5,9 @@
  * `SETTINGS` is the single list of variables; the README's configuration table is generated from it
  * (`npm run docs:config`), so the documentation cannot drift from the code.
  */
+import { resolve } from "node:path";
 import { config as loadDotenv } from "dotenv";
+import cron from "node-cron";
 import { z } from "zod/v4";
 import { DEFAULT_DATABASE_URL } from "../prisma/database-url.ts";
 
@@ -40,6 +42,11 @@ export const SETTINGS: Setting[] = [
   { name: "SMTP_USER", meaning: "SMTP user name, if the server needs authentication." },
   { name: "SMTP_PASSWORD", meaning: "SMTP password." },
   { name: "EMAIL_FROM", meaning: "From address of student emails, e.g. `Student Success <nudge@example.ac.uk>`; required when email is enabled in production." },
+  { name: "NUDGE_XAPI_USERNAME", meaning: "User name an LMS's xAPI plugin (e.g. Moodle's logstore_xapi) gives with HTTP Basic authentication to post statements to `/api/xapi/statements`. Unset: the endpoint answers 503." },
+  { name: "NUDGE_XAPI_PASSWORD", meaning: "Its password; at least 16 characters in production." },
+  { name: "NUDGE_XAPI_RETENTION_DAYS", default: "30", meaning: "Days each xAPI statement's JSON is kept (for re-mapping and audit) before retention removes it; the counts it added stay. `0` keeps none." },
+  { name: "NUDGE_DROP_FOLDER", meaning: "Folder the service ingests feed files from: `<folder>/udd`, `xapi`, `oulad`, `nudge-csv`; files move to `processed/` or `failed/`. Unset: no drop folder." },
+  { name: "NUDGE_DROP_FOLDER_SCHEDULE", default: "*/10 * * * *", meaning: "When the drop folder is checked (cron, in `NUDGE_TIMEZONE`)." },
 ];
 
 const optionalText = z
@@ -107,6 +114,15 @@ const schema = z
     SMTP_USER: optionalText,
     SMTP_PASSWORD: optionalText,
     EMAIL_FROM: optionalText.refine((v) => v === undefined || /<?[^\s@<>]+@[^\s@<>]+>?$/.test(v), { message: "must contain an email address" }),
+    NUDGE_XAPI_USERNAME: optionalText.refine((v) => v === undefined || !v.includes(":"), { message: "must not contain ':' (HTTP Basic separates user and password with it)" }),
+    NUDGE_XAPI_PASSWORD: optionalText,
+    NUDGE_DROP_FOLDER: optionalText,
+    NUDGE_DROP_FOLDER_SCHEDULE: z.string().trim().default("*/10 * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as */10 * * * *" }),
+    NUDGE_XAPI_RETENTION_DAYS: z.coerce
+      .number({ message: "must be a whole number of days" })
+      .int({ message: "must be a whole number of days" })
+      .min(0, { message: "must be 0 or more" })
+      .default(30),
   })
   .superRefine((env, ctx) => {
     const need = (variable: string, why: string) => ctx.addIssue({ code: "custom", path: [variable], message: `required ${why}` });
@@ -134,6 +150,12 @@ const schema = z
       }
     }
     if (present(env.MICROSOFT_APP_PASSWORD) && !present(env.MICROSOFT_APP_ID)) need("MICROSOFT_APP_ID", "when MICROSOFT_APP_PASSWORD is set");
+    // The xAPI endpoint is optional (statements may come as files instead): off until both are set.
+    if (present(env.NUDGE_XAPI_USERNAME) && !present(env.NUDGE_XAPI_PASSWORD)) need("NUDGE_XAPI_PASSWORD", "when NUDGE_XAPI_USERNAME is set");
+    if (present(env.NUDGE_XAPI_PASSWORD) && !present(env.NUDGE_XAPI_USERNAME)) need("NUDGE_XAPI_USERNAME", "when NUDGE_XAPI_PASSWORD is set");
+    if (env.NODE_ENV === "production" && present(env.NUDGE_XAPI_PASSWORD) && env.NUDGE_XAPI_PASSWORD!.length < 16) {
+      ctx.addIssue({ code: "custom", path: ["NUDGE_XAPI_PASSWORD"], message: "must be at least 16 characters in production (it is sent with every request)" });
+    }
   });
 
 type Env = z.output<typeof schema>;
@@ -158,6 +180,14 @@ export interface Config {
   };
   twilio?: { accountSid: string; authToken: string; from: string };
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
+  /** Where feed files are dropped for the scheduled ingest; unset: none. */
+  dropFolder?: { path: string; schedule: string };
+  xapi: {
+    /** Unset: the xAPI endpoint answers 503. */
+    credentials?: { username: string; password: string };
+    /** Days statement JSON is kept; 0 keeps none. */
+    retentionDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -210,6 +240,11 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       env.SMTP_HOST && env.EMAIL_FROM
         ? { host: env.SMTP_HOST, port: env.SMTP_PORT, secure: env.SMTP_SECURE, user: env.SMTP_USER, password: env.SMTP_PASSWORD, from: env.EMAIL_FROM }
         : undefined,
+    dropFolder: env.NUDGE_DROP_FOLDER ? { path: resolve(env.NUDGE_DROP_FOLDER), schedule: env.NUDGE_DROP_FOLDER_SCHEDULE } : undefined,
+    xapi: {
+      credentials: env.NUDGE_XAPI_USERNAME && env.NUDGE_XAPI_PASSWORD ? { username: env.NUDGE_XAPI_USERNAME, password: env.NUDGE_XAPI_PASSWORD } : undefined,
+      retentionDays: env.NUDGE_XAPI_RETENTION_DAYS,
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { TeamsBot } from "../bot/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { checkHealth } from "./health.ts";
 import type { Logger } from "./logger.ts";
+import { registerXapiRoutes, type XapiEndpointSettings } from "./xapi-endpoint.ts";
 
 export interface HttpDeps {
   db: Database;
@@ -13,9 +14,11 @@ export interface HttpDeps {
   logger: Logger;
   /** False while starting and once shutdown begins: load balancers stop sending traffic. */
   isReady: () => boolean;
+  /** The xAPI push endpoint; without credentials it answers 503. */
+  xapi?: XapiEndpointSettings;
 }
 
-export function createHttpServer({ db, bot, logger, isReady }: HttpDeps): restify.Server {
+export function createHttpServer({ db, bot, logger, isReady, xapi }: HttpDeps): restify.Server {
   const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
 
@@ -39,6 +42,8 @@ export function createHttpServer({ db, bot, logger, isReady }: HttpDeps): restif
   server.post("/api/messages", async (req, res) => {
     await bot.process(req, res);
   });
+
+  registerXapiRoutes(server, { db, logger, settings: xapi ?? { timezone: "Europe/London", keepRawStatements: true } });
 
   return server;
 }

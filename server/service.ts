@@ -1,10 +1,12 @@
 /**
  * Start-up and shutdown of the whole service: database (created and migrated on first start),
- * bot, HTTP server.
+ * bot, HTTP server, scheduled jobs.
  */
 import type restify from "restify";
 import { createTeamsBot } from "../bot/index.ts";
 import { openDatabase, type Database } from "../prisma/index.ts";
+import { startScheduler } from "../scheduler/index.ts";
+import { ingestJobs } from "../scheduler/ingest-jobs.ts";
 import type { Config } from "./config.ts";
 import { createHttpServer } from "./http.ts";
 import type { Logger } from "./logger.ts";
@@ -28,13 +30,18 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   let ready = false;
   const bot = createTeamsBot(config.bot, logger);
-  const server = createHttpServer({ db, bot, logger, isReady: () => ready });
+  const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
+  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
+  const scheduler = startScheduler(
+    ingestJobs(db, { dropFolder: config.dropFolder, timezone: config.timezone, xapiRetentionDays: config.xapi.retentionDays }),
+    { timezone: config.timezone, logger },
+  );
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 
@@ -46,6 +53,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     stop() {
       stopping ??= (async () => {
         ready = false;
+        await scheduler.stop();
         // Stop accepting connections, let requests in flight finish, then release the database.
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

@@ -148,8 +148,8 @@ describe("OULAD ingest", () => {
     // Partially loaded files are read again (what they referred to may exist now); nothing changes.
     expect(file(again, "studentVle.csv")).toMatchObject({ status: "partial", loaded: 0, duplicates: 6, rejected: 4 });
     expect(await rollups(db, "vle")).toEqual(before);
-    const [{ n }] = await db.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "Submission"`);
-    expect(Number(n)).toBe(3);
+    const [counted] = await db.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "Submission"`);
+    expect(Number(counted!.n)).toBe(3);
   });
 
   it("skips a file already loaded completely without reading it", async () => {
@@ -192,8 +192,8 @@ describe("OULAD ingest", () => {
     writeFileSync(courses, "code_module,code_presentation,module_presentation_length\nCCC,2015J,200\n");
     const badStart = await ingest(db, "oulad", { path: courses, options: { presentationStarts: { "2015J": "2017-13-12" } } });
     expect(badStart.errors[0]!.message).toBe("the start date configured for 2015J (2017-13-12) is not a date (YYYY-MM-DD)");
-    const [{ n }] = await db.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "ModuleInstance" WHERE "presentationCode" = '2015J'`);
-    expect(Number(n)).toBe(0);
+    const [counted] = await db.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "ModuleInstance" WHERE "presentationCode" = '2015J'`);
+    expect(Number(counted!.n)).toBe(0);
   });
 
   it("names a file that is not part of OULAD", async () => {

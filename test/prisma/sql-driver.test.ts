@@ -33,6 +33,24 @@ describe.each(databaseKindsUnderTest())("bulk writes on %s", (kind) => {
     expect((await db.prisma.student.create({ data: { studentNumber: "S3" } })).id).toBe(3);
   });
 
+  it("keep concurrent transactions apart: one failing does not undo or absorb the other", async () => {
+    const insert = (tx: Parameters<Parameters<Database["sql"]["transaction"]>[0]>[0], number: string) =>
+      tx.query(`INSERT INTO "Student" ("studentNumber", "updatedAt") VALUES ($1, $2)`, [number, new Date()]);
+    const slow = db.sql.transaction(async (tx) => {
+      await insert(tx, "C1");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await insert(tx, "C2");
+    });
+    const failing = db.sql.transaction(async (tx) => {
+      await insert(tx, "C3");
+      throw new Error("changed my mind");
+    });
+    await expect(failing).rejects.toThrow("changed my mind");
+    await slow;
+    const rows = await db.sql.query<{ studentNumber: string }>(`SELECT "studentNumber" FROM "Student" WHERE "studentNumber" LIKE 'C%' ORDER BY 1`);
+    expect(rows.map((r) => r.studentNumber)).toEqual(["C1", "C2"]);
+  });
+
   it("write nothing when the transaction fails part-way", async () => {
     const before = await db.prisma.student.count();
     const rows = function* () {

@@ -52,6 +52,8 @@ describe("configuration", () => {
     ["SMTP_SECURE", "maybe", /true or false/],
     ["EMAIL_FROM", "nobody", /email address/],
     ["PUBLIC_BASE_URL", "ftp://x", /http\(s\) URL/],
+    ["NUDGE_XAPI_RETENTION_DAYS", "a month", /whole number of days/],
+    ["NUDGE_XAPI_RETENTION_DAYS", "-1", /0 or more/],
   ])("names %s when it is %j", (variable, value, message) => {
     const problems = problemsOf({ [variable]: value });
     expect(Object.keys(problems)).toEqual([variable]);
@@ -73,6 +75,32 @@ describe("configuration", () => {
     const problems = problemsOf({ MICROSOFT_APP_PASSWORD: "hunter2" });
     expect(problems.MICROSOFT_APP_ID).toMatch(/required when MICROSOFT_APP_PASSWORD is set/);
     expect(JSON.stringify(problems)).not.toContain("hunter2");
+  });
+
+  describe("the xAPI endpoint", () => {
+    it("is off until both credentials are set, and keeps statement JSON 30 days by default", () => {
+      expect(parseConfig({}).xapi).toEqual({ credentials: undefined, retentionDays: 30 });
+      const config = parseConfig({ NUDGE_XAPI_USERNAME: "moodle", NUDGE_XAPI_PASSWORD: "pw", NUDGE_XAPI_RETENTION_DAYS: "0" });
+      expect(config.xapi).toEqual({ credentials: { username: "moodle", password: "pw" }, retentionDays: 0 });
+    });
+
+    it("needs the user name and the password together", () => {
+      expect(problemsOf({ NUDGE_XAPI_USERNAME: "moodle" })).toEqual({ NUDGE_XAPI_PASSWORD: "required when NUDGE_XAPI_USERNAME is set" });
+      expect(problemsOf({ NUDGE_XAPI_PASSWORD: "pw" })).toEqual({ NUDGE_XAPI_USERNAME: "required when NUDGE_XAPI_PASSWORD is set" });
+      expect(problemsOf({ NUDGE_XAPI_USERNAME: "moodle:lms", NUDGE_XAPI_PASSWORD: "pw" })).toEqual({ NUDGE_XAPI_USERNAME: expect.stringMatching(/must not contain ':'/) });
+    });
+
+    it("needs a password of at least 16 characters in production, without echoing it", () => {
+      const problems = problemsOf({ ...production, NUDGE_XAPI_USERNAME: "moodle", NUDGE_XAPI_PASSWORD: "short-secret" });
+      expect(problems).toEqual({ NUDGE_XAPI_PASSWORD: expect.stringMatching(/at least 16 characters in production/) });
+      expect(JSON.stringify(problems)).not.toContain("short-secret");
+      expect(() => parseConfig({ ...production, NUDGE_XAPI_USERNAME: "moodle", NUDGE_XAPI_PASSWORD: "a-long-enough-secret" })).not.toThrow();
+      expect(() => parseConfig({ NUDGE_XAPI_USERNAME: "moodle", NUDGE_XAPI_PASSWORD: "short-secret" })).not.toThrow();
+    });
+
+    it("does not stop production starting when it is not configured", () => {
+      expect(parseConfig(production).xapi.credentials).toBeUndefined();
+    });
   });
 
   describe("production", () => {
