@@ -3,7 +3,7 @@
  * seeding transaction, so a failed seed leaves the old data in place.
  */
 import { quoteIdentifier as q, type SqlExecutor } from "../prisma/index.ts";
-import { withoutSecondaryIndexes } from "./bulk-load.ts";
+import { withoutSecondaryIndexes } from "../prisma/index.ts";
 import { DemoSeedError } from "./errors.ts";
 
 /**

@@ -5,7 +5,7 @@
  * alongside, on the other core.
  */
 import type { Database } from "../prisma/index.ts";
-import { withoutSecondaryIndexes } from "./bulk-load.ts";
+import { withoutSecondaryIndexes } from "../prisma/index.ts";
 import { dayNumber, isoDay } from "./calendar.ts";
 import { DemoSeedError } from "./errors.ts";
 import { fingerprintInWorker } from "./fingerprint.ts";

@@ -12,7 +12,7 @@
  */
 import { basename } from "node:path";
 import type { SqlExecutor } from "../prisma/index.ts";
-import { columnIndexes, fieldCountProblem, openDelimited } from "./delimited-reader.ts";
+import { columnIndexes, fieldCountProblem, openDelimited, scanRawLines, splitDelimitedLine } from "./delimited-reader.ts";
 import { dateOfDay, dayOfDate, isMissing, isoDateOfDay, RowError, shown } from "./fields.ts";
 import { DailyTotals } from "./daily-totals.ts";
 import { mergeRollups, type RollupRow } from "./rollups.ts";
@@ -372,15 +372,16 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
     byOrdinal.push(presentation);
   }
   const totals = new DailyTotals();
-  const file = await openDelimited(context.path, (bytes) => context.progress(bytes));
+  const file = await openDelimited(context.path);
+  await file.close();
   const c = columnIndexes(file.header, ["code_module", "code_presentation", "id_student", "id_site", "date", "sum_click"]);
   const width = file.header.length;
   let lastModule = "";
   let lastPresentation = "";
   let ordinal = -1;
   let read = 0;
-  await file.eachRow((fields, line) => {
-    read++;
+  /** The full check of one row, with a message for anything wrong. */
+  const checkRow = (fields: string[], line: number): void => {
     if (fields.length !== width) {
       const problem = fieldCountProblem(fields, file.header, file.delimiter);
       if (problem) return context.reject(line, problem);
@@ -418,7 +419,25 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
     const key = (ordinal * STUDENT_SPAN + studentId) * OFFSET_SPAN + offset + OFFSET_BIAS;
     // Repeated (student, site, date) rows, and several sites a day, add up.
     totals.add(key, clicks);
-  });
+  };
+
+  const fast = vleFastPath(file.header, file.delimiter, ids);
+  await scanRawLines(
+    context.path,
+    file.headerLine,
+    (bytes, start, end, line) => {
+      read++;
+      // The fast path reads a well-formed row straight from the bytes; anything it does not
+      // fully understand (quotes in odd places, missing values, unknown codes) gets the full check.
+      const cached = ordinal === -1 ? null : { module: lastModule, presentation: lastPresentation };
+      if (cached && fast.read(bytes, start, end, cached)) {
+        totals.add((ordinal * STUDENT_SPAN + fast.studentId) * OFFSET_SPAN + fast.offset + OFFSET_BIAS, fast.clicks);
+        return;
+      }
+      checkRow(splitDelimitedLine(bytes.toString("utf8", start, end), file.delimiter), line);
+    },
+    (bytes) => context.progress(bytes),
+  );
   context.read(read);
 
   const keys = totals.sortedKeys();
@@ -438,7 +457,7 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
 
   return async (tx) => {
     const { duplicates, anyStored } = await unchangedRows(tx, totals, byOrdinal);
-    await mergeRollups(tx, rollupRows(), "replace", { noStoredKeys: !anyStored });
+    await mergeRollups(tx, rollupRows(), "replace", { noStoredKeys: !anyStored, expectedRows: keys.length });
     let latestDay = -Infinity;
     for (const key of keys) latestDay = Math.max(latestDay, dayOfKey(key));
     if (keys.length) context.sawActivity("vle", latestDay);
@@ -472,6 +491,86 @@ async function unchangedRows(tx: SqlExecutor, totals: DailyTotals, byOrdinal: Pr
     }
   }
   return { duplicates: unchanged, anyStored };
+}
+
+/**
+ * Reads a well-formed studentVle row from its bytes without making strings: the module and
+ * presentation must equal the previous row's (files are grouped by presentation), the student a
+ * known numeric id, and the numbers plain integers in range. Returns false for anything else,
+ * and the caller runs the full check, which has the error messages.
+ */
+function vleFastPath(header: readonly string[], delimiter: string, ids: Map<string, number>) {
+  const order = ["code_module", "code_presentation", "id_student", "id_site", "date", "sum_click"];
+  const inOrder = header.length === 6 && header.every((name, i) => name === order[i]);
+  const separator = delimiter.charCodeAt(0);
+  const numericIds = new Map<number, number>();
+  for (const [number, id] of ids) if (/^[1-9]\d{0,14}$/.test(number)) numericIds.set(Number(number), id);
+  const bounds = new Int32Array(12);
+  const state = {
+    studentId: 0,
+    offset: 0,
+    clicks: 0,
+    read(bytes: Buffer, start: number, end: number, previous: { module: string; presentation: string }): boolean {
+      if (!inOrder) return false;
+      let field = 0;
+      let from = start;
+      for (let i = start; i <= end; i++) {
+        if (i === end || bytes[i] === separator) {
+          if (field === 6) return false;
+          // Whole-field quotes are dropped; any other quote goes to the full check.
+          let a = from;
+          let b = i;
+          if (b - a >= 2 && bytes[a] === 34 && bytes[b - 1] === 34) {
+            a++;
+            b--;
+          }
+          bounds[field * 2] = a;
+          bounds[field * 2 + 1] = b;
+          field++;
+          from = i + 1;
+        } else if (bytes[i] === 34 && field >= 2) return false;
+      }
+      if (field !== 6) return false;
+      if (!sameText(bytes, bounds[0]!, bounds[1]!, previous.module) || !sameText(bytes, bounds[2]!, bounds[3]!, previous.presentation)) return false;
+      const student = digits(bytes, bounds[4]!, bounds[5]!, false);
+      const site = digits(bytes, bounds[6]!, bounds[7]!, false);
+      const offset = digits(bytes, bounds[8]!, bounds[9]!, true);
+      const clicks = digits(bytes, bounds[10]!, bounds[11]!, false);
+      if (student < 0 || site < 0 || Number.isNaN(offset) || clicks < 0 || clicks > MAX_CLICKS) return false;
+      if (offset < -OFFSET_BIAS || offset >= OFFSET_BIAS) return false;
+      const studentId = numericIds.get(student);
+      if (studentId === undefined) return false;
+      state.studentId = studentId;
+      state.offset = offset;
+      state.clicks = clicks;
+      return true;
+    },
+  };
+  return state;
+}
+
+function sameText(bytes: Buffer, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** A plain decimal integer (optionally negative), or -1 / NaN when the bytes are anything else. */
+function digits(bytes: Buffer, start: number, end: number, signed: boolean): number {
+  let i = start;
+  let negative = false;
+  if (signed && i < end && bytes[i] === 45) {
+    negative = true;
+    i++;
+  }
+  if (i === end || end - i > 15) return signed ? Number.NaN : -1;
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = bytes[i]! - 48;
+    if (digit < 0 || digit > 9) return signed ? Number.NaN : -1;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 // ---------------------------------------------------------------------------------------------

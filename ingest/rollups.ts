@@ -8,7 +8,7 @@
  *  - `add`: the rows are deltas from events that carry their own identity (xAPI statement ids,
  *    attendance marks, submissions), already de-duplicated by the caller; negative deltas undo.
  */
-import type { SqlExecutor } from "../prisma/index.ts";
+import { withoutSecondaryIndexes, type SqlExecutor } from "../prisma/index.ts";
 import type { EngagementSource } from "./types.ts";
 
 /** studentId, day, source, moduleInstanceKey, count, expected, late, missed */
@@ -71,7 +71,33 @@ function* remember(rows: Iterable<RollupRow>, into: RollupRow[]): Generator<Roll
  * caller has checked that no stored row shares a key (a first load), so PostgreSQL can COPY
  * straight into the table instead of staging and merging (3.75M rows: ~4 s against ~30 s).
  */
-export async function mergeRollups(tx: SqlExecutor, rows: Iterable<RollupRow>, mode: "replace" | "add", options: { noStoredKeys?: boolean } = {}): Promise<number> {
+export async function mergeRollups(
+  tx: SqlExecutor,
+  rows: Iterable<RollupRow>,
+  mode: "replace" | "add",
+  options: { noStoredKeys?: boolean; expectedRows?: number } = {},
+): Promise<number> {
+  // A load as large as what is stored is cheaper with the secondary index rebuilt afterwards
+  // (3.75M rows on PostgreSQL: 7.5 s maintaining it, 5.3 s rebuilding it).
+  if (options.expectedRows && options.expectedRows >= BULK_LOAD_ROWS && options.expectedRows >= (await storedRowEstimate(tx))) {
+    return withoutSecondaryIndexes(tx, "EngagementDaily", () => mergeRollupRows(tx, rows, mode, options));
+  }
+  return mergeRollupRows(tx, rows, mode, options);
+}
+
+/** Below this many rows, index maintenance costs less than a rebuild. */
+const BULK_LOAD_ROWS = 200_000;
+
+async function storedRowEstimate(tx: SqlExecutor): Promise<number> {
+  // PostgreSQL's planner estimate is free; SQLite's MAX(rowid) is an upper bound read from the b-tree.
+  const [row] =
+    tx.kind === "postgresql"
+      ? await tx.query<{ n: number | string }>(`SELECT GREATEST(reltuples, 0) AS n FROM pg_class WHERE oid = '"EngagementDaily"'::regclass`)
+      : await tx.query<{ n: number | string | null }>(`SELECT MAX(rowid) AS n FROM "EngagementDaily"`);
+  return Number(row?.n ?? 0);
+}
+
+async function mergeRollupRows(tx: SqlExecutor, rows: Iterable<RollupRow>, mode: "replace" | "add", options: { noStoredKeys?: boolean }): Promise<number> {
   if (tx.kind === "sqlite") return mergeSqlite(tx, rows, mode);
   if (options.noStoredKeys && mode === "replace") {
     return tx.bulkInsert("EngagementDaily", ["studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"], rows);

@@ -115,5 +115,10 @@ describe("nudge ingest", () => {
     expect(rerun.code).toBe(0);
     expect(await count(url, `SELECT COUNT(*) AS n FROM "EngagementDaily"`)).toBe(600_000);
     expect(await count(url, `SELECT SUM("count") AS n FROM "EngagementDaily"`)).toBe(200 * 3000 * 3);
+    // A load this large rebuilds the secondary index afterwards: it must be back.
+    const indexes = url.startsWith("file:")
+      ? `SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'EngagementDaily_day_source_idx'`
+      : `SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname = 'EngagementDaily_day_source_idx'`;
+    expect(await count(url, indexes)).toBe(1);
   });
 });

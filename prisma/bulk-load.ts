@@ -9,7 +9,7 @@
  * catalogue, so they come back exactly as the migrations made them, and a failure anywhere rolls
  * the whole transaction back, indexes included.
  */
-import { quoteIdentifier as quote, type SqlExecutor } from "../prisma/index.ts";
+import { quoteIdentifier as quote, type SqlExecutor } from "./sql-driver.ts";
 
 export async function withoutSecondaryIndexes<T>(tx: SqlExecutor, table: string, load: () => Promise<T>): Promise<T> {
   const restore: string[] = [];
