@@ -1,11 +1,15 @@
 /** The feed formats `nudge ingest --format` accepts, one parser file each. */
+import { nudgeCsvFormat } from "./nudge-csv.ts";
 import { ouladFormat } from "./oulad.ts";
 import type { FeedFormat, FormatName } from "./types.ts";
+import { uddFormat } from "./udd.ts";
 import { xapiFormat } from "./xapi.ts";
 
 const formats: Partial<Record<FormatName, FeedFormat>> = {
   oulad: ouladFormat,
   xapi: xapiFormat,
+  udd: uddFormat,
+  "nudge-csv": nudgeCsvFormat,
 };
 
 export function feedFormat(name: FormatName): FeedFormat {
