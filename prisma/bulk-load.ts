@@ -11,7 +11,12 @@
  */
 import { quoteIdentifier as quote, type SqlExecutor } from "./sql-driver.ts";
 
-export async function withoutSecondaryIndexes<T>(tx: SqlExecutor, table: string, load: () => Promise<T>): Promise<T> {
+export async function withoutSecondaryIndexes<T>(
+  tx: SqlExecutor,
+  table: string,
+  load: () => Promise<T>,
+  options: { primaryKeyToo?: boolean } = {},
+): Promise<T> {
   const restore: string[] = [];
   if (tx.kind === "sqlite") {
     // Indexes from CREATE INDEX have SQL; those behind PRIMARY KEY/UNIQUE in the table definition do not.
@@ -41,6 +46,18 @@ export async function withoutSecondaryIndexes<T>(tx: SqlExecutor, table: string,
     );
     for (const fk of foreignKeys) await tx.execScript(`ALTER TABLE ${relation} DROP CONSTRAINT ${quote(fk.name)}`);
     for (const index of indexes) await tx.execScript(`DROP INDEX ${quote(index.name)}`);
+    // Into an empty table the key can be built once at the end too; a duplicate then fails the
+    // ADD CONSTRAINT and with it the whole transaction, as it would have failed the insert.
+    if (options.primaryKeyToo) {
+      const keys = await tx.query<{ name: string; definition: string }>(
+        `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+        [relation],
+      );
+      for (const key of keys) {
+        await tx.execScript(`ALTER TABLE ${relation} DROP CONSTRAINT ${quote(key.name)}`);
+        restore.push(`ALTER TABLE ${relation} ADD CONSTRAINT ${quote(key.name)} ${key.definition}`);
+      }
+    }
     restore.push(...indexes.map((index) => index.definition));
     restore.push(...foreignKeys.map((fk) => `ALTER TABLE ${relation} ADD CONSTRAINT ${quote(fk.name)} ${fk.definition}`));
   }

@@ -194,7 +194,10 @@ async function* copyText(rows: BulkRows, counted: { rows: number }): AsyncGenera
   let batch = "";
   const add = (row: readonly unknown[]) => {
     let line = "";
-    for (let i = 0; i < row.length; i++) line += (i ? "," : "") + pgCopyField(row[i]);
+    for (let i = 0; i < row.length; i++) {
+      const value = row[i];
+      line += (i ? "," : "") + (typeof value === "number" ? value : pgCopyField(value));
+    }
     batch += `${line}\n`;
     counted.rows++;
   };
