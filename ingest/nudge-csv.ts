@@ -7,7 +7,7 @@
  */
 import type { SqlExecutor } from "../prisma/index.ts";
 import { codeField, optional, required, RowError, shown } from "./fields.ts";
-import { clock, e164Field, eachRecord, emailField, entityOfFile, idsBy, planFiles, referenced, RowsByKey, upsertRows, type EntityNames } from "./udd.ts";
+import { clock, e164Field, eachRecord, emailField, entityOfFile, idsBy, planFiles, referenced, RowsByKey, upsertRows, type EntityNames } from "./records.ts";
 import type { FeedFormat, FileContext, WriteStep } from "./types.ts";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -15,6 +15,7 @@ import type { SqlExecutor } from "../prisma/index.ts";
 import { columnIndexes, fieldCountProblem, openDelimited, scanRawLines, splitDelimitedLine } from "./delimited-reader.ts";
 import { dateOfDay, dayOfDate, isMissing, isoDateOfDay, RowError, shown } from "./fields.ts";
 import { DailyTotals } from "./daily-totals.ts";
+import { upsertRows, type TableSpec } from "./records.ts";
 import { mergeRollups, type RollupRow } from "./rollups.ts";
 import { FileRejectedError, type DirectoryPlan, type FeedFormat, type FileContext, type WriteStep } from "./types.ts";
 
@@ -173,6 +174,11 @@ async function parseCourses(context: FileContext): Promise<WriteStep> {
 // ---------------------------------------------------------------------------------------------
 
 const ASSESSMENT_TYPES = new Set(["TMA", "CMA", "Exam"]);
+const ASSESSMENT_TABLE: TableSpec = {
+  table: "Assessment",
+  columns: { externalId: "text", moduleInstanceId: "int", title: "text", kind: "text", dueAt: "timestamp", weight: "float" },
+  key: ["externalId"],
+};
 
 async function parseAssessments(context: FileContext): Promise<WriteStep> {
   const known = await presentations(context.db.sql);
@@ -190,14 +196,7 @@ async function parseAssessments(context: FileContext): Promise<WriteStep> {
     rows.push([`oulad-${id}`, p.id, `${type} ${id}`, type, dueDay === null ? null : dateOfDay(dueDay), weight]);
   });
   return async (tx) => {
-    for (const row of rows) {
-      await tx.query(
-        `INSERT INTO "Assessment" ("externalId", "moduleInstanceId", "title", "kind", "dueAt", "weight") VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT ("externalId") DO UPDATE SET "moduleInstanceId" = excluded."moduleInstanceId", "title" = excluded."title",
-           "kind" = excluded."kind", "dueAt" = excluded."dueAt", "weight" = excluded."weight"`,
-        row,
-      );
-    }
+    await upsertRows(tx, ASSESSMENT_TABLE, rows);
     return { loaded: rows.length };
   };
 }
@@ -207,6 +206,12 @@ async function parseAssessments(context: FileContext): Promise<WriteStep> {
 // ---------------------------------------------------------------------------------------------
 
 const FINAL_RESULTS = new Set(["Pass", "Fail", "Withdrawn", "Distinction"]);
+const STUDENT_TABLE: TableSpec = {
+  table: "Student",
+  columns: { studentNumber: "text", disability: "text", createdAt: "timestamp", updatedAt: "timestamp" },
+  key: ["studentNumber"],
+  insertOnly: ["createdAt"],
+};
 
 async function parseStudentInfo(context: FileContext): Promise<WriteStep> {
   const known = await presentations(context.db.sql);
@@ -224,21 +229,11 @@ async function parseStudentInfo(context: FileContext): Promise<WriteStep> {
     enrolments.push({ student, instanceId: p.id, finalResult });
   });
   return async (tx) => {
-    for (const [number, disability] of students) {
-      await tx.query(
-        `INSERT INTO "Student" ("studentNumber", "disability", "updatedAt") VALUES ($1, $2, $3)
-         ON CONFLICT ("studentNumber") DO UPDATE SET "disability" = excluded."disability", "updatedAt" = excluded."updatedAt"`,
-        [number, disability, new Date()],
-      );
-    }
+    const now = new Date();
+    await upsertRows(tx, STUDENT_TABLE, [...students].map(([number, disability]) => [number, disability, now, now]));
     const ids = await studentIds(tx);
-    for (const row of enrolments) {
-      await tx.query(
-        `INSERT INTO "ModuleEnrolment" ("studentId", "moduleInstanceId", "finalResult") VALUES ($1, $2, $3)
-         ON CONFLICT ("studentId", "moduleInstanceId") DO UPDATE SET "finalResult" = excluded."finalResult"`,
-        [ids.get(row.student)!, row.instanceId, row.finalResult],
-      );
-    }
+    const unique = new Map(enrolments.map((row) => [`${row.student}:${row.instanceId}`, [ids.get(row.student)!, row.instanceId, row.finalResult]]));
+    await upsertRows(tx, { table: "ModuleEnrolment", columns: { studentId: "int", moduleInstanceId: "int", finalResult: "text" }, key: ["studentId", "moduleInstanceId"] }, [...unique.values()]);
     return { loaded: enrolments.length };
   };
 }
@@ -262,13 +257,8 @@ async function parseRegistrations(context: FileContext): Promise<WriteStep> {
     rows.push([student, p.id, registered === null ? null : dateOfDay(p.startDay + registered), unregistered === null ? null : dateOfDay(p.startDay + unregistered)]);
   });
   return async (tx) => {
-    for (const row of rows) {
-      await tx.query(
-        `INSERT INTO "ModuleEnrolment" ("studentId", "moduleInstanceId", "enrolledAt", "withdrawnAt") VALUES ($1, $2, $3, $4)
-         ON CONFLICT ("studentId", "moduleInstanceId") DO UPDATE SET "enrolledAt" = excluded."enrolledAt", "withdrawnAt" = excluded."withdrawnAt"`,
-        row,
-      );
-    }
+    const unique = new Map(rows.map((row) => [`${row[0]}:${row[1]}`, row]));
+    await upsertRows(tx, { table: "ModuleEnrolment", columns: { studentId: "int", moduleInstanceId: "int", enrolledAt: "timestamp", withdrawnAt: "timestamp" }, key: ["studentId", "moduleInstanceId"] }, [...unique.values()]);
     return { loaded: rows.length };
   };
 }
@@ -327,6 +317,7 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
       stored.set(`${row.studentId}:${row.assessmentId}`, { day: Math.floor(new Date(row.submittedAt).getTime() / 86_400_000), late: row.status === "late", score: row.score === null ? null : Number(row.score) });
     }
     const deltas: RollupRow[] = [];
+    const changed: unknown[][] = [];
     let loaded = 0;
     let duplicates = 0;
     for (const [key, row] of rows) {
@@ -337,14 +328,15 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
       }
       if (old) deltas.push([row.studentId, old.day, "submission", row.instanceId, -1, 0, old.late ? -1 : 0, 0]);
       deltas.push([row.studentId, row.day, "submission", row.instanceId, 1, 0, row.late ? 1 : 0, 0]);
-      await tx.query(
-        `INSERT INTO "Submission" ("studentId", "assessmentId", "status", "submittedAt", "score") VALUES ($1, $2, $3${enumCast(tx, "SubmissionStatus")}, $4, $5)
-         ON CONFLICT ("studentId", "assessmentId") DO UPDATE SET "status" = excluded."status", "submittedAt" = excluded."submittedAt", "score" = excluded."score"`,
-        [row.studentId, row.assessmentId, row.late ? "late" : "on_time", dateOfDay(row.day), row.score],
-      );
+      changed.push([row.studentId, row.assessmentId, row.late ? "late" : "on_time", dateOfDay(row.day), row.score]);
       context.sawActivity("submission", row.day);
       loaded++;
     }
+    await upsertRows(
+      tx,
+      { table: "Submission", columns: { studentId: "int", assessmentId: "int", status: { enum: "SubmissionStatus" }, submittedAt: "timestamp", score: "float" }, key: ["studentId", "assessmentId"] },
+      changed,
+    );
     await mergeRollups(tx, deltas, "add");
     return { loaded, duplicates };
   };
