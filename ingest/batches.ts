@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { Worker } from "node:worker_threads";
 import type { SqlExecutor } from "../prisma/index.ts";
 import type { IngestErrorEntry } from "./report.ts";
 
@@ -21,6 +22,17 @@ export async function fileChecksum(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+/** The same, on a worker thread: for a large file hashed while the main thread parses it. */
+export function fileChecksumInWorker(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Plain JavaScript: no need for the parent's --import tsx in the worker.
+    const worker = new Worker(new URL("./checksum-worker.mjs", import.meta.url), { workerData: { path }, execArgv: [] });
+    worker.once("message", (digest: string) => resolve(digest));
+    worker.once("error", reject);
+    worker.once("exit", (code) => code !== 0 && reject(new Error(`checksum worker stopped with exit code ${code}`)));
+  });
 }
 
 const enumCast = (tx: SqlExecutor) => (tx.kind === "postgresql" ? `::"IngestStatus"` : "");

@@ -2,7 +2,8 @@
  * Ingesting a file or a folder: the story every format shares.
  *
  *  1. A folder is planned by the format (which files, in which order); unknown files are reported.
- *  2. Each file is hashed; one already loaded completely is reported unchanged and not read again.
+ *  2. Each file is hashed; one already loaded completely is reported unchanged and not loaded again
+ *     (a small file is not even read; a large one is hashed on a worker thread while it is parsed).
  *  3. The parser reads and validates the whole file, collecting bad rows with their lines.
  *  4. `--strict` and any bad row: nothing from that file loads. Otherwise the valid rows, the
  *     batch record and the feed freshness commit in one transaction.
@@ -10,7 +11,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { Database } from "../prisma/index.ts";
-import { fileChecksum, findCompletedBatch, finishBatch, startBatch, type BatchStatus } from "./batches.ts";
+import { fileChecksum, fileChecksumInWorker, findCompletedBatch, finishBatch, startBatch, type BatchStatus } from "./batches.ts";
 import { recordFreshness } from "./freshness.ts";
 import { addFile, emptyReport, ERROR_CAP, type FileReport, type IngestErrorEntry, type IngestReport } from "./report.ts";
 import { FileRejectedError, type EngagementSource, type FeedFormat, type FileContext, type FormatName, type IngestOptions, type WriteStep } from "./types.ts";
@@ -43,6 +44,18 @@ export interface IngestSource {
 }
 
 type Parse = (context: FileContext) => Promise<WriteStep>;
+
+/** Files at least this large are hashed on a worker thread while they are parsed. */
+const HASH_WHILE_PARSING_BYTES = 32 << 20;
+
+type CompletedBatch = { id: number; read: number; finishedAt: Date; checksum: string };
+
+/** A large file turned out, once hashed, to have been loaded completely before. */
+class AlreadyLoaded extends Error {
+  constructor(readonly batch: CompletedBatch) {
+    super(`identical to batch ${batch.id}`);
+  }
+}
 
 /** Loads one source with the shared rules: validation report, strict mode, one transaction. */
 export async function ingestSource(
@@ -169,23 +182,43 @@ export async function ingestPath(db: Database, format: FeedFormat, request: Inge
 
   for (const { path, entity } of planned) {
     const file = shownName(path);
-    const checksum = await fileChecksum(path);
-    const earlier = await findCompletedBatch(db.sql, format.name, entity, checksum);
-    if (earlier) {
-      const unchanged = fileReport(format.name, file, "unchanged", [
-        `identical to batch ${earlier.id} loaded ${earlier.finishedAt.toISOString()}: nothing to do`,
-      ]);
-      Object.assign(unchanged, { entity, checksum, batchId: earlier.id, read: earlier.read, duplicates: earlier.read });
-      addFile(report, unchanged, []);
-      continue;
+    const totalBytes = statSync(path).size;
+    const unchanged = (earlier: CompletedBatch) => {
+      const report = fileReport(format.name, file, "unchanged", [`identical to batch ${earlier.id} loaded ${earlier.finishedAt.toISOString()}: nothing to do`]);
+      return Object.assign(report, { entity, checksum: earlier.checksum, batchId: earlier.id, read: earlier.read, duplicates: earlier.read });
+    };
+    const source: IngestSource = { file, path, entity, origin: path, checksum: null, totalBytes };
+    let parse = (context: FileContext) => format.parse(context);
+    if (totalBytes < HASH_WHILE_PARSING_BYTES) {
+      // A small file is hashed first: when it was loaded before, it is not even read.
+      source.checksum = await fileChecksum(path);
+      const earlier = await findCompletedBatch(db.sql, format.name, entity, source.checksum);
+      if (earlier) {
+        addFile(report, unchanged({ ...earlier, checksum: source.checksum }), []);
+        continue;
+      }
+    } else {
+      // A large one is hashed on another thread while this one parses it.
+      const hashing = fileChecksumInWorker(path);
+      hashing.catch(() => undefined);
+      parse = async (context) => {
+        const write = await format.parse(context);
+        source.checksum = await hashing;
+        const earlier = await findCompletedBatch(db.sql, format.name, entity, source.checksum);
+        if (earlier) throw new AlreadyLoaded({ ...earlier, checksum: source.checksum });
+        return write;
+      };
     }
-    const source: IngestSource = { file, path, entity, origin: path, checksum, totalBytes: statSync(path).size };
     try {
-      const outcome = await ingestSource(db, format.name, source, (context) => format.parse(context), request);
+      const outcome = await ingestSource(db, format.name, source, parse, request);
       addFile(report, outcome.file, outcome.errors);
     } catch (error) {
+      if (error instanceof AlreadyLoaded) {
+        addFile(report, unchanged(error.batch), []);
+        continue;
+      }
       const failed = fileReport(format.name, file, "failed", []);
-      Object.assign(failed, { entity, checksum, errorCount: 1 });
+      Object.assign(failed, { entity, checksum: source.checksum, errorCount: 1 });
       addFile(report, failed, [{ file, line: null, message: (error as Error).message }]);
     }
   }

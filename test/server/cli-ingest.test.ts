@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -91,11 +91,11 @@ describe("nudge ingest", () => {
     const env = { DATABASE_URL: url };
     const dir = mkdtempSync(join(tmpdir(), "nudge-kill-"));
     cpSync(join(FIXTURES, "oulad", "courses.csv"), join(dir, "courses.csv"));
-    // Enough students and rows that the load is still running when the process is killed.
-    const students = Array.from({ length: 3000 }, (_, i) => `"AAA","2013J",${100000 + i},"M","R","E","?","0-35",0,60,"N","Pass"`);
+    // Enough rows (1.26M, 36 MB) that the load is still running when the process is killed.
+    const students = Array.from({ length: 6000 }, (_, i) => `"AAA","2013J",${100000 + i},"M","R","E","?","0-35",0,60,"N","Pass"`);
     writeFileSync(join(dir, "studentInfo.csv"), `code_module,code_presentation,id_student,gender,region,highest_education,imd_band,age_band,num_of_prev_attempts,studied_credits,disability,final_result\n${students.join("\n")}\n`);
     const vle: string[] = [];
-    for (let day = 0; day < 200; day++) for (let i = 0; i < 3000; i++) vle.push(`"AAA","2013J",${100000 + i},${day % 7},${day},${1 + (i % 5)}`);
+    for (let day = 0; day < 210; day++) for (let i = 0; i < 6000; i++) vle.push(`"AAA","2013J",${100000 + i},${day % 7},${day},${1 + (i % 5)}`);
     writeFileSync(join(dir, "studentVle.csv"), `code_module,code_presentation,id_student,id_site,date,sum_click\n${vle.join("\n")}\n`);
     expect((await nudge(["ingest", join(dir, "courses.csv"), "--format", "oulad"], env)).code).toBe(0);
     expect((await nudge(["ingest", join(dir, "studentInfo.csv"), "--format", "oulad"], env)).code).toBe(0);
@@ -113,13 +113,20 @@ describe("nudge ingest", () => {
 
     const rerun = await nudge(["ingest", join(dir, "studentVle.csv"), "--format", "oulad", "--json"], env);
     expect(rerun.code).toBe(0);
-    expect(await count(url, `SELECT COUNT(*) AS n FROM "EngagementDaily"`)).toBe(600_000);
-    expect(await count(url, `SELECT SUM("count") AS n FROM "EngagementDaily"`)).toBe(200 * 3000 * 3);
+    expect(await count(url, `SELECT COUNT(*) AS n FROM "EngagementDaily"`)).toBe(1_260_000);
+    expect(await count(url, `SELECT SUM("count") AS n FROM "EngagementDaily"`)).toBe(210 * 6000 * 3);
     // A load this large rebuilds the secondary index afterwards: it must be back.
     const indexes = url.startsWith("file:")
       ? `SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'EngagementDaily_day_source_idx'`
       : `SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname = 'EngagementDaily_day_source_idx'`;
     expect(await count(url, indexes)).toBe(1);
+
+    // The file is large enough (36 MB) to be hashed while it is parsed: loaded again, it is
+    // recognised as identical before anything is written.
+    const third = await nudge(["ingest", join(dir, "studentVle.csv"), "--format", "oulad", "--json"], env);
+    expect(JSON.parse(third.stdout).files[0]).toMatchObject({ status: "unchanged", duplicates: 1_260_000, loaded: 0 });
+    expect(await count(url, `SELECT COUNT(*) AS n FROM "IngestBatch" WHERE "entity" = 'studentVle'`)).toBe(1);
+    rmSync(dir, { recursive: true, force: true });
     // PostgreSQL builds the primary key after a first load into an empty table: it must be back.
     if (!url.startsWith("file:")) expect(await count(url, `SELECT COUNT(*) AS n FROM pg_constraint WHERE conname = 'EngagementDaily_pkey' AND contype = 'p'`)).toBe(1);
   });
