@@ -1,0 +1,106 @@
+/**
+ * Every access decision in one place (POLICY P5): may this person do this, to this student?
+ * Reads the permission matrix and resolves the scope against the database: a personal tutor's
+ * current tutees, a level tutor's programme and year, a programme leader's programme.
+ */
+import type { Database } from "../prisma/index.ts";
+import { CAPABILITIES, MATRIX, type CapabilityName, type Role, type Scope } from "./permissions.ts";
+
+export type Actor = { kind: "student"; studentId: number } | { kind: "staff"; staffId: number };
+
+export type SpecialCategory = "special_category_health" | "special_category_disability" | "special_category_ethnicity" | "special_category_other";
+
+export interface Target {
+  studentId: number;
+  /** For `student.special_category.read`: which category (consent is per purpose, POLICY P8). */
+  purpose?: SpecialCategory;
+}
+
+export interface Decision {
+  allowed: boolean;
+  /** The role and scope that allowed it. */
+  role?: Role;
+  scope?: Scope;
+  /** Why, in words fit for an audit entry or a polite refusal. */
+  reason: string;
+}
+
+interface RoleHeld {
+  role: Role;
+  programmeId: number | null;
+  yearOfStudy: number | null;
+}
+
+async function rolesOf(db: Database, staffId: number): Promise<RoleHeld[] | null> {
+  const staff = await db.prisma.staff.findUnique({ where: { id: staffId }, include: { roles: true } });
+  if (!staff || !staff.active) return null;
+  return staff.roles.map((r) => ({ role: r.role as Role, programmeId: r.programmeId, yearOfStudy: r.yearOfStudy }));
+}
+
+/** Whether the student falls within a staff role's scope, now. */
+async function inScope(db: Database, staffId: number, held: RoleHeld, scope: Scope, studentId: number, now: Date): Promise<boolean> {
+  switch (scope) {
+    case "all":
+      return true;
+    case "tutees":
+      return (
+        (await db.prisma.tutorAssignment.count({
+          where: { staffId, studentId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
+        })) > 0
+      );
+    case "programme":
+    case "programme_year":
+      if (held.programmeId === null || (scope === "programme_year" && held.yearOfStudy === null)) return false;
+      return (
+        (await db.prisma.programmeEnrolment.count({
+          where: {
+            studentId,
+            programmeId: held.programmeId,
+            status: "active",
+            ...(scope === "programme_year" ? { yearOfStudy: held.yearOfStudy! } : {}),
+          },
+        })) > 0
+      );
+    default:
+      return false;
+  }
+}
+
+/** The latest consent record for the purpose grants it. */
+async function consentGranted(db: Database, studentId: number, purpose: SpecialCategory): Promise<boolean> {
+  const latest = await db.prisma.consent.findFirst({ where: { studentId, purpose }, orderBy: [{ recordedAt: "desc" }, { id: "desc" }] });
+  return latest?.state === "granted";
+}
+
+export async function decide(db: Database, actor: Actor, capability: CapabilityName, target?: Target, now: Date = new Date()): Promise<Decision> {
+  const individual = CAPABILITIES[capability].individual;
+  if (individual && !target) return { allowed: false, reason: `${capability} needs the student it is about` };
+  const special = capability === "student.special_category.read";
+  if (special && !target?.purpose) return { allowed: false, reason: "special-category access needs the category (consent is per purpose)" };
+
+  if (actor.kind === "student") {
+    const scope = MATRIX.student[capability];
+    if (!scope) return { allowed: false, reason: `students may not ${capability}` };
+    if (scope === "own" && target?.studentId !== actor.studentId) return { allowed: false, reason: "students see only their own data" };
+    return { allowed: true, role: "student", scope, reason: "the student's own data" };
+  }
+
+  const roles = await rolesOf(db, actor.staffId);
+  if (!roles) return { allowed: false, reason: "not a known, active member of staff" };
+  if (roles.length === 0) return { allowed: false, reason: "holds no role in Nudge" };
+  let refusal = `no role held allows ${capability}`;
+  for (const held of roles) {
+    const scope = MATRIX[held.role][capability];
+    if (!scope) continue;
+    if (!individual) return { allowed: true, role: held.role, scope, reason: `as ${held.role}` };
+    if (!(await inScope(db, actor.staffId, held, scope, target!.studentId, now))) {
+      refusal = `the student is not within their ${held.role.replace(/_/g, " ")} scope (${scope.replace(/_/g, " ")})`;
+      continue;
+    }
+    if (special && !(await consentGranted(db, target!.studentId, target!.purpose!))) {
+      return { allowed: false, role: held.role, scope, reason: `no consent from the student for ${target!.purpose!.replace(/_/g, " ")}` };
+    }
+    return { allowed: true, role: held.role, scope, reason: `as ${held.role} (${scope.replace(/_/g, " ")})` };
+  }
+  return { allowed: false, reason: refusal };
+}
