@@ -56,13 +56,18 @@ export function registerIngestCommand(program: Command): void {
     .command("ingest")
     .description("load a feed file, or every file of a folder, into Nudge")
     .argument("<path>", "a file, or a folder of files of one format")
-    .addOption(new Option("--format <format>", availableFormats().map((f) => `${f.name}: ${f.description}`).join("; ")).choices(FORMATS).makeOptionMandatory())
+    .addOption(new Option("--format <format>", "the feed's format (see Formats below)").choices(FORMATS).makeOptionMandatory())
     .option("--strict", "load nothing from a file that has any bad row")
     .option("--start <presentation=date>", "OULAD: start date of a presentation, e.g. 2013J=2013-10-05 (repeatable)", presentationStart)
     .option("--json", "print one JSON object: read, loaded, rejected, duplicates, errors, errorsNotShown, files")
     .addHelpText(
       "after",
-      "\nExit status: 0 every row loaded, 2 rows or files were rejected, 1 a file could not be loaded.\nExample: npx nudge ingest ./exports/udd --format udd",
+      [
+        "\nFormats:",
+        ...availableFormats().map((f) => `  ${f.name.padEnd(10)} ${f.description}`),
+        "\nExit status: 0 every row loaded, 2 rows or files were rejected, 1 a file could not be loaded.",
+        "Example: npx nudge ingest ./exports/udd --format udd",
+      ].join("\n"),
     )
     .action(async (path: string, options: { format: FormatName; strict?: boolean; start?: Record<string, string>; json?: boolean }) => {
       if (!existsSync(path)) throw new IngestUsageError(`no such file or folder: ${path}`);

@@ -25,7 +25,8 @@ describe("nudge CLI", () => {
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/db\s/);
     expect(top.stdout).toMatch(/demo\s/);
-    for (const command of [["db", "migrate"], ["db", "status"], ["demo", "seed"]]) {
+    expect(top.stdout).toMatch(/ingest\s/);
+    for (const command of [["db", "migrate"], ["db", "status"], ["demo", "seed"], ["ingest"]]) {
       const help = await nudge([...command, "--help"]);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: nudge ${command.join(" ")}`);
