@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Worker } from "node:worker_threads";
-import type { SqlExecutor } from "../prisma/index.ts";
+import { enumCast, type SqlExecutor } from "../prisma/index.ts";
 import type { IngestErrorEntry } from "./report.ts";
 
 export type BatchStatus = "running" | "completed" | "partial" | "rejected" | "failed";
@@ -35,14 +35,14 @@ export function fileChecksumInWorker(path: string): Promise<string> {
   });
 }
 
-const enumCast = (tx: SqlExecutor) => (tx.kind === "postgresql" ? `::"IngestStatus"` : "");
+const status = (sql: SqlExecutor) => enumCast(sql, "IngestStatus");
 const json = (tx: SqlExecutor) => (tx.kind === "postgresql" ? "::jsonb" : "");
 
 /** A batch that already loaded this exact input completely, if any. */
 export async function findCompletedBatch(sql: SqlExecutor, format: string, entity: string, checksum: string) {
   const [row] = await sql.query<{ id: number; read: number; finishedAt: string | Date }>(
     `SELECT "id", "read", "finishedAt" FROM "IngestBatch"
-      WHERE "format" = $1 AND "entity" = $2 AND "checksum" = $3 AND "status" = 'completed'${enumCast(sql)}
+      WHERE "format" = $1 AND "entity" = $2 AND "checksum" = $3 AND "status" = 'completed'${status(sql)}
       ORDER BY "id" DESC LIMIT 1`,
     [format, entity, checksum],
   );
@@ -52,7 +52,7 @@ export async function findCompletedBatch(sql: SqlExecutor, format: string, entit
 export async function startBatch(sql: SqlExecutor, batch: { format: string; entity: string | null; origin: string; checksum: string | null; strict: boolean; now: Date }): Promise<number> {
   const [row] = await sql.query<{ id: number }>(
     `INSERT INTO "IngestBatch" ("format", "entity", "origin", "checksum", "strict", "status", "startedAt")
-     VALUES ($1, $2, $3, $4, $5, 'running'${enumCast(sql)}, $6) RETURNING "id"`,
+     VALUES ($1, $2, $3, $4, $5, 'running'${status(sql)}, $6) RETURNING "id"`,
     [batch.format, batch.entity, batch.origin, batch.checksum, batch.strict, batch.now],
   );
   return Number(row!.id);
@@ -64,7 +64,7 @@ export async function finishBatch(
   outcome: BatchCounts & { status: Exclude<BatchStatus, "running">; errors: readonly IngestErrorEntry[]; notes: readonly string[]; now: Date },
 ): Promise<void> {
   await sql.query(
-    `UPDATE "IngestBatch" SET "status" = $2${enumCast(sql)}, "read" = $3, "loaded" = $4, "rejected" = $5, "duplicates" = $6,
+    `UPDATE "IngestBatch" SET "status" = $2${status(sql)}, "read" = $3, "loaded" = $4, "rejected" = $5, "duplicates" = $6,
             "errors" = $7${json(sql)}, "notes" = $8${json(sql)}, "finishedAt" = $9
       WHERE "id" = $1`,
     [id, outcome.status, outcome.read, outcome.loaded, outcome.rejected, outcome.duplicates, JSON.stringify(outcome.errors), JSON.stringify(outcome.notes), outcome.now],

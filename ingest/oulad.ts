@@ -11,11 +11,11 @@
  * Not kept (data minimisation): gender, region, education, IMD band, age band, site catalogue.
  */
 import { basename } from "node:path";
-import type { SqlExecutor } from "../prisma/index.ts";
+import { enumCast, type SqlExecutor } from "../prisma/index.ts";
 import { columnIndexes, fieldCountProblem, openDelimited, scanRawLines, splitDelimitedLine } from "./delimited-reader.ts";
 import { dateOfDay, dayOfDate, isMissing, isoDateOfDay, RowError, shown } from "./fields.ts";
 import { DailyTotals } from "./daily-totals.ts";
-import { upsertRows, type TableSpec } from "./records.ts";
+import { eachRecord, idsBy, storedDay, upsertRows, type TableSpec } from "./records.ts";
 import { mergeRollups, type RollupRow } from "./rollups.ts";
 import { FileRejectedError, type DirectoryPlan, type FeedFormat, type FileContext, type WriteStep } from "./types.ts";
 
@@ -64,13 +64,7 @@ async function presentations(sql: SqlExecutor): Promise<Map<string, Presentation
   const rows = await sql.query<{ id: number; code: string; presentationCode: string; startDate: string | Date; endDate: string | Date | null }>(
     `SELECT i."id", m."code", i."presentationCode", i."startDate", i."endDate" FROM "ModuleInstance" i JOIN "Module" m ON m."id" = i."moduleId"`,
   );
-  const dayOf = (value: string | Date) => Math.floor(new Date(value).getTime() / 86_400_000);
-  return new Map(rows.map((row) => [`${row.code}-${row.presentationCode}`, { id: Number(row.id), startDay: dayOf(row.startDate), endDay: row.endDate === null ? null : dayOf(row.endDate) }]));
-}
-
-async function studentIds(sql: SqlExecutor): Promise<Map<string, number>> {
-  const rows = await sql.query<{ id: number; studentNumber: string }>(`SELECT "id", "studentNumber" FROM "Student"`);
-  return new Map(rows.map((row) => [row.studentNumber, Number(row.id)]));
+  return new Map(rows.map((row) => [`${row.code}-${row.presentationCode}`, { id: Number(row.id), startDay: storedDay(row.startDate)!, endDay: storedDay(row.endDate) }]));
 }
 
 function presentationOf(known: Map<string, Presentation>, module: string, presentation: string): Presentation {
@@ -84,29 +78,6 @@ function studentOf(known: Map<string, number>, id: string): number {
   if (found === undefined) throw new RowError(`unknown student id_student ${shown(id)} (load studentInfo.csv first)`);
   return found;
 }
-
-/** Reads every row, turning RowErrors into rejected lines; `row` returns nothing or throws. */
-async function eachValidRow<const T extends readonly string[]>(
-  context: FileContext,
-  columns: T,
-  row: (fields: string[], index: Record<T[number], number>, line: number) => void,
-) {
-  const file = await openDelimited(context.path, (bytes) => context.progress(bytes));
-  const index = columnIndexes(file.header, columns);
-  await file.eachRow((fields, line) => {
-    context.read();
-    const problem = fieldCountProblem(fields, file.header, file.delimiter);
-    if (problem) return context.reject(line, problem);
-    try {
-      row(fields, index, line);
-    } catch (error) {
-      if (!(error instanceof RowError)) throw error;
-      context.reject(line, error.message);
-    }
-  });
-}
-
-const enumCast = (tx: SqlExecutor, type: string) => (tx.kind === "postgresql" ? `::"${type}"` : "");
 
 // ---------------------------------------------------------------------------------------------
 // courses.csv -> Module, ModuleInstance
@@ -136,10 +107,10 @@ async function parseCourses(context: FileContext): Promise<WriteStep> {
   const rows: { module: string; presentation: string; startDay: number; length: number | null }[] = [];
   const assumed = new Set<string>();
   const seen = new Set<string>();
-  await eachValidRow(context, ["code_module", "code_presentation", "module_presentation_length"], (fields, c) => {
-    const module = text(fields[c.code_module], "code_module");
-    const presentation = text(fields[c.code_presentation], "code_presentation");
-    const length = int(fields[c.module_presentation_length], "module_presentation_length", { min: 1, optional: true });
+  await eachRecord(context, { required: ["code_module", "code_presentation", "module_presentation_length"] }, (get) => {
+    const module = text(get("code_module"), "code_module");
+    const presentation = text(get("code_presentation"), "code_presentation");
+    const length = int(get("module_presentation_length"), "module_presentation_length", { min: 1, optional: true });
     const key = `${module}-${presentation}`;
     if (seen.has(key)) return context.duplicate();
     seen.add(key);
@@ -183,15 +154,15 @@ const ASSESSMENT_TABLE: TableSpec = {
 async function parseAssessments(context: FileContext): Promise<WriteStep> {
   const known = await presentations(context.db.sql);
   const rows: unknown[][] = [];
-  await eachValidRow(context, ["code_module", "code_presentation", "id_assessment", "assessment_type", "date", "weight"], (fields, c) => {
-    const p = presentationOf(known, text(fields[c.code_module], "code_module"), text(fields[c.code_presentation], "code_presentation"));
-    const id = int(fields[c.id_assessment], "id_assessment", { min: 0 })!;
-    const type = text(fields[c.assessment_type], "assessment_type");
+  await eachRecord(context, { required: ["code_module", "code_presentation", "id_assessment", "assessment_type", "date", "weight"] }, (get) => {
+    const p = presentationOf(known, text(get("code_module"), "code_module"), text(get("code_presentation"), "code_presentation"));
+    const id = int(get("id_assessment"), "id_assessment", { min: 0 })!;
+    const type = text(get("assessment_type"), "assessment_type");
     if (!ASSESSMENT_TYPES.has(type)) throw new RowError(`assessment_type ${shown(type)} is not one of TMA, CMA, Exam`);
     // Final exams often have no date in OULAD: "at the end of the presentation".
-    const offset = int(fields[c.date], "date", { optional: true });
-    const weight = isq(fields[c.weight]) ? null : Number(fields[c.weight]);
-    if (weight !== null && (!Number.isFinite(weight) || weight < 0)) throw new RowError(`weight ${shown(fields[c.weight]!)} is not a non-negative number`);
+    const offset = int(get("date"), "date", { optional: true });
+    const weight = isq(get("weight")) ? null : Number(get("weight"));
+    if (weight !== null && (!Number.isFinite(weight) || weight < 0)) throw new RowError(`weight ${shown(get("weight")!)} is not a non-negative number`);
     const dueDay = offset !== null ? p.startDay + offset : p.endDay;
     rows.push([`oulad-${id}`, p.id, `${type} ${id}`, type, dueDay === null ? null : dateOfDay(dueDay), weight]);
   });
@@ -217,12 +188,12 @@ async function parseStudentInfo(context: FileContext): Promise<WriteStep> {
   const known = await presentations(context.db.sql);
   const students = new Map<string, string | null>();
   const enrolments: { student: string; instanceId: number; finalResult: string | null }[] = [];
-  await eachValidRow(context, ["code_module", "code_presentation", "id_student", "disability", "final_result"], (fields, c) => {
-    const p = presentationOf(known, text(fields[c.code_module], "code_module"), text(fields[c.code_presentation], "code_presentation"));
-    const student = String(int(fields[c.id_student], "id_student", { min: 0 }));
-    const disability = isq(fields[c.disability]) ? null : fields[c.disability]!.trim().toUpperCase();
-    if (disability !== null && disability !== "Y" && disability !== "N") throw new RowError(`disability ${shown(fields[c.disability]!.trim())} is not Y or N`);
-    const finalResult = isq(fields[c.final_result]) ? null : fields[c.final_result]!.trim();
+  await eachRecord(context, { required: ["code_module", "code_presentation", "id_student", "disability", "final_result"] }, (get) => {
+    const p = presentationOf(known, text(get("code_module"), "code_module"), text(get("code_presentation"), "code_presentation"));
+    const student = String(int(get("id_student"), "id_student", { min: 0 }));
+    const disability = isq(get("disability")) ? null : get("disability")!.trim().toUpperCase();
+    if (disability !== null && disability !== "Y" && disability !== "N") throw new RowError(`disability ${shown(get("disability")!.trim())} is not Y or N`);
+    const finalResult = isq(get("final_result")) ? null : get("final_result")!.trim();
     if (finalResult !== null && !FINAL_RESULTS.has(finalResult)) throw new RowError(`final_result ${shown(finalResult)} is not one of Pass, Fail, Withdrawn, Distinction`);
     // A student in several presentations appears once per presentation; the last row wins.
     students.set(student, disability);
@@ -231,7 +202,7 @@ async function parseStudentInfo(context: FileContext): Promise<WriteStep> {
   return async (tx) => {
     const now = new Date();
     await upsertRows(tx, STUDENT_TABLE, [...students].map(([number, disability]) => [number, disability, now, now]));
-    const ids = await studentIds(tx);
+    const ids = await idsBy(tx, "Student", "studentNumber");
     const unique = new Map(enrolments.map((row) => [`${row.student}:${row.instanceId}`, [ids.get(row.student)!, row.instanceId, row.finalResult]]));
     await upsertRows(tx, { table: "ModuleEnrolment", columns: { studentId: "int", moduleInstanceId: "int", finalResult: "text" }, key: ["studentId", "moduleInstanceId"] }, [...unique.values()]);
     return { loaded: enrolments.length };
@@ -244,13 +215,13 @@ async function parseStudentInfo(context: FileContext): Promise<WriteStep> {
 
 async function parseRegistrations(context: FileContext): Promise<WriteStep> {
   const known = await presentations(context.db.sql);
-  const ids = await studentIds(context.db.sql);
+  const ids = await idsBy(context.db.sql, "Student", "studentNumber");
   const rows: unknown[][] = [];
-  await eachValidRow(context, ["code_module", "code_presentation", "id_student", "date_registration", "date_unregistration"], (fields, c) => {
-    const p = presentationOf(known, text(fields[c.code_module], "code_module"), text(fields[c.code_presentation], "code_presentation"));
-    const student = studentOf(ids, String(int(fields[c.id_student], "id_student", { min: 0 })));
-    const registered = int(fields[c.date_registration], "date_registration", { optional: true });
-    const unregistered = int(fields[c.date_unregistration], "date_unregistration", { optional: true });
+  await eachRecord(context, { required: ["code_module", "code_presentation", "id_student", "date_registration", "date_unregistration"] }, (get) => {
+    const p = presentationOf(known, text(get("code_module"), "code_module"), text(get("code_presentation"), "code_presentation"));
+    const student = studentOf(ids, String(int(get("id_student"), "id_student", { min: 0 })));
+    const registered = int(get("date_registration"), "date_registration", { optional: true });
+    const unregistered = int(get("date_unregistration"), "date_unregistration", { optional: true });
     if (registered !== null && unregistered !== null && unregistered < registered) {
       throw new RowError(`date_unregistration ${unregistered} is before date_registration ${registered}`);
     }
@@ -277,7 +248,7 @@ interface SubmissionRow {
 }
 
 async function parseStudentAssessments(context: FileContext): Promise<WriteStep> {
-  const ids = await studentIds(context.db.sql);
+  const ids = await idsBy(context.db.sql, "Student", "studentNumber");
   const assessments = new Map(
     (
       await context.db.sql.query<{ id: number; externalId: string; moduleInstanceId: number; dueAt: string | Date | null; startDate: string | Date }>(
@@ -288,19 +259,19 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
       {
         id: Number(row.id),
         instanceId: Number(row.moduleInstanceId),
-        startDay: Math.floor(new Date(row.startDate).getTime() / 86_400_000),
-        dueDay: row.dueAt === null ? null : Math.floor(new Date(row.dueAt).getTime() / 86_400_000),
+        startDay: storedDay(row.startDate)!,
+        dueDay: storedDay(row.dueAt),
       },
     ]),
   );
   const rows = new Map<string, SubmissionRow>();
-  await eachValidRow(context, ["id_assessment", "id_student", "date_submitted", "is_banked", "score"], (fields, c) => {
-    const assessmentCode = String(int(fields[c.id_assessment], "id_assessment", { min: 0 }));
+  await eachRecord(context, { required: ["id_assessment", "id_student", "date_submitted", "is_banked", "score"] }, (get) => {
+    const assessmentCode = String(int(get("id_assessment"), "id_assessment", { min: 0 }));
     const assessment = assessments.get(`oulad-${assessmentCode}`);
     if (!assessment) throw new RowError(`unknown assessment id_assessment ${shown(assessmentCode)} (load assessments.csv first)`);
-    const studentId = studentOf(ids, String(int(fields[c.id_student], "id_student", { min: 0 })));
-    const submitted = int(fields[c.date_submitted], "date_submitted")!;
-    const score = isq(fields[c.score]) ? null : int(fields[c.score], "score", { min: 0 });
+    const studentId = studentOf(ids, String(int(get("id_student"), "id_student", { min: 0 })));
+    const submitted = int(get("date_submitted"), "date_submitted")!;
+    const score = isq(get("score")) ? null : int(get("score"), "score", { min: 0 });
     if (score !== null && score > 100) throw new RowError(`score ${score} is above 100`);
     const day = assessment.startDay + submitted;
     const key = `${studentId}:${assessment.id}`;
@@ -314,7 +285,7 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
       `SELECT s."studentId", s."assessmentId", s."status", s."submittedAt", s."score" FROM "Submission" s JOIN "Assessment" a ON a."id" = s."assessmentId" WHERE a."externalId" LIKE 'oulad-%'`,
     )) {
       if (row.submittedAt === null) continue;
-      stored.set(`${row.studentId}:${row.assessmentId}`, { day: Math.floor(new Date(row.submittedAt).getTime() / 86_400_000), late: row.status === "late", score: row.score === null ? null : Number(row.score) });
+      stored.set(`${row.studentId}:${row.assessmentId}`, { day: storedDay(row.submittedAt)!, late: row.status === "late", score: row.score === null ? null : Number(row.score) });
     }
     const deltas: RollupRow[] = [];
     const changed: unknown[][] = [];
@@ -356,7 +327,7 @@ const MAX_CLICKS = 100_000;
 
 async function parseStudentVle(context: FileContext): Promise<WriteStep> {
   const known = await presentations(context.db.sql);
-  const ids = await studentIds(context.db.sql);
+  const ids = await idsBy(context.db.sql, "Student", "studentNumber");
   const ordinals = new Map<string, number>();
   const byOrdinal: Presentation[] = [];
   for (const [key, presentation] of known) {
@@ -433,14 +404,16 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
   context.read(read);
 
   const keys = totals.sortedKeys();
-  const dayOfKey = (key: number) => byOrdinal[Math.floor(key / OFFSET_SPAN / STUDENT_SPAN)]!.startDay + (key % OFFSET_SPAN) - OFFSET_BIAS;
+  let latestDay = -Infinity;
   const rollupRows = function* (): Generator<RollupRow> {
     const row: RollupRow = [0, 0, "vle", 0, 0, 0, 0, 0];
     for (const key of keys) {
       const rest = Math.floor(key / OFFSET_SPAN);
+      const presentation = byOrdinal[Math.floor(rest / STUDENT_SPAN)]!;
       row[0] = rest % STUDENT_SPAN;
-      row[1] = dayOfKey(key);
-      row[3] = byOrdinal[Math.floor(rest / STUDENT_SPAN)]!.id;
+      row[1] = presentation.startDay + (key % OFFSET_SPAN) - OFFSET_BIAS;
+      row[3] = presentation.id;
+      if (row[1] > latestDay) latestDay = row[1];
       row[4] = totals.get(key)!.sum;
       // The same array is handed out each time: the driver copies the values before the next row.
       yield row;
@@ -450,8 +423,6 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
   return async (tx) => {
     const { duplicates, anyStored } = await unchangedRows(tx, totals, byOrdinal);
     await mergeRollups(tx, rollupRows(), "replace", { noStoredKeys: !anyStored, expectedRows: keys.length });
-    let latestDay = -Infinity;
-    for (const key of keys) latestDay = Math.max(latestDay, dayOfKey(key));
     if (keys.length) context.sawActivity("vle", latestDay);
     return { loaded: totals.totalRows() - duplicates, duplicates };
   };

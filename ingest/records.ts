@@ -5,7 +5,7 @@
 import { basename } from "node:path";
 import type { SqlExecutor } from "../prisma/index.ts";
 import { columnIndexes, fieldCountProblem, openDelimited } from "./delimited-reader.ts";
-import { localDayOf, optional, required, RowError, shown } from "./fields.ts";
+import { dayOfInstant, localDayOf, optional, required, RowError, shown } from "./fields.ts";
 import type { DirectoryPlan, FileContext } from "./types.ts";
 
 
@@ -174,14 +174,12 @@ export function referenced(ids: ReadonlyMap<string, number>, value: string | und
 
 /** Day number of a stored DateTime (SQLite text, PostgreSQL Date), or null. */
 export function storedDay(value: string | Date | null | undefined): number | null {
-  return value === null || value === undefined ? null : Math.floor(new Date(value).getTime() / 86_400_000);
+  return value === null || value === undefined ? null : dayOfInstant(new Date(value));
 }
 
 export function storedTime(value: string | Date | null | undefined): number | null {
   return value === null || value === undefined ? null : new Date(value).getTime();
 }
-
-export const enumCast = (tx: SqlExecutor, type: string) => (tx.kind === "postgresql" ? `::"${type}"` : "");
 
 export const E164 = /^\+[1-9]\d{7,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

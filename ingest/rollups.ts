@@ -8,7 +8,7 @@
  *  - `add`: the rows are deltas from events that carry their own identity (xAPI statement ids,
  *    attendance marks, submissions), already de-duplicated by the caller; negative deltas undo.
  */
-import { withoutSecondaryIndexes, type SqlExecutor } from "../prisma/index.ts";
+import { enumCast, withoutSecondaryIndexes, type SqlExecutor } from "../prisma/index.ts";
 import type { EngagementSource } from "./types.ts";
 
 /** studentId, day, source, moduleInstanceKey, count, expected, late, missed */
@@ -29,7 +29,7 @@ async function stage(tx: SqlExecutor, rows: Iterable<RollupRow>): Promise<number
   return tx.bulkInsert(STAGE, ["studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"], rows);
 }
 
-const sourceOf = (tx: SqlExecutor) => (tx.kind === "postgresql" ? `s."source"::"EngagementSource"` : `s."source"`);
+const sourceOf = (tx: SqlExecutor) => `s."source"${enumCast(tx, "EngagementSource")}`;
 
 function setClause(mode: "replace" | "add"): string {
   return mode === "replace"

@@ -14,7 +14,7 @@
  * Where UDD leaves something Nudge needs to the xAPI feed or has no field for it, the README's
  * UDD section says what is assumed (module dates, attendance marks, year of study).
  */
-import type { SqlExecutor } from "../prisma/index.ts";
+import { enumCast, type SqlExecutor } from "../prisma/index.ts";
 import {
   codeField,
   dateField,
@@ -40,7 +40,6 @@ import {
   eachRecord,
   emailField,
   entityOfFile,
-  enumCast,
   idsBy,
   planFiles,
   referenced,

@@ -21,7 +21,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { z } from "zod/v4";
-import type { Database, SqlExecutor } from "../prisma/index.ts";
+import { enumCast, type Database, type SqlExecutor } from "../prisma/index.ts";
 import { dateTimeField, dayOfInstant, localDayOf, shown } from "./fields.ts";
 import { ingestSource, type IngestSource } from "./pipeline.ts";
 import type { FileReport } from "./report.ts";
@@ -786,7 +786,7 @@ async function writeStatements(
   // ON CONFLICT DO NOTHING: a statement stored meanwhile by a concurrent batch counts once.
   await tx.query(
     `INSERT INTO "ActivityStatement" ("id", "studentId", "day", "source", "moduleInstanceKey", "verb", "count", "expected", "late", "missed", "raw", "voided", "storedAt", "batchId")
-     SELECT s."id", s."studentId", s."day", s."source"${pg ? `::"EngagementSource"` : ""}, s."moduleInstanceKey", s."verb", s."count", s."expected", s."late", s."missed", s."raw",
+     SELECT s."id", s."studentId", s."day", s."source"${enumCast(tx, "EngagementSource")}, s."moduleInstanceKey", s."verb", s."count", s."expected", s."late", s."missed", s."raw",
             EXISTS (SELECT 1 FROM "VoidedStatement" v WHERE v."id" = s."id"), $1${pg ? "::timestamp(3)" : ""}, $2${pg ? "::integer" : ""}
        FROM ${STAGE} s WHERE true
      ON CONFLICT ("id") DO NOTHING`,

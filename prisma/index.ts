@@ -11,7 +11,7 @@ export type { Db, DatabaseKind, DatabaseTarget, MigrationStatus, SqlDriver };
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, migrate, migrationStatus };
 export { MigrationError, readMigrations } from "./migrator.ts";
 export type { SqlExecutor, BulkRows } from "./sql-driver.ts";
-export { quoteIdentifier, sqliteDateTime } from "./sql-driver.ts";
+export { enumCast, quoteIdentifier, sqliteDateTime } from "./sql-driver.ts";
 export { withoutSecondaryIndexes } from "./bulk-load.ts";
 export * as models from "../generated/sqlite/enums.ts";
 

@@ -46,6 +46,9 @@ export interface SqlDriver extends SqlExecutor {
   readonly pgPool?: pg.Pool;
 }
 
+/** Casts a text value to a PostgreSQL enum type; SQLite stores enums as text and needs none. */
+export const enumCast = (sql: { kind: DatabaseKind }, type: string) => (sql.kind === "postgresql" ? `::${quoteIdentifier(type)}` : "");
+
 /** A double-quoted SQL identifier, valid on both databases. */
 export const quoteIdentifier = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const quote = quoteIdentifier;
