@@ -87,7 +87,7 @@ async function addServiceHistory(db: Database): Promise<void> {
     ["Rule", ["id", "title", "ownerId", "updatedAt"], ["no-vle-10-days", "No VLE activity for 10 days", 1, at]],
     ["RuleVersion", ["id", "ruleId", "version", "document", "authorId"], [1, "no-vle-10-days", 1, { when: "vle.daysSince >= 10" }, 1]],
     ["RuleRun", ["id", "asOfDay", "trigger"], [1, END_DAY, "manual"]],
-    ["Flag", ["id", "studentId", "ruleId", "ruleVersion", "periodKey", "runId", "evidence"], [1, 1, "no-vle-10-days", 1, "2026-11-23", 1, { days: 10 }]],
+    ["Flag", ["id", "studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "evidence"], [1, 1, "no-vle-10-days", 1, "2026-11-23", END_DAY, 1, { days: 10 }]],
     ["Intervention", ["id", "studentId", "flagId", "kind", "body", "proposedBy", "updatedAt"], [1, 1, 1, "nudge", "Hello", "rule:no-vle-10-days@1", at]],
     ["Delivery", ["id", "interventionId", "channel", "dueAt"], [1, 1, "teams", at]],
     ["Reply", ["id", "studentId", "interventionId", "channel", "text", "classification"], [1, 1, 1, "teams", "thanks", "thanks"]],

@@ -79,9 +79,9 @@ describe.each(databaseKindsUnderTest())("migrations on %s", (kind) => {
     const student = await db.prisma.student.create({ data: { studentNumber: "S1", channelOrder: ["teams", "sms"] } });
     expect(student).toMatchObject({ timezone: "Europe/London", enrolmentStatus: "active", channelOrder: ["teams", "sms"] });
     await expect(db.prisma.programmeEnrolment.create({ data: { studentId: student.id, programmeId: 999, yearOfStudy: 1, startDate: new Date() } })).rejects.toThrow();
-    await db.prisma.flag.create({ data: { studentId: student.id, ruleId: await ruleId(db), ruleVersion: 1, periodKey: "2026-11-23", evidence: {} } });
+    await db.prisma.flag.create({ data: { studentId: student.id, ruleId: await ruleId(db), ruleVersion: 1, periodKey: "2026-11-23", day: 20415, evidence: {} } });
     await expect(
-      db.prisma.flag.create({ data: { studentId: student.id, ruleId: "r", ruleVersion: 1, periodKey: "2026-11-23", evidence: {} } }),
+      db.prisma.flag.create({ data: { studentId: student.id, ruleId: "r", ruleVersion: 1, periodKey: "2026-11-23", day: 20415, evidence: {} } }),
     ).rejects.toThrow(); // one flag per student, rule and period
   });
 });

@@ -42,8 +42,8 @@ describe("the service over HTTP", () => {
     await prisma.rule.create({ data: { id: "no-vle-10-days", title: "No VLE activity for 10 days" } });
     await prisma.flag.createMany({
       data: [
-        { studentId: student.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p1", evidence: {} },
-        { studentId: student.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p2", evidence: {}, state: "dismissed" },
+        { studentId: student.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p1", day: 20415, evidence: {} },
+        { studentId: student.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p2", day: 20416, evidence: {}, state: "dismissed" },
       ],
     });
     const text = await (await fetch(`${base}/healthz`)).text();
