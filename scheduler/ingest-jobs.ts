@@ -1,7 +1,7 @@
 /** The ingest module's scheduled jobs: the drop folder, and retention of raw xAPI statements. */
 import type { Database } from "../prisma/index.ts";
 import { processDropFolder, purgeRawStatements } from "../ingest/index.ts";
-import type { ScheduledJob } from "./index.ts";
+import type { ScheduledJob } from "./jobs.ts";
 
 export interface IngestJobSettings {
   dropFolder?: { path: string; schedule: string };
@@ -17,7 +17,10 @@ export function ingestJobs(db: Database, settings: IngestJobSettings): Scheduled
   if (dropFolder) {
     jobs.push({
       name: "ingest-drop-folder",
+      description: "ingest feed files dropped in NUDGE_DROP_FOLDER",
       schedule: dropFolder.schedule,
+      // The next check finds whatever arrived meanwhile: nothing is lost by skipping a slot.
+      catchUp: false,
       async run() {
         const run = await processDropFolder(db, dropFolder.path, { options: { timezone: settings.timezone, keepRawStatements: settings.xapiRetentionDays > 0 } });
         return { processed: run.processed.length, failed: run.failed.length };
@@ -26,9 +29,12 @@ export function ingestJobs(db: Database, settings: IngestJobSettings): Scheduled
   }
   jobs.push({
     name: "xapi-statement-retention",
+    description: "remove xAPI statement JSON older than NUDGE_XAPI_RETENTION_DAYS",
     schedule: "15 3 * * *",
-    async run() {
-      const removed = await purgeRawStatements(db.sql, new Date(Date.now() - settings.xapiRetentionDays * DAY_MS));
+    catchUp: true,
+    async run({ scheduledFor }) {
+      // As of the slot, so a late catch-up removes what the missed run would have.
+      const removed = await purgeRawStatements(db.sql, new Date(scheduledFor.getTime() - settings.xapiRetentionDays * DAY_MS));
       return { removed };
     },
   });

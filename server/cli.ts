@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { migrate, migrationStatus, MigrationError, openDatabase, type Database } from "../prisma/index.ts";
 import { IngestUsageError, registerIngestCommand } from "./cli-ingest.ts";
+import { registerJobsCommand } from "./cli-jobs.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 class ProductionRefusal extends Error {}
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
     });
 
   registerIngestCommand(program);
+  registerJobsCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo

@@ -5,8 +5,7 @@
 import type restify from "restify";
 import { createTeamsBot } from "../bot/index.ts";
 import { openDatabase, type Database } from "../prisma/index.ts";
-import { startScheduler } from "../scheduler/index.ts";
-import { ingestJobs } from "../scheduler/ingest-jobs.ts";
+import { serviceJobs, startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
 import { createHttpServer } from "./http.ts";
 import type { Logger } from "./logger.ts";
@@ -38,10 +37,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  const scheduler = startScheduler(
-    ingestJobs(db, { dropFolder: config.dropFolder, timezone: config.timezone, xapiRetentionDays: config.xapi.retentionDays }),
-    { timezone: config.timezone, logger },
-  );
+  // Every module's jobs are listed in scheduler/service-jobs.ts, which `nudge jobs` shares.
+  const scheduler = startScheduler(serviceJobs(db, config), { db, timezone: config.timezone, logger });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 

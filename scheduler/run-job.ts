@@ -1,0 +1,72 @@
+/**
+ * One run of one job, the same way for every trigger (schedule, catch-up, manual): take the lease,
+ * claim the slot's run record, run while renewing the lease, record the outcome, release.
+ */
+import type { Database } from "../prisma/index.ts";
+import type { Logger } from "../server/logger.ts";
+import { JobSkipped, type JobTrigger, type ScheduledJob } from "./jobs.ts";
+import { acquireLease, currentLeases, releaseLease, renewLease, type Lease } from "./leases.ts";
+import { claimSlot, failAbandonedRuns, finishRun, runForSlot, type JobRunRecord } from "./run-records.ts";
+
+export interface RunnerSettings {
+  /** This scheduler's name in leases and run records (`newOwnerId()`). */
+  owner: string;
+  /** How long a lease lasts without renewal: a crashed holder blocks the job this long at most. */
+  leaseTtlMs: number;
+  logger: Logger;
+}
+
+export const DEFAULT_LEASE_TTL_MS = 60_000;
+
+export type RunOutcome =
+  /** It ran; the record says how it went. */
+  | { outcome: "ran"; run: JobRunRecord }
+  /** Another instance holds the lease: it is running this job now. */
+  | { outcome: "busy"; lease: Lease | null }
+  /** The slot already has a run record (another instance ran it, or a catch-up did). */
+  | { outcome: "already-ran"; run: JobRunRecord | null };
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function runJob(db: Database, job: ScheduledJob, slot: { scheduledFor: Date; trigger: JobTrigger }, settings: RunnerSettings): Promise<RunOutcome> {
+  const { prisma } = db;
+  const { owner, leaseTtlMs, logger } = settings;
+  if (!(await acquireLease(prisma, job.name, owner, leaseTtlMs))) {
+    return { outcome: "busy", lease: (await currentLeases(prisma)).get(job.name) ?? null };
+  }
+  // Renew at a third of the lease, so two renewals can fail before the lease runs out.
+  const heartbeat = setInterval(() => {
+    renewLease(prisma, job.name, owner, leaseTtlMs).then(
+      (renewed) => renewed || logger.warn({ job: job.name }, "job lease lost: another instance may start this job"),
+      (error: unknown) => logger.warn({ job: job.name, err: error }, "job lease renewal failed"),
+    );
+  }, Math.max(1, Math.floor(leaseTtlMs / 3)));
+  heartbeat.unref();
+  try {
+    const abandoned = await failAbandonedRuns(prisma, job.name, owner);
+    if (abandoned) logger.warn({ job: job.name, abandoned }, "earlier runs left unfinished by a stopped instance marked failed");
+    const run = await claimSlot(prisma, { job: job.name, scheduledFor: slot.scheduledFor, owner, trigger: slot.trigger });
+    if (!run) return { outcome: "already-ran", run: await runForSlot(prisma, job.name, slot.scheduledFor) };
+
+    logger.info({ job: job.name, scheduledFor: slot.scheduledFor, trigger: slot.trigger }, "job started");
+    let finished: JobRunRecord;
+    try {
+      const result = await job.run({ scheduledFor: slot.scheduledFor, trigger: slot.trigger });
+      finished =
+        result instanceof JobSkipped
+          ? await finishRun(prisma, run, { status: "skipped", figures: { ...result.figures, skipped: result.reason } })
+          : await finishRun(prisma, run, { status: "succeeded", figures: result });
+    } catch (error) {
+      logger.error({ job: job.name, err: error }, "job failed");
+      finished = await finishRun(prisma, run, { status: "failed", error: errorText(error) });
+    }
+    const ms = finished.finishedAt ? finished.finishedAt.getTime() - finished.startedAt.getTime() : undefined;
+    logger.info({ job: job.name, status: finished.status, ms, figures: finished.figures }, "job finished");
+    return { outcome: "ran", run: finished };
+  } finally {
+    clearInterval(heartbeat);
+    await releaseLease(prisma, job.name, owner).catch((error: unknown) => logger.warn({ job: job.name, err: error }, "job lease release failed"));
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The scheduler of one instance: node-cron fires each job on its slots in the institution's
+ * timezone, every run goes through the lease and its slot's run record (`runJob`), and missed
+ * slots are caught up once at start. A job never overlaps itself in one process; the lease keeps
+ * other processes and machines out.
+ */
+import cron, { type ScheduledTask } from "node-cron";
+import type { Database } from "../prisma/index.ts";
+import type { Logger } from "../server/logger.ts";
+import { catchUpMissedRuns, DEFAULT_CATCH_UP_WITHIN_MS, type CaughtUp } from "./catch-up.ts";
+import type { ScheduledJob } from "./jobs.ts";
+import { newOwnerId } from "./leases.ts";
+import { DEFAULT_LEASE_TTL_MS, runJob, type RunnerSettings } from "./run-job.ts";
+
+export interface SchedulerSettings {
+  db: Database;
+  timezone: string;
+  logger: Logger;
+  /** Defaults to a new `newOwnerId()`. */
+  owner?: string;
+  leaseTtlMs?: number;
+  /** How old a missed slot may be and still be caught up at start (default 24 hours). */
+  catchUpWithinMs?: number;
+}
+
+export interface Scheduler {
+  readonly owner: string;
+  /** Settles when the start-up catch-up is done, with what it ran. */
+  readonly caughtUp: Promise<CaughtUp[]>;
+  /** No new runs start; runs in progress finish (the database is closed after this). */
+  stop(): Promise<void>;
+}
+
+export function startScheduler(jobs: readonly ScheduledJob[], settings: SchedulerSettings): Scheduler {
+  const { db, timezone, logger } = settings;
+  const runner: RunnerSettings = { owner: settings.owner ?? newOwnerId(), leaseTtlMs: settings.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, logger };
+  const names = new Set<string>();
+  for (const job of jobs) {
+    if (names.has(job.name)) throw new Error(`two scheduled jobs are named ${job.name}`);
+    names.add(job.name);
+  }
+
+  let stopped = false;
+  const inProgress = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inProgress.add(work);
+    void work.finally(() => inProgress.delete(work)).catch(() => undefined);
+    return work;
+  };
+
+  const tasks: ScheduledTask[] = jobs.map((job) => {
+    const task = cron.schedule(
+      job.schedule,
+      // The context's date is the slot (not the moment the timer fired): the run record's key.
+      ({ date }) =>
+        track(
+          runJob(db, job, { scheduledFor: date, trigger: "schedule" }, runner)
+            .then((result) => {
+              if (result.outcome !== "ran") logger.debug({ job: job.name, scheduledFor: date, outcome: result.outcome }, "job run by another instance");
+            })
+            .catch((error: unknown) => logger.error({ job: job.name, err: error }, "job could not be run")),
+        ),
+      { name: job.name, timezone, noOverlap: true },
+    );
+    logger.info({ job: job.name, schedule: job.schedule, timezone }, "job scheduled");
+    return task;
+  });
+
+  const caughtUp = track(
+    catchUpMissedRuns(db, jobs, { ...runner, timezone, withinMs: settings.catchUpWithinMs ?? DEFAULT_CATCH_UP_WITHIN_MS, stopped: () => stopped }).catch((error: unknown) => {
+      logger.error({ err: error }, "catch-up of missed runs failed");
+      return [];
+    }),
+  );
+
+  return {
+    owner: runner.owner,
+    caughtUp,
+    async stop() {
+      stopped = true;
+      for (const task of tasks) await task.destroy();
+      while (inProgress.size) await Promise.allSettled(inProgress);
+    },
+  };
+}
