@@ -1,0 +1,119 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../prisma/index.ts";
+import { startScheduler, type ScheduledJob } from "../../scheduler/index.ts";
+import { runsOf } from "../../scheduler/run-records.ts";
+import { previousSlot } from "../../scheduler/slots.ts";
+import { createLogger } from "../../server/logger.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { databaseKindsUnderTest } from "../helpers/kinds.ts";
+
+const logger = createLogger("silent");
+const timezone = "Europe/London";
+
+describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(kind);
+    db = await openDatabase(testDb.url, { migrate: true });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it("runs each slot once when two schedulers in one process race for an every-second job", async () => {
+    const ran: Array<{ slot: string; owner: string }> = [];
+    const tick = (owner: string): ScheduledJob => ({
+      name: "tick",
+      description: "every second (test)",
+      schedule: "* * * * * *",
+      catchUp: false,
+      async run({ scheduledFor }) {
+        ran.push({ slot: scheduledFor.toISOString(), owner });
+        await sleep(200);
+        return { owner };
+      },
+    });
+    const a = startScheduler([tick("a")], { db, timezone, logger, owner: "a" });
+    const b = startScheduler([tick("b")], { db, timezone, logger, owner: "b" });
+    await sleep(3500);
+    await Promise.all([a.stop(), b.stop()]);
+
+    const slots = ran.map((r) => r.slot);
+    expect(slots.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(slots).size).toBe(slots.length);
+    const records = await runsOf(db.prisma, "tick");
+    expect(records.map((r) => r.scheduledFor.toISOString()).sort()).toEqual([...slots].sort());
+    expect(records.every((r) => r.status === "succeeded" && r.trigger === "schedule" && r.figures.owner === r.owner)).toBe(true);
+  });
+
+  it("catches up a missed slot once at start: a second start does not run it again", async () => {
+    const calls: Date[] = [];
+    const daily: ScheduledJob = {
+      name: "daily-at-seven",
+      description: "daily (test)",
+      schedule: "0 7 * * *",
+      catchUp: true,
+      async run({ scheduledFor }) {
+        calls.push(scheduledFor);
+        return { asOf: scheduledFor.toISOString() };
+      },
+    };
+    const missed = previousSlot(daily.schedule, timezone, new Date())!;
+
+    const first = startScheduler([daily], { db, timezone, logger });
+    const caughtUp = await first.caughtUp;
+    await first.stop();
+    expect(caughtUp).toMatchObject([{ job: "daily-at-seven", scheduledFor: missed, result: { outcome: "ran" } }]);
+    expect(calls).toEqual([missed]);
+    expect(await runsOf(db.prisma, "daily-at-seven")).toMatchObject([{ scheduledFor: missed, trigger: "catch_up", status: "succeeded", figures: { asOf: missed.toISOString() } }]);
+
+    // Two instances starting together, and a restart: the slot has its run, nothing more happens.
+    const again = [startScheduler([daily], { db, timezone, logger }), startScheduler([daily], { db, timezone, logger })];
+    expect(await Promise.all(again.map((s) => s.caughtUp))).toEqual([[], []]);
+    await Promise.all(again.map((s) => s.stop()));
+    expect(calls).toHaveLength(1);
+  });
+
+  it("leaves jobs that do not opt in, and slots older than the catch-up window, to their next slot", async () => {
+    let calls = 0;
+    const job = (name: string, catchUp: boolean): ScheduledJob => ({ name, description: "(test)", schedule: "0 7 * * *", catchUp, run: async () => (calls++, {}) });
+    const noCatchUp = startScheduler([job("no-catch-up", false)], { db, timezone, logger });
+    expect(await noCatchUp.caughtUp).toEqual([]);
+    await noCatchUp.stop();
+    const narrow = startScheduler([job("old-slot", true)], { db, timezone, logger, catchUpWithinMs: 1 });
+    expect(await narrow.caughtUp).toEqual([]);
+    await narrow.stop();
+    expect(calls).toBe(0);
+    expect(await runsOf(db.prisma, "old-slot")).toEqual([]);
+  });
+
+  it("catches up a failed job's slot as failed, with its error, and does not retry it on the next start", async () => {
+    let calls = 0;
+    const failing: ScheduledJob = {
+      name: "failing-daily",
+      description: "(test)",
+      schedule: "30 6 * * *",
+      catchUp: true,
+      async run() {
+        calls++;
+        throw new Error("digest template missing");
+      },
+    };
+    const first = startScheduler([failing], { db, timezone, logger });
+    await first.caughtUp;
+    await first.stop();
+    const second = startScheduler([failing], { db, timezone, logger });
+    await second.caughtUp;
+    await second.stop();
+    expect(calls).toBe(1);
+    expect(await runsOf(db.prisma, "failing-daily")).toMatchObject([{ status: "failed", error: "digest template missing", trigger: "catch_up" }]);
+  });
+
+  it("refuses two jobs with the same name", () => {
+    const job: ScheduledJob = { name: "twice", description: "(test)", schedule: "0 7 * * *", catchUp: false, run: async () => ({}) };
+    expect(() => startScheduler([job, job], { db, timezone, logger })).toThrow(/twice/);
+  });
+});
