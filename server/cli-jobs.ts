@@ -32,8 +32,10 @@ function localTime(date: Date, timezone: string): string {
   return text.endsWith(":00") ? text.slice(0, -3) : text;
 }
 
+/** In name order: PostgreSQL's jsonb does not keep the order the job wrote them in. */
 function figuresText(figures: Record<string, unknown>): string {
   return Object.entries(figures)
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `${key} ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
     .join(", ");
 }
