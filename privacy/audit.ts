@@ -1,0 +1,51 @@
+/**
+ * The audit log writer (POLICY: every read of an individual by staff, every approval, rule change,
+ * message, export, consent change and retention action). Append-only: this module is the only
+ * writer, and it has no update or delete. Callers pass their transaction so the entry commits
+ * with the action it records, or not at all.
+ */
+import type { Db } from "../prisma/index.ts";
+
+export type AuditActor =
+  | { kind: "staff"; staffNumber: string }
+  | { kind: "student"; studentNumber: string }
+  /** A component of the system, e.g. "rules" or "retention". */
+  | { kind: "system"; component: string };
+
+export interface AuditEntry {
+  actor: AuditActor;
+  /** Dotted verb, e.g. "rule.enable", "student.view". */
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  /** The student the entry concerns, so "who accessed my record" can be answered. */
+  studentId?: number;
+  details?: Record<string, unknown>;
+}
+
+/** What can write: the Prisma client, or the client of an interactive transaction. */
+export type AuditWriter = Pick<Db, "auditLog">;
+
+function actorColumns(actor: AuditActor): { actorKind: "staff" | "student" | "system"; actorId: string } {
+  switch (actor.kind) {
+    case "staff":
+      return { actorKind: "staff", actorId: actor.staffNumber };
+    case "student":
+      return { actorKind: "student", actorId: actor.studentNumber };
+    case "system":
+      return { actorKind: "system", actorId: actor.component };
+  }
+}
+
+export async function writeAudit(db: AuditWriter, entry: AuditEntry): Promise<void> {
+  await db.auditLog.create({
+    data: {
+      ...actorColumns(entry.actor),
+      action: entry.action,
+      targetType: entry.targetType ?? null,
+      targetId: entry.targetId ?? null,
+      studentId: entry.studentId ?? null,
+      details: (entry.details ?? undefined) as object | undefined,
+    },
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * Evaluating rules over computed metrics: which students each rule flags on the as-of day, and
+ * for everyone else, why not. Pure: the run, the dry run and the backtest all come through here
+ * with what they loaded, and only the run writes anything.
+ */
+import type { EngagementSource } from "../ingest/types.ts";
+import { activeOn, type CalendarDocument } from "./calendar.ts";
+import type { CohortSilence, FeedState } from "./freshness.ts";
+import { isoDay } from "./freshness.ts";
+import type { StudentMetrics } from "./metrics-query.ts";
+import { inCohort, type Exclusion, type Population } from "./population.ts";
+import type { ValidRule } from "./validate.ts";
+
+export interface RuleToEvaluate {
+  rule: ValidRule;
+  version: number;
+  /** Students flagged by this rule within its cooldown (other days). */
+  inCooldown: ReadonlySet<number>;
+  /** Students this rule already flagged for the same day (a repeated run). */
+  alreadyFlagged: ReadonlySet<number>;
+}
+
+export interface SkippedCohort {
+  cohort: string;
+  students: number;
+  reason: string;
+}
+
+export interface RuleOutcome {
+  id: string;
+  version: number;
+  title: string;
+  /** The whole rule did not run: why. */
+  skipped?: string;
+  /** Students in the rule's cohort whose condition was evaluated. */
+  evaluated: number;
+  /** Students to flag now (new flags). */
+  flagged: StudentMetrics[];
+  alreadyFlagged: number;
+  inCooldown: number;
+  /** The condition could not be decided (a metric it needs was undefined for them). */
+  notEvaluable: number;
+  excluded: Record<Exclusion, number>;
+  skippedCohorts: SkippedCohort[];
+}
+
+export interface EvaluationContext {
+  asOfDay: number;
+  metrics: readonly StudentMetrics[];
+  population: Population;
+  feeds: ReadonlyMap<EngagementSource, FeedState>;
+  silent: ReadonlyMap<string, CohortSilence[]>;
+  calendar: CalendarDocument | null;
+}
+
+function silenceReason(silences: CohortSilence[]): string {
+  return silences
+    .map((s) => `no ${s.feed} data for anyone in it ${s.lastDay === null ? "in the period looked at" : `since ${isoDay(s.lastDay)}`}`)
+    .join("; ");
+}
+
+export function evaluateRule(target: RuleToEvaluate, context: EvaluationContext): RuleOutcome {
+  const { document, condition, feeds } = target.rule;
+  const outcome: RuleOutcome = {
+    id: document.id,
+    version: target.version,
+    title: document.title,
+    evaluated: 0,
+    flagged: [],
+    alreadyFlagged: 0,
+    inCooldown: 0,
+    notEvaluable: 0,
+    excluded: { consent: 0, restricted: 0, extenuating: 0 },
+    skippedCohorts: [],
+  };
+  const activity = activeOn(document, context.calendar, context.asOfDay);
+  if (!activity.active) return { ...outcome, skipped: `not active on ${isoDay(context.asOfDay)}: ${activity.reason}` };
+  const stale = feeds.map((feed) => context.feeds.get(feed)?.stale).filter((reason): reason is string => Boolean(reason));
+  if (stale.length) return { ...outcome, skipped: `stale data: ${stale.join("; ")}` };
+
+  const silencedCohorts = new Map<string, SkippedCohort>();
+  for (const student of context.metrics) {
+    if (!inCohort(document.cohort, student, context.population, context.asOfDay)) continue;
+    const exclusion = context.population.excluded.get(student.studentId);
+    if (exclusion) {
+      outcome.excluded[exclusion]++;
+      continue;
+    }
+    const silences = context.silent.get(student.groupKey)?.filter((s) => feeds.includes(s.feed));
+    if (silences?.length) {
+      const cohort = context.population.groupLabel(student.groupKey);
+      const entry = silencedCohorts.get(student.groupKey) ?? { cohort, students: 0, reason: silenceReason(silences) };
+      entry.students++;
+      silencedCohorts.set(student.groupKey, entry);
+      continue;
+    }
+    outcome.evaluated++;
+    const result = condition.evaluate(student.values);
+    if (result === null) outcome.notEvaluable++;
+    if (result !== true) continue;
+    if (target.alreadyFlagged.has(student.studentId)) outcome.alreadyFlagged++;
+    else if (target.inCooldown.has(student.studentId)) outcome.inCooldown++;
+    else outcome.flagged.push(student);
+  }
+  outcome.skippedCohorts = [...silencedCohorts.values()].sort((a, b) => a.cohort.localeCompare(b.cohort));
+  return outcome;
+}

@@ -1,0 +1,126 @@
+/**
+ * Writing flags with their evidence, and closing the open flags of students the system must stop
+ * acting on. The evidence is what a tutor's digest and a student's "why did I get this?" are built
+ * from: the rule and version, each metric's value with unit and window, the data sources with how
+ * fresh they were, the cohort, the day.
+ */
+import type { EngagementSource } from "../ingest/types.ts";
+import type { SqlExecutor } from "../prisma/index.ts";
+import type { RuleOutcome } from "./evaluate.ts";
+import { isoDay, type FeedState } from "./freshness.ts";
+import type { StudentMetrics } from "./metrics-query.ts";
+import type { Population } from "./population.ts";
+import type { ValidRule } from "./validate.ts";
+
+export interface FlagEvidence {
+  asOf: string;
+  rule: { id: string; version: number; title: string; condition: string };
+  metrics: Record<string, { value: number | null; unit: string; window: string; description: string }>;
+  sources: Record<string, { lastDataDay: string | null; lastLoadedAt: string | null }>;
+  cohort: string;
+  /** For rules on vle_days_since_last: the day of the last VLE activity, if within the look-back. */
+  lastVleDate?: string;
+}
+
+export function buildEvidence(
+  rule: ValidRule,
+  version: number,
+  student: StudentMetrics,
+  asOfDay: number,
+  feeds: ReadonlyMap<EngagementSource, FeedState>,
+  population: Population,
+): FlagEvidence {
+  const metrics: FlagEvidence["metrics"] = {};
+  for (const metric of rule.condition.metrics) {
+    const value = student.values[metric.name] ?? null;
+    metrics[metric.name] = { value: value === null ? null : Math.round(value * 1000) / 1000, unit: metric.family.unit, window: metric.family.window.replace(/\bN\b/g, String(metric.n)), description: metric.family.description.replace(/\bN\b/g, String(metric.n)) };
+  }
+  const sources: FlagEvidence["sources"] = {};
+  for (const feed of rule.feeds) {
+    const state = feeds.get(feed);
+    sources[feed] = { lastDataDay: state?.lastDataDay == null ? null : isoDay(state.lastDataDay), lastLoadedAt: state?.lastLoadedAt?.toISOString() ?? null };
+  }
+  const evidence: FlagEvidence = {
+    asOf: isoDay(asOfDay),
+    rule: { id: rule.document.id, version, title: rule.document.title, condition: rule.document.condition },
+    metrics,
+    sources,
+    cohort: population.groupLabel(student.groupKey),
+  };
+  const sinceVle = student.values.vle_days_since_last;
+  if (sinceVle != null && student.startDay !== null && asOfDay - sinceVle > student.startDay) evidence.lastVleDate = isoDay(asOfDay - sinceVle);
+  return evidence;
+}
+
+const FLAG_COLUMNS = ["studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state", "evidence", "raisedAt"] as const;
+/** Rows per INSERT: 9 parameters each, well within both databases' limits. */
+const CHUNK = 500;
+
+/** Inserts the new flags; one per (student, rule, day), so a repeated run adds none. */
+export async function insertFlags(
+  tx: SqlExecutor,
+  runId: number,
+  asOfDay: number,
+  outcomes: readonly RuleOutcome[],
+  evidenceOf: (outcome: RuleOutcome, student: StudentMetrics) => FlagEvidence,
+  now: Date,
+): Promise<void> {
+  const rows: unknown[][] = [];
+  for (const outcome of outcomes) {
+    for (const student of outcome.flagged) {
+      rows.push([student.studentId, outcome.id, outcome.version, isoDay(asOfDay), asOfDay, runId, "open", JSON.stringify(evidenceOf(outcome, student)), now]);
+    }
+  }
+  const cast = tx.kind === "postgresql" ? { state: `::"FlagState"`, evidence: "::jsonb" } : { state: "", evidence: "" };
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const values = chunk.map((_, r) => {
+      const p = (c: number) => `$${r * FLAG_COLUMNS.length + c + 1}`;
+      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}${cast.state}, ${p(7)}${cast.evidence}, ${p(8)})`;
+    });
+    await tx.query(
+      `INSERT INTO "Flag" (${FLAG_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")}
+       ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`,
+      chunk.flat(),
+    );
+  }
+}
+
+/** Flags written by a run, per rule (what actually went in, after ON CONFLICT). */
+export async function flagsWrittenBy(tx: SqlExecutor, runId: number): Promise<Map<string, number>> {
+  const rows = await tx.query<{ ruleId: string; n: number | string }>(`SELECT "ruleId", COUNT(*) AS n FROM "Flag" WHERE "runId" = $1 GROUP BY "ruleId"`, [runId]);
+  return new Map(rows.map((r) => [r.ruleId, Number(r.n)]));
+}
+
+export interface ClosedFlags {
+  consent: number;
+  restricted: number;
+  notEnrolled: number;
+}
+
+/**
+ * Open and snoozed flags of students the system must stop acting on are closed, with the reason:
+ * analytics consent refused or withdrawn, processing restricted or erased, no longer enrolled.
+ */
+export async function closeIneligibleFlags(tx: SqlExecutor, population: Population, now: Date): Promise<ClosedFlags> {
+  const closed: ClosedFlags = { consent: 0, restricted: 0, notEnrolled: 0 };
+  const byReason = { consent: [] as number[], restricted: [] as number[] };
+  for (const [studentId, reason] of population.excluded) if (reason !== "extenuating") byReason[reason].push(studentId);
+  const close = async (where: string, params: unknown[], reason: string) => {
+    const rows = await tx.query<{ id: number }>(
+      `UPDATE "Flag" SET "state" = 'closed', "closedAt" = $1, "closedReason" = $2
+        WHERE "state" IN ('open', 'snoozed') AND ${where} RETURNING "id"`,
+      [now, reason, ...params],
+    );
+    return rows.length;
+  };
+  for (const [key, reason] of [["consent", "analytics consent refused or withdrawn"], ["restricted", "processing restricted or record erased"]] as const) {
+    const ids = byReason[key];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      closed[key] += await close(`"studentId" IN (${chunk.map((_, j) => `$${j + 3}`).join(", ")})`, chunk, reason);
+    }
+  }
+  closed.notEnrolled = await close(`"studentId" IN (SELECT "id" FROM "Student" WHERE "enrolmentStatus" <> 'active')`, [], "no longer enrolled");
+  return closed;
+}

@@ -1,0 +1,12 @@
+/**
+ * Rules: admin-written documents (YAML or JSON, rule.schema.json) whose CEL conditions over the
+ * metrics catalogue turn the daily rollups into flags with evidence, on schedule.
+ */
+export { CATALOGUE, lookupMetric, type Metric, type MetricFamily } from "./metrics.ts";
+export { PLACEHOLDERS } from "./templates.ts";
+export { formatProblem, type Problem } from "./document.ts";
+export { checkFiles, hasErrors, type CheckedFiles } from "./files.ts";
+export { validateRule, validateCalendar, type RuleDocument, type ValidRule } from "./validate.ts";
+export { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, RuleNotFound, type RuleDetail, type RuleSummary, type SaveOutcome } from "./store.ts";
+export { runRules, type RunReport, type RunOptions, type RunTrigger } from "./run.ts";
+export { isoDay } from "./freshness.ts";
