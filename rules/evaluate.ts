@@ -34,6 +34,10 @@ export interface RuleOutcome {
   skipped?: string;
   /** Students in the rule's cohort whose condition was evaluated. */
   evaluated: number;
+  /** Their ids (the backtest's base rate is over them). */
+  evaluatedStudents: number[];
+  /** Students the condition holds for, whether or not they can be flagged again now. */
+  matched: number[];
   /** Students to flag now (new flags). */
   flagged: StudentMetrics[];
   alreadyFlagged: number;
@@ -66,6 +70,8 @@ export function evaluateRule(target: RuleToEvaluate, context: EvaluationContext)
     version: target.version,
     title: document.title,
     evaluated: 0,
+    evaluatedStudents: [],
+    matched: [],
     flagged: [],
     alreadyFlagged: 0,
     inCooldown: 0,
@@ -95,9 +101,11 @@ export function evaluateRule(target: RuleToEvaluate, context: EvaluationContext)
       continue;
     }
     outcome.evaluated++;
+    outcome.evaluatedStudents.push(student.studentId);
     const result = condition.evaluate(student.values);
     if (result === null) outcome.notEvaluable++;
     if (result !== true) continue;
+    outcome.matched.push(student.studentId);
     if (target.alreadyFlagged.has(student.studentId)) outcome.alreadyFlagged++;
     else if (target.inCooldown.has(student.studentId)) outcome.inCooldown++;
     else outcome.flagged.push(student);

@@ -10,3 +10,5 @@ export { validateRule, validateCalendar, type RuleDocument, type ValidRule } fro
 export { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, RuleNotFound, type RuleDetail, type RuleSummary, type SaveOutcome } from "./store.ts";
 export { runRules, type RunReport, type RunOptions, type RunTrigger } from "./run.ts";
 export { isoDay } from "./freshness.ts";
+export { dryRun, type DryRunReport, type Backtest } from "./dry-run.ts";
+export { asOfDayFor, localDay } from "./days.ts";

@@ -110,7 +110,7 @@ export async function evaluateRules(
 }
 
 /** Flags near the as-of day, per rule: those inside the cooldown, and those for the day itself. */
-async function nearbyFlags(db: Database, rules: readonly StoredRule[], asOfDay: number) {
+export async function nearbyFlags(db: Database, rules: readonly StoredRule[], asOfDay: number) {
   const longest = Math.max(0, ...rules.map((r) => r.rule.document.cooldownDays));
   const rows = rules.length
     ? await db.prisma.flag.findMany({

@@ -1,0 +1,202 @@
+/**
+ * Dry run and backtest: what a new or changed rule would do, before anyone switches it on. Counts
+ * only (by programme and year), never names: an admin sees the size and shape of a rule's effect,
+ * not who it would flag. Nothing is written.
+ *
+ *  - now: students flagged on the as-of day, by cohort, and the difference from the rule's current
+ *    version (newly flagged / no longer flagged).
+ *  - load: the 7 days ending on the as-of day, simulated with the rule's cooldown, give flags per
+ *    day and per personal tutor per day (what the digests and students would receive).
+ *  - backtest: with outcome data (OULAD final_result, withdrawal dates), how many of the students
+ *    flagged that week later withdrew or failed, against the rate for everyone evaluated.
+ *    Outcomes are read for this comparison only and never feed a rule (POLICY P1).
+ */
+import type { EngagementSource } from "../ingest/types.ts";
+import type { Database } from "../prisma/index.ts";
+import { evaluateRules, nearbyFlags, type RunInputs } from "./run.ts";
+import { feedStates, isoDay } from "./freshness.ts";
+import { loadCalendar, loadRulesToRun, type StoredRule } from "./store.ts";
+import type { StudentMetrics } from "./metrics-query.ts";
+import type { Population } from "./population.ts";
+import type { ValidRule } from "./validate.ts";
+
+export const SIMULATED_DAYS = 7;
+
+export interface CohortCount {
+  cohort: string;
+  students: number;
+}
+
+export interface DryRunReport {
+  rule: string;
+  asOf: string;
+  /** The version compared against, when the rule is stored. */
+  currentVersion: number | null;
+  skipped?: string;
+  evaluated: number;
+  /** Students the condition holds for on the day. */
+  matched: number;
+  /** Of those, how many would get a new flag now (the rest were flagged today already or are in cooldown). */
+  flagged: number;
+  notEvaluable: number;
+  inCooldown: number;
+  alreadyFlagged: number;
+  /** Students the condition holds for, by cohort. */
+  byCohort: CohortCount[];
+  /** Whom the condition holds for, against the current version's condition. */
+  comparedWithCurrent?: { newlyFlagged: number; noLongerFlagged: number; matchedByCurrent: number };
+  load: {
+    days: number;
+    flagsPerDay: { mean: number; max: number };
+    perTutorPerDay: { tutors: number; mean: number; max: number };
+    /** nudge rules message students directly; significant ones fill tutors' digests. */
+    reaches: "students (sent automatically)" | "tutors' digests (for approval)";
+  };
+  backtest?: Backtest;
+}
+
+export interface Backtest {
+  week: { from: string; to: string };
+  flagged: { students: number; withOutcome: number; rate: number | null };
+  everyone: { students: number; withOutcome: number; rate: number | null };
+  /** How many times likelier a flagged student was to withdraw or fail. */
+  lift: number | null;
+  note?: string;
+}
+
+const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
+
+function byCohort(matched: readonly number[], metrics: readonly StudentMetrics[], population: Population): CohortCount[] {
+  const groupOf = new Map(metrics.map((m) => [m.studentId, m.groupKey]));
+  const counts = new Map<string, number>();
+  for (const studentId of matched) {
+    const label = population.groupLabel(groupOf.get(studentId)!);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts].map(([cohort, students]) => ({ cohort, students })).sort((a, b) => b.students - a.students || a.cohort.localeCompare(b.cohort));
+}
+
+async function personalTutors(db: Database, asOfDay: number): Promise<Map<number, number>> {
+  const day = new Date(asOfDay * 86_400_000);
+  const rows = await db.prisma.tutorAssignment.findMany({
+    where: { role: "personal_tutor", startDate: { lte: day }, OR: [{ endDate: null }, { endDate: { gt: day } }] },
+    select: { studentId: true, staffId: true },
+  });
+  return new Map(rows.map((r) => [r.studentId, r.staffId]));
+}
+
+/** Students with a recorded outcome of withdrawal or failure after the as-of day. */
+async function withdrewOrFailed(db: Database, asOfDay: number): Promise<{ bad: Set<number>; anyOutcome: boolean }> {
+  const day = db.kind === "postgresql" ? (c: string) => `(CAST(${c} AS date) - DATE '1970-01-01')` : (c: string) => `CAST(julianday(${c}) - 2440587.5 AS INTEGER)`;
+  const rows = await db.sql.query<{ studentId: number }>(
+    `SELECT me."studentId" FROM "ModuleEnrolment" me
+      WHERE LOWER(me."finalResult") IN ('withdrawn', 'fail') OR (me."withdrawnAt" IS NOT NULL AND ${day(`me."withdrawnAt"`)} > ${asOfDay})
+     UNION
+     SELECT pe."studentId" FROM "ProgrammeEnrolment" pe
+      WHERE pe."status" = 'withdrawn' AND pe."endDate" IS NOT NULL AND ${day(`pe."endDate"`)} > ${asOfDay}`,
+  );
+  const [any] = await db.sql.query<{ n: number | string }>(
+    `SELECT (SELECT COUNT(*) FROM "ModuleEnrolment" WHERE "finalResult" IS NOT NULL OR "withdrawnAt" IS NOT NULL)
+          + (SELECT COUNT(*) FROM "ProgrammeEnrolment" WHERE "status" <> 'active') AS n`,
+  );
+  return { bad: new Set(rows.map((r) => Number(r.studentId))), anyOutcome: Number(any?.n ?? 0) > 0 };
+}
+
+export interface DryRunOptions {
+  asOfDay: number;
+  backtest?: boolean;
+  now?: Date;
+}
+
+export async function dryRun(db: Database, candidate: ValidRule, options: DryRunOptions): Promise<DryRunReport> {
+  const { asOfDay } = options;
+  const now = options.now ?? new Date();
+  const calendar = await loadCalendar(db);
+  const id = candidate.document.id;
+  const stored = await db.prisma.rule.findUnique({ where: { id } });
+  const current = stored ? (await loadRulesToRun(db, calendar, [id])).rules[0] : undefined;
+  const candidateRule: StoredRule = { rule: candidate, version: (stored?.currentVersion ?? 0) + 1 };
+  const historical = Boolean(options.backtest);
+
+  const inputsFor = async (rules: StoredRule[], day: number): Promise<RunInputs> => {
+    const feeds = [...new Set(rules.flatMap((r) => r.rule.feeds))].sort() as EngagementSource[];
+    return { calendar, rules, invalid: [], feeds: await feedStates(db, feeds, day, now) };
+  };
+
+  // Now: the candidate against the current version, with the real flags' cooldowns.
+  const compared = current ? [candidateRule, current] : [candidateRule];
+  const flagged = await nearbyFlags(db, compared, asOfDay);
+  const today = await evaluateRules(db, await inputsFor(compared, asOfDay), asOfDay, { currentOnly: true, flagged });
+  const [mine, theirs] = today.outcomes;
+  const report: DryRunReport = {
+    rule: id,
+    asOf: isoDay(asOfDay),
+    currentVersion: stored?.currentVersion ?? null,
+    skipped: mine!.skipped,
+    evaluated: mine!.evaluated,
+    matched: mine!.matched.length,
+    flagged: mine!.flagged.length,
+    notEvaluable: mine!.notEvaluable,
+    inCooldown: mine!.inCooldown,
+    alreadyFlagged: mine!.alreadyFlagged,
+    byCohort: byCohort(mine!.matched, today.metrics, today.population),
+    load: { days: SIMULATED_DAYS, flagsPerDay: { mean: 0, max: 0 }, perTutorPerDay: { tutors: 0, mean: 0, max: 0 }, reaches: candidate.document.significance === "nudge" ? "students (sent automatically)" : "tutors' digests (for approval)" },
+  };
+  if (theirs) {
+    const after = new Set(mine!.matched);
+    const before = new Set(theirs.matched);
+    report.comparedWithCurrent = {
+      newlyFlagged: [...after].filter((s) => !before.has(s)).length,
+      noLongerFlagged: [...before].filter((s) => !after.has(s)).length,
+      matchedByCurrent: before.size,
+    };
+  }
+
+  // The week ending on the as-of day, with the candidate's cooldown applied as it would be.
+  const tutors = await personalTutors(db, asOfDay);
+  const cooldown = candidate.document.cooldownDays;
+  const lastFlag = new Map<number, number>();
+  const perDay: number[] = [];
+  const perTutorDay = new Map<string, number>();
+  const flaggedInWeek = new Set<number>();
+  const evaluatedInWeek = new Set<number>();
+  for (let day = asOfDay - SIMULATED_DAYS + 1; day <= asOfDay; day++) {
+    const simulated = () => {
+      const inCooldown = new Set<number>();
+      for (const [student, at] of lastFlag) if (day - at < cooldown) inCooldown.add(student);
+      return { inCooldown, alreadyFlagged: new Set<number>() };
+    };
+    const result = await evaluateRules(db, await inputsFor([candidateRule], day), day, { currentOnly: !historical, flagged: simulated });
+    const outcome = result.outcomes[0]!;
+    perDay.push(outcome.flagged.length);
+    for (const student of outcome.flagged) {
+      lastFlag.set(student.studentId, day);
+      flaggedInWeek.add(student.studentId);
+      const tutor = tutors.get(student.studentId);
+      if (tutor !== undefined) perTutorDay.set(`${tutor}:${day}`, (perTutorDay.get(`${tutor}:${day}`) ?? 0) + 1);
+    }
+    for (const student of outcome.evaluatedStudents) evaluatedInWeek.add(student);
+  }
+  const tutorsReached = new Set([...perTutorDay.keys()].map((k) => k.split(":")[0]));
+  const tutorDays = tutorsReached.size * SIMULATED_DAYS;
+  const tutorTotal = [...perTutorDay.values()].reduce((a, b) => a + b, 0);
+  report.load.flagsPerDay = { mean: round(perDay.reduce((a, b) => a + b, 0) / SIMULATED_DAYS, 1), max: Math.max(0, ...perDay) };
+  report.load.perTutorPerDay = { tutors: tutorsReached.size, mean: tutorDays ? round(tutorTotal / tutorDays) : 0, max: Math.max(0, ...perTutorDay.values()) };
+
+  if (options.backtest) report.backtest = await backtest(db, asOfDay, flaggedInWeek, evaluatedInWeek);
+  return report;
+}
+
+async function backtest(db: Database, asOfDay: number, flagged: Set<number>, evaluated: Set<number>): Promise<Backtest> {
+  const week = { from: isoDay(asOfDay - SIMULATED_DAYS + 1), to: isoDay(asOfDay) };
+  const { bad, anyOutcome } = await withdrewOrFailed(db, asOfDay);
+  const rate = (set: Set<number>) => {
+    const withOutcome = [...set].filter((s) => bad.has(s)).length;
+    return { students: set.size, withOutcome, rate: set.size ? round(withOutcome / set.size, 3) : null };
+  };
+  const f = rate(flagged);
+  const e = rate(evaluated);
+  const result: Backtest = { week, flagged: f, everyone: e, lift: f.rate !== null && e.rate ? round(f.rate / e.rate) : null };
+  if (!anyOutcome) result.note = "no outcome data (final results or withdrawal dates) is loaded, so there is nothing to compare against";
+  return result;
+}

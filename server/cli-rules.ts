@@ -1,0 +1,288 @@
+/**
+ * `nudge rules …`: validate, import, list, show, enable, disable, rollback, run, dry-run, metrics.
+ * Changes need `--as <staff number>` of someone the access gate lets edit rules (admins), and each
+ * is audited with who and what. Exit codes: 0 done, 1 failed or refused, 2 bad usage or invalid rules.
+ */
+import { existsSync } from "node:fs";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { stringify } from "yaml";
+import { dayOfDate } from "../ingest/index.ts";
+import { openDatabase, type Database } from "../prisma/index.ts";
+import { authorise } from "../privacy/index.ts";
+import {
+  asOfDayFor,
+  CATALOGUE,
+  checkFiles,
+  dryRun,
+  formatProblem,
+  hasErrors,
+  listRules,
+  loadCalendar,
+  PLACEHOLDERS,
+  rollback,
+  runRules,
+  saveAll,
+  setEnabled,
+  showRule,
+  validateRule,
+  type DryRunReport,
+  type Problem,
+  type RunReport,
+  type ValidRule,
+} from "../rules/index.ts";
+import { loadConfig } from "./config.ts";
+
+/** Bad input (a rule file with errors, an unknown rule, a missing path): exit 2. */
+export class RulesUsageError extends Error {
+  override name = "RulesUsageError";
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+
+function print(options: JsonOption, result: object, lines: string[]): void {
+  process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${lines.join("\n")}\n`);
+}
+
+async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig().databaseUrl, { migrate: true });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function isoDateOption(value: string): number {
+  const day = dayOfDate(value);
+  if (day === null) throw new InvalidArgumentError("must be a date as YYYY-MM-DD");
+  return day;
+}
+
+function versionOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a version number (1, 2, …)");
+  return n;
+}
+
+const asOption = () => new Option("--as <staff-number>", "who is making the change (their staff number); they need the admin role").makeOptionMandatory();
+
+function problemLines(problems: readonly Problem[]): string[] {
+  return problems.map(formatProblem);
+}
+
+function requirePath(path: string): void {
+  if (!existsSync(path)) throw new RulesUsageError(`no such file or folder: ${path}`);
+}
+
+function runLines(report: RunReport): string[] {
+  if (report.unchanged) return [`rules run for ${report.asOf}: nothing changed since run ${report.sameAs}; nothing to evaluate (${report.durationMs} ms). Use --force to evaluate anyway.`];
+  const lines = [`rules run ${report.runId} for ${report.asOf}: ${report.studentsEvaluated} students, ${report.flagsWritten} new flags, ${report.durationMs} ms`];
+  for (const rule of report.rules) {
+    const extra = [
+      rule.alreadyFlagged ? `${rule.alreadyFlagged} already flagged today` : "",
+      rule.inCooldown ? `${rule.inCooldown} in cooldown` : "",
+      rule.notEvaluable ? `${rule.notEvaluable} not evaluable` : "",
+    ].filter(Boolean);
+    lines.push(`  ${rule.id} v${rule.version}: ${rule.flagsWritten} flagged of ${rule.evaluated} evaluated${extra.length ? ` (${extra.join(", ")})` : ""}`);
+    for (const cohort of rule.skippedCohorts) lines.push(`    skipped ${cohort.cohort} (${cohort.students} students): ${cohort.reason}`);
+  }
+  for (const skipped of report.skipped) lines.push(`  ${skipped.id}: skipped, ${skipped.reason}`);
+  const excluded = Object.entries(report.excluded).filter(([, n]) => n > 0);
+  if (excluded.length) lines.push(`  not evaluated: ${excluded.map(([why, n]) => `${n} ${why === "consent" ? "without analytics consent" : why}`).join(", ")}`);
+  const closed = Object.entries(report.flagsClosed).filter(([, n]) => n > 0);
+  if (closed.length) lines.push(`  flags closed: ${closed.map(([why, n]) => `${n} (${why})`).join(", ")}`);
+  return lines;
+}
+
+function dryRunLines(report: DryRunReport): string[] {
+  const lines = [`dry run of ${report.rule} as of ${report.asOf}${report.currentVersion ? ` (against version ${report.currentVersion})` : " (new rule)"}`];
+  if (report.skipped) lines.push(`  note: on that day the rule would be skipped: ${report.skipped}`);
+  const held = [report.alreadyFlagged ? `${report.alreadyFlagged} already flagged that day` : "", report.inCooldown ? `${report.inCooldown} in cooldown` : ""].filter(Boolean);
+  lines.push(`  the condition holds for ${report.matched} of ${report.evaluated} students evaluated; ${report.flagged} would get a new flag${held.length ? ` (${held.join(", ")})` : ""}${report.notEvaluable ? `; ${report.notEvaluable} not evaluable` : ""}`);
+  for (const c of report.byCohort.slice(0, 20)) lines.push(`    ${c.cohort}: ${c.students}`);
+  if (report.byCohort.length > 20) lines.push(`    … ${report.byCohort.length - 20} more cohorts`);
+  if (report.comparedWithCurrent) {
+    const c = report.comparedWithCurrent;
+    lines.push(`  against the current version (holds for ${c.matchedByCurrent}): ${c.newlyFlagged} newly flagged, ${c.noLongerFlagged} no longer flagged`);
+  }
+  const l = report.load;
+  lines.push(`  over the ${l.days} days to ${report.asOf}, with cooldown: ${l.flagsPerDay.mean} flags a day (at most ${l.flagsPerDay.max}), reaching ${l.reaches}`);
+  lines.push(`  per personal tutor: ${l.perTutorPerDay.mean} a day on average across ${l.perTutorPerDay.tutors} tutors, at most ${l.perTutorPerDay.max} in a day`);
+  const b = report.backtest;
+  if (b) {
+    lines.push(`  backtest, flags raised ${b.week.from} to ${b.week.to}:`);
+    if (b.note) lines.push(`    ${b.note}`);
+    const pct = (r: number | null) => (r === null ? "n/a" : `${Math.round(r * 1000) / 10}%`);
+    lines.push(`    flagged students who later withdrew or failed: ${b.flagged.withOutcome} of ${b.flagged.students} (${pct(b.flagged.rate)})`);
+    lines.push(`    everyone evaluated: ${b.everyone.withOutcome} of ${b.everyone.students} (${pct(b.everyone.rate)})${b.lift === null ? "" : `; lift ${b.lift}x`}`);
+  }
+  return lines;
+}
+
+/** A file, or a stored rule's current version, as a rule to dry-run. */
+async function candidateRule(db: Database, target: string): Promise<ValidRule> {
+  if (existsSync(target)) {
+    const checked = checkFiles(target, await loadCalendar(db));
+    if (hasErrors(checked.problems)) throw new RulesUsageError(`${target} has errors:\n${problemLines(checked.problems).join("\n")}`);
+    if (checked.rules.length !== 1) throw new RulesUsageError(`dry-run takes one rule; ${target} holds ${checked.rules.length}`);
+    return checked.rules[0]!.rule;
+  }
+  const detail = await showRule(db, target).catch(() => {
+    throw new RulesUsageError(`'${target}' is neither a file nor a stored rule`);
+  });
+  const checked = validateRule(detail.document, { calendar: await loadCalendar(db) });
+  if (!checked.rule) throw new RulesUsageError(`stored rule ${target} is no longer valid:\n${problemLines(checked.problems).join("\n")}`);
+  return checked.rule;
+}
+
+function yesterday(): number {
+  return asOfDayFor(new Date(), loadConfig().timezone);
+}
+
+export function registerRulesCommand(program: Command): void {
+  const rules = program.command("rules").description("write, test, version, enable and run the rules that flag students");
+
+  rules
+    .command("validate")
+    .description("check rule files (and a calendar) without saving anything; every problem names file, line, field")
+    .argument("<path>", "a rule file (.yaml, .yml, .json) or a folder of them")
+    .option("--json", "print one JSON object")
+    .action(async (path: string, options: JsonOption) => {
+      requirePath(path);
+      const checked = await withDatabase(async (db) => checkFiles(path, await loadCalendar(db)));
+      const ok = !hasErrors(checked.problems);
+      print(options, { ok, files: checked.files.length, rules: checked.rules.map((r) => r.rule.document.id), calendar: checked.calendar?.document.calendar ?? null, problems: checked.problems }, [
+        ...problemLines(checked.problems),
+        ok ? `${checked.rules.length} rule(s)${checked.calendar ? " and a calendar" : ""} valid` : `invalid: ${checked.problems.filter((p) => p.severity === "error").length} error(s)`,
+      ]);
+      if (!ok) process.exitCode = 2;
+    });
+
+  rules
+    .command("import")
+    .description("save rules (and a calendar) from files: new rules start disabled, changed ones get a new version")
+    .argument("<path>", "a rule file or a folder of them (e.g. rules/library)")
+    .addOption(asOption())
+    .option("--comment <text>", "why, kept with each new version")
+    .option("--json", "print one JSON object")
+    .action(async (path: string, options: JsonOption & { as: string; comment?: string }) => {
+      requirePath(path);
+      await withDatabase(async (db) => {
+        const author = await authorise(db, options.as, "rules.edit");
+        const checked = checkFiles(path, await loadCalendar(db));
+        if (hasErrors(checked.problems)) {
+          print(options, { imported: false, problems: checked.problems }, [...problemLines(checked.problems), "nothing imported: fix the errors above"]);
+          process.exitCode = 2;
+          return;
+        }
+        const saved = await saveAll(
+          db,
+          { calendar: checked.calendar ? { document: checked.calendar.document, source: checked.calendar.source } : undefined, rules: checked.rules.map((r) => ({ rule: r.rule, source: r.source })) },
+          author,
+          options.comment,
+        );
+        print(options, { imported: true, calendar: saved.calendar ?? null, rules: saved.rules, problems: checked.problems }, [
+          ...problemLines(checked.problems),
+          ...(saved.calendar ? [`calendar ${checked.calendar!.document.calendar}: ${saved.calendar}`] : []),
+          ...saved.rules.map((r) => `${r.id}: ${r.action}${r.action === "unchanged" ? "" : `, version ${r.version}`}${r.action === "updated" ? ` (changed: ${r.changed.join(", ")})` : ""}${r.action === "created" ? " (disabled: dry-run it, then enable it)" : ""}`),
+        ]);
+      });
+    });
+
+  rules
+    .command("list")
+    .description("every rule: enabled or not, current version, significance")
+    .option("--json", "print one JSON object")
+    .action(async (options: JsonOption) => {
+      const list = await withDatabase(listRules);
+      print(options, { rules: list }, list.length ? list.map((r) => `${r.enabled ? "on " : "off"} ${r.id} v${r.version} [${r.significance}, ${r.intervention}] ${r.title}`) : ["no rules yet: npx nudge rules import rules/library --as <staff number>"]);
+    });
+
+  rules
+    .command("show")
+    .description("a rule as written, and its version history")
+    .argument("<id>")
+    .addOption(new Option("--version <n>", "an earlier version").argParser(versionOption))
+    .option("--json", "print one JSON object")
+    .action(async (id: string, options: JsonOption & { version?: number }) => {
+      const detail = await withDatabase((db) => showRule(db, id, options.version));
+      print(options, detail, [
+        `# ${detail.id} version ${detail.shownVersion} of ${detail.version}${detail.shownVersion === detail.version ? " (current)" : ""}, ${detail.enabled ? "enabled" : "disabled"}`,
+        (detail.source ?? stringify(detail.document)).trimEnd(),
+        "# versions:",
+        ...detail.versions.map((v) => `#   ${v.version}  ${v.createdAt.toISOString().slice(0, 16).replace("T", " ")}  ${v.author ?? "-"}${v.comment ? `  ${v.comment}` : ""}`),
+      ]);
+    });
+
+  for (const [name, enabled] of [["enable", true], ["disable", false]] as const) {
+    rules
+      .command(name)
+      .description(enabled ? "switch a rule on: the next run evaluates it" : "switch a rule off: its open flags stay as they are")
+      .argument("<id>")
+      .addOption(asOption())
+      .option("--json", "print one JSON object")
+      .action(async (id: string, options: JsonOption & { as: string }) => {
+        const result = await withDatabase(async (db) => setEnabled(db, id, enabled, await authorise(db, options.as, "rules.edit")));
+        print(options, { id, enabled, ...result }, [`${id} ${result.changed ? `${name}d` : `was already ${name}d`} (version ${result.version})`]);
+      });
+  }
+
+  rules
+    .command("rollback")
+    .description("make an earlier version current again (as a new version: history is never rewritten)")
+    .argument("<id>")
+    .addOption(new Option("--to <n>", "the version to go back to").argParser(versionOption).makeOptionMandatory())
+    .addOption(asOption())
+    .option("--json", "print one JSON object")
+    .action(async (id: string, options: JsonOption & { to: number; as: string }) => {
+      const result = await withDatabase(async (db) => rollback(db, id, options.to, await authorise(db, options.as, "rules.edit")));
+      print(options, result, [result.action === "unchanged" ? `${id} is already at version ${options.to}` : `${id}: version ${result.version} restores version ${options.to} (changed: ${result.changed.join(", ") || "nothing"})`]);
+    });
+
+  rules
+    .command("run")
+    .description("evaluate the enabled rules and write flags (what the scheduled job does)")
+    .addOption(new Option("--as-of <date>", "the day to evaluate, YYYY-MM-DD (default: yesterday)").argParser(isoDateOption))
+    .option("--force", "evaluate even when nothing has changed since the last run for that day")
+    .option("--as <staff-number>", "run as this member of staff (admin or operator) instead of the command line's system identity")
+    .option("--json", "print one JSON object: flags written per rule, skipped rules with reasons, students evaluated, duration")
+    .action(async (options: JsonOption & { asOf?: number; force?: boolean; as?: string }) => {
+      const report = await withDatabase(async (db) => {
+        if (options.as) await authorise(db, options.as, "system.operate");
+        return runRules(db, { asOfDay: options.asOf ?? yesterday(), trigger: "manual", force: options.force });
+      });
+      print(options, report, runLines(report));
+    });
+
+  rules
+    .command("dry-run")
+    .description("what a new or changed rule would flag, by programme and year, against its current version; nothing is written")
+    .argument("<file-or-id>", "a rule file, or the id of a stored rule")
+    .addOption(new Option("--as-of <date>", "the day to evaluate, YYYY-MM-DD (default: yesterday)").argParser(isoDateOption))
+    .option("--backtest", "also: of the students flagged in the week to --as-of, how many later withdrew or failed, against everyone evaluated")
+    .addOption(asOption())
+    .option("--json", "print one JSON object")
+    .action(async (target: string, options: JsonOption & { asOf?: number; backtest?: boolean; as: string }) => {
+      const report = await withDatabase(async (db) => {
+        await authorise(db, options.as, "rules.edit");
+        return dryRun(db, await candidateRule(db, target), { asOfDay: options.asOf ?? yesterday(), backtest: options.backtest });
+      });
+      print(options, report, dryRunLines(report));
+    });
+
+  rules
+    .command("metrics")
+    .description("the metrics catalogue: every metric a condition may use, and the placeholders messages may use")
+    .option("--json", "print one JSON object")
+    .action((options: JsonOption) => {
+      const metrics = Object.values(CATALOGUE).map((m) => ({ name: m.name, unit: m.unit, window: m.window, sources: m.sources, description: m.description, nullWhen: "nullWhen" in m ? m.nullWhen : undefined }));
+      const placeholders = Object.entries(PLACEHOLDERS).map(([name, p]) => ({ name, description: p.description }));
+      print(options, { metrics, placeholders }, [
+        ...metrics.map((m) => `${m.name}  [${m.unit}; ${m.window}; ${m.sources.join(", ")}]\n    ${m.description}${m.nullWhen ? `\n    null when ${m.nullWhen}` : ""}`),
+        "",
+        "Placeholders in messages: " + placeholders.map((p) => `{{${p.name}}}`).join(", ") + ", and any metric the condition uses.",
+      ]);
+    });
+}
