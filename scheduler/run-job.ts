@@ -16,7 +16,9 @@ export interface RunnerSettings {
   logger: Logger;
 }
 
-export const DEFAULT_LEASE_TTL_MS = 60_000;
+// Long enough that an event loop busy for a while (a large synchronous SQLite load) does not lose
+// the lease between renewals; short enough that a crashed holder blocks its job only briefly.
+export const DEFAULT_LEASE_TTL_MS = 120_000;
 
 export type RunOutcome =
   /** It ran; the record says how it went. */

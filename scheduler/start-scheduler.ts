@@ -31,6 +31,17 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
+/** node-cron's own messages (a slot skipped because the last run is still going) as our JSON log lines. */
+function cronLogger(logger: Logger, job: string) {
+  const child = logger.child({ job });
+  return {
+    info: (message: string) => child.info(message),
+    warn: (message: string) => child.warn(message),
+    error: (message: string | Error, err?: Error) => child.error({ err: err ?? message }, String(message)),
+    debug: (message: string | Error, err?: Error) => child.debug({ err }, String(message)),
+  };
+}
+
 export function startScheduler(jobs: readonly ScheduledJob[], settings: SchedulerSettings): Scheduler {
   const { db, timezone, logger } = settings;
   const runner: RunnerSettings = { owner: settings.owner ?? newOwnerId(), leaseTtlMs: settings.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, logger };
@@ -60,7 +71,7 @@ export function startScheduler(jobs: readonly ScheduledJob[], settings: Schedule
             })
             .catch((error: unknown) => logger.error({ job: job.name, err: error }, "job could not be run")),
         ),
-      { name: job.name, timezone, noOverlap: true },
+      { name: job.name, timezone, noOverlap: true, logger: cronLogger(logger, job.name) },
     );
     logger.info({ job: job.name, schedule: job.schedule, timezone }, "job scheduled");
     return task;

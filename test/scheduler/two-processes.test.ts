@@ -49,7 +49,9 @@ describe.each(databaseKindsUnderTest())("two scheduler processes on one %s datab
       for (const instance of instances) instance.child.kill("SIGTERM");
     }
     expect(await Promise.all(instances.map((i) => i.exited))).toEqual([0, 0]);
-    expect(instances.map((i) => i.output().stderr)).toEqual(["", ""]);
+    // Their logs (JSON lines, warnings and up) hold no error; a slot skipped under load is a warning.
+    const logged = instances.flatMap((i) => i.output().stderr.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string }));
+    expect(logged.filter((entry) => entry.level >= 50)).toEqual([]);
 
     const ticks = readFileSync(ticksFile, "utf8").trim().split("\n").map((line) => line.split(" ") as [string, string]);
     const slots = ticks.map(([slot]) => slot);
