@@ -65,6 +65,7 @@ function pathOf(pointer: string): (string | number)[] {
 /** Ajv's error, in words an admin can act on, at the field it concerns. */
 function schemaProblem(error: ErrorObject): { path: Path; message: string } {
   const path = pathOf(error.instancePath);
+  if (error.propertyName !== undefined) return { path, message: `'${error.propertyName}' is not a valid name: use lower-case letters, digits and hyphens (e.g. reading-weeks)` };
   switch (error.keyword) {
     case "additionalProperties":
       return { path: [...path, error.params.additionalProperty as string], message: "unknown field" };
@@ -81,7 +82,7 @@ function schemaProblem(error: ErrorObject): { path: Path; message: string } {
 
 /** oneOf reports every branch; keep the most specific messages and drop the summary. */
 function schemaProblems(errors: ErrorObject[]): { path: Path; message: string }[] {
-  const specific = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "if");
+  const specific = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "if" && e.keyword !== "propertyNames");
   const seen = new Set<string>();
   return (specific.length ? specific : errors).map(schemaProblem).filter((p) => {
     const key = `${fieldName(p.path)}|${p.message}`;
