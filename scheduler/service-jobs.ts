@@ -5,10 +5,12 @@
 import type { Database } from "../prisma/index.ts";
 import type { Config } from "../server/config.ts";
 import { ingestJobs } from "./ingest-jobs.ts";
+import { rulesJobs } from "./rules-jobs.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
 export function serviceJobs(db: Database, config: Config): ScheduledJob[] {
   return [
     ...ingestJobs(db, { dropFolder: config.dropFolder, timezone: config.timezone, xapiRetentionDays: config.xapi.retentionDays }),
+    ...rulesJobs(db, { schedule: config.rulesSchedule, timezone: config.timezone }),
   ];
 }

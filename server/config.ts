@@ -47,6 +47,7 @@ export const SETTINGS: Setting[] = [
   { name: "NUDGE_XAPI_RETENTION_DAYS", default: "30", meaning: "Days each xAPI statement's JSON is kept (for re-mapping and audit) before retention removes it; the counts it added stay. `0` keeps none." },
   { name: "NUDGE_DROP_FOLDER", meaning: "Folder the service ingests feed files from: `<folder>/udd`, `xapi`, `oulad`, `nudge-csv`; files move to `processed/` or `failed/`. Unset: no drop folder." },
   { name: "NUDGE_DROP_FOLDER_SCHEDULE", default: "*/10 * * * *", meaning: "When the drop folder is checked (cron, in `NUDGE_TIMEZONE`)." },
+  { name: "NUDGE_RULES_SCHEDULE", default: "0 6 * * *", meaning: "When the enabled rules run over the previous day's data (cron, in `NUDGE_TIMEZONE`); a run missed while the service was down is caught up at start." },
 ];
 
 const optionalText = z
@@ -118,6 +119,7 @@ const schema = z
     NUDGE_XAPI_PASSWORD: optionalText,
     NUDGE_DROP_FOLDER: optionalText,
     NUDGE_DROP_FOLDER_SCHEDULE: z.string().trim().default("*/10 * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as */10 * * * *" }),
+    NUDGE_RULES_SCHEDULE: z.string().trim().default("0 6 * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as 0 6 * * *" }),
     NUDGE_XAPI_RETENTION_DAYS: z.coerce
       .number({ message: "must be a whole number of days" })
       .int({ message: "must be a whole number of days" })
@@ -182,6 +184,8 @@ export interface Config {
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
   /** Where feed files are dropped for the scheduled ingest; unset: none. */
   dropFolder?: { path: string; schedule: string };
+  /** When the rules run (cron). */
+  rulesSchedule: string;
   xapi: {
     /** Unset: the xAPI endpoint answers 503. */
     credentials?: { username: string; password: string };
@@ -241,6 +245,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
         ? { host: env.SMTP_HOST, port: env.SMTP_PORT, secure: env.SMTP_SECURE, user: env.SMTP_USER, password: env.SMTP_PASSWORD, from: env.EMAIL_FROM }
         : undefined,
     dropFolder: env.NUDGE_DROP_FOLDER ? { path: resolve(env.NUDGE_DROP_FOLDER), schedule: env.NUDGE_DROP_FOLDER_SCHEDULE } : undefined,
+    rulesSchedule: env.NUDGE_RULES_SCHEDULE,
     xapi: {
       credentials: env.NUDGE_XAPI_USERNAME && env.NUDGE_XAPI_PASSWORD ? { username: env.NUDGE_XAPI_USERNAME, password: env.NUDGE_XAPI_PASSWORD } : undefined,
       retentionDays: env.NUDGE_XAPI_RETENTION_DAYS,
