@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --students N --days D --only start|ingest|seed]`: the figures the project reports.
+ * `npm run bench [-- --students N --days D --only start|ingest|seed|rules]`: the figures the project reports.
  *  - first healthy start on a fresh SQLite database
  *  - ingest of a 10.6M-row OULAD-shaped studentVle.csv (fixed seed) on SQLite and PostgreSQL, each
  *    against the database's own bulk load of the same file (sqlite3 .import, psql \copy)
  *  - `demo seed` (default 30,000 students x 120 days) on SQLite and, when reachable, PostgreSQL
+ *  - the daily rules run of the starter library over 32,593 students x 270 days, against one
+ *    hand-written SQL query computing the same metrics (the floor), and a second run the same day
  * Results print as a table and are written to bench/results/latest.json.
  */
 import { execFileSync } from "node:child_process";
@@ -25,6 +27,15 @@ const days = values.days!;
 
 function seedIn(url: string): Record<string, unknown> {
   const out = execFileSync(process.execPath, ["--import", "tsx", "bench/demo-seed.ts", url, students, days], { encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").at(-1)!);
+}
+
+/** OULAD's number of students, with most of a year of history. */
+const RULES_STUDENTS = "32593";
+const RULES_DAYS = "270";
+
+function rulesRunIn(url: string): Record<string, unknown> {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/rules-run.ts", url, RULES_STUDENTS, RULES_DAYS], { encoding: "utf8", maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
@@ -111,6 +122,17 @@ if (runs("seed")) {
 
 if (runs("seed") && pg.available) {
   results.push({ benchmark: `demo seed ${students}x${days}`, ...(await inPostgres("seed", seedIn)) });
+}
+
+if (runs("rules")) {
+  const benchmark = `rules run, starter library, ${Number(RULES_STUDENTS).toLocaleString("en-GB")} students x ${RULES_DAYS} days`;
+  const dir = mkdtempSync(join(tmpdir(), "nudge-bench-"));
+  try {
+    results.push({ benchmark, ...rulesRunIn(`file:${join(dir, "nudge.db")}`) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (pg.available) results.push({ benchmark, ...(await inPostgres("rules", rulesRunIn)) });
 }
 
 console.table(results);

@@ -1,6 +1,6 @@
 /** Privacy: the single gate for access to individuals' data (POLICY P5-P9, P13). */
 export { decide, type Actor, type Decision, type SpecialCategory, type Target } from "./access.ts";
-export { CAPABILITIES, MATRIX, ROLES, renderAccessTable, replaceAccessTable, type CapabilityName, type Role, type Scope } from "./permissions.ts";
+export { CAPABILITIES, MATRIX, ROLES, renderAccessTable, type CapabilityName, type Role, type Scope } from "./permissions.ts";
 export { roleScopeKey, type RoleScope } from "./role-scope.ts";
 export { writeAudit, type AuditActor, type AuditEntry, type AuditWriter } from "./audit.ts";
 export { AccessRefused, authorise, staffByNumber, type StaffIdentity } from "./identity.ts";

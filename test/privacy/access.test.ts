@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decide, renderAccessTable, roleScopeKey, type Actor, type CapabilityName } from "../../privacy/index.ts";
-import { ACCESS_TABLE_END, ACCESS_TABLE_START } from "../../privacy/permissions.ts";
+import { markers } from "../../scripts/readme-tables.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
@@ -123,7 +123,8 @@ describe("access decisions", () => {
 
   it("the README's access table is the one the code enforces", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    const table = readme.slice(readme.indexOf(ACCESS_TABLE_START) + ACCESS_TABLE_START.length, readme.indexOf(ACCESS_TABLE_END)).trim();
+    const { start, end } = markers("access");
+    const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end)).trim();
     expect(table, "run `npm run docs:access`").toBe(renderAccessTable());
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { ConfigError, parseConfig, SETTINGS } from "../../server/config.ts";
-import { replaceConfigTable } from "../../server/config-table.ts";
+import { replaceReadmeTable } from "../../scripts/readme-tables.ts";
 
 const APP_ID = "00000000-0000-4000-8000-000000000001";
 const TENANT = "00000000-0000-4000-8000-000000000002";
@@ -162,7 +162,7 @@ describe("configuration", () => {
 
   it("documents every variable it reads in the README, with the defaults the code uses", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-    expect(replaceConfigTable(readme)).toBe(readme); // run `npm run docs:config` after changing settings
+    expect(replaceReadmeTable(readme, "config")).toBe(readme); // run `npm run docs:config` after changing settings
     const defaults = parseConfig({});
     expect(SETTINGS.find((s) => s.name === "PORT")?.default).toBe(String(defaults.port));
     expect(SETTINGS.find((s) => s.name === "DATABASE_URL")?.default).toBe(defaults.databaseUrl);

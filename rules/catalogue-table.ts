@@ -1,0 +1,10 @@
+/** The metrics catalogue as a Markdown table (the README's is generated from it). */
+import { CATALOGUE } from "./metrics.ts";
+
+export function renderMetricsTable(): string {
+  const rows = Object.values(CATALOGUE).map((m) => {
+    const when = "nullWhen" in m ? ` Null when ${m.nullWhen}.` : "";
+    return `| \`${m.name}\` | ${m.unit} | ${m.window} | ${m.sources.join(", ")} | ${m.description}${when} |`;
+  });
+  return ["| Metric | Unit | Window | Sources | Meaning |", "|---|---|---|---|---|", ...rows].join("\n");
+}
