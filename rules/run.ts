@@ -7,7 +7,7 @@
 import type { EngagementSource } from "../ingest/types.ts";
 import type { Database } from "../prisma/index.ts";
 import { evaluateRule, type RuleOutcome, type SkippedCohort } from "./evaluate.ts";
-import { feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
+import { CONTINUOUS_FEEDS, feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
 import { runFingerprint } from "./fingerprint.ts";
 import { buildEvidence, closeIneligibleFlags, flagsWrittenBy, insertFlags, type ClosedFlags } from "./flags.ts";
 import { computeMetrics, type StudentMetrics } from "./metrics-query.ts";
@@ -100,7 +100,8 @@ export async function evaluateRules(
   options: { currentOnly: boolean; flagged: (rule: StoredRule) => { inCooldown: Set<number>; alreadyFlagged: Set<number> } },
 ): Promise<Evaluation> {
   const runnable = runnableRules(inputs, asOfDay);
-  const feedsUsed = [...new Set(runnable.flatMap((r) => r.rule.feeds))].sort() as EngagementSource[];
+  // The cohort-silence guard only looks at feeds that should show something every week.
+  const feedsUsed = [...new Set(runnable.flatMap((r) => r.rule.feeds))].filter((feed) => CONTINUOUS_FEEDS.has(feed)).sort() as EngagementSource[];
   const needed = metricsOf(runnable);
   const metrics = needed.length ? await computeMetrics(db.sql, needed, asOfDay, { currentOnly: options.currentOnly, feeds: feedsUsed }) : [];
   const population = await loadPopulation(db, runnable.map((r) => r.rule.document), asOfDay);
