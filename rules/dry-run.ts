@@ -85,7 +85,10 @@ async function personalTutors(db: Database, asOfDay: number): Promise<Map<number
   return new Map(rows.map((r) => [r.studentId, r.staffId]));
 }
 
-/** Students with a recorded outcome of withdrawal or failure after the as-of day. */
+/**
+ * Students with a recorded outcome of withdrawal or failure after the as-of day. A student who was
+ * evaluated on the day (so enrolled then) and whose record says withdrawn now withdrew later.
+ */
 async function withdrewOrFailed(db: Database, asOfDay: number): Promise<{ bad: Set<number>; anyOutcome: boolean }> {
   const day = db.kind === "postgresql" ? (c: string) => `(CAST(${c} AS date) - DATE '1970-01-01')` : (c: string) => `CAST(julianday(${c}) - 2440587.5 AS INTEGER)`;
   const rows = await db.sql.query<{ studentId: number }>(
@@ -93,11 +96,14 @@ async function withdrewOrFailed(db: Database, asOfDay: number): Promise<{ bad: S
       WHERE LOWER(me."finalResult") IN ('withdrawn', 'fail') OR (me."withdrawnAt" IS NOT NULL AND ${day(`me."withdrawnAt"`)} > ${asOfDay})
      UNION
      SELECT pe."studentId" FROM "ProgrammeEnrolment" pe
-      WHERE pe."status" = 'withdrawn' AND pe."endDate" IS NOT NULL AND ${day(`pe."endDate"`)} > ${asOfDay}`,
+      WHERE pe."status" = 'withdrawn' AND pe."endDate" IS NOT NULL AND ${day(`pe."endDate"`)} > ${asOfDay}
+     UNION
+     SELECT s."id" FROM "Student" s WHERE s."enrolmentStatus" = 'withdrawn'`,
   );
   const [any] = await db.sql.query<{ n: number | string }>(
     `SELECT (SELECT COUNT(*) FROM "ModuleEnrolment" WHERE "finalResult" IS NOT NULL OR "withdrawnAt" IS NOT NULL)
-          + (SELECT COUNT(*) FROM "ProgrammeEnrolment" WHERE "status" <> 'active') AS n`,
+          + (SELECT COUNT(*) FROM "ProgrammeEnrolment" WHERE "status" <> 'active')
+          + (SELECT COUNT(*) FROM "Student" WHERE "enrolmentStatus" = 'withdrawn') AS n`,
   );
   return { bad: new Set(rows.map((r) => Number(r.studentId))), anyOutcome: Number(any?.n ?? 0) > 0 };
 }
