@@ -3,13 +3,13 @@
  * rule, then what only the set can show (one id per rule, at most one calendar).
  */
 import type { CalendarDocument } from "./calendar.ts";
-import { isCalendarData, listSourceFiles, readSource, type Problem } from "./document.ts";
+import { isCalendarData, listSourceFiles, readSource, type Problem, type SourceDocument } from "./document.ts";
 import { validateCalendar, validateRule, type ValidRule } from "./validate.ts";
 
 export interface CheckedFiles {
   files: string[];
   calendar?: { document: CalendarDocument; source: string; file: string };
-  rules: { rule: ValidRule; source: string; file: string }[];
+  rules: { rule: ValidRule; source: string; file: string; document: SourceDocument }[];
   problems: Problem[];
 }
 
@@ -50,7 +50,7 @@ export function checkFiles(path: string, storedCalendar: CalendarDocument | null
       continue;
     }
     seen.set(id, source.file);
-    result.rules.push({ rule: checked.rule, source: source.text, file: source.file });
+    result.rules.push({ rule: checked.rule, source: source.text, file: source.file, document: source });
   }
   return result;
 }

@@ -7,7 +7,7 @@ export { PLACEHOLDERS } from "./templates.ts";
 export { formatProblem, type Problem } from "./document.ts";
 export { checkFiles, hasErrors, type CheckedFiles } from "./files.ts";
 export { validateRule, validateCalendar, type RuleDocument, type ValidRule } from "./validate.ts";
-export { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, RuleNotFound, type RuleDetail, type RuleSummary, type SaveOutcome } from "./store.ts";
+export { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, referenceProblems, RuleNotFound, type RuleDetail, type RuleSummary, type SaveOutcome } from "./store.ts";
 export { runRules, type RunReport, type RunOptions, type RunTrigger } from "./run.ts";
 export { isoDay } from "./freshness.ts";
 export { dryRun, type DryRunReport, type Backtest } from "./dry-run.ts";

@@ -5,7 +5,7 @@
 import type { Database, Db } from "../prisma/index.ts";
 import { writeAudit, type StaffIdentity } from "../privacy/index.ts";
 import type { CalendarDocument } from "./calendar.ts";
-import type { Problem } from "./document.ts";
+import { fieldName, type Path, type Problem, type SourceDocument } from "./document.ts";
 import { validateRule, type RuleDocument, type ValidRule } from "./validate.ts";
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
@@ -202,4 +202,35 @@ export async function loadRulesToRun(db: Database, calendar: CalendarDocument | 
     else invalid.push({ id: row.id, version: row.currentVersion, problems: checked.problems });
   }
   return { rules, invalid };
+}
+
+/**
+ * What only the database can tell about rules about to be saved: the owner must be a member of
+ * staff (error); cohort codes nobody has yet are warnings, since the records may be loaded later,
+ * but until then the rule matches no one there.
+ */
+export async function referenceProblems(db: Database, rules: readonly { rule: ValidRule; document?: SourceDocument }[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const known = async (kind: "programmes" | "modules" | "tutorGroups", codes: string[]) => {
+    const where = { code: { in: codes } };
+    const found = kind === "programmes" ? await db.prisma.programme.findMany({ where, select: { code: true } }) : kind === "modules" ? await db.prisma.module.findMany({ where, select: { code: true } }) : await db.prisma.tutorGroup.findMany({ where, select: { code: true } });
+    return new Set(found.map((f) => f.code));
+  };
+  for (const { rule, document } of rules) {
+    const add = (severity: Problem["severity"], path: Path, message: string) => {
+      const at = document?.positionOf(path);
+      problems.push({ severity, file: document?.file, document: `rule ${rule.document.id}`, field: fieldName(path), line: at?.line, column: at?.column, message });
+    };
+    const { owner, cohort } = rule.document;
+    if (owner && !(await db.prisma.staff.findUnique({ where: { staffNumber: owner } }))) add("error", ["owner"], `${owner} is not a known member of staff`);
+    for (const kind of ["programmes", "modules", "tutorGroups"] as const) {
+      const codes = cohort?.[kind];
+      if (!codes) continue;
+      const found = await known(kind, codes);
+      codes.forEach((code, i) => {
+        if (!found.has(code)) add("warning", ["cohort", kind, i], `no ${kind === "tutorGroups" ? "tutor group" : kind.slice(0, -1)} with code ${code} is loaded yet: until one is, the rule matches no one there`);
+      });
+    }
+  }
+  return problems;
 }

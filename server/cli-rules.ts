@@ -19,6 +19,7 @@ import {
   listRules,
   loadCalendar,
   PLACEHOLDERS,
+  referenceProblems,
   rollback,
   runRules,
   saveAll,
@@ -151,7 +152,11 @@ export function registerRulesCommand(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (path: string, options: JsonOption) => {
       requirePath(path);
-      const checked = await withDatabase(async (db) => checkFiles(path, await loadCalendar(db)));
+      const checked = await withDatabase(async (db) => {
+        const files = checkFiles(path, await loadCalendar(db));
+        files.problems.push(...(await referenceProblems(db, files.rules)));
+        return files;
+      });
       const ok = !hasErrors(checked.problems);
       print(options, { ok, files: checked.files.length, rules: checked.rules.map((r) => r.rule.document.id), calendar: checked.calendar?.document.calendar ?? null, problems: checked.problems }, [
         ...problemLines(checked.problems),
@@ -172,6 +177,7 @@ export function registerRulesCommand(program: Command): void {
       await withDatabase(async (db) => {
         const author = await authorise(db, options.as, "rules.edit");
         const checked = checkFiles(path, await loadCalendar(db));
+        checked.problems.push(...(await referenceProblems(db, checked.rules)));
         if (hasErrors(checked.problems)) {
           print(options, { imported: false, problems: checked.problems }, [...problemLines(checked.problems), "nothing imported: fix the errors above"]);
           process.exitCode = 2;

@@ -87,6 +87,21 @@ describe("nudge rules", () => {
     expect((await db.prisma.rule.findUniqueOrThrow({ where: { id: "no-vle-10-days" } })).currentVersion).toBe(1);
   });
 
+  it("import checks what only the database knows: the owner must be staff; unknown cohort codes are warned about", async () => {
+    const owned = join(dir, "owned.yaml");
+    const text = readFileSync(join(dir, "library/no-vle-10-days.yaml"), "utf8").replace("id: no-vle-10-days", "id: owned-rule\nowner: NOBODY\ncohort:\n  programmes: [XA, NOPE]");
+    writeFileSync(owned, text);
+    const refused = await nudge("import", owned, "--as", "A0001");
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain(`${owned}:5:8: rule owned-rule: owner: NOBODY is not a known member of staff`);
+    expect(refused.stdout).toContain(`${owned}:7:20: warning: rule owned-rule: cohort.programmes[1]: no programme with code NOPE is loaded yet: until one is, the rule matches no one there`);
+    writeFileSync(owned, text.replace("owner: NOBODY", "owner: A0001"));
+    const saved = await nudge("import", owned, "--as", "A0001");
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toContain("warning: rule owned-rule: cohort.programmes[1]: no programme with code NOPE");
+    expect((await db.prisma.rule.findUniqueOrThrow({ where: { id: "owned-rule" }, include: { owner: true } })).owner?.staffNumber).toBe("A0001");
+  });
+
   it("a changed rule becomes a new version; show lists the history; rollback restores an old version as a new one", async () => {
     const changed = join(dir, "changed.yaml");
     writeFileSync(changed, readFileSync(join(dir, "library/no-vle-10-days.yaml"), "utf8").replace("vle_days_since_last >= 10", "vle_days_since_last >= 7"));
