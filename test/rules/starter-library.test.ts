@@ -3,11 +3,11 @@
  * written so the expectation for each student can be worked out by hand (see the notes beside
  * them); boundary students sit one step on the wrong side of each threshold.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../prisma/index.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../prisma/index.ts";
 import { checkFiles, hasErrors, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { staffByNumber } from "../../privacy/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildWorld, D, dateOf, except, healthy, isWeekday, RUN_TIME, type StudentSpec, type World } from "./world.ts";
 
 const noVleAfter = (last: number) => except(healthy(), (day, usual) => (day > last ? { ...usual, vle: undefined } : usual));
@@ -110,35 +110,28 @@ async function flaggedByRule(db: Database): Promise<Record<string, string[]>> {
 }
 
 describe("the starter library on constructed data", () => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const database = useMigratedDatabase();
   let world: World;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase(testDb.url, { migrate: true });
-    world = await buildWorld(db, STUDENTS);
+    world = await buildWorld(database.db, STUDENTS);
     const id = (n: string) => world.ids.get(n)!;
-    await db.prisma.consent.createMany({
+    await database.db.prisma.consent.createMany({
       data: [
         { studentId: id("W"), purpose: "analytics", state: "granted", source: "sis", recordedAt: dateOf(D - 300) },
         { studentId: id("W"), purpose: "analytics", state: "withdrawn", source: "teams", recordedAt: dateOf(D - 3) },
         { studentId: id("A"), purpose: "analytics", state: "granted", source: "sis", recordedAt: dateOf(D - 300) },
       ],
     });
-    await db.prisma.student.update({ where: { id: id("R") }, data: { restrictedAt: dateOf(D - 2) } });
-    await db.prisma.student.update({ where: { id: id("Q") }, data: { enrolmentStatus: "withdrawn" } });
-    await db.prisma.extenuatingCircumstance.create({ data: { studentId: id("X"), fromDate: dateOf(D - 7), toDate: dateOf(D + 7) } });
+    await database.db.prisma.student.update({ where: { id: id("R") }, data: { restrictedAt: dateOf(D - 2) } });
+    await database.db.prisma.student.update({ where: { id: id("Q") }, data: { enrolmentStatus: "withdrawn" } });
+    await database.db.prisma.extenuatingCircumstance.create({ data: { studentId: id("X"), fromDate: dateOf(D - 7), toDate: dateOf(D + 7) } });
 
     const checked = checkFiles("rules/library", null);
     expect(checked.problems).toEqual([]);
-    const author = (await staffByNumber(db, world.adminNumber))!;
-    await saveAll(db, { calendar: checked.calendar, rules: checked.rules }, author);
-    for (const { rule } of checked.rules) await setEnabled(db, rule.document.id, true, author);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+    const author = (await staffByNumber(database.db, world.adminNumber))!;
+    await saveAll(database.db, { calendar: checked.calendar, rules: checked.rules }, author);
+    for (const { rule } of checked.rules) await setEnabled(database.db, rule.document.id, true, author);
   });
 
   it("ships 12 valid rules and a calendar", () => {
@@ -148,8 +141,8 @@ describe("the starter library on constructed data", () => {
   });
 
   it("flags exactly the students each rule should", async () => {
-    const report = await runRules(db, { asOfDay: D, trigger: "manual", now: RUN_TIME });
-    expect(await flaggedByRule(db)).toEqual(EXPECTED);
+    const report = await runRules(database.db, { asOfDay: D, trigger: "manual", now: RUN_TIME });
+    expect(await flaggedByRule(database.db)).toEqual(EXPECTED);
     const expectedTotal = Object.values(EXPECTED).reduce((n, list) => n + list.length, 0);
     expect(report.flagsWritten).toBe(expectedTotal);
     expect(Object.fromEntries(report.rules.map((r) => [r.id, r.flagsWritten]))).toEqual(Object.fromEntries(Object.entries(EXPECTED).map(([id, list]) => [id, list.length])));
@@ -157,7 +150,7 @@ describe("the starter library on constructed data", () => {
   });
 
   it("leaves alone students without consent, restricted, with extenuating circumstances or no longer enrolled, and says so", async () => {
-    const [run] = await db.prisma.ruleRun.findMany({ orderBy: { id: "asc" }, take: 1 });
+    const [run] = await database.db.prisma.ruleRun.findMany({ orderBy: { id: "asc" }, take: 1 });
     const summary = run!.summary as { excluded: Record<string, number>; studentsEvaluated: number };
     expect(summary.excluded).toEqual({ consent: 1, restricted: 1, extenuating: 1 });
     // Q is withdrawn: not among the students evaluated at all.
@@ -165,7 +158,7 @@ describe("the starter library on constructed data", () => {
   });
 
   it("skips a cohort whose feed has gone silent, and reports it instead of flagging six students", async () => {
-    const [run] = await db.prisma.ruleRun.findMany({ orderBy: { id: "asc" }, take: 1 });
+    const [run] = await database.db.prisma.ruleRun.findMany({ orderBy: { id: "asc" }, take: 1 });
     const rules = (run!.summary as { rules: { id: string; skippedCohorts: { cohort: string; students: number; reason: string }[] }[] }).rules;
     const noVle = rules.find((r) => r.id === "no-vle-10-days")!;
     expect(noVle.skippedCohorts).toEqual([{ cohort: "SILENT year 2", students: 6, reason: "no vle data for anyone in it since 2026-11-08" }]);
@@ -174,7 +167,7 @@ describe("the starter library on constructed data", () => {
   });
 
   it("writes evidence a tutor and the student can read: metric values, units, sources and their freshness", async () => {
-    const flag = await db.prisma.flag.findFirstOrThrow({ where: { ruleId: "no-vle-10-days", student: { studentNumber: "A" } } });
+    const flag = await database.db.prisma.flag.findFirstOrThrow({ where: { ruleId: "no-vle-10-days", student: { studentNumber: "A" } } });
     expect(flag.periodKey).toBe("2026-11-20");
     expect(flag.day).toBe(D);
     expect(flag.evidence).toEqual({

@@ -1,47 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../prisma/index.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { staffByNumber } from "../../privacy/index.ts";
 import { checkFiles, saveAll, setEnabled } from "../../rules/index.ts";
 import { rulesJobs } from "../../scheduler/rules-jobs.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 import { buildWorld, D, except, healthy } from "../rules/world.ts";
 
 describe("the rules-run job", () => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const database = useMigratedDatabase();
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase(testDb.url, { migrate: true });
-    const world = await buildWorld(db, [{ number: "A", programme: "XA", year: 2, activity: except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual)) }]);
+    const world = await buildWorld(database.db, [{ number: "A", programme: "XA", year: 2, activity: except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual)) }]);
     const checked = checkFiles("rules/library", null);
-    const author = (await staffByNumber(db, world.adminNumber))!;
-    await saveAll(db, { calendar: checked.calendar, rules: checked.rules }, author);
-    await setEnabled(db, "no-vle-10-days", true, author);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
+    const author = (await staffByNumber(database.db, world.adminNumber))!;
+    await saveAll(database.db, { calendar: checked.calendar, rules: checked.rules }, author);
+    await setEnabled(database.db, "no-vle-10-days", true, author);
   });
 
   it("evaluates the day before its slot, in the institution's timezone, and reports figures", async () => {
-    const [job] = rulesJobs(db, { schedule: "0 6 * * *", timezone: "Europe/London" });
+    const [job] = rulesJobs(database.db, { schedule: "0 6 * * *", timezone: "Europe/London" });
     expect(job).toMatchObject({ name: "rules-run", catchUp: true });
     // The 06:00 slot on Saturday 21 November (London = UTC in November), caught up at 09:00.
     const figures = await job!.run({ scheduledFor: new Date("2026-11-21T06:00:00Z"), trigger: "catch_up" });
     expect(figures).toMatchObject({ asOf: "2026-11-20", unchanged: false, studentsEvaluated: 1, flagsWritten: 1, rulesRun: 1, rulesSkipped: 0 });
-    const run = await db.prisma.ruleRun.findFirstOrThrow({ orderBy: { id: "desc" } });
+    const run = await database.db.prisma.ruleRun.findFirstOrThrow({ orderBy: { id: "desc" } });
     expect(run).toMatchObject({ trigger: "catch_up", asOfDay: D, status: "succeeded" });
   });
 
   it("runs through `nudge jobs run rules-run`: today the feeds are stale, so the rule is skipped and nobody flagged", async () => {
-    const run = await runNudge(["jobs", "run", "rules-run", "--json"], { DATABASE_URL: testDb.url, LOG_LEVEL: "silent" });
+    const run = await runNudge(["jobs", "run", "rules-run", "--json"], { DATABASE_URL: database.url, LOG_LEVEL: "silent" });
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
     expect(JSON.stringify(result)).toContain('"rulesSkipped":1');
-    expect(await db.prisma.flag.count()).toBe(1);
-    const runs = await db.prisma.jobRun.findMany({ where: { job: "rules-run" } });
+    expect(await database.db.prisma.flag.count()).toBe(1);
+    const runs = await database.db.prisma.jobRun.findMany({ where: { job: "rules-run" } });
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe("succeeded");
   });

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../prisma/index.ts";
+import { describe, expect, it } from "vitest";
 import { JobSkipped, runJob, type JobContext, type ScheduledJob } from "../../scheduler/index.ts";
 import { acquireLease, currentLeases } from "../../scheduler/leases.ts";
 import { runsOf } from "../../scheduler/run-records.ts";
 import { createLogger } from "../../server/logger.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 
 const logger = createLogger("silent");
@@ -16,39 +15,30 @@ function job(name: string, run: ScheduledJob["run"]): ScheduledJob {
 }
 
 describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(kind);
-    db = await openDatabase(testDb.url, { migrate: true });
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  const database = useMigratedDatabase(kind);
 
   it("is recorded with its slot, trigger, owner, times and figures, and tells the job its slot", async () => {
     const seen: JobContext[] = [];
     const slot = new Date("2026-11-30T07:00:00.000Z");
-    const result = await runJob(db, job("figures", async (context) => (seen.push(context), { flagged: 3, students: 120 })), { scheduledFor: slot, trigger: "schedule" }, runner("a"));
+    const result = await runJob(database.db, job("figures", async (context) => (seen.push(context), { flagged: 3, students: 120 })), { scheduledFor: slot, trigger: "schedule" }, runner("a"));
     expect(seen).toEqual([{ scheduledFor: slot, trigger: "schedule" }]);
     expect(result).toMatchObject({ outcome: "ran", run: { job: "figures", scheduledFor: slot, owner: "a", status: "succeeded", trigger: "schedule", error: null, figures: { flagged: 3, students: 120 } } });
-    const [stored] = await runsOf(db.prisma, "figures");
+    const [stored] = await runsOf(database.db.prisma, "figures");
     expect(stored!.finishedAt!.getTime()).toBeGreaterThanOrEqual(stored!.startedAt.getTime());
-    expect((await currentLeases(db.prisma)).has("figures")).toBe(false);
+    expect((await currentLeases(database.db.prisma)).has("figures")).toBe(false);
   });
 
   it("records a failure with its error, and releases the lease", async () => {
-    const result = await runJob(db, job("failing", async () => {
+    const result = await runJob(database.db, job("failing", async () => {
       throw new Error("feed file unreadable");
     }), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "manual" }, runner("a"));
     expect(result).toMatchObject({ outcome: "ran", run: { status: "failed", error: "feed file unreadable", trigger: "manual" } });
-    expect((await runsOf(db.prisma, "failing"))[0]).toMatchObject({ status: "failed", error: "feed file unreadable", finishedAt: expect.any(Date) });
-    expect(await acquireLease(db.prisma, "failing", "b", 60_000)).toBe(true);
+    expect((await runsOf(database.db.prisma, "failing"))[0]).toMatchObject({ status: "failed", error: "feed file unreadable", finishedAt: expect.any(Date) });
+    expect(await acquireLease(database.db.prisma, "failing", "b", 60_000)).toBe(true);
   });
 
   it("records a run the job chose to skip, with its reason", async () => {
-    const result = await runJob(db, job("skipping", async () => new JobSkipped("vle feed is 3 days old", { checked: 2 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
+    const result = await runJob(database.db, job("skipping", async () => new JobSkipped("vle feed is 3 days old", { checked: 2 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
     expect(result).toMatchObject({ outcome: "ran", run: { status: "skipped", figures: { checked: 2, skipped: "vle feed is 3 days old" } } });
   });
 
@@ -60,22 +50,22 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     });
     for (let minute = 0; minute < 5; minute++) {
       const slot = { scheduledFor: new Date(Date.UTC(2026, 10, 30, 7, minute)), trigger: "schedule" as const };
-      const results = await Promise.all(["a", "b", "c"].map((owner) => runJob(db, counted, slot, runner(owner))));
+      const results = await Promise.all(["a", "b", "c"].map((owner) => runJob(database.db, counted, slot, runner(owner))));
       expect(results.filter((r) => r.outcome === "ran")).toHaveLength(1);
       // The others found the lease taken, or the slot already run once it was released.
       expect(results.filter((r) => r.outcome === "busy" || r.outcome === "already-ran")).toHaveLength(2);
     }
     expect(calls).toBe(5);
-    expect(await runsOf(db.prisma, "raced")).toHaveLength(5);
+    expect(await runsOf(database.db.prisma, "raced")).toHaveLength(5);
   });
 
   it("does not run while another instance holds the lease, and says who holds it", async () => {
-    expect(await acquireLease(db.prisma, "held", "elsewhere", 60_000)).toBe(true);
+    expect(await acquireLease(database.db.prisma, "held", "elsewhere", 60_000)).toBe(true);
     let ran = false;
-    const result = await runJob(db, job("held", async () => ((ran = true), {})), { scheduledFor: new Date(), trigger: "manual" }, runner("a"));
+    const result = await runJob(database.db, job("held", async () => ((ran = true), {})), { scheduledFor: new Date(), trigger: "manual" }, runner("a"));
     expect(result).toMatchObject({ outcome: "busy", lease: { owner: "elsewhere" } });
     expect(ran).toBe(false);
-    expect(await runsOf(db.prisma, "held")).toEqual([]);
+    expect(await runsOf(database.db.prisma, "held")).toEqual([]);
   });
 
   it("keeps renewing its lease during a long run, so nobody else starts the job", async () => {
@@ -83,7 +73,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     let finished = false;
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const long = runJob(db, job("long", async () => {
+    const long = runJob(database.db, job("long", async () => {
       started();
       await sleep(3 * ttl);
       finished = true;
@@ -92,7 +82,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     await running;
     const attempts: boolean[] = [];
     while (!finished) {
-      attempts.push(await acquireLease(db.prisma, "long", "b", ttl));
+      attempts.push(await acquireLease(database.db.prisma, "long", "b", ttl));
       await sleep(ttl / 3);
     }
     expect(attempts.length).toBeGreaterThan(3);
@@ -102,11 +92,11 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
 
   it("takes over from a crashed holder once its lease expired, marking the crashed run failed", async () => {
     const crashedSlot = new Date("2026-11-29T07:00:00Z");
-    await db.prisma.jobLease.create({ data: { job: "crashy", owner: "gone", acquiredAt: new Date(Date.now() - 120_000), leaseUntil: new Date(Date.now() - 60_000) } });
-    await db.prisma.jobRun.create({ data: { job: "crashy", scheduledFor: crashedSlot, owner: "gone", status: "running", summary: { trigger: "schedule" } } });
-    const result = await runJob(db, job("crashy", async () => ({ ok: 1 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
+    await database.db.prisma.jobLease.create({ data: { job: "crashy", owner: "gone", acquiredAt: new Date(Date.now() - 120_000), leaseUntil: new Date(Date.now() - 60_000) } });
+    await database.db.prisma.jobRun.create({ data: { job: "crashy", scheduledFor: crashedSlot, owner: "gone", status: "running", summary: { trigger: "schedule" } } });
+    const result = await runJob(database.db, job("crashy", async () => ({ ok: 1 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
     expect(result).toMatchObject({ outcome: "ran", run: { status: "succeeded" } });
-    const crashed = (await runsOf(db.prisma, "crashy")).find((r) => r.owner === "gone");
+    const crashed = (await runsOf(database.db.prisma, "crashy")).find((r) => r.owner === "gone");
     expect(crashed).toMatchObject({ status: "failed", error: expect.stringMatching(/^abandoned/), finishedAt: expect.any(Date) });
   });
 });

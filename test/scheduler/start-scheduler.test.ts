@@ -1,27 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../prisma/index.ts";
+import { describe, expect, it } from "vitest";
 import { startScheduler, type ScheduledJob } from "../../scheduler/index.ts";
 import { runsOf } from "../../scheduler/run-records.ts";
 import { previousSlot } from "../../scheduler/slots.ts";
 import { createLogger } from "../../server/logger.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 
 const logger = createLogger("silent");
 const timezone = "Europe/London";
 
 describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
-  let testDb: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    testDb = await createTestDatabase(kind);
-    db = await openDatabase(testDb.url, { migrate: true });
-  });
-  afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
-  });
+  const database = useMigratedDatabase(kind);
 
   it("runs each slot once when two schedulers in one process race for an every-second job", async () => {
     const ran: Array<{ slot: string; owner: string }> = [];
@@ -36,15 +26,15 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
         return { owner };
       },
     });
-    const a = startScheduler([tick("a")], { db, timezone, logger, owner: "a" });
-    const b = startScheduler([tick("b")], { db, timezone, logger, owner: "b" });
+    const a = startScheduler([tick("a")], { db: database.db, timezone, logger, owner: "a" });
+    const b = startScheduler([tick("b")], { db: database.db, timezone, logger, owner: "b" });
     await sleep(3500);
     await Promise.all([a.stop(), b.stop()]);
 
     const slots = ran.map((r) => r.slot);
     expect(slots.length).toBeGreaterThanOrEqual(2);
     expect(new Set(slots).size).toBe(slots.length);
-    const records = await runsOf(db.prisma, "tick");
+    const records = await runsOf(database.db.prisma, "tick");
     expect(records.map((r) => r.scheduledFor.toISOString()).sort()).toEqual([...slots].sort());
     expect(records.every((r) => r.status === "succeeded" && r.trigger === "schedule" && r.figures.owner === r.owner)).toBe(true);
   });
@@ -63,15 +53,15 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
     };
     const missed = previousSlot(daily.schedule, timezone, new Date())!;
 
-    const first = startScheduler([daily], { db, timezone, logger });
+    const first = startScheduler([daily], { db: database.db, timezone, logger });
     const caughtUp = await first.caughtUp;
     await first.stop();
     expect(caughtUp).toMatchObject([{ job: "daily-at-seven", scheduledFor: missed, result: { outcome: "ran" } }]);
     expect(calls).toEqual([missed]);
-    expect(await runsOf(db.prisma, "daily-at-seven")).toMatchObject([{ scheduledFor: missed, trigger: "catch_up", status: "succeeded", figures: { asOf: missed.toISOString() } }]);
+    expect(await runsOf(database.db.prisma, "daily-at-seven")).toMatchObject([{ scheduledFor: missed, trigger: "catch_up", status: "succeeded", figures: { asOf: missed.toISOString() } }]);
 
     // Two instances starting together, and a restart: the slot has its run, nothing more happens.
-    const again = [startScheduler([daily], { db, timezone, logger }), startScheduler([daily], { db, timezone, logger })];
+    const again = [startScheduler([daily], { db: database.db, timezone, logger }), startScheduler([daily], { db: database.db, timezone, logger })];
     expect(await Promise.all(again.map((s) => s.caughtUp))).toEqual([[], []]);
     await Promise.all(again.map((s) => s.stop()));
     expect(calls).toHaveLength(1);
@@ -80,14 +70,14 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
   it("leaves jobs that do not opt in, and slots older than the catch-up window, to their next slot", async () => {
     let calls = 0;
     const job = (name: string, catchUp: boolean): ScheduledJob => ({ name, description: "(test)", schedule: "0 7 * * *", catchUp, run: async () => (calls++, {}) });
-    const noCatchUp = startScheduler([job("no-catch-up", false)], { db, timezone, logger });
+    const noCatchUp = startScheduler([job("no-catch-up", false)], { db: database.db, timezone, logger });
     expect(await noCatchUp.caughtUp).toEqual([]);
     await noCatchUp.stop();
-    const narrow = startScheduler([job("old-slot", true)], { db, timezone, logger, catchUpWithinMs: 1 });
+    const narrow = startScheduler([job("old-slot", true)], { db: database.db, timezone, logger, catchUpWithinMs: 1 });
     expect(await narrow.caughtUp).toEqual([]);
     await narrow.stop();
     expect(calls).toBe(0);
-    expect(await runsOf(db.prisma, "old-slot")).toEqual([]);
+    expect(await runsOf(database.db.prisma, "old-slot")).toEqual([]);
   });
 
   it("catches up a failed job's slot as failed, with its error, and does not retry it on the next start", async () => {
@@ -102,18 +92,18 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
         throw new Error("digest template missing");
       },
     };
-    const first = startScheduler([failing], { db, timezone, logger });
+    const first = startScheduler([failing], { db: database.db, timezone, logger });
     await first.caughtUp;
     await first.stop();
-    const second = startScheduler([failing], { db, timezone, logger });
+    const second = startScheduler([failing], { db: database.db, timezone, logger });
     await second.caughtUp;
     await second.stop();
     expect(calls).toBe(1);
-    expect(await runsOf(db.prisma, "failing-daily")).toMatchObject([{ status: "failed", error: "digest template missing", trigger: "catch_up" }]);
+    expect(await runsOf(database.db.prisma, "failing-daily")).toMatchObject([{ status: "failed", error: "digest template missing", trigger: "catch_up" }]);
   });
 
   it("refuses two jobs with the same name", () => {
     const job: ScheduledJob = { name: "twice", description: "(test)", schedule: "0 7 * * *", catchUp: false, run: async () => ({}) };
-    expect(() => startScheduler([job, job], { db, timezone, logger })).toThrow(/twice/);
+    expect(() => startScheduler([job, job], { db: database.db, timezone, logger })).toThrow(/twice/);
   });
 });

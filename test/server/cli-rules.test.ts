@@ -6,33 +6,27 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../prisma/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 import { buildWorld, D, except, healthy } from "../rules/world.ts";
 
 describe("nudge rules", () => {
-  let testDb: TestDatabase;
-  let db: Database;
+  const database = useMigratedDatabase();
   let dir: string;
-  const nudge = (...args: string[]) => runNudge(["rules", ...args], { DATABASE_URL: testDb.url, LOG_LEVEL: "silent" });
+  const nudge = (...args: string[]) => runNudge(["rules", ...args], { DATABASE_URL: database.url, LOG_LEVEL: "silent" });
   const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1)!);
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = await openDatabase(testDb.url, { migrate: true });
-    await buildWorld(db, [
+    await buildWorld(database.db, [
       { number: "A", programme: "XA", year: 2, activity: except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual)) },
       { number: "B", programme: "XB", year: 2, activity: healthy() },
     ]);
-    const operator = await db.prisma.staff.create({ data: { staffNumber: "OP01", displayName: "IT Operator" } });
-    await db.prisma.staffRoleAssignment.create({ data: { staffId: operator.id, role: "operator", scopeKey: "operator" } });
+    const operator = await database.db.prisma.staff.create({ data: { staffNumber: "OP01", displayName: "IT Operator" } });
+    await database.db.prisma.staffRoleAssignment.create({ data: { staffId: operator.id, role: "operator", scopeKey: "operator" } });
     dir = mkdtempSync(join(tmpdir(), "nudge-rules-cli-"));
     cpSync("rules/library", join(dir, "library"), { recursive: true });
   });
   afterAll(async () => {
-    await db?.close();
-    await testDb?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -49,15 +43,15 @@ describe("nudge rules", () => {
     const good = await nudge("validate", join(dir, "library"), "--json");
     expect(good.code).toBe(0);
     expect(json(good.stdout)).toMatchObject({ ok: true, files: 13, calendar: "2026-27", problems: [] });
-    expect(await db.prisma.rule.count()).toBe(0);
+    expect(await database.db.prisma.rule.count()).toBe(0);
   });
 
   it("import: refused for someone who may not edit rules, and the attempt is audited", async () => {
     const run = await nudge("import", join(dir, "library"), "--as", "OP01");
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("OP01 may not rules.edit: no role held allows rules.edit");
-    expect(await db.prisma.rule.count()).toBe(0);
-    const refusal = await db.prisma.auditLog.findFirstOrThrow({ where: { action: "access.refused" } });
+    expect(await database.db.prisma.rule.count()).toBe(0);
+    const refusal = await database.db.prisma.auditLog.findFirstOrThrow({ where: { action: "access.refused" } });
     expect(refusal).toMatchObject({ actorKind: "staff", actorId: "OP01", targetId: "rules.edit" });
   });
 
@@ -68,8 +62,8 @@ describe("nudge rules", () => {
     expect(result.calendar).toBe("created");
     expect(result.rules).toHaveLength(12);
     expect(result.rules.every((r: { action: string; version: number }) => r.action === "created" && r.version === 1)).toBe(true);
-    expect(await db.prisma.rule.count({ where: { enabled: false } })).toBe(12);
-    expect(await db.prisma.auditLog.count({ where: { action: "rule.create", actorId: "A0001" } })).toBe(12);
+    expect(await database.db.prisma.rule.count({ where: { enabled: false } })).toBe(12);
+    expect(await database.db.prisma.auditLog.count({ where: { action: "rule.create", actorId: "A0001" } })).toBe(12);
     // Importing the same files again changes nothing.
     const again = json((await nudge("import", join(dir, "library"), "--as", "A0001", "--json")).stdout);
     expect(again.rules.every((r: { action: string }) => r.action === "unchanged")).toBe(true);
@@ -84,7 +78,7 @@ describe("nudge rules", () => {
     const run = await nudge("import", mixed, "--as", "A0001");
     expect(run.code).toBe(2);
     expect(run.stdout).toContain("nothing imported: fix the errors above");
-    expect((await db.prisma.rule.findUniqueOrThrow({ where: { id: "no-vle-10-days" } })).currentVersion).toBe(1);
+    expect((await database.db.prisma.rule.findUniqueOrThrow({ where: { id: "no-vle-10-days" } })).currentVersion).toBe(1);
   });
 
   it("import checks what only the database knows: the owner must be staff; unknown cohort codes are warned about", async () => {
@@ -99,7 +93,7 @@ describe("nudge rules", () => {
     const saved = await nudge("import", owned, "--as", "A0001");
     expect(saved.code).toBe(0);
     expect(saved.stdout).toContain("warning: rule owned-rule: cohort.programmes[1]: no programme with code NOPE");
-    expect((await db.prisma.rule.findUniqueOrThrow({ where: { id: "owned-rule" }, include: { owner: true } })).owner?.staffNumber).toBe("A0001");
+    expect((await database.db.prisma.rule.findUniqueOrThrow({ where: { id: "owned-rule" }, include: { owner: true } })).owner?.staffNumber).toBe("A0001");
   });
 
   it("a changed rule becomes a new version; show lists the history; rollback restores an old version as a new one", async () => {
@@ -126,7 +120,7 @@ describe("nudge rules", () => {
       [2, "a week is enough"],
       [3, "rollback to version 1"],
     ]);
-    const audit = await db.prisma.auditLog.findMany({ where: { targetId: "no-vle-10-days", action: { in: ["rule.update", "rule.rollback"] } }, orderBy: { id: "asc" } });
+    const audit = await database.db.prisma.auditLog.findMany({ where: { targetId: "no-vle-10-days", action: { in: ["rule.update", "rule.rollback"] } }, orderBy: { id: "asc" } });
     expect(audit.map((a) => [a.action, (a.details as { version: number }).version])).toEqual([
       ["rule.update", 2],
       ["rule.rollback", 3],
@@ -139,7 +133,7 @@ describe("nudge rules", () => {
 
   it("enable, list, run --json, and a repeated run that has nothing new", async () => {
     expect((await nudge("enable", "no-vle-10-days", "--as", "A0001")).stdout).toContain("no-vle-10-days enabled (version 3)");
-    expect(await db.prisma.auditLog.count({ where: { action: "rule.enable", targetId: "no-vle-10-days" } })).toBe(1);
+    expect(await database.db.prisma.auditLog.count({ where: { action: "rule.enable", targetId: "no-vle-10-days" } })).toBe(1);
     const list = json((await nudge("list", "--json")).stdout);
     expect(list.rules.filter((r: { enabled: boolean }) => r.enabled).map((r: { id: string }) => r.id)).toEqual(["no-vle-10-days"]);
 
@@ -177,7 +171,7 @@ describe("nudge rules", () => {
     const text = await nudge("dry-run", "no-vle-10-days", "--as-of", "2026-11-20", "--as", "A0001", "--backtest");
     expect(text.stdout).toContain("backtest, flags raised 2026-11-14 to 2026-11-20:");
     expect(text.stdout).toContain("no outcome data");
-    expect(await db.prisma.flag.count()).toBe(1);
+    expect(await database.db.prisma.flag.count()).toBe(1);
   });
 
   it("metrics: the catalogue with units, windows and sources", async () => {
