@@ -4,3 +4,5 @@ export { CAPABILITIES, MATRIX, ROLES, renderAccessTable, type CapabilityName, ty
 export { roleScopeKey, type RoleScope } from "./role-scope.ts";
 export { writeAudit, type AuditActor, type AuditEntry, type AuditWriter } from "./audit.ts";
 export { AccessRefused, authorise, staffByNumber, type StaffIdentity } from "./identity.ts";
+export { grantRole, revokeRole, rolesOfStaff, RoleChangeError, STAFF_ROLES, type HeldRole, type RoleGrant, type StaffRoleName } from "./roles.ts";
+export { readAuditTrail, AuditQueryError, type AuditQuery, type AuditTrailEntry } from "./audit-trail.ts";

@@ -7,6 +7,8 @@ import { migrate, migrationStatus, MigrationError, openDatabase, type Database }
 import { IngestUsageError, registerIngestCommand } from "./cli-ingest.ts";
 import { registerJobsCommand } from "./cli-jobs.ts";
 import { registerRulesCommand } from "./cli-rules.ts";
+import { registerStaffCommand } from "./cli-staff.ts";
+import { registerAuditCommand } from "./cli-audit.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 class ProductionRefusal extends Error {}
@@ -93,6 +95,8 @@ export function buildProgram(): Command {
   registerIngestCommand(program);
   registerJobsCommand(program);
   registerRulesCommand(program);
+  registerStaffCommand(program);
+  registerAuditCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo
@@ -151,7 +155,7 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     if (error instanceof ConfigError) return fail(error.message, 1, json);
     // Bad input the user can fix (a rule that does not exist, a missing file): exit 2.
-    if (["RulesUsageError", "RuleNotFound"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
+    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
     if ((error as Error).name === "AccessRefused") return fail((error as Error).message, 1, json);
     // Known failures carry a message meant for the user; anything else is a bug.
     if (error instanceof MigrationError || error instanceof ProductionRefusal || error instanceof IngestUsageError || (error as Error).name === "DemoSeedError") {

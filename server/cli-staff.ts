@@ -1,0 +1,81 @@
+/**
+ * `nudge staff grant|revoke|roles`: who holds which role. Run at the service's command line by IT
+ * (that is where the first admin comes from) or, with --as, by an admin or operator; every change
+ * is audited with who made it.
+ */
+import { userInfo } from "node:os";
+import { Argument, type Command, InvalidArgumentError, Option } from "commander";
+import { openDatabase, type Database } from "../prisma/index.ts";
+import { authorise, grantRole, revokeRole, rolesOfStaff, STAFF_ROLES, type AuditActor, type RoleGrant, type StaffRoleName } from "../privacy/index.ts";
+import { loadConfig } from "./config.ts";
+
+interface GrantOptions {
+  programme?: string;
+  year?: number;
+  name?: string;
+  as?: string;
+  json?: boolean;
+}
+
+function year(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError("must be a year of study from 1 to 8");
+  return n;
+}
+
+async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig().databaseUrl, { migrate: true });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The person at the command line: a named member of staff, or the shell account on the service host. */
+async function actorOf(db: Database, as: string | undefined): Promise<AuditActor> {
+  if (!as) return { kind: "system", component: `cli:${userInfo().username}` };
+  const staff = await authorise(db, as, "system.operate");
+  return { kind: "staff", staffNumber: staff.staffNumber };
+}
+
+const scopeText = (r: { role: string; programme?: string | null; yearOfStudy?: number | null }) =>
+  `${r.role}${r.programme ? ` of ${r.programme}` : ""}${r.yearOfStudy ? ` year ${r.yearOfStudy}` : ""}`;
+
+export function registerStaffCommand(program: Command): void {
+  const staff = program.command("staff").description("staff roles: who may see and do what (see the README's access table)");
+  const roleArgument = (command: Command) =>
+    command
+      .argument("<staff-number>")
+      .addArgument(new Argument("<role>", "the role").choices(STAFF_ROLES))
+      .option("--programme <code>", "programme code (programme_leader, level_tutor)")
+      .addOption(new Option("--year <n>", "year of study (level_tutor)").argParser(year))
+      .option("--as <staff-number>", "who is making the change (an admin or operator); without it, the command line's own account is recorded")
+      .option("--json", "print one JSON object");
+
+  roleArgument(staff.command("grant").description("give a member of staff a role"))
+    .option("--name <display name>", "create the staff record if it does not exist yet (e.g. the first admin)")
+    .action(async (staffNumber: string, role: StaffRoleName, options: GrantOptions) => {
+      const grant: RoleGrant = { staffNumber, role, programmeCode: options.programme, yearOfStudy: options.year, displayName: options.name };
+      const result = await withDatabase(async (db) => grantRole(db, grant, await actorOf(db, options.as)));
+      const text = `${staffNumber}: ${result.created ? "now" : "already"} ${scopeText({ role, programme: options.programme, yearOfStudy: options.year })}${result.staffCreated ? " (staff record created)" : ""}`;
+      process.stdout.write(options.json ? `${JSON.stringify({ staffNumber, role, ...result })}\n` : `${text}\n`);
+    });
+
+  roleArgument(staff.command("revoke").description("take a role away")).action(async (staffNumber: string, role: StaffRoleName, options: GrantOptions) => {
+    const grant: RoleGrant = { staffNumber, role, programmeCode: options.programme, yearOfStudy: options.year };
+    const result = await withDatabase(async (db) => revokeRole(db, grant, await actorOf(db, options.as)));
+    const text = `${staffNumber}: ${result.removed ? "no longer" : "did not hold"} ${scopeText({ role, programme: options.programme, yearOfStudy: options.year })}`;
+    process.stdout.write(options.json ? `${JSON.stringify({ staffNumber, role, ...result })}\n` : `${text}\n`);
+  });
+
+  staff
+    .command("roles")
+    .description("the roles a member of staff holds")
+    .argument("<staff-number>")
+    .option("--json", "print one JSON object")
+    .action(async (staffNumber: string, options: { json?: boolean }) => {
+      const roles = await withDatabase((db) => rolesOfStaff(db, staffNumber));
+      process.stdout.write(options.json ? `${JSON.stringify({ staffNumber, roles })}\n` : `${roles.length ? roles.map(scopeText).join("\n") : `${staffNumber} holds no role`}\n`);
+    });
+}
