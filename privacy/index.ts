@@ -6,3 +6,4 @@ export { writeAudit, type AuditActor, type AuditEntry, type AuditWriter } from "
 export { AccessRefused, authorise, staffByNumber, type StaffIdentity } from "./identity.ts";
 export { grantRole, revokeRole, rolesOfStaff, RoleChangeError, STAFF_ROLES, type HeldRole, type RoleGrant, type StaffRoleName } from "./roles.ts";
 export { readAuditTrail, AuditQueryError, type AuditQuery, type AuditTrailEntry } from "./audit-trail.ts";
+export { exportStudent, exportHtml, ExportError, EXPORT_FORMAT, SECTIONS as EXPORT_SECTIONS, type SubjectAccessExport } from "./export.ts";
