@@ -58,7 +58,7 @@ if (!second.unchanged) throw new Error("the second run did not recognise that no
 
 // The engine's metrics must be the floor's, or the comparison means nothing.
 const { rules } = await loadRulesToRun(db, library.calendar!.document);
-const engine = await computeMetrics(db.sql, metricsOf(rules), AS_OF, { currentOnly: true, feeds: [] });
+const engine = await computeMetrics(db.sql, metricsOf(rules), AS_OF, { currentOnly: true });
 const floorById = new Map(floorRows.map((row) => [Number(row.sid), row]));
 let compared = 0;
 for (const student of engine) {

@@ -10,8 +10,9 @@
  *    for that cohort.
  */
 import type { EngagementSource } from "../ingest/types.ts";
-import type { Database } from "../prisma/index.ts";
-import type { StudentMetrics } from "./metrics-query.ts";
+import type { Database, SqlExecutor } from "../prisma/index.ts";
+import { latestFeedDays, type StudentMetrics } from "./metrics-query.ts";
+import { DAYS_SINCE_LOOKBACK } from "./metrics.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -23,7 +24,7 @@ export const COHORT_SILENCE_MIN_STUDENTS = 5;
  * Feeds that should show something every week for any cohort being taught. Submissions are
  * left out: weeks with nothing due are normal, and then there is nothing to flag either.
  */
-export const CONTINUOUS_FEEDS: ReadonlySet<EngagementSource> = new Set(["vle", "attendance", "library"]);
+const CONTINUOUS_FEEDS: ReadonlySet<EngagementSource> = new Set(["vle", "attendance", "library"]);
 
 export interface FeedState {
   feed: EngagementSource;
@@ -64,35 +65,34 @@ export interface CohortSilence {
   groupKey: string;
   feed: EngagementSource;
   students: number;
-  /** Latest day any student of the cohort had data from the feed, or null for never (in the scan). */
+  /** Latest day any student of the cohort had data from the feed, or null for none in the look-back. */
   lastDay: number | null;
 }
 
-/** Cohorts (by percentile group) with no data from a feed for COHORT_SILENCE_DAYS days. */
-export function silentCohorts(rows: readonly StudentMetrics[], feeds: readonly EngagementSource[], asOfDay: number): Map<string, CohortSilence[]> {
-  const groups = new Map<string, { students: number; last: Map<EngagementSource, number | null> }>();
-  for (const row of rows) {
-    let group = groups.get(row.groupKey);
-    if (!group) groups.set(row.groupKey, (group = { students: 0, last: new Map() }));
-    group.students++;
-    for (const feed of feeds) {
-      const seen = row.lastSeen[feed] ?? null;
-      const before = group.last.get(feed) ?? null;
-      group.last.set(feed, seen === null ? before : before === null ? seen : Math.max(before, seen));
-    }
-  }
+/**
+ * Cohorts (by percentile group) of at least COHORT_SILENCE_MIN_STUDENTS with no data from a
+ * continuous feed in the last COHORT_SILENCE_DAYS days, with the latest day they had any.
+ */
+export async function silentCohorts(
+  sql: SqlExecutor,
+  rows: readonly StudentMetrics[],
+  feeds: readonly EngagementSource[],
+  asOfDay: number,
+  options: { currentOnly: boolean },
+): Promise<Map<string, CohortSilence[]>> {
+  const watched = feeds.filter((feed) => CONTINUOUS_FEEDS.has(feed));
+  const sizes = new Map<string, number>();
+  for (const row of rows) sizes.set(row.groupKey, (sizes.get(row.groupKey) ?? 0) + 1);
+  const large = [...sizes].filter(([, n]) => n >= COHORT_SILENCE_MIN_STUDENTS).map(([group]) => group);
+  const recent = await latestFeedDays(sql, asOfDay, watched, { ...options, withinDays: COHORT_SILENCE_DAYS });
+  const quiet = large.flatMap((groupKey) => watched.filter((feed) => !recent.get(groupKey)?.has(feed)).map((feed) => ({ groupKey, feed })));
+  // The day each silence began, looked up only for the (few) silent cohorts.
+  const before = await latestFeedDays(sql, asOfDay, watched, { ...options, withinDays: DAYS_SINCE_LOOKBACK, groups: [...new Set(quiet.map((q) => q.groupKey))] });
   const silent = new Map<string, CohortSilence[]>();
-  for (const [groupKey, group] of groups) {
-    if (group.students < COHORT_SILENCE_MIN_STUDENTS) continue;
-    for (const feed of feeds) {
-      if (!CONTINUOUS_FEEDS.has(feed)) continue;
-      const lastDay = group.last.get(feed) ?? null;
-      if (lastDay === null || lastDay <= asOfDay - COHORT_SILENCE_DAYS) {
-        const list = silent.get(groupKey) ?? [];
-        list.push({ groupKey, feed, students: group.students, lastDay });
-        silent.set(groupKey, list);
-      }
-    }
+  for (const { groupKey, feed } of quiet) {
+    const list = silent.get(groupKey) ?? [];
+    list.push({ groupKey, feed, students: sizes.get(groupKey)!, lastDay: before.get(groupKey)?.get(feed) ?? null });
+    silent.set(groupKey, list);
   }
   return silent;
 }

@@ -7,15 +7,14 @@
 import type { EngagementSource } from "../ingest/types.ts";
 import type { Database } from "../prisma/index.ts";
 import { evaluateRule, type RuleOutcome, type SkippedCohort } from "./evaluate.ts";
-import { CONTINUOUS_FEEDS, feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
+import { feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
 import { runFingerprint } from "./fingerprint.ts";
 import { buildEvidence, closeIneligibleFlags, flagsWrittenBy, insertFlags, type ClosedFlags } from "./flags.ts";
 import { computeMetrics, type StudentMetrics } from "./metrics-query.ts";
 import type { Metric } from "./metrics.ts";
 import { loadPopulation, type Exclusion, type Population } from "./population.ts";
 import { loadCalendar, loadRulesToRun, type StoredRule } from "./store.ts";
-import type { CalendarDocument } from "./calendar.ts";
-import { activeOn } from "./calendar.ts";
+import { activeOn, type CalendarDocument } from "./calendar.ts";
 
 export type RunTrigger = "schedule" | "manual" | "catch_up";
 
@@ -100,12 +99,12 @@ export async function evaluateRules(
   options: { currentOnly: boolean; flagged: (rule: StoredRule) => { inCooldown: Set<number>; alreadyFlagged: Set<number> } },
 ): Promise<Evaluation> {
   const runnable = runnableRules(inputs, asOfDay);
-  // The cohort-silence guard only looks at feeds that should show something every week.
-  const feedsUsed = [...new Set(runnable.flatMap((r) => r.rule.feeds))].filter((feed) => CONTINUOUS_FEEDS.has(feed)).sort() as EngagementSource[];
+  const feedsUsed = [...new Set(runnable.flatMap((r) => r.rule.feeds))].sort() as EngagementSource[];
   const needed = metricsOf(runnable);
-  const metrics = needed.length ? await computeMetrics(db.sql, needed, asOfDay, { currentOnly: options.currentOnly, feeds: feedsUsed }) : [];
+  const metrics = needed.length ? await computeMetrics(db.sql, needed, asOfDay, { currentOnly: options.currentOnly }) : [];
+  const silent = await silentCohorts(db.sql, metrics, feedsUsed, asOfDay, { currentOnly: options.currentOnly });
   const population = await loadPopulation(db, runnable.map((r) => r.rule.document), asOfDay);
-  const context = { asOfDay, metrics, population, feeds: inputs.feeds, silent: silentCohorts(metrics, feedsUsed, asOfDay), calendar: inputs.calendar };
+  const context = { asOfDay, metrics, population, feeds: inputs.feeds, silent, calendar: inputs.calendar };
   const outcomes = inputs.rules.map((stored) => evaluateRule({ ...stored, ...options.flagged(stored) }, context));
   return { metrics, population, outcomes };
 }
