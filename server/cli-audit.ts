@@ -1,9 +1,8 @@
 /** `nudge audit --student S | --actor A [--since DATE] [--limit N] --as STAFF [--json]`: the audit log, newest first. */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { dayOfDate } from "../ingest/index.ts";
-import { openDatabase } from "../prisma/index.ts";
 import { authorise, readAuditTrail } from "../privacy/index.ts";
-import { loadConfig } from "./config.ts";
+import { withDatabase } from "./cli-database.ts";
 
 function since(value: string): Date {
   const day = dayOfDate(value);
@@ -28,8 +27,7 @@ export function registerAuditCommand(program: Command): void {
     .addOption(new Option("--as <staff-number>", "who is reading (needs the admin role); the reading is audited too").makeOptionMandatory())
     .option("--json", "print one JSON object")
     .action(async (options: { student?: string; actor?: string; since?: Date; limit: number; as: string; json?: boolean }) => {
-      const db = await openDatabase(loadConfig().databaseUrl, { migrate: true });
-      try {
+      await withDatabase(async (db) => {
         const reader = await authorise(db, options.as, "audit.read");
         const trail = await readAuditTrail(db, options, { kind: "staff", staffNumber: reader.staffNumber });
         if (options.json) {
@@ -39,8 +37,6 @@ export function registerAuditCommand(program: Command): void {
         const lines = trail.entries.map((e) => `${e.at.toISOString().slice(0, 19).replace("T", " ")}  ${e.actorKind} ${e.actorId}  ${e.action}${e.target ? `  ${e.target}` : ""}${e.details ? `  ${JSON.stringify(e.details)}` : ""}`);
         if (trail.more) lines.push(`… more: narrow with --since or raise --limit (${options.limit})`);
         process.stdout.write(`${lines.length ? lines.join("\n") : "no entries"}\n`);
-      } finally {
-        await db.close();
-      }
+      });
     });
 }

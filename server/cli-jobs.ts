@@ -3,23 +3,12 @@
  * their next and last runs, and a run now through the same lease and run record as the scheduler.
  */
 import type { Command } from "commander";
-import { openDatabase, type Database } from "../prisma/index.ts";
 import { DEFAULT_LEASE_TTL_MS, jobStatuses, newOwnerId, runJob, serviceJobs, type JobRunRecord, type JobStatus, type Lease, type RunOutcome } from "../scheduler/index.ts";
-import { loadConfig, type Config } from "./config.ts";
+import { withDatabase } from "./cli-database.ts";
 import { createLogger } from "./logger.ts";
 
 interface JsonOption {
   json?: boolean;
-}
-
-async function withJobs<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const db = await openDatabase(config.databaseUrl, { migrate: true });
-  try {
-    return await fn(db, config);
-  } finally {
-    await db.close();
-  }
 }
 
 function print(options: JsonOption, result: object, lines: string[]): void {
@@ -78,7 +67,7 @@ export function registerJobsCommand(program: Command): void {
     .description("every scheduled job: schedule, next run, last run with its status and figures, and the lease if an instance holds it")
     .option("--json", "print one JSON object: timezone, jobs")
     .action(async (options: JsonOption) => {
-      const result = await withJobs(async (db, config) => ({ timezone: config.timezone, jobs: await jobStatuses(db, serviceJobs(db, config), config.timezone) }));
+      const result = await withDatabase(async (db, config) => ({ timezone: config.timezone, jobs: await jobStatuses(db, serviceJobs(db, config), config.timezone) }));
       print(options, result, result.jobs.length ? result.jobs.map((job) => statusLines(job).join("\n")).join("\n\n").split("\n") : ["no scheduled jobs"]);
     });
 
@@ -89,7 +78,7 @@ export function registerJobsCommand(program: Command): void {
     .option("--json", "print one JSON object: job, outcome, run or lease")
     .addHelpText("after", "\nExit status: 0 the job succeeded (or skipped), 1 it failed or another instance is running it, 2 no such job.")
     .action(async (name: string, options: JsonOption) => {
-      await withJobs(async (db, config) => {
+      await withDatabase(async (db, config) => {
         const all = serviceJobs(db, config);
         const job = all.find((j) => j.name === name);
         if (!job) {

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
 import { dayOfDate } from "../ingest/index.ts";
-import { openDatabase, type Database } from "../prisma/index.ts";
+import type { Database } from "../prisma/index.ts";
 import { authorise } from "../privacy/index.ts";
 import {
   asOfDayFor,
@@ -31,6 +31,7 @@ import {
   type RunReport,
   type ValidRule,
 } from "../rules/index.ts";
+import { withDatabase } from "./cli-database.ts";
 import { loadConfig } from "./config.ts";
 
 /** Bad input (a rule file with errors, an unknown rule, a missing path): exit 2. */
@@ -44,15 +45,6 @@ interface JsonOption {
 
 function print(options: JsonOption, result: object, lines: string[]): void {
   process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${lines.join("\n")}\n`);
-}
-
-async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(loadConfig().databaseUrl, { migrate: true });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
 }
 
 function isoDateOption(value: string): number {
@@ -202,7 +194,7 @@ export function registerRulesCommand(program: Command): void {
     .description("every rule: enabled or not, current version, significance")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption) => {
-      const list = await withDatabase(listRules);
+      const list = await withDatabase((db) => listRules(db));
       print(options, { rules: list }, list.length ? list.map((r) => `${r.enabled ? "on " : "off"} ${r.id} v${r.version} [${r.significance}, ${r.intervention}] ${r.title}`) : ["no rules yet: npx nudge rules import rules/library --as <staff number>"]);
     });
 

@@ -5,9 +5,9 @@
  */
 import { userInfo } from "node:os";
 import { Argument, type Command, InvalidArgumentError, Option } from "commander";
-import { openDatabase, type Database } from "../prisma/index.ts";
+import type { Database } from "../prisma/index.ts";
 import { authorise, grantRole, revokeRole, rolesOfStaff, STAFF_ROLES, type AuditActor, type RoleGrant, type StaffRoleName } from "../privacy/index.ts";
-import { loadConfig } from "./config.ts";
+import { withDatabase } from "./cli-database.ts";
 
 interface GrantOptions {
   programme?: string;
@@ -21,15 +21,6 @@ function year(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError("must be a year of study from 1 to 8");
   return n;
-}
-
-async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase(loadConfig().databaseUrl, { migrate: true });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
 }
 
 /** The person at the command line: a named member of staff, or the shell account on the service host. */

@@ -4,9 +4,8 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { openDatabase } from "../prisma/index.ts";
 import { authorise, exportHtml, exportStudent, ExportError } from "../privacy/index.ts";
-import { loadConfig } from "./config.ts";
+import { withDatabase } from "./cli-database.ts";
 
 export function registerStudentCommand(program: Command): void {
   const student = program.command("student").description("one student's data, for data-protection duties");
@@ -17,8 +16,7 @@ export function registerStudentCommand(program: Command): void {
     .option("--out <file.json>", "write the JSON here and the HTML beside it (default: JSON on stdout)")
     .requiredOption("--as <staff-number>", "who is exporting (needs the right to export: admins handling the request); audited")
     .action(async (studentNumber: string, options: { out?: string; as: string }) => {
-      const db = await openDatabase(loadConfig().databaseUrl, { migrate: true });
-      try {
+      await withDatabase(async (db) => {
         const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
         if (!target) throw new ExportError(`no student ${studentNumber}`);
         const staff = await authorise(db, options.as, "student.export", { studentId: target.id });
@@ -33,8 +31,6 @@ export function registerStudentCommand(program: Command): void {
         writeFileSync(html, exportHtml(data));
         const rows = Object.values(data.sections).reduce((n, r) => n + r.length, 0);
         process.stdout.write(`${studentNumber}: ${rows} rows in ${Object.keys(data.sections).length} sections written to ${options.out} and ${html}\n`);
-      } finally {
-        await db.close();
-      }
+      });
     });
 }

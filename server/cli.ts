@@ -3,13 +3,14 @@
  * exactly one JSON object on stdout. Exit codes: 0 done, 1 failed, 2 bad usage.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { migrate, migrationStatus, MigrationError, openDatabase, type Database } from "../prisma/index.ts";
+import { migrate, migrationStatus, MigrationError } from "../prisma/index.ts";
 import { IngestUsageError, registerIngestCommand } from "./cli-ingest.ts";
 import { registerJobsCommand } from "./cli-jobs.ts";
 import { registerRulesCommand } from "./cli-rules.ts";
 import { registerStaffCommand } from "./cli-staff.ts";
 import { registerAuditCommand } from "./cli-audit.ts";
 import { registerStudentCommand } from "./cli-student.ts";
+import { withDatabase } from "./cli-database.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 class ProductionRefusal extends Error {}
@@ -22,16 +23,6 @@ interface JsonOption {
 function report(options: JsonOption, result: object, lines: string[]): void {
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${lines.join("\n")}\n`);
-}
-
-async function withDatabase<T>(fn: (db: Database) => Promise<T>, migrateFirst = false): Promise<T> {
-  const config = loadConfig();
-  const db = await openDatabase(config.databaseUrl, { migrate: migrateFirst });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
 }
 
 function positiveInt(name: string, max: number) {
@@ -70,7 +61,7 @@ export function buildProgram(): Command {
         const applied = await migrate(database.sql);
         const status = await migrationStatus(database.sql);
         return { database: database.kind, applied, schemaVersion: status.schemaVersion };
-      });
+      }, { migrate: false });
       report(options, result, [
         `${result.database}: ${result.applied.length ? `applied ${result.applied.join(", ")}` : "already up to date"}`,
         `schema version: ${result.schemaVersion}`,
@@ -81,7 +72,7 @@ export function buildProgram(): Command {
     .description("show applied and pending migrations; exits 1 when the database is not up to date")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption) => {
-      const result = await withDatabase(async (database) => ({ database: database.kind, ...(await migrationStatus(database.sql)) }));
+      const result = await withDatabase(async (database) => ({ database: database.kind, ...(await migrationStatus(database.sql)) }), { migrate: false });
       const upToDate = result.pending.length === 0 && result.modified.length === 0;
       report(options, { ...result, upToDate }, [
         `${result.database}: schema version ${result.schemaVersion ?? "(none)"}`,
@@ -124,7 +115,6 @@ export function buildProgram(): Command {
             endDate: options.end ?? yesterdayUtc(),
             reset: options.reset ?? false,
           }),
-        true,
       );
       const seconds = Math.round((performance.now() - started) / 10) / 100;
       report(options, { ...counts, seconds }, [
