@@ -8,6 +8,7 @@
  * SQL passed here uses PostgreSQL-style `$1` placeholders on both databases and quoted identifiers.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { Worker } from "node:worker_threads";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
@@ -27,6 +28,12 @@ export interface SqlExecutor {
   execScript(sql: string): Promise<void>;
   /** One statement with `$1…$n` parameters; returns its rows (empty for writes). */
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * A long read (a scan of millions of rows) that must not hold the event loop: on SQLite it runs
+   * on a worker thread with its own read-only connection, so it sees committed data only (use it
+   * outside transactions); on PostgreSQL it is `query`, which never blocks.
+   */
+  queryReadOnly<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Inserts many rows fast; values: string, number, boolean, Date, null, or JSON-able objects. */
   bulkInsert(table: string, columns: readonly string[], rows: BulkRows): Promise<number>;
   /**
@@ -124,6 +131,17 @@ function openSqlite(path: string): SqlDriver {
       if (statement.reader) return statement.all(...values) as T[];
       statement.run(...values);
       return [] as T[];
+    },
+    async queryReadOnly<T>(sql: string, params: readonly unknown[] = []) {
+      // An in-memory database exists only on this connection.
+      if (path === ":memory:") return executor.query<T>(sql, params);
+      const { text, values } = toSqliteStatement(sql, params);
+      return new Promise<T[]>((resolve, reject) => {
+        const worker = new Worker(new URL("./sqlite-read-worker.mjs", import.meta.url), { workerData: { path, sql: text, values }, execArgv: [] });
+        worker.once("message", (rows: T[]) => resolve(rows));
+        worker.once("error", reject);
+        worker.once("exit", (code) => code !== 0 && reject(new Error(`read worker stopped with exit code ${code}`)));
+      });
     },
     async bulkInsert(table, columns, rows) {
       const placeholders = columns.map(() => "?").join(", ");
@@ -225,15 +243,15 @@ async function* copyText(rows: BulkRows, counted: { rows: number }): AsyncGenera
 }
 
 function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
+  const query = async <T,>(sql: string, params: readonly unknown[] = []): Promise<T[]> => (await client.query(sql, params as unknown[])).rows as T[];
   return {
     kind: "postgresql",
     async execScript(sql) {
       await client.query(sql);
     },
-    async query<T>(sql: string, params: readonly unknown[] = []) {
-      const result = await client.query(sql, params as unknown[]);
-      return result.rows as T[];
-    },
+    query,
+    // PostgreSQL's client never blocks the event loop: a long read is an ordinary query.
+    queryReadOnly: query,
     async bulkInsert(table, columns, rows) {
       const connection = "release" in client ? client : await client.connect();
       try {

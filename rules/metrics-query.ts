@@ -205,7 +205,8 @@ export function buildMetricsQuery(sql: SqlExecutor, metrics: readonly Metric[], 
 const number = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 export async function computeMetrics(sql: SqlExecutor, metrics: readonly Metric[], asOfDay: number, options: MetricsQueryOptions): Promise<StudentMetrics[]> {
-  const rows = await sql.query<Record<string, unknown>>(buildMetricsQuery(sql, metrics, asOfDay, options));
+  // Off the event loop on SQLite: at 32k students this scan takes about 20 s.
+  const rows = await sql.queryReadOnly<Record<string, unknown>>(buildMetricsQuery(sql, metrics, asOfDay, options));
   return rows.map((row) => {
     const values: Record<string, number | null> = {};
     for (const metric of metrics) values[metric.name] = number(row[`m:${metric.name}`]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../prisma/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createTestDatabase, useMigratedDatabase, type TestDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 
 describe.each(databaseKindsUnderTest())("bulk writes on %s", (kind) => {
@@ -65,5 +65,28 @@ describe.each(databaseKindsUnderTest())("bulk writes on %s", (kind) => {
     const rows = await db.sql.query<{ a: number | string; b: string }>(`SELECT CAST($1 AS INTEGER) + CAST($1 AS INTEGER) AS a, CAST($2 AS TEXT) AS b`, [20, "x"]);
     expect(Number(rows[0]!.a)).toBe(40);
     expect(rows[0]!.b).toBe("x");
+  });
+});
+
+describe.each(databaseKindsUnderTest())("long reads on %s", (kind) => {
+  const database = useMigratedDatabase(kind);
+
+  it("return what a plain query returns, parameters included, and see committed writes", async () => {
+    await database.db.prisma.student.createMany({ data: [{ studentNumber: "R1" }, { studentNumber: "R2" }] });
+    const sql = `SELECT "studentNumber" FROM "Student" WHERE "studentNumber" <> $1 ORDER BY "studentNumber"`;
+    expect(await database.db.sql.queryReadOnly(sql, ["R1"])).toEqual(await database.db.sql.query(sql, ["R1"]));
+    expect(await database.db.sql.queryReadOnly(sql, ["R1"])).toEqual([{ studentNumber: "R2" }]);
+  });
+
+  it("leave the event loop free while they run (the service keeps answering during a rules run)", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    // A read of a few million generated rows: long enough to tick many times if the thread is free.
+    const [row] = await database.db.sql.queryReadOnly<{ n: number | string }>(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT COUNT(*) AS n FROM n`,
+    );
+    clearInterval(timer);
+    expect(Number(row!.n)).toBe(3_000_000);
+    expect(ticks).toBeGreaterThanOrEqual(3);
   });
 });
