@@ -26,12 +26,16 @@ describe("nudge CLI", () => {
     expect(top.stdout).toMatch(/db\s/);
     expect(top.stdout).toMatch(/demo\s/);
     expect(top.stdout).toMatch(/ingest\s/);
-    for (const command of [["db", "migrate"], ["db", "status"], ["demo", "seed"], ["ingest"]]) {
+    for (const name of ["jobs", "rules", "staff", "audit", "student"]) expect(top.stdout).toMatch(new RegExp(`\\n  ${name}\\s`));
+    for (const command of [["db", "migrate"], ["db", "status"], ["demo", "seed"], ["ingest"], ["rules", "run"], ["rules", "dry-run"], ["staff", "grant"], ["audit"]]) {
       const help = await nudge([...command, "--help"]);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: nudge ${command.join(" ")}`);
       expect(help.stdout).toContain("--json");
     }
+    const exportHelp = await nudge(["student", "export", "--help"]);
+    expect(exportHelp.stdout).toContain("Usage: nudge student export [options] <student-number>");
+    expect(exportHelp.stdout).toContain("--out <file.json>");
   });
 
   it("reports pending migrations with exit 1, migrates, then reports up to date", async () => {
