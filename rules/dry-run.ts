@@ -11,12 +11,11 @@
  *    flagged that week later withdrew or failed, against the rate for everyone evaluated.
  *    Outcomes are read for this comparison only and never feed a rule (POLICY P1).
  */
-import type { EngagementSource } from "../ingest/types.ts";
 import type { Database } from "../prisma/index.ts";
-import { evaluateRules, nearbyFlags, type RunInputs } from "./run.ts";
-import { feedStates, isoDay } from "./freshness.ts";
+import { evaluateRules, nearbyFlags, runInputs } from "./run.ts";
+import { isoDay } from "./freshness.ts";
 import { loadCalendar, loadRulesToRun, type StoredRule } from "./store.ts";
-import type { StudentMetrics } from "./metrics-query.ts";
+import { dayOf, type StudentMetrics } from "./metrics-query.ts";
 import type { Population } from "./population.ts";
 import type { ValidRule } from "./validate.ts";
 
@@ -90,7 +89,7 @@ async function personalTutors(db: Database, asOfDay: number): Promise<Map<number
  * evaluated on the day (so enrolled then) and whose record says withdrawn now withdrew later.
  */
 async function withdrewOrFailed(db: Database, asOfDay: number): Promise<{ bad: Set<number>; anyOutcome: boolean }> {
-  const day = db.kind === "postgresql" ? (c: string) => `(CAST(${c} AS date) - DATE '1970-01-01')` : (c: string) => `CAST(julianday(${c}) - 2440587.5 AS INTEGER)`;
+  const day = (column: string) => dayOf(db.sql, column);
   const rows = await db.sql.query<{ studentId: number }>(
     `SELECT me."studentId" FROM "ModuleEnrolment" me
       WHERE LOWER(me."finalResult") IN ('withdrawn', 'fail') OR (me."withdrawnAt" IS NOT NULL AND ${day(`me."withdrawnAt"`)} > ${asOfDay})
@@ -124,10 +123,7 @@ export async function dryRun(db: Database, candidate: ValidRule, options: DryRun
   const candidateRule: StoredRule = { rule: candidate, version: (stored?.currentVersion ?? 0) + 1 };
   const historical = Boolean(options.backtest);
 
-  const inputsFor = async (rules: StoredRule[], day: number): Promise<RunInputs> => {
-    const feeds = [...new Set(rules.flatMap((r) => r.rule.feeds))].sort() as EngagementSource[];
-    return { calendar, rules, invalid: [], feeds: await feedStates(db, feeds, day, now) };
-  };
+  const inputsFor = (rules: StoredRule[], day: number) => runInputs(db, calendar, rules, day, now);
 
   // Now: the candidate against the current version, with the real flags' cooldowns.
   const compared = current ? [candidateRule, current] : [candidateRule];

@@ -5,8 +5,7 @@
  */
 import type { EngagementSource } from "../ingest/types.ts";
 import { activeOn, type CalendarDocument } from "./calendar.ts";
-import type { CohortSilence, FeedState } from "./freshness.ts";
-import { isoDay } from "./freshness.ts";
+import { isoDay, type CohortSilence, type FeedState } from "./freshness.ts";
 import type { StudentMetrics } from "./metrics-query.ts";
 import { inCohort, type Exclusion, type Population } from "./population.ts";
 import type { ValidRule } from "./validate.ts";
@@ -63,6 +62,14 @@ function silenceReason(silences: CohortSilence[]): string {
     .join("; ");
 }
 
+/** Why a rule does not run at all on the day (outside its periods, a stale feed), or undefined. */
+export function whySkipped(rule: ValidRule, calendar: CalendarDocument | null, feeds: ReadonlyMap<EngagementSource, FeedState>, asOfDay: number): string | undefined {
+  const activity = activeOn(rule.document, calendar, asOfDay);
+  if (!activity.active) return `not active on ${isoDay(asOfDay)}: ${activity.reason}`;
+  const stale = rule.feeds.map((feed) => feeds.get(feed)?.stale).filter((reason): reason is string => Boolean(reason));
+  return stale.length ? `stale data: ${stale.join("; ")}` : undefined;
+}
+
 export function evaluateRule(target: RuleToEvaluate, context: EvaluationContext): RuleOutcome {
   const { document, condition, feeds } = target.rule;
   const outcome: RuleOutcome = {
@@ -79,10 +86,8 @@ export function evaluateRule(target: RuleToEvaluate, context: EvaluationContext)
     excluded: { consent: 0, restricted: 0, extenuating: 0 },
     skippedCohorts: [],
   };
-  const activity = activeOn(document, context.calendar, context.asOfDay);
-  if (!activity.active) return { ...outcome, skipped: `not active on ${isoDay(context.asOfDay)}: ${activity.reason}` };
-  const stale = feeds.map((feed) => context.feeds.get(feed)?.stale).filter((reason): reason is string => Boolean(reason));
-  if (stale.length) return { ...outcome, skipped: `stale data: ${stale.join("; ")}` };
+  const skipped = whySkipped(target.rule, context.calendar, context.feeds, context.asOfDay);
+  if (skipped) return { ...outcome, skipped };
 
   const silencedCohorts = new Map<string, SkippedCohort>();
   for (const student of context.metrics) {

@@ -45,7 +45,7 @@ const int = (n: number) => {
 };
 
 /** A DateTime column as a day number, the same on both databases. */
-function dayOf(sql: SqlExecutor, column: string): string {
+export function dayOf(sql: { kind: SqlExecutor["kind"] }, column: string): string {
   return sql.kind === "postgresql" ? `(CAST(${column} AS date) - DATE '1970-01-01')` : `CAST(julianday(${column}) - 2440587.5 AS INTEGER)`;
 }
 

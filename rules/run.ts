@@ -6,7 +6,7 @@
  */
 import type { EngagementSource } from "../ingest/types.ts";
 import type { Database } from "../prisma/index.ts";
-import { evaluateRule, type RuleOutcome, type SkippedCohort } from "./evaluate.ts";
+import { evaluateRule, whySkipped, type RuleOutcome, type SkippedCohort } from "./evaluate.ts";
 import { feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
 import { runFingerprint } from "./fingerprint.ts";
 import { buildEvidence, closeIneligibleFlags, flagsWrittenBy, insertFlags, type ClosedFlags } from "./flags.ts";
@@ -14,7 +14,7 @@ import { computeMetrics, type StudentMetrics } from "./metrics-query.ts";
 import type { Metric } from "./metrics.ts";
 import { loadPopulation, type Exclusion, type Population } from "./population.ts";
 import { loadCalendar, loadRulesToRun, type StoredRule } from "./store.ts";
-import { activeOn, type CalendarDocument } from "./calendar.ts";
+import type { CalendarDocument } from "./calendar.ts";
 
 export type RunTrigger = "schedule" | "manual" | "catch_up";
 
@@ -63,20 +63,22 @@ export interface RunInputs {
   feeds: Map<EngagementSource, FeedState>;
 }
 
+/** The inputs for evaluating `rules` on a day: the calendar, and the state of the feeds they read. */
+export async function runInputs(db: Database, calendar: CalendarDocument | null, rules: StoredRule[], asOfDay: number, now: Date): Promise<RunInputs> {
+  const feedsUsed = [...new Set(rules.flatMap((r) => r.rule.feeds))].sort() as EngagementSource[];
+  return { calendar, rules, invalid: [], feeds: await feedStates(db, feedsUsed, asOfDay, now) };
+}
+
 export async function loadRunInputs(db: Database, asOfDay: number, now: Date, ids?: readonly string[]): Promise<RunInputs> {
   const calendar = await loadCalendar(db);
   const loaded = await loadRulesToRun(db, calendar, ids);
-  const feedsUsed = [...new Set(loaded.rules.flatMap((r) => r.rule.feeds))].sort() as EngagementSource[];
-  const feeds = await feedStates(db, feedsUsed, asOfDay, now);
   const invalid = loaded.invalid.map((i) => ({ id: i.id, reason: `version ${i.version} is no longer valid: ${i.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}` }));
-  return { calendar, rules: loaded.rules, invalid, feeds };
+  return { ...(await runInputs(db, calendar, loaded.rules, asOfDay, now)), invalid };
 }
 
-/** Rules worth computing metrics for: active on the day, and reading no stale feed. */
+/** Rules worth computing metrics for: those not skipped on the day. */
 export function runnableRules(inputs: RunInputs, asOfDay: number): StoredRule[] {
-  return inputs.rules.filter(
-    (r) => activeOn(r.rule.document, inputs.calendar, asOfDay).active && r.rule.feeds.every((feed) => !inputs.feeds.get(feed)?.stale),
-  );
+  return inputs.rules.filter((r) => !whySkipped(r.rule, inputs.calendar, inputs.feeds, asOfDay));
 }
 
 export function metricsOf(rules: readonly StoredRule[]): Metric[] {
