@@ -1,14 +1,8 @@
 /** `nudge audit --student S | --actor A [--since DATE] [--limit N] --as STAFF [--json]`: the audit log, newest first. */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { dayOfDate } from "../ingest/index.ts";
 import { authorise, readAuditTrail } from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
-
-function since(value: string): Date {
-  const day = dayOfDate(value);
-  if (day === null) throw new InvalidArgumentError("must be a date as YYYY-MM-DD");
-  return new Date(day * 86_400_000);
-}
+import { dayOption } from "./cli-options.ts";
 
 function limit(value: string): number {
   const n = Number(value);
@@ -22,7 +16,7 @@ export function registerAuditCommand(program: Command): void {
     .description("read the audit log: everything done with a student's data, or everything one person did (newest first)")
     .option("--student <student-number>", "entries about this student")
     .option("--actor <id>", "entries by this staff number, student number or system component (e.g. rules)")
-    .addOption(new Option("--since <date>", "from this day (YYYY-MM-DD)").argParser(since))
+    .addOption(new Option("--since <date>", "from this day (YYYY-MM-DD)").argParser((value) => new Date(dayOption(value) * 86_400_000)))
     .addOption(new Option("--limit <n>", "at most this many entries").argParser(limit).default(100))
     .addOption(new Option("--as <staff-number>", "who is reading (needs the admin role); the reading is audited too").makeOptionMandatory())
     .option("--json", "print one JSON object")

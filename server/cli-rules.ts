@@ -6,7 +6,6 @@
 import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
-import { dayOfDate } from "../ingest/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise } from "../privacy/index.ts";
 import {
@@ -32,25 +31,13 @@ import {
   type ValidRule,
 } from "../rules/index.ts";
 import { withDatabase } from "./cli-database.ts";
+import { print, type JsonOption } from "./cli-output.ts";
+import { dayOption } from "./cli-options.ts";
 import { loadConfig } from "./config.ts";
 
 /** Bad input (a rule file with errors, an unknown rule, a missing path): exit 2. */
 export class RulesUsageError extends Error {
   override name = "RulesUsageError";
-}
-
-interface JsonOption {
-  json?: boolean;
-}
-
-function print(options: JsonOption, result: object, lines: string[]): void {
-  process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${lines.join("\n")}\n`);
-}
-
-function isoDateOption(value: string): number {
-  const day = dayOfDate(value);
-  if (day === null) throw new InvalidArgumentError("must be a date as YYYY-MM-DD");
-  return day;
 }
 
 function versionOption(value: string): number {
@@ -242,7 +229,7 @@ export function registerRulesCommand(program: Command): void {
   rules
     .command("run")
     .description("evaluate the enabled rules and write flags (what the scheduled job does)")
-    .addOption(new Option("--as-of <date>", "the day to evaluate, YYYY-MM-DD (default: yesterday)").argParser(isoDateOption))
+    .addOption(new Option("--as-of <date>", "the day to evaluate, YYYY-MM-DD (default: yesterday)").argParser(dayOption))
     .option("--force", "evaluate even when nothing has changed since the last run for that day")
     .option("--as <staff-number>", "run as this member of staff (admin or operator) instead of the command line's system identity")
     .option("--json", "print one JSON object: flags written per rule, skipped rules with reasons, students evaluated, duration")
@@ -258,7 +245,7 @@ export function registerRulesCommand(program: Command): void {
     .command("dry-run")
     .description("what a new or changed rule would flag, by programme and year, against its current version; nothing is written")
     .argument("<file-or-id>", "a rule file, or the id of a stored rule")
-    .addOption(new Option("--as-of <date>", "the day to evaluate, YYYY-MM-DD (default: yesterday)").argParser(isoDateOption))
+    .addOption(new Option("--as-of <date>", "the day to evaluate, YYYY-MM-DD (default: yesterday)").argParser(dayOption))
     .option("--backtest", "also: of the students flagged in the week to --as-of, how many later withdrew or failed, against everyone evaluated")
     .addOption(asOption())
     .option("--json", "print one JSON object")

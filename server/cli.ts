@@ -11,19 +11,10 @@ import { registerStaffCommand } from "./cli-staff.ts";
 import { registerAuditCommand } from "./cli-audit.ts";
 import { registerStudentCommand } from "./cli-student.ts";
 import { withDatabase } from "./cli-database.ts";
+import { print, type JsonOption } from "./cli-output.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 class ProductionRefusal extends Error {}
-
-interface JsonOption {
-  json?: boolean;
-}
-
-/** Prints a result: the object as JSON, or the human lines. */
-function report(options: JsonOption, result: object, lines: string[]): void {
-  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else process.stdout.write(`${lines.join("\n")}\n`);
-}
 
 function positiveInt(name: string, max: number) {
   return (value: string): number => {
@@ -62,7 +53,7 @@ export function buildProgram(): Command {
         const status = await migrationStatus(database.sql);
         return { database: database.kind, applied, schemaVersion: status.schemaVersion };
       }, { migrate: false });
-      report(options, result, [
+      print(options, result, [
         `${result.database}: ${result.applied.length ? `applied ${result.applied.join(", ")}` : "already up to date"}`,
         `schema version: ${result.schemaVersion}`,
       ]);
@@ -74,7 +65,7 @@ export function buildProgram(): Command {
     .action(async (options: JsonOption) => {
       const result = await withDatabase(async (database) => ({ database: database.kind, ...(await migrationStatus(database.sql)) }), { migrate: false });
       const upToDate = result.pending.length === 0 && result.modified.length === 0;
-      report(options, { ...result, upToDate }, [
+      print(options, { ...result, upToDate }, [
         `${result.database}: schema version ${result.schemaVersion ?? "(none)"}`,
         `applied: ${result.applied.length}, pending: ${result.pending.length ? result.pending.join(", ") : "none"}`,
         ...(result.modified.length ? [`changed after applying: ${result.modified.join(", ")}`] : []),
@@ -117,7 +108,7 @@ export function buildProgram(): Command {
           }),
       );
       const seconds = Math.round((performance.now() - started) / 10) / 100;
-      report(options, { ...counts, seconds }, [
+      print(options, { ...counts, seconds }, [
         `seeded ${counts.students} students over ${counts.startDate}..${counts.endDate} in ${seconds}s`,
         `  staff ${counts.staff}, programmes ${counts.programmes}, modules ${counts.modules}, tutor groups ${counts.tutorGroups}`,
         `  engagement rows ${counts.engagementDays}, attendance ${counts.attendance}, submissions ${counts.submissions}`,

@@ -1,0 +1,10 @@
+/** Option parsers shared by the CLI's commands. */
+import { InvalidArgumentError } from "commander";
+import { dayOfDate } from "../ingest/index.ts";
+
+/** `--as-of 2026-11-20`, `--since …`: a real calendar date as its day number. */
+export function dayOption(value: string): number {
+  const day = dayOfDate(value);
+  if (day === null) throw new InvalidArgumentError("must be a date as YYYY-MM-DD");
+  return day;
+}
