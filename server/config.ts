@@ -36,12 +36,22 @@ export const SETTINGS: Setting[] = [
   { name: "TWILIO_ACCOUNT_SID", meaning: "Twilio account SID (`AC…`); required when SMS is enabled in production." },
   { name: "TWILIO_AUTH_TOKEN", meaning: "Twilio auth token: sends SMS and checks `X-Twilio-Signature` on webhooks." },
   { name: "TWILIO_FROM", meaning: "Sender: an E.164 number (`+447700900123`) or a Messaging Service SID (`MG…`)." },
+  { name: "TWILIO_API_BASE_URL", default: "https://api.twilio.com", meaning: "Address of Twilio's REST API: change only for an egress proxy or a local stand-in used in testing." },
   { name: "SMTP_HOST", meaning: "SMTP server for email; required when email is enabled in production." },
   { name: "SMTP_PORT", default: "587", meaning: "SMTP server port." },
   { name: "SMTP_SECURE", default: "false", meaning: "`true` for implicit TLS (port 465); otherwise STARTTLS is used when offered." },
   { name: "SMTP_USER", meaning: "SMTP user name, if the server needs authentication." },
   { name: "SMTP_PASSWORD", meaning: "SMTP password." },
   { name: "EMAIL_FROM", meaning: "From address of student emails, e.g. `Student Success <nudge@example.ac.uk>`; required when email is enabled in production." },
+  { name: "EMAIL_REPLY_TO", meaning: "Reply-To of student emails: a mailbox whose messages reach `POST /api/email/inbound`, so replies are recorded. Unset: the From address." },
+  { name: "NUDGE_EMAIL_INBOUND_TOKEN", meaning: "Bearer token the mail system presents when it posts a received email (raw MIME) to `POST /api/email/inbound`. Unset: the endpoint answers 503." },
+  { name: "NUDGE_LINK_SECRET", meaning: "Secret (32+ characters) signing the one-click unsubscribe links in emails; required in production when email is enabled. Changing it invalidates links already sent." },
+  { name: "NUDGE_WEEKLY_CAP", default: "3", meaning: "Most messages one student receives in any 7 days, over every rule and channel; the rest wait (and expire after `NUDGE_MESSAGE_EXPIRY_DAYS`)." },
+  { name: "NUDGE_QUIET_HOURS", default: "21:00-08:00", meaning: "Nothing is sent to a student in these hours of their own timezone; messages wait until the end. `off` sends at any hour." },
+  { name: "NUDGE_MESSAGE_EXPIRY_DAYS", default: "7", meaning: "A message still unsent this many days after approval (held by the cap, a pause or retries) expires instead of arriving late." },
+  { name: "NUDGE_OUTBOX_SCHEDULE", default: "* * * * *", meaning: "How often the outbox sends due messages (cron, 6 fields for seconds)." },
+  { name: "NUDGE_OUTBOX_MAX_ATTEMPTS", default: "5", meaning: "Tries per message and channel on temporary provider errors (429, 5xx, timeouts) before falling back to the next channel." },
+  { name: "NUDGE_APPROVAL_POLICY", meaning: "YAML file naming which roles may approve each intervention kind (see the README's approval policy). Unset: the built-in policy." },
   { name: "NUDGE_XAPI_USERNAME", meaning: "User name an LMS's xAPI plugin (e.g. Moodle's logstore_xapi) gives with HTTP Basic authentication to post statements to `/api/xapi/statements`. Unset: the endpoint answers 503." },
   { name: "NUDGE_XAPI_PASSWORD", meaning: "Its password; at least 16 characters in production." },
   { name: "NUDGE_XAPI_RETENTION_DAYS", default: "30", meaning: "Days each xAPI statement's JSON is kept (for re-mapping and audit) before retention removes it; the counts it added stay. `0` keeps none." },
@@ -66,6 +76,15 @@ const portNumber = (min: number) =>
     .int({ message: "must be a whole number" })
     .min(min, { message: `must be between ${min} and 65535` })
     .max(65535, { message: `must be between ${min} and 65535` });
+
+const wholeNumber = (min: number, max: number, unit: string) =>
+  z.coerce
+    .number({ message: `must be a whole number of ${unit}` })
+    .int({ message: `must be a whole number of ${unit}` })
+    .min(min, { message: `must be between ${min} and ${max}` })
+    .max(max, { message: `must be between ${min} and ${max}` });
+
+const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
 function isTimezone(value: string): boolean {
   try {
@@ -120,6 +139,20 @@ const schema = z
     NUDGE_DROP_FOLDER: optionalText,
     NUDGE_DROP_FOLDER_SCHEDULE: z.string().trim().default("*/10 * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as */10 * * * *" }),
     NUDGE_RULES_SCHEDULE: z.string().trim().default("0 6 * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as 0 6 * * *" }),
+    TWILIO_API_BASE_URL: z.string().trim().default("https://api.twilio.com").refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
+    EMAIL_REPLY_TO: optionalText.refine((v) => v === undefined || /<?[^\s@<>]+@[^\s@<>]+>?$/.test(v), { message: "must contain an email address" }),
+    NUDGE_EMAIL_INBOUND_TOKEN: optionalText,
+    NUDGE_LINK_SECRET: optionalText,
+    NUDGE_WEEKLY_CAP: wholeNumber(1, 50, "messages").default(3),
+    NUDGE_QUIET_HOURS: z
+      .string()
+      .trim()
+      .default("21:00-08:00")
+      .refine((v) => v === "off" || QUIET_HOURS.test(v), { message: "must be HH:MM-HH:MM (e.g. 21:00-08:00) or off" }),
+    NUDGE_MESSAGE_EXPIRY_DAYS: wholeNumber(1, 60, "days").default(7),
+    NUDGE_OUTBOX_SCHEDULE: z.string().trim().default("* * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as * * * * *" }),
+    NUDGE_OUTBOX_MAX_ATTEMPTS: wholeNumber(1, 20, "tries").default(5),
+    NUDGE_APPROVAL_POLICY: optionalText,
     NUDGE_XAPI_RETENTION_DAYS: z.coerce
       .number({ message: "must be a whole number of days" })
       .int({ message: "must be a whole number of days" })
@@ -144,12 +177,15 @@ const schema = z
         }
       }
       if (env.NUDGE_CHANNELS.includes("email")) {
-        for (const v of ["SMTP_HOST", "EMAIL_FROM"] as const) if (!present(env[v])) need(v, "when the email channel is enabled in production");
+        for (const v of ["SMTP_HOST", "EMAIL_FROM", "NUDGE_LINK_SECRET", "PUBLIC_BASE_URL"] as const) if (!present(env[v])) need(v, "when the email channel is enabled in production");
         if (present(env.SMTP_USER) && !present(env.SMTP_PASSWORD)) need("SMTP_PASSWORD", "when SMTP_USER is set");
       }
       if (present(env.PUBLIC_BASE_URL) && !env.PUBLIC_BASE_URL!.startsWith("https://")) {
         ctx.addIssue({ code: "custom", path: ["PUBLIC_BASE_URL"], message: "must be https:// in production" });
       }
+    }
+    if (present(env.NUDGE_LINK_SECRET) && env.NUDGE_LINK_SECRET!.length < 32) {
+      ctx.addIssue({ code: "custom", path: ["NUDGE_LINK_SECRET"], message: "must be at least 32 characters" });
     }
     if (present(env.MICROSOFT_APP_PASSWORD) && !present(env.MICROSOFT_APP_ID)) need("MICROSOFT_APP_ID", "when MICROSOFT_APP_PASSWORD is set");
     // The xAPI endpoint is optional (statements may come as files instead): off until both are set.
@@ -180,8 +216,22 @@ export interface Config {
     appType: Env["MICROSOFT_APP_TYPE"];
     tenantId?: string;
   };
-  twilio?: { accountSid: string; authToken: string; from: string };
-  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
+  twilio?: { accountSid: string; authToken: string; from: string; apiBaseUrl: string };
+  smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; replyTo?: string };
+  /** Bearer token of `POST /api/email/inbound`; unset: the endpoint answers 503. */
+  emailInboundToken?: string;
+  /** Signs unsubscribe links; a fixed development value outside production when unset. */
+  linkSecret: string;
+  delivery: {
+    weeklyCap: number;
+    /** Minutes after local midnight; undefined: no quiet hours. */
+    quietHours?: { from: number; to: number };
+    expiryDays: number;
+    maxAttempts: number;
+    outboxSchedule: string;
+  };
+  /** Approval policy file; unset: the built-in policy. */
+  approvalPolicyFile?: string;
   /** Where feed files are dropped for the scheduled ingest; unset: none. */
   dropFolder?: { path: string; schedule: string };
   /** When the rules run (cron). */
@@ -238,12 +288,23 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     },
     twilio:
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
-        ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM }
+        ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM, apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, "") }
         : undefined,
     smtp:
       env.SMTP_HOST && env.EMAIL_FROM
-        ? { host: env.SMTP_HOST, port: env.SMTP_PORT, secure: env.SMTP_SECURE, user: env.SMTP_USER, password: env.SMTP_PASSWORD, from: env.EMAIL_FROM }
+        ? { host: env.SMTP_HOST, port: env.SMTP_PORT, secure: env.SMTP_SECURE, user: env.SMTP_USER, password: env.SMTP_PASSWORD, from: env.EMAIL_FROM, replyTo: env.EMAIL_REPLY_TO }
         : undefined,
+    emailInboundToken: env.NUDGE_EMAIL_INBOUND_TOKEN,
+    // Outside production an unset secret gets a fixed value so links survive restarts in development.
+    linkSecret: env.NUDGE_LINK_SECRET ?? "development-only-link-secret-not-for-production",
+    delivery: {
+      weeklyCap: env.NUDGE_WEEKLY_CAP,
+      quietHours: quietHours(env.NUDGE_QUIET_HOURS),
+      expiryDays: env.NUDGE_MESSAGE_EXPIRY_DAYS,
+      maxAttempts: env.NUDGE_OUTBOX_MAX_ATTEMPTS,
+      outboxSchedule: env.NUDGE_OUTBOX_SCHEDULE,
+    },
+    approvalPolicyFile: env.NUDGE_APPROVAL_POLICY ? resolve(env.NUDGE_APPROVAL_POLICY) : undefined,
     dropFolder: env.NUDGE_DROP_FOLDER ? { path: resolve(env.NUDGE_DROP_FOLDER), schedule: env.NUDGE_DROP_FOLDER_SCHEDULE } : undefined,
     rulesSchedule: env.NUDGE_RULES_SCHEDULE,
     xapi: {
@@ -251,6 +312,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       retentionDays: env.NUDGE_XAPI_RETENTION_DAYS,
     },
   };
+}
+
+function quietHours(text: string): { from: number; to: number } | undefined {
+  const m = QUIET_HOURS.exec(text);
+  if (!m) return undefined;
+  return { from: Number(m[1]) * 60 + Number(m[2]), to: Number(m[3]) * 60 + Number(m[4]) };
 }
 
 /** Reads `.env` (if present; real environment variables win) and validates. */

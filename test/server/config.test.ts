@@ -137,9 +137,20 @@ describe("configuration", () => {
       expect(http).toEqual({ PUBLIC_BASE_URL: expect.stringMatching(/https:\/\/ in production/) });
     });
 
-    it("requires SMTP host and sender when email is enabled", () => {
+    it("requires SMTP host, sender, link secret and public address when email is enabled", () => {
       const problems = problemsOf({ ...production, NUDGE_CHANNELS: "email", SMTP_USER: "u" });
-      expect(Object.keys(problems).sort()).toEqual(["EMAIL_FROM", "SMTP_HOST", "SMTP_PASSWORD"]);
+      expect(Object.keys(problems).sort()).toEqual(["EMAIL_FROM", "NUDGE_LINK_SECRET", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_PASSWORD"]);
+    });
+
+    it("refuses a short link secret, bad quiet hours and an out-of-range cap, naming each", () => {
+      const problems = problemsOf({ NUDGE_LINK_SECRET: "short", NUDGE_QUIET_HOURS: "9pm-8am", NUDGE_WEEKLY_CAP: "0" });
+      expect(Object.keys(problems).sort()).toEqual(["NUDGE_LINK_SECRET", "NUDGE_QUIET_HOURS", "NUDGE_WEEKLY_CAP"]);
+      expect(problems.NUDGE_QUIET_HOURS).toMatch(/HH:MM-HH:MM/);
+    });
+
+    it("reads delivery settings: quiet hours in minutes, or none when off", () => {
+      expect(parseConfig({}).delivery).toMatchObject({ weeklyCap: 3, quietHours: { from: 21 * 60, to: 8 * 60 }, expiryDays: 7, maxAttempts: 5 });
+      expect(parseConfig({ NUDGE_QUIET_HOURS: "off" }).delivery.quietHours).toBeUndefined();
     });
 
     it("builds channel settings once their credentials are complete", () => {
@@ -153,9 +164,11 @@ describe("configuration", () => {
         SMTP_HOST: "smtp.example.ac.uk",
         SMTP_SECURE: "true",
         EMAIL_FROM: "Student Success <nudge@example.ac.uk>",
+        NUDGE_LINK_SECRET: "s".repeat(32),
       });
       expect(config.channels).toEqual(["teams", "sms", "email"]);
       expect(config.twilio?.from).toMatch(/^MG/);
+      expect(config.twilio?.apiBaseUrl).toBe("https://api.twilio.com");
       expect(config.smtp).toMatchObject({ host: "smtp.example.ac.uk", port: 587, secure: true });
     });
   });

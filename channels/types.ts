@@ -1,0 +1,60 @@
+/**
+ * What every channel sender is, what it is given and how it fails. Only the outbox dispatcher
+ * calls a sender (DESIGN invariant 1); senders never touch the database.
+ */
+
+export type ChannelName = "teams" | "sms" | "email";
+
+/** One message to one student on one channel, already rendered and already allowed. */
+export interface OutboundMessage {
+  deliveryId: number;
+  interventionId: number;
+  student: {
+    id: number;
+    studentNumber: string;
+    /** E.164, for SMS. */
+    mobile?: string | null;
+    email?: string | null;
+    /** For Teams: the stored conversation reference (Bot Framework `ConversationReference`). */
+    teamsReference?: unknown;
+  };
+  /** Email subject (email only). */
+  subject?: string;
+  /** The message text for this channel (plain text; email renders its HTML part from it). */
+  text: string;
+}
+
+export interface SendResult {
+  /** The provider's id for the message: Twilio's MessageSid, the Message-ID, the Teams activity id. */
+  providerMessageId: string;
+}
+
+/**
+ * - `retryable`: try again later (429, 5xx, timeouts); `retryAfterMs` honours the provider's Retry-After.
+ * - `unavailable`: this channel cannot reach this student (no Teams conversation, app uninstalled or
+ *   blocked, SMS opted out at the carrier, address rejected): fall back to the next channel.
+ * - `permanent`: this message will never be accepted as it is (e.g. a malformed number): fall back.
+ */
+export type FailureKind = "retryable" | "unavailable" | "permanent";
+
+export class ChannelFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly detail: { retryAfterMs?: number; providerCode?: string | number; status?: number } = {},
+  ) {
+    super(message);
+    this.name = "ChannelFailure";
+  }
+}
+
+export interface ChannelSender {
+  readonly channel: ChannelName;
+  /** Resolves with the provider's id once the provider accepted the message; throws ChannelFailure. */
+  send(message: OutboundMessage): Promise<SendResult>;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}
+
+/** How long a sender waits for a provider before treating the attempt as a (retryable) timeout. */
+export const PROVIDER_TIMEOUT_MS = 15_000;

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Delivery" ADD COLUMN     "heldReason" TEXT,
+ADD COLUMN     "providerStatus" TEXT;
+
