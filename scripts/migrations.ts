@@ -81,6 +81,16 @@ function sync(): void {
   }
 }
 
+const hasChanges = (sql: string) => /\S/.test(sql.replace(/^--.*$/gm, ""));
+
+/**
+ * A change can be empty for one provider (a new enum value is plain text in SQLite); the migration
+ * still exists for both, so their histories stay the same list.
+ */
+function migrationText(diff: string): string {
+  return hasChanges(diff) ? diff : "-- No change needed for this database.\nSELECT 1;\n";
+}
+
 function newMigration(name: string): void {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`migration name "${name}": use lower case letters, digits and _`);
   sync();
@@ -89,12 +99,14 @@ function newMigration(name: string): void {
   const previousText = previous ? readFileSync(join(snapshotsDir, `${previous}.prisma`), "utf8") : null;
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const full = `${stamp}_${name}`;
-  for (const provider of Object.keys(providers) as Provider[]) {
+  const scripts = (Object.keys(providers) as Provider[]).map((provider) => {
     const from = previousText === null ? null : schemaFileFor(provider, previousText, "previous");
-    const sql = prismaDiff(from, schemaFileFor(provider, current, "current"));
-    if (!/\S/.test(sql.replace(/^--.*$/gm, ""))) throw new Error("schema.prisma has no changes since the last migration");
+    return { provider, sql: prismaDiff(from, schemaFileFor(provider, current, "current")) };
+  });
+  if (!scripts.some((s) => hasChanges(s.sql))) throw new Error("schema.prisma has no changes since the last migration");
+  for (const { provider, sql } of scripts) {
     mkdirSync(join(providers[provider].dir, full), { recursive: true });
-    writeFileSync(join(providers[provider].dir, full, "migration.sql"), sql);
+    writeFileSync(join(providers[provider].dir, full, "migration.sql"), migrationText(sql));
   }
   mkdirSync(snapshotsDir, { recursive: true });
   writeFileSync(join(snapshotsDir, `${full}.prisma`), current);
@@ -118,7 +130,7 @@ function check(): string[] {
     names.forEach((name, i) => {
       const from = i === 0 ? null : schemaFileFor(provider, readFileSync(join(snapshotsDir, `${names[i - 1]}.prisma`), "utf8"), `s${i - 1}`);
       const to = schemaFileFor(provider, readFileSync(join(snapshotsDir, `${name}.prisma`), "utf8"), `s${i}`);
-      const expected = prismaDiff(from, to);
+      const expected = migrationText(prismaDiff(from, to));
       const actual = readFileSync(join(providers[provider].dir, name, "migration.sql"), "utf8");
       if (normalise(expected) !== normalise(actual)) {
         problems.push(`${provider} migration ${name}/migration.sql does not match its snapshot diff (edited by hand?)`);

@@ -1,0 +1,2 @@
+-- No change needed for this database.
+SELECT 1;

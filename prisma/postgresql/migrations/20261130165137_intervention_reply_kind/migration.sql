@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "InterventionKind" ADD VALUE 'reply';
+
