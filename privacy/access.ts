@@ -72,7 +72,15 @@ async function consentGranted(db: Database, studentId: number, purpose: SpecialC
   return latest?.state === "granted";
 }
 
-export async function decide(db: Database, actor: Actor, capability: CapabilityName, target?: Target, now: Date = new Date()): Promise<Decision> {
+export async function decide(
+  db: Database,
+  actor: Actor,
+  capability: CapabilityName,
+  target?: Target,
+  now: Date = new Date(),
+  /** Only these roles count (e.g. the roles the approval policy names for a kind of intervention). */
+  onlyRoles?: readonly Role[],
+): Promise<Decision> {
   const individual = CAPABILITIES[capability].individual;
   if (individual && !target) return { allowed: false, reason: `${capability} needs the student it is about` };
   const special = capability === "student.special_category.read";
@@ -90,6 +98,10 @@ export async function decide(db: Database, actor: Actor, capability: CapabilityN
   if (roles.length === 0) return { allowed: false, reason: "holds no role in Nudge" };
   let refusal = `no role held allows ${capability}`;
   for (const held of roles) {
+    if (onlyRoles && !onlyRoles.includes(held.role)) {
+      refusal = `only ${onlyRoles.map((r) => r.replace(/_/g, " ")).join(", ")} may do this`;
+      continue;
+    }
     const scope = MATRIX[held.role][capability];
     if (!scope) continue;
     if (!individual) return { allowed: true, role: held.role, scope, reason: `as ${held.role}` };

@@ -6,7 +6,7 @@
 import type { Database } from "../prisma/index.ts";
 import { decide, type Target } from "./access.ts";
 import { writeAudit } from "./audit.ts";
-import type { CapabilityName } from "./permissions.ts";
+import type { CapabilityName, Role } from "./permissions.ts";
 
 export interface StaffIdentity {
   staffId: number;
@@ -25,9 +25,11 @@ export async function staffByNumber(db: Database, staffNumber: string): Promise<
 }
 
 /** The staff member, if they may do `capability` (to `target`); otherwise AccessRefused, audited. */
-export async function authorise(db: Database, staffNumber: string, capability: CapabilityName, target?: Target): Promise<StaffIdentity> {
+export async function authorise(db: Database, staffNumber: string, capability: CapabilityName, target?: Target, onlyRoles?: readonly Role[]): Promise<StaffIdentity> {
   const staff = await staffByNumber(db, staffNumber);
-  const decision = staff ? await decide(db, { kind: "staff", staffId: staff.staffId }, capability, target) : { allowed: false, reason: "not a known member of staff" };
+  const decision = staff
+    ? await decide(db, { kind: "staff", staffId: staff.staffId }, capability, target, new Date(), onlyRoles)
+    : { allowed: false, reason: "not a known member of staff" };
   if (staff && decision.allowed) return staff;
   await writeAudit(db.prisma, {
     actor: { kind: "staff", staffNumber },

@@ -121,6 +121,12 @@ function checkSmsLength(template: string, title: string, found: Token[]): Templa
   return problems;
 }
 
+/** Segments and encoding of a finished SMS text (e.g. one a tutor edited before approving). */
+export function smsSegmentsOf(text: string): { segments: number; encoding: string } {
+  const message = new SegmentedMessage(text);
+  return { segments: message.segmentsCount, encoding: message.encodingName };
+}
+
 /** Renders a template for sending (plain text: no HTML escaping; email HTML escapes its own copy). */
 export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
   return Mustache.render(template, values, {}, { escape: (value: string) => value });

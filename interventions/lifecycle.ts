@@ -1,0 +1,109 @@
+/**
+ * The intervention state machine, in one place. Every change of state goes through `transition`,
+ * which refuses moves the table does not allow, guards against a concurrent change (the update
+ * names the state it expects), and writes the audit entry in the same transaction.
+ *
+ *   proposed -> awaiting_approval -> approved | rejected
+ *   proposed -> approved            (only a rule's nudge, approved by the system: POLICY P2)
+ *   approved -> queued -> sent -> delivered | failed
+ *   cancelled and expired from any state before sending
+ */
+import type { Db } from "../prisma/index.ts";
+import type { InterventionState } from "../generated/sqlite/enums.ts";
+import { writeAudit, type AuditActor } from "../privacy/index.ts";
+
+export const TRANSITIONS: Readonly<Record<InterventionState, readonly InterventionState[]>> = {
+  proposed: ["awaiting_approval", "approved", "cancelled"],
+  awaiting_approval: ["approved", "rejected", "cancelled", "expired"],
+  approved: ["queued", "cancelled", "expired"],
+  queued: ["sent", "failed", "cancelled", "expired"],
+  // A provider may report a message it accepted as undelivered later (Twilio "undelivered").
+  sent: ["delivered", "failed"],
+  delivered: [],
+  failed: [],
+  rejected: [],
+  cancelled: [],
+  expired: [],
+};
+
+/** Who moved it: a member of staff, the student, or a part of the system (e.g. "rules:no-vle-10-days"). */
+export type InterventionActor = AuditActor;
+
+export class IllegalTransition extends Error {
+  override name = "IllegalTransition";
+  constructor(
+    readonly interventionId: number,
+    readonly from: InterventionState | undefined,
+    readonly to: InterventionState,
+  ) {
+    super(
+      from === undefined
+        ? `intervention ${interventionId} does not exist`
+        : `intervention ${interventionId} cannot go from ${from} to ${to}${TRANSITIONS[from].length ? ` (allowed: ${TRANSITIONS[from].join(", ")})` : " (it is finished)"}`,
+    );
+  }
+}
+
+export function canTransition(from: InterventionState, to: InterventionState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Prisma's client or the client of an interactive transaction. */
+export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+export interface TransitionRequest {
+  interventionId: number;
+  to: InterventionState;
+  actor: InterventionActor;
+  /** Columns changed with the state (approver, edited text, channel…). */
+  changes?: Record<string, unknown>;
+  /** Kept in the audit entry: reason, edit, channel. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Moves one intervention; call inside the transaction of the action it belongs to. Throws
+ * IllegalTransition when the move is not allowed or the state changed meanwhile.
+ */
+export async function transition(tx: Tx, request: TransitionRequest): Promise<{ from: InterventionState; studentId: number }> {
+  const { interventionId, to, actor } = request;
+  const current = await tx.intervention.findUnique({ where: { id: interventionId }, select: { state: true, studentId: true } });
+  if (!current) throw new IllegalTransition(interventionId, undefined, to);
+  if (!canTransition(current.state, to)) throw new IllegalTransition(interventionId, current.state, to);
+  const updated = await tx.intervention.updateMany({
+    where: { id: interventionId, state: current.state },
+    data: { ...(request.changes ?? {}), state: to },
+  });
+  if (updated.count !== 1) {
+    const now = await tx.intervention.findUnique({ where: { id: interventionId }, select: { state: true } });
+    throw new IllegalTransition(interventionId, now?.state, to);
+  }
+  await writeAudit(tx, {
+    actor,
+    action: `intervention.${to}`,
+    targetType: "intervention",
+    targetId: String(interventionId),
+    studentId: current.studentId,
+    details: { from: current.state, to, ...(request.details ?? {}) },
+  });
+  return { from: current.state, studentId: current.studentId };
+}
+
+/** Creates an intervention in `proposed` and records who proposed it. */
+export async function createProposed(
+  tx: Tx,
+  data: Parameters<Tx["intervention"]["create"]>[0]["data"] & { studentId: number },
+  actor: InterventionActor,
+  details: Record<string, unknown> = {},
+): Promise<{ id: number }> {
+  const created = await tx.intervention.create({ data: { ...data, state: "proposed" }, select: { id: true, kind: true } });
+  await writeAudit(tx, {
+    actor,
+    action: "intervention.proposed",
+    targetType: "intervention",
+    targetId: String(created.id),
+    studentId: data.studentId,
+    details: { kind: created.kind, ...details },
+  });
+  return { id: created.id };
+}
