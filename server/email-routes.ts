@@ -1,0 +1,294 @@
+/**
+ * Email's web routes: the one-click unsubscribe link (GET shows a page, POST unsubscribes, as
+ * RFC 8058 mail clients and the page's button send it) and POST /api/email/inbound, where the mail
+ * system hands over each received email (raw MIME) to be read as a student's reply or a bounce.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import escapeHtml from "escape-html";
+import type restify from "restify";
+import { InboundEmailError, parseInboundEmail, type InboundBounce, type InboundReply } from "../channels/email-inbound.ts";
+import { setChannelOptOut } from "../channels/opt-outs.ts";
+import { readUnsubscribeToken, UNSUBSCRIBE_PATH } from "../channels/unsubscribe-links.ts";
+import type { Database } from "../prisma/index.ts";
+import type { Logger } from "./logger.ts";
+
+export const EMAIL_UNSUBSCRIBE_PATH = UNSUBSCRIBE_PATH;
+export const EMAIL_INBOUND_PATH = "/api/email/inbound";
+export const EMAIL_INBOUND_MAX_BYTES = 1024 * 1024;
+const INBOUND_TYPES = new Set(["message/rfc822", "text/plain"]);
+
+export interface EmailReply {
+  studentId: number;
+  channel: "email";
+  text: string;
+  /** The reply's own Message-ID: the same when the mail system posts it twice. */
+  providerMessageId?: string;
+  receivedAt: Date;
+  /** The intervention whose email this answers, when In-Reply-To/References named it. */
+  interventionId?: number;
+}
+
+export interface EmailRouteDeps {
+  db: Database;
+  logger: Logger;
+  linkSecret: string;
+  /** Bearer token of the inbound route; unset: it answers 503. */
+  inboundToken?: string;
+  onReply: (message: EmailReply) => Promise<void>;
+  /** Called with the Message-IDs (our `providerMessageId`s) of emails that bounced. */
+  onBounce: (providerMessageIds: string[]) => Promise<void>;
+}
+
+class Refusal {
+  constructor(
+    readonly status: number,
+    readonly message: string,
+  ) {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unsubscribe
+
+const PAGE_HEADERS = {
+  "Content-Type": "text/html; charset=utf-8",
+  "Cache-Control": "no-store",
+  // The token is in the address: it must not leak to other sites.
+  "Referrer-Policy": "no-referrer",
+  "X-Content-Type-Options": "nosniff",
+  // No scripts at all, and no framing: the button must not be clickable from another site's page.
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+function page(res: restify.Response, status: number, title: string, body: string): void {
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+</head>
+<body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1f1f1f;max-width:600px;margin:0 auto;padding:24px 16px">
+<main>
+<h1 style="font-size:24px">${escapeHtml(title)}</h1>
+${body}
+</main>
+</body>
+</html>
+`;
+  res.sendRaw(status, html, PAGE_HEADERS);
+}
+
+const invalidLink = (res: restify.Response) =>
+  page(res, 400, "This link is not valid", "<p>This unsubscribe link is not valid: it may have been cut short when it was copied. Try the link in the email again, or contact the Student Centre.</p>");
+const unknownStudent = (res: restify.Response) =>
+  page(res, 404, "This link is no longer valid", "<p>We could not find who this unsubscribe link was for. If you still receive Nudge emails, contact the Student Centre.</p>");
+
+/** The student a request's `t` token names, or null once the request has been answered. */
+async function linkStudent(req: restify.Request, res: restify.Response, deps: EmailRouteDeps): Promise<number | null> {
+  const token = new URL(req.url ?? "", "http://localhost").searchParams.get("t");
+  const studentId = readUnsubscribeToken(deps.linkSecret, token);
+  if (studentId === null) {
+    invalidLink(res);
+    return null;
+  }
+  const student = await deps.db.prisma.student.findUnique({ where: { id: studentId }, select: { id: true } });
+  if (!student) {
+    unknownStudent(res);
+    return null;
+  }
+  return studentId;
+}
+
+async function showUnsubscribe(req: restify.Request, res: restify.Response, deps: EmailRouteDeps): Promise<void> {
+  // Only a page: mail scanners open links in emails, and must not unsubscribe anyone by doing so.
+  if ((await linkStudent(req, res, deps)) === null) return;
+  // No action attribute: the form posts to this page's own address, token included.
+  page(
+    res,
+    200,
+    "Unsubscribe from Nudge emails",
+    `<p>Nudge sends study support messages from your university. If you unsubscribe, you will get no more of them by email; messages in Teams or by text are not affected.</p>
+<form method="post">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit" style="font-size:16px;padding:10px 20px">Unsubscribe from Nudge emails</button>
+</form>`,
+  );
+}
+
+async function unsubscribe(req: restify.Request, res: restify.Response, deps: EmailRouteDeps): Promise<void> {
+  // The token is the authority: mail clients send `List-Unsubscribe=One-Click` (RFC 8058), the
+  // page's form sends the same, and nothing else in the body matters.
+  const studentId = await linkStudent(req, res, deps);
+  if (studentId === null) return;
+  try {
+    const changed = await setChannelOptOut(deps.db.prisma, { studentId, channel: "email", optedOut: true, source: "email-one-click" });
+    deps.logger.info({ studentId, changed }, "email unsubscribe");
+  } catch (error) {
+    // The student was removed between the lookup and the change.
+    if (!(await deps.db.prisma.student.findUnique({ where: { id: studentId }, select: { id: true } }))) return unknownStudent(res);
+    throw error;
+  }
+  page(
+    res,
+    200,
+    "You have been unsubscribed",
+    "<p>You will not receive Nudge emails any more. If you change your mind, contact the Student Centre and ask for them to be turned back on.</p>",
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbound email
+
+const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+function checkBearer(header: string | undefined, expected: string | undefined): void {
+  if (!expected) throw new Refusal(503, "inbound email is not configured: set NUDGE_EMAIL_INBOUND_TOKEN");
+  const given = /^Bearer +(\S+) *$/i.exec(header?.trim() ?? "")?.[1];
+  if (!given) throw new Refusal(401, "authentication required (Authorization: Bearer <token>)");
+  // Compared as digests: the time taken says nothing about the token's content or length.
+  if (!timingSafeEqual(digest(given), digest(expected))) throw new Refusal(401, "the token was refused");
+}
+
+/**
+ * The message exactly as posted. The route reads its own body (see registerEmailRoutes): the
+ * service's body parser would decode `text/plain` as UTF-8 and damage 8-bit mail in other
+ * charsets, and would read up to its limit before the token is checked.
+ */
+async function readRawBody(req: IncomingMessage & { body?: unknown }, limit: number): Promise<Buffer> {
+  // Read already (the route registered without its pre-handler): take what the parser kept.
+  if (req.readableEnded) {
+    const body = req.body;
+    if (Buffer.isBuffer(body)) return body;
+    if (typeof body === "string") return Buffer.from(body, "utf8");
+    return Buffer.alloc(0);
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        reject(new Refusal(413, `the message is larger than ${limit} bytes`));
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+interface Outcome {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+const notRecorded = (reason: string): Outcome => ({ status: 202, body: { recorded: false, reason } });
+
+async function studentOfReply(reply: InboundReply, deps: EmailRouteDeps): Promise<{ studentId: number; interventionId?: number; matchedBy: string } | { problem: string }> {
+  if (reply.inReplyTo.length) {
+    const deliveries = await deps.db.prisma.delivery.findMany({
+      where: { channel: "email", providerMessageId: { in: reply.inReplyTo } },
+      select: { providerMessageId: true, interventionId: true, intervention: { select: { studentId: true } } },
+    });
+    // In-Reply-To first, then References from the most recent.
+    for (const id of reply.inReplyTo) {
+      const delivery = deliveries.find((d) => d.providerMessageId === id);
+      if (delivery) return { studentId: delivery.intervention.studentId, interventionId: delivery.interventionId, matchedBy: "in-reply-to" };
+    }
+  }
+  // Addresses are stored as ingested, in any case; SQLite's lower() folds ASCII only, like the address here.
+  const students = await deps.db.sql.query<{ id: number }>(`SELECT "id" FROM "Student" WHERE lower("email") = $1`, [reply.from]);
+  if (students.length === 1) return { studentId: Number(students[0]!.id), matchedBy: "from-address" };
+  // Attributing the words of a shared address to one of its students would be a guess.
+  if (students.length > 1) return { problem: "the sender's address belongs to more than one student" };
+  return { problem: "the sender is not a known student and the email answers none of ours" };
+}
+
+async function recordReply(reply: InboundReply, deps: EmailRouteDeps): Promise<Outcome> {
+  if (reply.automatic) return notRecorded("an automatic reply (such as out of office), not a message from the student");
+  const found = await studentOfReply(reply, deps);
+  if ("problem" in found) {
+    // Nothing about the sender in the log: the address is personal data, and so may be a Message-ID.
+    deps.logger.info({ reason: found.problem }, "inbound email not recorded");
+    return notRecorded(found.problem);
+  }
+  if (!reply.text) return notRecorded("the reply has no text of its own");
+  await deps.onReply({
+    studentId: found.studentId,
+    channel: "email",
+    text: reply.text,
+    providerMessageId: reply.messageId,
+    receivedAt: new Date(),
+    ...(found.interventionId !== undefined ? { interventionId: found.interventionId } : {}),
+  });
+  deps.logger.info({ studentId: found.studentId, matchedBy: found.matchedBy }, "email reply from a student");
+  return { status: 200, body: { recorded: true, kind: "reply" } };
+}
+
+async function recordBounce(bounce: InboundBounce, deps: EmailRouteDeps): Promise<Outcome> {
+  // A "delayed" notice means the mail system is still trying; only "failed" is a bounce.
+  if (bounce.action && bounce.action !== "failed") return notRecorded(`a delivery status notification with action '${bounce.action}', not a failure`);
+  if (bounce.originalMessageIds.length === 0) return notRecorded("a bounce that names no Message-ID of the original message");
+  await deps.onBounce(bounce.originalMessageIds);
+  deps.logger.info({ messages: bounce.originalMessageIds.length, status: bounce.status ?? null }, "email bounce");
+  return { status: 200, body: { recorded: true, kind: "bounce", messages: bounce.originalMessageIds.length } };
+}
+
+async function inbound(req: restify.Request, deps: EmailRouteDeps): Promise<Outcome> {
+  checkBearer(req.header("authorization") || undefined, deps.inboundToken);
+  const type = (req.header("content-type") || "").split(";")[0]!.trim().toLowerCase();
+  if (!INBOUND_TYPES.has(type)) throw new Refusal(415, "Content-Type must be message/rfc822 (or text/plain) with the raw email as the body");
+  const encoding = req.header("content-encoding");
+  if (encoding && encoding.toLowerCase() !== "identity") throw new Refusal(415, `Content-Encoding ${encoding} is not supported`);
+  if (Number(req.header("content-length") || 0) > EMAIL_INBOUND_MAX_BYTES) throw new Refusal(413, `the message is larger than ${EMAIL_INBOUND_MAX_BYTES} bytes`);
+  const raw = await readRawBody(req, EMAIL_INBOUND_MAX_BYTES);
+  let email;
+  try {
+    email = await parseInboundEmail(raw);
+  } catch (error) {
+    if (error instanceof InboundEmailError) throw new Refusal(400, error.message);
+    throw error;
+  }
+  return email.kind === "bounce" ? recordBounce(email, deps) : recordReply(email, deps);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function pageHandler(deps: EmailRouteDeps, handle: (req: restify.Request, res: restify.Response, deps: EmailRouteDeps) => Promise<void>) {
+  return async (req: restify.Request, res: restify.Response) => {
+    try {
+      await handle(req, res, deps);
+    } catch (error) {
+      deps.logger.error({ err: error, route: EMAIL_UNSUBSCRIBE_PATH }, "email unsubscribe failed");
+      if (!res.headersSent) page(res, 500, "Something went wrong", "<p>Your request could not be completed. Please try the link again later.</p>");
+    }
+  };
+}
+
+/** Adds GET and POST /api/email/unsubscribe and POST /api/email/inbound. */
+export function registerEmailRoutes(server: restify.Server, deps: EmailRouteDeps): void {
+  // The inbound route reads its own body, after the token check (see readRawBody). Restify's body
+  // parser skips requests flagged as already read ("#100").
+  server.pre((req: restify.Request, _res: restify.Response, next: restify.Next) => {
+    if (req.method === "POST" && req.getPath() === EMAIL_INBOUND_PATH) Object.assign(req, { _readBody: true, _parsedBody: true });
+    return next();
+  });
+  server.get(EMAIL_UNSUBSCRIBE_PATH, pageHandler(deps, showUnsubscribe));
+  server.post(EMAIL_UNSUBSCRIBE_PATH, pageHandler(deps, unsubscribe));
+  server.post(EMAIL_INBOUND_PATH, async (req: restify.Request, res: restify.Response) => {
+    try {
+      const outcome = await inbound(req, deps);
+      res.send(outcome.status, outcome.body);
+    } catch (error) {
+      if (!(error instanceof Refusal)) {
+        deps.logger.error({ err: error, route: EMAIL_INBOUND_PATH }, "inbound email failed");
+        if (!res.headersSent) res.send(500, { error: "internal error" });
+        return;
+      }
+      if (error.status === 401) res.header("WWW-Authenticate", 'Bearer realm="Nudge inbound email"');
+      if (error.status === 413) res.header("Connection", "close");
+      res.send(error.status, { error: error.message });
+    }
+  });
+}
