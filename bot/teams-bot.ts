@@ -5,6 +5,10 @@
 import { Application, TeamsAdapter } from "@microsoft/teams-ai";
 import { MemoryStorage, type Request, type Response, type TurnContext } from "botbuilder";
 import type { Logger } from "pino";
+import type { TeamsMessenger } from "../channels/teams-sender.ts";
+import type { Database } from "../prisma/index.ts";
+import { rememberConversation } from "./conversation-store.ts";
+import { createTeamsMessenger } from "./teams-messenger.ts";
 
 export interface BotCredentials {
   /** No app id: local mode, unauthenticated (the caller refuses this in production). */
@@ -14,13 +18,14 @@ export interface BotCredentials {
   tenantId?: string;
 }
 
-/** What the HTTP edge needs from the bot: hand it a Bot Framework request. */
+/** What the HTTP edge needs from the bot (hand it a Bot Framework request), and proactive sends. */
 export interface TeamsBot {
   process(req: Request, res: Response): Promise<void>;
   readonly adapter: TeamsAdapter;
+  readonly messenger: TeamsMessenger;
 }
 
-export function createTeamsBot(credentials: BotCredentials, logger: Logger): TeamsBot {
+export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database): TeamsBot {
   const adapter = new TeamsAdapter({
     MicrosoftAppId: credentials.appId ?? "",
     MicrosoftAppPassword: credentials.appPassword ?? "",
@@ -50,8 +55,22 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger): Tea
 
   return {
     adapter,
+    messenger: createTeamsMessenger(adapter, credentials.appId ?? ""),
     async process(req, res) {
-      await adapter.process(req, res, (context) => app.run(context).then(() => undefined));
+      await adapter.process(req, res, async (context) => {
+        await remember(db, context, logger);
+        await app.run(context);
+      });
     },
   };
+}
+
+/** Every activity may tell us about a 1:1 conversation; failing to store it must not cost the reply. */
+async function remember(db: Database, context: TurnContext, logger: Logger): Promise<void> {
+  try {
+    const outcome = await rememberConversation(db, context.activity);
+    if (outcome !== "ignored") logger.debug({ activityType: context.activity.type, outcome }, "teams conversation");
+  } catch (error) {
+    logger.error({ err: error, activityType: context.activity.type }, "could not store the teams conversation");
+  }
 }

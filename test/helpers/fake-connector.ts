@@ -9,29 +9,62 @@ export interface ConnectorCall {
   method: string;
   path: string;
   body: any;
+  /** What the connector answered; "hang" when it never did. */
+  status: number | "hang";
+  response?: any;
+  /** A hung request whose client gave up and closed the connection. */
+  abandoned?: boolean;
 }
+
+/**
+ * A scripted answer to the next send into a conversation: an HTTP error in the Bot Connector's
+ * shape (`{ error: { code, message } }`), or no answer at all.
+ */
+export type ConnectorResponse = { status: number; retryAfter?: string; code?: string } | { hang: true };
 
 export interface FakeConnector {
   serviceUrl: string;
   calls: ConnectorCall[];
+  /** Queues answers for the next POSTs to /v3/conversations/:id/activities, in order; then it succeeds again. */
+  failNext(...responses: ConnectorResponse[]): void;
   close(): Promise<void>;
 }
 
+/** Teams' error codes for the statuses tests use most. */
+const TEAMS_CODES: Record<number, string> = { 403: "ConversationBlockedByUser", 404: "ConversationNotFound", 412: "PreconditionFailed", 429: "Throttled" };
+const SEND_TO_CONVERSATION = /^\/v3\/conversations\/[^/]+\/activities$/;
+
 export async function startFakeConnector(): Promise<FakeConnector> {
   const calls: ConnectorCall[] = [];
+  const scripted: ConnectorResponse[] = [];
   let next = 1;
   const server: Server = createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk: Buffer) => (raw += chunk));
     req.on("end", () => {
-      calls.push({ method: req.method ?? "", path: req.url ?? "", body: raw ? JSON.parse(raw) : undefined });
-      res.setHeader("content-type", "application/json");
-      if (req.method === "POST" && req.url === "/v3/conversations") {
-        res.end(JSON.stringify({ id: `a:conversation-${next++}` }));
+      const call: ConnectorCall = { method: req.method ?? "", path: req.url ?? "", body: raw ? JSON.parse(raw) : undefined, status: 200 };
+      calls.push(call);
+      const answer = req.method === "POST" && SEND_TO_CONVERSATION.test(req.url ?? "") ? scripted.shift() : undefined;
+      if (answer && "hang" in answer) {
+        call.status = "hang";
+        res.on("close", () => (call.abandoned = true));
+        return;
+      }
+      const reply = (status: number, body: unknown) => {
+        Object.assign(call, { status, response: body });
+        res.statusCode = status;
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(body));
+      };
+      if (answer) {
+        if (answer.retryAfter !== undefined) res.setHeader("retry-after", answer.retryAfter);
+        reply(answer.status, { error: { code: answer.code ?? TEAMS_CODES[answer.status] ?? "ServiceError", message: `scripted ${answer.status}` } });
+      } else if (req.method === "POST" && req.url === "/v3/conversations") {
+        reply(200, { id: `a:conversation-${next++}` });
       } else if (req.url?.includes("/pagedmembers")) {
-        res.end(JSON.stringify({ members: [] }));
+        reply(200, { members: [] });
       } else {
-        res.end(JSON.stringify({ id: `activity-${next++}` }));
+        reply(200, { id: `activity-${next++}` });
       }
     });
   });
@@ -40,7 +73,13 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   return {
     serviceUrl: `http://127.0.0.1:${port}/`,
     calls,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    failNext: (...responses) => void scripted.push(...responses),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Hung requests keep their sockets open; close would wait for them forever.
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -62,6 +101,29 @@ export function teamsMessage(serviceUrl: string, text: string, overrides: Record
     text,
     entities: [{ locale: "en-GB", country: "GB", platform: "Web", timezone: "Europe/London", type: "clientInfo" }],
     channelData: { tenant: { id: "72f988bf-0000-4000-8000-000000000001" } },
+    ...overrides,
+  };
+}
+
+/** The app installed ("add") or uninstalled ("remove") in a 1:1 chat (shape from Teams' installationUpdate schema). */
+export function teamsInstallationUpdate(serviceUrl: string, action: "add" | "remove" | "add-upgrade" | "remove-upgrade", overrides: Record<string, unknown> = {}) {
+  const { text: _text, textFormat: _format, localTimestamp: _local, ...base } = teamsMessage(serviceUrl, "");
+  return { ...base, type: "installationUpdate", id: "f:3033745319439849398", action, channelData: { ...base.channelData, source: { name: "message" } }, ...overrides };
+}
+
+/**
+ * The bot added to a user's personal scope: Teams lists the bot and the user as added, and the
+ * conversation carries no tenantId (it is in channelData) (shape from Teams' conversationUpdate schema).
+ */
+export function teamsMembersAdded(serviceUrl: string, overrides: Record<string, unknown> = {}) {
+  const { text: _text, textFormat: _format, localTimestamp: _local, entities: _entities, ...base } = teamsMessage(serviceUrl, "");
+  const from = (overrides.from as typeof base.from | undefined) ?? base.from;
+  return {
+    ...base,
+    type: "conversationUpdate",
+    id: "f:5f85c2ad",
+    membersAdded: [{ id: base.recipient.id }, { id: from.id, aadObjectId: from.aadObjectId }],
+    conversation: { conversationType: "personal", id: base.conversation.id },
     ...overrides,
   };
 }
