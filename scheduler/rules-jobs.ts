@@ -1,18 +1,25 @@
-/** The rules engine's scheduled job: evaluate the enabled rules over the previous day's data. */
+/**
+ * The rules engine's scheduled job: evaluate the enabled rules over the previous day's data, then
+ * turn the new flags into interventions (nudges queued, significant ones awaiting a person).
+ */
+import type { ChannelName } from "../channels/types.ts";
+import { proposeFromFlags, type ApprovalPolicy } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { asOfDayFor, runRules } from "../rules/index.ts";
 import type { JobFigures, ScheduledJob } from "./jobs.ts";
 
-export function rulesJobs(db: Database, settings: { schedule: string; timezone: string }): ScheduledJob[] {
+export function rulesJobs(db: Database, settings: { schedule: string; timezone: string; policy: ApprovalPolicy; channels: readonly ChannelName[] }): ScheduledJob[] {
   return [
     {
       name: "rules-run",
-      description: "evaluate the enabled rules over yesterday's data and write flags with their evidence",
+      description: "evaluate the enabled rules over yesterday's data, write flags with their evidence, propose interventions",
       schedule: settings.schedule,
       catchUp: true,
       async run({ scheduledFor, trigger }): Promise<JobFigures> {
         // The slot's day, not today's: a catch-up at 09:00 for the 06:00 slot still evaluates yesterday.
         const report = await runRules(db, { asOfDay: asOfDayFor(scheduledFor, settings.timezone), trigger });
+        // Also after an unchanged run: flags left open by an earlier failure still get their intervention.
+        const proposed = await proposeFromFlags(db, { policy: settings.policy, channels: settings.channels });
         return {
           runId: report.runId,
           asOf: report.asOf,
@@ -22,6 +29,10 @@ export function rulesJobs(db: Database, settings: { schedule: string; timezone: 
           rulesRun: report.rules.length,
           rulesSkipped: report.skipped.length,
           durationMs: report.durationMs,
+          interventionsCreated: proposed.interventionsCreated,
+          autoApproved: proposed.autoApproved,
+          awaitingApproval: proposed.awaitingApproval,
+          mergedFlags: proposed.merged,
         };
       },
     },

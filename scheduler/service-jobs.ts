@@ -2,15 +2,31 @@
  * Every job the service schedules, in one list that the service and `nudge jobs` share: each
  * module's jobs are added here, with the settings they need from the configuration.
  */
+import type { ChannelName, ChannelSender } from "../channels/types.ts";
+import { loadApprovalPolicy } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Config } from "../server/config.ts";
 import { ingestJobs } from "./ingest-jobs.ts";
 import { rulesJobs } from "./rules-jobs.ts";
+import { outboxJobs } from "./outbox-jobs.ts";
+import { newOwnerId } from "./leases.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
-export function serviceJobs(db: Database, config: Config): ScheduledJob[] {
+export interface ServiceJobDeps {
+  /** The channel senders, made on first use (the service passes its bot's; the CLI builds its own). */
+  senders: () => ReadonlyMap<ChannelName, ChannelSender>;
+}
+
+export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps): ScheduledJob[] {
+  const policy = loadApprovalPolicy(config.approvalPolicyFile);
+  const senders = deps.senders;
   return [
     ...ingestJobs(db, { dropFolder: config.dropFolder, timezone: config.timezone, xapiRetentionDays: config.xapi.retentionDays }),
-    ...rulesJobs(db, { schedule: config.rulesSchedule, timezone: config.timezone }),
+    ...rulesJobs(db, { schedule: config.rulesSchedule, timezone: config.timezone, policy, channels: config.channels }),
+    ...outboxJobs(db, {
+      schedule: config.delivery.outboxSchedule,
+      senders,
+      dispatch: { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts },
+    }),
   ];
 }

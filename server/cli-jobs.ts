@@ -60,7 +60,11 @@ export function registerJobsCommand(program: Command): void {
     .description("every scheduled job: schedule, next run, last run with its status and figures, and the lease if an instance holds it")
     .option("--json", "print one JSON object: timezone, jobs")
     .action(async (options: JsonOption) => {
-      const result = await withDatabase(async (db, config) => ({ timezone: config.timezone, jobs: await jobStatuses(db, serviceJobs(db, config), config.timezone) }));
+      const result = await withDatabase(async (db, config) => {
+        const { lazyChannelSenders } = await import("./channel-senders.ts");
+        const senders = lazyChannelSenders(db, config, createLogger("silent"));
+        return { timezone: config.timezone, jobs: await jobStatuses(db, serviceJobs(db, config, { senders: senders.get }), config.timezone) };
+      });
       print(options, result, result.jobs.length ? result.jobs.map((job) => statusLines(job).join("\n")).join("\n\n").split("\n") : ["no scheduled jobs"]);
     });
 
@@ -72,7 +76,10 @@ export function registerJobsCommand(program: Command): void {
     .addHelpText("after", "\nExit status: 0 the job succeeded (or skipped), 1 it failed or another instance is running it, 2 no such job.")
     .action(async (name: string, options: JsonOption) => {
       await withDatabase(async (db, config) => {
-        const all = serviceJobs(db, config);
+        // Loaded here only: the senders bring the Teams, Twilio and SMTP libraries.
+        const { lazyChannelSenders } = await import("./channel-senders.ts");
+        const senders = lazyChannelSenders(db, config, createLogger(config.logLevel));
+        const all = serviceJobs(db, config, { senders: senders.get });
         const job = all.find((j) => j.name === name);
         if (!job) {
           const known = all.map((j) => j.name);
@@ -83,7 +90,7 @@ export function registerJobsCommand(program: Command): void {
           return;
         }
         const settings = { owner: newOwnerId(), leaseTtlMs: DEFAULT_LEASE_TTL_MS, logger: createLogger("silent") };
-        const result = await runJob(db, job, { scheduledFor: new Date(), trigger: "manual" }, settings);
+        const result = await runJob(db, job, { scheduledFor: new Date(), trigger: "manual" }, settings).finally(() => senders.close());
         print(options, { job: job.name, ...result }, outcomeLines(job.name, result, config.timezone));
         if (result.outcome !== "ran" || result.run.status === "failed") process.exitCode = 1;
       });

@@ -10,6 +10,8 @@ import { registerRulesCommand } from "./cli-rules.ts";
 import { registerStaffCommand } from "./cli-staff.ts";
 import { registerAuditCommand } from "./cli-audit.ts";
 import { registerStudentCommand } from "./cli-student.ts";
+import { registerOutboxCommand } from "./cli-outbox.ts";
+import { registerInterventionsCommand } from "./cli-interventions.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -81,6 +83,8 @@ export function buildProgram(): Command {
   registerStaffCommand(program);
   registerAuditCommand(program);
   registerStudentCommand(program);
+  registerOutboxCommand(program);
+  registerInterventionsCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo
@@ -138,7 +142,7 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     if (error instanceof ConfigError) return fail(error.message, 1, json);
     // Bad input the user can fix (a rule that does not exist, a missing file): exit 2.
-    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError", "ExportError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
+    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError", "ExportError", "DecisionRejected", "ApprovalPolicyError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
     if ((error as Error).name === "AccessRefused") return fail((error as Error).message, 1, json);
     // Known failures carry a message meant for the user; anything else is a bug.
     if (error instanceof MigrationError || error instanceof ProductionRefusal || error instanceof IngestUsageError || (error as Error).name === "DemoSeedError") {

@@ -1,12 +1,17 @@
 /**
  * restify wiring: routes only. Handlers delegate to the bot and to domain modules.
  */
+import { randomBytes } from "node:crypto";
 import restify from "restify";
 import type { TeamsBot } from "../bot/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { checkHealth } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { registerXapiRoutes, type XapiEndpointSettings } from "./xapi-endpoint.ts";
+import { registerSmsRoutes } from "./sms-webhooks.ts";
+import { registerEmailRoutes } from "./email-routes.ts";
+import { recordBounces } from "../channels/outbox.ts";
+import { receiveStudentMessage } from "../interventions/index.ts";
 
 export interface HttpDeps {
   db: Database;
@@ -16,9 +21,18 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** The xAPI push endpoint; without credentials it answers 503. */
   xapi?: XapiEndpointSettings;
+  /** Webhooks of the SMS and email channels; without their settings they answer 503. */
+  channels?: ChannelWebhookSettings;
 }
 
-export function createHttpServer({ db, bot, logger, isReady, xapi }: HttpDeps): restify.Server {
+export interface ChannelWebhookSettings {
+  publicBaseUrl?: string;
+  twilio?: { authToken: string };
+  linkSecret: string;
+  emailInboundToken?: string;
+}
+
+export function createHttpServer({ db, bot, logger, isReady, xapi, channels }: HttpDeps): restify.Server {
   const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
 
@@ -44,6 +58,28 @@ export function createHttpServer({ db, bot, logger, isReady, xapi }: HttpDeps): 
   });
 
   registerXapiRoutes(server, { db, logger, settings: xapi ?? { timezone: "Europe/London", keepRawStatements: true } });
+
+  // Replies are answered in the same exchange by SMS (TwiML) and through the outbox by email.
+  registerSmsRoutes(server, {
+    db,
+    logger,
+    twilio: channels?.twilio,
+    publicBaseUrl: channels?.publicBaseUrl,
+    onStudentMessage: (message) => receiveStudentMessage(db, message, { answerInline: true }),
+  });
+  registerEmailRoutes(server, {
+    db,
+    logger,
+    // Without settings (tests of other routes), a random secret: no link can be valid.
+    linkSecret: channels?.linkSecret ?? randomBytes(32).toString("hex"),
+    inboundToken: channels?.emailInboundToken,
+    onReply: async (message) => {
+      await receiveStudentMessage(db, message, { answerInline: false });
+    },
+    onBounce: async (ids) => {
+      await recordBounces(db, ids);
+    },
+  });
 
   return server;
 }

@@ -7,6 +7,7 @@ import { createTeamsBot } from "../bot/index.ts";
 import { openDatabase, type Database } from "../prisma/index.ts";
 import { serviceJobs, startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
+import { closeChannelSenders, createChannelSenders } from "./channel-senders.ts";
 import { createHttpServer } from "./http.ts";
 import type { Logger } from "./logger.ts";
 
@@ -28,9 +29,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   if (config.bot.localMode) logger.warn("bot in local mode: no MICROSOFT_APP_ID, requests are not authenticated (development only)");
 
   let ready = false;
-  const bot = createTeamsBot(config.bot, logger);
+  const bot = createTeamsBot(config.bot, logger, db);
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
-  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi });
+  const channels = { publicBaseUrl: config.publicBaseUrl, twilio: config.twilio, linkSecret: config.linkSecret, emailInboundToken: config.emailInboundToken };
+  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -38,7 +40,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   // Every module's jobs are listed in scheduler/service-jobs.ts, which `nudge jobs` shares.
-  const scheduler = startScheduler(serviceJobs(db, config), { db, timezone: config.timezone, logger });
+  const senders = createChannelSenders(config, logger, bot.messenger);
+  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders }), { db, timezone: config.timezone, logger });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 
@@ -51,6 +54,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       stopping ??= (async () => {
         ready = false;
         await scheduler.stop();
+        await closeChannelSenders(senders);
         // Stop accepting connections, let requests in flight finish, then release the database.
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

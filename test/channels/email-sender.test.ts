@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server } from "node:net";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { SMTPServer, type SMTPServerSession } from "smtp-server";
+import type { ParsedMail } from "mailparser";
+import { TestSmtpServer } from "../helpers/smtp-sink.ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { classifySmtpError, createEmailSender, DEFAULT_SUBJECT, type EmailSenderSettings } from "../../channels/email-sender.ts";
 import { ChannelFailure, type ChannelSender, type OutboundMessage } from "../../channels/types.ts";
@@ -8,62 +8,6 @@ import { readUnsubscribeToken } from "../../channels/unsubscribe-links.ts";
 
 const SECRET = "a-link-secret-of-at-least-32-characters";
 const STUDENT_EMAIL = "ada.lovelace@student.example.ac.uk";
-
-interface Received {
-  rcptTo: string[];
-  mailFrom: string;
-  raw: Buffer;
-  parsed: ParsedMail;
-}
-
-/** A real SMTP server on loopback that keeps what it receives; `rcptReply` refuses recipients. */
-class TestSmtpServer {
-  readonly received: Received[] = [];
-  connections = 0;
-  rcptReply: { code: number; text: string } | null = null;
-  private server: SMTPServer;
-  port = 0;
-
-  constructor() {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      logger: false,
-      onConnect: (_session, callback) => {
-        this.connections++;
-        callback();
-      },
-      onRcptTo: (_address, _session, callback) => {
-        if (!this.rcptReply) return callback();
-        const error = Object.assign(new Error(this.rcptReply.text), { responseCode: this.rcptReply.code });
-        callback(error);
-      },
-      onData: (stream, session: SMTPServerSession, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-        stream.on("end", async () => {
-          const raw = Buffer.concat(chunks);
-          this.received.push({
-            rcptTo: session.envelope.rcptTo.map((r) => r.address),
-            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-            raw,
-            parsed: await simpleParser(raw),
-          });
-          callback();
-        });
-      },
-    });
-  }
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /** A plain TCP server: `silent` accepts and never says a word; otherwise it hangs up at once. */
 async function tcpServer(behaviour: "silent" | "hang-up"): Promise<{ port: number; close: () => Promise<void> }> {

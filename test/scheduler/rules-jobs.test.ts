@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { staffByNumber } from "../../privacy/index.ts";
 import { checkFiles, saveAll, setEnabled } from "../../rules/index.ts";
+import { DEFAULT_POLICY } from "../../interventions/index.ts";
 import { rulesJobs } from "../../scheduler/rules-jobs.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
@@ -17,14 +18,20 @@ describe("the rules-run job", () => {
     await setEnabled(database.db, "no-vle-10-days", true, author);
   });
 
-  it("evaluates the day before its slot, in the institution's timezone, and reports figures", async () => {
-    const [job] = rulesJobs(database.db, { schedule: "0 6 * * *", timezone: "Europe/London" });
+  it("evaluates the day before its slot, in the institution's timezone, proposes interventions and reports figures", async () => {
+    const [job] = rulesJobs(database.db, { schedule: "0 6 * * *", timezone: "Europe/London", policy: DEFAULT_POLICY, channels: ["teams", "email"] });
     expect(job).toMatchObject({ name: "rules-run", catchUp: true });
     // The 06:00 slot on Saturday 21 November (London = UTC in November), caught up at 09:00.
     const figures = await job!.run({ scheduledFor: new Date("2026-11-21T06:00:00Z"), trigger: "catch_up" });
     expect(figures).toMatchObject({ asOf: "2026-11-20", unchanged: false, studentsEvaluated: 1, flagsWritten: 1, rulesRun: 1, rulesSkipped: 0 });
     const run = await database.db.prisma.ruleRun.findFirstOrThrow({ orderBy: { id: "desc" } });
     expect(run).toMatchObject({ trigger: "catch_up", asOfDay: D, status: "succeeded" });
+    // The rule's nudge is approved by the system and queued on its first enabled channel.
+    expect(figures).toMatchObject({ interventionsCreated: 1, autoApproved: 1, awaitingApproval: 0 });
+    const intervention = await database.db.prisma.intervention.findFirstOrThrow({ include: { deliveries: true } });
+    expect(intervention).toMatchObject({ kind: "nudge", state: "queued", proposedBy: "rule:no-vle-10-days@1" });
+    expect(intervention.deliveries.map((d) => [d.channel, d.state])).toEqual([["teams", "pending"]]);
+    expect(await database.db.prisma.flag.findFirstOrThrow()).toMatchObject({ state: "actioned" });
   });
 
   it("runs through `nudge jobs run rules-run`: today the feeds are stale, so the rule is skipped and nobody flagged", async () => {

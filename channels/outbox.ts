@@ -1,0 +1,280 @@
+/**
+ * The outbox dispatcher: the only caller of channel senders (DESIGN invariant 1).
+ *
+ * Each pass claims due deliveries with a lease (a claim token in `leaseOwner`, an expiry in
+ * `leaseUntil`), so several dispatchers — threads of one service or several machines — never send
+ * the same row: the claiming UPDATE re-checks that the row is still due, and every later write
+ * names the claim token, so a dispatcher that lost its lease changes nothing.
+ *
+ * For each claimed delivery: the send-time checks (interventions/send-checks.ts) decide to send,
+ * hold, cancel or skip the channel; a send records the provider's id; a temporary failure retries
+ * with backoff and jitter (at least the provider's Retry-After), up to `maxAttempts`; a channel that
+ * cannot reach the student falls back to the next channel in the intervention's order.
+ *
+ * Crash window (at-least-once): if the process dies after the provider accepted a message and
+ * before the row is marked sent, the row stays `sending` until its lease expires, and the next
+ * dispatcher sends it again. A duplicate is possible only in that window (one provider round trip
+ * plus one database write); nothing is ever lost, and opt-outs and withdrawals are re-checked
+ * before the second send.
+ */
+import { randomBytes } from "node:crypto";
+import type { Database } from "../prisma/index.ts";
+import { checkBeforeSend, type DeliveryRules } from "../interventions/send-checks.ts";
+import { transition } from "../interventions/lifecycle.ts";
+import { channelOrderOf } from "../interventions/queue.ts";
+import type { TemplateData } from "../interventions/propose.ts";
+import { writeAudit } from "../privacy/index.ts";
+import { markConversationUnavailable } from "./teams-availability.ts";
+import { ChannelFailure, type ChannelName, type ChannelSender, type OutboundMessage } from "./types.ts";
+
+export interface DispatchSettings {
+  /** This dispatcher's name (host:pid:random); claim tokens extend it. */
+  owner: string;
+  rules: DeliveryRules;
+  maxAttempts: number;
+  /** Rows claimed per pass. */
+  batchSize?: number;
+  /** Sends in flight at once. */
+  concurrency?: number;
+  /** How long a claim lasts: a dispatcher that dies holds its rows this long at most. */
+  leaseMs?: number;
+  /** First retry delay; doubles per attempt, capped at an hour. */
+  retryBaseMs?: number;
+  random?: () => number;
+}
+
+export interface DispatchFigures {
+  claimed: number;
+  sent: number;
+  held: number;
+  retried: number;
+  fellBack: number;
+  failed: number;
+  cancelled: number;
+  expired: number;
+  /** Claims lost to another dispatcher after the lease ran out (should stay 0). */
+  lostLeases: number;
+}
+
+const emptyFigures = (): DispatchFigures => ({ claimed: 0, sent: 0, held: 0, retried: 0, fellBack: 0, failed: 0, cancelled: 0, expired: 0, lostLeases: 0 });
+
+const SYSTEM = { kind: "system", component: "outbox" } as const;
+const HOUR_MS = 3_600_000;
+
+/**
+ * Delay before retry `attempt` (1-based): exponential with "equal jitter" (half fixed, half random,
+ * so retries of many messages spread out), never less than the provider's Retry-After. Hand-written
+ * because the retry is stored as the row's next due time, not awaited in a loop as retry libraries do.
+ */
+export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, baseMs = 30_000, random: () => number = Math.random): number {
+  const exponential = Math.min(HOUR_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = exponential / 2 + random() * (exponential / 2);
+  return Math.max(retryAfterMs ?? 0, Math.round(jittered));
+}
+
+let claimSequence = 0;
+
+/** Rounds of claiming when other dispatchers keep taking the candidates first. */
+const CLAIM_ROUNDS = 10;
+
+/**
+ * Claims up to `limit` due rows for this dispatcher; returns their ids and the claim token. No ids
+ * means nothing is due: when another dispatcher claimed every candidate between this one's read
+ * and its update, it reads again rather than stop while rows are still due.
+ */
+export async function claimDue(db: Database, owner: string, limit: number, leaseMs: number, now: Date): Promise<{ token: string; ids: number[] }> {
+  const token = `${owner}#${++claimSequence}`;
+  const due = { OR: [{ state: "pending" as const, dueAt: { lte: now } }, { state: "sending" as const, leaseUntil: { lt: now } }] };
+  for (let round = 0; round < CLAIM_ROUNDS; round++) {
+    const candidates = await db.prisma.delivery.findMany({ where: due, orderBy: [{ dueAt: "asc" }, { id: "asc" }], take: limit, select: { id: true } });
+    if (candidates.length === 0) break;
+    await db.prisma.delivery.updateMany({
+      where: { id: { in: candidates.map((c) => c.id) }, ...due },
+      data: { state: "sending", leaseOwner: token, leaseUntil: new Date(now.getTime() + leaseMs) },
+    });
+    const claimed = await db.prisma.delivery.findMany({ where: { leaseOwner: token, state: "sending" }, select: { id: true } });
+    if (claimed.length > 0) return { token, ids: claimed.map((c) => c.id) };
+  }
+  return { token, ids: [] };
+}
+
+function textFor(channel: ChannelName, data: Partial<TemplateData> | null, body: string, subject: string | null): { text: string; subject?: string } {
+  const texts = data?.texts ?? {};
+  if (channel === "email") return { text: texts.email?.body ?? body, subject: texts.email?.subject ?? subject ?? undefined };
+  return { text: texts[channel] ?? body };
+}
+
+type Outcome = keyof Omit<DispatchFigures, "claimed">;
+
+class Dispatch {
+  constructor(
+    readonly db: Database,
+    readonly senders: ReadonlyMap<ChannelName, ChannelSender>,
+    readonly settings: DispatchSettings,
+    readonly token: string,
+  ) {}
+
+  private get prisma() {
+    return this.db.prisma;
+  }
+
+  /** Writes to a claimed row only while the claim is ours. */
+  private async release(tx: Pick<Database["prisma"], "delivery">, id: number, data: Record<string, unknown>): Promise<boolean> {
+    const { count } = await tx.delivery.updateMany({ where: { id, leaseOwner: this.token, state: "sending" }, data: { leaseOwner: null, leaseUntil: null, ...data } });
+    return count === 1;
+  }
+
+  async process(id: number, now: Date): Promise<Outcome> {
+    const delivery = await this.prisma.delivery.findUniqueOrThrow({
+      where: { id },
+      include: {
+        intervention: {
+          select: {
+            id: true, studentId: true, kind: true, state: true, approvedAt: true, body: true, subject: true, templateData: true, channelOrder: true,
+            student: { select: { studentNumber: true, mobile: true, email: true, conversationReference: { select: { reference: true } } } },
+          },
+        },
+      },
+    });
+    const intervention = delivery.intervention;
+    if (intervention.state !== "queued") {
+      // Cancelled or finished meanwhile (e.g. consent withdrawn): nothing to send.
+      return (await this.release(this.prisma, id, { state: "cancelled", heldReason: `intervention is ${intervention.state}` })) ? "cancelled" : "lostLeases";
+    }
+    const decision = await checkBeforeSend(
+      this.prisma,
+      { studentId: intervention.studentId, interventionId: intervention.id, channel: delivery.channel, kind: intervention.kind, approvedAt: intervention.approvedAt },
+      this.settings.rules,
+      now,
+    );
+    switch (decision.action) {
+      case "hold":
+        return (await this.release(this.prisma, id, { state: "pending", dueAt: decision.until, heldReason: decision.reason })) ? "held" : "lostLeases";
+      case "cancel":
+        return this.stop(id, intervention.id, decision.reason, decision.expire ?? false);
+      case "skip-channel":
+        return this.fallBack(id, intervention.id, delivery.channel, decision.reason, now);
+      case "send":
+        break;
+    }
+
+    const sender = this.senders.get(delivery.channel);
+    if (!sender) return this.fallBack(id, intervention.id, delivery.channel, `${delivery.channel} is not enabled on this service`, now);
+    const content = textFor(delivery.channel, intervention.templateData as Partial<TemplateData> | null, intervention.body, intervention.subject);
+    const message: OutboundMessage = {
+      deliveryId: id,
+      interventionId: intervention.id,
+      student: {
+        id: intervention.studentId,
+        studentNumber: intervention.student.studentNumber,
+        mobile: intervention.student.mobile,
+        email: intervention.student.email,
+        teamsReference: intervention.student.conversationReference?.reference ?? undefined,
+      },
+      subject: content.subject,
+      text: content.text,
+    };
+    const attempts = delivery.attempts + 1;
+    try {
+      const result = await sender.send(message);
+      return await this.prisma.$transaction(async (tx) => {
+        const mine = await this.release(tx, id, { state: "sent", attempts, sentAt: new Date(), providerMessageId: result.providerMessageId, providerStatus: "accepted", heldReason: null, lastError: null });
+        if (!mine) return "lostLeases" as const;
+        await transition(tx, { interventionId: intervention.id, to: "sent", actor: SYSTEM, changes: { channel: delivery.channel }, details: { channel: delivery.channel, deliveryId: id, attempts } });
+        return "sent" as const;
+      });
+    } catch (error) {
+      const failure = error instanceof ChannelFailure ? error : new ChannelFailure("retryable", (error as Error).message ?? String(error));
+      const reason = `${failure.kind}: ${failure.message}`.slice(0, 500);
+      if (failure.kind === "retryable" && attempts < this.settings.maxAttempts) {
+        const delay = retryDelayMs(attempts, failure.detail.retryAfterMs, this.settings.retryBaseMs, this.settings.random);
+        const due = new Date(Date.now() + delay);
+        return (await this.release(this.prisma, id, { state: "pending", attempts, dueAt: due, lastError: reason, heldReason: `retry ${attempts + 1} of ${this.settings.maxAttempts}` })) ? "retried" : "lostLeases";
+      }
+      if (failure.kind === "unavailable" && delivery.channel === "teams") await markConversationUnavailable(this.prisma, intervention.studentId, failure.message);
+      const why = failure.kind === "retryable" ? `gave up after ${attempts} tries: ${failure.message}` : reason;
+      return this.fallBack(id, intervention.id, delivery.channel, why, now, attempts);
+    }
+  }
+
+  /** The channel failed: mark the row failed and queue the next channel, or fail the intervention. */
+  private async fallBack(id: number, interventionId: number, channel: ChannelName, reason: string, now: Date, attempts?: number): Promise<Outcome> {
+    return this.prisma.$transaction(async (tx) => {
+      const mine = await this.release(tx, id, { state: "failed", failedAt: now, lastError: reason, heldReason: null, ...(attempts ? { attempts } : {}) });
+      if (!mine) return "lostLeases" as const;
+      const intervention = await tx.intervention.findUniqueOrThrow({ where: { id: interventionId }, select: { studentId: true, channelOrder: true, deliveries: { select: { channel: true } } } });
+      const tried = new Set(intervention.deliveries.map((d) => d.channel));
+      const next = channelOrderOf(intervention.channelOrder).find((c) => !tried.has(c));
+      if (next) {
+        await tx.delivery.create({ data: { interventionId, channel: next, dueAt: now } });
+        await writeAudit(tx, { actor: SYSTEM, action: "delivery.fallback", targetType: "intervention", targetId: String(interventionId), studentId: intervention.studentId, details: { from: channel, to: next, reason } });
+        return "fellBack" as const;
+      }
+      await transition(tx, { interventionId, to: "failed", actor: SYSTEM, details: { reason: `no channel could reach the student; last: ${channel}: ${reason}` } });
+      return "failed" as const;
+    });
+  }
+
+  private async stop(id: number, interventionId: number, reason: string, expire: boolean): Promise<Outcome> {
+    return this.prisma.$transaction(async (tx) => {
+      const mine = await this.release(tx, id, { state: "cancelled", heldReason: reason });
+      if (!mine) return "lostLeases" as const;
+      await transition(tx, { interventionId, to: expire ? "expired" : "cancelled", actor: SYSTEM, details: { reason } });
+      return expire ? ("expired" as const) : ("cancelled" as const);
+    });
+  }
+}
+
+/** One pass: claim a batch and work through it with bounded concurrency. */
+export async function dispatchOnce(db: Database, senders: ReadonlyMap<ChannelName, ChannelSender>, settings: DispatchSettings, now = new Date()): Promise<DispatchFigures> {
+  const figures = emptyFigures();
+  const { token, ids } = await claimDue(db, settings.owner, settings.batchSize ?? 100, settings.leaseMs ?? 120_000, now);
+  figures.claimed = ids.length;
+  const dispatch = new Dispatch(db, senders, settings, token);
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      figures[await dispatch.process(id, now)]++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 8, ids.length) }, worker));
+  return figures;
+}
+
+/** Passes until nothing is due (or `maxPasses`): what the scheduled job and `nudge outbox dispatch` run. */
+export async function dispatchDue(db: Database, senders: ReadonlyMap<ChannelName, ChannelSender>, settings: DispatchSettings, maxPasses = 1000): Promise<DispatchFigures> {
+  const total = emptyFigures();
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const figures = await dispatchOnce(db, senders, settings, new Date());
+    for (const key of Object.keys(total) as (keyof DispatchFigures)[]) total[key] += figures[key];
+    if (figures.claimed === 0) break;
+  }
+  return total;
+}
+
+export function newDispatcherId(prefix: string): string {
+  return `${prefix}:${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * A bounce reported after the message was accepted (a delivery status notification): the delivery
+ * and its intervention are marked failed with the reason, so the tutor sees the student was not
+ * reached. (A recipient refused while sending falls back to the next channel instead.)
+ */
+export async function recordBounces(db: Database, providerMessageIds: readonly string[], reason = "bounced"): Promise<number> {
+  let marked = 0;
+  for (const providerMessageId of providerMessageIds) {
+    await db.prisma.$transaction(async (tx) => {
+      const delivery = await tx.delivery.findUnique({ where: { providerMessageId }, select: { id: true, interventionId: true, intervention: { select: { state: true } } } });
+      if (!delivery) return;
+      const { count } = await tx.delivery.updateMany({ where: { id: delivery.id, state: { in: ["sent", "delivered"] } }, data: { state: "failed", failedAt: new Date(), lastError: reason, providerStatus: "bounced" } });
+      if (count === 0) return;
+      if (delivery.intervention.state === "sent" || delivery.intervention.state === "delivered") {
+        if (delivery.intervention.state === "sent") await transition(tx, { interventionId: delivery.interventionId, to: "failed", actor: SYSTEM, details: { reason, deliveryId: delivery.id } });
+      }
+      marked++;
+    });
+  }
+  return marked;
+}

@@ -1,0 +1,56 @@
+/**
+ * The channel senders the configuration switches on, built once per process. Only the outbox
+ * dispatcher is handed them (DESIGN invariant 1).
+ */
+import type { TeamsMessenger } from "../channels/teams-sender.ts";
+import { createTeamsSender } from "../channels/teams-sender.ts";
+import { createSmsSender } from "../channels/sms-sender.ts";
+import { createEmailSender } from "../channels/email-sender.ts";
+import type { ChannelName, ChannelSender } from "../channels/types.ts";
+import { createTeamsBot } from "../bot/index.ts";
+import type { Database } from "../prisma/index.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+
+/** The address links in messages point at: the public one, else this service on localhost (development). */
+export function publicAddress(config: Config): string {
+  return config.publicBaseUrl?.replace(/\/+$/, "") ?? `http://localhost:${config.port || 3978}`;
+}
+
+export function createChannelSenders(config: Config, logger: Logger, teams?: TeamsMessenger): Map<ChannelName, ChannelSender> {
+  const senders = new Map<ChannelName, ChannelSender>();
+  for (const channel of config.channels) {
+    if (channel === "teams") {
+      if (teams) senders.set("teams", createTeamsSender(teams));
+      else logger.warn("teams channel enabled but no bot in this process: Teams messages wait for the service");
+    } else if (channel === "sms") {
+      if (config.twilio) senders.set("sms", createSmsSender({ ...config.twilio, publicBaseUrl: config.publicBaseUrl }));
+      else logger.warn("sms channel enabled without TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM: SMS falls back to the next channel");
+    } else if (channel === "email") {
+      if (config.smtp) senders.set("email", createEmailSender({ ...config.smtp, publicBaseUrl: publicAddress(config), linkSecret: config.linkSecret }));
+      else logger.warn("email channel enabled without SMTP_HOST and EMAIL_FROM: email falls back to the next channel");
+    }
+  }
+  return senders;
+}
+
+export async function closeChannelSenders(senders: ReadonlyMap<ChannelName, ChannelSender>): Promise<void> {
+  await Promise.all([...senders.values()].map((s) => s.close?.()));
+}
+
+/**
+ * Senders for a process without the HTTP service (`nudge outbox dispatch`, `nudge jobs run`): made
+ * on first use, with a bot adapter of its own for proactive Teams messages.
+ */
+export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; close(): Promise<void> } {
+  let senders: Map<ChannelName, ChannelSender> | undefined;
+  return {
+    get() {
+      senders ??= createChannelSenders(config, logger, config.channels.includes("teams") ? createTeamsBot(config.bot, logger, db).messenger : undefined);
+      return senders;
+    },
+    async close() {
+      if (senders) await closeChannelSenders(senders);
+    },
+  };
+}
