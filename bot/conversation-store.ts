@@ -4,6 +4,7 @@
  * their Entra object id; nothing is stored for anyone the service does not know.
  */
 import { TurnContext, type Activity } from "botbuilder";
+import { personByAadObjectId } from "./people.ts";
 import type { Database } from "../prisma/index.ts";
 
 /**
@@ -62,19 +63,10 @@ interface Where {
 }
 
 async function store(db: Database, activity: Partial<Activity>, { teamsUserId, conversationId, serviceUrl }: Where): Promise<RememberOutcome> {
-  const aadObjectId = activity.from?.aadObjectId;
-  if (!aadObjectId) return "unknown";
-  // Ingest stores object ids in lower case; the other spellings catch rows written by hand.
-  const spellings = [...new Set([aadObjectId, aadObjectId.toLowerCase(), aadObjectId.toUpperCase()])];
   const { prisma } = db;
-  const [student, staff] = await Promise.all([
-    prisma.student.findFirst({ where: { entraObjectId: { in: spellings } }, select: { id: true } }),
-    prisma.staff.findFirst({ where: { entraObjectId: { in: spellings } }, select: { id: true } }),
-  ]);
-  if (!student && !staff) return "unknown";
+  const { studentId, staffId } = await personByAadObjectId(db, activity.from?.aadObjectId);
+  if (studentId === null && staffId === null) return "unknown";
 
-  const studentId = student?.id ?? null;
-  const staffId = staff?.id ?? null;
   const fields = {
     studentId,
     staffId,

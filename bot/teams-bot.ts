@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/teams-sender.ts";
 import type { Database } from "../prisma/index.ts";
 import { rememberConversation } from "./conversation-store.ts";
+import { answerStudentMessage } from "./student-replies.ts";
 import { createTeamsMessenger } from "./teams-messenger.ts";
 
 export interface BotCredentials {
@@ -45,9 +46,10 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
     startTypingTimer: false,
   });
 
-  // Audience handlers (students, tutors, student centre, admins) arrive with their issues; until
-  // then the bot answers honestly rather than staying silent.
+  // Students' replies are answered; the other audiences (tutors, student centre, admins) arrive
+  // with their issues, and until then the bot answers honestly rather than staying silent.
   app.activity("message", async (context) => {
+    if (await answerStudentMessage(db, context)) return;
     await context.sendActivity(
       "Hello, this is Nudge. The service is running, but conversations in Teams are not switched on yet.",
     );

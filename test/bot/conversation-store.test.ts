@@ -95,8 +95,8 @@ describe("remembering 1:1 Teams conversations from activities posted to the runn
     const calls = connector.calls.length;
     await post(teamsMessage(connector.serviceUrl, "hello", { from: STUDENT }));
     expect(await rowOf(STUDENT.id)).toMatchObject({ studentId, unavailableAt: null, unavailableReason: null });
-    // The bot still answers.
-    expect(connector.calls.slice(calls).some((c) => c.body?.text?.includes("Nudge"))).toBe(true);
+    // The bot still answers (a student's message is recorded as a reply and acknowledged).
+    expect(connector.calls.slice(calls).some((c) => c.method === "POST" && typeof c.body?.text === "string" && c.body.text.length > 0)).toBe(true);
   });
 
   it("uninstalling marks the conversation unavailable, reinstalling makes it available again", async () => {

@@ -127,17 +127,29 @@ describe("a message's journey through the service", () => {
   it("answers an SMS 'why?' with the evidence, and refuses a forged one with nothing recorded", async () => {
     const forged = await sms("why?", "SM00000000000000000000000000000001", "not-the-token-at-all-0000000000");
     expect(forged.status).toBe(403);
-    expect(await service.db.prisma.reply.count()).toBe(0);
+    expect(await service.db.prisma.reply.count({ where: { channel: "sms" } })).toBe(0);
 
     const why = await sms("why did I get this?", "SM00000000000000000000000000000002");
     expect(why.status).toBe(200);
     expect(why.body).toContain("<Message>");
     expect(why.body).toContain("No VLE activity for 10 days");
-    const reply = await service.db.prisma.reply.findFirstOrThrow({ where: { studentId } });
+    const reply = await service.db.prisma.reply.findFirstOrThrow({ where: { studentId, channel: "sms" } });
     expect(reply).toMatchObject({ channel: "sms", classification: "why" });
     // Replayed by Twilio: recorded once.
     await sms("why did I get this?", "SM00000000000000000000000000000002");
-    expect(await service.db.prisma.reply.count()).toBe(1);
+    expect(await service.db.prisma.reply.count({ where: { channel: "sms" } })).toBe(1);
+  });
+
+  it("answers 'why?' in Teams in the same turn, with the figures (inside the university's tenant)", async () => {
+    const before = connector.calls.length;
+    const activity = teamsMessage(connector.serviceUrl, "why did I get this?", { id: "1700000000777", from: { id: "29:1student-teams-id", name: "Sam", aadObjectId: AAD } });
+    const response = await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
+    expect(response.status).toBeLessThan(300);
+    const answers = connector.calls.slice(before).filter((c) => c.method === "POST" && /\/activities/.test(c.path));
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.body.text).toContain("No VLE activity for 10 days");
+    expect(answers[0]!.body.text).toMatch(/Figures: .*: \d+/);
+    expect(await service.db.prisma.reply.findFirstOrThrow({ where: { channel: "teams", classification: "why" } })).toMatchObject({ providerMessageId: "teams:a:1personal-chat-id:1700000000777" });
   });
 
   it("turns 'I need help' into an invitation the tutor approves, sent by SMS as the student wrote by SMS", async () => {
