@@ -2,6 +2,7 @@
  * The SMS sender: one message to one student through Twilio's Messages API (the twilio library),
  * failures translated into the outbox's terms. Delivery receipts arrive later at SMS_STATUS_PATH.
  */
+import { parseRetryAfter } from "./retry-after.ts";
 import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import twilio from "twilio";
@@ -136,14 +137,6 @@ function failureOf(error: unknown, headers: Record<string, unknown> | undefined)
   return new ChannelFailure("permanent", `${described}: ${why}`, detail);
 }
 
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds from now. */
-export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
-  if (typeof value !== "string" || value.trim() === "") return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;

@@ -3,6 +3,7 @@
  * Framework adapter), keeps within Teams' rate limits by waiting, and turns Bot Connector errors
  * into the channel contract's failure kinds.
  */
+import { parseRetryAfter } from "./retry-after.ts";
 import { RollingLimiter, systemClock, type Clock, type RateWindow } from "./rate-limiter.ts";
 import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
 
@@ -148,11 +149,3 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSmsSender, parseRetryAfter, type SmsSenderSettings } from "../../channels/sms-sender.ts";
+import { createSmsSender, type SmsSenderSettings } from "../../channels/sms-sender.ts";
+import { parseRetryAfter } from "../../channels/retry-after.ts";
 import { ChannelFailure, type ChannelSender, type OutboundMessage } from "../../channels/types.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 
