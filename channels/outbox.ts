@@ -25,7 +25,7 @@ import { channelOrderOf } from "../interventions/queue.ts";
 import type { TemplateData } from "../interventions/propose.ts";
 import { writeAudit } from "../privacy/index.ts";
 import { markConversationUnavailable } from "./teams-availability.ts";
-import { ChannelFailure, type ChannelName, type ChannelSender, type OutboundMessage } from "./types.ts";
+import { ChannelFailure, type ChannelName, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
 
 export interface DispatchSettings {
   /** This dispatcher's name (host:pid:random); claim tokens extend it. */
@@ -54,9 +54,11 @@ export interface DispatchFigures {
   expired: number;
   /** Claims lost to another dispatcher after the lease ran out (should stay 0). */
   lostLeases: number;
+  /** Rows whose outcome could not be recorded (database unavailable): retried when their lease ends. */
+  errors: number;
 }
 
-const emptyFigures = (): DispatchFigures => ({ claimed: 0, sent: 0, held: 0, retried: 0, fellBack: 0, failed: 0, cancelled: 0, expired: 0, lostLeases: 0 });
+const emptyFigures = (): DispatchFigures => ({ claimed: 0, sent: 0, held: 0, retried: 0, fellBack: 0, failed: 0, cancelled: 0, expired: 0, lostLeases: 0, errors: 0 });
 
 const SYSTEM = { kind: "system", component: "outbox" } as const;
 const HOUR_MS = 3_600_000;
@@ -175,16 +177,12 @@ class Dispatch {
       text: content.text,
     };
     const attempts = delivery.attempts + 1;
+    let result: SendResult;
     try {
-      const result = await sender.send(message);
-      return await this.prisma.$transaction(async (tx) => {
-        const mine = await this.release(tx, id, { state: "sent", attempts, sentAt: new Date(), providerMessageId: result.providerMessageId, providerStatus: "accepted", heldReason: null, lastError: null });
-        if (!mine) return "lostLeases" as const;
-        await transition(tx, { interventionId: intervention.id, to: "sent", actor: SYSTEM, changes: { channel: delivery.channel }, details: { channel: delivery.channel, deliveryId: id, attempts } });
-        return "sent" as const;
-      });
+      result = await sender.send(message);
     } catch (error) {
-      const failure = error instanceof ChannelFailure ? error : new ChannelFailure("retryable", (error as Error).message ?? String(error));
+      // A sender's own bug is not the provider's: kept as retryable, without its stack or paths.
+      const failure = error instanceof ChannelFailure ? error : new ChannelFailure("retryable", `unexpected sender error: ${(error as Error).name ?? "Error"}`);
       const reason = `${failure.kind}: ${failure.message}`.slice(0, 500);
       if (failure.kind === "retryable" && attempts < this.settings.maxAttempts) {
         const delay = retryDelayMs(attempts, failure.detail.retryAfterMs, this.settings.retryBaseMs, this.settings.random);
@@ -195,6 +193,18 @@ class Dispatch {
       const why = failure.kind === "retryable" ? `gave up after ${attempts} tries: ${failure.message}` : reason;
       return this.fallBack(id, intervention.id, delivery.channel, why, now, attempts);
     }
+    // The provider accepted it. If recording that fails, the error propagates and the row stays
+    // `sending` until its lease runs out: the duplicate window described at the top, never an
+    // immediate resend as if the provider had refused.
+    return this.prisma.$transaction(async (tx) => {
+      // Teams may accept without an activity id (202, no body): stored as none, since an empty
+      // string would meet the next one in the unique column.
+      const providerMessageId = result.providerMessageId || null;
+      const mine = await this.release(tx, id, { state: "sent", attempts, sentAt: new Date(), providerMessageId, providerStatus: "accepted", heldReason: null, lastError: null });
+      if (!mine) return "lostLeases" as const;
+      await transition(tx, { interventionId: intervention.id, to: "sent", actor: SYSTEM, changes: { channel: delivery.channel }, details: { channel: delivery.channel, deliveryId: id, attempts } });
+      return "sent" as const;
+    });
   }
 
   /** The channel failed: mark the row failed and queue the next channel, or fail the intervention. */
@@ -235,7 +245,12 @@ export async function dispatchOnce(db: Database, senders: ReadonlyMap<ChannelNam
   const worker = async () => {
     while (next < ids.length) {
       const id = ids[next++]!;
-      figures[await dispatch.process(id, now)]++;
+      try {
+        figures[await dispatch.process(id, now)]++;
+      } catch {
+        // One row's failure must not stop the batch; its lease ends and another pass takes it.
+        figures.errors++;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(settings.concurrency ?? 8, ids.length) }, worker));

@@ -44,6 +44,11 @@ function conversationWindows(perSecond = 7): RateWindow[] {
 }
 const APP_PER_SECOND = 50;
 
+/** The provider id the outbox keeps for a Teams message: conversation and activity. */
+export function teamsMessageId(conversationId: string, activityId: string): string {
+  return `${conversationId}|${activityId}`;
+}
+
 export function createTeamsSender(messenger: TeamsMessenger, options: TeamsSenderOptions = {}): ChannelSender {
   const clock = options.clock ?? systemClock;
   const conversations = new RollingLimiter(conversationWindows(options.perConversationPerSecond), clock);
@@ -62,7 +67,9 @@ export function createTeamsSender(messenger: TeamsMessenger, options: TeamsSende
       const activity: TeamsActivity = { type: "message", text: message.text };
       try {
         const { id } = await withTimeout(timeoutMs, (signal) => messenger.sendToConversation(reference, activity, { signal }));
-        return { providerMessageId: id };
+        // Activity ids are unique only within a conversation (often a millisecond timestamp), and
+        // the outbox keeps provider ids unique across every delivery: qualify it. No id, none kept.
+        return { providerMessageId: id ? teamsMessageId(conversationId, id) : "" };
       } catch (error) {
         throw teamsFailure(error);
       }

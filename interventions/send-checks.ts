@@ -44,14 +44,20 @@ export function localMinutes(at: Date, timeZone: string): number {
   return value("hour") * 60 + value("minute");
 }
 
-/** When quiet hours end, if `at` is inside them (a DST change that night can shift this by an hour). */
+/** When quiet hours end, if `at` is inside them: the instant the student's clock next reads `quiet.to`. */
 export function quietHoursEnd(at: Date, timeZone: string, quiet: { from: number; to: number }): Date | null {
   const local = localMinutes(at, timeZone);
   const inside = quiet.from <= quiet.to ? local >= quiet.from && local < quiet.to : local >= quiet.from || local < quiet.to;
   if (!inside) return null;
   const minutesLeft = (quiet.to - local + 24 * 60) % (24 * 60);
   const startOfMinute = Math.floor(at.getTime() / 60_000) * 60_000;
-  return new Date(startOfMinute + minutesLeft * 60_000);
+  const end = startOfMinute + minutesLeft * 60_000;
+  // A clock change before the end moves it by the change (an hour early in autumn, late in spring):
+  // correct by the difference, unless `quiet.to` falls in the hour skipped in spring.
+  const drift = ((localMinutes(new Date(end), timeZone) - quiet.to + 36 * 60) % (24 * 60)) - 12 * 60;
+  const corrected = end - drift * 60_000;
+  const exact = drift !== 0 && corrected > at.getTime() && localMinutes(new Date(corrected), timeZone) === quiet.to;
+  return new Date(exact ? corrected : end);
 }
 
 function reachability(

@@ -85,7 +85,7 @@ describe("remembering 1:1 Teams conversations from activities posted to the runn
     const sent = connector.calls.slice(calls);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ method: "POST", path: `/v3/conversations/${encodeURIComponent(STUDENT_CHAT)}/activities`, body: { text: "Hi Ada, a quick check-in from your tutor." } });
-    expect(result.providerMessageId).toBe(sent[0]!.response.id);
+    expect(result.providerMessageId).toBe(`${STUDENT_CHAT}|${sent[0]!.response.id}`);
   });
 
   it("a send refused by Teams marks the conversation unavailable; the student's next message makes it available again", async () => {

@@ -98,7 +98,8 @@ describe("the Teams sender through the bot's adapter to a stand-in Bot Connector
       recipient: { id: "29:1student-teams-id" },
     });
     expect(call!.body.replyToId).toBeUndefined();
-    expect(result.providerMessageId).toBe(call!.response.id);
+    // Qualified by the conversation: activity ids repeat across conversations.
+    expect(result.providerMessageId).toBe(`a:1personal-chat-id|${call!.response.id}`);
   });
 
   it("without a stored conversation the student is unavailable on Teams, and nothing is sent", async () => {
