@@ -16,6 +16,7 @@ import type { ApprovalPolicy } from "./approval-policy.ts";
 import { createProposed, transition } from "./lifecycle.ts";
 import { messageValues } from "./message-values.ts";
 import { queueApproved } from "./queue.ts";
+import { personalTutorName } from "./tutors.ts";
 
 export interface ProposeSettings {
   policy: ApprovalPolicy;
@@ -94,14 +95,6 @@ async function openFlags(db: Database): Promise<OpenFlag[]> {
   return flags.map((f) => ({ ...f, evidence: f.evidence as unknown as FlagEvidence, document: versions.get(`${f.ruleId}@${f.ruleVersion}`)! }));
 }
 
-async function personalTutorName(db: Database, studentId: number, now: Date): Promise<string | null> {
-  const assignment = await db.prisma.tutorAssignment.findFirst({
-    where: { studentId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
-    orderBy: { startDate: "desc" },
-    select: { staff: { select: { displayName: true } } },
-  });
-  return assignment?.staff.displayName ?? null;
-}
 
 export async function proposeFromFlags(db: Database, settings: ProposeSettings): Promise<ProposeReport> {
   const now = settings.now ?? new Date();

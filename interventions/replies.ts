@@ -17,6 +17,7 @@ import { dayInWords, explainEvidence, firstName } from "./message-values.ts";
 import type { TemplateData } from "./propose.ts";
 import { queueApproved } from "./queue.ts";
 import { classifyReply } from "./reply-classifier.ts";
+import { personalTutorName } from "./tutors.ts";
 
 export interface StudentMessage {
   studentId: number;
@@ -64,14 +65,6 @@ async function latestOpenIntervention(db: Database, studentId: number, now: Date
   );
 }
 
-async function tutorOf(db: Database, studentId: number, now: Date): Promise<string | null> {
-  const assignment = await db.prisma.tutorAssignment.findFirst({
-    where: { studentId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
-    orderBy: { startDate: "desc" },
-    select: { staff: { select: { displayName: true } } },
-  });
-  return assignment?.staff.displayName ?? null;
-}
 
 /** Records and sends (inline or through the outbox) the answer, as an intervention of kind `reply`. */
 async function answerStudent(tx: Tx, studentId: number, channel: ChannelName, answer: string, inline: boolean, now: Date): Promise<void> {
@@ -93,7 +86,7 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: message.studentId }, select: { studentNumber: true, givenName: true, preferredName: true } });
   const open = await latestOpenIntervention(db, message.studentId, now);
   const { classification, pauseDays } = classifyReply(message.text);
-  const tutor = await tutorOf(db, message.studentId, now);
+  const tutor = await personalTutorName(db, message.studentId, now);
   const tutorWords = tutor ?? "your personal tutor";
   const actor = { kind: "student", studentNumber: student.studentNumber } as const;
 
