@@ -6,14 +6,17 @@
 import { TurnContext, type Activity } from "botbuilder";
 import { personByAadObjectId } from "./people.ts";
 import type { Database } from "../prisma/index.ts";
+import { isUniqueViolation } from "../scheduler/leases.ts";
 
 /**
+ * - `created`: the conversation is remembered, and it is the first the person has had with the
+ *   bot (first contact: the student is welcomed with the short privacy notice);
  * - `stored`: the conversation is remembered (and marked reachable again);
  * - `uninstalled`: the person removed the app, their conversation is marked unreachable;
  * - `unknown`: no student or staff member has this Entra object id (or no conversation was stored);
  * - `ignored`: not a 1:1 Teams activity that says anything about the conversation.
  */
-export type RememberOutcome = "stored" | "uninstalled" | "unknown" | "ignored";
+export type RememberOutcome = "created" | "stored" | "uninstalled" | "unknown" | "ignored";
 
 export async function rememberConversation(db: Database, activity: Partial<Activity>): Promise<RememberOutcome> {
   const teamsUserId = activity.from?.id;
@@ -30,8 +33,17 @@ export async function rememberConversation(db: Database, activity: Partial<Activ
       });
       return count > 0 ? "uninstalled" : "unknown";
     }
-    case "present":
-      return store(db, activity, { teamsUserId, conversationId: conversation.id, serviceUrl });
+    case "present": {
+      const where = { teamsUserId, conversationId: conversation.id, serviceUrl };
+      try {
+        return await store(db, activity, where);
+      } catch (error) {
+        // Two first activities at once (Teams sends an install and a conversation update together):
+        // the other one created the row, so this one is not the first contact. Stored again as an update.
+        if (!isUniqueViolation(error)) throw error;
+        return store(db, activity, where);
+      }
+    }
     case "nothing":
       return "ignored";
   }
@@ -78,12 +90,18 @@ async function store(db: Database, activity: Partial<Activity>, { teamsUserId, c
     unavailableAt: null,
     unavailableReason: null,
   };
-  await prisma.$transaction(async (tx) => {
+  return prisma.$transaction(async (tx) => {
     // A person has one conversation with the bot; an older one under another Teams user id (say,
     // from an earlier app registration) is stale.
     const owners = [...(studentId ? [{ studentId }] : []), ...(staffId ? [{ staffId }] : [])];
+    const existing = await tx.conversationReference.count({ where: { OR: [{ teamsUserId }, ...owners] } });
+    if (existing === 0) {
+      // A plain insert: of two racing first activities exactly one succeeds (unique teamsUserId).
+      await tx.conversationReference.create({ data: { teamsUserId, ...fields } });
+      return "created" as const;
+    }
     await tx.conversationReference.deleteMany({ where: { teamsUserId: { not: teamsUserId }, OR: owners } });
     await tx.conversationReference.upsert({ where: { teamsUserId }, create: { teamsUserId, ...fields }, update: fields });
+    return "stored" as const;
   });
-  return "stored";
 }

@@ -7,8 +7,9 @@ import { MemoryStorage, type Request, type Response, type TurnContext } from "bo
 import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/teams-sender.ts";
 import type { Database } from "../prisma/index.ts";
-import { rememberConversation } from "./conversation-store.ts";
-import { answerStudentMessage } from "./student-replies.ts";
+import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
+import { rememberConversation, type RememberOutcome } from "./conversation-store.ts";
+import { answerStudentMessage, welcomeNewStudent } from "./student-replies.ts";
 import { createTeamsMessenger } from "./teams-messenger.ts";
 
 export interface BotCredentials {
@@ -26,7 +27,8 @@ export interface TeamsBot {
   readonly messenger: TeamsMessenger;
 }
 
-export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database): TeamsBot {
+/** `privacy`: what the privacy notice and the first-contact welcome are generated from. */
+export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database, privacy: PrivacyNoticeSettings = DEFAULT_NOTICE_SETTINGS): TeamsBot {
   const adapter = new TeamsAdapter({
     MicrosoftAppId: credentials.appId ?? "",
     MicrosoftAppPassword: credentials.appPassword ?? "",
@@ -49,7 +51,7 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
   // Students' replies are answered; the other audiences (tutors, student centre, admins) arrive
   // with their issues, and until then the bot answers honestly rather than staying silent.
   app.activity("message", async (context) => {
-    if (await answerStudentMessage(db, context)) return;
+    if (await answerStudentMessage(db, context, privacy)) return;
     await context.sendActivity(
       "Hello, this is Nudge. The service is running, but conversations in Teams are not switched on yet.",
     );
@@ -60,19 +62,31 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
     messenger: createTeamsMessenger(adapter, credentials.appId ?? ""),
     async process(req, res) {
       await adapter.process(req, res, async (context) => {
-        await remember(db, context, logger);
+        // First contact: the student is told what Nudge is before anything else (POLICY P6).
+        if ((await remember(db, context, logger)) === "created") await welcome(db, context, privacy, logger);
         await app.run(context);
       });
     },
   };
 }
 
+/** A welcome that cannot be sent must not cost the turn (the student's message is still answered). */
+async function welcome(db: Database, context: TurnContext, privacy: PrivacyNoticeSettings, logger: Logger): Promise<void> {
+  try {
+    await welcomeNewStudent(db, context, privacy);
+  } catch (error) {
+    logger.error({ err: error, activityType: context.activity.type }, "could not send the welcome");
+  }
+}
+
 /** Every activity may tell us about a 1:1 conversation; failing to store it must not cost the reply. */
-async function remember(db: Database, context: TurnContext, logger: Logger): Promise<void> {
+async function remember(db: Database, context: TurnContext, logger: Logger): Promise<RememberOutcome | "failed"> {
   try {
     const outcome = await rememberConversation(db, context.activity);
     if (outcome !== "ignored") logger.debug({ activityType: context.activity.type, outcome }, "teams conversation");
+    return outcome;
   } catch (error) {
     logger.error({ err: error, activityType: context.activity.type }, "could not store the teams conversation");
+    return "failed";
   }
 }

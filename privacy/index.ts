@@ -7,3 +7,24 @@ export { AccessRefused, authorise, staffByNumber, type StaffIdentity } from "./i
 export { grantRole, revokeRole, rolesOfStaff, RoleChangeError, STAFF_ROLES, type HeldRole, type RoleGrant, type StaffRoleName } from "./roles.ts";
 export { readAuditTrail, AuditQueryError, type AuditQuery, type AuditTrailEntry } from "./audit-trail.ts";
 export { exportStudent, exportHtml, ExportError, EXPORT_FORMAT, SECTIONS as EXPORT_SECTIONS, type SubjectAccessExport } from "./export.ts";
+export {
+  privacyNotice,
+  noticeHtml,
+  noticeText,
+  welcomeText,
+  asksForPrivacyNotice,
+  accessRows,
+  CAPABILITY_WORDS,
+  SOURCE_WORDS,
+  DEFAULT_NOTICE_SETTINGS,
+  DEFAULT_INSTITUTION_NAME,
+  DEFAULT_PRIVACY_CONTACT,
+  type PrivacyNotice,
+  type PrivacyNoticeSettings,
+  type NoticeSection,
+  type AccessRow,
+} from "./notice.ts";
+export { academicYear } from "./anonymise.ts";
+export { runRetention, anonymousNumber, RETENTION_ACTOR, type RetentionReport, type RetentionSettings, type RetentionOptions } from "./retention.ts";
+export { rectifyStudent, checkRectification, RectifyError, RECTIFIABLE_FIELDS, type RectifiableField, type RectifyRequest, type RectifyResult } from "./rectify.ts";
+export { eraseStudent, findStudentForErasure, erasedNumber, EraseError, type EraseResult } from "./erase.ts";

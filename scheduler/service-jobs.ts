@@ -9,6 +9,7 @@ import type { Config } from "../server/config.ts";
 import { ingestJobs } from "./ingest-jobs.ts";
 import { rulesJobs } from "./rules-jobs.ts";
 import { outboxJobs } from "./outbox-jobs.ts";
+import { privacyJobs } from "./privacy-jobs.ts";
 import { newOwnerId } from "./leases.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
@@ -28,5 +29,6 @@ export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps):
       senders,
       dispatch: { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts },
     }),
+    ...privacyJobs(db, { ...config.retention, timezone: config.timezone }),
   ];
 }

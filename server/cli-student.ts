@@ -1,11 +1,29 @@
 /**
  * `nudge student export <student-number> [--out FILE] --as STAFF`: subject access (POLICY P7).
  * JSON to stdout, or to FILE with a readable HTML copy beside it (FILE with .html).
+ * `nudge student rectify <student-number> --field F --value V --as STAFF`: correct one field.
+ * `nudge student erase <student-number> --as STAFF`: erase the student's personal data (POLICY P9).
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { authorise, exportHtml, exportStudent, ExportError } from "../privacy/index.ts";
+import {
+  authorise,
+  checkRectification,
+  eraseStudent,
+  EraseError,
+  exportHtml,
+  exportStudent,
+  ExportError,
+  findStudentForErasure,
+  RECTIFIABLE_FIELDS,
+  rectifyStudent,
+  RectifyError,
+} from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
+import { print, type JsonOption } from "./cli-output.ts";
+
+const shown = (value: string | null) => (value === null ? "(empty)" : JSON.stringify(value));
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function registerStudentCommand(program: Command): void {
   const student = program.command("student").description("one student's data, for data-protection duties");
@@ -32,5 +50,52 @@ export function registerStudentCommand(program: Command): void {
         const rows = Object.values(data.sections).reduce((n, r) => n + r.length, 0);
         process.stdout.write(`${studentNumber}: ${rows} rows in ${Object.keys(data.sections).length} sections written to ${options.out} and ${html}\n`);
       });
+    });
+
+  student
+    .command("rectify")
+    .description("correct one field of a student's record; the old and new values are audited")
+    .argument("<student-number>")
+    .requiredOption("--field <name>", `the field: ${RECTIFIABLE_FIELDS.join(", ")}`)
+    .requiredOption("--value <value>", 'the corrected value ("" removes a preferred name, email or mobile)')
+    .requiredOption("--as <staff-number>", "who is correcting it (needs the right to rectify: admins handling the request); audited")
+    .option("--json", "print one JSON object")
+    .action(async (studentNumber: string, options: JsonOption & { field: string; value: string; as: string }) => {
+      // The field and value are checked before anything is read.
+      checkRectification(options.field, options.value);
+      const result = await withDatabase(async (db) => {
+        const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
+        if (!target) throw new RectifyError(`no student ${studentNumber}`);
+        const staff = await authorise(db, options.as, "student.rectify", { studentId: target.id });
+        return rectifyStudent(db, { studentNumber, field: options.field, value: options.value }, staff);
+      });
+      print(options, result, [
+        result.changed
+          ? `${studentNumber}: ${result.field} changed from ${shown(result.oldValue)} to ${shown(result.newValue)} (recorded as DR-${result.dataRequestId})`
+          : `${studentNumber}: ${result.field} is already ${shown(result.newValue)}; nothing changed`,
+      ]);
+    });
+
+  student
+    .command("erase")
+    .description("erase a student's personal data (names, contact details, engagement data, message and reply texts), keeping anonymised counts; audited")
+    .argument("<student-number>")
+    .requiredOption("--as <staff-number>", "who is erasing it (needs the right to erase: admins handling the request); audited")
+    .option("--json", "print one JSON object")
+    .action(async (studentNumber: string, options: JsonOption & { as: string }) => {
+      const result = await withDatabase(async (db) => {
+        const target = await findStudentForErasure(db, studentNumber);
+        if (!target) throw new EraseError(`no student ${studentNumber}`);
+        const staff = await authorise(db, options.as, "student.erase", { studentId: target.id });
+        return eraseStudent(db, studentNumber, staff);
+      });
+      const deleted = Object.values(result.deleted).reduce((n, c) => n + c, 0);
+      print(options, result, result.alreadyErased
+        ? [`${studentNumber}: already erased on ${result.erasedAt.toISOString().slice(0, 10)} (now ${result.erasedNumber}); nothing changed`]
+        : [
+            `${studentNumber}: erased; the record is now ${result.erasedNumber} (recorded as DR-${result.dataRequestId})`,
+            `  ${count(deleted, "row")} deleted; ${count(result.interventionsCancelled, "intervention")} and ${count(result.deliveriesCancelled, "delivery", "deliveries")} cancelled; ${count(result.flagsClosed, "flag")} closed`,
+            `  ${count(result.statistics, "anonymised count")} kept`,
+          ]);
     });
 }

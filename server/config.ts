@@ -55,9 +55,14 @@ export const SETTINGS: Setting[] = [
   { name: "NUDGE_XAPI_USERNAME", meaning: "User name an LMS's xAPI plugin (e.g. Moodle's logstore_xapi) gives with HTTP Basic authentication to post statements to `/api/xapi/statements`. Unset: the endpoint answers 503." },
   { name: "NUDGE_XAPI_PASSWORD", meaning: "Its password; at least 16 characters in production." },
   { name: "NUDGE_XAPI_RETENTION_DAYS", default: "30", meaning: "Days each xAPI statement's JSON is kept (for re-mapping and audit) before retention removes it; the counts it added stay. `0` keeps none." },
+  { name: "NUDGE_RETENTION_CONTACT_DAYS", default: "0", meaning: "Days after a student's enrolment end date before the retention job removes their contact details (email, mobile, photo, Teams identity and conversation) and cancels messages not yet sent to them. `0`: the day after the course ends." },
+  { name: "NUDGE_RETENTION_ANONYMISE_DAYS", default: "365", meaning: "Days after the enrolment end date before the record is anonymised: engagement data deleted, names, student number and message texts removed, aggregate counts kept. At least `NUDGE_RETENTION_CONTACT_DAYS`." },
+  { name: "NUDGE_RETENTION_SCHEDULE", default: "30 2 * * *", meaning: "When the retention job runs (cron, in `NUDGE_TIMEZONE`); a run missed while the service was down is caught up at start." },
   { name: "NUDGE_DROP_FOLDER", meaning: "Folder the service ingests feed files from: `<folder>/udd`, `xapi`, `oulad`, `nudge-csv`; files move to `processed/` or `failed/`. Unset: no drop folder." },
   { name: "NUDGE_DROP_FOLDER_SCHEDULE", default: "*/10 * * * *", meaning: "When the drop folder is checked (cron, in `NUDGE_TIMEZONE`)." },
   { name: "NUDGE_RULES_SCHEDULE", default: "0 6 * * *", meaning: "When the enabled rules run over the previous day's data (cron, in `NUDGE_TIMEZONE`); a run missed while the service was down is caught up at start." },
+  { name: "NUDGE_INSTITUTION_NAME", default: "your university", meaning: "The institution's name as students see it in the privacy notice (`GET /privacy`, \"privacy\" in Teams) and the welcome message, e.g. `University of Exampleshire`." },
+  { name: "NUDGE_PRIVACY_CONTACT", default: "your university's Data Protection Officer", meaning: "Where students send privacy questions and requests (correction, erasure, objection), named in the privacy notice, e.g. `Data Protection Officer <dpo@example.ac.uk>`." },
 ];
 
 const optionalText = z
@@ -83,6 +88,8 @@ const wholeNumber = (min: number, max: number, unit: string) =>
     .int({ message: `must be a whole number of ${unit}` })
     .min(min, { message: `must be between ${min} and ${max}` })
     .max(max, { message: `must be between ${min} and ${max}` });
+
+const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -139,6 +146,8 @@ const schema = z
     NUDGE_DROP_FOLDER: optionalText,
     NUDGE_DROP_FOLDER_SCHEDULE: z.string().trim().default("*/10 * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as */10 * * * *" }),
     NUDGE_RULES_SCHEDULE: z.string().trim().default("0 6 * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as 0 6 * * *" }),
+    NUDGE_INSTITUTION_NAME: z.string().trim().min(1, { message: "must not be empty" }).max(200, { message: "must be at most 200 characters" }).default("your university"),
+    NUDGE_PRIVACY_CONTACT: z.string().trim().min(1, { message: "must not be empty" }).max(300, { message: "must be at most 300 characters" }).default("your university's Data Protection Officer"),
     TWILIO_API_BASE_URL: z.string().trim().default("https://api.twilio.com").refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
     EMAIL_REPLY_TO: optionalText.refine((v) => v === undefined || /<?[^\s@<>]+@[^\s@<>]+>?$/.test(v), { message: "must contain an email address" }),
     NUDGE_EMAIL_INBOUND_TOKEN: optionalText,
@@ -158,6 +167,10 @@ const schema = z
       .int({ message: "must be a whole number of days" })
       .min(0, { message: "must be 0 or more" })
       .default(30),
+    // Empty means unset here: a blank line in .env must not become 0 days (removal at once).
+    NUDGE_RETENTION_CONTACT_DAYS: z.preprocess(blankAsUnset, wholeNumber(0, 3650, "days").default(0)),
+    NUDGE_RETENTION_ANONYMISE_DAYS: z.preprocess(blankAsUnset, wholeNumber(0, 36500, "days").default(365)),
+    NUDGE_RETENTION_SCHEDULE: z.string().trim().default("30 2 * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as 30 2 * * *" }),
   })
   .superRefine((env, ctx) => {
     const need = (variable: string, why: string) => ctx.addIssue({ code: "custom", path: [variable], message: `required ${why}` });
@@ -191,6 +204,9 @@ const schema = z
     // The xAPI endpoint is optional (statements may come as files instead): off until both are set.
     if (present(env.NUDGE_XAPI_USERNAME) && !present(env.NUDGE_XAPI_PASSWORD)) need("NUDGE_XAPI_PASSWORD", "when NUDGE_XAPI_USERNAME is set");
     if (present(env.NUDGE_XAPI_PASSWORD) && !present(env.NUDGE_XAPI_USERNAME)) need("NUDGE_XAPI_USERNAME", "when NUDGE_XAPI_PASSWORD is set");
+    if (env.NUDGE_RETENTION_ANONYMISE_DAYS < env.NUDGE_RETENTION_CONTACT_DAYS) {
+      ctx.addIssue({ code: "custom", path: ["NUDGE_RETENTION_ANONYMISE_DAYS"], message: "must be at least NUDGE_RETENTION_CONTACT_DAYS (contact details go first)" });
+    }
     if (env.NODE_ENV === "production" && present(env.NUDGE_XAPI_PASSWORD) && env.NUDGE_XAPI_PASSWORD!.length < 16) {
       ctx.addIssue({ code: "custom", path: ["NUDGE_XAPI_PASSWORD"], message: "must be at least 16 characters in production (it is sent with every request)" });
     }
@@ -236,11 +252,22 @@ export interface Config {
   dropFolder?: { path: string; schedule: string };
   /** When the rules run (cron). */
   rulesSchedule: string;
+  /** What the privacy notice names: the institution, and where privacy questions and requests go. */
+  privacy: { institutionName: string; contact: string };
   xapi: {
     /** Unset: the xAPI endpoint answers 503. */
     credentials?: { username: string; password: string };
     /** Days statement JSON is kept; 0 keeps none. */
     retentionDays: number;
+  };
+  /** Retention of students' data after enrolment ends (POLICY P9). */
+  retention: {
+    /** Days after the enrolment end date before contact details go (0: the day after). */
+    contactDays: number;
+    /** Days after the enrolment end date before the record is anonymised. */
+    anonymiseDays: number;
+    /** When the retention job runs (cron). */
+    schedule: string;
   };
 }
 
@@ -307,10 +334,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     approvalPolicyFile: env.NUDGE_APPROVAL_POLICY ? resolve(env.NUDGE_APPROVAL_POLICY) : undefined,
     dropFolder: env.NUDGE_DROP_FOLDER ? { path: resolve(env.NUDGE_DROP_FOLDER), schedule: env.NUDGE_DROP_FOLDER_SCHEDULE } : undefined,
     rulesSchedule: env.NUDGE_RULES_SCHEDULE,
+    privacy: { institutionName: env.NUDGE_INSTITUTION_NAME, contact: env.NUDGE_PRIVACY_CONTACT },
     xapi: {
       credentials: env.NUDGE_XAPI_USERNAME && env.NUDGE_XAPI_PASSWORD ? { username: env.NUDGE_XAPI_USERNAME, password: env.NUDGE_XAPI_PASSWORD } : undefined,
       retentionDays: env.NUDGE_XAPI_RETENTION_DAYS,
     },
+    retention: { contactDays: env.NUDGE_RETENTION_CONTACT_DAYS, anonymiseDays: env.NUDGE_RETENTION_ANONYMISE_DAYS, schedule: env.NUDGE_RETENTION_SCHEDULE },
   };
 }
 

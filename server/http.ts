@@ -12,6 +12,8 @@ import { registerSmsRoutes } from "./sms-webhooks.ts";
 import { registerEmailRoutes } from "./email-routes.ts";
 import { recordBounces } from "../channels/outbox.ts";
 import { receiveStudentMessage } from "../interventions/index.ts";
+import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
+import { registerPrivacyRoutes } from "./privacy-routes.ts";
 
 export interface HttpDeps {
   db: Database;
@@ -23,6 +25,8 @@ export interface HttpDeps {
   xapi?: XapiEndpointSettings;
   /** Webhooks of the SMS and email channels; without their settings they answer 503. */
   channels?: ChannelWebhookSettings;
+  /** What the privacy notice at GET /privacy is generated from; unset: the defaults. */
+  privacy?: PrivacyNoticeSettings;
 }
 
 export interface ChannelWebhookSettings {
@@ -32,7 +36,7 @@ export interface ChannelWebhookSettings {
   emailInboundToken?: string;
 }
 
-export function createHttpServer({ db, bot, logger, isReady, xapi, channels }: HttpDeps): restify.Server {
+export function createHttpServer({ db, bot, logger, isReady, xapi, channels, privacy }: HttpDeps): restify.Server {
   const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
 
@@ -56,6 +60,8 @@ export function createHttpServer({ db, bot, logger, isReady, xapi, channels }: H
   server.post("/api/messages", async (req, res) => {
     await bot.process(req, res);
   });
+
+  registerPrivacyRoutes(server, privacy ?? DEFAULT_NOTICE_SETTINGS);
 
   registerXapiRoutes(server, { db, logger, settings: xapi ?? { timezone: "Europe/London", keepRawStatements: true } });
 

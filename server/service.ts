@@ -9,6 +9,7 @@ import { serviceJobs, startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
 import { closeChannelSenders, createChannelSenders } from "./channel-senders.ts";
 import { createHttpServer } from "./http.ts";
+import { noticeSettings } from "./privacy-routes.ts";
 import type { Logger } from "./logger.ts";
 
 export interface RunningService {
@@ -29,10 +30,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   if (config.bot.localMode) logger.warn("bot in local mode: no MICROSOFT_APP_ID, requests are not authenticated (development only)");
 
   let ready = false;
-  const bot = createTeamsBot(config.bot, logger, db);
+  const privacy = noticeSettings(config);
+  const bot = createTeamsBot(config.bot, logger, db, privacy);
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = { publicBaseUrl: config.publicBaseUrl, twilio: config.twilio, linkSecret: config.linkSecret, emailInboundToken: config.emailInboundToken };
-  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels });
+  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels, privacy });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());

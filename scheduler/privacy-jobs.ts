@@ -1,0 +1,20 @@
+/** The privacy module's scheduled job: retention of students' data after their enrolment ends (POLICY P9). */
+import type { Database } from "../prisma/index.ts";
+import { runRetention, type RetentionSettings } from "../privacy/index.ts";
+import type { JobFigures, ScheduledJob } from "./jobs.ts";
+
+export function privacyJobs(db: Database, settings: RetentionSettings & { schedule: string }): ScheduledJob[] {
+  return [
+    {
+      name: "retention",
+      description: "remove contact details once enrolment has ended, anonymise after NUDGE_RETENTION_ANONYMISE_DAYS, keep aggregate counts",
+      schedule: settings.schedule,
+      catchUp: true,
+      async run({ scheduledFor }): Promise<JobFigures> {
+        // As of the slot: a late catch-up does what the missed run would have, and a repeat finds nothing left.
+        const { dryRun: _dryRun, ...figures } = await runRetention(db, settings, { asOf: scheduledFor });
+        return figures;
+      },
+    },
+  ];
+}
