@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { approveIntervention, loadApprovalPolicy, rejectIntervention, type ApprovableKind } from "../interventions/index.ts";
 import { authorise, decide, staffByNumber, writeAudit } from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
+import { idArgument } from "./cli-options.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 
 const MAX_LISTED = 200;
@@ -45,30 +46,30 @@ export function registerInterventionsCommand(program: Command): void {
   interventions
     .command("approve")
     .description("approve a proposed intervention; it is queued for sending at once (send-time checks still apply)")
-    .argument("<id>", "the intervention's number")
+    .argument("<id>", "the intervention's number", idArgument)
     .requiredOption("--as <staff>", "your staff number")
     .option("--text <message>", "send your own wording instead (kept with the original)")
     .option("--note <note>", "a note kept with the decision")
     .option("--json", "print one JSON object")
-    .action(async (id: string, options: JsonOption & { as: string; text?: string; note?: string }) => {
+    .action(async (id: number, options: JsonOption & { as: string; text?: string; note?: string }) => {
       await withDatabase(async (db, config) => {
-        await approveIntervention(db, { interventionId: Number(id), staffNumber: options.as, editedText: options.text, note: options.note }, loadApprovalPolicy(config.approvalPolicyFile));
-        const after = await db.prisma.intervention.findUniqueOrThrow({ where: { id: Number(id) }, select: { state: true, approvedAt: true } });
-        print(options, { id: Number(id), ...after }, [`#${id} approved by ${options.as}: ${after.state}`]);
+        await approveIntervention(db, { interventionId: id, staffNumber: options.as, editedText: options.text, note: options.note }, loadApprovalPolicy(config.approvalPolicyFile));
+        const after = await db.prisma.intervention.findUniqueOrThrow({ where: { id: id }, select: { state: true, approvedAt: true } });
+        print(options, { id, ...after }, [`#${id} approved by ${options.as}: ${after.state}`]);
       });
     });
 
   interventions
     .command("reject")
     .description("reject a proposed intervention, saying why (kept as feedback on the rule)")
-    .argument("<id>", "the intervention's number")
+    .argument("<id>", "the intervention's number", idArgument)
     .requiredOption("--as <staff>", "your staff number")
     .requiredOption("--note <reason>", "why it is rejected")
     .option("--json", "print one JSON object")
-    .action(async (id: string, options: JsonOption & { as: string; note: string }) => {
+    .action(async (id: number, options: JsonOption & { as: string; note: string }) => {
       await withDatabase(async (db, config) => {
-        await rejectIntervention(db, { interventionId: Number(id), staffNumber: options.as, note: options.note }, loadApprovalPolicy(config.approvalPolicyFile));
-        print(options, { id: Number(id), state: "rejected" }, [`#${id} rejected by ${options.as}`]);
+        await rejectIntervention(db, { interventionId: id, staffNumber: options.as, note: options.note }, loadApprovalPolicy(config.approvalPolicyFile));
+        print(options, { id, state: "rejected" }, [`#${id} rejected by ${options.as}`]);
       });
     });
 }
