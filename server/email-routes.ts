@@ -12,6 +12,7 @@ import { setChannelOptOut } from "../channels/opt-outs.ts";
 import { readUnsubscribeToken, UNSUBSCRIBE_PATH } from "../channels/unsubscribe-links.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Logger } from "./logger.ts";
+import { readBodyBytes, readOwnBody } from "./request-body.ts";
 
 export const EMAIL_UNSUBSCRIBE_PATH = UNSUBSCRIBE_PATH;
 export const EMAIL_INBOUND_PATH = "/api/email/inbound";
@@ -163,19 +164,7 @@ async function readRawBody(req: IncomingMessage & { body?: unknown }, limit: num
     if (typeof body === "string") return Buffer.from(body, "utf8");
     return Buffer.alloc(0);
   }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        reject(new Refusal(413, `the message is larger than ${limit} bytes`));
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+  return readBodyBytes(req, limit, () => new Refusal(413, `the message is larger than ${limit} bytes`));
 }
 
 interface Outcome {
@@ -268,12 +257,8 @@ function pageHandler(deps: EmailRouteDeps, handle: (req: restify.Request, res: r
 
 /** Adds GET and POST /api/email/unsubscribe and POST /api/email/inbound. */
 export function registerEmailRoutes(server: restify.Server, deps: EmailRouteDeps): void {
-  // The inbound route reads its own body, after the token check (see readRawBody). Restify's body
-  // parser skips requests flagged as already read ("#100").
-  server.pre((req: restify.Request, _res: restify.Response, next: restify.Next) => {
-    if (req.method === "POST" && req.getPath() === EMAIL_INBOUND_PATH) Object.assign(req, { _readBody: true, _parsedBody: true });
-    return next();
-  });
+  // The inbound route reads its own body, after the token check (see readRawBody).
+  readOwnBody(server, EMAIL_INBOUND_PATH, "POST");
   server.get(EMAIL_UNSUBSCRIBE_PATH, pageHandler(deps, showUnsubscribe));
   server.post(EMAIL_UNSUBSCRIBE_PATH, pageHandler(deps, unsubscribe));
   server.post(EMAIL_INBOUND_PATH, async (req: restify.Request, res: restify.Response) => {

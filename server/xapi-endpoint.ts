@@ -10,6 +10,7 @@ import { pushStatements, type PushOutcome } from "../ingest/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Logger } from "./logger.ts";
 import { BASIC_CHALLENGE, checkBasicAuth, type BasicCredentials } from "./xapi-credentials.ts";
+import { readBodyBytes, readOwnBody } from "./request-body.ts";
 
 export const XAPI_VERSION = "1.0.3";
 export const XAPI_STATEMENTS_PATH = "/api/xapi/statements";
@@ -76,19 +77,7 @@ function checkContent(req: restify.Request, limit: number): void {
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<{ json: unknown; bytes: number }> {
-  const body = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        reject(new Refusal(413, `the request is larger than ${limit} bytes: send smaller batches`));
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+  const body = await readBodyBytes(req, limit, () => new Refusal(413, `the request is larger than ${limit} bytes: send smaller batches`));
   try {
     return { json: JSON.parse(body.toString("utf8")), bytes: body.length };
   } catch (error) {
@@ -158,11 +147,8 @@ function handler(method: "POST" | "PUT", deps: Deps) {
 /** Adds the xAPI routes: POST/PUT /api/xapi/statements and GET /api/xapi/about. */
 export function registerXapiRoutes(server: restify.Server, deps: Deps): void {
   // The service's body parser stops at 1 MB; this route reads its own body, after authentication,
-  // with its own limit. Restify's body parser skips requests flagged as already read ("#100").
-  server.pre((req: restify.Request, _res: restify.Response, next: restify.Next) => {
-    if (req.getPath() === XAPI_STATEMENTS_PATH) Object.assign(req, { _readBody: true, _parsedBody: true });
-    return next();
-  });
+  // with its own limit.
+  readOwnBody(server, XAPI_STATEMENTS_PATH);
   server.post(XAPI_STATEMENTS_PATH, handler("POST", deps));
   server.put(XAPI_STATEMENTS_PATH, handler("PUT", deps));
   // The About resource needs no credentials (xAPI §2.8): LMS plugins use it to test the address.
