@@ -20,14 +20,11 @@
  * 8 sends in flight per dispatcher both exceed wall time, and once the event loop is saturated
  * they mostly measure the wait for it rather than the database or the provider.
  */
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { createEmailSender } from "../channels/email-sender.ts";
 import { dispatchDue, newDispatcherId, type DispatchFigures } from "../channels/outbox.ts";
 import { createSmsSender } from "../channels/sms-sender.ts";
 import type { ChannelName, ChannelSender } from "../channels/types.ts";
-import { migrate, parseDatabaseUrl, type Database, type Db } from "../prisma/index.ts";
-import { openSqlDriver } from "../prisma/sql-driver.ts";
+import { openDatabase } from "../prisma/index.ts";
 import { seedDueDeliveries } from "../test/helpers/outbox-seed.ts";
 
 const [url, deliveriesArg, dispatchersArg, twilioUrl, smtpPort] = process.argv.slice(2);
@@ -94,31 +91,6 @@ function counted<T extends object>(target: T): T {
   });
 }
 
-/** openDatabase's database, built as prisma/client.ts builds it, with the driver adapter counted. */
-async function openCountedDatabase(databaseUrl: string): Promise<Database> {
-  const target = parseDatabaseUrl(databaseUrl);
-  const sql = await openSqlDriver(target);
-  await migrate(sql);
-  let prisma: Db;
-  if (target.kind === "postgresql") {
-    const { PrismaClient } = await import("../generated/postgresql/client.ts");
-    prisma = new PrismaClient({ adapter: counted(new PrismaPg(sql.pgPool!)) }) as unknown as Db;
-  } else {
-    const { PrismaClient } = await import("../generated/sqlite/client.ts");
-    prisma = new PrismaClient({ adapter: counted(new PrismaBetterSQLite3({ url: target.location, timeout: 15_000 })) });
-    await prisma.$executeRawUnsafe("PRAGMA foreign_keys = ON");
-  }
-  return {
-    target,
-    kind: target.kind,
-    prisma,
-    sql,
-    async close() {
-      await prisma.$disconnect();
-      await sql.close();
-    },
-  };
-}
 
 /** A sender whose send time (the provider's answer, seen from here) is summed. */
 function timed(sender: ChannelSender, total: { ms: number }): ChannelSender {
@@ -136,7 +108,7 @@ function timed(sender: ChannelSender, total: { ms: number }): ChannelSender {
   };
 }
 
-const db = await openCountedDatabase(url);
+const db = await openDatabase(url, { migrate: true, wrapAdapter: counted });
 let started = performance.now();
 await seedDueDeliveries(db, deliveries, { channelOf: (i) => (i % 2 === 0 ? "sms" : "email") });
 const seedSeconds = (performance.now() - started) / 1000;

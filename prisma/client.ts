@@ -9,17 +9,20 @@ import type { SqlDriver } from "./sql-driver.ts";
 
 export type Db = PrismaClient;
 
-export async function createPrismaClient(target: DatabaseTarget, driver: SqlDriver): Promise<Db> {
+/** Wraps the driver adapter before Prisma Client gets it (the outbox benchmark counts statements). */
+export type AdapterWrapper = <A extends object>(adapter: A) => A;
+
+export async function createPrismaClient(target: DatabaseTarget, driver: SqlDriver, wrap: AdapterWrapper = (adapter) => adapter): Promise<Db> {
   if (target.kind === "postgresql") {
     const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([
       import("../generated/postgresql/client.ts"),
       import("@prisma/adapter-pg"),
     ]);
     if (!driver.pgPool) throw new Error("PostgreSQL driver has no pool");
-    return new PgClient({ adapter: new PrismaPg(driver.pgPool) }) as unknown as Db;
+    return new PgClient({ adapter: wrap(new PrismaPg(driver.pgPool)) }) as unknown as Db;
   }
   const { PrismaClient: SqliteClient } = await import("../generated/sqlite/client.ts");
-  const client = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: target.location, timeout: 15_000 }) });
+  const client = new SqliteClient({ adapter: wrap(new PrismaBetterSQLite3({ url: target.location, timeout: 15_000 })) });
   // The adapter leaves foreign keys off; cascades and references depend on them.
   await client.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   return client;

@@ -2,7 +2,7 @@
  * The database: Prisma Client for the domain, the driver's own path for migrations and bulk
  * writes. `openDatabase` is the one way in.
  */
-import { createPrismaClient, type Db } from "./client.ts";
+import { createPrismaClient, type AdapterWrapper, type Db } from "./client.ts";
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from "./database-url.ts";
 import { migrate, migrationStatus, type MigrationStatus } from "./migrator.ts";
 import { openSqlDriver, type SqlDriver } from "./sql-driver.ts";
@@ -26,6 +26,8 @@ export interface Database {
 export interface OpenOptions {
   /** Apply pending migrations first (the service does; `nudge db status` does not). */
   migrate?: boolean;
+  /** Wraps Prisma Client's driver adapter (measurement only). */
+  wrapAdapter?: AdapterWrapper;
 }
 
 export async function openDatabase(url: string = DEFAULT_DATABASE_URL, options: OpenOptions = {}): Promise<Database> {
@@ -33,7 +35,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL, options: 
   const sql = await openSqlDriver(target);
   try {
     if (options.migrate) await migrate(sql);
-    const prisma = await createPrismaClient(target, sql);
+    const prisma = await createPrismaClient(target, sql, options.wrapAdapter);
     return {
       target,
       kind: target.kind,
