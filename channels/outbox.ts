@@ -285,9 +285,8 @@ export async function recordBounces(db: Database, providerMessageIds: readonly s
       if (!delivery) return;
       const { count } = await tx.delivery.updateMany({ where: { id: delivery.id, state: { in: ["sent", "delivered"] } }, data: { state: "failed", failedAt: new Date(), lastError: reason, providerStatus: "bounced" } });
       if (count === 0) return;
-      if (delivery.intervention.state === "sent" || delivery.intervention.state === "delivered") {
-        if (delivery.intervention.state === "sent") await transition(tx, { interventionId: delivery.interventionId, to: "failed", actor: SYSTEM, details: { reason, deliveryId: delivery.id } });
-      }
+      // Only a sent intervention fails; one already reported delivered keeps that state.
+      if (delivery.intervention.state === "sent") await transition(tx, { interventionId: delivery.interventionId, to: "failed", actor: SYSTEM, details: { reason, deliveryId: delivery.id } });
       marked++;
     });
   }

@@ -4,6 +4,7 @@
  * analytics consent, the channel's opt-out and reachability, the student's pause, quiet hours in
  * the student's timezone, the weekly cap across every rule and channel, and expiry.
  */
+import { isOptedOut } from "../channels/opt-outs.ts";
 import type { ChannelName } from "../channels/types.ts";
 import type { Db } from "../prisma/index.ts";
 import type { InterventionKind } from "../generated/sqlite/enums.ts";
@@ -106,8 +107,7 @@ export async function checkBeforeSend(prisma: Db, context: SendContext, rules: D
     return { action: "cancel", reason: `not sent within ${rules.expiryDays} days of approval`, expire: true };
   }
 
-  const optedOut = { teams: student.teamsOptOutAt, sms: student.smsOptOutAt, email: student.emailOptOutAt }[context.channel];
-  if (optedOut) return { action: "skip-channel", reason: `the student opted out of ${context.channel}` };
+  if (isOptedOut(student, context.channel)) return { action: "skip-channel", reason: `the student opted out of ${context.channel}` };
   const unreachable = reachability(context.channel, student);
   if (unreachable) return { action: "skip-channel", reason: unreachable };
 
