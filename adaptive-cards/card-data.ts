@@ -1,0 +1,143 @@
+/**
+ * What each card shows: the data its template is expanded with. Builders elsewhere (bot/,
+ * channels/, scheduler/) fill these from the database through the privacy layer; the templates in
+ * this folder turn them into Adaptive Cards 1.5. Every string here is already fit to show.
+ */
+
+/** The verbs of the cards' `Action.Execute` buttons; the bot routes invokes by them. */
+export const VERBS = {
+  /** Student: a quick reply from a nudge card ("I'd like a chat", "Why did I get this?"). data: { text, interventionId } */
+  studentReply: "student.reply",
+  /** Student: a slot on an invitation to talk. data: { meetingId, choice } (1-based) */
+  meetingChoose: "meeting.choose",
+  /** Tutor: the outcome of a meeting. data: { meetingId, outcome } */
+  meetingOutcome: "meeting.outcome",
+  /** Tutor digest actions. data: { digestId, page, studentId, ... } */
+  digestApprove: "digest.approve",
+  digestEdit: "digest.edit",
+  digestInvite: "digest.invite",
+  digestRefer: "digest.refer",
+  digestDismiss: "digest.dismiss",
+  digestSnooze: "digest.snooze",
+  digestPage: "digest.page",
+  /** Sent by Teams when a card with `refresh` is shown: the card is rebuilt from the current state. */
+  digestRefresh: "digest.refresh",
+} as const;
+export type Verb = (typeof VERBS)[keyof typeof VERBS];
+
+/** A student's nudge in Teams: warm text and one clear next step. */
+export interface NudgeCardData {
+  interventionId: number;
+  /** The message, as approved (may be the tutor's own wording). */
+  text: string;
+  /** "Dr Ada Lovelace", or null when the student has no personal tutor on record. */
+  tutorName: string | null;
+  /** A module page to open, when the rule's evidence names one. */
+  moduleUrl?: string | null;
+}
+
+export interface SlotChoice {
+  /** 1-based, as the student would reply by SMS. */
+  choice: number;
+  /** "Tuesday 3 December, 10:00 to 10:30", in the tutor's timezone. */
+  label: string;
+}
+
+/** An invitation to talk with the proposed slots as buttons; after the choice, what was booked. */
+export interface InvitationCardData {
+  meetingId: number;
+  text: string;
+  tutorName: string;
+  slots: SlotChoice[];
+  /** Set once booked: the card shows the booking instead of the buttons. */
+  booked?: { label: string; location: string | null; onlineMeetingUrl: string | null } | null;
+  /** Set when the invitation can no longer be answered (cancelled, expired, slots gone). */
+  closed?: string | null;
+}
+
+/** The confirmation of a booked meeting, to the student or to the tutor. */
+export interface MeetingBookedCardData {
+  audience: "student" | "tutor";
+  meetingId: number;
+  /** The other person: the tutor's name for the student, the student's name and number for the tutor. */
+  withWhom: string;
+  when: string;
+  location: string | null;
+  onlineMeetingUrl: string | null;
+  /** "A calendar invitation was sent to you by email." or null. */
+  calendarNote: string | null;
+}
+
+export const MEETING_OUTCOMES = [
+  { value: "met", label: "We met" },
+  { value: "no_show", label: "Student didn't come" },
+  { value: "support_agreed", label: "Support agreed" },
+  { value: "referred", label: "Referred on" },
+] as const;
+export type MeetingOutcomeValue = (typeof MEETING_OUTCOMES)[number]["value"];
+
+/** After a meeting's end: the tutor is asked what happened; afterwards the card shows the answer. */
+export interface OutcomeCardData {
+  meetingId: number;
+  studentName: string;
+  studentNumber: string;
+  when: string;
+  recorded?: { outcome: string; by: string; at: string } | null;
+}
+
+/** One student on a tutor's digest (or the answer to "student <name or id>"). */
+export interface DigestStudent {
+  studentId: number;
+  name: string;
+  studentNumber: string;
+  /** "BSc Computing, year 1", or null. */
+  programme: string | null;
+  /** What the rules saw, in one line: "No VLE activity for 12 days (to 23 Nov); 2 of 5 sessions attended". */
+  evidence: string;
+  /** The last weeks of activity: a label and a row of block characters, oldest first. */
+  trend: { label: string; sparkline: string; weeks: number[] };
+  /** Earlier interventions and the student's replies, newest first, one line each. */
+  history: string[];
+  /** The suggested action waiting for a decision, if any. */
+  proposal: { interventionId: number; kind: string; text: string } | null;
+  /** What was done, by whom and when ("Nudge approved by Dr Tutor at 10:02"): replaces the actions. */
+  done: string | null;
+  /** Whether the viewer may act (false: the card shows the state only). */
+  actionable: boolean;
+}
+
+export interface DigestCardData {
+  digestId: number;
+  tutorName: string;
+  /** "Monday 30 November" */
+  dateLabel: string;
+  page: number;
+  pages: number;
+  totalStudents: number;
+  /** "3 tutees have something new since Friday." */
+  summary: string;
+  students: DigestStudent[];
+  /** Teams user ids whose clients refresh the card when shown (Universal Actions `refresh.userIds`). */
+  refreshUserIds: string[];
+}
+
+/** "my tutees": a short list, with who needs a look. */
+export interface TuteesCardData {
+  tutorName: string;
+  tutees: { name: string; studentNumber: string; programme: string | null; status: string }[];
+  /** Shown when the list was cut to fit a card: "and 23 more: ask for a student by name". */
+  more: string | null;
+}
+
+/** "student <name or id>": one student's evidence and history, for someone allowed to see it. */
+export interface StudentCardData {
+  student: DigestStudent;
+  /** Consent and pause, in words ("Opted out of learning analytics", "Paused until 14 Dec"), or null. */
+  status: string | null;
+}
+
+/** A short message as a card (refusals, confirmations, help). */
+export interface NoticeCardData {
+  title: string;
+  text: string;
+}
