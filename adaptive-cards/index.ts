@@ -1,0 +1,99 @@
+/**
+ * The Teams cards: each builder expands its JSON template in templates/ with the card's data. The
+ * templates hold the wording and layout; this file only binds data to them and measures the result.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Template } from "adaptivecards-templating";
+import type {
+  DigestCardData,
+  InvitationCardData,
+  MeetingBookedCardData,
+  NoticeCardData,
+  NudgeCardData,
+  OutcomeCardData,
+  StudentCardData,
+  TuteesCardData,
+} from "./card-data.ts";
+import { SAMPLES, type CardSamples } from "./samples.ts";
+
+export * from "./card-data.ts";
+export * from "./limits.ts";
+export { SAMPLES } from "./samples.ts";
+
+/** An expanded card, ready to send as an attachment's content. */
+export interface AdaptiveCard {
+  type: "AdaptiveCard";
+  version: string;
+  body: Record<string, unknown>[];
+  actions?: Record<string, unknown>[];
+  [property: string]: unknown;
+}
+
+const templates = {
+  nudge: load("nudge"),
+  invitation: load("invitation"),
+  meetingBooked: load("meeting-booked"),
+  outcome: load("outcome"),
+  digest: load("digest"),
+  tutees: load("tutees"),
+  student: load("student"),
+  notice: load("notice"),
+};
+
+function load(name: string): Template {
+  return new Template(JSON.parse(readFileSync(join(import.meta.dirname, "templates", `${name}.json`), "utf8")));
+}
+
+function expand(template: Template, data: object): AdaptiveCard {
+  return template.expand({ $root: data }) as AdaptiveCard;
+}
+
+export const nudgeCard = (data: NudgeCardData): AdaptiveCard => expand(templates.nudge, data);
+export const invitationCard = (data: InvitationCardData): AdaptiveCard => expand(templates.invitation, data);
+export const meetingBookedCard = (data: MeetingBookedCardData): AdaptiveCard => expand(templates.meetingBooked, data);
+export const outcomeCard = (data: OutcomeCardData): AdaptiveCard => expand(templates.outcome, data);
+export const digestCard = (data: DigestCardData): AdaptiveCard => expand(templates.digest, data);
+export const tuteesCard = (data: TuteesCardData): AdaptiveCard => expand(templates.tutees, data);
+export const studentCard = (data: StudentCardData): AdaptiveCard => expand(templates.student, data);
+export const noticeCard = (data: NoticeCardData): AdaptiveCard => expand(templates.notice, data);
+
+/** Bytes of the card's JSON as sent (UTF-8), to compare with `MAX_CARD_BYTES`. */
+export function cardSize(card: AdaptiveCard): number {
+  return Buffer.byteLength(JSON.stringify(card), "utf8");
+}
+
+export function attachmentOf(card: AdaptiveCard): { contentType: "application/vnd.microsoft.card.adaptive"; content: AdaptiveCard } {
+  return { contentType: "application/vnd.microsoft.card.adaptive", content: card };
+}
+
+/**
+ * An input's value from an `Action.Execute` invoke. Digest inputs are named `<name>-<studentId>`
+ * because a card's input ids must be unique (the adaptivecards validator reports duplicates across
+ * show-cards); a plain `<name>` is accepted as well.
+ */
+export function inputOf(data: Record<string, unknown>, name: string, studentId: number): string | undefined {
+  const value = data[`${name}-${studentId}`] ?? data[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+const BUILDERS: { [K in keyof CardSamples]: (data: CardSamples[K][string]) => AdaptiveCard } = {
+  nudge: nudgeCard,
+  invitation: invitationCard,
+  "meeting-booked": meetingBookedCard,
+  outcome: outcomeCard,
+  digest: digestCard,
+  tutees: tuteesCard,
+  student: studentCard,
+  notice: noticeCard,
+};
+
+/** Every sample expanded, named `<card>-<sample>` (the tests and the previews go through these). */
+export function sampleCards(): { name: string; card: AdaptiveCard }[] {
+  return Object.entries(SAMPLES).flatMap(([kind, samples]) =>
+    Object.entries(samples).map(([sample, data]) => ({
+      name: `${kind}-${sample}`,
+      card: (BUILDERS[kind as keyof CardSamples] as (data: unknown) => AdaptiveCard)(data),
+    })),
+  );
+}

@@ -1,0 +1,224 @@
+/**
+ * Realistic data for every card, for the tests and the previews: each variant a template branches on
+ * (booked or not, done or not, one page or several) and a worst-case digest page for the size check.
+ */
+import type {
+  DigestCardData,
+  DigestStudent,
+  InvitationCardData,
+  MeetingBookedCardData,
+  NoticeCardData,
+  NudgeCardData,
+  OutcomeCardData,
+  StudentCardData,
+  TuteesCardData,
+} from "./card-data.ts";
+import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT } from "./limits.ts";
+
+export interface CardSamples {
+  nudge: Record<string, NudgeCardData>;
+  invitation: Record<string, InvitationCardData>;
+  "meeting-booked": Record<string, MeetingBookedCardData>;
+  outcome: Record<string, OutcomeCardData>;
+  digest: Record<string, DigestCardData>;
+  tutees: Record<string, TuteesCardData>;
+  student: Record<string, StudentCardData>;
+  notice: Record<string, NoticeCardData>;
+}
+
+const TUTOR = "Dr Amara Okafor";
+const TEAMS_MEETING = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NjQ2ZDQ5YjQtZmE1Ny00ZjVk%40thread.v2/0";
+const SLOTS = [
+  { choice: 1, label: "Tuesday 3 December, 10:00 to 10:30" },
+  { choice: 2, label: "Wednesday 4 December, 14:00 to 14:30" },
+  { choice: 3, label: "Friday 6 December, 11:30 to 12:00" },
+];
+const INVITATION_TEXT =
+  "Hi Jamie, I'd like to catch up about how the term is going. There's nothing to worry about: it's just a chance to talk things through. Pick whichever time suits you best.";
+
+const jamie: DigestStudent = {
+  studentId: 1042,
+  name: "Jamie Patel",
+  studentNumber: "22014387",
+  programme: "BSc Computer Science, year 1",
+  evidence: "No VLE activity for 12 days (to 27 Nov); attended 2 of 6 sessions",
+  trend: { label: "Activity, last 6 weeks", sparkline: "▇▆▄▂▁▁", weeks: [41, 35, 22, 9, 2, 0] },
+  history: ["12 Nov: Nudge sent by Teams", '13 Nov: replied "thanks, will do" by Teams', "28 Oct: Nudge sent by email", "2 Oct: Nudge sent by SMS"],
+  proposal: {
+    interventionId: 5120,
+    kind: "nudge",
+    text: "Hi Jamie, we've noticed you haven't been on the VLE for a little while. If something's getting in the way, Dr Okafor would be glad to help: just reply here or book a chat.",
+  },
+  done: null,
+  actionable: true,
+};
+
+const ellie: DigestStudent = {
+  studentId: 1077,
+  name: "Ellie Hughes",
+  studentNumber: "21009856",
+  programme: "BA History, year 2",
+  evidence: "Missed 3 assessment deadlines in a row (to 25 Nov)",
+  trend: { label: "Activity, last 6 weeks", sparkline: "▅▅▄▃▃▂", weeks: [28, 27, 20, 15, 14, 8] },
+  history: ['22 Nov: replied "I need help with my essay" by SMS', "18 Nov: Nudge sent by SMS"],
+  proposal: { interventionId: 5133, kind: "invitation_to_talk", text: "Hi Ellie, thanks for getting in touch. Let's find a time to talk about your essay and how the term is going." },
+  done: "Invitation to talk sent by Dr Amara Okafor at 10:02, 30 Nov",
+  actionable: true,
+};
+
+const callum: DigestStudent = {
+  studentId: 1103,
+  name: "Callum O'Neill",
+  studentNumber: "23001122",
+  programme: null,
+  evidence: "Attended 1 of 5 sessions (to 28 Nov)",
+  trend: { label: "Activity, last 6 weeks", sparkline: "▃▃▂▂▁▂", weeks: [12, 11, 7, 6, 3, 5] },
+  history: [],
+  proposal: null,
+  done: null,
+  actionable: true,
+};
+
+const priya: DigestStudent = {
+  studentId: 1150,
+  name: "Not available",
+  studentNumber: "22030419",
+  programme: null,
+  evidence: "You can no longer see this student (not your tutee since 29 Nov).",
+  trend: { label: "", sparkline: "", weeks: [] },
+  history: [],
+  proposal: null,
+  done: null,
+  actionable: false,
+};
+
+const digestBase = {
+  digestId: 318,
+  tutorName: TUTOR,
+  dateLabel: "Monday 30 November",
+  summary: "3 tutees have something new since Friday.",
+  refreshUserIds: ["29:1f3XkPq2vT8sLmW0aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567890abcdefGhIjKlMnOpQrStUv"],
+};
+
+/** Text of exactly `length` characters, from realistic wording repeated. */
+function fill(wording: string, length: number): string {
+  return wording.repeat(Math.ceil(length / wording.length)).slice(0, length);
+}
+
+function worstCaseStudent(i: number): DigestStudent {
+  return {
+    studentId: 900_000 + i,
+    name: fill("Alexandra-Jane Featherstonehaugh-Montgomery ", LIMIT.name),
+    studentNumber: fill("2201438700000000", LIMIT.studentNumber),
+    programme: fill("BSc (Hons) Computer Science with a Year in Industry, year 3 ", LIMIT.programme),
+    evidence: fill('No VLE activity for 12 days (rule "Quiet on the VLE", data to 27 Nov). ', LIMIT.evidence),
+    trend: { label: fill("Activity, last 6 weeks ", LIMIT.trendLabel), sparkline: fill("▇▆▄▂▁▁", LIMIT.sparkline), weeks: [41, 35, 22, 9, 2, 0] },
+    history: Array.from({ length: 4 }, () => fill('13 Nov: replied "thanks, I will have a look at it this week" by Teams ', LIMIT.historyLine)),
+    proposal: {
+      interventionId: 800_000 + i,
+      kind: fill("invitation_to_talk", LIMIT.proposalKind),
+      text: fill("Hi Alex, we've noticed you haven't been on the VLE for a little while. If something's getting in the way, your tutor would be glad to help. ", LIMIT.proposalText),
+    },
+    done: null,
+    actionable: true,
+  };
+}
+
+export const SAMPLES: CardSamples = {
+  nudge: {
+    "with-module-page": {
+      interventionId: 5120,
+      text: "Hi Jamie, we've noticed you haven't been on the VLE for a couple of weeks. That's fine if you've been busy, but if anything's getting in the way, your tutor would be glad to help. Even a quick chat can make a difference.",
+      tutorName: TUTOR,
+      moduleUrl: "https://vle.example.ac.uk/course/view.php?id=2231",
+    },
+    "no-tutor": {
+      interventionId: 5121,
+      text: "Hi Sam, it looks like the last few seminars have been tricky to get to. If there's anything we can do to help, just let us know.",
+      tutorName: null,
+    },
+  },
+  invitation: {
+    open: { meetingId: 77, text: INVITATION_TEXT, tutorName: TUTOR, slots: SLOTS },
+    booked: {
+      meetingId: 77,
+      text: INVITATION_TEXT,
+      tutorName: TUTOR,
+      slots: SLOTS,
+      booked: { label: "Tuesday 3 December, 10:00 to 10:30", location: "Room 2.14, Hopkinson Building", onlineMeetingUrl: TEAMS_MEETING },
+    },
+    closed: {
+      meetingId: 78,
+      text: INVITATION_TEXT,
+      tutorName: TUTOR,
+      slots: SLOTS,
+      closed: "This invitation has closed because the times have passed. Dr Okafor will be in touch with new ones.",
+    },
+  },
+  "meeting-booked": {
+    student: {
+      audience: "student",
+      meetingId: 77,
+      withWhom: TUTOR,
+      when: "Tuesday 3 December, 10:00 to 10:30",
+      location: "Room 2.14, Hopkinson Building",
+      onlineMeetingUrl: TEAMS_MEETING,
+      calendarNote: "A calendar invitation was sent to you by email.",
+    },
+    tutor: {
+      audience: "tutor",
+      meetingId: 77,
+      withWhom: "Jamie Patel (22014387)",
+      when: "Tuesday 3 December, 10:00 to 10:30",
+      location: null,
+      onlineMeetingUrl: null,
+      calendarNote: null,
+    },
+  },
+  outcome: {
+    open: { meetingId: 77, studentName: "Jamie Patel", studentNumber: "22014387", when: "Tuesday 3 December, 10:00" },
+    recorded: {
+      meetingId: 77,
+      studentName: "Jamie Patel",
+      studentNumber: "22014387",
+      when: "Tuesday 3 December, 10:00",
+      recorded: { outcome: "Support agreed", by: TUTOR, at: "10:41, 3 Dec" },
+    },
+  },
+  digest: {
+    "first-page": { ...digestBase, page: 1, pages: 2, totalStudents: 4, students: [jamie, ellie, callum] },
+    "last-page": { ...digestBase, page: 2, pages: 2, totalStudents: 4, students: [priya] },
+    "one-page": { ...digestBase, page: 1, pages: 1, totalStudents: 1, summary: "Jamie Patel has something new since Friday.", students: [jamie] },
+    "worst-case": {
+      ...digestBase,
+      tutorName: fill("Professor Alexandra Featherstonehaugh ", LIMIT.name),
+      summary: fill("12 tutees have something new since Friday. ", 200),
+      page: 2,
+      pages: 4,
+      totalStudents: 4 * DIGEST_PAGE_SIZE,
+      refreshUserIds: Array.from({ length: 5 }, (_, i) => `${digestBase.refreshUserIds[0]}${i}`),
+      students: Array.from({ length: DIGEST_PAGE_SIZE }, (_, i) => worstCaseStudent(i)),
+    },
+  },
+  tutees: {
+    list: {
+      tutorName: TUTOR,
+      tutees: [
+        { name: "Jamie Patel", studentNumber: "22014387", programme: "BSc Computer Science, year 1", status: "Needs a look" },
+        { name: "Ellie Hughes", studentNumber: "21009856", programme: "BA History, year 2", status: "Meeting booked" },
+        { name: "Callum O'Neill", studentNumber: "23001122", programme: null, status: "Needs a look" },
+        { name: "Aisha Rahman", studentNumber: "22017730", programme: "BSc Psychology, year 2", status: "All fine" },
+        { name: "Tom Williams", studentNumber: "22011045", programme: "BEng Mechanical Engineering, year 1", status: "Paused" },
+      ],
+      more: "and 23 more: ask for a student by name",
+    },
+    none: { tutorName: TUTOR, tutees: [], more: null },
+  },
+  student: {
+    "with-status": { student: { ...jamie, history: [...jamie.history.slice(0, 3), "15 Oct: Invitation to talk, met", ...jamie.history.slice(3)] }, status: "Paused until 14 Dec" },
+    "done-no-status": { student: ellie, status: null },
+  },
+  notice: {
+    refused: { title: "Not something I can show you", text: "Only a student's personal tutor and their support team can see that. If you think you should have access, ask your school office." },
+  },
+};
