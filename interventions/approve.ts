@@ -86,7 +86,7 @@ export async function rejectIntervention(db: Database, request: { interventionId
   try {
     await db.prisma.$transaction(async (tx) => {
       if (intervention.state === "proposed") await transition(tx, { interventionId: intervention.id, to: "awaiting_approval", actor });
-      await transition(tx, { interventionId: intervention.id, to: "rejected", actor, changes: { decisionNote: request.note }, details: { note: request.note } });
+      await transition(tx, { interventionId: intervention.id, to: "rejected", actor, changes: { decisionNote: request.note }, details: { note: request.note, kind: intervention.kind } });
       if (intervention.flagId) await tx.flag.update({ where: { id: intervention.flagId }, data: { state: "dismissed", closedAt: new Date(), closedReason: request.note } });
     });
   } catch (error) {

@@ -7,3 +7,28 @@ export { checkBeforeSend, quietHoursEnd, type DeliveryRules, type SendDecision }
 export { receiveStudentMessage, type StudentMessage, type ReplyOutcome } from "./replies.ts";
 export { classifyReply, pauseDaysOf } from "./reply-classifier.ts";
 export { explainEvidence, messageValues } from "./message-values.ts";
+export { tutorDigest, studentsForDigest, hasSomethingNew, markRepliesSeen, evidenceLine, TREND_WEEKS, type DigestEntry, type DigestOptions, type TutorDigestPage } from "./digest.ts";
+export { dismissFlags, snoozeFlags, referStudent, TutorActionError, VERDICTS, type Verdict } from "./tutor-actions.ts";
+export { personalTutorName } from "./tutors.ts";
+export {
+  inviteToTalk,
+  chooseSlot,
+  answerSlotReply,
+  slotChoiceOf,
+  recordOutcome,
+  dueMeetingNotices,
+  markNotified,
+  queueStudentReminder,
+  type InviteRequest,
+  type InviteResult,
+  type SlotChoiceRequest,
+  type SlotChoiceResult,
+  type OutcomeName,
+  type OutcomeRequest,
+  type OutcomeResult,
+  type MeetingNotice,
+  type DueMeetingNotices,
+  type NoticeField,
+} from "./meetings.ts";
+export { MeetingError, proposeSlots, parseOfficeHours, slotLabel, shortSlotLabel, type Slot, type SlotOptions, type OfficeHoursWindow } from "./slots.ts";
+export { meetingCalendar, type MeetingCalendar, type CalendarMethod } from "./calendar-invite.ts";

@@ -45,6 +45,10 @@ export interface TemplateData {
   texts: RenderedTexts;
   evidence: FlagEvidence[];
   flagIds: number[];
+  /** The meeting an invitation to talk (or a reminder, or a calendar invitation) is about. */
+  meetingId?: number;
+  /** Email: attach the meeting's calendar invitation (interventions/calendar-invite.ts). */
+  calendar?: { meetingId: number; method: "REQUEST" | "CANCEL" };
 }
 
 interface OpenFlag {

@@ -13,6 +13,7 @@ import { writeAudit } from "../privacy/index.ts";
 import type { FlagEvidence } from "../rules/flags.ts";
 import { isUniqueViolation } from "../scheduler/leases.ts";
 import { createProposed, transition, type Tx } from "./lifecycle.ts";
+import { answerSlotReply } from "./meetings.ts";
 import { dayInWords, explainEvidence, firstName } from "./message-values.ts";
 import type { TemplateData } from "./propose.ts";
 import { queueApproved } from "./queue.ts";
@@ -38,6 +39,8 @@ export interface ReplyOutcome {
   answer?: string;
   /** An invitation to talk proposed for the tutor ("needs help"). */
   proposedInvitationId?: number;
+  /** A slot number answering an invitation to talk: the meeting, and whether it is booked. */
+  meeting?: { meetingId: number; booked: boolean };
 }
 
 export interface ReplyOptions {
@@ -85,7 +88,9 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
   }
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: message.studentId }, select: { studentNumber: true, givenName: true, preferredName: true } });
   const open = await latestOpenIntervention(db, message.studentId, now);
-  const { classification, pauseDays } = classifyReply(message.text);
+  // "2" to an invitation to talk books that slot (or says why not); recorded like any other reply.
+  const slotChoice = await answerSlotReply(db, message, now);
+  const { classification, pauseDays } = slotChoice ? { classification: "other" as const, pauseDays: undefined } : classifyReply(message.text);
   const tutor = await personalTutorName(db, message.studentId, now);
   const tutorWords = tutor ?? "your personal tutor";
   const actor = { kind: "student", studentNumber: student.studentNumber } as const;
@@ -106,6 +111,7 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
       });
       await writeAudit(tx, { actor, action: "reply.received", targetType: "reply", targetId: String(reply.id), studentId: message.studentId, details: { channel: message.channel, classification, interventionId: open?.id ?? null } });
       const result: ReplyOutcome = { duplicate: false, replyId: reply.id, classification, interventionId: open?.id };
+      if (slotChoice) result.meeting = { meetingId: slotChoice.meetingId, booked: slotChoice.booked };
 
       switch (classification) {
         case "needs_help": {
@@ -154,7 +160,7 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
           if (message.channel === "teams") result.answer = "You're welcome. Reply \"help\" any time if you'd like a chat.";
           break;
         case "other":
-          result.answer = `Thanks for your reply. ${tutor ? `${tutor}, your personal tutor,` : "Your personal tutor"} will see it.`;
+          result.answer = slotChoice ? slotChoice.answer : `Thanks for your reply. ${tutor ? `${tutor}, your personal tutor,` : "Your personal tutor"} will see it.`;
           break;
       }
       if (result.answer) await answerStudent(tx, message.studentId, message.channel, result.answer, options.answerInline, now);

@@ -1,0 +1,288 @@
+/**
+ * A personal tutor's digest: the tutees who need a look (open flags, a suggestion waiting for a
+ * decision, replies the tutor has not seen), with the evidence in one line, the last weeks of
+ * activity, what was tried before, and what has been done since the digest went out (by anyone:
+ * another tutor of the same student sees the same state). Every student shown is a read of an
+ * individual, so each one is checked by the access gate and audited.
+ */
+import type { Database } from "../prisma/index.ts";
+import { AccessRefused, decide, staffByNumber, writeAudit, type StaffIdentity } from "../privacy/index.ts";
+import type { FlagEvidence } from "../rules/flags.ts";
+import { dayInWords } from "./message-values.ts";
+
+export interface DigestEntry {
+  studentId: number;
+  name: string;
+  studentNumber: string;
+  programme: string | null;
+  /** What the open flags saw, in one line. */
+  evidence: string;
+  /** Engagement events per week, oldest first (the last `TREND_WEEKS` weeks). */
+  weeks: number[];
+  /** Earlier messages and the student's replies, newest first. */
+  history: string[];
+  proposal: { interventionId: number; kind: string; text: string } | null;
+  /** The latest decision taken since `since`, in words, or null. */
+  done: string | null;
+  /** Whether the viewer may still act for this student (the assignment may have ended). */
+  actionable: boolean;
+  /** Something arrived after the previous digest. */
+  isNew: boolean;
+}
+
+export interface DigestOptions {
+  /** The students to show, in order (see `studentsForDigest`). */
+  studentIds: readonly number[];
+  now?: Date;
+  /** Items after this count as new (the previous digest). */
+  since?: Date | null;
+  /** Decisions after this show as done, in place of the actions (the card's own time). */
+  decisionsSince?: Date | null;
+  /** Why it is read: kept in the audit entries ("digest", "refresh", "command"). */
+  purpose?: string;
+}
+
+export interface TutorDigestPage {
+  tutor: StaffIdentity;
+  entries: DigestEntry[];
+}
+
+export const TREND_WEEKS = 6;
+const HISTORY_LINES = 4;
+const RECENT_FLAG_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+/** Audit actions that count as a decision on a student, and how they read on a card. */
+const DECISIONS: Record<string, string> = {
+  "intervention.approved": "approved",
+  "intervention.rejected": "rejected",
+  "meeting.proposed": "Invitation to talk sent",
+  "meeting.booked": "Meeting booked",
+  "meeting.outcome": "Meeting outcome recorded",
+  "flag.dismissed": "Dismissed",
+  "flag.snoozed": "Snoozed",
+};
+
+const KIND_WORDS: Record<string, string> = {
+  nudge: "Nudge",
+  invitation_to_talk: "Invitation to talk",
+  referral: "Referral",
+  escalation: "Escalation",
+  staff_message: "Message",
+  reply: "Answer",
+};
+
+const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short", timeZone: "Europe/London" });
+
+/**
+ * The students for a new digest: tutees needing a look, those with something new first. Ids only;
+ * nothing about them is read until a page is shown (`tutorDigest`).
+ */
+export async function studentsForDigest(db: Database, staffNumber: string, since: Date | null, now = new Date()): Promise<{ ids: number[]; newIds: Set<number> }> {
+  const tutor = await staffByNumber(db, staffNumber);
+  if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
+  const found = await tuteesNeedingALook(db, tutor.staffId, now, since);
+  return { ids: [...found.ids].sort((a, b) => Number(found.newIds.has(b)) - Number(found.newIds.has(a)) || a - b), newIds: found.newIds };
+}
+
+/** The entries of one page of a digest, each checked by the access gate and audited as a read. */
+export async function tutorDigest(db: Database, staffNumber: string, options: DigestOptions): Promise<TutorDigestPage> {
+  const now = options.now ?? new Date();
+  const since = options.since ?? null;
+  const tutor = await staffByNumber(db, staffNumber);
+  if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
+
+  const entries: DigestEntry[] = [];
+  for (const studentId of options.studentIds) {
+    const decision = await decide(db, { kind: "staff", staffId: tutor.staffId }, "student.read", { studentId }, now);
+    if (!decision.allowed) {
+      // Kept on a card already sent (the assignment ended meanwhile), without anything about them.
+      entries.push(await withheld(db, studentId, decision.reason));
+      continue;
+    }
+    const entry = await entryFor(db, studentId, since, options.decisionsSince ?? null, now);
+    const mayDecide = await decide(db, { kind: "staff", staffId: tutor.staffId }, "intervention.decide", { studentId }, now);
+    entries.push({ ...entry, actionable: mayDecide.allowed && entry.done === null });
+    await writeAudit(db.prisma, {
+      actor: { kind: "staff", staffNumber: tutor.staffNumber },
+      action: "student.read",
+      targetType: "student",
+      targetId: entry.studentNumber,
+      studentId,
+      details: { via: options.purpose ?? "digest" },
+    });
+  }
+  return { tutor, entries };
+}
+
+/**
+ * Current tutees with something the tutor has not acted on: a suggestion awaiting a decision, a
+ * reply not yet shown to them, or a recent flag (or a snoozed one waking) after the last decision
+ * a member of staff took on the student. Students who opted out of learning analytics have none of
+ * these (their flags are closed and nothing is proposed for them).
+ */
+async function tuteesNeedingALook(db: Database, staffId: number, now: Date, since: Date | null = null): Promise<{ ids: number[]; newIds: Set<number> }> {
+  const assignments = await db.prisma.tutorAssignment.findMany({
+    where: { staffId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
+    select: { studentId: true },
+  });
+  const tutees = assignments.map((a) => a.studentId);
+  if (tutees.length === 0) return { ids: [], newIds: new Set() };
+  const where = { studentId: { in: tutees } };
+  const [flags, woken, proposals, replies, decisions] = await Promise.all([
+    db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, ...recentFlag(now) }, _max: { raisedAt: true } }),
+    db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, state: "snoozed", snoozedUntil: { lte: now } }, _max: { snoozedUntil: true } }),
+    db.prisma.intervention.groupBy({ by: ["studentId"], where: { ...where, state: "awaiting_approval" }, _max: { createdAt: true } }),
+    db.prisma.reply.groupBy({ by: ["studentId"], where: { ...where, seenByTutorAt: null }, _max: { receivedAt: true } }),
+    db.prisma.auditLog.groupBy({ by: ["studentId"], where: { ...where, actorKind: "staff", action: { in: Object.keys(DECISIONS) } }, _max: { at: true } }),
+  ]);
+  const decided = new Map(decisions.map((d) => [d.studentId!, d._max.at!]));
+  const items = new Map<number, Date[]>();
+  const add = (studentId: number, at: Date | null | undefined, always: boolean) => {
+    if (!at || (!always && (decided.get(studentId) ?? new Date(0)) >= at)) return;
+    items.set(studentId, [...(items.get(studentId) ?? []), at]);
+  };
+  for (const f of flags) add(f.studentId, f._max.raisedAt, false);
+  for (const f of woken) add(f.studentId, f._max.snoozedUntil, false);
+  for (const p of proposals) add(p.studentId, p._max.createdAt, true);
+  for (const r of replies) add(r.studentId, r._max.receivedAt, true);
+  const newIds = new Set([...items].filter(([, dates]) => since === null || dates.some((d) => d > since)).map(([id]) => id));
+  return { ids: [...items.keys()], newIds };
+}
+
+/** Flagged in the last week and not dismissed, closed or snoozed. */
+function recentFlag(now: Date) {
+  return { state: { in: ["open" as const, "actioned" as const] }, raisedAt: { gte: new Date(now.getTime() - RECENT_FLAG_DAYS * DAY_MS) } };
+}
+
+function flagNeedsALook(now: Date) {
+  return { OR: [recentFlag(now), { state: "snoozed" as const, snoozedUntil: { lte: now } }] };
+}
+
+/** Whether a tutor has anything new since `since`: the daily job sends a card only then. */
+export async function hasSomethingNew(db: Database, staffNumber: string, since: Date | null, now = new Date()): Promise<boolean> {
+  const tutor = await staffByNumber(db, staffNumber);
+  if (!tutor) return false;
+  return (await tuteesNeedingALook(db, tutor.staffId, now, since)).newIds.size > 0;
+}
+
+/** Marks the replies shown on a digest as seen by the tutor (they are not "new" again). */
+export async function markRepliesSeen(db: Database, studentIds: readonly number[], now = new Date()): Promise<void> {
+  if (studentIds.length === 0) return;
+  await db.prisma.reply.updateMany({ where: { studentId: { in: [...studentIds] }, seenByTutorAt: null, receivedAt: { lte: now } }, data: { seenByTutorAt: now } });
+}
+
+async function withheld(db: Database, studentId: number, reason: string): Promise<DigestEntry> {
+  const student = await db.prisma.student.findUnique({ where: { id: studentId }, select: { studentNumber: true } });
+  return {
+    studentId,
+    name: "Not available",
+    studentNumber: student?.studentNumber ?? String(studentId),
+    programme: null,
+    evidence: `You can no longer see this student (${reason}).`,
+    weeks: [],
+    history: [],
+    proposal: null,
+    done: null,
+    actionable: false,
+    isNew: false,
+  };
+}
+
+async function entryFor(db: Database, studentId: number, since: Date | null, decisionsSince: Date | null, now: Date): Promise<Omit<DigestEntry, "actionable">> {
+  const { prisma } = db;
+  const student = await prisma.student.findUniqueOrThrow({
+    where: { id: studentId },
+    select: {
+      studentNumber: true,
+      givenName: true,
+      preferredName: true,
+      familyName: true,
+      programmeEnrolments: { where: { status: "active" }, take: 1, orderBy: { startDate: "desc" }, select: { yearOfStudy: true, programme: { select: { title: true } } } },
+    },
+  });
+  const [flags, interventions, replies, decisions] = await Promise.all([
+    prisma.flag.findMany({ where: { studentId, ...flagNeedsALook(now) }, orderBy: { raisedAt: "desc" }, select: { evidence: true, raisedAt: true } }),
+    prisma.intervention.findMany({ where: { studentId, kind: { not: "reply" } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 10, select: { id: true, kind: true, state: true, body: true, channel: true, createdAt: true, updatedAt: true } }),
+    prisma.reply.findMany({ where: { studentId }, orderBy: { receivedAt: "desc" }, take: HISTORY_LINES, select: { text: true, classification: true, channel: true, receivedAt: true } }),
+    decisionsSince ? prisma.auditLog.findMany({ where: { studentId, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) }, at: { gt: decisionsSince } }, orderBy: [{ at: "desc" }, { id: "desc" }], take: 1 }) : Promise.resolve([]),
+  ]);
+  const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
+  const enrolment = student.programmeEnrolments[0];
+  const isNew =
+    since === null ||
+    flags.some((f) => f.raisedAt > since) ||
+    (pending !== null && pending.createdAt > since) ||
+    replies.some((r) => r.receivedAt > since);
+
+  const history = [
+    ...interventions.filter((i) => i.id !== pending?.id).map((i) => ({ at: i.createdAt, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
+    ...replies.map((r) => ({ at: r.receivedAt, line: `${shortDay(r.receivedAt)}: replied "${clip(r.text, 60)}" by ${channelWords(r.channel)}` })),
+  ]
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, HISTORY_LINES)
+    .map((h) => h.line);
+
+  return {
+    studentId,
+    name: [student.preferredName ?? student.givenName, student.familyName].filter(Boolean).join(" ") || student.studentNumber,
+    studentNumber: student.studentNumber,
+    programme: enrolment ? `${enrolment.programme.title}, year ${enrolment.yearOfStudy}` : null,
+    evidence: evidenceLine(flags.map((f) => f.evidence as unknown as FlagEvidence), replies.find((r) => r.classification === "needs_help")?.text),
+    weeks: await weeklyActivity(db, studentId, now),
+    history,
+    proposal: pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
+    done: decisions[0] ? await decisionWords(db, decisions[0]) : null,
+    isNew,
+  };
+}
+
+/** "No VLE activity for 12 days (rule "Quiet on the VLE", data to 27 Nov)". */
+export function evidenceLine(evidence: readonly FlagEvidence[], askedForHelp?: string): string {
+  const parts = evidence.map((e) => {
+    const figures = Object.values(e.metrics)
+      .map((m) => `${m.description}: ${m.value ?? "not known"}`)
+      .join("; ");
+    return `${e.rule.title}${figures ? ` (${figures})` : ""}, data to ${dayInWords(e.asOf)}`;
+  });
+  if (askedForHelp !== undefined && parts.length === 0) parts.push(`Asked for help: "${clip(askedForHelp, 80)}"`);
+  return parts.join(". ") || "A reply or suggestion is waiting.";
+}
+
+/** Events per week over all sources, oldest first, the last week ending yesterday. */
+async function weeklyActivity(db: Database, studentId: number, now: Date): Promise<number[]> {
+  const today = Math.floor(now.getTime() / DAY_MS);
+  const first = today - TREND_WEEKS * 7;
+  const rows = await db.prisma.engagementDaily.groupBy({ by: ["day"], where: { studentId, day: { gte: first, lt: today } }, _sum: { count: true } });
+  const weeks = new Array<number>(TREND_WEEKS).fill(0);
+  for (const row of rows) weeks[Math.floor((row.day - first) / 7)]! += row._sum.count ?? 0;
+  return weeks;
+}
+
+async function decisionWords(db: Database, entry: { action: string; actorKind: string; actorId: string; at: Date; details: unknown }): Promise<string> {
+  const who = entry.actorKind === "staff" ? ((await db.prisma.staff.findUnique({ where: { staffNumber: entry.actorId }, select: { displayName: true } }))?.displayName ?? entry.actorId) : "the student";
+  const details = (entry.details ?? {}) as { kind?: string; verdict?: string; until?: string };
+  let what = DECISIONS[entry.action] ?? entry.action;
+  if (entry.action === "intervention.approved" || entry.action === "intervention.rejected") what = `${KIND_WORDS[details.kind ?? ""] ?? "Suggestion"} ${what}`;
+  if (entry.action === "flag.dismissed" && details.verdict) what = `Dismissed (${details.verdict.replace(/_/g, " ")})`;
+  if (entry.action === "flag.snoozed" && details.until) what = `Snoozed until ${dayInWords(details.until.slice(0, 10))}`;
+  return `${what} by ${who}, ${TIME.format(entry.at)}`;
+}
+
+function stateWords(state: string, channel: string | null): string {
+  if (state === "sent" || state === "delivered") return `sent${channel ? ` by ${channelWords(channel)}` : ""}`;
+  return state.replace(/_/g, " ");
+}
+
+function channelWords(channel: string): string {
+  return channel === "sms" ? "text" : channel === "teams" ? "Teams" : channel;
+}
+
+function shortDay(date: Date): string {
+  return dayInWords(date.toISOString().slice(0, 10));
+}
+
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

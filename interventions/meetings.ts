@@ -1,0 +1,558 @@
+/**
+ * Invitations to talk and the meetings they become.
+ *
+ *   inviteToTalk   a tutor invites (or accepts the student's "I need help"): free slots from their
+ *                  office hours, a message per channel with the slots, approved by that tutor, queued
+ *   chooseSlot     the student picks a slot (a Teams button, or "2" by SMS or email): booked once,
+ *                  with the calendar invitation emailed to them
+ *   recordOutcome  after it started, the tutor says what happened; the flags behind it are closed
+ *   dueMeetingNotices / markNotified / queueStudentReminder   what the scheduler sends around it
+ *
+ * Meeting states: proposed -> booked -> held | no_show; proposed or booked -> cancelled (erasure,
+ * or an invitation whose times have all gone). Every change is audited in its own transaction.
+ */
+import type { ChannelName } from "../channels/types.ts";
+import type { MeetingOutcome, MeetingState } from "../generated/sqlite/enums.ts";
+import type { Database } from "../prisma/index.ts";
+import { authorise, writeAudit } from "../privacy/index.ts";
+import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../rules/templates.ts";
+import type { ApprovalPolicy } from "./approval-policy.ts";
+import { createProposed, IllegalTransition, transition, type Tx } from "./lifecycle.ts";
+import { firstName } from "./message-values.ts";
+import { channelOrderFor, type RenderedTexts, type TemplateData } from "./propose.ts";
+import { channelOrderOf, queueApproved } from "./queue.ts";
+import { choicesInWords, MeetingError, proposeSlots, shortSlotLabel, slotLabel, whenLabel, type Slot } from "./slots.ts";
+
+export { MeetingError, type Slot } from "./slots.ts";
+
+export interface InviteRequest {
+  studentId: number;
+  /** The deciding tutor: the slots come from their office hours, and they approve the message. */
+  staffNumber: string;
+  /** Kept with the decision for staff (like an approval's note); never sent to the student. */
+  note?: string;
+}
+
+export interface InviteResult {
+  interventionId: number;
+  meetingId: number;
+  slots: Slot[];
+}
+
+export interface SlotChoiceRequest {
+  studentId: number;
+  /** 1-based, as offered ("reply 1, 2 or 3"). */
+  choice: number;
+  /** The meeting the choice is for (a card button names it); default the student's latest invitation. */
+  meetingId?: number;
+  /** Where the student answered: the answer goes back there. */
+  channel: ChannelName;
+}
+
+export interface SlotChoiceResult {
+  meetingId: number;
+  /** The booked time (also when it was booked before); null when nothing is booked. */
+  startsAt: Date | null;
+  endsAt: Date | null;
+  /** What to say back to the student, on their channel. */
+  answer: string;
+  booked: boolean;
+}
+
+export type OutcomeName = MeetingOutcome;
+
+export interface OutcomeRequest {
+  meetingId: number;
+  staffNumber: string;
+  outcome: OutcomeName;
+}
+
+export interface OutcomeResult {
+  meetingId: number;
+  state: Extract<MeetingState, "held" | "no_show">;
+  outcome: OutcomeName;
+  /** Flags behind the invitation and the recent nudges, closed by the outcome. */
+  flagsClosed: number;
+}
+
+export interface MeetingNotice {
+  /** The meeting's id (also as `meetingId`). */
+  id: number;
+  meetingId: number;
+  studentId: number;
+  tutorId: number;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+export interface DueMeetingNotices {
+  /** Booked, the tutor not yet sent the calendar invitation. */
+  tutorInvitations: MeetingNotice[];
+  /** Booked, starting within the reminder window, the student not yet reminded. */
+  reminders: MeetingNotice[];
+  /** Ended, the tutor not yet asked for the outcome. */
+  outcomeRequests: MeetingNotice[];
+}
+
+export type NoticeField = "tutorNotifiedAt" | "reminderSentAt" | "outcomeRequestedAt";
+
+const OUTCOMES: readonly OutcomeName[] = ["met", "no_show", "support_agreed", "referred"];
+const ALL_CHANNELS: readonly ChannelName[] = ["teams", "sms", "email"];
+const DAY_MS = 86_400_000;
+/** Nudges within this many days count as what the meeting answered (their flags close with it). */
+const OUTCOME_CLOSES_DAYS = 30;
+const SYSTEM = { kind: "system", component: "meetings" } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Small reads shared by the stories below
+// ---------------------------------------------------------------------------------------------
+
+/** The slots as stored (`[{start, end}]`, ISO strings). */
+function slotsOf(value: unknown): Slot[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((s: { start: string; end: string }) => ({ start: new Date(s.start), end: new Date(s.end) }));
+}
+
+type SlotStatus = "open" | "past" | "taken";
+
+/** Each offered slot, 1-based: still open, already past, or taken by another booked meeting of the tutor. */
+async function slotStatuses(tx: Tx, meeting: { id: number; tutorId: number; proposedSlots: unknown }, now: Date): Promise<{ choice: number; slot: Slot; status: SlotStatus }[]> {
+  const slots = slotsOf(meeting.proposedSlots);
+  if (slots.length === 0) return [];
+  const booked = await tx.meeting.findMany({
+    where: {
+      tutorId: meeting.tutorId,
+      state: "booked",
+      id: { not: meeting.id },
+      startsAt: { lt: new Date(Math.max(...slots.map((s) => s.end.getTime()))) },
+      endsAt: { gt: new Date(Math.min(...slots.map((s) => s.start.getTime()))) },
+    },
+    select: { startsAt: true, endsAt: true },
+  });
+  return slots.map((slot, i) => {
+    const taken = booked.some((b) => b.startsAt! < slot.end && b.endsAt! > slot.start);
+    return { choice: i + 1, slot, status: slot.start <= now ? "past" : taken ? "taken" : "open" };
+  });
+}
+
+/** "1) Tue 3 Dec 10:00 3) Thu 5 Dec 14:00" */
+function slotList(choices: readonly { choice: number; slot: Slot }[], timeZone: string): string {
+  return choices.map((c) => `${c.choice}) ${shortSlotLabel(c.slot, timeZone)}`).join(" ");
+}
+
+function placeOf(meeting: { location: string | null; onlineMeetingUrl: string | null }): string {
+  if (meeting.location) return ` Where: ${meeting.location}.`;
+  if (meeting.onlineMeetingUrl) return ` Online: ${meeting.onlineMeetingUrl}`;
+  return "";
+}
+
+function bodyOf(texts: RenderedTexts, order: readonly ChannelName[]): string {
+  const first = order.map((c) => texts[c]).find((t) => t !== undefined);
+  return first === undefined ? "" : typeof first === "string" ? first : first.body;
+}
+
+/**
+ * The PostgreSQL row lock on the tutor, so two students cannot book the same time of theirs at
+ * once (SQLite runs one writing transaction at a time anyway).
+ */
+async function lockTutor(db: Database, tx: Tx, tutorId: number): Promise<void> {
+  if (db.kind === "postgresql") await tx.$queryRaw`SELECT "id" FROM "Staff" WHERE "id" = ${tutorId} FOR UPDATE`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The invitation
+// ---------------------------------------------------------------------------------------------
+
+interface InvitationWords {
+  student: string;
+  tutor: string;
+  slots: Slot[];
+  /** The tutor's: every time is shown in it. */
+  timeZone: string;
+  /** Said when the student's own timezone differs. */
+  zoneNote: string;
+}
+
+function smsInvitation(w: InvitationWords): string | undefined {
+  const choices = choicesInWords(w.slots.map((_, i) => i + 1));
+  const list = slotList(w.slots.map((slot, i) => ({ choice: i + 1, slot })), w.timeZone);
+  const candidates = [
+    `Hi ${w.student}, it's ${w.tutor}. Could we have a short chat? Reply ${choices}: ${list}${w.zoneNote}`,
+    `Hi ${w.student}, it's ${w.tutor}. Could we have a short chat? Reply ${choices}: ${list}`,
+    `${w.tutor} would like a short chat. Reply ${choices}: ${list}`,
+  ];
+  // Names with characters outside GSM-7 halve what fits: the shorter wordings, else no SMS.
+  return candidates.find((text) => smsSegmentsOf(text).segments <= MAX_SMS_SEGMENTS);
+}
+
+/** The invitation on each channel: in Teams the card shows the slots as buttons. */
+export function invitationTexts(w: InvitationWords): RenderedTexts {
+  const numbers = w.slots.map((_, i) => i + 1);
+  const minutes = Math.round((w.slots[0]!.end.getTime() - w.slots[0]!.start.getTime()) / 60_000);
+  const teams = `Hi ${w.student}, it's ${w.tutor}. I'd like to have a short chat with you, just to see how things are going. Could you pick one of the times below?${w.zoneNote} If none of them suits you, reply and tell me when would.`;
+  const subject = `A short chat with ${w.tutor}`;
+  const body = [
+    `Hi ${w.student},`,
+    `I'd like to have a short chat with you (${minutes} minutes), just to see how things are going. Could you do one of these times?${w.zoneNote}`,
+    w.slots.map((slot, i) => `${i + 1}) ${slotLabel(slot, w.timeZone)}`).join("\n"),
+    `Just reply with ${choicesInWords(numbers)} and you'll get a calendar invitation. If none of these times suits you, reply and tell me when would.`,
+    w.tutor,
+  ].join("\n\n");
+  const sms = smsInvitation(w);
+  return { teams, ...(sms ? { sms } : {}), email: { subject, body } };
+}
+
+/**
+ * What stops a new invitation: a meeting with this tutor still waiting for the student's choice
+ * (with a time still free) or booked and not over. An invitation none of whose times is still free
+ * is cancelled instead, so the tutor can offer new ones.
+ */
+async function clearTheWay(tx: Tx, request: { studentId: number; tutorId: number; studentName: string; tutorName: string; timeZone: string; actor: { kind: "staff"; staffNumber: string } }, now: Date): Promise<void> {
+  const meetings = await tx.meeting.findMany({ where: { studentId: request.studentId, tutorId: request.tutorId, state: { in: ["proposed", "booked"] } }, orderBy: { id: "asc" } });
+  for (const meeting of meetings) {
+    if (meeting.state === "booked") {
+      if (meeting.endsAt! > now) throw new MeetingError(`${request.studentName} already has a meeting booked with ${request.tutorName}: ${slotLabel({ start: meeting.startsAt!, end: meeting.endsAt! }, request.timeZone)}`);
+      continue;
+    }
+    const statuses = await slotStatuses(tx, meeting, now);
+    if (statuses.some((s) => s.status === "open")) throw new MeetingError(`${request.studentName} already has an invitation to talk from ${request.tutorName} waiting for an answer (meeting ${meeting.id})`);
+    const cancelled = await tx.meeting.updateMany({ where: { id: meeting.id, state: "proposed" }, data: { state: "cancelled" } });
+    if (cancelled.count === 1) {
+      await writeAudit(tx, { actor: request.actor, action: "meeting.cancelled", targetType: "meeting", targetId: String(meeting.id), studentId: request.studentId, details: { reason: "none of the times offered is still free; replaced by a new invitation" } });
+    }
+  }
+}
+
+/**
+ * A tutor invites a student to talk. The student's pending invitation (from "I need help", or a
+ * rule's proposal) is the one approved; otherwise one is proposed by the tutor. The slots come from
+ * the tutor's office hours, clear of their booked meetings.
+ */
+export async function inviteToTalk(db: Database, request: InviteRequest, policy: ApprovalPolicy, now = new Date()): Promise<InviteResult> {
+  const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.invitation_to_talk.roles);
+  const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
+  const tutor = await db.prisma.staff.findUniqueOrThrow({ where: { id: staff.staffId }, select: { displayName: true, officeHours: true, timezone: true } });
+  const student = await db.prisma.student.findUniqueOrThrow({ where: { id: request.studentId }, select: { givenName: true, preferredName: true, channelOrder: true, timezone: true } });
+  const studentName = firstName(student);
+  const who = { studentId: request.studentId, tutorId: staff.staffId, studentName, tutorName: tutor.displayName, timeZone: tutor.timezone, actor };
+  await db.prisma.$transaction((tx) => clearTheWay(tx, who, now)); // refuse early, before the slots are worked out
+
+  const horizonDays = 14;
+  const busy = await db.prisma.meeting.findMany({
+    where: { tutorId: staff.staffId, state: "booked", startsAt: { lt: new Date(now.getTime() + (horizonDays + 1) * DAY_MS) }, endsAt: { gt: now } },
+    select: { startsAt: true, endsAt: true },
+  });
+  const slots = proposeSlots(tutor.officeHours, tutor.timezone, now, { horizonDays, tutorName: tutor.displayName, busy: busy.map((b) => ({ start: b.startsAt!, end: b.endsAt! })) });
+  if (slots.length === 0) throw new MeetingError(`${tutor.displayName} has no free time in their office hours in the next ${horizonDays} days`);
+
+  const zoneNote = student.timezone === tutor.timezone ? "" : ` Times are ${tutor.timezone.replace(/_/g, " ")} time.`;
+  const texts = invitationTexts({ student: studentName, tutor: tutor.displayName, slots, timeZone: tutor.timezone, zoneNote });
+  const pending = await db.prisma.intervention.findFirst({
+    where: { studentId: request.studentId, kind: "invitation_to_talk", state: { in: ["proposed", "awaiting_approval"] } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { id: true, channelOrder: true, templateData: true },
+  });
+  const kept = channelOrderOf(pending?.channelOrder).filter((c) => texts[c] !== undefined);
+  const order = kept.length ? kept : channelOrderFor(student.channelOrder, ["teams", "email", "sms"], texts, ALL_CHANNELS);
+  const note = request.note?.trim() || null;
+
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      await clearTheWay(tx, who, now);
+      const interventionId = pending
+        ? pending.id
+        : (await createProposed(tx, { studentId: request.studentId, kind: "invitation_to_talk", channelOrder: order, body: bodyOf(texts, order), subject: texts.email!.subject, templateData: { texts, evidence: [], flagIds: [] } as object, proposedBy: `staff:${staff.staffNumber}` }, actor)).id;
+      const proposedSlots = slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() }));
+      const meeting = await tx.meeting.create({ data: { interventionId, studentId: request.studentId, tutorId: staff.staffId, state: "proposed", proposedSlots } });
+      const before = (pending?.templateData ?? {}) as Partial<TemplateData>;
+      const data: TemplateData = { evidence: before.evidence ?? [], flagIds: before.flagIds ?? [], ...before, texts, meetingId: meeting.id };
+
+      const current = await tx.intervention.findUniqueOrThrow({ where: { id: interventionId }, select: { state: true } });
+      if (current.state === "proposed") await transition(tx, { interventionId, to: "awaiting_approval", actor });
+      await transition(tx, {
+        interventionId,
+        to: "approved",
+        actor,
+        changes: { approvedById: staff.staffId, approvedAt: now, decisionNote: note, channelOrder: order, body: bodyOf(texts, order), subject: texts.email!.subject, templateData: data as object },
+        details: { kind: "invitation_to_talk", meetingId: meeting.id, note },
+      });
+      await queueApproved(tx, interventionId, actor, now);
+      await writeAudit(tx, { actor, action: "meeting.proposed", targetType: "meeting", targetId: String(meeting.id), studentId: request.studentId, details: { interventionId, slots: proposedSlots, reused: pending !== null } });
+      return { interventionId, meetingId: meeting.id, slots };
+    });
+  } catch (error) {
+    if (error instanceof IllegalTransition) throw new MeetingError(`the invitation to talk ${error.interventionId} was decided meanwhile (it is ${error.from ?? "gone"}): look again before inviting`);
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The student's choice
+// ---------------------------------------------------------------------------------------------
+
+/** "2", "2.", "option 2", "#2": a message that is only a slot number. */
+export function slotChoiceOf(text: string): number | null {
+  const match = /^\s*(?:(?:option|slot|choice|number|no\.?|#)\s*)?(\d{1,2})\s*[.)!]?\s*$/i.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
+async function meetingForChoice(db: Database, request: SlotChoiceRequest, now: Date) {
+  if (request.meetingId !== undefined) {
+    const meeting = await db.prisma.meeting.findUnique({ where: { id: request.meetingId } });
+    if (!meeting || meeting.studentId !== request.studentId) throw new MeetingError(`meeting ${request.meetingId} is not an invitation to this student`);
+    return meeting;
+  }
+  return awaitingChoice(db, request.studentId, now);
+}
+
+/** The student's latest invitation waiting for a choice, else their latest booked meeting not yet over. */
+async function awaitingChoice(db: Database, studentId: number, now: Date) {
+  const latest = { orderBy: [{ createdAt: "desc" as const }, { id: "desc" as const }] };
+  return (
+    (await db.prisma.meeting.findFirst({ where: { studentId, state: "proposed" }, ...latest })) ??
+    (await db.prisma.meeting.findFirst({ where: { studentId, state: "booked", endsAt: { gt: now } }, ...latest }))
+  );
+}
+
+/** Thrown inside the booking transaction to undo it: the slot went to someone else meanwhile. */
+class SlotTaken extends Error {}
+
+/**
+ * The student picks a slot. Booked at most once: the update names the state it expects, and the
+ * tutor's row is locked while the slot is checked, so neither a repeated choice nor two students
+ * picking the same time double-books.
+ */
+export async function chooseSlot(db: Database, request: SlotChoiceRequest, now = new Date()): Promise<SlotChoiceResult> {
+  const meeting = await meetingForChoice(db, request, now);
+  if (!meeting) throw new MeetingError("there is no invitation to talk waiting for this student's choice");
+  const [tutor, student] = await Promise.all([
+    db.prisma.staff.findUniqueOrThrow({ where: { id: meeting.tutorId }, select: { displayName: true, timezone: true } }),
+    db.prisma.student.findUniqueOrThrow({ where: { id: meeting.studentId }, select: { studentNumber: true, givenName: true, preferredName: true, email: true } }),
+  ]);
+  const zone = tutor.timezone;
+  const result = (answer: string, booked: boolean, slot?: Slot | null): SlotChoiceResult => ({ meetingId: meeting.id, startsAt: slot?.start ?? null, endsAt: slot?.end ?? null, answer, booked });
+  const alreadyBooked = (m: { startsAt: Date | null; endsAt: Date | null; location: string | null; onlineMeetingUrl: string | null }) => {
+    const slot = { start: m.startsAt!, end: m.endsAt! };
+    return result(`You're already booked: ${slotLabel(slot, zone)} with ${tutor.displayName}.${placeOf(m)}`, true, slot);
+  };
+  const notOpen = () => result(`That invitation is no longer open. Reply "help" if you'd still like a chat with ${tutor.displayName}.`, false);
+
+  if (meeting.state === "booked") return alreadyBooked(meeting);
+  if (meeting.state !== "proposed") return notOpen();
+
+  const statuses = await slotStatuses(db.prisma, meeting, now);
+  const open = statuses.filter((s) => s.status === "open");
+  const stillFree = open.length
+    ? ` Still free: ${slotList(open, zone)}. Reply ${choicesInWords(open.map((s) => s.choice))}.`
+    : ` None of the other times is still free: reply "help" and we'll ask ${tutor.displayName} for new ones.`;
+  const picked = statuses.find((s) => s.choice === request.choice);
+  if (!picked) {
+    if (!open.length) return result(`Sorry, none of the times offered is still free. Reply "help" and we'll ask ${tutor.displayName} for new ones.`, false);
+    return result(`Sorry, ${request.choice} isn't one of the times offered. Please reply ${choicesInWords(open.map((s) => s.choice))}: ${slotList(open, zone)}`, false);
+  }
+  if (picked.status === "past") return result(`Sorry, ${slotLabel(picked.slot, zone)} has already passed.${stillFree}`, false);
+  if (picked.status === "taken") return result(`Sorry, ${slotLabel(picked.slot, zone)} has just been taken.${stillFree}`, false);
+
+  const label = slotLabel(picked.slot, zone);
+  const place = placeOf(meeting);
+  const actor = { kind: "student", studentNumber: student.studentNumber } as const;
+  let outcome: "booked" | "lost";
+  try {
+    outcome = await db.prisma.$transaction(async (tx) => {
+      await lockTutor(db, tx, meeting.tutorId);
+      const current = await slotStatuses(tx, meeting, now);
+      if (current[picked.choice - 1]?.status !== "open") throw new SlotTaken();
+      const won = await tx.meeting.updateMany({
+        where: { id: meeting.id, state: "proposed" },
+        data: { state: "booked", startsAt: picked.slot.start, endsAt: picked.slot.end, icsUid: `meeting-${meeting.id}@nudge` },
+      });
+      if (won.count !== 1) return "lost";
+      await writeAudit(tx, {
+        actor,
+        action: "meeting.booked",
+        targetType: "meeting",
+        targetId: String(meeting.id),
+        studentId: meeting.studentId,
+        details: { choice: picked.choice, startsAt: picked.slot.start.toISOString(), endsAt: picked.slot.end.toISOString(), channel: request.channel },
+      });
+      if (student.email) await queueCalendarInvitation(tx, { meetingId: meeting.id, studentId: meeting.studentId, studentName: firstName(student), tutorName: tutor.displayName, label, place }, now);
+      return "booked";
+    });
+  } catch (error) {
+    if (!(error instanceof SlotTaken)) throw error;
+    const remaining = (await slotStatuses(db.prisma, meeting, now)).filter((s) => s.status === "open");
+    const rest = remaining.length ? ` Still free: ${slotList(remaining, zone)}. Reply ${choicesInWords(remaining.map((s) => s.choice))}.` : stillFree;
+    return result(`Sorry, ${label} has just been taken.${rest}`, false);
+  }
+  if (outcome === "lost") {
+    const current = await db.prisma.meeting.findUniqueOrThrow({ where: { id: meeting.id } });
+    return current.state === "booked" ? alreadyBooked(current) : notOpen();
+  }
+  const calendar = student.email ? " A calendar invitation is on its way to your email." : "";
+  return result(`Booked: ${label} with ${tutor.displayName}.${place}${calendar} If you can't make it after all, reply here to let ${tutor.displayName} know.`, true, picked.slot);
+}
+
+/** The booked meeting's calendar invitation to the student, by email: an answer to their choice. */
+async function queueCalendarInvitation(tx: Tx, m: { meetingId: number; studentId: number; studentName: string; tutorName: string; label: string; place: string }, now: Date): Promise<void> {
+  const subject = `Booked: a chat with ${m.tutorName}, ${m.label}`;
+  const body = [
+    `Hi ${m.studentName},`,
+    `You're booked in for a chat with ${m.tutorName}: ${m.label}.${m.place}`,
+    `The calendar invitation is attached: accept it to add the chat to your calendar. If you can't make it after all, reply to this email to let ${m.tutorName} know.`,
+  ].join("\n\n");
+  const data: TemplateData = { texts: { email: { subject, body } }, evidence: [], flagIds: [], meetingId: m.meetingId, calendar: { meetingId: m.meetingId, method: "REQUEST" } };
+  const { id } = await createProposed(
+    tx,
+    { studentId: m.studentId, kind: "reply", channelOrder: ["email"], subject, body, templateData: data as object, proposedBy: "student", dedupeKey: `meeting:${m.meetingId}:calendar:REQUEST` },
+    SYSTEM,
+    { meetingId: m.meetingId },
+  );
+  await transition(tx, { interventionId: id, to: "approved", actor: SYSTEM, changes: { approvedAt: now }, details: { policy: "the calendar invitation for a meeting the student booked", meetingId: m.meetingId } });
+  await queueApproved(tx, id, SYSTEM, now);
+}
+
+/**
+ * A student's message that is only a slot number ("2"), while they have an invitation waiting (or
+ * a meeting just booked): the choice, made. Null when the message is not that.
+ */
+export async function answerSlotReply(db: Database, message: { studentId: number; channel: ChannelName; text: string }, now = new Date()): Promise<SlotChoiceResult | null> {
+  const choice = slotChoiceOf(message.text);
+  if (choice === null) return null;
+  const meeting = await awaitingChoice(db, message.studentId, now);
+  if (!meeting) return null;
+  return chooseSlot(db, { studentId: message.studentId, choice, meetingId: meeting.id, channel: message.channel }, now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// After the meeting
+// ---------------------------------------------------------------------------------------------
+
+/** The flags the meeting answered: the invitation's, and those of the student's nudges in the last 30 days. */
+async function flagsBehind(tx: Tx, meeting: { studentId: number; interventionId: number }, now: Date): Promise<number[]> {
+  const interventions = await tx.intervention.findMany({
+    where: { studentId: meeting.studentId, OR: [{ id: meeting.interventionId }, { kind: "nudge", createdAt: { gte: new Date(now.getTime() - OUTCOME_CLOSES_DAYS * DAY_MS) } }] },
+    select: { flagId: true, templateData: true },
+  });
+  const ids = new Set<number>();
+  for (const i of interventions) {
+    if (i.flagId !== null) ids.add(i.flagId);
+    for (const id of ((i.templateData as Partial<TemplateData> | null)?.flagIds ?? [])) ids.add(id);
+  }
+  return [...ids];
+}
+
+/**
+ * The tutor says what happened. Only for a booked meeting that has started, once; the flags behind
+ * it are closed with the outcome as the reason (open, snoozed or actioned ones: a dismissed flag
+ * keeps the tutor's verdict).
+ */
+export async function recordOutcome(db: Database, request: OutcomeRequest, now = new Date()): Promise<OutcomeResult> {
+  if (!OUTCOMES.includes(request.outcome)) throw new MeetingError(`outcome: "${request.outcome}" is not one of ${OUTCOMES.join(", ")}`);
+  const meeting = await db.prisma.meeting.findUnique({ where: { id: request.meetingId } });
+  if (!meeting) throw new MeetingError(`meeting ${request.meetingId} does not exist`);
+  const staff = await authorise(db, request.staffNumber, "student.contact", { studentId: meeting.studentId });
+  const recordedAlready = async (m: { outcome: string | null; outcomeRecordedById: number | null; outcomeRecordedAt: Date | null }) => {
+    const by = m.outcomeRecordedById === null ? null : await db.prisma.staff.findUnique({ where: { id: m.outcomeRecordedById }, select: { displayName: true } });
+    return new MeetingError(`the outcome of meeting ${meeting.id} was already recorded by ${by?.displayName ?? "someone else"}${m.outcomeRecordedAt ? ` on ${m.outcomeRecordedAt.toISOString().slice(0, 10)}` : ""}: ${m.outcome?.replace(/_/g, " ")}`);
+  };
+  if (meeting.outcome !== null) throw await recordedAlready(meeting);
+  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meeting.id} is ${meeting.state}: only a booked meeting has an outcome`);
+  if (meeting.startsAt! > now) throw new MeetingError(`meeting ${meeting.id} has not started yet: it starts ${meeting.startsAt!.toISOString()}`);
+
+  const state = request.outcome === "no_show" ? "no_show" : "held";
+  const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
+  const closed = await db.prisma.$transaction(async (tx) => {
+    const won = await tx.meeting.updateMany({
+      where: { id: meeting.id, state: "booked", outcome: null },
+      data: { state, outcome: request.outcome, outcomeRecordedAt: now, outcomeRecordedById: staff.staffId },
+    });
+    if (won.count !== 1) return null;
+    const flagIds = await flagsBehind(tx, meeting, now);
+    const { count } = await tx.flag.updateMany({
+      where: { id: { in: flagIds }, studentId: meeting.studentId, state: { in: ["open", "snoozed", "actioned"] } },
+      data: { state: "closed", closedAt: now, closedReason: `meeting: ${request.outcome}` },
+    });
+    await writeAudit(tx, { actor, action: "meeting.outcome", targetType: "meeting", targetId: String(meeting.id), studentId: meeting.studentId, details: { outcome: request.outcome, state, flagsClosed: count } });
+    return count;
+  });
+  if (closed === null) throw await recordedAlready(await db.prisma.meeting.findUniqueOrThrow({ where: { id: meeting.id } }));
+  return { meetingId: meeting.id, state, outcome: request.outcome, flagsClosed: closed };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notices the scheduler sends
+// ---------------------------------------------------------------------------------------------
+
+const noticeSelect = { id: true, studentId: true, tutorId: true, startsAt: true, endsAt: true } as const;
+const asNotice = (m: { id: number; studentId: number; tutorId: number; startsAt: Date | null; endsAt: Date | null }): MeetingNotice => ({ id: m.id, meetingId: m.id, studentId: m.studentId, tutorId: m.tutorId, startsAt: m.startsAt!, endsAt: m.endsAt! });
+
+/** What is due: the tutor's calendar invitation, the student's reminder, the request for the outcome. */
+export async function dueMeetingNotices(db: Database, now: Date, options: { reminderHours?: number } = {}): Promise<DueMeetingNotices> {
+  const reminderHours = options.reminderHours ?? 24;
+  const find = (where: object) => db.prisma.meeting.findMany({ where: { state: "booked", ...where }, orderBy: [{ startsAt: "asc" }, { id: "asc" }], select: noticeSelect });
+  const [tutorInvitations, reminders, outcomeRequests] = await Promise.all([
+    find({ tutorNotifiedAt: null }),
+    find({ reminderSentAt: null, startsAt: { gt: now, lte: new Date(now.getTime() + reminderHours * 3_600_000) } }),
+    find({ outcomeRequestedAt: null, endsAt: { lt: now } }),
+  ]);
+  return { tutorInvitations: tutorInvitations.map(asNotice), reminders: reminders.map(asNotice), outcomeRequests: outcomeRequests.map(asNotice) };
+}
+
+/** Marks a notice sent; true only for the one caller that marked it (the others must not send). */
+export async function markNotified(db: Database, meetingId: number, field: NoticeField, now: Date): Promise<boolean> {
+  const { count } = await db.prisma.meeting.updateMany({ where: { id: meetingId, [field]: null }, data: { [field]: now } });
+  return count === 1;
+}
+
+/**
+ * The reminder to the student before their meeting, on the channels they prefer, approved by the
+ * system as part of the booking they made. Once per meeting: a second call returns the first.
+ */
+export async function queueStudentReminder(db: Database, meetingId: number, now = new Date()): Promise<{ interventionId: number; created: boolean }> {
+  const meeting = await db.prisma.meeting.findUnique({
+    where: { id: meetingId },
+    include: { student: { select: { givenName: true, preferredName: true, channelOrder: true } }, tutor: { select: { displayName: true, timezone: true } } },
+  });
+  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`);
+  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meetingId} is ${meeting.state}: only a booked meeting has a reminder`);
+  const dedupeKey = `meeting:${meetingId}:reminder`;
+  const existing = await db.prisma.intervention.findUnique({ where: { dedupeKey }, select: { id: true } });
+  if (existing) return { interventionId: existing.id, created: false };
+
+  const { tutor } = meeting;
+  const slot = { start: meeting.startsAt!, end: meeting.endsAt! };
+  const when = whenLabel(slot.start, now, tutor.timezone);
+  const place = placeOf(meeting);
+  const sms = [
+    `Reminder: your chat with ${tutor.displayName} is ${when}.${place} If you can't make it, reply to let them know.`,
+    `Reminder: your chat with ${tutor.displayName} is ${when}.`,
+  ].find((text) => smsSegmentsOf(text).segments <= MAX_SMS_SEGMENTS);
+  const texts: RenderedTexts = {
+    teams: `Reminder: your chat with ${tutor.displayName} is ${when} (${slotLabel(slot, tutor.timezone)}).${place} If you can't make it, please reply to let them know.`,
+    ...(sms ? { sms } : {}),
+    email: {
+      subject: `Reminder: your chat with ${tutor.displayName} ${when}`,
+      body: [`Hi ${firstName(meeting.student)},`, `A reminder that your chat with ${tutor.displayName} is ${when}: ${slotLabel(slot, tutor.timezone)}.${place}`, `If you can't make it, reply to this email to let them know.`].join("\n\n"),
+    },
+  };
+  const order = channelOrderFor(meeting.student.channelOrder, ALL_CHANNELS, texts, ALL_CHANNELS);
+  const data: TemplateData = { texts, evidence: [], flagIds: [], meetingId };
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const { id } = await createProposed(
+        tx,
+        { studentId: meeting.studentId, kind: "reply", channelOrder: order, subject: texts.email!.subject, body: bodyOf(texts, order), templateData: data as object, proposedBy: "student", dedupeKey },
+        SYSTEM,
+        { meetingId, reminder: true },
+      );
+      await transition(tx, { interventionId: id, to: "approved", actor: SYSTEM, changes: { approvedAt: now }, details: { policy: "the reminder of a meeting the student booked", meetingId } });
+      await queueApproved(tx, id, SYSTEM, now);
+      return { interventionId: id, created: true };
+    });
+  } catch (error) {
+    // Another instance queued it meanwhile: the dedupe key holds it to one.
+    if ((error as { code?: unknown } | null)?.code !== "P2002") throw error;
+    const first = await db.prisma.intervention.findUniqueOrThrow({ where: { dedupeKey }, select: { id: true } });
+    return { interventionId: first.id, created: false };
+  }
+}

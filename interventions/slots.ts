@@ -1,0 +1,280 @@
+/**
+ * Meeting slots from a tutor's office hours, in the tutor's own timezone. Office hours are wall
+ * clock times ("Tuesdays 10:00 to 12:00"), so each day's window is turned into instants through
+ * Intl for that very day: a Monday after the October clock change starts an hour later in UTC than
+ * the Friday before it. Pure functions: the database side is in `meetings.ts`.
+ */
+import { z } from "zod/v4";
+
+/** A meeting-domain refusal, worded to show the person who asked. */
+export class MeetingError extends Error {
+  override name = "MeetingError";
+}
+
+export interface Slot {
+  start: Date;
+  end: Date;
+}
+
+export const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** One weekly window, in minutes after local midnight. */
+export interface OfficeHoursWindow {
+  day: Weekday;
+  from: number;
+  to: number;
+}
+
+export interface SlotOptions {
+  /** How many slots to offer (3). */
+  count?: number;
+  /** Length of a meeting (30). */
+  minutes?: number;
+  /** No slot sooner than this many hours from now (24). */
+  noticeHours?: number;
+  /** No slot later than this many days from now (14). */
+  horizonDays?: number;
+  /** Times the tutor is not free (booked meetings). */
+  busy?: readonly Slot[];
+  /** Named in errors ("Dr Okafor has no office hours configured"); default "the tutor". */
+  tutorName?: string;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** When a busy time or the notice period moves a slot, it starts on a quarter hour of the window. */
+const REALIGN_MS = 15 * MINUTE_MS;
+
+// ---------------------------------------------------------------------------------------------
+// Office hours: validated, with errors naming the field
+// ---------------------------------------------------------------------------------------------
+
+const TIME = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+const show = (value: unknown) => (value === undefined ? "nothing" : JSON.stringify(value));
+/** Minutes after midnight; NaN for anything that is not a time. */
+const minutesOf = (time: unknown) => {
+  const match = typeof time === "string" ? TIME.exec(time) : null;
+  return match ? Number(match[1]) * 60 + Number(match[2]) : Number.NaN;
+};
+const DAY_NAMES = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
+/** "tue", "Tue" or "Tuesday". */
+const dayOf = (value: string): Weekday | undefined => {
+  const key = value.trim().toLowerCase();
+  const index = DAY_NAMES.findIndex((name) => key === name || key === name.slice(0, 3));
+  return index < 0 ? undefined : WEEKDAYS[index];
+};
+
+const notATime = (issue: { input?: unknown }) => (issue.input === undefined ? `missing: give a time like "10:00"` : `${show(issue.input)} is not a time (HH:MM, 24-hour clock)`);
+const timeSchema = z.string({ error: notATime }).regex(TIME, { error: notATime });
+
+const windowSchema = z
+  .strictObject(
+    {
+      day: z.string({ error: (issue) => issue.input === undefined ? `missing: give a day like "tue"` : `${show(issue.input)} is not a day (${WEEKDAYS.join(", ")})` }).refine((d) => dayOf(d) !== undefined, { error: (issue) => `${show(issue.input)} is not a day (${WEEKDAYS.join(", ")})` }),
+      from: timeSchema,
+      to: timeSchema,
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (expected day, from, to)`
+          : `${show(issue.input)} is not a window of office hours like {"day":"tue","from":"10:00","to":"12:00"}`,
+    },
+  )
+  // Checked only once both are times (a malformed one has its own message).
+  .refine((w) => !(minutesOf(w.to) <= minutesOf(w.from)), { path: ["to"], error: (issue) => `${show((issue.input as { to: string }).to)} is not after "from" (${(issue.input as { from: string }).from})` });
+
+const officeHoursSchema = z.array(windowSchema, { error: (issue) => `${show(issue.input)} is not a list of office hours like [{"day":"tue","from":"10:00","to":"12:00"}]` });
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : `${text}.${String(part)}`), "officeHours");
+}
+
+/** The tutor's office hours, checked: MeetingError naming the field ("officeHours[1].from: …"), or none configured. */
+export function parseOfficeHours(value: unknown, tutorName = "the tutor"): OfficeHoursWindow[] {
+  if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
+    throw new MeetingError(`${tutorName} has no office hours configured: set them (e.g. [{"day":"tue","from":"10:00","to":"12:00"}]) before inviting a student to talk`);
+  }
+  const parsed = officeHoursSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new MeetingError(`${fieldOf(issue.path)}: ${issue.message}`);
+  }
+  return parsed.data.map((w) => ({ day: dayOf(w.day)!, from: minutesOf(w.from), to: minutesOf(w.to) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wall clock <-> instant in an IANA timezone
+// ---------------------------------------------------------------------------------------------
+
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+function clockOf(timeZone: string): Intl.DateTimeFormat {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    try {
+      clock = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    } catch {
+      throw new MeetingError(`timezone: ${show(timeZone)} is not a known time zone (e.g. "Europe/London")`);
+    }
+    clocks.set(timeZone, clock);
+  }
+  return clock;
+}
+
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  /** Minutes after local midnight. */
+  minutes: number;
+}
+
+function wallClock(at: Date, timeZone: string): WallClock {
+  const parts = clockOf(timeZone).formatToParts(at);
+  const value = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return { year: value("year"), month: value("month"), day: value("day"), minutes: value("hour") * 60 + value("minute") };
+}
+
+/** Minutes the zone is ahead of UTC at `at`. */
+function offsetMinutes(at: number, timeZone: string): number {
+  const wall = wallClock(new Date(at), timeZone);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day) + wall.minutes * MINUTE_MS;
+  return Math.round((asUtc - Math.floor(at / MINUTE_MS) * MINUTE_MS) / MINUTE_MS);
+}
+
+/**
+ * The instant a clock in `timeZone` reads `minutes` on the given day. A time that happens twice
+ * (autumn) is the first; a time that never happens (the hour skipped in spring) is read as if the
+ * clock had not jumped yet, i.e. the same distance after the jump.
+ */
+export function zonedInstant(year: number, month: number, day: number, minutes: number, timeZone: string): Date {
+  const wall = Date.UTC(year, month - 1, day) + minutes * MINUTE_MS;
+  // At most one clock change within a day either side: the offsets before and after it.
+  const offsets = [...new Set([offsetMinutes(wall - DAY_MS, timeZone), offsetMinutes(wall + DAY_MS, timeZone)])];
+  const candidates = offsets.map((offset) => wall - offset * MINUTE_MS);
+  const exact = candidates.filter((t) => {
+    const seen = wallClock(new Date(t), timeZone);
+    return seen.year === year && seen.month === month && seen.day === day && seen.minutes === minutes;
+  });
+  if (exact.length) return new Date(Math.min(...exact));
+  return new Date(wall - Math.min(...offsets) * MINUTE_MS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proposing slots
+// ---------------------------------------------------------------------------------------------
+
+const overlaps = (a: Slot, b: Slot) => a.start.getTime() < b.end.getTime() && b.start.getTime() < a.end.getTime();
+
+/** `t` moved up to the next quarter hour counted from `base`. */
+const realign = (t: number, base: number) => base + Math.ceil((t - base) / REALIGN_MS) * REALIGN_MS;
+
+/**
+ * The next free slots inside the office hours: not sooner than the notice period, not later than
+ * the horizon, clear of busy times; spread over different days first (one a day), then filled in
+ * time order. Returned in time order.
+ */
+export function proposeSlots(officeHours: unknown, timezone: string, now: Date, options: SlotOptions = {}): Slot[] {
+  const { count = 3, minutes = 30, noticeHours = 24, horizonDays = 14, busy = [], tutorName } = options;
+  const windows = parseOfficeHours(officeHours, tutorName);
+  clockOf(timezone); // an unknown timezone is refused before anything else
+  if (!Number.isInteger(count) || count < 1) throw new MeetingError(`count: ${count} is not a number of slots`);
+  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 24 * 60) throw new MeetingError(`minutes: ${minutes} is not a meeting length in minutes`);
+  const length = minutes * MINUTE_MS;
+  const earliest = now.getTime() + noticeHours * HOUR_MS;
+  const latest = now.getTime() + horizonDays * DAY_MS;
+
+  const taken: Slot[] = [...busy];
+  const byDay: Slot[][] = [];
+  const today = wallClock(now, timezone);
+  for (let offset = 0; offset <= horizonDays + 1; offset++) {
+    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + offset));
+    const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+    const weekday = WEEKDAYS[date.getUTCDay()]!;
+    const day: Slot[] = [];
+    for (const window of windows.filter((w) => w.day === weekday).sort((a, b) => a.from - b.from)) {
+      const open = zonedInstant(y, m, d, window.from, timezone).getTime();
+      const close = zonedInstant(y, m, d, window.to, timezone).getTime();
+      let cursor = earliest > open ? realign(earliest, open) : open;
+      while (cursor + length <= close && cursor < latest) {
+        const slot = { start: new Date(cursor), end: new Date(cursor + length) };
+        const clashes = taken.filter((b) => overlaps(b, slot));
+        if (clashes.length) {
+          cursor = realign(Math.max(...clashes.map((b) => b.end.getTime())), open);
+          continue;
+        }
+        day.push(slot);
+        taken.push(slot);
+        cursor += length;
+      }
+    }
+    if (day.length) byDay.push(day);
+  }
+
+  const chosen: Slot[] = [];
+  for (const day of byDay) if (chosen.length < count) chosen.push(day[0]!);
+  const rest = byDay.flatMap((day) => day.slice(1)).sort((a, b) => a.start.getTime() - b.start.getTime());
+  for (const slot of rest) if (chosen.length < count) chosen.push(slot);
+  return chosen.sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slots in words
+// ---------------------------------------------------------------------------------------------
+
+const labelFormats = new Map<string, Intl.DateTimeFormat>();
+
+function partsOf(at: Date, timeZone: string): Record<"weekday" | "day" | "month" | "hour" | "minute", string> {
+  const key = timeZone;
+  let format = labelFormats.get(key);
+  if (!format) {
+    clockOf(timeZone);
+    format = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    labelFormats.set(key, format);
+  }
+  const parts = format.formatToParts(at);
+  const value = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return { weekday: value("weekday"), day: value("day"), month: value("month"), hour: value("hour"), minute: value("minute") };
+}
+
+/** "10:00", in the timezone. */
+export function timeLabel(at: Date, timeZone: string): string {
+  const p = partsOf(at, timeZone);
+  return `${p.hour}:${p.minute}`;
+}
+
+/** "Tuesday 3 December", in the timezone. */
+export function dateLabel(at: Date, timeZone: string): string {
+  const p = partsOf(at, timeZone);
+  return `${p.weekday} ${p.day} ${p.month}`;
+}
+
+/** "Tuesday 3 December, 10:00 to 10:30", in the timezone. */
+export function slotLabel(slot: Slot, timeZone: string): string {
+  return `${dateLabel(slot.start, timeZone)}, ${timeLabel(slot.start, timeZone)} to ${timeLabel(slot.end, timeZone)}`;
+}
+
+/** "Tue 3 Dec 10:00": short enough for an SMS. */
+export function shortSlotLabel(slot: Slot, timeZone: string): string {
+  const p = partsOf(slot.start, timeZone);
+  return `${p.weekday.slice(0, 3)} ${p.day} ${p.month.slice(0, 3)} ${p.hour}:${p.minute}`;
+}
+
+/** "today at 10:00", "tomorrow at 10:00" or "on Tuesday 3 December at 10:00", as the clock in the timezone reads at `now`. */
+export function whenLabel(at: Date, now: Date, timeZone: string): string {
+  const [a, n] = [wallClock(at, timeZone), wallClock(now, timeZone)];
+  const days = Math.round((Date.UTC(a.year, a.month - 1, a.day) - Date.UTC(n.year, n.month - 1, n.day)) / DAY_MS);
+  const time = timeLabel(at, timeZone);
+  if (days === 0) return `today at ${time}`;
+  if (days === 1) return `tomorrow at ${time}`;
+  return `on ${dateLabel(at, timeZone)} at ${time}`;
+}
+
+/** "1", "1 or 2", "1, 2 or 3". */
+export function choicesInWords(choices: readonly number[]): string {
+  const words = choices.map(String);
+  return words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
