@@ -10,6 +10,7 @@ import { receiveStudentMessage } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { asksForPrivacyNotice, noticeText, privacyNotice, welcomeText, writeAudit, type PrivacyNoticeSettings } from "../privacy/index.ts";
 import { personByAadObjectId } from "./people.ts";
+import { isStaffCommand } from "./tutor-handler.ts";
 
 export const STUDENT_HELP = [
   "Nudge sends you short messages when your engagement data suggests things might be getting hard. You can reply:",
@@ -21,30 +22,37 @@ export const STUDENT_HELP = [
   "- \"privacy\": what Nudge does with your data, who can see it, and your rights",
 ].join("\n");
 
-/** Returns false when the sender is not a known student (another audience's handler answers). */
-export async function answerStudentMessage(db: Database, context: TurnContext, privacy: PrivacyNoticeSettings): Promise<boolean> {
-  const activity = context.activity;
-  const { studentId } = await personByAadObjectId(db, activity.from?.aadObjectId);
-  if (studentId === null) return false;
-  const text = (activity.text ?? "").trim();
-  if (!text) return true;
+/** A student's message in their 1:1 chat: help, the privacy notice, or a reply to what Nudge sent. */
+export async function answerStudentMessage(db: Database, context: TurnContext, studentId: number, privacy: PrivacyNoticeSettings): Promise<void> {
+  const text = (context.activity.text ?? "").trim();
+  if (!text) return;
   if (/^help\??$/i.test(text)) {
     await context.sendActivity(STUDENT_HELP);
-    return true;
+    return;
+  }
+  if (isStaffCommand(text)) {
+    await context.sendActivity("Sorry, that's something staff can ask me, so I can't help with it here. Reply \"help\" to see what you can say.");
+    return;
   }
   // Before the reply handling, which reads "my data" as a request for a copy of it.
   if (asksForPrivacyNotice(text)) {
     await context.sendActivity(noticeText(privacyNotice(privacy)));
     await noticeGiven(db, studentId, "asked");
-    return true;
+    return;
   }
+  const answer = await answerStudentText(db, context, studentId, text);
+  if (answer) await context.sendActivity(answer);
+}
+
+/** Recorded and classified like a reply by SMS or email; the answer to send back, if any. */
+export async function answerStudentText(db: Database, context: TurnContext, studentId: number, text: string): Promise<string | undefined> {
+  const activity = context.activity;
   const outcome = await receiveStudentMessage(
     db,
     { studentId, channel: "teams", text, providerMessageId: activity.id ? `teams:${activity.conversation?.id}:${activity.id}` : undefined },
     { answerInline: true },
   );
-  if (!outcome.duplicate && outcome.answer) await context.sendActivity(outcome.answer);
-  return true;
+  return outcome.duplicate ? undefined : outcome.answer;
 }
 
 /** The first-contact welcome, if the person is a student (staff are not welcomed this way). */

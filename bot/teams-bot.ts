@@ -7,10 +7,14 @@ import { MemoryStorage, type Request, type Response, type TurnContext } from "bo
 import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/teams-sender.ts";
 import type { Database } from "../prisma/index.ts";
+import { DEFAULT_POLICY, type ApprovalPolicy } from "../interventions/index.ts";
 import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
+import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
 import { rememberConversation, type RememberOutcome } from "./conversation-store.ts";
+import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
 import { answerStudentMessage, welcomeNewStudent } from "./student-replies.ts";
 import { createTeamsMessenger } from "./teams-messenger.ts";
+import { answerStaffMessage } from "./tutor-handler.ts";
 
 export interface BotCredentials {
   /** No app id: local mode, unauthenticated (the caller refuses this in production). */
@@ -27,8 +31,16 @@ export interface TeamsBot {
   readonly messenger: TeamsMessenger;
 }
 
-/** `privacy`: what the privacy notice and the first-contact welcome are generated from. */
-export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database, privacy: PrivacyNoticeSettings = DEFAULT_NOTICE_SETTINGS): TeamsBot {
+export interface BotOptions {
+  /** What the privacy notice and the first-contact welcome are generated from. */
+  privacy?: PrivacyNoticeSettings;
+  /** Who may decide on what (the tutor's digest buttons). */
+  policy?: ApprovalPolicy;
+}
+
+export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database, options: BotOptions = {}): TeamsBot {
+  const privacy = options.privacy ?? DEFAULT_NOTICE_SETTINGS;
+  const policy = options.policy ?? DEFAULT_POLICY;
   const adapter = new TeamsAdapter({
     MicrosoftAppId: credentials.appId ?? "",
     MicrosoftAppPassword: credentials.appPassword ?? "",
@@ -48,13 +60,17 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
     startTypingTimer: false,
   });
 
-  // Students' replies are answered; the other audiences (tutors, student centre, admins) arrive
-  // with their issues, and until then the bot answers honestly rather than staying silent.
+  // One handler per audience; people nobody knows are told so politely and shown nothing.
   app.activity("message", async (context) => {
-    if (await answerStudentMessage(db, context, privacy)) return;
-    await context.sendActivity(
-      "Hello, this is Nudge. The service is running, but conversations in Teams are not switched on yet.",
-    );
+    const person = await whoIs(db, context.activity);
+    if (person.kind === "staff") return answerStaffMessage(db, context, person);
+    if (person.kind === "student") return answerStudentMessage(db, context, person.studentId, privacy);
+    await context.sendActivity(UNKNOWN_PERSON);
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>(ALL_VERBS, async (context, _state, data) => {
+    const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "");
+    return handleCardAction(db, context, verb, data, policy);
   });
 
   return {

@@ -69,10 +69,10 @@ export function classifySmtpError(error: unknown): ChannelFailure {
   return new ChannelFailure("permanent", `email not sent: ${what}`, { providerCode: code });
 }
 
-export function createEmailSender(settings: EmailSenderSettings): ChannelSender {
+/** The pooled SMTP transport students' and staff's email share. */
+export function smtpTransport(settings: EmailSenderSettings) {
   const timeout = settings.timeoutMs ?? PROVIDER_TIMEOUT_MS;
-  const domain = fromDomain(settings.from);
-  const transport = nodemailer.createTransport({
+  return nodemailer.createTransport({
     pool: true,
     host: settings.host,
     port: settings.port,
@@ -89,6 +89,11 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
     logger: false,
     debug: false,
   });
+}
+
+export function createEmailSender(settings: EmailSenderSettings): ChannelSender {
+  const domain = fromDomain(settings.from);
+  const transport = smtpTransport(settings);
 
   return {
     channel: "email",
@@ -111,6 +116,8 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
             "List-Unsubscribe": `<${link}>`,
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
           },
+          // nodemailer adds it as the text/calendar alternative calendar clients act on.
+          ...(message.calendar ? { icalEvent: { method: message.calendar.method, filename: message.calendar.filename, content: message.calendar.content } } : {}),
         });
       } catch (error) {
         throw classifySmtpError(error);

@@ -24,6 +24,8 @@ import { transition } from "../interventions/lifecycle.ts";
 import { channelOrderOf } from "../interventions/queue.ts";
 import type { TemplateData } from "../interventions/propose.ts";
 import { writeAudit } from "../privacy/index.ts";
+import { studentTeamsCard } from "../adaptive-cards/from-database.ts";
+import { meetingCalendar } from "../interventions/index.ts";
 import { markConversationUnavailable } from "./teams-availability.ts";
 import { ChannelFailure, type ChannelName, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
 
@@ -126,6 +128,16 @@ class Dispatch {
     return count === 1;
   }
 
+  /** The card a Teams message is sent as, and the calendar invitation an email carries. */
+  private async extrasFor(channel: ChannelName, intervention: { id: number; studentId: number; kind: string; templateData: unknown }, data: Partial<TemplateData> | null, text: string, now: Date): Promise<Pick<OutboundMessage, "card" | "calendar">> {
+    if (channel === "teams") {
+      const card = await studentTeamsCard(this.db, intervention, text, now);
+      return card ? { card } : {};
+    }
+    if (channel === "email" && data?.calendar) return { calendar: await meetingCalendar(this.db, data.calendar.meetingId, data.calendar.method) };
+    return {};
+  }
+
   async process(id: number, now: Date): Promise<Outcome> {
     const delivery = await this.prisma.delivery.findUniqueOrThrow({
       where: { id },
@@ -162,7 +174,8 @@ class Dispatch {
 
     const sender = this.senders.get(delivery.channel);
     if (!sender) return this.fallBack(id, intervention.id, delivery.channel, `${delivery.channel} is not enabled on this service`, now);
-    const content = textFor(delivery.channel, intervention.templateData as Partial<TemplateData> | null, intervention.body, intervention.subject);
+    const data = intervention.templateData as Partial<TemplateData> | null;
+    const content = textFor(delivery.channel, data, intervention.body, intervention.subject);
     const message: OutboundMessage = {
       deliveryId: id,
       interventionId: intervention.id,
@@ -175,6 +188,7 @@ class Dispatch {
       },
       subject: content.subject,
       text: content.text,
+      ...(await this.extrasFor(delivery.channel, intervention, data, content.text, now)),
     };
     const attempts = delivery.attempts + 1;
     let result: SendResult;

@@ -64,7 +64,9 @@ export function createTeamsSender(messenger: TeamsMessenger, options: TeamsSende
 
       // The wait for a slot is ours and is not part of the provider's timeout.
       await conversations.acquire(conversationId, () => app.acquire("app"));
-      const activity: TeamsActivity = { type: "message", text: message.text };
+      const activity: TeamsActivity = message.card
+        ? { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: message.card }] }
+        : { type: "message", text: message.text };
       try {
         const { id } = await withTimeout(timeoutMs, (signal) => messenger.sendToConversation(reference, activity, { signal }));
         // Activity ids are unique only within a conversation (often a millisecond timestamp), and

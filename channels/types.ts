@@ -22,6 +22,16 @@ export interface OutboundMessage {
   subject?: string;
   /** The message text for this channel (plain text; email renders its HTML part from it). */
   text: string;
+  /** Teams: an Adaptive Card carrying the text and its buttons (the text is then not sent apart). */
+  card?: object;
+  /** Email: a calendar invitation (iCalendar) for a booked meeting. */
+  calendar?: CalendarAttachment;
+}
+
+export interface CalendarAttachment {
+  filename: string;
+  content: string;
+  method: "REQUEST" | "CANCEL";
 }
 
 export interface SendResult {

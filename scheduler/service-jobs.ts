@@ -10,12 +10,16 @@ import { ingestJobs } from "./ingest-jobs.ts";
 import { rulesJobs } from "./rules-jobs.ts";
 import { outboxJobs } from "./outbox-jobs.ts";
 import { privacyJobs } from "./privacy-jobs.ts";
+import { tutorJobs } from "./tutor-jobs.ts";
+import type { StaffNotifier } from "../channels/staff-notifier.ts";
 import { newOwnerId } from "./leases.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
 export interface ServiceJobDeps {
   /** The channel senders, made on first use (the service passes its bot's; the CLI builds its own). */
   senders: () => ReadonlyMap<ChannelName, ChannelSender>;
+  /** Messages to staff (digest cards, meeting notices), made on first use like the senders. */
+  staff: () => StaffNotifier;
 }
 
 export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps): ScheduledJob[] {
@@ -30,5 +34,6 @@ export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps):
       dispatch: { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts },
     }),
     ...privacyJobs(db, { ...config.retention, timezone: config.timezone }),
+    ...tutorJobs(db, { ...config.tutors, staff: deps.staff }),
   ];
 }

@@ -6,6 +6,7 @@ import type { TeamsMessenger } from "../channels/teams-sender.ts";
 import { createTeamsSender } from "../channels/teams-sender.ts";
 import { createSmsSender } from "../channels/sms-sender.ts";
 import { createEmailSender } from "../channels/email-sender.ts";
+import { createStaffNotifier, type StaffNotifier } from "../channels/staff-notifier.ts";
 import type { ChannelName, ChannelSender } from "../channels/types.ts";
 import { createTeamsBot } from "../bot/index.ts";
 import type { Database } from "../prisma/index.ts";
@@ -42,15 +43,24 @@ export async function closeChannelSenders(senders: ReadonlyMap<ChannelName, Chan
  * Senders for a process without the HTTP service (`nudge outbox dispatch`, `nudge jobs run`): made
  * on first use, with a bot adapter of its own for proactive Teams messages.
  */
-export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; close(): Promise<void> } {
+export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staff(): StaffNotifier; close(): Promise<void> } {
   let senders: Map<ChannelName, ChannelSender> | undefined;
+  let staff: StaffNotifier | undefined;
+  let messenger: TeamsMessenger | undefined;
+  const teams = () => (config.channels.includes("teams") ? (messenger ??= createTeamsBot(config.bot, logger, db).messenger) : undefined);
   return {
     get() {
-      senders ??= createChannelSenders(config, logger, config.channels.includes("teams") ? createTeamsBot(config.bot, logger, db).messenger : undefined);
+      senders ??= createChannelSenders(config, logger, teams());
       return senders;
+    },
+    staff() {
+      // Staff are reached in Teams whatever the students' channels are.
+      staff ??= createStaffNotifier(db, (messenger ??= createTeamsBot(config.bot, logger, db).messenger), config.smtp);
+      return staff;
     },
     async close() {
       if (senders) await closeChannelSenders(senders);
+      await staff?.close();
     },
   };
 }

@@ -61,6 +61,9 @@ export const SETTINGS: Setting[] = [
   { name: "NUDGE_DROP_FOLDER", meaning: "Folder the service ingests feed files from: `<folder>/udd`, `xapi`, `oulad`, `nudge-csv`; files move to `processed/` or `failed/`. Unset: no drop folder." },
   { name: "NUDGE_DROP_FOLDER_SCHEDULE", default: "*/10 * * * *", meaning: "When the drop folder is checked (cron, in `NUDGE_TIMEZONE`)." },
   { name: "NUDGE_RULES_SCHEDULE", default: "0 6 * * *", meaning: "When the enabled rules run over the previous day's data (cron, in `NUDGE_TIMEZONE`); a run missed while the service was down is caught up at start." },
+  { name: "NUDGE_DIGEST_SCHEDULE", default: "30 7 * * 1-5", meaning: "When personal tutors get their digest card in Teams (cron, in `NUDGE_TIMEZONE`); a tutor with nothing new gets none." },
+  { name: "NUDGE_MEETING_NOTICES_SCHEDULE", default: "*/5 * * * *", meaning: "How often booked meetings are checked for the tutor's calendar invitation, reminders and the outcome question (cron)." },
+  { name: "NUDGE_MEETING_REMINDER_HOURS", default: "24", meaning: "Hours before a booked meeting that the student and the tutor are reminded." },
   { name: "NUDGE_INSTITUTION_NAME", default: "your university", meaning: "The institution's name as students see it in the privacy notice (`GET /privacy`, \"privacy\" in Teams) and the welcome message, e.g. `University of Exampleshire`." },
   { name: "NUDGE_PRIVACY_CONTACT", default: "your university's Data Protection Officer", meaning: "Where students send privacy questions and requests (correction, erasure, objection), named in the privacy notice, e.g. `Data Protection Officer <dpo@example.ac.uk>`." },
 ];
@@ -171,6 +174,9 @@ const schema = z
     NUDGE_RETENTION_CONTACT_DAYS: z.preprocess(blankAsUnset, wholeNumber(0, 3650, "days").default(0)),
     NUDGE_RETENTION_ANONYMISE_DAYS: z.preprocess(blankAsUnset, wholeNumber(0, 36500, "days").default(365)),
     NUDGE_RETENTION_SCHEDULE: z.string().trim().default("30 2 * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as 30 2 * * *" }),
+    NUDGE_DIGEST_SCHEDULE: z.string().trim().default("30 7 * * 1-5").refine((v) => cron.validate(v), { message: "must be a cron expression such as 30 7 * * 1-5" }),
+    NUDGE_MEETING_NOTICES_SCHEDULE: z.string().trim().default("*/5 * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as */5 * * * *" }),
+    NUDGE_MEETING_REMINDER_HOURS: wholeNumber(1, 168, "hours").default(24),
   })
   .superRefine((env, ctx) => {
     const need = (variable: string, why: string) => ctx.addIssue({ code: "custom", path: [variable], message: `required ${why}` });
@@ -252,6 +258,8 @@ export interface Config {
   dropFolder?: { path: string; schedule: string };
   /** When the rules run (cron). */
   rulesSchedule: string;
+  /** Tutors' digests and meeting notices (invitation to the tutor, reminders, the outcome question). */
+  tutors: { digestSchedule: string; meetingNoticesSchedule: string; reminderHours: number };
   /** What the privacy notice names: the institution, and where privacy questions and requests go. */
   privacy: { institutionName: string; contact: string };
   xapi: {
@@ -334,6 +342,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     approvalPolicyFile: env.NUDGE_APPROVAL_POLICY ? resolve(env.NUDGE_APPROVAL_POLICY) : undefined,
     dropFolder: env.NUDGE_DROP_FOLDER ? { path: resolve(env.NUDGE_DROP_FOLDER), schedule: env.NUDGE_DROP_FOLDER_SCHEDULE } : undefined,
     rulesSchedule: env.NUDGE_RULES_SCHEDULE,
+    tutors: { digestSchedule: env.NUDGE_DIGEST_SCHEDULE, meetingNoticesSchedule: env.NUDGE_MEETING_NOTICES_SCHEDULE, reminderHours: env.NUDGE_MEETING_REMINDER_HOURS },
     privacy: { institutionName: env.NUDGE_INSTITUTION_NAME, contact: env.NUDGE_PRIVACY_CONTACT },
     xapi: {
       credentials: env.NUDGE_XAPI_USERNAME && env.NUDGE_XAPI_PASSWORD ? { username: env.NUDGE_XAPI_USERNAME, password: env.NUDGE_XAPI_PASSWORD } : undefined,

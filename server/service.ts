@@ -4,10 +4,12 @@
  */
 import type restify from "restify";
 import { createTeamsBot } from "../bot/index.ts";
+import { loadApprovalPolicy } from "../interventions/index.ts";
 import { openDatabase, type Database } from "../prisma/index.ts";
 import { serviceJobs, startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
 import { closeChannelSenders, createChannelSenders } from "./channel-senders.ts";
+import { createStaffNotifier } from "../channels/staff-notifier.ts";
 import { createHttpServer } from "./http.ts";
 import { noticeSettings } from "./privacy-routes.ts";
 import type { Logger } from "./logger.ts";
@@ -31,7 +33,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   let ready = false;
   const privacy = noticeSettings(config);
-  const bot = createTeamsBot(config.bot, logger, db, privacy);
+  const bot = createTeamsBot(config.bot, logger, db, { privacy, policy: loadApprovalPolicy(config.approvalPolicyFile) });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = { publicBaseUrl: config.publicBaseUrl, twilio: config.twilio, linkSecret: config.linkSecret, emailInboundToken: config.emailInboundToken };
   const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels, privacy });
@@ -43,7 +45,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = typeof address === "object" && address ? address.port : config.port;
   // Every module's jobs are listed in scheduler/service-jobs.ts, which `nudge jobs` shares.
   const senders = createChannelSenders(config, logger, bot.messenger);
-  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders }), { db, timezone: config.timezone, logger });
+  const staff = createStaffNotifier(db, bot.messenger, config.smtp);
+  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staff: () => staff }), { db, timezone: config.timezone, logger });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 
@@ -57,6 +60,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         ready = false;
         await scheduler.stop();
         await closeChannelSenders(senders);
+        await staff.close();
         // Stop accepting connections, let requests in flight finish, then release the database.
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

@@ -20,7 +20,7 @@ import { openDatabase, type Database } from "../../prisma/index.ts";
 import type { InterventionKind } from "../../generated/sqlite/enums.ts";
 import { createLogger } from "../../server/logger.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
-import { startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
+import { shownText, startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 
 const ACCOUNT = `AC${"1".repeat(32)}`;
@@ -272,7 +272,10 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
     const calls = sendsTo(student.conversationId);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.status).toBe(200);
-    expect(calls[0]!.body).toMatchObject({ type: "message", text: texts.teams, conversation: { id: student.conversationId }, recipient: { id: student.teamsUserId } });
+    expect(calls[0]!.body).toMatchObject({ type: "message", conversation: { id: student.conversationId }, recipient: { id: student.teamsUserId } });
+    // A nudge goes as an Adaptive Card carrying the text and its buttons.
+    expect(calls[0]!.body.attachments[0]).toMatchObject({ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard", version: "1.5" } });
+    expect(shownText(calls[0]!.body)).toContain(texts.teams);
 
     const delivery = await deliveryOf(deliveryId);
     expect(delivery).toMatchObject({ state: "sent", attempts: 1, providerMessageId: `${student.conversationId}|${calls[0]!.response.id}`, providerStatus: "accepted", lastError: null, heldReason: null, leaseOwner: null, leaseUntil: null });
@@ -306,7 +309,9 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
 
     expect(await dispatchOnce(db(), withoutIds, SETTINGS, now)).toMatchObject({ claimed: 2, sent: 2, retried: 0 });
     for (const [i, student] of students.entries()) {
-      expect(sendsTo(student.conversationId).map((c) => c.body.text)).toEqual([queued[i]!.texts.teams]);
+      const sends = sendsTo(student.conversationId);
+      expect(sends).toHaveLength(1);
+      expect(shownText(sends[0]!.body)).toContain(queued[i]!.texts.teams);
       expect(await deliveryOf(queued[i]!.deliveryId)).toMatchObject({ state: "sent", attempts: 1, providerMessageId: null, lastError: null });
       expect(await interventionOf(queued[i]!.interventionId)).toMatchObject({ state: "sent", channel: "teams" });
     }
@@ -499,7 +504,9 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
       // Still quiet a minute before the end; sent at the end.
       expect(await dispatchOnce(db(), senders, quiet, new Date("2026-12-01T07:59:00Z"))).toMatchObject({ claimed: 0 });
       expect(await dispatchOnce(db(), senders, quiet, new Date("2026-12-01T08:00:00Z"))).toMatchObject({ claimed: 1, sent: 1 });
-      expect(sendsTo(student.conversationId).map((c) => c.body.text)).toEqual([texts.teams]);
+      const sends = sendsTo(student.conversationId);
+      expect(sends).toHaveLength(1);
+      expect(shownText(sends[0]!.body)).toContain(texts.teams);
       expect(await deliveryOf(deliveryId)).toMatchObject({ state: "sent", heldReason: null });
     });
 

@@ -127,3 +127,49 @@ export function teamsMembersAdded(serviceUrl: string, overrides: Record<string, 
     ...overrides,
   };
 }
+
+/**
+ * A button on one of our cards pressed in Teams: an `adaptiveCard/action` invoke carrying the
+ * `Action.Execute` verb and data (inputs merged in), as recorded Teams traffic shows it.
+ */
+export function teamsCardAction(serviceUrl: string, verb: string, data: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+  const { text: _text, textFormat: _format, ...base } = teamsMessage(serviceUrl, "");
+  return {
+    ...base,
+    type: "invoke",
+    name: "adaptiveCard/action",
+    id: `f:invoke-${Math.random().toString(36).slice(2)}`,
+    replyToId: "1700000000100",
+    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
+    ...overrides,
+  };
+}
+
+/** Every text a message shows: its text, and the TextBlocks and RichTextBlock runs of its cards. */
+export function shownText(activity: any): string {
+  const parts: string[] = [];
+  const walk = (node: any) => {
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    if ((node.type === "TextBlock" || node.type === "TextRun") && typeof node.text === "string") parts.push(node.text);
+    if (node.type === "FactSet" && Array.isArray(node.facts)) for (const fact of node.facts) parts.push(`${fact.title}: ${fact.value}`);
+    if (typeof node.title === "string" && typeof node.type === "string" && node.type.startsWith("Action.")) parts.push(`[${node.title}]`);
+    for (const value of Object.values(node)) walk(value);
+  };
+  if (typeof activity?.text === "string") parts.push(activity.text);
+  for (const attachment of activity?.attachments ?? []) walk(attachment.content);
+  return parts.join("\n");
+}
+
+/** The `Action.Execute` buttons of a card: title, verb, data. */
+export function cardActions(card: any): { title: string; verb: string; data: Record<string, unknown> }[] {
+  const found: { title: string; verb: string; data: Record<string, unknown> }[] = [];
+  const walk = (node: any) => {
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node.type === "Action.Execute" && node.verb !== "digest.refresh") found.push({ title: node.title, verb: node.verb, data: node.data ?? {} });
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(card);
+  return found;
+}

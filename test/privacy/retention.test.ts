@@ -4,6 +4,7 @@
  * under restriction and records without an end date are left alone. Repeatable, audited, and
  * with a dry run that changes nothing, checked through the real command line.
  */
+import { createStaffNotifier } from "../../channels/staff-notifier.ts";
 import { describe, expect, it } from "vitest";
 import { academicYear, anonymousNumber, runRetention, type RetentionReport } from "../../privacy/index.ts";
 import type { Database } from "../../prisma/index.ts";
@@ -262,7 +263,7 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
   });
 
   it("runs nightly as the `retention` job, caught up if missed, with the same settings", async () => {
-    const jobs = serviceJobs(database.db, parseConfig({ DATABASE_URL: database.url }), { senders: () => new Map() });
+    const jobs = serviceJobs(database.db, parseConfig({ DATABASE_URL: database.url }), { senders: () => new Map(), staff: () => createStaffNotifier(database.db, undefined, undefined) });
     const job = jobs.find((j) => j.name === "retention")!;
     expect(job).toMatchObject({ schedule: "30 2 * * *", catchUp: true });
     const before = await snapshot(database.db);

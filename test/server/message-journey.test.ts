@@ -18,7 +18,7 @@ import { parseConfig, type Config } from "../../server/config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
+import { shownText, startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 import { TestSmtpServer } from "../helpers/smtp-sink.ts";
 import { buildWorld, D, except, healthy, RUN_TIME } from "../rules/world.ts";
@@ -117,7 +117,8 @@ describe("a message's journey through the service", () => {
     expect(figures).toMatchObject({ claimed: 1, sent: 1, failed: 0 });
     const sent = connector.calls.slice(before).filter((c) => c.method === "POST" && /\/activities$/.test(c.path));
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.body.text).toMatch(/^Hi Sam, /);
+    // A card with the text and its buttons.
+    expect(shownText(sent[0]!.body)).toMatch(/^Hi Sam, /);
     const nudge = await service.db.prisma.intervention.findFirstOrThrow({ where: { studentId, kind: "nudge" }, include: { deliveries: true } });
     expect(nudge).toMatchObject({ state: "sent", channel: "teams" });
     expect(nudge.deliveries[0]!.providerMessageId).toBeTruthy();

@@ -67,7 +67,8 @@ describe("the service over HTTP", () => {
     expect(response.status).toBe(200);
     const reply = connector.calls.find((c) => c.method === "POST" && c.path === `/v3/conversations/${encodeURIComponent(activity.conversation.id)}/activities/${activity.id}`);
     expect(reply?.body).toMatchObject({ type: "message", replyToId: activity.id, conversation: { id: activity.conversation.id } });
-    expect(reply?.body.text).toMatch(/Nudge/);
+    // Nobody the service knows: told so politely, shown nothing.
+    expect(reply?.body.text).toMatch(/don't recognise your account/);
   });
 
   it("rejects a request that is not a Bot Framework activity", async () => {

@@ -1,0 +1,106 @@
+/**
+ * The tutor's digest card: composing a new digest (which tutees, in what order, remembered as a
+ * TutorDigest row so paging and refreshing show the same students) and rendering one page of it
+ * from the current state, so a card updates in place after any tutor of the student acts.
+ */
+import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT, digestCard, type AdaptiveCard, type DigestStudent } from "./index.ts";
+import { markRepliesSeen, studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "../interventions/index.ts";
+import type { Database } from "../prisma/index.ts";
+
+const BLOCKS = "▁▂▃▄▅▆▇█";
+const DATE = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "Europe/London" });
+
+/** A row of block characters, one per week, scaled to the busiest week. */
+export function sparkline(weeks: readonly number[]): string {
+  const max = Math.max(0, ...weeks);
+  return weeks.map((w) => BLOCKS[max === 0 ? 0 : Math.round((w / max) * (BLOCKS.length - 1))]).join("");
+}
+
+/** Clipped to the limits a page of `DIGEST_PAGE_SIZE` students is sized for (adaptive-cards/limits.ts). */
+export function digestStudent(entry: DigestEntry): DigestStudent {
+  return {
+    studentId: entry.studentId,
+    name: clip(entry.name, LIMIT.name),
+    studentNumber: clip(entry.studentNumber, LIMIT.studentNumber),
+    programme: entry.programme === null ? null : clip(entry.programme, LIMIT.programme),
+    evidence: clip(entry.evidence, LIMIT.evidence),
+    trend: {
+      label: clip(entry.weeks.length ? `Activity, last ${TREND_WEEKS} weeks (${entry.weeks.join(", ")})` : "Activity: not shown", LIMIT.trendLabel),
+      sparkline: sparkline(entry.weeks).slice(0, LIMIT.sparkline),
+      weeks: entry.weeks,
+    },
+    history: entry.history.map((line) => clip(line, LIMIT.historyLine)),
+    proposal: entry.proposal ? { ...entry.proposal, text: clip(entry.proposal.text, LIMIT.proposalText) } : null,
+    done: entry.done === null ? null : clip(entry.done, LIMIT.done),
+    actionable: entry.actionable,
+  };
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export type DigestTrigger = "schedule" | "asked";
+
+export interface ComposedDigest {
+  digestId: number;
+  card: AdaptiveCard;
+  students: number;
+}
+
+/**
+ * A new digest for the tutor, or null when no tutee needs a look. Replies shown on it count as
+ * seen; a scheduled digest sets what the next one counts as new.
+ */
+export async function composeDigest(db: Database, staffNumber: string, trigger: DigestTrigger, refreshUserIds: string[], now = new Date()): Promise<ComposedDigest | null> {
+  const staff = await db.prisma.staff.findUniqueOrThrow({ where: { staffNumber }, select: { id: true } });
+  const previous = await db.prisma.tutorDigest.findFirst({ where: { staffId: staff.id, trigger: "schedule" }, orderBy: { sentAt: "desc" }, select: { sentAt: true } });
+  const { ids, newIds } = await studentsForDigest(db, staffNumber, previous?.sentAt ?? null, now);
+  if (ids.length === 0) return null;
+  const digest = await db.prisma.tutorDigest.create({ data: { staffId: staff.id, studentIds: ids, trigger, sentAt: now } });
+  await markRepliesSeen(db, ids, now);
+  const card = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, { newCount: newIds.size, purpose: trigger === "asked" ? "digest now" : "digest", now });
+  return { digestId: digest.id, card, students: ids.length };
+}
+
+export interface StoredDigest {
+  id: number;
+  studentIds: unknown;
+  sentAt: Date;
+}
+
+/** One page of a digest as it stands now: decisions since it was sent replace the actions. */
+export async function digestPage(
+  db: Database,
+  digest: StoredDigest,
+  staffNumber: string,
+  page: number,
+  refreshUserIds: string[],
+  options: { newCount?: number; purpose: string; now?: Date },
+): Promise<AdaptiveCard> {
+  const ids = (Array.isArray(digest.studentIds) ? digest.studentIds : []).filter((id): id is number => typeof id === "number");
+  const pages = Math.max(1, Math.ceil(ids.length / DIGEST_PAGE_SIZE));
+  const current = Math.min(Math.max(1, Math.trunc(page) || 1), pages);
+  const slice = ids.slice((current - 1) * DIGEST_PAGE_SIZE, current * DIGEST_PAGE_SIZE);
+  const { tutor, entries } = await tutorDigest(db, staffNumber, { studentIds: slice, decisionsSince: digest.sentAt, purpose: options.purpose, now: options.now });
+  const waiting = entries.filter((e) => e.done === null && e.actionable).length;
+  const summary =
+    options.newCount !== undefined
+      ? `${plural(ids.length, "tutee needs", "tutees need")} a look${options.newCount ? ` (${options.newCount} with something new)` : ""}.`
+      : `${plural(ids.length, "tutee", "tutees")} on this digest; ${waiting} on this page still waiting for you.`;
+  return digestCard({
+    digestId: digest.id,
+    tutorName: tutor.displayName,
+    dateLabel: DATE.format(digest.sentAt),
+    page: current,
+    pages,
+    totalStudents: ids.length,
+    summary,
+    students: entries.map(digestStudent),
+    refreshUserIds,
+  });
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

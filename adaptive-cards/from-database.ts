@@ -1,0 +1,94 @@
+/**
+ * Card data read from the database: what a student's Teams message or a meeting card shows. The
+ * outbox (a student's nudge or invitation) and the bot (after a button) share these, so a card
+ * sent proactively and the same card updated after a click can never disagree.
+ */
+import { personalTutorName, slotLabel } from "../interventions/index.ts";
+import type { Database } from "../prisma/index.ts";
+import type { InvitationCardData, MeetingBookedCardData, NudgeCardData, OutcomeCardData } from "./card-data.ts";
+import { MEETING_OUTCOMES } from "./card-data.ts";
+import { invitationCard, nudgeCard, type AdaptiveCard } from "./index.ts";
+
+interface Slot {
+  start: string;
+  end: string;
+}
+
+function slotsOf(value: unknown): Slot[] {
+  return Array.isArray(value) ? value.filter((s): s is Slot => typeof s?.start === "string" && typeof s?.end === "string") : [];
+}
+
+const label = (start: Date, end: Date, timezone: string) => slotLabel({ start, end }, timezone);
+
+/** The card a student's Teams message is sent as, or null for plain text (answers to them). */
+export async function studentTeamsCard(db: Database, intervention: { id: number; studentId: number; kind: string; templateData: unknown }, text: string, now = new Date()): Promise<AdaptiveCard | null> {
+  if (intervention.kind === "reply") return null;
+  const meetingId = (intervention.templateData as { meetingId?: unknown } | null)?.meetingId;
+  if (intervention.kind === "invitation_to_talk" && typeof meetingId === "number") {
+    return invitationCard(await invitationCardData(db, meetingId, now));
+  }
+  const data: NudgeCardData = { interventionId: intervention.id, text, tutorName: await personalTutorName(db, intervention.studentId, now), moduleUrl: null };
+  return nudgeCard(data);
+}
+
+export async function invitationCardData(db: Database, meetingId: number, now = new Date()): Promise<InvitationCardData> {
+  const meeting = await db.prisma.meeting.findUniqueOrThrow({
+    where: { id: meetingId },
+    select: { state: true, proposedSlots: true, startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, tutor: { select: { displayName: true, timezone: true } }, intervention: { select: { body: true, templateData: true } } },
+  });
+  const texts = (meeting.intervention.templateData as { texts?: { teams?: string } } | null)?.texts;
+  const slots = slotsOf(meeting.proposedSlots);
+  const data: InvitationCardData = {
+    meetingId,
+    text: texts?.teams ?? meeting.intervention.body,
+    tutorName: meeting.tutor.displayName,
+    slots: slots.map((s, i) => ({ choice: i + 1, label: label(new Date(s.start), new Date(s.end), meeting.tutor.timezone) })),
+    booked: null,
+    closed: null,
+  };
+  if (meeting.state !== "proposed" && meeting.startsAt && meeting.endsAt) {
+    data.booked = { label: label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone), location: meeting.location, onlineMeetingUrl: meeting.onlineMeetingUrl };
+  } else if (meeting.state === "cancelled") {
+    data.closed = "This invitation was withdrawn. Reply \"I need help\" if you'd still like a chat.";
+  } else if (slots.every((s) => new Date(s.start) <= now)) {
+    data.closed = "These times have passed. Reply \"I need help\" and your tutor will suggest new ones.";
+  }
+  return data;
+}
+
+export async function bookedCardData(db: Database, meetingId: number, audience: "student" | "tutor"): Promise<MeetingBookedCardData> {
+  const meeting = await db.prisma.meeting.findUniqueOrThrow({
+    where: { id: meetingId },
+    select: { startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, tutor: { select: { displayName: true, timezone: true, email: true } }, student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true, email: true } } },
+  });
+  const s = meeting.student;
+  const email = audience === "student" ? s.email : meeting.tutor.email;
+  return {
+    audience,
+    meetingId,
+    withWhom: audience === "student" ? meeting.tutor.displayName : `${[s.preferredName ?? s.givenName, s.familyName].filter(Boolean).join(" ")} (${s.studentNumber})`,
+    when: meeting.startsAt && meeting.endsAt ? label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone) : "to be arranged",
+    location: meeting.location,
+    onlineMeetingUrl: meeting.onlineMeetingUrl,
+    calendarNote: email ? "A calendar invitation is on its way to you by email." : null,
+  };
+}
+
+export async function outcomeCardData(db: Database, meetingId: number): Promise<OutcomeCardData> {
+  const meeting = await db.prisma.meeting.findUniqueOrThrow({
+    where: { id: meetingId },
+    select: { startsAt: true, endsAt: true, outcome: true, outcomeRecordedAt: true, outcomeRecordedById: true, tutor: { select: { timezone: true } }, student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true } } },
+  });
+  const s = meeting.student;
+  const by = meeting.outcomeRecordedById ? await db.prisma.staff.findUnique({ where: { id: meeting.outcomeRecordedById }, select: { displayName: true } }) : null;
+  return {
+    meetingId,
+    studentName: [s.preferredName ?? s.givenName, s.familyName].filter(Boolean).join(" ") || s.studentNumber,
+    studentNumber: s.studentNumber,
+    when: meeting.startsAt && meeting.endsAt ? label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone) : "not booked",
+    recorded:
+      meeting.outcome && meeting.outcomeRecordedAt
+        ? { outcome: MEETING_OUTCOMES.find((o) => o.value === meeting.outcome)?.label ?? meeting.outcome, by: by?.displayName ?? "a member of staff", at: meeting.outcomeRecordedAt.toISOString().slice(0, 16).replace("T", " ") }
+        : null,
+  };
+}
