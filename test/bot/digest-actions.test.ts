@@ -1,0 +1,147 @@
+/**
+ * The digest card's other buttons, over `/api/messages` on the running service: edit and send,
+ * dismiss with a verdict (kept as rule feedback), snooze, refer, and paging for a tutor with many
+ * flagged tutees. Each answer is the page again, updated in place.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTeamsBot } from "../../bot/index.ts";
+import { createStaffNotifier, type StaffNotifier } from "../../channels/staff-notifier.ts";
+import { DIGEST_PAGE_SIZE } from "../../adaptive-cards/index.ts";
+import { DEFAULT_POLICY, proposeFromFlags, type ApprovalPolicy } from "../../interventions/index.ts";
+import { staffByNumber } from "../../privacy/index.ts";
+import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
+import { sendDigests } from "../../scheduler/tutor-jobs.ts";
+import { parseConfig } from "../../server/config.ts";
+import { createLogger } from "../../server/logger.ts";
+import { startService, type RunningService } from "../../server/service.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsInstallationUpdate, type FakeConnector } from "../helpers/fake-connector.ts";
+import { buildWorld, D, except, healthy } from "../rules/world.ts";
+
+const TUTOR = { id: "29:1digest-tutor", name: "Dr Tutor", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000c1" };
+const conversation = { conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: "a:chat-digest-tutor" };
+const STUDENTS = 7;
+// Every nudge waits for the tutor here, so each flagged student has a suggestion on the card.
+const POLICY: ApprovalPolicy = { ...DEFAULT_POLICY, nudge: { system: false, roles: ["personal_tutor"] } };
+
+describe("the digest card's actions", () => {
+  let testDb: TestDatabase;
+  let service: RunningService;
+  let connector: FakeConnector;
+  let staff: StaffNotifier;
+  let base: string;
+  let card: any;
+  const ids = new Map<string, number>();
+
+  const press = async (action: { verb: string; data: Record<string, unknown> }, inputs: Record<string, unknown> = {}) => {
+    const response = await fetch(`${base}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(teamsCardAction(connector.serviceUrl, action.verb, { ...action.data, ...inputs }, { from: TUTOR, conversation })),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as { type: string; value: any };
+  };
+  const studentOn = (c: any, name: string) => {
+    const actions = cardActions(c).filter((a) => a.data.studentId === ids.get(name));
+    return { actions, verb: (verb: string) => actions.find((a) => a.verb === verb)! };
+  };
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    connector = await startFakeConnector();
+    const config = parseConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent", NUDGE_CHANNELS: "teams", NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *", NUDGE_RULES_SCHEDULE: "0 0 1 1 *", NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *" });
+    service = await startService(config, createLogger("silent"));
+    base = `http://127.0.0.1:${service.port}`;
+    const quiet = except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual));
+    // Healthy classmates too: a cohort with no VLE data at all is a missing feed, and flags no one.
+    const world = await buildWorld(service.db, [
+      ...Array.from({ length: STUDENTS }, (_, i) => ({ number: `S${i + 1}`, programme: "XA", year: 1, activity: quiet })),
+      ...Array.from({ length: 3 }, (_, i) => ({ number: `H${i + 1}`, programme: "XA", year: 1, activity: healthy() })),
+    ]);
+    for (const [number, id] of world.ids) ids.set(number, id);
+    await service.db.prisma.staff.update({ where: { id: world.tutorId }, data: { entraObjectId: TUTOR.aadObjectId } });
+    const checked = checkFiles("rules/library", null);
+    const author = (await staffByNumber(service.db, world.adminNumber))!;
+    await saveAll(service.db, { calendar: checked.calendar, rules: checked.rules }, author);
+    await setEnabled(service.db, "no-vle-10-days", true, author);
+    await runRules(service.db, { asOfDay: D, trigger: "manual", now: new Date() });
+    const proposed = await proposeFromFlags(service.db, { policy: POLICY, channels: ["teams"], now: new Date() });
+    expect(proposed, JSON.stringify(proposed)).toMatchObject({ interventionsCreated: STUDENTS });
+    await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(teamsInstallationUpdate(connector.serviceUrl, "add", { from: TUTOR, conversation })) });
+    staff = createStaffNotifier(service.db, createTeamsBot(config.bot, createLogger("silent"), service.db).messenger, undefined);
+    const sent = await sendDigests(service.db, staff, new Date());
+    expect(sent, JSON.stringify(sent)).toMatchObject({ sent: 1 });
+    card = connector.calls.filter((c) => c.method === "POST" && c.path.includes("chat-digest-tutor")).at(-1)!.body.attachments[0].content;
+  });
+
+  afterAll(async () => {
+    await staff?.close();
+    await service?.stop();
+    await connector?.close();
+    await testDb?.drop();
+  });
+
+  it("pages a long digest: the first page holds DIGEST_PAGE_SIZE students and Next shows the rest", async () => {
+    const pages = Math.ceil(STUDENTS / DIGEST_PAGE_SIZE);
+    expect(shownText({ attachments: [{ content: card }] })).toContain(`Page 1 of ${pages}`);
+    const onFirst = new Set(cardActions(card).map((a) => a.data.studentId).filter(Boolean));
+    expect(onFirst.size).toBe(DIGEST_PAGE_SIZE);
+    const next = cardActions(card).find((a) => a.verb === "digest.page")!;
+    const second = await press(next);
+    const onSecond = new Set(cardActions(second.value).map((a) => a.data.studentId).filter(Boolean));
+    expect(onSecond.size).toBe(DIGEST_PAGE_SIZE);
+    expect([...onSecond].some((id) => onFirst.has(id))).toBe(false);
+  });
+
+  it("edit and send: the tutor's wording replaces the suggestion, the original is kept", async () => {
+    const s1 = studentOn(card, "S1");
+    const edit = s1.verb("digest.edit");
+    const studentId = ids.get("S1")!;
+    const answer = await press(edit, { [`editedText-${studentId}`]: "Hi S1, it's Dr Tutor. Fancy a coffee and a catch-up this week?" });
+    expect(shownText({ attachments: [{ content: answer.value }] })).toMatch(/approved by Dr Tutor/i);
+    const nudge = await service.db.prisma.intervention.findFirstOrThrow({ where: { studentId, kind: "nudge" } });
+    expect(nudge).toMatchObject({ state: "queued", body: "Hi S1, it's Dr Tutor. Fancy a coffee and a catch-up this week?" });
+    expect(nudge.originalBody).toMatch(/^Hi S1/);
+  });
+
+  it("an empty edit is refused with the reason, and nothing changes", async () => {
+    const studentId = ids.get("S2")!;
+    const answer = await press(studentOn(card, "S2").verb("digest.edit"), { [`editedText-${studentId}`]: "   " });
+    expect(answer.type).toBe("application/vnd.microsoft.activity.message");
+    expect(answer.value).toMatch(/text: the edited message is empty/);
+    expect(await service.db.prisma.intervention.findFirstOrThrow({ where: { studentId, kind: "nudge" } })).toMatchObject({ state: "awaiting_approval" });
+  });
+
+  it("dismiss keeps the verdict as feedback on the rule and rejects the waiting suggestion", async () => {
+    const studentId = ids.get("S2")!;
+    const answer = await press(studentOn(card, "S2").verb("digest.dismiss"), { [`verdict-${studentId}`]: "wrong_data", [`comment-${studentId}`]: "on placement, uses another VLE" });
+    expect(shownText({ attachments: [{ content: answer.value }] })).toMatch(/Dismissed \(wrong data\) by Dr Tutor/);
+    const feedback = await service.db.prisma.ruleFeedback.findMany({ where: { flag: { studentId } } });
+    expect(feedback).toEqual([expect.objectContaining({ ruleId: "no-vle-10-days", verdict: "wrong_data", comment: "on placement, uses another VLE" })]);
+    expect(await service.db.prisma.intervention.findFirstOrThrow({ where: { studentId, kind: "nudge" } })).toMatchObject({ state: "rejected" });
+    expect(await service.db.prisma.flag.count({ where: { studentId, state: "dismissed" } })).toBe(1);
+  });
+
+  it("a dismissal without a verdict is refused, naming the field", async () => {
+    const answer = await press(studentOn(card, "S3").verb("digest.dismiss"));
+    expect(answer.value).toMatch(/^verdict: /);
+    expect(await service.db.prisma.ruleFeedback.count({ where: { flag: { studentId: ids.get("S3")! } } })).toBe(0);
+  });
+
+  it("snooze puts the flags aside for a week; refer queues a referral to the student", async () => {
+    const snoozed = await press(studentOn(card, "S3").verb("digest.snooze"));
+    expect(shownText({ attachments: [{ content: snoozed.value }] })).toMatch(/Snoozed until .* by Dr Tutor/);
+    const flag = await service.db.prisma.flag.findFirstOrThrow({ where: { studentId: ids.get("S3")! } });
+    expect(flag.state).toBe("snoozed");
+    expect(flag.snoozedUntil!.getTime() - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+
+    const next = await press(cardActions(card).find((a) => a.verb === "digest.page")!);
+    const s4 = studentOn(next.value, "S4");
+    const studentId = ids.get("S4")!;
+    await press(s4.verb("digest.refer"), { [`note-${studentId}`]: "money worries" });
+    const referral = await service.db.prisma.intervention.findFirstOrThrow({ where: { studentId, kind: "referral" } });
+    expect(referral).toMatchObject({ state: "queued", decisionNote: "money worries" });
+    expect(referral.body).not.toContain("money worries");
+  });
+});
