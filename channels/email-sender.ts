@@ -117,6 +117,7 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
           },
           // nodemailer adds it as the text/calendar alternative calendar clients act on.
+          ...(message.attachments ? { attachments: message.attachments } : {}),
           ...(message.calendar ? { icalEvent: { method: message.calendar.method, filename: message.calendar.filename, content: message.calendar.content } } : {}),
         });
       } catch (error) {

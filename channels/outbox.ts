@@ -23,7 +23,7 @@ import { checkBeforeSend, type DeliveryRules } from "../interventions/send-check
 import { transition } from "../interventions/lifecycle.ts";
 import { channelOrderOf } from "../interventions/queue.ts";
 import type { TemplateData } from "../interventions/propose.ts";
-import { writeAudit } from "../privacy/index.ts";
+import { exportHtml, exportStudent, writeAudit } from "../privacy/index.ts";
 import { studentTeamsCard } from "../adaptive-cards/from-database.ts";
 import { meetingCalendar } from "../interventions/index.ts";
 import { markConversationUnavailable } from "./teams-availability.ts";
@@ -129,12 +129,23 @@ class Dispatch {
   }
 
   /** The card a Teams message is sent as, and the calendar invitation an email carries. */
-  private async extrasFor(channel: ChannelName, intervention: { id: number; studentId: number; kind: string; templateData: unknown }, data: Partial<TemplateData> | null, text: string, now: Date): Promise<Pick<OutboundMessage, "card" | "calendar">> {
+  private async extrasFor(channel: ChannelName, intervention: { id: number; studentId: number; kind: string; templateData: unknown; student: { studentNumber: string } }, data: Partial<TemplateData> | null, text: string, now: Date): Promise<Pick<OutboundMessage, "card" | "calendar" | "attachments">> {
     if (channel === "teams") {
       const card = await studentTeamsCard(this.db, intervention, text, now);
       return card ? { card } : {};
     }
     if (channel === "email" && data?.calendar) return { calendar: await meetingCalendar(this.db, data.calendar.meetingId, data.calendar.method) };
+    if (channel === "email" && data?.subjectAccess) {
+      // Built now, so the copy is complete up to the moment it is sent; the export is audited.
+      const copy = await exportStudent(this.db, intervention.student.studentNumber, { kind: "system", component: "outbox" }, now);
+      const name = `nudge-data-${intervention.student.studentNumber}`;
+      return {
+        attachments: [
+          { filename: `${name}.json`, content: `${JSON.stringify(copy, null, 2)}\n`, contentType: "application/json" },
+          { filename: `${name}.html`, content: exportHtml(copy), contentType: "text/html" },
+        ],
+      };
+    }
     return {};
   }
 

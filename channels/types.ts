@@ -26,6 +26,8 @@ export interface OutboundMessage {
   card?: object;
   /** Email: a calendar invitation (iCalendar) for a booked meeting. */
   calendar?: CalendarAttachment;
+  /** Email: files sent with it (a student's copy of their data). */
+  attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 export interface CalendarAttachment {

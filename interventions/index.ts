@@ -19,6 +19,8 @@ export {
   dueMeetingNotices,
   markNotified,
   queueStudentReminder,
+  bookInTutorCalendar,
+  type CalendarBooking,
   type InviteRequest,
   type InviteResult,
   type SlotChoiceRequest,
@@ -32,3 +34,5 @@ export {
 } from "./meetings.ts";
 export { MeetingError, proposeSlots, parseOfficeHours, slotLabel, shortSlotLabel, type Slot, type SlotOptions, type OfficeHoursWindow } from "./slots.ts";
 export { meetingCalendar, type MeetingCalendar, type CalendarMethod } from "./calendar-invite.ts";
+export { calendarBusy, type TutorCalendar, type TutorCalendarEvent, type CalendarBusyResult } from "./tutor-calendar.ts";
+export { queueDataCopy, completeAccessRequest, deliverDataCopies, openAccessRequest, DataCopyError, SUBJECT_ACCESS_DELIVERIES, type SubjectAccessDelivery, type DataCopyFigures } from "./data-copy.ts";

@@ -49,6 +49,13 @@ export interface TemplateData {
   meetingId?: number;
   /** Email: attach the meeting's calendar invitation (interventions/calendar-invite.ts). */
   calendar?: { meetingId: number; method: "REQUEST" | "CANCEL" };
+  /**
+   * Invitation to talk: the tutor's calendar (Microsoft Graph) was there when they invited, so the
+   * booked meeting becomes an event in it whose own invitations replace the .ics emails.
+   */
+  bookInTutorCalendar?: boolean;
+  /** A copy of the student's data (subject access), built and attached when the email is sent. */
+  subjectAccess?: { requestId: number };
 }
 
 interface OpenFlag {

@@ -1,9 +1,10 @@
 /** The privacy module's scheduled job: retention of students' data after their enrolment ends (POLICY P9). */
 import type { Database } from "../prisma/index.ts";
+import { deliverDataCopies, type SubjectAccessDelivery } from "../interventions/index.ts";
 import { runRetention, type RetentionSettings } from "../privacy/index.ts";
 import type { JobFigures, ScheduledJob } from "./jobs.ts";
 
-export function privacyJobs(db: Database, settings: RetentionSettings & { schedule: string }): ScheduledJob[] {
+export function privacyJobs(db: Database, settings: RetentionSettings & { schedule: string; subjectAccessDelivery: SubjectAccessDelivery }): ScheduledJob[] {
   return [
     {
       name: "retention",
@@ -15,6 +16,13 @@ export function privacyJobs(db: Database, settings: RetentionSettings & { schedu
         const { dryRun: _dryRun, ...figures } = await runRetention(db, settings, { asOf: scheduledFor });
         return figures;
       },
+    },
+    {
+      name: "subject-access",
+      description: "complete requests for a copy of one's data once the email has gone; with NUDGE_SUBJECT_ACCESS_DELIVERY=email, send new ones",
+      schedule: "15 * * * *",
+      catchUp: false,
+      run: async () => ({ ...(await deliverDataCopies(db, settings.subjectAccessDelivery)) }),
     },
   ];
 }

@@ -33,7 +33,7 @@ export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps):
       senders,
       dispatch: { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts },
     }),
-    ...privacyJobs(db, { ...config.retention, timezone: config.timezone }),
+    ...privacyJobs(db, { ...config.retention, timezone: config.timezone, subjectAccessDelivery: config.subjectAccessDelivery }),
     ...tutorJobs(db, { ...config.tutors, staff: deps.staff }),
   ];
 }

@@ -13,6 +13,7 @@ import { registerStudentCommand } from "./cli-student.ts";
 import { registerOutboxCommand } from "./cli-outbox.ts";
 import { registerInterventionsCommand } from "./cli-interventions.ts";
 import { registerRetentionCommand } from "./cli-retention.ts";
+import { registerRequestsCommand } from "./cli-requests.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
   registerOutboxCommand(program);
   registerInterventionsCommand(program);
   registerRetentionCommand(program);
+  registerRequestsCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo
@@ -144,7 +146,7 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     if (error instanceof ConfigError) return fail(error.message, 1, json);
     // Bad input the user can fix (a rule that does not exist, a missing file): exit 2.
-    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError", "ExportError", "RectifyError", "EraseError", "DecisionRejected", "ApprovalPolicyError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
+    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError", "ExportError", "DataCopyError", "RectifyError", "EraseError", "DecisionRejected", "ApprovalPolicyError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
     if ((error as Error).name === "AccessRefused") return fail((error as Error).message, 1, json);
     // Known failures carry a message meant for the user; anything else is a bug.
     if (error instanceof MigrationError || error instanceof ProductionRefusal || error instanceof IngestUsageError || (error as Error).name === "DemoSeedError") {

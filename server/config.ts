@@ -64,6 +64,12 @@ export const SETTINGS: Setting[] = [
   { name: "NUDGE_DIGEST_SCHEDULE", default: "30 7 * * 1-5", meaning: "When personal tutors get their digest card in Teams (cron, in `NUDGE_TIMEZONE`); a tutor with nothing new gets none." },
   { name: "NUDGE_MEETING_NOTICES_SCHEDULE", default: "*/5 * * * *", meaning: "How often booked meetings are checked for the tutor's calendar invitation, reminders and the outcome question (cron)." },
   { name: "NUDGE_MEETING_REMINDER_HOURS", default: "24", meaning: "Hours before a booked meeting that the student and the tutor are reminded." },
+  { name: "GRAPH_TENANT_ID", meaning: "Entra tenant id of the app registration that reads and writes tutors' calendars through Microsoft Graph (see \"Microsoft Graph (optional)\"). Set all three `GRAPH_*` credentials or none; unset: slots come from office hours alone and invitations go as .ics emails." },
+  { name: "GRAPH_CLIENT_ID", meaning: "Its application (client) id." },
+  { name: "GRAPH_CLIENT_SECRET", meaning: "Its client secret." },
+  { name: "GRAPH_BASE_URL", default: "https://graph.microsoft.com", meaning: "Address of Microsoft Graph: change only for a national cloud (e.g. `https://graph.microsoft.us`) or a local stand-in used in testing." },
+  { name: "GRAPH_LOGIN_BASE_URL", default: "https://login.microsoftonline.com", meaning: "Address of the Entra sign-in endpoint the Graph token comes from: change only with `GRAPH_BASE_URL`." },
+  { name: "NUDGE_SUBJECT_ACCESS_DELIVERY", default: "staff", meaning: "How a student's request for a copy of their data (\"what data do you hold about me?\") is answered: `staff` (staff handling requests send it with `nudge requests fulfil`) or `email` (the service emails it to the address on record within the hour)." },
   { name: "NUDGE_INSTITUTION_NAME", default: "your university", meaning: "The institution's name as students see it in the privacy notice (`GET /privacy`, \"privacy\" in Teams) and the welcome message, e.g. `University of Exampleshire`." },
   { name: "NUDGE_PRIVACY_CONTACT", default: "your university's Data Protection Officer", meaning: "Where students send privacy questions and requests (correction, erasure, objection), named in the privacy notice, e.g. `Data Protection Officer <dpo@example.ac.uk>`." },
 ];
@@ -177,6 +183,12 @@ const schema = z
     NUDGE_DIGEST_SCHEDULE: z.string().trim().default("30 7 * * 1-5").refine((v) => cron.validate(v), { message: "must be a cron expression such as 30 7 * * 1-5" }),
     NUDGE_MEETING_NOTICES_SCHEDULE: z.string().trim().default("*/5 * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as */5 * * * *" }),
     NUDGE_MEETING_REMINDER_HOURS: wholeNumber(1, 168, "hours").default(24),
+    GRAPH_TENANT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f-]{36}$/i.test(v), { message: "must be a GUID (the Entra tenant id)" }),
+    GRAPH_CLIENT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f-]{36}$/i.test(v), { message: "must be a GUID (the app registration's client id)" }),
+    GRAPH_CLIENT_SECRET: optionalText,
+    GRAPH_BASE_URL: z.string().trim().default("https://graph.microsoft.com").refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
+    GRAPH_LOGIN_BASE_URL: z.string().trim().default("https://login.microsoftonline.com").refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
+    NUDGE_SUBJECT_ACCESS_DELIVERY: z.enum(["staff", "email"], { message: "must be staff or email" }).default("staff"),
   })
   .superRefine((env, ctx) => {
     const need = (variable: string, why: string) => ctx.addIssue({ code: "custom", path: [variable], message: `required ${why}` });
@@ -210,6 +222,12 @@ const schema = z
     // The xAPI endpoint is optional (statements may come as files instead): off until both are set.
     if (present(env.NUDGE_XAPI_USERNAME) && !present(env.NUDGE_XAPI_PASSWORD)) need("NUDGE_XAPI_PASSWORD", "when NUDGE_XAPI_USERNAME is set");
     if (present(env.NUDGE_XAPI_PASSWORD) && !present(env.NUDGE_XAPI_USERNAME)) need("NUDGE_XAPI_USERNAME", "when NUDGE_XAPI_PASSWORD is set");
+    // Graph is optional, but half a set of credentials is a mistake, not a choice.
+    const graph = ["GRAPH_TENANT_ID", "GRAPH_CLIENT_ID", "GRAPH_CLIENT_SECRET"] as const;
+    const graphGiven = graph.filter((v) => present(env[v]));
+    if (graphGiven.length > 0 && graphGiven.length < graph.length) {
+      for (const v of graph) if (!present(env[v])) need(v, `when ${graphGiven.join(" and ")} ${graphGiven.length === 1 ? "is" : "are"} set (Microsoft Graph needs all three)`);
+    }
     if (env.NUDGE_RETENTION_ANONYMISE_DAYS < env.NUDGE_RETENTION_CONTACT_DAYS) {
       ctx.addIssue({ code: "custom", path: ["NUDGE_RETENTION_ANONYMISE_DAYS"], message: "must be at least NUDGE_RETENTION_CONTACT_DAYS (contact details go first)" });
     }
@@ -260,6 +278,8 @@ export interface Config {
   rulesSchedule: string;
   /** Tutors' digests and meeting notices (invitation to the tutor, reminders, the outcome question). */
   tutors: { digestSchedule: string; meetingNoticesSchedule: string; reminderHours: number };
+  /** Who sends a student the copy of their data they asked for: staff, or the service by email. */
+  subjectAccessDelivery: "staff" | "email";
   /** What the privacy notice names: the institution, and where privacy questions and requests go. */
   privacy: { institutionName: string; contact: string };
   xapi: {
@@ -268,6 +288,8 @@ export interface Config {
     /** Days statement JSON is kept; 0 keeps none. */
     retentionDays: number;
   };
+  /** Tutors' calendars through Microsoft Graph (app-only); unset: office hours and .ics emails. */
+  graph?: { tenantId: string; clientId: string; clientSecret: string; baseUrl: string; loginBaseUrl: string };
   /** Retention of students' data after enrolment ends (POLICY P9). */
   retention: {
     /** Days after the enrolment end date before contact details go (0: the day after). */
@@ -343,12 +365,17 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     dropFolder: env.NUDGE_DROP_FOLDER ? { path: resolve(env.NUDGE_DROP_FOLDER), schedule: env.NUDGE_DROP_FOLDER_SCHEDULE } : undefined,
     rulesSchedule: env.NUDGE_RULES_SCHEDULE,
     tutors: { digestSchedule: env.NUDGE_DIGEST_SCHEDULE, meetingNoticesSchedule: env.NUDGE_MEETING_NOTICES_SCHEDULE, reminderHours: env.NUDGE_MEETING_REMINDER_HOURS },
+    subjectAccessDelivery: env.NUDGE_SUBJECT_ACCESS_DELIVERY,
     privacy: { institutionName: env.NUDGE_INSTITUTION_NAME, contact: env.NUDGE_PRIVACY_CONTACT },
     xapi: {
       credentials: env.NUDGE_XAPI_USERNAME && env.NUDGE_XAPI_PASSWORD ? { username: env.NUDGE_XAPI_USERNAME, password: env.NUDGE_XAPI_PASSWORD } : undefined,
       retentionDays: env.NUDGE_XAPI_RETENTION_DAYS,
     },
     retention: { contactDays: env.NUDGE_RETENTION_CONTACT_DAYS, anonymiseDays: env.NUDGE_RETENTION_ANONYMISE_DAYS, schedule: env.NUDGE_RETENTION_SCHEDULE },
+    graph:
+      env.GRAPH_TENANT_ID && env.GRAPH_CLIENT_ID && env.GRAPH_CLIENT_SECRET
+        ? { tenantId: env.GRAPH_TENANT_ID, clientId: env.GRAPH_CLIENT_ID, clientSecret: env.GRAPH_CLIENT_SECRET, baseUrl: env.GRAPH_BASE_URL.replace(/\/+$/, ""), loginBaseUrl: env.GRAPH_LOGIN_BASE_URL.replace(/\/+$/, "") }
+        : undefined,
   };
 }
 
