@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox]`: the figures the project reports.
+ * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox|digest]`: the figures the project reports.
  *  - first healthy start on a fresh SQLite database
  *  - ingest of a 10.6M-row OULAD-shaped studentVle.csv (fixed seed) on SQLite and PostgreSQL, each
  *    against the database's own bulk load of the same file (sqlite3 .import, psql \copy)
@@ -8,6 +8,8 @@
  *    hand-written SQL query computing the same metrics (the floor), and a second run the same day
  *  - the outbox: 5,000 due messages (SMS and email, stand-in providers answering at once) sent by
  *    one dispatcher and by two at once, on SQLite and PostgreSQL: messages/s and SQL per delivery
+ *  - the morning digest job: 200 personal tutors x 20 tutees, a third flagged, cards posted to a
+ *    loopback Bot Connector stand-in, on SQLite and PostgreSQL
  * Results print as a table and are written to bench/results/latest.json.
  */
 import { execFileSync } from "node:child_process";
@@ -28,7 +30,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-// --only start | ingest | seed | rules | outbox: run one group.
+// --only start | ingest | seed | rules | outbox | digest: run one group.
 const runs = (group: string) => !values.only || values.only === group;
 const students = values.students!;
 const days = values.days!;
@@ -167,6 +169,19 @@ if (runs("outbox")) {
       "eventLoopBusyPercent near 100 means that CPU, not the database or the providers, limits messages/s. dbMsPerDelivery and providerMsPerDelivery " +
       "sum the round trips of statements and of sends as the dispatcher saw them (8 in flight per dispatcher, and including the wait for a busy event loop).",
   );
+}
+
+if (runs("digest")) {
+  const [tutors, perTutor] = ["200", "20"];
+  const digestIn = (url: string) => JSON.parse(execFileSync(process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "bench/digest.ts", url, tutors, perTutor], { encoding: "utf8", maxBuffer: 1 << 20 }).trim().split("\n").at(-1)!) as Record<string, unknown>;
+  const benchmark = `tutor digest job, ${tutors} tutors x ${perTutor} tutees`;
+  const dir = mkdtempSync(join(tmpdir(), "nudge-bench-"));
+  try {
+    results.push({ benchmark, ...digestIn(`file:${join(dir, "nudge.db")}`) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (pg.available) results.push({ benchmark, ...(await inPostgres("digest", digestIn)) });
 }
 
 console.table(results);
