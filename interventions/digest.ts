@@ -137,17 +137,26 @@ async function tuteesNeedingALook(db: Database, staffId: number, now: Date, sinc
     db.prisma.auditLog.groupBy({ by: ["studentId"], where: { ...where, actorKind: "staff", action: { in: Object.keys(DECISIONS) } }, _max: { at: true } }),
   ]);
   const decided = new Map(decisions.map((d) => [d.studentId!, d._max.at!]));
+  // Flags of students who opted out of learning analytics are not shown; their own messages are.
+  const optedOut = await optedOutOf(db, tutees);
   const items = new Map<number, Date[]>();
   const add = (studentId: number, at: Date | null | undefined, always: boolean) => {
     if (!at || (!always && (decided.get(studentId) ?? new Date(0)) >= at)) return;
     items.set(studentId, [...(items.get(studentId) ?? []), at]);
   };
-  for (const f of flags) add(f.studentId, f._max.raisedAt, false);
-  for (const f of woken) add(f.studentId, f._max.snoozedUntil, false);
+  for (const f of flags) if (!optedOut.has(f.studentId)) add(f.studentId, f._max.raisedAt, false);
+  for (const f of woken) if (!optedOut.has(f.studentId)) add(f.studentId, f._max.snoozedUntil, false);
   for (const p of proposals) add(p.studentId, p._max.createdAt, true);
   for (const r of replies) add(r.studentId, r._max.receivedAt, true);
   const newIds = new Set([...items].filter(([, dates]) => since === null || dates.some((d) => d > since)).map(([id]) => id));
   return { ids: [...items.keys()], newIds };
+}
+
+/** Students whose analytics consent in force is refused or withdrawn. */
+async function optedOutOf(db: Database, studentIds: readonly number[]): Promise<Set<number>> {
+  const consents = await db.prisma.consent.findMany({ where: { studentId: { in: [...studentIds] }, purpose: "analytics" }, orderBy: [{ recordedAt: "asc" }, { id: "asc" }], select: { studentId: true, state: true } });
+  const latest = new Map(consents.map((c) => [c.studentId, c.state]));
+  return new Set([...latest].filter(([, state]) => state !== "granted").map(([id]) => id));
 }
 
 /** Flagged in the last week and not dismissed, closed or snoozed. */
@@ -208,6 +217,7 @@ async function entryFor(db: Database, studentId: number, since: Date | null, dec
     decisionsSince ? prisma.auditLog.findMany({ where: { studentId, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) }, at: { gt: decisionsSince } }, orderBy: [{ at: "desc" }, { id: "desc" }], take: 1 }) : Promise.resolve([]),
   ]);
   const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
+  const optedOut = (await optedOutOf(db, [studentId])).has(studentId);
   const enrolment = student.programmeEnrolments[0];
   const isNew =
     since === null ||
@@ -228,8 +238,9 @@ async function entryFor(db: Database, studentId: number, since: Date | null, dec
     name: [student.preferredName ?? student.givenName, student.familyName].filter(Boolean).join(" ") || student.studentNumber,
     studentNumber: student.studentNumber,
     programme: enrolment ? `${enrolment.programme.title}, year ${enrolment.yearOfStudy}` : null,
-    evidence: evidenceLine(flags.map((f) => f.evidence as unknown as FlagEvidence), replies.find((r) => r.classification === "needs_help")?.text),
-    weeks: await weeklyActivity(db, studentId, now),
+    // Staff see only that a student opted out, nothing the analytics found (POLICY P7).
+    evidence: optedOut ? "Opted out of learning analytics: only their own messages are shown." : evidenceLine(flags.map((f) => f.evidence as unknown as FlagEvidence), replies.find((r) => r.classification === "needs_help")?.text),
+    weeks: optedOut ? [] : await weeklyActivity(db, studentId, now),
     history,
     proposal: pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
     done: decisions[0] ? await decisionWords(db, decisions[0]) : null,

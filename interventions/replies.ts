@@ -9,7 +9,7 @@ import { setChannelOptOut } from "../channels/opt-outs.ts";
 import type { ChannelName } from "../channels/types.ts";
 import type { Database } from "../prisma/index.ts";
 import type { ReplyClass } from "../generated/sqlite/enums.ts";
-import { writeAudit } from "../privacy/index.ts";
+import { recordConsent, writeAudit } from "../privacy/index.ts";
 import type { FlagEvidence } from "../rules/flags.ts";
 import { isUniqueViolation } from "../scheduler/leases.ts";
 import { createProposed, transition, type Tx } from "./lifecycle.ts";
@@ -17,7 +17,7 @@ import { answerSlotReply } from "./meetings.ts";
 import { dayInWords, explainEvidence, firstName } from "./message-values.ts";
 import type { TemplateData } from "./propose.ts";
 import { queueApproved } from "./queue.ts";
-import { classifyReply } from "./reply-classifier.ts";
+import { classifyReply, consentChangeOf } from "./reply-classifier.ts";
 import { personalTutorName } from "./tutors.ts";
 
 export interface StudentMessage {
@@ -90,7 +90,9 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
   const open = await latestOpenIntervention(db, message.studentId, now);
   // "2" to an invitation to talk books that slot (or says why not); recorded like any other reply.
   const slotChoice = await answerSlotReply(db, message, now);
-  const { classification, pauseDays } = slotChoice ? { classification: "other" as const, pauseDays: undefined } : classifyReply(message.text);
+  // "withdraw my consent", "opt out of analytics": recorded as the student's own choice (below).
+  const consentChange = slotChoice ? null : consentChangeOf(message.text);
+  const { classification, pauseDays } = slotChoice || consentChange ? { classification: "other" as const, pauseDays: undefined } : classifyReply(message.text);
   const tutor = await personalTutorName(db, message.studentId, now);
   const tutorWords = tutor ?? "your personal tutor";
   const actor = { kind: "student", studentNumber: student.studentNumber } as const;
@@ -160,7 +162,13 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
           if (message.channel === "teams") result.answer = "You're welcome. Reply \"help\" any time if you'd like a chat.";
           break;
         case "other":
-          result.answer = slotChoice ? slotChoice.answer : `Thanks for your reply. ${tutor ? `${tutor}, your personal tutor,` : "Your personal tutor"} will see it.`;
+          result.answer = slotChoice
+            ? slotChoice.answer
+            : consentChange === "withdrawn"
+              ? "Done: Nudge will no longer use your engagement data, and it won't send you any more messages. Nothing changes about your studies, and your personal tutor can still contact you directly. To opt back in, reply \"opt in\"."
+              : consentChange === "granted"
+                ? "Thank you: Nudge will use your engagement data again to check in when things might be getting hard. Reply \"withdraw consent\" at any time to stop."
+                : `Thanks for your reply. ${tutor ? `${tutor}, your personal tutor,` : "Your personal tutor"} will see it.`;
           break;
       }
       if (result.answer) await answerStudent(tx, message.studentId, message.channel, result.answer, options.answerInline, now);
@@ -170,6 +178,7 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
     if (message.providerMessageId && isUniqueViolation(error)) return { duplicate: true };
     throw error;
   }
+  if (consentChange) await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: consentChange, source: message.channel }, undefined, now);
   if (classification === "stop") await setChannelOptOut(db.prisma, { studentId: message.studentId, channel: message.channel, optedOut: true, source: `${message.channel}-reply` });
   return outcome;
 }

@@ -34,6 +34,16 @@ export function pauseDaysOf(text: string): number {
   return Math.max(1, Math.min(MAX_PAUSE_DAYS, n * UNIT_DAYS[m[2]!.toLowerCase()]!));
 }
 
+/**
+ * A change of analytics consent in the student's own words, checked before the classes above
+ * ("opt out of analytics" is not "opt out" of one channel): withdrawn, granted, or neither.
+ */
+export function consentChangeOf(text: string): "withdrawn" | "granted" | null {
+  if (/\b(withdraw|revoke|remove|cancel)\b.{0,20}\bconsent\b|\bopt(ing)? out of (the )?(learning )?analytics\b|\b(stop|don'?t|do not) (use|using|analy[sz]e|analy[sz]ing|track|tracking|process|processing) my (data|information)\b/i.test(text)) return "withdrawn";
+  if (/\b(give|grant|restore|renew)\b.{0,20}\bconsent\b|\bopt(ing)? (back )?in(to)?( to)?( the)?( learning)? analytics\b|^\s*opt (back )?in\s*$/i.test(text)) return "granted";
+  return null;
+}
+
 export function classifyReply(text: string): Classified {
   for (const [classification, pattern] of PATTERNS) {
     if (pattern.test(text)) return classification === "pause" ? { classification, pauseDays: pauseDaysOf(text) } : { classification };

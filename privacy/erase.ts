@@ -29,8 +29,8 @@
  * as a new record: the feed must leave them out, which the README says.
  */
 import type { Database } from "../prisma/index.ts";
-import type { InterventionState } from "../generated/sqlite/enums.ts";
-import { IllegalTransition, transition, type Tx } from "../interventions/lifecycle.ts";
+import type { Tx } from "../interventions/lifecycle.ts";
+import { cancelUnsent } from "./cancel-unsent.ts";
 import { writeAudit, type AuditActor } from "./audit.ts";
 import type { StaffIdentity } from "./identity.ts";
 import { anonymisedCounts, REMOVED, removeTexts } from "./anonymise.ts";
@@ -58,7 +58,6 @@ export interface EraseResult {
 }
 
 const ERASED_PREFIX = "erased-";
-const NOT_SENT: InterventionState[] = ["proposed", "awaiting_approval", "approved", "queued"];
 const CANCEL_REASON = "the student's data was erased";
 
 export function erasedNumber(studentId: number): string {
@@ -185,20 +184,7 @@ async function stopInFlight(tx: Tx, studentId: number, actor: AuditActor, now: D
   const stopped = { interventionsCancelled: 0, deliveriesCancelled: 0, flagsClosed: 0 };
   stopped.flagsClosed = (await tx.flag.updateMany({ where: { studentId, state: { in: ["open", "snoozed"] } }, data: { state: "closed", closedAt: now, closedReason: "record erased" } })).count;
   await tx.meeting.updateMany({ where: { studentId, state: { in: ["proposed", "booked"] } }, data: { state: "cancelled" } });
-  const waiting = await tx.intervention.findMany({ where: { studentId, state: { in: NOT_SENT } }, select: { id: true }, orderBy: { id: "asc" } });
-  for (const { id } of waiting) {
-    // Waiting rows, and rows whose sender's claim ran out; a send in progress is left to finish.
-    const cancellable = { interventionId: id, OR: [{ state: "pending" as const }, { state: "sending" as const, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }] };
-    stopped.deliveriesCancelled += (await tx.delivery.updateMany({ where: cancellable, data: { state: "cancelled", leaseOwner: null, leaseUntil: null, heldReason: CANCEL_REASON } })).count;
-    if ((await tx.delivery.count({ where: { interventionId: id, state: "sending" } })) > 0) continue;
-    try {
-      await transition(tx, { interventionId: id, to: "cancelled", actor, details: { reason: CANCEL_REASON } });
-      stopped.interventionsCancelled++;
-    } catch (error) {
-      // It moved on meanwhile (sent, or decided by someone): nothing to cancel.
-      if (!(error instanceof IllegalTransition)) throw error;
-    }
-  }
+  Object.assign(stopped, await cancelUnsent(tx, studentId, actor, CANCEL_REASON, now));
   return stopped;
 }
 

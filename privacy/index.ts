@@ -28,3 +28,4 @@ export { academicYear } from "./anonymise.ts";
 export { runRetention, anonymousNumber, RETENTION_ACTOR, type RetentionReport, type RetentionSettings, type RetentionOptions } from "./retention.ts";
 export { rectifyStudent, checkRectification, RectifyError, RECTIFIABLE_FIELDS, type RectifiableField, type RectifyRequest, type RectifyResult } from "./rectify.ts";
 export { eraseStudent, findStudentForErasure, erasedNumber, EraseError, type EraseResult } from "./erase.ts";
+export { recordConsent, checkConsent, consentInForce, ConsentError, CONSENT_PURPOSES, CONSENT_STATES, type ConsentChange, type ConsentResult, type ConsentPurposeName, type ConsentStateName } from "./consent.ts";

@@ -30,9 +30,10 @@
  * students and counts the same figures without writing anything.
  */
 import type { Database } from "../prisma/index.ts";
-import type { EnrolmentStatus, InterventionState } from "../generated/sqlite/enums.ts";
+import type { EnrolmentStatus } from "../generated/sqlite/enums.ts";
 import { dayOfDate } from "../ingest/index.ts";
-import { IllegalTransition, transition, type Tx } from "../interventions/lifecycle.ts";
+import type { Tx } from "../interventions/lifecycle.ts";
+import { cancelUnsent, NOT_SENT } from "./cancel-unsent.ts";
 import { anonymisedCounts, removeTexts, type StatisticKey } from "./anonymise.ts";
 import { writeAudit, type AuditActor } from "./audit.ts";
 
@@ -82,7 +83,6 @@ export const RETENTION_ACTOR: AuditActor = { kind: "system", component: "retenti
 const DAY_MS = 86_400_000;
 const ANONYMOUS_PREFIX = "anon-";
 /** States before sending: an intervention in one of these can still be cancelled. */
-const NOT_SENT: InterventionState[] = ["proposed", "awaiting_approval", "approved", "queued"];
 const CANCEL_REASON = "enrolment ended: contact details removed";
 
 /** The opaque student number an anonymised record carries. */
@@ -203,27 +203,9 @@ async function removeContact(tx: Tx, studentId: number, apply: boolean): Promise
     ? (await tx.flag.updateMany({ where: openFlags, data: { state: "closed", closedAt: now, closedReason: "enrolment ended" } })).count
     : await tx.flag.count({ where: openFlags });
 
-  const waiting = await tx.intervention.findMany({ where: { studentId, state: { in: NOT_SENT } }, select: { id: true }, orderBy: { id: "asc" } });
-  for (const { id } of waiting) {
-    // Waiting rows, and rows whose sender's claim ran out; a send in progress is left to finish.
-    const cancellable = { interventionId: id, OR: [{ state: "pending" as const }, { state: "sending" as const, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }] };
-    outcome.deliveriesCancelled += apply
-      ? (await tx.delivery.updateMany({ where: cancellable, data: { state: "cancelled", leaseOwner: null, leaseUntil: null, heldReason: CANCEL_REASON } })).count
-      : await tx.delivery.count({ where: cancellable });
-    const sending = await tx.delivery.count({ where: { interventionId: id, state: "sending", leaseUntil: { gte: now } } });
-    if (sending > 0) continue;
-    if (!apply) {
-      outcome.interventionsCancelled++;
-      continue;
-    }
-    try {
-      await transition(tx, { interventionId: id, to: "cancelled", actor: RETENTION_ACTOR, details: { reason: CANCEL_REASON } });
-      outcome.interventionsCancelled++;
-    } catch (error) {
-      // It moved on meanwhile (sent, or decided by someone): nothing to cancel.
-      if (!(error instanceof IllegalTransition)) throw error;
-    }
-  }
+  const stopped = await cancelUnsent(tx, studentId, RETENTION_ACTOR, CANCEL_REASON, now, { apply });
+  outcome.interventionsCancelled += stopped.interventionsCancelled;
+  outcome.deliveriesCancelled += stopped.deliveriesCancelled;
 
   const changed = outcome.removed || outcome.flagsClosed > 0 || outcome.interventionsCancelled > 0 || outcome.deliveriesCancelled > 0;
   if (!changed) return null;

@@ -3,6 +3,8 @@
  * JSON to stdout, or to FILE with a readable HTML copy beside it (FILE with .html).
  * `nudge student rectify <student-number> --field F --value V --as STAFF`: correct one field.
  * `nudge student erase <student-number> --as STAFF`: erase the student's personal data (POLICY P9).
+ * `nudge student consent <student-number> --purpose P --state S --as STAFF`: record consent given,
+ * refused or withdrawn on the student's behalf (a form, a conversation), with its source.
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
@@ -18,6 +20,11 @@ import {
   RECTIFIABLE_FIELDS,
   rectifyStudent,
   RectifyError,
+  checkConsent,
+  ConsentError,
+  CONSENT_PURPOSES,
+  CONSENT_STATES,
+  recordConsent,
 } from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
@@ -50,6 +57,29 @@ export function registerStudentCommand(program: Command): void {
         const rows = Object.values(data.sections).reduce((n, r) => n + r.length, 0);
         process.stdout.write(`${studentNumber}: ${rows} rows in ${Object.keys(data.sections).length} sections written to ${options.out} and ${html}\n`);
       });
+    });
+
+  student
+    .command("consent")
+    .description("record a student's consent, refusal or withdrawal for one purpose, on their behalf; audited")
+    .argument("<student-number>")
+    .requiredOption("--purpose <purpose>", CONSENT_PURPOSES.join(", "))
+    .requiredOption("--state <state>", CONSENT_STATES.join(", "))
+    .requiredOption("--as <staff-number>", "who is recording it (needs the right to record consent: admins); audited")
+    .option("--source <source>", "where the choice was made, e.g. form, email, conversation", "admin")
+    .option("--note <note>", "kept with the record")
+    .option("--json", "print one JSON object")
+    .action(async (studentNumber: string, options: JsonOption & { purpose: string; state: string; as: string; source: string; note?: string }) => {
+      // Checked before anything is read.
+      checkConsent(options.purpose, options.state);
+      const result = await withDatabase(async (db) => {
+        const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
+        if (!target) throw new ConsentError(`no student ${studentNumber}`);
+        const staff = await authorise(db, options.as, "consent.record", { studentId: target.id });
+        return recordConsent(db, { studentId: target.id, purpose: options.purpose, state: options.state, source: options.source, note: options.note }, staff);
+      });
+      const stopped = result.flagsClosed || result.interventionsCancelled ? `; ${count(result.flagsClosed, "open flag")} closed, ${count(result.interventionsCancelled, "unsent message")} cancelled` : "";
+      print(options, result, [`${studentNumber}: ${result.purpose} consent ${result.state} (was ${result.previous ?? "not recorded"})${stopped}`]);
     });
 
   student
