@@ -59,10 +59,12 @@ export async function invitationCardData(db: Database, meetingId: number, now = 
 export async function bookedCardData(db: Database, meetingId: number, audience: "student" | "tutor"): Promise<MeetingBookedCardData> {
   const meeting = await db.prisma.meeting.findUniqueOrThrow({
     where: { id: meetingId },
-    select: { startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, tutor: { select: { displayName: true, timezone: true, email: true } }, student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true, email: true } } },
+    select: { startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, graphEventId: true, tutor: { select: { displayName: true, timezone: true, email: true } }, student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true, email: true } } },
   });
   const s = meeting.student;
   const email = audience === "student" ? s.email : meeting.tutor.email;
+  // Booked through Microsoft Graph, the tutor organises the event: it is in their calendar, no invitation comes.
+  const inTutorCalendar = audience === "tutor" && meeting.graphEventId !== null;
   return {
     audience,
     meetingId,
@@ -70,7 +72,7 @@ export async function bookedCardData(db: Database, meetingId: number, audience: 
     when: meeting.startsAt && meeting.endsAt ? label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone) : "to be arranged",
     location: meeting.location,
     onlineMeetingUrl: meeting.onlineMeetingUrl,
-    calendarNote: email ? "A calendar invitation is on its way to you by email." : null,
+    calendarNote: inTutorCalendar ? `It's in your calendar${meeting.onlineMeetingUrl ? ", with the Teams link" : ""}.` : email ? "A calendar invitation is on its way to you by email." : null,
   };
 }
 

@@ -6,9 +6,9 @@
 import type { TurnContext } from "botbuilder";
 import { invitationCard, VERBS, type AdaptiveCard } from "../adaptive-cards/index.ts";
 import { invitationCardData } from "../adaptive-cards/from-database.ts";
-import { chooseSlot, DecisionRejected, MeetingError, TutorActionError, type ApprovalPolicy } from "../interventions/index.ts";
+import { chooseSlot, DecisionRejected, MeetingError, TutorActionError, type ApprovalPolicy, type TutorCalendar } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused } from "../privacy/index.ts";
+import { AccessRefused, writeAudit, type CapabilityName } from "../privacy/index.ts";
 import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
 import { answerStudentText } from "./student-replies.ts";
 import { digestAction, outcomeAction } from "./tutor-handler.ts";
@@ -18,14 +18,26 @@ const STUDENT_VERBS: ReadonlySet<string> = new Set([VERBS.studentReply, VERBS.me
 
 export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
 
+/** What a staff button would do, for the audit entry when someone else presses it. */
+function capabilityOf(verb: string): CapabilityName {
+  if (verb === VERBS.meetingOutcome) return "student.contact";
+  if (verb === VERBS.digestPage || verb === VERBS.digestRefresh) return "student.read";
+  return "intervention.decide";
+}
+
 /** The card to show in place of the pressed one, or a message (a refusal, an error, an answer). */
-export async function handleCardAction(db: Database, context: TurnContext, verb: string, data: Record<string, unknown>, policy: ApprovalPolicy): Promise<AdaptiveCard | string> {
+export async function handleCardAction(db: Database, context: TurnContext, verb: string, data: Record<string, unknown>, policy: ApprovalPolicy, calendar?: TutorCalendar): Promise<AdaptiveCard | string> {
   const person = await whoIs(db, context.activity);
   try {
     if (person.kind === "unknown") return UNKNOWN_PERSON;
     if (STAFF_VERBS.has(verb)) {
-      if (person.kind !== "staff") return "Sorry, that button is for staff.";
-      return verb === VERBS.meetingOutcome ? await outcomeAction(db, person, data) : await digestAction(db, context, person, verb, data, policy);
+      if (person.kind !== "staff") {
+        // A student's client never shows a staff card: the invoke was made up, so it leaves a trace.
+        const { studentNumber } = await db.prisma.student.findUniqueOrThrow({ where: { id: person.studentId }, select: { studentNumber: true } });
+        await writeAudit(db.prisma, { actor: { kind: "student", studentNumber }, action: "access.refused", targetType: "card", targetId: verb, details: { capability: capabilityOf(verb), reason: "a staff button pressed by a student", via: "bot" } });
+        return "Sorry, that button is for staff.";
+      }
+      return verb === VERBS.meetingOutcome ? await outcomeAction(db, person, data) : await digestAction(db, context, person, verb, data, policy, calendar);
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";
     if (verb === VERBS.studentReply) {

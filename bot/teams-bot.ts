@@ -7,7 +7,7 @@ import { MemoryStorage, type Request, type Response, type TurnContext } from "bo
 import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/teams-sender.ts";
 import type { Database } from "../prisma/index.ts";
-import { DEFAULT_POLICY, type ApprovalPolicy } from "../interventions/index.ts";
+import { DEFAULT_POLICY, type ApprovalPolicy, type TutorCalendar } from "../interventions/index.ts";
 import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
 import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
 import { rememberConversation, type RememberOutcome } from "./conversation-store.ts";
@@ -36,6 +36,8 @@ export interface BotOptions {
   privacy?: PrivacyNoticeSettings;
   /** Who may decide on what (the tutor's digest buttons). */
   policy?: ApprovalPolicy;
+  /** Tutors' calendars (Microsoft Graph) for "Invite to talk"; unset: office hours alone. */
+  calendar?: TutorCalendar;
 }
 
 export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database, options: BotOptions = {}): TeamsBot {
@@ -70,7 +72,7 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
 
   app.adaptiveCards.actionExecute<Record<string, unknown>>(ALL_VERBS, async (context, _state, data) => {
     const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "");
-    return handleCardAction(db, context, verb, data, policy);
+    return handleCardAction(db, context, verb, data, policy, options.calendar);
   });
 
   return {

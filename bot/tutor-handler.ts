@@ -15,6 +15,7 @@ import {
   inviteToTalk,
   tutorDigest,
   type ApprovalPolicy,
+  type TutorCalendar,
 } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { AccessRefused, decide, writeAudit } from "../privacy/index.ts";
@@ -138,7 +139,7 @@ export interface DigestActionData {
 }
 
 /** A digest button: do it, then show the page again as it now stands. Refusals come back as text. */
-export async function digestAction(db: Database, context: TurnContext, staff: StaffPerson, verb: string, data: DigestActionData, policy: ApprovalPolicy): Promise<AdaptiveCard | string> {
+export async function digestAction(db: Database, context: TurnContext, staff: StaffPerson, verb: string, data: DigestActionData, policy: ApprovalPolicy, calendar?: TutorCalendar): Promise<AdaptiveCard | string> {
   const digestId = Number(data.digestId);
   const digest = Number.isInteger(digestId) ? await db.prisma.tutorDigest.findUnique({ where: { id: digestId } }) : null;
   if (!digest || digest.staffId !== staff.staffId) {
@@ -158,7 +159,7 @@ export async function digestAction(db: Database, context: TurnContext, staff: St
       await approveIntervention(db, { interventionId, staffNumber: who, editedText: input("editedText") ?? "", note: "edited in the digest" }, policy);
       break;
     case "digest.invite":
-      await inviteToTalk(db, { studentId, staffNumber: who }, policy);
+      await inviteToTalk(db, { studentId, staffNumber: who }, policy, new Date(), calendar);
       break;
     case "digest.refer":
       await referStudent(db, { studentId, staffNumber: who, note: input("note") }, policy);

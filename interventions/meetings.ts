@@ -5,6 +5,8 @@
  *                  office hours, a message per channel with the slots, approved by that tutor, queued
  *   chooseSlot     the student picks a slot (a Teams button, or "2" by SMS or email): booked once,
  *                  with the calendar invitation emailed to them
+ *   bookInTutorCalendar   with the tutor's calendar (Microsoft Graph): the booking as an event there
+ *                  with a Teams link, its invitations instead of the .ics emails
  *   recordOutcome  after it started, the tutor says what happened; the flags behind it are closed
  *   dueMeetingNotices / markNotified / queueStudentReminder   what the scheduler sends around it
  *
@@ -22,6 +24,7 @@ import { firstName } from "./message-values.ts";
 import { channelOrderFor, type RenderedTexts, type TemplateData } from "./propose.ts";
 import { channelOrderOf, queueApproved } from "./queue.ts";
 import { choicesInWords, MeetingError, proposeSlots, shortSlotLabel, slotLabel, whenLabel, type Slot } from "./slots.ts";
+import { calendarBusy, type TutorCalendar } from "./tutor-calendar.ts";
 
 export { MeetingError, type Slot } from "./slots.ts";
 
@@ -226,24 +229,31 @@ async function clearTheWay(tx: Tx, request: { studentId: number; tutorId: number
 /**
  * A tutor invites a student to talk. The student's pending invitation (from "I need help", or a
  * rule's proposal) is the one approved; otherwise one is proposed by the tutor. The slots come from
- * the tutor's office hours, clear of their booked meetings.
+ * the tutor's office hours, clear of their booked meetings and, given their calendar, of whatever
+ * else is in it.
  */
-export async function inviteToTalk(db: Database, request: InviteRequest, policy: ApprovalPolicy, now = new Date()): Promise<InviteResult> {
+export async function inviteToTalk(db: Database, request: InviteRequest, policy: ApprovalPolicy, now = new Date(), calendar?: TutorCalendar): Promise<InviteResult> {
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.invitation_to_talk.roles);
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
-  const tutor = await db.prisma.staff.findUniqueOrThrow({ where: { id: staff.staffId }, select: { displayName: true, officeHours: true, timezone: true } });
+  const tutor = await db.prisma.staff.findUniqueOrThrow({ where: { id: staff.staffId }, select: { displayName: true, officeHours: true, timezone: true, email: true } });
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: request.studentId }, select: { givenName: true, preferredName: true, channelOrder: true, timezone: true } });
   const studentName = firstName(student);
   const who = { studentId: request.studentId, tutorId: staff.staffId, studentName, tutorName: tutor.displayName, timeZone: tutor.timezone, actor };
   await db.prisma.$transaction((tx) => clearTheWay(tx, who, now)); // refuse early, before the slots are worked out
 
   const horizonDays = 14;
+  const horizon = new Date(now.getTime() + (horizonDays + 1) * DAY_MS);
   const busy = await db.prisma.meeting.findMany({
-    where: { tutorId: staff.staffId, state: "booked", startsAt: { lt: new Date(now.getTime() + (horizonDays + 1) * DAY_MS) }, endsAt: { gt: now } },
+    where: { tutorId: staff.staffId, state: "booked", startsAt: { lt: horizon }, endsAt: { gt: now } },
     select: { startsAt: true, endsAt: true },
   });
-  const slots = proposeSlots(tutor.officeHours, tutor.timezone, now, { horizonDays, tutorName: tutor.displayName, busy: busy.map((b) => ({ start: b.startsAt!, end: b.endsAt! })) });
-  if (slots.length === 0) throw new MeetingError(`${tutor.displayName} has no free time in their office hours in the next ${horizonDays} days`);
+  // Between transactions: a slow calendar must not hold database locks.
+  const fromCalendar = calendar ? await calendarBusy(calendar, tutor.email, now, horizon) : undefined;
+  const slots = proposeSlots(tutor.officeHours, tutor.timezone, now, { horizonDays, tutorName: tutor.displayName, busy: [...busy.map((b) => ({ start: b.startsAt!, end: b.endsAt! })), ...(fromCalendar?.busy ?? [])] });
+  if (slots.length === 0) throw new MeetingError(`${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the next ${horizonDays} days`);
+  // The event is made when the student books: only possible with the calendar and the tutor's mailbox.
+  const bookInCalendar = calendar !== undefined && tutor.email !== null;
+  const calendarDetails = fromCalendar && (fromCalendar.source === "calendar" ? { freeBusy: "calendar", busyTimes: fromCalendar.busy.length } : { freeBusy: "office hours only", reason: fromCalendar.reason });
 
   const zoneNote = student.timezone === tutor.timezone ? "" : ` Times are ${tutor.timezone.replace(/_/g, " ")} time.`;
   const texts = invitationTexts({ student: studentName, tutor: tutor.displayName, slots, timeZone: tutor.timezone, zoneNote });
@@ -265,7 +275,7 @@ export async function inviteToTalk(db: Database, request: InviteRequest, policy:
       const proposedSlots = slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() }));
       const meeting = await tx.meeting.create({ data: { interventionId, studentId: request.studentId, tutorId: staff.staffId, state: "proposed", proposedSlots } });
       const before = (pending?.templateData ?? {}) as Partial<TemplateData>;
-      const data: TemplateData = { evidence: before.evidence ?? [], flagIds: before.flagIds ?? [], ...before, texts, meetingId: meeting.id };
+      const data: TemplateData = { evidence: before.evidence ?? [], flagIds: before.flagIds ?? [], ...before, texts, meetingId: meeting.id, bookInTutorCalendar: bookInCalendar || undefined };
 
       const current = await tx.intervention.findUniqueOrThrow({ where: { id: interventionId }, select: { state: true } });
       if (current.state === "proposed") await transition(tx, { interventionId, to: "awaiting_approval", actor });
@@ -277,7 +287,7 @@ export async function inviteToTalk(db: Database, request: InviteRequest, policy:
         details: { kind: "invitation_to_talk", meetingId: meeting.id, note },
       });
       await queueApproved(tx, interventionId, actor, now);
-      await writeAudit(tx, { actor, action: "meeting.proposed", targetType: "meeting", targetId: String(meeting.id), studentId: request.studentId, details: { interventionId, slots: proposedSlots, reused: pending !== null } });
+      await writeAudit(tx, { actor, action: "meeting.proposed", targetType: "meeting", targetId: String(meeting.id), studentId: request.studentId, details: { interventionId, slots: proposedSlots, reused: pending !== null, ...(calendarDetails ? { tutorCalendar: calendarDetails } : {}) } });
       return { interventionId, meetingId: meeting.id, slots };
     });
   } catch (error) {
@@ -325,10 +335,15 @@ class SlotTaken extends Error {}
 export async function chooseSlot(db: Database, request: SlotChoiceRequest, now = new Date()): Promise<SlotChoiceResult> {
   const meeting = await meetingForChoice(db, request, now);
   if (!meeting) throw new MeetingError("there is no invitation to talk waiting for this student's choice");
-  const [tutor, student] = await Promise.all([
+  const [tutor, student, invitation] = await Promise.all([
     db.prisma.staff.findUniqueOrThrow({ where: { id: meeting.tutorId }, select: { displayName: true, timezone: true } }),
     db.prisma.student.findUniqueOrThrow({ where: { id: meeting.studentId }, select: { studentNumber: true, givenName: true, preferredName: true, email: true } }),
+    db.prisma.intervention.findUnique({ where: { id: meeting.interventionId }, select: { templateData: true } }),
   ]);
+  // The tutor's calendar invites the student itself (an attendee of the event, from the tutor's
+  // own mailbox): a .ics as well would put the meeting in their calendar twice, and declining one
+  // would leave the other. So the .ics waits: bookInTutorCalendar queues it if the event fails.
+  const calendarInvites = (invitation?.templateData as Partial<TemplateData> | null)?.bookInTutorCalendar === true;
   const zone = tutor.timezone;
   const result = (answer: string, booked: boolean, slot?: Slot | null): SlotChoiceResult => ({ meetingId: meeting.id, startsAt: slot?.start ?? null, endsAt: slot?.end ?? null, answer, booked });
   const alreadyBooked = (m: { startsAt: Date | null; endsAt: Date | null; location: string | null; onlineMeetingUrl: string | null }) => {
@@ -375,7 +390,7 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
         studentId: meeting.studentId,
         details: { choice: picked.choice, startsAt: picked.slot.start.toISOString(), endsAt: picked.slot.end.toISOString(), channel: request.channel },
       });
-      if (student.email) await queueCalendarInvitation(tx, { meetingId: meeting.id, studentId: meeting.studentId, studentName: firstName(student), tutorName: tutor.displayName, label, place }, now);
+      if (student.email && !calendarInvites) await queueCalendarInvitation(tx, { meetingId: meeting.id, studentId: meeting.studentId, studentName: firstName(student), tutorName: tutor.displayName, label, place }, now);
       return "booked";
     });
   } catch (error) {
@@ -409,6 +424,80 @@ async function queueCalendarInvitation(tx: Tx, m: { meetingId: number; studentId
   );
   await transition(tx, { interventionId: id, to: "approved", actor: SYSTEM, changes: { approvedAt: now }, details: { policy: "the calendar invitation for a meeting the student booked", meetingId: m.meetingId } });
   await queueApproved(tx, id, SYSTEM, now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The booked meeting in the tutor's calendar
+// ---------------------------------------------------------------------------------------------
+
+export type CalendarBooking =
+  /** The event is in the tutor's calendar; its invitations went to both. */
+  | { via: "calendar"; eventId: string; joinUrl: string | null }
+  /** No event: the .ics emails carry the invitation (the student's is queued). */
+  | { via: "ics"; reason?: string }
+  /** Nothing to invite to any more (cancelled meanwhile). */
+  | { via: "none"; reason: string };
+
+/**
+ * The booked meeting as an event in the tutor's calendar, for an invitation made with one (the
+ * meeting-notices job calls this once per booking, after `chooseSlot`'s transaction: the student's
+ * answer never waits for the calendar, whichever channel they booked on). When the event cannot be
+ * made, the student's .ics invitation that `chooseSlot` held back is queued instead, and the
+ * caller emails the tutor theirs: the meeting is never left without an invitation.
+ */
+export async function bookInTutorCalendar(db: Database, meetingId: number, calendar: TutorCalendar | undefined, now = new Date()): Promise<CalendarBooking> {
+  const meeting = await db.prisma.meeting.findUnique({
+    where: { id: meetingId },
+    include: {
+      intervention: { select: { templateData: true } },
+      student: { select: { givenName: true, familyName: true, preferredName: true, email: true } },
+      tutor: { select: { displayName: true, email: true, timezone: true } },
+    },
+  });
+  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`);
+  if ((meeting.intervention.templateData as Partial<TemplateData> | null)?.bookInTutorCalendar !== true) return { via: "ics" };
+  if (meeting.graphEventId) return { via: "calendar", eventId: meeting.graphEventId, joinUrl: meeting.onlineMeetingUrl };
+  if (meeting.state !== "booked" || !meeting.startsAt || !meeting.endsAt) return { via: "none", reason: `meeting ${meetingId} is ${meeting.state}` };
+  const { student, tutor } = meeting;
+  const slot = { start: meeting.startsAt, end: meeting.endsAt };
+  const target = { targetType: "meeting", targetId: String(meetingId), studentId: meeting.studentId } as const;
+
+  let reason: string;
+  if (!calendar) reason = "the tutor's calendar is no longer configured";
+  else if (!tutor.email) reason = "the tutor has no email address";
+  else {
+    try {
+      const event = await calendar.book({
+        tutorEmail: tutor.email,
+        studentEmail: student.email,
+        studentName: [student.preferredName?.trim() || student.givenName?.trim(), student.familyName?.trim()].filter(Boolean).join(" ") || "Student",
+        subject: `Chat: ${firstName(student)} and ${tutor.displayName}`,
+        start: slot.start,
+        end: slot.end,
+        body: `A short chat between ${firstName(student)} and ${tutor.displayName}, arranged through Nudge. If you can't make it, please reply to let ${tutor.displayName} know.`,
+        transactionId: meeting.icsUid ?? `meeting-${meetingId}@nudge`,
+      });
+      const stored = await db.prisma.$transaction(async (tx) => {
+        const { count } = await tx.meeting.updateMany({ where: { id: meetingId, state: "booked", graphEventId: null }, data: { graphEventId: event.eventId, ...(event.joinUrl ? { onlineMeetingUrl: event.joinUrl } : {}) } });
+        if (count === 1) await writeAudit(tx, { actor: SYSTEM, action: "meeting.calendar_event", ...target, details: { eventId: event.eventId, onlineMeeting: event.joinUrl !== null, studentInvited: student.email !== null } });
+        return count === 1;
+      });
+      if (stored) return { via: "calendar", ...event };
+      // Cancelled (an erasure) while the event was being made: it must not stay in two calendars.
+      await calendar.cancel({ email: tutor.email }, event.eventId).catch(() => undefined);
+      return { via: "none", reason: `meeting ${meetingId} changed while its calendar event was being made` };
+    } catch (error) {
+      reason = `the tutor's calendar did not take the event: ${(error as Error).message}`;
+    }
+  }
+  await db.prisma.$transaction(async (tx) => {
+    const queued = await tx.intervention.findUnique({ where: { dedupeKey: `meeting:${meetingId}:calendar:REQUEST` }, select: { id: true } });
+    if (student.email && !queued) {
+      await queueCalendarInvitation(tx, { meetingId, studentId: meeting.studentId, studentName: firstName(student), tutorName: tutor.displayName, label: slotLabel(slot, tutor.timezone), place: placeOf(meeting) }, now);
+    }
+    await writeAudit(tx, { actor: SYSTEM, action: "meeting.calendar_fallback", ...target, details: { reason, studentInvitation: student.email ? "by email (.ics)" : "none: no email address" } });
+  });
+  return { via: "ics", reason };
 }
 
 /**

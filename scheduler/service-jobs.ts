@@ -12,6 +12,8 @@ import { outboxJobs } from "./outbox-jobs.ts";
 import { privacyJobs } from "./privacy-jobs.ts";
 import { tutorJobs } from "./tutor-jobs.ts";
 import type { StaffNotifier } from "../channels/staff-notifier.ts";
+import { tutorCalendarOf } from "../channels/graph-calendar.ts";
+import type { TutorCalendar } from "../interventions/index.ts";
 import { newOwnerId } from "./leases.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
@@ -20,6 +22,8 @@ export interface ServiceJobDeps {
   senders: () => ReadonlyMap<ChannelName, ChannelSender>;
   /** Messages to staff (digest cards, meeting notices), made on first use like the senders. */
   staff: () => StaffNotifier;
+  /** Tutors' calendars; default: Microsoft Graph when the configuration has it (the service shares its bot's). */
+  calendar?: TutorCalendar;
 }
 
 export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps): ScheduledJob[] {
@@ -34,6 +38,6 @@ export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps):
       dispatch: { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts },
     }),
     ...privacyJobs(db, { ...config.retention, timezone: config.timezone, subjectAccessDelivery: config.subjectAccessDelivery }),
-    ...tutorJobs(db, { ...config.tutors, staff: deps.staff }),
+    ...tutorJobs(db, { ...config.tutors, staff: deps.staff, calendar: deps.calendar ?? tutorCalendarOf(config.graph) }),
   ];
 }

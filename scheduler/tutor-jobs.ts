@@ -1,13 +1,14 @@
 /**
  * Personal tutors' scheduled jobs: the daily digest card (only to a tutor with something new), and
- * the meeting notices: the tutor's calendar invitation once a student books, reminders before, and
- * the outcome question after. Each notice is claimed before it is sent, so it goes out once.
+ * the meeting notices: the tutor's calendar invitation once a student books (the event in their
+ * calendar when Microsoft Graph is configured), reminders before, and the outcome question after.
+ * Each notice is claimed before it is sent, so it goes out once.
  */
 import { bookedCardData, outcomeCardData } from "../adaptive-cards/from-database.ts";
 import { composeDigest } from "../adaptive-cards/digest-data.ts";
 import { meetingBookedCard, outcomeCard } from "../adaptive-cards/index.ts";
 import type { StaffNotifier } from "../channels/staff-notifier.ts";
-import { dueMeetingNotices, hasSomethingNew, markNotified, meetingCalendar, queueStudentReminder } from "../interventions/index.ts";
+import { bookInTutorCalendar, dueMeetingNotices, hasSomethingNew, markNotified, meetingCalendar, queueStudentReminder, type TutorCalendar } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { JobFigures, ScheduledJob } from "./jobs.ts";
 
@@ -16,6 +17,8 @@ export interface TutorJobSettings {
   meetingNoticesSchedule: string;
   reminderHours: number;
   staff: () => StaffNotifier;
+  /** Tutors' calendars (Microsoft Graph) when configured: booked meetings become events there. */
+  calendar?: TutorCalendar;
 }
 
 export function tutorJobs(db: Database, settings: TutorJobSettings): ScheduledJob[] {
@@ -32,7 +35,7 @@ export function tutorJobs(db: Database, settings: TutorJobSettings): ScheduledJo
       description: "tutors' calendar invitations for booked meetings, reminders before, the outcome question after",
       schedule: settings.meetingNoticesSchedule,
       catchUp: false,
-      run: () => sendMeetingNotices(db, settings.staff(), settings.reminderHours, new Date()),
+      run: () => sendMeetingNotices(db, settings.staff(), settings.reminderHours, new Date(), settings.calendar),
     },
   ];
 }
@@ -71,14 +74,22 @@ export async function sendDigests(db: Database, staff: StaffNotifier, now: Date)
   return figures;
 }
 
-export async function sendMeetingNotices(db: Database, staff: StaffNotifier, reminderHours: number, now: Date): Promise<JobFigures> {
+export async function sendMeetingNotices(db: Database, staff: StaffNotifier, reminderHours: number, now: Date, calendar?: TutorCalendar): Promise<JobFigures> {
   const due = await dueMeetingNotices(db, now, { reminderHours });
-  const figures = { invitations: 0, reminders: 0, outcomeQuestions: 0 };
+  const figures = { invitations: 0, calendarEvents: 0, calendarFallbacks: 0, reminders: 0, outcomeQuestions: 0 };
   for (const meeting of due.tutorInvitations) {
     if (!(await markNotified(db, meeting.id, "tutorNotifiedAt", now))) continue;
+    // Claimed first, so the event is made once; a calendar that fails falls back to the .ics emails.
+    const booking = await bookInTutorCalendar(db, meeting.id, calendar, now);
+    if (booking.via === "none") continue;
+    if (booking.via === "calendar") figures.calendarEvents++;
+    else if (booking.reason) figures.calendarFallbacks++;
     const data = await bookedCardData(db, meeting.id, "tutor");
     await staff.teams(meeting.tutorId, { card: meetingBookedCard(data) });
-    await staff.email(meeting.tutorId, { subject: `Chat booked: ${data.withWhom}, ${data.when}`, text: `${data.withWhom} booked a chat with you: ${data.when}.${data.location ? ` Where: ${data.location}.` : ""}`, calendar: await meetingCalendar(db, meeting.id, "REQUEST") });
+    // The event is already in the tutor's calendar (they organise it): an .ics would add it twice.
+    if (booking.via === "ics") {
+      await staff.email(meeting.tutorId, { subject: `Chat booked: ${data.withWhom}, ${data.when}`, text: `${data.withWhom} booked a chat with you: ${data.when}.${data.location ? ` Where: ${data.location}.` : ""}`, calendar: await meetingCalendar(db, meeting.id, "REQUEST") });
+    }
     figures.invitations++;
   }
   for (const meeting of due.reminders) {

@@ -10,6 +10,7 @@ import { serviceJobs, startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
 import { closeChannelSenders, createChannelSenders } from "./channel-senders.ts";
 import { createStaffNotifier } from "../channels/staff-notifier.ts";
+import { tutorCalendarOf } from "../channels/graph-calendar.ts";
 import { createHttpServer } from "./http.ts";
 import { noticeSettings } from "./privacy-routes.ts";
 import type { Logger } from "./logger.ts";
@@ -33,7 +34,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   let ready = false;
   const privacy = noticeSettings(config);
-  const bot = createTeamsBot(config.bot, logger, db, { privacy, policy: loadApprovalPolicy(config.approvalPolicyFile) });
+  // One client for the bot and the jobs: they share its Graph token.
+  const calendar = tutorCalendarOf(config.graph);
+  if (calendar) logger.info("tutors' calendars through Microsoft Graph: free/busy for invitations, Teams meetings for bookings");
+  const bot = createTeamsBot(config.bot, logger, db, { privacy, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = { publicBaseUrl: config.publicBaseUrl, twilio: config.twilio, linkSecret: config.linkSecret, emailInboundToken: config.emailInboundToken };
   const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels, privacy });
@@ -46,7 +50,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Every module's jobs are listed in scheduler/service-jobs.ts, which `nudge jobs` shares.
   const senders = createChannelSenders(config, logger, bot.messenger);
   const staff = createStaffNotifier(db, bot.messenger, config.smtp);
-  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staff: () => staff }), { db, timezone: config.timezone, logger });
+  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staff: () => staff, calendar }), { db, timezone: config.timezone, logger });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 

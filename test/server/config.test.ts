@@ -173,6 +173,27 @@ describe("configuration", () => {
     });
   });
 
+  describe("Microsoft Graph for tutors' calendars", () => {
+    const graph = { GRAPH_TENANT_ID: TENANT, GRAPH_CLIENT_ID: APP_ID, GRAPH_CLIENT_SECRET: "graph-secret" };
+
+    it("is off without credentials, and on with all three, at Graph's public addresses by default", () => {
+      expect(parseConfig({}).graph).toBeUndefined();
+      expect(parseConfig(graph).graph).toEqual({ tenantId: TENANT, clientId: APP_ID, clientSecret: "graph-secret", baseUrl: "https://graph.microsoft.com", loginBaseUrl: "https://login.microsoftonline.com" });
+      expect(parseConfig({ ...graph, GRAPH_BASE_URL: "http://127.0.0.1:4010/", GRAPH_LOGIN_BASE_URL: "http://127.0.0.1:4011" }).graph).toMatchObject({ baseUrl: "http://127.0.0.1:4010", loginBaseUrl: "http://127.0.0.1:4011" });
+    });
+
+    it("refuses part of the credentials, naming the missing ones, and never shows the secret", () => {
+      expect(problemsOf({ GRAPH_TENANT_ID: TENANT })).toEqual({
+        GRAPH_CLIENT_ID: "required when GRAPH_TENANT_ID is set (Microsoft Graph needs all three)",
+        GRAPH_CLIENT_SECRET: "required when GRAPH_TENANT_ID is set (Microsoft Graph needs all three)",
+      });
+      expect(problemsOf({ GRAPH_CLIENT_ID: APP_ID, GRAPH_CLIENT_SECRET: "graph-secret" })).toEqual({ GRAPH_TENANT_ID: "required when GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are set (Microsoft Graph needs all three)" });
+      const problems = problemsOf({ ...graph, GRAPH_CLIENT_ID: "nudge-app", GRAPH_BASE_URL: "graph.microsoft.com" });
+      expect(problems).toEqual({ GRAPH_CLIENT_ID: expect.stringMatching(/must be a GUID/), GRAPH_BASE_URL: expect.stringMatching(/must be an http\(s\) URL/) });
+      expect(JSON.stringify(problemsOf({ GRAPH_CLIENT_SECRET: "graph-secret" }))).not.toContain("graph-secret");
+    });
+  });
+
   it("documents every variable it reads in the README, with the defaults the code uses", () => {
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
     expect(replaceReadmeTable(readme, "config")).toBe(readme); // run `npm run docs:config` after changing settings
