@@ -258,6 +258,16 @@ describe("the permission matrix through the real entry points", () => {
       return { allowed: /recorded your request for a copy/.test(text), effect: after === before + 1, output: text };
     },
   };
+  const botOptIn: Entry = {
+    via: 'bot: the student says "opt in" (their own analytics consent)',
+    kind: "bot",
+    async run({ who }) {
+      const where = { studentId: studentIds.get("S1")!, purpose: "analytics" as const };
+      const before = await p().consent.count({ where });
+      const text = await say(who, "opt in");
+      return { allowed: /use your engagement data again/.test(text), effect: (await p().consent.count({ where })) === before + 1, output: text };
+    },
+  };
   const botMeetingOutcome: Entry = {
     via: "bot: meeting.outcome button (card invoke)",
     kind: "bot",
@@ -313,6 +323,14 @@ describe("the permission matrix through the real entry points", () => {
     seen: async (run) => {
       const data = run.code === 0 ? jsonOf(run) : {};
       return { allowed: run.code === 0, effect: data.studentNumber === target && data.sections?.Student?.[0]?.familyName === TARGETS[target!].family, output: run.code === 0 ? "(export)" : run.stderr };
+    },
+  }));
+  const cliConsent = cli("nudge student consent <number> --purpose analytics --state granted --as", async ({ who, target, n }) => ({
+    // Each cell's record carries its own note: the CLI batch runs cells together.
+    args: ["student", "consent", target!, "--purpose", "analytics", "--state", "granted", "--source", "matrix", "--note", `cell ${n}`, "--as", who.number, "--json"],
+    seen: async (run) => {
+      const recorded = await p().consent.findFirst({ where: { studentId: studentIds.get(target!)!, note: `cell ${n}` }, include: { recordedBy: { select: { staffNumber: true } } } });
+      return { allowed: run.code === 0, effect: recorded?.recordedBy?.staffNumber === who.number, output: run.stderr || run.stdout };
     },
   }));
   const cliRectify = cli("nudge student rectify <number> --field preferredName --as", async ({ who, target, n }) => {
@@ -373,7 +391,7 @@ describe("the permission matrix through the real entry points", () => {
       "student.special_category.read": () => directly("no output shows special-category data, with or without consent"),
       "student.contact": () => botMeetingOutcome,
       "intervention.decide": () => (student ? botStaffButton : cliApprove),
-      "consent.record": () => directly("no entry point records consent yet (no CLI command, no bot phrase)"),
+      "consent.record": () => (!student ? cliConsent : target === "S1" ? botOptIn : directly("a student's consent is always their own: what they say is recorded for themselves")),
       "student.export": () => (!student ? cliExport : target === "S1" ? botDataRequest : directly("a student's request for their data is always about themselves")),
       "student.rectify": () => cliRectify,
       "student.erase": () => cliErase,
