@@ -5,7 +5,7 @@
  */
 import type { TurnContext } from "botbuilder";
 import { invitationCard, VERBS, type AdaptiveCard } from "../adaptive-cards/index.ts";
-import { invitationCardData } from "../adaptive-cards/from-database.ts";
+import { invitationCardData, studentTeamsCard } from "../adaptive-cards/from-database.ts";
 import { chooseSlot, DecisionRejected, MeetingError, TutorActionError, type ApprovalPolicy, type TutorCalendar } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { AccessRefused, writeAudit, type CapabilityName } from "../privacy/index.ts";
@@ -41,8 +41,11 @@ export async function handleCardAction(db: Database, context: TurnContext, verb:
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";
     if (verb === VERBS.studentReply) {
+      // Answered in the chat like a typed reply (an explanation is too long for a card's notice);
+      // the card stays as it was.
       const answer = await answerStudentText(db, context, person.studentId, String(data.text ?? ""));
-      return answer ?? "Thanks, your tutor will see your reply.";
+      await context.sendActivity(answer ?? "Thanks, your tutor will see your reply.");
+      return (await cardOfOwnMessage(db, person.studentId, Number(data.interventionId))) ?? "Sent.";
     }
     const chosen = await chooseSlot(db, { studentId: person.studentId, meetingId: Number(data.meetingId), choice: Number(data.choice), channel: "teams" });
     if (!chosen.booked) return chosen.answer;
@@ -52,4 +55,13 @@ export async function handleCardAction(db: Database, context: TurnContext, verb:
     if (error instanceof DecisionRejected || error instanceof TutorActionError || error instanceof MeetingError) return error.message;
     throw error;
   }
+}
+
+/** The card a student's message was sent as, if the id is one of their own messages. */
+async function cardOfOwnMessage(db: Database, studentId: number, interventionId: number): Promise<AdaptiveCard | null> {
+  if (!Number.isSafeInteger(interventionId)) return null;
+  const intervention = await db.prisma.intervention.findUnique({ where: { id: interventionId }, select: { id: true, studentId: true, kind: true, templateData: true, body: true } });
+  if (!intervention || intervention.studentId !== studentId) return null;
+  const text = (intervention.templateData as { texts?: { teams?: string } } | null)?.texts?.teams ?? intervention.body;
+  return studentTeamsCard(db, intervention, text);
 }

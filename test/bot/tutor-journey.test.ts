@@ -204,6 +204,15 @@ describe("Teams for students and tutors: the whole journey", () => {
     const card = lastCard(STUDENT, from);
     expect(shownText({ attachments: [{ content: card }] })).toMatch(/Hi Sam/);
     expect(cardActions(card).map((a) => a.data.text)).toContain("I need help");
+
+    // "Why did I get this?" on the card: the explanation comes as a chat message, the card stays.
+    const why = cardActions(card).find((a) => a.data.text === "why did I get this?")!;
+    const before = connector.calls.length;
+    const answer = await press(STUDENT, why);
+    expect(answer.body.type).toBe("application/vnd.microsoft.card.adaptive");
+    expect(shownText({ attachments: [{ content: answer.body.value }] })).toMatch(/Hi Sam/);
+    expect(shownText(sentTo(STUDENT, before).at(-1)?.body)).toMatch(/You got this message because of this check: "No VLE activity for 10 days"/);
+    expect(await service.db.prisma.reply.findFirstOrThrow({ where: { studentId }, orderBy: { id: "desc" } })).toMatchObject({ classification: "why", channel: "teams" });
   });
 
   it("records 'I need help' and answers with the tutor's name; the tutor's next digest has the invitation", async () => {
