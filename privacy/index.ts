@@ -29,3 +29,4 @@ export { runRetention, anonymousNumber, RETENTION_ACTOR, type RetentionReport, t
 export { rectifyStudent, checkRectification, RectifyError, RECTIFIABLE_FIELDS, type RectifiableField, type RectifyRequest, type RectifyResult } from "./rectify.ts";
 export { eraseStudent, findStudentForErasure, erasedNumber, EraseError, type EraseResult } from "./erase.ts";
 export { recordConsent, checkConsent, consentInForce, ConsentError, CONSENT_PURPOSES, CONSENT_STATES, type ConsentChange, type ConsentResult, type ConsentPurposeName, type ConsentStateName } from "./consent.ts";
+export { setRestriction, RestrictError, type RestrictResult } from "./restrict.ts";

@@ -3,6 +3,7 @@
  * JSON to stdout, or to FILE with a readable HTML copy beside it (FILE with .html).
  * `nudge student rectify <student-number> --field F --value V --as STAFF`: correct one field.
  * `nudge student erase <student-number> --as STAFF`: erase the student's personal data (POLICY P9).
+ * `nudge student restrict <student-number> [--lift] --as STAFF`: restriction of processing (POLICY P7).
  * `nudge student consent <student-number> --purpose P --state S --as STAFF`: record consent given,
  * refused or withdrawn on the student's behalf (a form, a conversation), with its source.
  */
@@ -25,6 +26,8 @@ import {
   CONSENT_PURPOSES,
   CONSENT_STATES,
   recordConsent,
+  RestrictError,
+  setRestriction,
 } from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
@@ -57,6 +60,29 @@ export function registerStudentCommand(program: Command): void {
         const rows = Object.values(data.sections).reduce((n, r) => n + r.length, 0);
         process.stdout.write(`${studentNumber}: ${rows} rows in ${Object.keys(data.sections).length} sections written to ${options.out} and ${html}\n`);
       });
+    });
+
+  student
+    .command("restrict")
+    .description("restrict processing of a student's data (nothing is evaluated or sent) while a request is handled, or --lift it; audited")
+    .argument("<student-number>")
+    .requiredOption("--as <staff-number>", "who is doing it (needs the right to rectify: admins handling requests); audited")
+    .option("--lift", "lift the restriction")
+    .option("--note <note>", "why, kept with the record")
+    .option("--json", "print one JSON object")
+    .action(async (studentNumber: string, options: JsonOption & { as: string; lift?: boolean; note?: string }) => {
+      const result = await withDatabase(async (db) => {
+        const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
+        if (!target) throw new RestrictError(`no student ${studentNumber}`);
+        const staff = await authorise(db, options.as, "student.rectify", { studentId: target.id });
+        return setRestriction(db, studentNumber, !options.lift, staff, options.note);
+      });
+      const state = result.restricted ? "restricted" : "no longer restricted";
+      print(options, result, [
+        result.changed
+          ? `${studentNumber}: processing ${state}${result.restricted ? `; ${count(result.flagsClosed, "open flag")} closed, ${count(result.interventionsCancelled, "unsent message")} cancelled (recorded as DR-${result.dataRequestId})` : ""}`
+          : `${studentNumber}: already ${state}; nothing changed`,
+      ]);
     });
 
   student

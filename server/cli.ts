@@ -146,7 +146,7 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     if (error instanceof ConfigError) return fail(error.message, 1, json);
     // Bad input the user can fix (a rule that does not exist, a missing file): exit 2.
-    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError", "ExportError", "DataCopyError", "ConsentError", "RectifyError", "EraseError", "DecisionRejected", "ApprovalPolicyError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
+    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError", "ExportError", "DataCopyError", "ConsentError", "RestrictError", "RectifyError", "EraseError", "DecisionRejected", "ApprovalPolicyError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
     if ((error as Error).name === "AccessRefused") return fail((error as Error).message, 1, json);
     // Known failures carry a message meant for the user; anything else is a bug.
     if (error instanceof MigrationError || error instanceof ProductionRefusal || error instanceof IngestUsageError || (error as Error).name === "DemoSeedError") {

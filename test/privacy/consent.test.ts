@@ -81,4 +81,26 @@ describe("consent", () => {
     expect(await db().prisma.consent.findFirstOrThrow({ where: { studentId: ids.get("S2")! } })).toMatchObject({ state: "refused", source: "form", recordedById: admin.id, note: "paper form 2026-11-29" });
     expect(await db().prisma.intervention.findFirstOrThrow({ where: { studentId: ids.get("S2")!, kind: "nudge" } })).toMatchObject({ state: "cancelled" });
   });
+
+  it("restriction of processing stops everything until it is lifted, through the CLI, by admins only", async () => {
+    const studentId = ids.get("H1")!;
+    const flag = await db().prisma.flag.create({ data: { studentId, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "restrict-test", day: D, evidence: {} } });
+    const refused = await cli(["student", "restrict", "H1", "--as", "T0001"]);
+    expect(refused.code).not.toBe(0);
+    expect(await db().prisma.student.findUniqueOrThrow({ where: { id: studentId } })).toMatchObject({ restrictedAt: null });
+
+    const restricted = await cli(["student", "restrict", "H1", "--note", "contests attendance data", "--as", "A0001", "--json"]);
+    expect(restricted.code, restricted.stderr).toBe(0);
+    expect(JSON.parse(restricted.stdout)).toMatchObject({ restricted: true, changed: true, flagsClosed: 1 });
+    expect((await db().prisma.student.findUniqueOrThrow({ where: { id: studentId } })).restrictedAt).not.toBeNull();
+    expect(await db().prisma.flag.findUniqueOrThrow({ where: { id: flag.id } })).toMatchObject({ state: "closed", closedReason: "processing restricted" });
+    expect(await db().prisma.dataRequest.findFirstOrThrow({ where: { studentId, kind: "restriction" } })).toMatchObject({ state: "completed", note: "contests attendance data" });
+
+    const again = await cli(["student", "restrict", "H1", "--as", "A0001"]);
+    expect(again.stdout).toMatch(/already restricted; nothing changed/);
+    const lifted = await cli(["student", "restrict", "H1", "--lift", "--as", "A0001"]);
+    expect(lifted.stdout).toMatch(/H1: processing no longer restricted/);
+    expect(await db().prisma.student.findUniqueOrThrow({ where: { id: studentId } })).toMatchObject({ restrictedAt: null });
+    expect(await db().prisma.auditLog.count({ where: { studentId, action: { in: ["student.restrict", "student.restriction_lifted"] } } })).toBe(2);
+  });
 });
