@@ -4,7 +4,7 @@
  * from the current state, so a card updates in place after any tutor of the student acts.
  */
 import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT, digestCard, type AdaptiveCard, type DigestStudent } from "./index.ts";
-import { markRepliesSeen, studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "../interventions/index.ts";
+import { studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 
 const BLOCKS = "▁▂▃▄▅▆▇█";
@@ -45,22 +45,31 @@ export type DigestTrigger = "schedule" | "asked";
 export interface ComposedDigest {
   digestId: number;
   card: AdaptiveCard;
-  students: number;
+  studentIds: number[];
 }
 
 /**
- * A new digest for the tutor, or null when no tutee needs a look. Replies shown on it count as
- * seen; a scheduled digest sets what the next one counts as new.
+ * A new digest for the tutor, or null when no tutee needs a look. A scheduled digest sets what
+ * the next one counts as new; the caller marks the replies on it seen once it has been posted.
  */
-export async function composeDigest(db: Database, staffNumber: string, trigger: DigestTrigger, refreshUserIds: string[], now = new Date()): Promise<ComposedDigest | null> {
+export async function composeDigest(db: Database, staffNumber: string, trigger: DigestTrigger, refreshUserIds: string[], now = new Date(), found?: DigestStudents): Promise<ComposedDigest | null> {
   const staff = await db.prisma.staff.findUniqueOrThrow({ where: { staffNumber }, select: { id: true } });
-  const previous = await db.prisma.tutorDigest.findFirst({ where: { staffId: staff.id, trigger: "schedule" }, orderBy: { sentAt: "desc" }, select: { sentAt: true } });
-  const { ids, newIds } = await studentsForDigest(db, staffNumber, previous?.sentAt ?? null, now);
+  const { ids, newIds } = found ?? (await digestStudents(db, staffNumber, now));
   if (ids.length === 0) return null;
   const digest = await db.prisma.tutorDigest.create({ data: { staffId: staff.id, studentIds: ids, trigger, sentAt: now } });
-  await markRepliesSeen(db, ids, now);
   const card = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, { newCount: newIds.size, purpose: trigger === "asked" ? "digest now" : "digest", now });
-  return { digestId: digest.id, card, students: ids.length };
+  return { digestId: digest.id, card, studentIds: ids };
+}
+
+export interface DigestStudents {
+  ids: number[];
+  newIds: Set<number>;
+}
+
+/** Who a new digest would show, "new" counted since the tutor's last scheduled digest. */
+export async function digestStudents(db: Database, staffNumber: string, now = new Date()): Promise<DigestStudents> {
+  const previous = await db.prisma.tutorDigest.findFirst({ where: { staff: { staffNumber }, trigger: "schedule" }, orderBy: { sentAt: "desc" }, select: { sentAt: true } });
+  return studentsForDigest(db, staffNumber, previous?.sentAt ?? null, now);
 }
 
 export interface StoredDigest {

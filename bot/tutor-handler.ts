@@ -13,6 +13,7 @@ import {
   referStudent,
   snoozeFlags,
   inviteToTalk,
+  markRepliesSeen,
   tutorDigest,
   type ApprovalPolicy,
   type TutorCalendar,
@@ -54,7 +55,10 @@ export async function answerStaffMessage(db: Database, context: TurnContext, sta
   if (/^digest( now)?$/i.test(text)) {
     const digest = await composeDigest(db, staff.staffNumber, "asked", refreshIds(context));
     if (!digest) await context.sendActivity("Nothing is waiting for you: no tutee has a recent flag, a suggestion to decide on or an unseen reply.");
-    else await sendCard(context, digest.card);
+    else {
+      await sendCard(context, digest.card);
+      await markRepliesSeen(db, digest.studentIds, new Date());
+    }
     return;
   }
   const asked = /^student\s+(.+)$/i.exec(text);

@@ -168,13 +168,6 @@ function flagNeedsALook(now: Date) {
   return { OR: [recentFlag(now), { state: "snoozed" as const, snoozedUntil: { lte: now } }] };
 }
 
-/** Whether a tutor has anything new since `since`: the daily job sends a card only then. */
-export async function hasSomethingNew(db: Database, staffNumber: string, since: Date | null, now = new Date()): Promise<boolean> {
-  const tutor = await staffByNumber(db, staffNumber);
-  if (!tutor) return false;
-  return (await tuteesNeedingALook(db, tutor.staffId, now, since)).newIds.size > 0;
-}
-
 /** Marks the replies shown on a digest as seen by the tutor (they are not "new" again). */
 export async function markRepliesSeen(db: Database, studentIds: readonly number[], now = new Date()): Promise<void> {
   if (studentIds.length === 0) return;

@@ -7,7 +7,7 @@ export { checkBeforeSend, quietHoursEnd, type DeliveryRules, type SendDecision }
 export { receiveStudentMessage, type StudentMessage, type ReplyOutcome } from "./replies.ts";
 export { classifyReply, pauseDaysOf } from "./reply-classifier.ts";
 export { explainEvidence, messageValues } from "./message-values.ts";
-export { tutorDigest, studentsForDigest, hasSomethingNew, markRepliesSeen, evidenceLine, TREND_WEEKS, type DigestEntry, type DigestOptions, type TutorDigestPage } from "./digest.ts";
+export { tutorDigest, studentsForDigest, markRepliesSeen, evidenceLine, TREND_WEEKS, type DigestEntry, type DigestOptions, type TutorDigestPage } from "./digest.ts";
 export { dismissFlags, snoozeFlags, referStudent, TutorActionError, VERDICTS, type Verdict } from "./tutor-actions.ts";
 export { personalTutorName } from "./tutors.ts";
 export {

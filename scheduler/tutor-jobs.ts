@@ -5,10 +5,10 @@
  * Each notice is claimed before it is sent, so it goes out once.
  */
 import { bookedCardData, outcomeCardData } from "../adaptive-cards/from-database.ts";
-import { composeDigest } from "../adaptive-cards/digest-data.ts";
+import { composeDigest, digestStudents } from "../adaptive-cards/digest-data.ts";
 import { meetingBookedCard, outcomeCard } from "../adaptive-cards/index.ts";
 import type { StaffNotifier } from "../channels/staff-notifier.ts";
-import { bookInTutorCalendar, dueMeetingNotices, hasSomethingNew, markNotified, meetingCalendar, queueStudentReminder, type TutorCalendar } from "../interventions/index.ts";
+import { bookInTutorCalendar, dueMeetingNotices, markNotified, markRepliesSeen, meetingCalendar, queueStudentReminder, type TutorCalendar } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { JobFigures, ScheduledJob } from "./jobs.ts";
 
@@ -48,8 +48,8 @@ export async function sendDigests(db: Database, staff: StaffNotifier, now: Date)
   });
   const figures = { tutors: tutors.length, sent: 0, nothingNew: 0, noTeams: 0, failed: 0 };
   for (const tutor of tutors) {
-    const previous = await db.prisma.tutorDigest.findFirst({ where: { staffId: tutor.id, trigger: "schedule" }, orderBy: { sentAt: "desc" }, select: { sentAt: true } });
-    if (!(await hasSomethingNew(db, tutor.staffNumber, previous?.sentAt ?? null, now))) {
+    const found = await digestStudents(db, tutor.staffNumber, now);
+    if (found.newIds.size === 0) {
       figures.nothingNew++;
       continue;
     }
@@ -58,12 +58,13 @@ export async function sendDigests(db: Database, staff: StaffNotifier, now: Date)
       figures.noTeams++;
       continue;
     }
-    const digest = await composeDigest(db, tutor.staffNumber, "schedule", [conversation.teamsUserId], now);
+    const digest = await composeDigest(db, tutor.staffNumber, "schedule", [conversation.teamsUserId], now, found);
     if (!digest) continue;
     try {
       const posted = await staff.teams(tutor.id, { card: digest.card });
       if (!posted) throw new Error("no Teams conversation");
       await db.prisma.tutorDigest.update({ where: { id: digest.digestId }, data: { conversationId: posted.conversationId, activityId: posted.activityId } });
+      await markRepliesSeen(db, found.ids, now);
       figures.sent++;
     } catch {
       // Not sent, so it must not count as seen: the next run offers the same items again.
