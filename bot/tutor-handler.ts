@@ -19,7 +19,7 @@ import {
   type TutorCalendar,
 } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused, decide, writeAudit } from "../privacy/index.ts";
+import { decide, writeAudit } from "../privacy/index.ts";
 import { composeDigest, digestPage, digestStudent } from "../adaptive-cards/digest-data.ts";
 
 export interface StaffPerson {
@@ -190,4 +190,3 @@ export async function outcomeAction(db: Database, staff: StaffPerson, data: { me
   return outcomeCard(await outcomeCardData(db, meetingId));
 }
 
-export { AccessRefused };
