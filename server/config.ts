@@ -33,6 +33,7 @@ export const SETTINGS: Setting[] = [
   { name: "MICROSOFT_APP_PASSWORD", meaning: "Client secret of the bot's app registration (not needed with `UserAssignedMSI`)." },
   { name: "MICROSOFT_APP_TYPE", default: "SingleTenant", meaning: "`SingleTenant`, `MultiTenant` or `UserAssignedMSI`." },
   { name: "MICROSOFT_APP_TENANT_ID", meaning: "Entra tenant id; required for `SingleTenant` and `UserAssignedMSI`." },
+  { name: "TEAMS_APP_ID", meaning: "Id (a GUID) of the Teams app that `npm run package` builds (see \"Deploy to Teams\"). Unset: the bot's `MICROSOFT_APP_ID`. Keep it once the app is uploaded: a new id makes a new app." },
   { name: "TWILIO_ACCOUNT_SID", meaning: "Twilio account SID (`AC…`); required when SMS is enabled in production." },
   { name: "TWILIO_AUTH_TOKEN", meaning: "Twilio auth token: sends SMS and checks `X-Twilio-Signature` on webhooks." },
   { name: "TWILIO_FROM", meaning: "Sender: an E.164 number (`+447700900123`) or a Messaging Service SID (`MG…`)." },
@@ -139,6 +140,7 @@ const schema = z
     MICROSOFT_APP_PASSWORD: optionalText,
     MICROSOFT_APP_TYPE: z.enum(["SingleTenant", "MultiTenant", "UserAssignedMSI"], { message: "must be SingleTenant, MultiTenant or UserAssignedMSI" }).default("SingleTenant"),
     MICROSOFT_APP_TENANT_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f-]{36}$/i.test(v), { message: "must be a GUID (the Entra tenant id)" }),
+    TEAMS_APP_ID: optionalText.refine((v) => v === undefined || /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(v), { message: "must be a GUID (the Teams app's id)" }),
     TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), { message: "must look like AC followed by 32 hex digits" }),
     TWILIO_AUTH_TOKEN: optionalText,
     TWILIO_FROM: optionalText.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v) || /^MG[0-9a-fA-F]{32}$/.test(v), {
@@ -255,6 +257,8 @@ export interface Config {
     appPassword?: string;
     appType: Env["MICROSOFT_APP_TYPE"];
     tenantId?: string;
+    /** The Teams app's id in the manifest (`npm run package`): TEAMS_APP_ID, else the bot's app id. */
+    teamsAppId?: string;
   };
   twilio?: { accountSid: string; authToken: string; from: string; apiBaseUrl: string };
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; replyTo?: string };
@@ -342,6 +346,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       appPassword: env.MICROSOFT_APP_PASSWORD,
       appType: env.MICROSOFT_APP_TYPE,
       tenantId: env.MICROSOFT_APP_TENANT_ID,
+      teamsAppId: env.TEAMS_APP_ID ?? env.MICROSOFT_APP_ID,
     },
     twilio:
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
