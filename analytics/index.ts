@@ -1,0 +1,23 @@
+/** Analytics: aggregate questions for student centres, small groups suppressed (POLICY P5, P11). */
+export { askQuestion, loadVocabulary, type AskOptions, type AskResult } from "./ask.ts";
+export { parseQuestion, phraseOf, cohortWords, vocabularyWords, type ParseResult, type Vocabulary } from "./parser.ts";
+export { runQuery, answerText, QueryError, DEFAULT_TIMEZONE, type Answer, type AnswerRow, type Chart, type RunOptions } from "./run-query.ts";
+export {
+  QUESTIONS,
+  CHANNELS,
+  TOP_RULES_DEFAULT,
+  questionOf,
+  periodText,
+  renderQuestionTable,
+  type Query,
+  type QuestionKind,
+  type QuestionDefinition,
+  type Period,
+  type CohortFilter,
+  type CohortGrouping,
+  type YearFilter,
+  type Grouping,
+} from "./questions.ts";
+export { FEWER_THAN_5, NOT_SHOWN, SMALL, sumOfCells, rateOf, averageOverCohorts, figureText, type Figure, type Range } from "./disclosure.ts";
+export { individualRequest, INDIVIDUAL_REFUSAL, type IndividualRequest } from "./individuals.ts";
+export { resolvePeriod, type DayRange } from "./periods.ts";

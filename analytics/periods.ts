@@ -1,0 +1,134 @@
+/**
+ * Periods as calendar days in the institution's timezone. Day numbers are days since 1970-01-01,
+ * as stored in EngagementDaily and Flag.day; instants (for DateTime columns) are the local
+ * midnights that bound those days.
+ *
+ * "In the last N days" is the N whole days before today: engagement feeds arrive overnight, so
+ * today has no data yet, and a rule run in the morning evaluates yesterday. "This week" (Monday
+ * first) and "this month" run to today, so messages sent today count.
+ */
+import { localDay } from "../rules/days.ts";
+import type { Period } from "./questions.ts";
+
+export const DAY_MS = 86_400_000;
+
+/** Inclusive range of day numbers. */
+export interface DayRange {
+  from: number;
+  to: number;
+}
+
+export const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** "16 Nov" (the year when it is not `thisYear`). */
+export function shortDay(day: number, withYear = false): string {
+  const date = new Date(day * DAY_MS);
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}${withYear ? ` ${date.getUTCFullYear()}` : ""}`;
+}
+
+/** Monday of the week holding `day` (1970-01-05 was a Monday). */
+export const mondayOf = (day: number) => day - ((((day - 4) % 7) + 7) % 7);
+
+function firstOfMonth(day: number, monthsBack = 0): number {
+  const date = new Date(day * DAY_MS);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - monthsBack, 1) / DAY_MS;
+}
+
+/** The same day of the month `months` earlier (clamped to that month's length). */
+function monthsBefore(day: number, months: number): number {
+  const date = new Date(day * DAY_MS);
+  const first = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - months, 1);
+  const length = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - months + 1, 0)).getUTCDate();
+  return (first + (Math.min(date.getUTCDate(), length) - 1) * DAY_MS) / DAY_MS;
+}
+
+export function resolvePeriod(period: Period, today: number): DayRange {
+  switch (period.kind) {
+    case "last_days":
+      return { from: today - period.days, to: today - 1 };
+    case "last_weeks":
+      return { from: today - 7 * period.weeks, to: today - 1 };
+    case "last_months":
+      return { from: monthsBefore(today, period.months), to: today - 1 };
+    case "today":
+      return { from: today, to: today };
+    case "yesterday":
+      return { from: today - 1, to: today - 1 };
+    case "this_week":
+      return { from: mondayOf(today), to: today };
+    case "last_week":
+      return { from: mondayOf(today) - 7, to: mondayOf(today) - 1 };
+    case "this_month":
+      return { from: firstOfMonth(today), to: today };
+    case "last_month":
+      return { from: firstOfMonth(today, 1), to: firstOfMonth(today) - 1 };
+  }
+}
+
+/** Offset of `timezone` from UTC at `at`, in ms (positive east of Greenwich). */
+function offsetMs(at: number, timezone: string): number {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: timezone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(at));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/** The instant local midnight starts day `day` in `timezone`. */
+export function startOfDay(day: number, timezone: string): Date {
+  const guess = day * DAY_MS;
+  let at = guess - offsetMs(guess, timezone);
+  // Across a clock change the offset at the guess and at midnight differ: look again.
+  const second = offsetMs(at, timezone);
+  if (second !== offsetMs(guess, timezone)) at = guess - second;
+  return new Date(at);
+}
+
+/** The instants bounding a range of days: [from, until). */
+export function instants(range: DayRange, timezone: string): { from: Date; until: Date } {
+  return { from: startOfDay(range.from, timezone), until: startOfDay(range.to + 1, timezone) };
+}
+
+export function today(now: Date, timezone: string): number {
+  return localDay(now, timezone);
+}
+
+/**
+ * Weeks are 7-day blocks counted back from the end of the period (block 0 ends on `to`), so a
+ * trend over "the last 6 weeks" compares whole weeks and its newest point is as fresh as the data.
+ * Only the oldest block can be short.
+ */
+export interface Block {
+  index: number;
+  from: number;
+  to: number;
+  days: number;
+}
+
+export function blocksOf(range: DayRange): Block[] {
+  const count = Math.ceil((range.to - range.from + 1) / 7);
+  const blocks: Block[] = [];
+  for (let index = count - 1; index >= 0; index--) {
+    const to = range.to - 7 * index;
+    const from = Math.max(range.from, to - 6);
+    blocks.push({ index, from, to, days: to - from + 1 });
+  }
+  return blocks;
+}
+
+export function blockLabel(block: Block): string {
+  return `${shortDay(block.from)}–${shortDay(block.to)}`;
+}
+
+export function rangeLabel(range: DayRange): string {
+  return range.from === range.to ? shortDay(range.from, true) : `${shortDay(range.from)} – ${shortDay(range.to, true)}`;
+}

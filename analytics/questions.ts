@@ -1,0 +1,257 @@
+/**
+ * The question set: what student-centre staff may ask (POLICY P11). It is the contract between
+ * the chat and the data: the parser only produces these queries, the runner only answers them,
+ * and the README's table is rendered from this file.
+ *
+ * The filters are deliberately narrow (one year of study, programmes named by words, no
+ * "except", no sets of years): a question whose answer is another answer minus a small group
+ * cannot be put. See `disclosure.ts` for what protects the figures themselves.
+ */
+import { ENGAGEMENT_SOURCES, type EngagementSource } from "../ingest/types.ts";
+
+export { ENGAGEMENT_SOURCES, type EngagementSource };
+export const CHANNELS = ["teams", "sms", "email"] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+/** Calendar periods, resolved against "today" in the institution's timezone (see periods.ts). */
+export type Period =
+  | { kind: "last_days"; days: number }
+  | { kind: "last_weeks"; weeks: number }
+  | { kind: "last_months"; months: number }
+  | { kind: "today" }
+  | { kind: "yesterday" }
+  | { kind: "this_week" }
+  | { kind: "last_week" }
+  | { kind: "this_month" }
+  | { kind: "last_month" };
+
+/** A year of study, or each programme's final year (its length in years, 3 when unknown). */
+export type YearFilter = number | "final";
+
+/** Which students: programmes by code (sorted) and/or one year of study. Empty means everyone. */
+export interface CohortFilter {
+  programmes?: string[];
+  year?: YearFilter;
+}
+
+export type CohortGrouping = "none" | "programme" | "year";
+
+export type Query =
+  | { kind: "inactive"; source: EngagementSource | "any"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
+  | { kind: "flags"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping | "rule" | "week" }
+  | { kind: "top_rules"; period: Period; cohort: CohortFilter; limit: number }
+  | { kind: "engagement_trend"; sources: EngagementSource[] | "all"; period: Period; cohort: CohortFilter }
+  | { kind: "reach"; period: Period; cohort: CohortFilter }
+  | { kind: "meetings"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
+  | { kind: "freshness"; source?: EngagementSource }
+  | { kind: "feedback"; period: Period };
+
+export type QuestionKind = Query["kind"];
+export type Grouping = "none" | "rule" | "programme" | "year" | "week" | "channel" | "source";
+
+export interface QuestionDefinition {
+  kind: QuestionKind;
+  /** Short name, for the README and "did you mean". */
+  name: string;
+  description: string;
+  /** What the figures count, and so what small numbers mean. */
+  counts: string;
+  /** Groupings the question takes; the first is the default. */
+  groupings: readonly Grouping[];
+  cohortFilters: boolean;
+  /** Whether a data source may be named: one, several, or none. */
+  sources: "one" | "several" | "none";
+  defaultPeriod: Period | null;
+  /** Phrasings the parser must understand (tested one by one), the first is the canonical one. */
+  examples: readonly string[];
+  /**
+   * Text (normalised, see parser.ts) that says this is the question being asked. Several kinds may
+   * match; `outranks` settles it.
+   */
+  detect: readonly RegExp[];
+  /** Words that belong to this question's wording, so they are not left over as not understood. */
+  words: readonly string[];
+  /** Kinds this one wins over when both are detected ("which rules flagged most" is not "flags"). */
+  outranks?: readonly QuestionKind[];
+}
+
+export const TOP_RULES_DEFAULT = 10;
+
+export const QUESTIONS: readonly QuestionDefinition[] = [
+  {
+    kind: "inactive",
+    name: "No activity",
+    description:
+      "How many students had no activity from a source (VLE, attendance, library, submissions, printing, or any) over a period: students enrolled for the whole period, optionally one year of study and/or programmes, optionally by programme or year.",
+    counts: "students",
+    groupings: ["none", "programme", "year"],
+    cohortFilters: true,
+    sources: "one",
+    defaultPeriod: { kind: "last_days", days: 14 },
+    examples: [
+      "how many first-years in Computing had no VLE activity in the last 14 days?",
+      "how many students had no library activity in the last 4 weeks, by programme?",
+      "how many second-years had no attendance in the last 7 days?",
+      "final-years with no activity in the last fortnight, by year",
+      "how many year 1 students in History had no Moodle activity for ten days?",
+    ],
+    detect: [
+      /\b(no|zero|without|not any|nothing)( \w+){0,3} (activity|engagement|logins?|log ins?|visits?|use|usage)\b/,
+      /\bno (vle|moodle|canvas|blackboard|attendance|submissions?|library|printing)\b/,
+      /\b(inactive|disengaged)\b/,
+      /\bnot (been )?active\b/,
+      /\bdid not (engage|log in|attend)\b/,
+    ],
+    words: ["no", "zero", "without", "any", "nothing", "activity", "engagement", "logins", "login", "log", "visits", "use", "usage", "inactive", "disengaged", "active", "had", "have", "engage", "attend", "with"],
+  },
+  {
+    kind: "flags",
+    name: "Flags",
+    description:
+      "How many students were flagged by rules over a period (a flag counts on the day the rule evaluated, any state), by rule, programme, year of study or week (7-day blocks counted back from the end of the period), optionally for one year and/or programmes.",
+    counts: "students flagged",
+    groupings: ["none", "rule", "programme", "year", "week"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: { kind: "this_week" },
+    examples: [
+      "how many students were flagged this week?",
+      "flags by programme this month",
+      "how many first-years were flagged last week, by rule?",
+      "flags by year in the last 30 days",
+      "flags by week in the last 8 weeks",
+      "how many students in Law were flagged this month?",
+    ],
+    detect: [/\bflag(s|ged)?\b/],
+    words: ["flag", "flags", "flagged", "raised", "were", "was", "by"],
+  },
+  {
+    kind: "top_rules",
+    name: "Top rules",
+    description:
+      "Which rules flagged the most students over a period, most first (ordered by the figures as shown, so a hidden figure's true size never shows through the order), optionally for one year and/or programmes.",
+    counts: "students flagged",
+    groupings: ["rule"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: { kind: "this_week" },
+    examples: ["which rules flagged most students this week?", "top 5 rules this month", "which rules flagged the most first-years in Computing last week?"],
+    detect: [/\b(which|what) rules?\b.*\b(most|flag(s|ged)?)\b/, /\btop( \d+)? rules?\b/, /\brules? (that |which )?flagged (the )?most\b/],
+    words: ["which", "what", "top", "rule", "rules", "flagged", "flag", "flags", "most", "the"],
+    outranks: ["flags"],
+  },
+  {
+    kind: "engagement_trend",
+    name: "Engagement trend",
+    description:
+      "Average events per student per week (7-day blocks counted back from the end of the period) from each source, for one year and/or programmes. Cohorts (programme and year) of fewer than 5 students are left out of every average.",
+    counts: "average events per student",
+    groupings: ["source", "week"],
+    cohortFilters: true,
+    sources: "several",
+    defaultPeriod: { kind: "last_weeks", weeks: 6 },
+    examples: [
+      "engagement trend by source for first-years in Computing over the last 6 weeks",
+      "VLE engagement trend for second-years over the last 8 weeks",
+      "how has engagement changed for History over the last 4 weeks?",
+    ],
+    detect: [/\btrends?\b/, /\bengagement (over|by|per|each|changed|change)\b/, /\baverage (events|activity|engagement)\b/, /\bhow (has|is) engagement\b/],
+    words: ["engagement", "trend", "trends", "average", "events", "activity", "over", "changed", "change", "has", "is", "how", "by"],
+  },
+  {
+    kind: "reach",
+    name: "Nudge reach and replies",
+    description:
+      "Students sent a nudge (any delivery sent in the period) and students who replied to one of those nudges, by the channel it went out on, with the reply rate; optionally for one year and/or programmes.",
+    counts: "students",
+    groupings: ["channel"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: { kind: "this_month" },
+    examples: ["reply rate by channel this month", "nudge reach by channel last week", "how many students did we nudge this month?", "reply rate for first-years in Computing in the last 30 days"],
+    detect: [/\brepl(y|ies|ied)\b/, /\breach\b/, /\b(nudged|messaged)\b/, /\bdid we (nudge|message)\b/, /\bnudges? (sent|reach)\b/],
+    words: ["reply", "replies", "replied", "rate", "rates", "reach", "nudge", "nudges", "nudged", "messaged", "message", "sent", "we", "did", "by"],
+  },
+  {
+    kind: "meetings",
+    name: "Invitations and meetings",
+    description:
+      "Invitations to talk sent in the period, and meetings whose slot fell in it: booked (booked, held or no-show), held, and no-shows; optionally for one year and/or programmes, by programme or year.",
+    counts: "invitations and meetings",
+    groupings: ["none", "programme", "year"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: { kind: "this_month" },
+    examples: ["invitations and meetings this month", "how many meetings were held last month?", "no-shows by programme this month", "invitations to talk for first-years in the last 4 weeks"],
+    detect: [/\bmeetings?\b/, /\binvitations?\b/, /\bno shows?\b/, /\binvited\b/],
+    words: ["invitation", "invitations", "to", "talk", "meeting", "meetings", "booked", "held", "no", "show", "shows", "sent", "invited", "and", "were"],
+  },
+  {
+    kind: "freshness",
+    name: "Data freshness",
+    description: "How fresh each data feed is: the last day its data covers, when it was last loaded, and whether it is stale. No students are involved, so nothing is suppressed.",
+    counts: "days",
+    groupings: ["source"],
+    cohortFilters: false,
+    sources: "one",
+    defaultPeriod: null,
+    examples: ["how fresh is the data?", "feed freshness", "when was the VLE data last loaded?"],
+    detect: [/\bfresh(ness)?\b/, /\bstale\b/, /\bup to date\b/, /\blast (loaded|updated)\b/, /\bfeeds?\b/],
+    words: ["how", "fresh", "freshness", "is", "the", "data", "feed", "feeds", "stale", "up", "to", "date", "last", "loaded", "updated", "when", "was", "were", "are"],
+  },
+  {
+    kind: "feedback",
+    name: "Rule feedback",
+    description: "Tutors' verdicts on flags, by rule: useful, not useful, wrong data, over a period.",
+    counts: "verdicts",
+    groupings: ["rule"],
+    cohortFilters: false,
+    sources: "none",
+    defaultPeriod: { kind: "last_days", days: 90 },
+    examples: ["rule feedback from tutors", "rule feedback this month", "how useful did tutors find the rules in the last 90 days?"],
+    detect: [/\bfeedback\b/, /\bverdicts?\b/, /\b(useful|wrong data)\b/],
+    words: ["rule", "rules", "feedback", "from", "tutor", "tutors", "verdict", "verdicts", "useful", "not", "wrong", "data", "did", "find", "the", "by"],
+  },
+];
+
+export function questionOf(kind: QuestionKind): QuestionDefinition {
+  return QUESTIONS.find((q) => q.kind === kind)!;
+}
+
+/** The README's question table, from the definitions the parser and runner use. */
+export function renderQuestionTable(): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
+  const lines = ["| Question | What it answers | Grouped by | Filters | Default period | Examples |", "|---|---|---|---|---|---|"];
+  for (const q of QUESTIONS) {
+    const filters = [q.cohortFilters ? "programme, year of study" : "", q.sources === "one" ? "one source" : q.sources === "several" ? "sources" : ""].filter(Boolean).join("; ") || "–";
+    const groupings = q.groupings.filter((g) => g !== "none").join(", ") || "–";
+    const examples = q.examples.map((e) => `“${e}”`).join("<br>");
+    lines.push(`| ${cell(q.name)} | ${cell(q.description)} | ${groupings} | ${filters} | ${q.defaultPeriod ? periodText(q.defaultPeriod) : "–"} | ${cell(examples)} |`);
+  }
+  return lines.join("\n");
+}
+
+/** A period in words, as the canonical phrasing says it (the parser reads it back). */
+export function periodText(period: Period): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  switch (period.kind) {
+    case "last_days":
+      return `in the last ${plural(period.days, "day")}`;
+    case "last_weeks":
+      return `in the last ${plural(period.weeks, "week")}`;
+    case "last_months":
+      return `in the last ${plural(period.months, "month")}`;
+    case "today":
+      return "today";
+    case "yesterday":
+      return "yesterday";
+    case "this_week":
+      return "this week";
+    case "last_week":
+      return "last week";
+    case "this_month":
+      return "this month";
+    case "last_month":
+      return "last month";
+  }
+}

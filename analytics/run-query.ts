@@ -1,0 +1,422 @@
+/**
+ * Answers a `Query`: the figures (protected as disclosure.ts says), the period, how fresh the data
+ * is, and a chart. Each question reads as: resolve the period and the students, fetch counts per
+ * base cell (measures.ts), add the cells up into rows, say what the reader needs to know.
+ */
+import type { Database } from "../prisma/index.ts";
+import { feedStates } from "../rules/freshness.ts";
+import { averageOverCohorts, figureText, plotted, rateOf, shownSize, sumOfCells, type Figure } from "./disclosure.ts";
+import { flagCells, inactiveCells, meetingCells, reachCells, trendCells, type Cell, type MeetingCell, type ResolvedFilter } from "./measures.ts";
+import { cohortWords, type Vocabulary } from "./parser.ts";
+import { blockLabel, blocksOf, instants, isoDay, resolvePeriod, shortDay, today as todayIn, type DayRange } from "./periods.ts";
+import { CHANNELS, ENGAGEMENT_SOURCES, type CohortFilter, type CohortGrouping, type EngagementSource, type Query, type QuestionKind } from "./questions.ts";
+
+export interface AnswerRow {
+  label: string;
+  /** Programme code, rule id, channel, source, "year 2", or the first day of a week block. */
+  key?: string;
+  /** The first column's figure. */
+  value: Figure;
+  /** The other columns' figures, by column name. */
+  figures?: Record<string, Figure>;
+}
+
+export interface Chart {
+  kind: "bar" | "line";
+  /** One per point along the axis (the rows' labels). */
+  labels: string[];
+  /** Hidden and partial figures are null: charts never draw a guess. */
+  series: { name: string; values: (number | null)[] }[];
+}
+
+export interface Answer {
+  kind: QuestionKind;
+  title: string;
+  /** Calendar days, inclusive, in the institution's timezone. */
+  period: { from: string; to: string };
+  /** The last day each source's data covers (null: never loaded). */
+  freshness: Record<EngagementSource, string | null>;
+  columns: string[];
+  rows: AnswerRow[];
+  /** Only where the rows split the students (by programme, by year): otherwise a student can be in several rows. */
+  total?: AnswerRow;
+  chart: Chart;
+  notes: string[];
+}
+
+/** A query that cannot be answered as asked (e.g. a programme code that no longer exists). */
+export class QueryError extends Error {
+  override name = "QueryError";
+}
+
+export interface RunOptions {
+  /** The institution's timezone: what "today" and "this week" mean. */
+  timezone?: string;
+}
+
+export const DEFAULT_TIMEZONE = "Europe/London";
+
+interface Context {
+  db: Database;
+  now: Date;
+  timezone: string;
+  today: number;
+  programmes: Map<number, { code: string; title: string }>;
+  vocabulary: Vocabulary;
+  lastDataDay: Map<EngagementSource, number | null>;
+}
+
+const SOURCE_LABELS: Record<EngagementSource, string> = { vle: "VLE", attendance: "Attendance", library: "Library", submission: "Submissions", printing: "Printing" };
+const CHANNEL_LABELS: Record<string, string> = { teams: "Teams", sms: "SMS", email: "Email" };
+const NOT_ON_A_PROGRAMME = "Not on a programme";
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+async function contextFor(db: Database, now: Date, timezone: string): Promise<Context> {
+  const programmes = await db.prisma.programme.findMany({ select: { id: true, code: true, title: true }, orderBy: { id: "asc" } });
+  const feeds = await db.prisma.feedFreshness.findMany({ select: { source: true, lastDataDay: true } });
+  const lastDataDay = new Map<EngagementSource, number | null>();
+  // Several feeds may serve one source (two VLEs): the freshest speaks for it, as for rules.
+  for (const feed of feeds) {
+    const source = feed.source as EngagementSource;
+    const known = lastDataDay.get(source);
+    if (known === undefined || (feed.lastDataDay ?? -1) > (known ?? -1)) lastDataDay.set(source, feed.lastDataDay);
+  }
+  return {
+    db,
+    now,
+    timezone,
+    today: todayIn(now, timezone),
+    programmes: new Map(programmes.map((p) => [p.id, { code: p.code, title: p.title }])),
+    vocabulary: { programmes },
+    lastDataDay,
+  };
+}
+
+function resolveFilter(ctx: Context, cohort: CohortFilter): ResolvedFilter {
+  const filter: ResolvedFilter = {};
+  if (cohort.programmes) {
+    filter.programmeIds = cohort.programmes.map((code) => {
+      const found = [...ctx.programmes].find(([, p]) => p.code === code);
+      if (!found) throw new QueryError(`no programme with code ${code}`);
+      return found[0];
+    });
+  }
+  if (cohort.year !== undefined) filter.year = cohort.year;
+  return filter;
+}
+
+function freshnessOf(ctx: Context): Record<EngagementSource, string | null> {
+  const out = {} as Record<EngagementSource, string | null>;
+  for (const source of ENGAGEMENT_SOURCES) {
+    const day = ctx.lastDataDay.get(source);
+    out[source] = day === undefined || day === null ? null : isoDay(day);
+  }
+  return out;
+}
+
+function answer(ctx: Context, kind: QuestionKind, title: string, range: DayRange, parts: Pick<Answer, "columns" | "rows" | "chart" | "notes"> & { total?: AnswerRow }): Answer {
+  return { kind, title, period: { from: isoDay(range.from), to: isoDay(range.to) }, freshness: freshnessOf(ctx), ...parts };
+}
+
+/** Whether each source has data for the period: notes when it stops short, and which have none at all. */
+function dataCoverage(ctx: Context, sources: readonly EngagementSource[], range: DayRange): { missing: EngagementSource[]; notes: string[] } {
+  const missing: EngagementSource[] = [];
+  const notes: string[] = [];
+  for (const source of sources) {
+    const last = ctx.lastDataDay.get(source);
+    if (last === undefined || last === null) {
+      missing.push(source);
+      notes.push(`No ${SOURCE_LABELS[source]} data has been loaded.`);
+    } else if (last < range.from) {
+      missing.push(source);
+      notes.push(`${SOURCE_LABELS[source]} data ends on ${shortDay(last, true)}, before the period starts.`);
+    } else if (last < range.to) {
+      notes.push(`${SOURCE_LABELS[source]} data ends on ${shortDay(last, true)}: the last ${range.to - last} day(s) of the period have none yet.`);
+    }
+  }
+  return { missing, notes };
+}
+
+interface Column<C> {
+  name: string;
+  get(cell: C): number;
+}
+
+/** Rows over cohort cells: one row, or one per programme or year, with a total. */
+function cohortRows<C extends Cell>(ctx: Context, cells: readonly C[], groupBy: CohortGrouping, columns: readonly Column<C>[], filter: ResolvedFilter, whole: string): { rows: AnswerRow[]; total?: AnswerRow } {
+  const row = (label: string, key: string | undefined, members: readonly C[]): AnswerRow => {
+    const [first, ...rest] = columns.map((column) => sumOfCells(members.map((m) => column.get(m))));
+    const out: AnswerRow = { label, value: first! };
+    if (key !== undefined) out.key = key;
+    if (rest.length) out.figures = Object.fromEntries(columns.slice(1).map((column, i) => [column.name, rest[i]!]));
+    return out;
+  };
+  if (groupBy === "none") return { rows: [row(capitalise(whole), undefined, cells)] };
+  const groupOf = (c: Cell) => (groupBy === "programme" ? c.programme : c.year);
+  const keys = new Set<number | null>(cells.map(groupOf));
+  if (groupBy === "programme") for (const id of filter.programmeIds ?? []) keys.add(id);
+  if (groupBy === "year" && typeof filter.year === "number") keys.add(filter.year);
+  const labelOf = (key: number | null) =>
+    key === null ? NOT_ON_A_PROGRAMME : groupBy === "programme" ? (ctx.programmes.get(key)?.title ?? `programme ${key}`) : key === 0 ? "Foundation year" : `Year ${key}`;
+  const ordered = [...keys].sort((a, b) => (a === null ? 1 : b === null ? -1 : groupBy === "programme" ? labelOf(a).localeCompare(labelOf(b)) : a - b));
+  const rows = ordered.map((key) =>
+    row(labelOf(key), key === null ? "none" : groupBy === "programme" ? ctx.programmes.get(key)?.code : `year ${key}`, cells.filter((c) => groupOf(c) === key)),
+  );
+  return { rows, total: row("Total", undefined, cells) };
+}
+
+const NONE_NOT_LISTED = "Programmes and years with none are not listed.";
+
+function barChart(columns: readonly string[], rows: readonly AnswerRow[], kind: "bar" | "line" = "bar"): Chart {
+  const figure = (row: AnswerRow, i: number) => (i === 0 ? row.value : (row.figures?.[columns[i]!] ?? null));
+  return { kind, labels: rows.map((r) => r.label), series: columns.map((name, i) => ({ name, values: rows.map((r) => plotted(figure(r, i))) })) };
+}
+
+const byWords = (groupBy: string) => (groupBy === "none" ? "" : `, by ${groupBy}`);
+
+async function inactive(ctx: Context, query: Extract<Query, { kind: "inactive" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const sourceWords = query.source === "any" ? "no activity from any source" : `no ${SOURCE_LABELS[query.source]} activity`;
+  const title = `${capitalise(who)} with ${sourceWords}${byWords(query.groupBy)}`;
+  const sources = query.source === "any" ? ENGAGEMENT_SOURCES.filter((s) => ctx.lastDataDay.has(s)) : [query.source];
+  const coverage = dataCoverage(ctx, sources, range);
+  const columns = ["students"];
+  const notes = ["Students enrolled for the whole period; groups of 1 to 4 show as “fewer than 5”, and a total that includes one as the range it allows."];
+  // No data is not inactivity (POLICY P10): without the feed there is nothing to count.
+  if (sources.length === 0 || coverage.missing.length === sources.length) {
+    const rows = [{ label: capitalise(who), value: null }];
+    return answer(ctx, query.kind, title, range, { columns, rows, chart: barChart(columns, rows), notes: [...coverage.notes, "No figures: there is no data for this period."] });
+  }
+  if (query.source === "any" && coverage.missing.length) notes.push(`Only ${sources.filter((s) => !coverage.missing.includes(s)).map((s) => SOURCE_LABELS[s]).join(", ")} data covers the period.`);
+  const cells = await inactiveCells(ctx.db, query.source, range, filter);
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students", get: (c) => c.n }], filter, who);
+  return answer(ctx, query.kind, title, range, { columns, rows, total, chart: barChart(columns, rows), notes: [...coverage.notes, ...notes] });
+}
+
+async function ruleTitles(ctx: Context, ids: readonly string[], alsoEnabled: boolean): Promise<Map<string, string>> {
+  const rules = await ctx.db.prisma.rule.findMany({ where: alsoEnabled ? { OR: [{ id: { in: [...ids] } }, { enabled: true }] } : { id: { in: [...ids] } }, select: { id: true, title: true } });
+  return new Map(rules.map((r) => [r.id, r.title]));
+}
+
+function groupByKey<C extends { key: string; n: number }>(cells: readonly C[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const c of cells) {
+    if (!out.has(c.key)) out.set(c.key, []);
+    out.get(c.key)!.push(c.n);
+  }
+  return out;
+}
+
+async function flags(ctx: Context, query: Extract<Query, { kind: "flags" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const title = `${capitalise(who)} flagged${byWords(query.groupBy)}`;
+  const columns = ["students flagged"];
+  const notes = ["A flag counts on the day its rule looked at (any state: open, actioned, dismissed…)."];
+  if (query.groupBy === "rule" || query.groupBy === "week") {
+    const cells = await flagCells(ctx.db, range, filter, query.groupBy);
+    const byKey = groupByKey(cells);
+    let rows: AnswerRow[];
+    if (query.groupBy === "rule") {
+      const titles = await ruleTitles(ctx, [...byKey.keys()], true);
+      rows = [...titles]
+        .map(([id, ruleTitle]) => ({ label: ruleTitle, key: id, value: sumOfCells(byKey.get(id) ?? []) }))
+        .sort((a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
+      notes.push("A student flagged by two rules counts under each, so there is no total.");
+    } else {
+      rows = blocksOf(range).map((block) => ({ label: blockLabel(block), key: isoDay(block.from), value: sumOfCells(byKey.get(String(block.index)) ?? []) }));
+      notes.push("Weeks are 7-day blocks counted back from the end of the period; a student flagged in two weeks counts in each, so there is no total.");
+    }
+    return answer(ctx, query.kind, title, range, { columns, rows, chart: barChart(columns, rows, query.groupBy === "week" ? "line" : "bar"), notes });
+  }
+  const cells = await flagCells(ctx.db, range, filter, "all");
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students flagged", get: (c) => c.n }], filter, who);
+  if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
+  return answer(ctx, query.kind, title, range, { columns, rows, total, chart: barChart(columns, rows), notes });
+}
+
+async function topRules(ctx: Context, query: Extract<Query, { kind: "top_rules" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const byKey = groupByKey(await flagCells(ctx.db, range, filter, "rule"));
+  const titles = await ruleTitles(ctx, [...byKey.keys()], false);
+  const ranked = [...byKey]
+    .map(([id, cells]) => ({ label: titles.get(id) ?? id, key: id, value: sumOfCells(cells) }))
+    .sort((a, b) => shownSize(b.value) - shownSize(a.value) || a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
+  const rows = ranked.slice(0, query.limit);
+  const columns = ["students flagged"];
+  const notes = ["Ranked by the figures as shown (a range by its lower end), so the order never reveals a hidden figure."];
+  if (ranked.length > rows.length) notes.push(`${ranked.length - rows.length} more rule(s) flagged students.`);
+  if (rows.length === 0) notes.push("No rule flagged anyone in this period.");
+  return answer(ctx, query.kind, `Rules that flagged the most ${who}`, range, { columns, rows, chart: barChart(columns, rows), notes });
+}
+
+async function engagementTrend(ctx: Context, query: Extract<Query, { kind: "engagement_trend" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const sources = query.sources === "all" ? ENGAGEMENT_SOURCES.filter((s) => ctx.lastDataDay.has(s)) : query.sources;
+  const title = `Engagement trend: ${who}, average events per student per week`;
+  const blocks = blocksOf(range);
+  const columns = sources.map((s) => SOURCE_LABELS[s]);
+  const notes = ["Average events per student in each 7-day block, counted back from the end of the period, over students enrolled by the block's end."];
+  const coverage = dataCoverage(ctx, sources, range);
+  const data = await trendCells(ctx.db, range, filter, sources);
+  const cellKey = (c: Cell) => `${c.programme}:${c.year}`;
+  const cohorts = new Map<string, { startBlock: number; n: number }[]>();
+  for (const size of data.sizes) {
+    if (!cohorts.has(cellKey(size))) cohorts.set(cellKey(size), []);
+    cohorts.get(cellKey(size))!.push(size);
+  }
+  const events = new Map(data.events.map((e) => [`${cellKey(e)}:${e.source}:${e.block}`, e.events]));
+  let leftOut = 0;
+  const figureFor = (source: EngagementSource, block: (typeof blocks)[number]): Figure => {
+    const last = ctx.lastDataDay.get(source);
+    if (last === undefined || last === null || last < block.from) return null;
+    const average = averageOverCohorts(
+      [...cohorts].map(([key, sizes]) => ({
+        students: sizes.filter((s) => s.startBlock === -1 || s.startBlock >= block.index).reduce((sum, s) => sum + s.n, 0),
+        total: events.get(`${key}:${source}:${block.index}`) ?? 0,
+      })),
+    );
+    leftOut = Math.max(leftOut, average.leftOut);
+    return average.value;
+  };
+  const rows: AnswerRow[] = blocks.map((block) => {
+    const figures = sources.map((source) => figureFor(source, block));
+    const row: AnswerRow = { label: blockLabel(block), key: isoDay(block.from), value: figures[0] ?? null };
+    if (figures.length > 1) row.figures = Object.fromEntries(columns.slice(1).map((name, i) => [name, figures[i + 1]!]));
+    return row;
+  });
+  if (leftOut) notes.push(`Cohorts (programme and year) of fewer than 5 students are left out of the averages (${leftOut} here).`);
+  const short = blocks.find((b) => b.days < 7);
+  if (short) notes.push(`The first block has ${short.days} day(s), not 7.`);
+  if (sources.length === 0) notes.push("No engagement data has been loaded.");
+  return answer(ctx, query.kind, title, range, { columns, rows, chart: barChart(columns, rows, "line"), notes: [...coverage.notes, ...notes] });
+}
+
+async function reach(ctx: Context, query: Extract<Query, { kind: "reach" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const cells = await reachCells(ctx.db, range, instants(range, ctx.timezone), filter);
+  const columns = ["students messaged", "replied", "reply rate (%)"];
+  const rows: AnswerRow[] = CHANNELS.map((channel) => {
+    const mine = cells.filter((c) => c.channel === channel);
+    const messaged = sumOfCells(mine.map((c) => c.reached));
+    const replied = sumOfCells(mine.map((c) => c.replied));
+    return { label: CHANNEL_LABELS[channel]!, key: channel, value: messaged, figures: { replied, "reply rate (%)": rateOf(replied, messaged) } };
+  });
+  const notes = [
+    "Students sent a nudge in the period, by the channel it went out on, and how many of them replied to it (whenever they replied).",
+    "A reply rate needs at least 5 students messaged and two exact figures; otherwise it is not shown.",
+    "A student messaged on two channels counts on each, so there is no total.",
+  ];
+  const chart = barChart(columns.slice(0, 2), rows);
+  return answer(ctx, query.kind, `Nudge reach and replies by channel: ${who}`, range, { columns, rows, chart, notes });
+}
+
+async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const cells = await meetingCells(ctx.db, range, instants(range, ctx.timezone), filter);
+  const columns: Column<MeetingCell>[] = [
+    { name: "invitations sent", get: (c) => c.invitations },
+    { name: "meetings booked", get: (c) => c.booked },
+    { name: "held", get: (c) => c.held },
+    { name: "no-shows", get: (c) => c.noShows },
+  ];
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who);
+  const names = columns.map((c) => c.name);
+  const notes = ["Invitations to talk sent in the period; meetings whose slot fell in it (booked counts every chosen slot: booked, held or no-show)."];
+  if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
+  return answer(ctx, query.kind, `Invitations to talk and meetings: ${who}${byWords(query.groupBy)}`, range, { columns: names, rows, total, chart: barChart(names, rows), notes });
+}
+
+async function freshness(ctx: Context, query: Extract<Query, { kind: "freshness" }>): Promise<Answer> {
+  const sources = query.source ? [query.source] : [...ENGAGEMENT_SOURCES];
+  const asOf = ctx.today - 1;
+  const states = await feedStates(ctx.db, sources, asOf, ctx.now);
+  const columns = ["data up to", "days behind", "last loaded", "status"];
+  const rows: AnswerRow[] = sources.map((source) => {
+    const state = states.get(source)!;
+    const loaded = state.lastLoadedAt ? `${state.lastLoadedAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : null;
+    return {
+      label: SOURCE_LABELS[source],
+      key: source,
+      value: state.lastDataDay === null ? null : { text: isoDay(state.lastDataDay) },
+      figures: {
+        "days behind": state.lastDataDay === null ? null : Math.max(0, asOf - state.lastDataDay),
+        "last loaded": loaded ? { text: loaded } : null,
+        status: { text: state.lastLoadedAt === null ? "never loaded" : state.stale ? `stale: ${state.stale}` : "fresh" },
+      },
+    };
+  });
+  const chart: Chart = { kind: "bar", labels: rows.map((r) => r.label), series: [{ name: "days behind", values: rows.map((r) => plotted(r.figures!["days behind"]!)) }] };
+  const notes = ["Feeds describe systems, not students: nothing here is suppressed. Rules skip a stale feed rather than flag anyone on missing data."];
+  return answer(ctx, query.kind, "Data freshness", { from: ctx.today, to: ctx.today }, { columns, rows, chart, notes });
+}
+
+const VERDICTS = [
+  ["useful", "useful"],
+  ["not_useful", "not useful"],
+  ["wrong_data", "wrong data"],
+] as const;
+
+async function feedback(ctx: Context, query: Extract<Query, { kind: "feedback" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const when = instants(range, ctx.timezone);
+  // Verdicts belong to rules, not to cohorts: groupBy over the table is the whole query.
+  const groups = await ctx.db.prisma.ruleFeedback.groupBy({ by: ["ruleId", "verdict"], where: { createdAt: { gte: when.from, lt: when.until } }, _count: { _all: true } });
+  const titles = await ruleTitles(ctx, [...new Set(groups.map((g) => g.ruleId))], false);
+  const count = (ruleId: string, verdict: string) => groups.find((g) => g.ruleId === ruleId && g.verdict === verdict)?._count._all ?? 0;
+  const columns = VERDICTS.map(([, name]) => name);
+  const rows: AnswerRow[] = [...titles]
+    .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]))
+    .map(([id, title]) => {
+      const [first, ...rest] = VERDICTS.map(([verdict]) => sumOfCells([count(id, verdict)]));
+      return { label: title, key: id, value: first!, figures: Object.fromEntries(columns.slice(1).map((name, i) => [name, rest[i]!])) };
+    });
+  const notes = ["Tutors' verdicts on flags, by rule; 1 to 4 verdicts show as “fewer than 5”."];
+  if (rows.length === 0) notes.push("No feedback in this period.");
+  return answer(ctx, query.kind, "Rule feedback from tutors", range, { columns, rows, chart: barChart(columns, rows), notes });
+}
+
+/** The answer card's figures for a query, as of `now`. */
+export async function runQuery(db: Database, query: Query, now: Date = new Date(), options: RunOptions = {}): Promise<Answer> {
+  const ctx = await contextFor(db, now, options.timezone ?? DEFAULT_TIMEZONE);
+  switch (query.kind) {
+    case "inactive":
+      return inactive(ctx, query);
+    case "flags":
+      return flags(ctx, query);
+    case "top_rules":
+      return topRules(ctx, query);
+    case "engagement_trend":
+      return engagementTrend(ctx, query);
+    case "reach":
+      return reach(ctx, query);
+    case "meetings":
+      return meetings(ctx, query);
+    case "freshness":
+      return freshness(ctx, query);
+    case "feedback":
+      return feedback(ctx, query);
+  }
+}
+
+/** The answer as plain text (for logs, the CLI, or a chat without cards). */
+export function answerText(answer: Answer): string {
+  const head = `${answer.title} (${answer.period.from === answer.period.to ? answer.period.from : `${answer.period.from} to ${answer.period.to}`})`;
+  const line = (row: AnswerRow) => {
+    const rest = answer.columns.slice(1).map((c) => `${c} ${figureText(row.figures?.[c] ?? null)}`);
+    return `  ${row.label}: ${[`${answer.columns[0]} ${figureText(row.value)}`, ...rest].join(", ")}`;
+  };
+  return [head, ...answer.rows.map(line), ...(answer.total ? [line(answer.total)] : []), ...answer.notes.map((n) => `  * ${n}`)].join("\n");
+}
