@@ -22,6 +22,8 @@ export const VERBS = {
   digestPage: "digest.page",
   /** Sent by Teams when a card with `refresh` is shown: the card is rebuilt from the current state. */
   digestRefresh: "digest.refresh",
+  /** Student centre: ask one of the suggested questions. data: { text } */
+  analyticsAsk: "analytics.ask",
 } as const;
 export type Verb = (typeof VERBS)[keyof typeof VERBS];
 
@@ -140,4 +142,26 @@ export interface StudentCardData {
 export interface NoticeCardData {
   title: string;
   text: string;
+}
+
+/** An aggregate answer for student-centre staff: figures, period, data freshness and a bar chart. */
+export interface AnswerCardData {
+  /** The question as the parser understood it, in words. */
+  question: string;
+  title: string;
+  /** "16 to 29 November 2026". */
+  period: string;
+  /** "VLE data up to 29 November; attendance up to 28 November". */
+  freshness: string;
+  columns: string[];
+  /** `bar`: block characters for the first column, empty where the figure is not shown exactly. */
+  rows: { label: string; cells: string[]; bar: string }[];
+  total: { label: string; cells: string[] } | null;
+  notes: string[];
+}
+
+/** A question not understood: what was not, and questions that would work, as buttons. */
+export interface SuggestionsCardData {
+  text: string;
+  suggestions: string[];
 }

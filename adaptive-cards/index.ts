@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Template } from "adaptivecards-templating";
 import type {
+  AnswerCardData,
   DigestCardData,
   InvitationCardData,
   MeetingBookedCardData,
@@ -13,6 +14,7 @@ import type {
   NudgeCardData,
   OutcomeCardData,
   StudentCardData,
+  SuggestionsCardData,
   TuteesCardData,
 } from "./card-data.ts";
 import { SAMPLES, type CardSamples } from "./samples.ts";
@@ -39,6 +41,8 @@ const templates = {
   tutees: load("tutees"),
   student: load("student"),
   notice: load("notice"),
+  answer: load("answer"),
+  suggestions: load("suggestions"),
 };
 
 function load(name: string): Template {
@@ -57,6 +61,8 @@ export const digestCard = (data: DigestCardData): AdaptiveCard => expand(templat
 export const tuteesCard = (data: TuteesCardData): AdaptiveCard => expand(templates.tutees, data);
 export const studentCard = (data: StudentCardData): AdaptiveCard => expand(templates.student, data);
 export const noticeCard = (data: NoticeCardData): AdaptiveCard => expand(templates.notice, data);
+export const answerCard = (data: AnswerCardData): AdaptiveCard => expand(templates.answer, data);
+export const suggestionsCard = (data: SuggestionsCardData): AdaptiveCard => expand(templates.suggestions, data);
 
 /** Bytes of the card's JSON as sent (UTF-8), to compare with `MAX_CARD_BYTES`. */
 export function cardSize(card: AdaptiveCard): number {
@@ -86,6 +92,8 @@ const BUILDERS: { [K in keyof CardSamples]: (data: CardSamples[K][string]) => Ad
   tutees: tuteesCard,
   student: studentCard,
   notice: noticeCard,
+  answer: answerCard,
+  suggestions: suggestionsCard,
 };
 
 /** Every sample expanded, named `<card>-<sample>` (the tests and the previews go through these). */

@@ -3,6 +3,7 @@
  * (booked or not, done or not, one page or several) and a worst-case digest page for the size check.
  */
 import type {
+  AnswerCardData,
   DigestCardData,
   DigestStudent,
   InvitationCardData,
@@ -11,6 +12,7 @@ import type {
   NudgeCardData,
   OutcomeCardData,
   StudentCardData,
+  SuggestionsCardData,
   TuteesCardData,
 } from "./card-data.ts";
 import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT } from "./limits.ts";
@@ -24,6 +26,8 @@ export interface CardSamples {
   tutees: Record<string, TuteesCardData>;
   student: Record<string, StudentCardData>;
   notice: Record<string, NoticeCardData>;
+  answer: Record<string, AnswerCardData>;
+  suggestions: Record<string, SuggestionsCardData>;
 }
 
 const TUTOR = "Dr Amara Okafor";
@@ -220,5 +224,31 @@ export const SAMPLES: CardSamples = {
   },
   notice: {
     refused: { title: "Not something I can show you", text: "Only a student's personal tutor and their support team can see that. If you think you should have access, ask your school office." },
+  },
+  answer: {
+    "by-programme": {
+      question: "How many first-years had no VLE activity in the last 14 days, by programme?",
+      title: "First-years with no VLE activity",
+      period: "16 to 29 November 2026 (14 days)",
+      freshness: "VLE data up to 29 November; attendance up to 28 November; library up to 29 November",
+      columns: ["Students", "Of cohort"],
+      rows: [
+        { label: "BSc Computing (COMP)", cells: ["12", "148"], bar: "████████████" },
+        { label: "BSc Computer Science (CS)", cells: ["7", "96"], bar: "███████" },
+        { label: "BA History (HIST)", cells: ["fewer than 5", "41"], bar: "" },
+      ],
+      total: { label: "All first-years", cells: ["20–23", "285"] },
+      notes: ["Groups of fewer than 5 students are not shown; totals that include one are shown as a range."],
+    },
+  },
+  suggestions: {
+    "near-miss": {
+      text: "I didn't understand \"vle actvity\". Here are questions I can answer:",
+      suggestions: [
+        "How many first-years had no VLE activity in the last 14 days?",
+        "Which rules flagged most students this week?",
+        "Reply rate by channel this month",
+      ],
+    },
   },
 };

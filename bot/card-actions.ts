@@ -11,9 +11,10 @@ import type { Database } from "../prisma/index.ts";
 import { AccessRefused, writeAudit, type CapabilityName } from "../privacy/index.ts";
 import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
 import { answerStudentText } from "./student-replies.ts";
+import { questionCard } from "./centre-handler.ts";
 import { digestAction, outcomeAction } from "./tutor-handler.ts";
 
-const STAFF_VERBS: ReadonlySet<string> = new Set([VERBS.meetingOutcome, ...Object.values(VERBS).filter((v) => v.startsWith("digest."))]);
+const STAFF_VERBS: ReadonlySet<string> = new Set([VERBS.meetingOutcome, VERBS.analyticsAsk, ...Object.values(VERBS).filter((v) => v.startsWith("digest."))]);
 const STUDENT_VERBS: ReadonlySet<string> = new Set([VERBS.studentReply, VERBS.meetingChoose]);
 
 export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
@@ -21,6 +22,7 @@ export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
 /** What a staff button would do, for the audit entry when someone else presses it. */
 function capabilityOf(verb: string): CapabilityName {
   if (verb === VERBS.meetingOutcome) return "student.contact";
+  if (verb === VERBS.analyticsAsk) return "analytics.ask";
   if (verb === VERBS.digestPage || verb === VERBS.digestRefresh) return "student.read";
   return "intervention.decide";
 }
@@ -37,6 +39,7 @@ export async function handleCardAction(db: Database, context: TurnContext, verb:
         await writeAudit(db.prisma, { actor: { kind: "student", studentNumber }, action: "access.refused", targetType: "card", targetId: verb, details: { capability: capabilityOf(verb), reason: "a staff button pressed by a student", via: "bot" } });
         return "Sorry, that button is for staff.";
       }
+      if (verb === VERBS.analyticsAsk) return await questionCard(db, person, String(data.text ?? ""));
       return verb === VERBS.meetingOutcome ? await outcomeAction(db, person, data) : await digestAction(db, context, person, verb, data, policy, calendar);
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";

@@ -21,6 +21,7 @@ import {
 import type { Database } from "../prisma/index.ts";
 import { decide, writeAudit } from "../privacy/index.ts";
 import { composeDigest, digestPage, digestStudent } from "../adaptive-cards/digest-data.ts";
+import { answerQuestion, mayAskQuestions, QUESTION_HELP } from "./centre-handler.ts";
 
 export interface StaffPerson {
   staffId: number;
@@ -47,8 +48,10 @@ const MAX_MATCHES = 5;
 
 export async function answerStaffMessage(db: Database, context: TurnContext, staff: StaffPerson): Promise<void> {
   const text = (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim();
+  const asks = await mayAskQuestions(db, staff);
+  const help = asks ? `${STAFF_HELP}\n${QUESTION_HELP}` : STAFF_HELP;
   if (/^(help|\?|hi|hello)\b/i.test(text) || !text) {
-    await context.sendActivity(STAFF_HELP);
+    await context.sendActivity(help);
     return;
   }
   if (/^my tutees\b/i.test(text)) return sendCard(context, await tuteesCardFor(db, staff));
@@ -63,7 +66,9 @@ export async function answerStaffMessage(db: Database, context: TurnContext, sta
   }
   const asked = /^student\s+(.+)$/i.exec(text);
   if (asked) return sendCard(context, await studentLookup(db, staff, asked[1]!.trim()));
-  await context.sendActivity(`Sorry, I didn't understand "${text.slice(0, 80)}".\n\n${STAFF_HELP}`);
+  // Anything else is a question about groups of students, for those whose role allows it.
+  if (asks) return answerQuestion(db, context, staff, text);
+  await context.sendActivity(`Sorry, I didn't understand "${text.slice(0, 80)}".\n\n${help}`);
 }
 
 async function sendCard(context: TurnContext, card: AdaptiveCard): Promise<void> {

@@ -1,0 +1,63 @@
+/**
+ * Student-centre staff (and anyone whose role allows aggregate questions) asking about cohorts in
+ * their chat: answered from aggregates only through `analytics/` (small groups hidden, sums that
+ * would reveal them shown as ranges, every question audited). A question the parser does not
+ * understand gets the nearest questions it can answer, as buttons; one about a person is refused.
+ */
+import type { TurnContext } from "botbuilder";
+import { answerCard, attachmentOf, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData } from "../adaptive-cards/index.ts";
+import { askQuestion, figureText, type Answer } from "../analytics/index.ts";
+import { SOURCE_WORDS } from "../interventions/index.ts";
+import { decide } from "../privacy/index.ts";
+import type { Database } from "../prisma/index.ts";
+
+import type { StaffPerson } from "./tutor-handler.ts";
+
+const BAR = "█";
+const BAR_WIDTH = 12;
+const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+const dayWords = (iso: string) => DAY.format(new Date(`${iso}T00:00:00Z`));
+
+export const QUESTION_HELP =
+  "- a question about groups of students, e.g. \"how many first-years had no VLE activity in the last 14 days?\", \"reply rate by channel this month\", \"which rules flagged most students this week?\" (groups under 5 are not shown)";
+
+export async function mayAskQuestions(db: Database, staff: StaffPerson): Promise<boolean> {
+  return (await decide(db, { kind: "staff", staffId: staff.staffId }, "analytics.ask")).allowed;
+}
+
+/** The answer card, the suggestions, or the refusal, for one question. */
+export async function questionCard(db: Database, staff: StaffPerson, text: string, timezone?: string): Promise<AdaptiveCard> {
+  const result = await askQuestion(db, staff.staffNumber, text, new Date(), { timezone });
+  switch (result.kind) {
+    case "answer":
+      return answerCard(answerCardData(text, result.answer));
+    case "not_understood":
+      return suggestionsCard({ text: result.message, suggestions: result.suggestions.slice(0, 5) });
+    case "refused":
+      return noticeCard({ title: "Aggregates only", text: result.message });
+  }
+}
+
+export async function answerQuestion(db: Database, context: TurnContext, staff: StaffPerson, text: string): Promise<void> {
+  await context.sendActivity({ attachments: [attachmentOf(await questionCard(db, staff, text))] });
+}
+
+export function answerCardData(question: string, answer: Answer): AnswerCardData {
+  // Bars only for figures shown exactly: a hidden or partial figure is never drawn (nor guessed).
+  const exact = answer.rows.map((row) => (typeof row.value === "number" ? row.value : null));
+  const max = Math.max(0, ...exact.map((v) => v ?? 0));
+  const fresh = Object.entries(answer.freshness)
+    .filter(([, day]) => day !== null)
+    .map(([source, day]) => `${SOURCE_WORDS[source] ?? source} up to ${dayWords(day!)}`);
+  const cells = (row: Answer["rows"][number]) => [figureText(row.value), ...answer.columns.slice(1).map((c) => figureText(row.figures?.[c] ?? null))];
+  return {
+    question,
+    title: answer.title,
+    period: answer.period.from === answer.period.to ? dayWords(answer.period.from) : `${dayWords(answer.period.from)} to ${dayWords(answer.period.to)}`,
+    freshness: fresh.length ? `Data: ${fresh.join("; ")}.` : "No engagement data has been loaded yet.",
+    columns: answer.columns,
+    rows: answer.rows.map((row, i) => ({ label: row.label, cells: cells(row), bar: exact[i] && max ? BAR.repeat(Math.max(1, Math.round((exact[i]! / max) * BAR_WIDTH))) : "" })),
+    total: answer.total ? { label: answer.total.label, cells: cells(answer.total) } : null,
+    notes: answer.notes,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Student-centre staff asking questions in Teams, over `/api/messages` on the running service:
+ * every documented example answers with a card showing exactly what `analytics/` computed (whose
+ * figures test/analytics checks by hand), near misses get suggestions as buttons that answer when
+ * pressed, and a question about one student is refused and audited.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerCard } from "../../adaptive-cards/index.ts";
+import { askQuestion, QUESTIONS } from "../../analytics/index.ts";
+import { answerCardData } from "../../bot/centre-handler.ts";
+import { parseConfig } from "../../server/config.ts";
+import { createLogger } from "../../server/logger.ts";
+import { startService, type RunningService } from "../../server/service.ts";
+import { buildAnalyticsWorld, type AnalyticsWorld } from "../analytics/world.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
+
+const CENTRE = { id: "29:1centre-teams-id", name: "Student Centre", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000d1" };
+const TUTOR = { id: "29:1tutor-q-teams-id", name: "Dr Tutor", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000d2" };
+const conversationOf = (person: { id: string }) => ({ conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: `a:chat-${person.id}` });
+const EXAMPLES = QUESTIONS.flatMap((q) => q.examples);
+
+describe("student-centre questions in Teams", () => {
+  let testDb: TestDatabase;
+  let service: RunningService;
+  let connector: FakeConnector;
+  let world: AnalyticsWorld;
+  let base: string;
+
+  const post = async (activity: unknown) => {
+    const response = await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  /** Asks in the chat and returns the card (or text) the bot answered with. */
+  const ask = async (person: typeof CENTRE, text: string) => {
+    const from = connector.calls.length;
+    const answer = await post(teamsMessage(connector.serviceUrl, text, { from: person, conversation: conversationOf(person), id: `q-${Math.random()}` }));
+    expect(answer.status).toBeLessThan(300);
+    const sent = connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(person).id)));
+    expect(sent).toHaveLength(1);
+    return sent[0]!.body;
+  };
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    connector = await startFakeConnector();
+    // The world is built before the service starts, so the start-up catch-up jobs find it complete.
+    const { openDatabase } = await import("../../prisma/index.ts");
+    const db = await openDatabase(testDb.url, { migrate: true });
+    world = await buildAnalyticsWorld(db);
+    await db.prisma.staff.update({ where: { staffNumber: world.staff.centre }, data: { entraObjectId: CENTRE.aadObjectId } });
+    await db.prisma.staff.update({ where: { staffNumber: world.staff.tutor }, data: { entraObjectId: TUTOR.aadObjectId } });
+    await db.close();
+    service = await startService(parseConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent", NUDGE_CHANNELS: "teams", NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *", NUDGE_RULES_SCHEDULE: "0 0 1 1 *", NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *" }), createLogger("silent"));
+    base = `http://127.0.0.1:${service.port}`;
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await connector?.close();
+    await testDb?.drop();
+  });
+
+  it.each(EXAMPLES)("answers %j with a card of exactly the aggregate figures", async (question) => {
+    const sent = await ask(CENTRE, question);
+    const card = sent.attachments?.[0]?.content;
+    expect(card, JSON.stringify(sent)).toBeDefined();
+    // The same question asked of analytics/ directly (its figures are checked by hand in test/analytics).
+    const direct = await askQuestion(service.db, world.staff.centre, question);
+    expect(direct.kind).toBe("answer");
+    if (direct.kind !== "answer") return;
+    expect(card).toEqual(answerCard(answerCardData(question, direct.answer)));
+    expect(shownText(sent)).toContain(direct.answer.title);
+  });
+
+  it("audits every question, with no student named", async () => {
+    const audited = await service.db.prisma.auditLog.findMany({ where: { action: "analytics.question", actorId: world.staff.centre } });
+    // Each example was asked twice: through the bot and directly.
+    expect(audited.length).toBeGreaterThanOrEqual(EXAMPLES.length * 2);
+    expect(audited.every((a) => a.studentId === null)).toBe(true);
+  });
+
+  it("offers the nearest questions for a near miss, as buttons that answer when pressed", async () => {
+    const sent = await ask(CENTRE, "how many first years had no vle actvity in the last fortnigth");
+    const suggestions = cardActions(sent.attachments[0].content).filter((a) => a.verb === "analytics.ask");
+    expect(suggestions.length).toBeGreaterThan(0);
+    const pressed = await post(teamsCardAction(connector.serviceUrl, suggestions[0]!.verb, suggestions[0]!.data, { from: CENTRE, conversation: conversationOf(CENTRE) }));
+    expect(pressed.body.type).toBe("application/vnd.microsoft.card.adaptive");
+    const direct = await askQuestion(service.db, world.staff.centre, String(suggestions[0]!.data.text));
+    expect(direct.kind).toBe("answer");
+    if (direct.kind === "answer") expect(shownText({ attachments: [{ content: pressed.body.value }] })).toContain(direct.answer.title);
+  });
+
+  it("refuses a question about one student, and audits it", async () => {
+    const student = await service.db.prisma.student.findFirstOrThrow({ orderBy: { id: "asc" } });
+    const before = await service.db.prisma.auditLog.count({ where: { action: "access.refused", actorId: world.staff.centre } });
+    const sent = await ask(CENTRE, `how is student ${student.studentNumber} doing?`);
+    expect(shownText(sent)).toMatch(/aggregates only/i);
+    expect(shownText(sent)).not.toContain(student.familyName ?? "no family name");
+    expect(await service.db.prisma.auditLog.count({ where: { action: "access.refused", actorId: world.staff.centre } })).toBe(before + 1);
+  });
+
+  it("gives a personal tutor without an aggregate role no answers, and no analytics in their help", async () => {
+    const help = await ask(TUTOR, "help");
+    expect(shownText(help)).not.toMatch(/question about groups of students/);
+    const sent = await ask(TUTOR, EXAMPLES[0]!);
+    expect(shownText(sent)).toMatch(/didn't understand/);
+    expect(await service.db.prisma.auditLog.count({ where: { action: "analytics.question", actorId: world.staff.tutor } })).toBe(0);
+  });
+});
