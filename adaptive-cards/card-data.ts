@@ -24,6 +24,10 @@ export const VERBS = {
   digestRefresh: "digest.refresh",
   /** Student centre: ask one of the suggested questions. data: { text } */
   analyticsAsk: "analytics.ask",
+  /** Admin: apply the rule change a confirmation card describes. data: { change, ruleId, version } */
+  rulesConfirm: "rules.confirm",
+  /** Admin: leave the rule as it is. data: { change, ruleId, version } */
+  rulesCancel: "rules.cancel",
 } as const;
 export type Verb = (typeof VERBS)[keyof typeof VERBS];
 
@@ -164,4 +168,29 @@ export interface AnswerCardData {
 export interface SuggestionsCardData {
   text: string;
   suggestions: string[];
+}
+
+/** "rules": every rule, switched on or off, its version and what its last run found. */
+export interface RulesCardData {
+  rules: { id: string; title: string; state: "On" | "Off"; version: number; lastRun: string }[];
+  /** What to ask next ("rule <id>" …). */
+  note: string;
+}
+
+export type RuleChangeKind = "enable" | "disable" | "rollback";
+
+/** A change to a rule asked for in chat: what will change, Confirm / Cancel; afterwards, who did it. */
+export interface RuleChangeCardData {
+  change: RuleChangeKind;
+  ruleId: string;
+  title: string;
+  /** The version to restore (rollback), or the current version (enable, disable). */
+  version: number;
+  /** "Disable a rule" */
+  heading: string;
+  /** What will change, in words. */
+  summary: string;
+  /** Set once confirmed or cancelled ("Disabled by Rules Admin at 10:02, 30 Nov"): replaces the buttons. */
+  result: string | null;
+  resultColor: "good" | "default";
 }

@@ -13,6 +13,8 @@ import type {
   NoticeCardData,
   NudgeCardData,
   OutcomeCardData,
+  RuleChangeCardData,
+  RulesCardData,
   StudentCardData,
   SuggestionsCardData,
   TuteesCardData,
@@ -43,6 +45,8 @@ const templates = {
   notice: load("notice"),
   answer: load("answer"),
   suggestions: load("suggestions"),
+  rules: load("rules"),
+  ruleChange: load("rule-change"),
 };
 
 function load(name: string): Template {
@@ -63,6 +67,8 @@ export const studentCard = (data: StudentCardData): AdaptiveCard => expand(templ
 export const noticeCard = (data: NoticeCardData): AdaptiveCard => expand(templates.notice, data);
 export const answerCard = (data: AnswerCardData): AdaptiveCard => expand(templates.answer, data);
 export const suggestionsCard = (data: SuggestionsCardData): AdaptiveCard => expand(templates.suggestions, data);
+export const rulesCard = (data: RulesCardData): AdaptiveCard => expand(templates.rules, data);
+export const ruleChangeCard = (data: RuleChangeCardData): AdaptiveCard => expand(templates.ruleChange, data);
 
 /** Bytes of the card's JSON as sent (UTF-8), to compare with `MAX_CARD_BYTES`. */
 export function cardSize(card: AdaptiveCard): number {
@@ -94,6 +100,8 @@ const BUILDERS: { [K in keyof CardSamples]: (data: CardSamples[K][string]) => Ad
   notice: noticeCard,
   answer: answerCard,
   suggestions: suggestionsCard,
+  rules: rulesCard,
+  "rule-change": ruleChangeCard,
 };
 
 /** Every sample expanded, named `<card>-<sample>` (the tests and the previews go through these). */

@@ -11,6 +11,8 @@ import type {
   NoticeCardData,
   NudgeCardData,
   OutcomeCardData,
+  RuleChangeCardData,
+  RulesCardData,
   StudentCardData,
   SuggestionsCardData,
   TuteesCardData,
@@ -28,6 +30,8 @@ export interface CardSamples {
   notice: Record<string, NoticeCardData>;
   answer: Record<string, AnswerCardData>;
   suggestions: Record<string, SuggestionsCardData>;
+  rules: Record<string, RulesCardData>;
+  "rule-change": Record<string, RuleChangeCardData>;
 }
 
 const TUTOR = "Dr Amara Okafor";
@@ -249,6 +253,38 @@ export const SAMPLES: CardSamples = {
         "Which rules flagged most students this week?",
         "Reply rate by channel this month",
       ],
+    },
+  },
+  rules: {
+    list: {
+      rules: [
+        { id: "no-vle-10-days", title: "No VLE activity for 10 days", state: "On", version: 3, lastRun: "Last run for 29 Nov 2026: 14 flagged of 2310 evaluated" },
+        { id: "attendance-below-60", title: "Attendance below 60% over four weeks", state: "On", version: 1, lastRun: "Last run for 29 Nov 2026: 6 flagged of 2310 evaluated" },
+        { id: "missed-submission", title: "Missed a submission", state: "Off", version: 2, lastRun: "Not in a run yet" },
+      ],
+      note: "Ask \"rule <id>\" for the details, \"dry run <id>\" for what it would flag, \"history <id>\" for its versions.",
+    },
+  },
+  "rule-change": {
+    "to-confirm": {
+      change: "disable",
+      ruleId: "no-vle-10-days",
+      title: "No VLE activity for 10 days",
+      version: 3,
+      heading: "Disable a rule",
+      summary: "No VLE activity for 10 days (no-vle-10-days, version 3) is on. Disabled, the next runs will not evaluate it; flags it raised already stay open.",
+      result: null,
+      resultColor: "default",
+    },
+    confirmed: {
+      change: "rollback",
+      ruleId: "no-vle-10-days",
+      title: "No VLE activity for 10 days",
+      version: 2,
+      heading: "Roll a rule back",
+      summary: "No VLE activity for 10 days (no-vle-10-days) is at version 3. Rolling back makes version 2's wording and condition current again, as version 4.",
+      result: "✓ Rolled back to version 2 (now version 4) by Rules Admin at 10:02, 30 Nov",
+      resultColor: "good",
     },
   },
 };

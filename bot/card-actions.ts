@@ -13,8 +13,9 @@ import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
 import { answerStudentText } from "./student-replies.ts";
 import { questionCard } from "./centre-handler.ts";
 import { digestAction, outcomeAction } from "./tutor-handler.ts";
+import { ruleChangeAction } from "./admin-handler.ts";
 
-const STAFF_VERBS: ReadonlySet<string> = new Set([VERBS.meetingOutcome, VERBS.analyticsAsk, ...Object.values(VERBS).filter((v) => v.startsWith("digest."))]);
+const STAFF_VERBS: ReadonlySet<string> = new Set([VERBS.meetingOutcome, VERBS.analyticsAsk, VERBS.rulesConfirm, VERBS.rulesCancel, ...Object.values(VERBS).filter((v) => v.startsWith("digest."))]);
 const STUDENT_VERBS: ReadonlySet<string> = new Set([VERBS.studentReply, VERBS.meetingChoose]);
 
 export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
@@ -23,6 +24,7 @@ export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
 function capabilityOf(verb: string): CapabilityName {
   if (verb === VERBS.meetingOutcome) return "student.contact";
   if (verb === VERBS.analyticsAsk) return "analytics.ask";
+  if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return "rules.edit";
   if (verb === VERBS.digestPage || verb === VERBS.digestRefresh) return "student.read";
   return "intervention.decide";
 }
@@ -40,6 +42,8 @@ export async function handleCardAction(db: Database, context: TurnContext, verb:
         return "Sorry, that button is for staff.";
       }
       if (verb === VERBS.analyticsAsk) return await questionCard(db, person, String(data.text ?? ""));
+      // rules.edit is asked again here (authorise audits a refusal): the card's payload can be edited.
+      if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return await ruleChangeAction(db, person, verb === VERBS.rulesConfirm, data);
       return verb === VERBS.meetingOutcome ? await outcomeAction(db, person, data) : await digestAction(db, context, person, verb, data, policy, calendar);
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";

@@ -22,6 +22,7 @@ import type { Database } from "../prisma/index.ts";
 import { decide, writeAudit } from "../privacy/index.ts";
 import { composeDigest, digestPage, digestStudent } from "../adaptive-cards/digest-data.ts";
 import { answerQuestion, mayAskQuestions, QUESTION_HELP } from "./centre-handler.ts";
+import { ADMIN_HELP, answerAdminMessage, mayEditRules } from "./admin-handler.ts";
 
 export interface StaffPerson {
   staffId: number;
@@ -49,7 +50,8 @@ const MAX_MATCHES = 5;
 export async function answerStaffMessage(db: Database, context: TurnContext, staff: StaffPerson): Promise<void> {
   const text = (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim();
   const asks = await mayAskQuestions(db, staff);
-  const help = asks ? `${STAFF_HELP}\n${QUESTION_HELP}` : STAFF_HELP;
+  const edits = await mayEditRules(db, staff);
+  const help = [STAFF_HELP, ...(asks ? [QUESTION_HELP] : []), ...(edits ? [ADMIN_HELP] : [])].join("\n");
   if (/^(help|\?|hi|hello)\b/i.test(text) || !text) {
     await context.sendActivity(help);
     return;
@@ -66,6 +68,8 @@ export async function answerStaffMessage(db: Database, context: TurnContext, sta
   }
   const asked = /^student\s+(.+)$/i.exec(text);
   if (asked) return sendCard(context, await studentLookup(db, staff, asked[1]!.trim()));
+  // Rules commands, for admins (anyone else is told politely that rules are for admins).
+  if (await answerAdminMessage(db, context, staff, text)) return;
   // Anything else is a question about groups of students, for those whose role allows it.
   if (asks) return answerQuestion(db, context, staff, text);
   await context.sendActivity(`Sorry, I didn't understand "${text.slice(0, 80)}".\n\n${help}`);

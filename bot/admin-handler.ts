@@ -1,0 +1,232 @@
+/**
+ * Admins managing rules in their 1:1 chat: "rules", "rule <id>", "enable <id>", "disable <id>",
+ * "rollback <id> to <version>", "dry run <id>", "history <id>". Changes are never made by the
+ * message itself: it answers with a confirmation card, and Confirm applies the change through the
+ * rules module (which audits it in the same transaction). Who may do this is asked of the access
+ * gate (`rules.edit`) on every message and again on Confirm, since a card's payload can be edited.
+ * Nothing here names a student: a dry run shows counts, with groups under 5 as "fewer than 5".
+ */
+import type { TurnContext } from "botbuilder";
+import { attachmentOf, noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
+import type { Database } from "../prisma/index.ts";
+import { AccessRefused, authorise, decide } from "../privacy/index.ts";
+import { asOfDayFor, dryRun, isoDay, listRules, loadCalendar, rollback, RuleNotFound, setEnabled, showRule, validateRule, type DryRunReport, type RuleDetail } from "../rules/index.ts";
+import type { StaffPerson } from "./tutor-handler.ts";
+
+export const ADMIN_HELP = [
+  "- \"rules\": every rule, on or off, its version and its last run",
+  "- \"rule <id>\": what a rule checks, its channels and significance",
+  "- \"enable <id>\" / \"disable <id>\": switch a rule on or off (you confirm on a card)",
+  "- \"rollback <id> to <version>\": make an earlier version current again (you confirm on a card)",
+  "- \"dry run <id>\": how many students it would flag now, by cohort (counts only)",
+  "- \"history <id>\": its versions, with author and date",
+].join("\n");
+
+/** Groups smaller than this are shown as "fewer than 5", as in analytics. */
+export const SMALL_GROUP = 5;
+
+const COMMAND = {
+  list: /^rules$/i,
+  show: /^rule\s+(\S+)$/i,
+  toggle: /^(enable|disable)\s+(?:rule\s+)?(\S+)$/i,
+  rollback: /^roll\s*back\s+(?:rule\s+)?(\S+)\s+to\s+(?:version\s+|v)?(\d+)$/i,
+  dryRun: /^dry[\s-]?run\s+(?:rule\s+)?(\S+)(?:\s+as\s+of\s+(\d{4}-\d{2}-\d{2}))?$/i,
+  history: /^history\s+(?:rule\s+)?(\S+)$/i,
+};
+
+export function isRulesCommand(text: string): boolean {
+  return Object.values(COMMAND).some((re) => re.test(text.trim()));
+}
+
+export async function mayEditRules(db: Database, staff: StaffPerson): Promise<boolean> {
+  return (await decide(db, { kind: "staff", staffId: staff.staffId }, "rules.edit")).allowed;
+}
+
+const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short", timeZone: timezone() });
+const DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: timezone() });
+const whenText = (date: Date) => {
+  const parts = Object.fromEntries(TIME.formatToParts(date).map((p) => [p.type, p.value]));
+  return `${parts.hour}:${parts.minute}, ${parts.day} ${parts.month}`;
+};
+
+/** The institution's timezone: the same variable the service's configuration validated at start. */
+function timezone(): string {
+  return process.env.NUDGE_TIMEZONE?.trim() || "Europe/London";
+}
+
+async function send(context: TurnContext, card: AdaptiveCard): Promise<void> {
+  await context.sendActivity({ attachments: [attachmentOf(card)] });
+}
+
+/**
+ * Answers a rules command (for someone not allowed `rules.edit`, with a polite no); returns false
+ * when the text is not one, so the caller carries on with its other commands.
+ */
+export async function answerAdminMessage(db: Database, context: TurnContext, staff: StaffPerson, text: string): Promise<boolean> {
+  if (!isRulesCommand(text)) return false;
+  if (!(await mayEditRules(db, staff))) {
+    await context.sendActivity("Rules are looked after by admins, so I can't show or change them for you here.");
+    return true;
+  }
+  const t = text.trim();
+  let m: RegExpExecArray | null;
+  if (COMMAND.list.test(t)) await send(context, await rulesListCard(db));
+  else if ((m = COMMAND.show.exec(t))) await send(context, await known(db, m[1]!, ruleDetailCard));
+  else if ((m = COMMAND.toggle.exec(t))) await send(context, await known(db, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
+  else if ((m = COMMAND.rollback.exec(t))) await send(context, await known(db, m[1]!, (d) => rollbackCard(d, Number(m![2]))));
+  else if ((m = COMMAND.dryRun.exec(t))) await send(context, await known(db, m[1]!, (d) => dryRunCard(db, d, m![2])));
+  else if ((m = COMMAND.history.exec(t))) await send(context, await known(db, m[1]!, historyCard));
+  return true;
+}
+
+/** The card for a rule that exists; for one that doesn't, a notice naming it and listing the ids. */
+async function known(db: Database, id: string, card: (detail: RuleDetail) => AdaptiveCard | Promise<AdaptiveCard>): Promise<AdaptiveCard> {
+  const detail = await showRule(db, id).catch((error: unknown) => {
+    if (error instanceof RuleNotFound) return null;
+    throw error;
+  });
+  if (detail) return card(detail);
+  const ids = (await listRules(db)).map((r) => r.id);
+  return noticeCard({ title: "No such rule", text: `There is no rule "${id.slice(0, 80)}". ${ids.length ? `The rules are: ${ids.join(", ")}.` : "No rules have been imported yet."}` });
+}
+
+async function rulesListCard(db: Database): Promise<AdaptiveCard> {
+  const rules = await listRules(db);
+  if (rules.length === 0) return noticeCard({ title: "Rules", text: "No rules have been imported yet: npx nudge rules import rules/library --as <staff number>." });
+  const lastRun = await lastRunFigures(db);
+  return rulesCard({
+    rules: rules.map((r) => ({ id: r.id, title: r.title, state: r.enabled ? "On" : "Off", version: r.version, lastRun: lastRun.get(r.id) ?? "Not in a run yet" })),
+    note: "Ask \"rule <id>\" for the details, \"dry run <id>\" for what it would flag, \"history <id>\" for its versions.",
+  });
+}
+
+/** Per rule, the figures of the latest finished run that evaluated it. */
+async function lastRunFigures(db: Database): Promise<Map<string, string>> {
+  const runs = await db.prisma.ruleRun.findMany({ where: { dryRun: false, status: "succeeded" }, orderBy: { id: "desc" }, take: 30, select: { asOfDay: true, summary: true } });
+  const figures = new Map<string, string>();
+  for (const run of runs) {
+    const summary = run.summary as { rules?: { id: string; flagsWritten: number; evaluated: number }[]; skipped?: { id: string; reason: string }[] } | null;
+    for (const r of summary?.rules ?? []) if (!figures.has(r.id)) figures.set(r.id, `Last run for ${DATE.format(new Date(`${isoDay(run.asOfDay)}T12:00:00Z`))}: ${r.flagsWritten} flagged of ${r.evaluated} evaluated`);
+    for (const s of summary?.skipped ?? []) if (!figures.has(s.id)) figures.set(s.id, `Last run for ${DATE.format(new Date(`${isoDay(run.asOfDay)}T12:00:00Z`))}: skipped, ${s.reason}`);
+  }
+  return figures;
+}
+
+function ruleDetailCard(d: RuleDetail): AdaptiveCard {
+  const doc = d.document;
+  return noticeCard({
+    title: `${d.title} (${d.id})`,
+    text: [
+      `${d.enabled ? "On" : "Off"}, version ${d.version}.`,
+      doc.description,
+      `Condition: \`${doc.condition}\``,
+      `Significance: ${doc.significance === "nudge" ? "nudge (sent to students automatically)" : "significant (waits in tutors' digests for approval)"}; intervention: ${doc.intervention}.`,
+      `Channels: ${doc.channels.join(", ")}. Cooldown: ${doc.cooldownDays} days.`,
+      ...(doc.activePeriods?.length ? [`Active in: ${doc.activePeriods.join(", ")}.`] : []),
+    ].join("\n\n"),
+  });
+}
+
+function historyCard(d: RuleDetail): AdaptiveCard {
+  const lines = [...d.versions].reverse().map((v) => `- Version ${v.version}${v.version === d.version ? " (current)" : ""}: ${v.author ?? "unknown author"}, ${DATE.format(v.createdAt)}${v.comment ? `: ${v.comment}` : ""}`);
+  return noticeCard({ title: `History of ${d.id}`, text: `${lines.join("\n")}\n\nTo go back: "rollback ${d.id} to <version>".` });
+}
+
+const HEADINGS: Record<RuleChangeKind, string> = { enable: "Enable a rule", disable: "Disable a rule", rollback: "Roll a rule back" };
+
+function changeData(d: RuleDetail, change: RuleChangeKind, version: number): RuleChangeCardData {
+  const name = `${d.title} (${d.id}, version ${d.version})`;
+  const summary =
+    change === "enable"
+      ? d.enabled
+        ? `${name} is already on: confirming changes nothing.`
+        : `${name} is off. Enabled, the next run evaluates it and may flag students${d.document.significance === "nudge" ? " and message them automatically" : " for their tutors"}.`
+      : change === "disable"
+        ? d.enabled
+          ? `${name} is on. Disabled, the next runs will not evaluate it; flags it raised already stay open.`
+          : `${name} is already off: confirming changes nothing.`
+        : `${d.title} (${d.id}) is at version ${d.version}. Rolling back makes version ${version} current again, as version ${Math.max(...d.versions.map((v) => v.version)) + 1}; the history keeps every version.`;
+  return { change, ruleId: d.id, title: d.title, version, heading: HEADINGS[change], summary, result: null, resultColor: "default" };
+}
+
+function rollbackCard(d: RuleDetail, version: number): AdaptiveCard {
+  if (!d.versions.some((v) => v.version === version)) return noticeCard({ title: "No such version", text: `${d.id} has versions 1 to ${d.versions.at(-1)?.version ?? d.version}; there is no version ${version}.` });
+  if (version === d.version) return noticeCard({ title: "Nothing to roll back", text: `${d.id} is already at version ${version}.` });
+  return ruleChangeCard(changeData(d, "rollback", version));
+}
+
+/** The day a dry run evaluates: yesterday, or the last day data has been loaded for if earlier. */
+async function dryRunDay(db: Database, asked: string | undefined): Promise<number> {
+  if (asked) return Math.floor(Date.parse(`${asked}T00:00:00Z`) / 86_400_000);
+  const yesterday = asOfDayFor(new Date(), timezone());
+  const latest = await db.prisma.feedFreshness.aggregate({ _max: { lastDataDay: true } });
+  return Math.min(yesterday, latest._max.lastDataDay ?? yesterday);
+}
+
+const countText = (n: number) => (n > 0 && n < SMALL_GROUP ? `fewer than ${SMALL_GROUP}` : String(n));
+
+async function dryRunCard(db: Database, d: RuleDetail, asked: string | undefined): Promise<AdaptiveCard> {
+  const checked = validateRule(d.document, { calendar: await loadCalendar(db) });
+  if (!checked.rule) return noticeCard({ title: `Dry run of ${d.id}`, text: `Version ${d.version} is no longer valid, so it can't be dry-run: fix it and import it again.` });
+  const report = await dryRun(db, checked.rule, { asOfDay: await dryRunDay(db, asked) });
+  return noticeCard({ title: `Dry run of ${d.id}`, text: dryRunText(report) });
+}
+
+/** Counts only: no student is named or numbered, and any group under 5 is "fewer than 5". */
+export function dryRunText(report: DryRunReport): string {
+  const lines = [`As of ${report.asOf}, version ${report.currentVersion ?? "new"}. Nothing is written.`];
+  if (report.skipped) lines.push(`On that day the rule would be skipped: ${report.skipped}.`);
+  lines.push(`Students evaluated: ${countText(report.evaluated)}`);
+  lines.push(`The condition holds for: ${countText(report.matched)}`);
+  lines.push(`Would get a new flag: ${countText(report.flagged)}${report.alreadyFlagged || report.inCooldown ? ` (the others already flagged or in cooldown)` : ""}`);
+  if (report.notEvaluable) lines.push(`Not evaluable (missing data): ${countText(report.notEvaluable)}`);
+  if (report.byCohort.length) {
+    lines.push("By cohort:");
+    for (const c of report.byCohort.slice(0, 15)) lines.push(`- ${c.cohort}: ${countText(c.students)}`);
+    if (report.byCohort.length > 15) lines.push(`- and ${report.byCohort.length - 15} more cohorts`);
+  }
+  return lines.join("\n");
+}
+
+const DONE: Record<RuleChangeKind, string> = { enable: "Enabled", disable: "Disabled", rollback: "Rolled back" };
+
+/**
+ * Confirm or Cancel on a rule-change card. `rules.edit` is asked again (the payload can be edited,
+ * and whoever pressed may not be whoever asked): a refusal is audited by `authorise`.
+ */
+export async function ruleChangeAction(db: Database, staff: StaffPerson, confirm: boolean, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
+  let author;
+  try {
+    author = await authorise(db, staff.staffNumber, "rules.edit");
+  } catch (error) {
+    if (error instanceof AccessRefused) return "Sorry, changing rules is for admins. The attempt has been recorded.";
+    throw error;
+  }
+  const change = String(data.change) as RuleChangeKind;
+  const ruleId = String(data.ruleId ?? "");
+  const version = Number(data.version);
+  if (!(change in HEADINGS) || !ruleId || !Number.isSafeInteger(version)) return "Sorry, that card is not one I can act on.";
+  let before: RuleDetail;
+  try {
+    before = await showRule(db, ruleId);
+  } catch (error) {
+    if (error instanceof RuleNotFound) return `There is no rule "${ruleId.slice(0, 80)}" any more.`;
+    throw error;
+  }
+  const card = changeData(before, change, version);
+  const at = whenText(new Date());
+  if (!confirm) return ruleChangeCard({ ...card, result: `Cancelled by ${author.displayName} at ${at}: nothing changed.`, resultColor: "default" });
+  try {
+    if (change === "rollback") {
+      const done = await rollback(db, ruleId, version, author);
+      const result = done.action === "unchanged" ? `Already at version ${version}: nothing changed (${author.displayName}, ${at}).` : `✓ Rolled back to version ${version} (now version ${done.version}) by ${author.displayName} at ${at}`;
+      return ruleChangeCard({ ...card, result, resultColor: done.action === "unchanged" ? "default" : "good" });
+    }
+    const done = await setEnabled(db, ruleId, change === "enable", author);
+    const result = done.changed ? `✓ ${DONE[change]} by ${author.displayName} at ${at}` : `Already ${change}d: nothing changed (${author.displayName}, ${at}).`;
+    return ruleChangeCard({ ...card, result, resultColor: done.changed ? "good" : "default" });
+  } catch (error) {
+    if (error instanceof RuleNotFound) return `Sorry: ${error.message}.`;
+    throw error;
+  }
+}
