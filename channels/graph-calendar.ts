@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { TutorCalendar } from "../interventions/tutor-calendar.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 import { PROVIDER_TIMEOUT_MS } from "./types.ts";
+import type { TutorCalendarEvent } from "../interventions/tutor-calendar.ts";
 
 export interface GraphSettings {
   tenantId: string;
@@ -27,18 +28,8 @@ export interface GraphSettings {
   maxRetryWaitMs?: number;
 }
 
-export interface GraphMeeting {
-  tutorEmail: string;
-  studentEmail: string | null;
-  studentName: string;
-  subject: string;
-  start: Date;
-  end: Date;
-  /** Plain text. */
-  body: string;
-  /** Graph's `transactionId`: a repeated create with the same one returns the first event. */
-  transactionId?: string;
-}
+/** A meeting to create: the domain's calendar event, as interventions/ describes it. */
+export type GraphMeeting = TutorCalendarEvent;
 
 export interface GraphCalendar {
   /** Busy, tentative and out-of-office items of the user's calendar overlapping [from, to). */
