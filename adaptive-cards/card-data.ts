@@ -162,7 +162,17 @@ export interface AnswerCardData {
   rows: { label: string; cells: string[]; bar: string }[];
   total: { label: string; cells: string[] } | null;
   notes: string[];
+  /** Teams' own chart of the exact figures (`Chart.HorizontalBar`, `Chart.Line`...), or none. */
+  chart: TeamsChart | null;
 }
+
+/**
+ * A Teams chart element (Teams renders `Chart.*` in Adaptive Cards; other hosts drop it through
+ * `fallback: "drop"`, and the table above it still holds every figure).
+ */
+export type TeamsChart =
+  | { type: "Chart.HorizontalBar" | "Chart.VerticalBar"; title: string; xAxisTitle?: string; yAxisTitle?: string; colorSet?: string; data: { x: string; y: number }[]; fallback: "drop" }
+  | { type: "Chart.Line" | "Chart.VerticalBar.Grouped"; title: string; xAxisTitle?: string; yAxisTitle?: string; colorSet?: string; data: { legend: string; values: { x: string; y: number }[] }[]; fallback: "drop" };
 
 /** A question not understood: what was not, and questions that would work, as buttons. */
 export interface SuggestionsCardData {

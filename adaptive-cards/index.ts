@@ -65,7 +65,14 @@ export const digestCard = (data: DigestCardData): AdaptiveCard => expand(templat
 export const tuteesCard = (data: TuteesCardData): AdaptiveCard => expand(templates.tutees, data);
 export const studentCard = (data: StudentCardData): AdaptiveCard => expand(templates.student, data);
 export const noticeCard = (data: NoticeCardData): AdaptiveCard => expand(templates.notice, data);
-export const answerCard = (data: AnswerCardData): AdaptiveCard => expand(templates.answer, data);
+/** The chart element goes in as built (templating is for text), just before the data freshness line. */
+export const answerCard = (data: AnswerCardData): AdaptiveCard => {
+  const card = expand(templates.answer, { ...data, chart: null });
+  if (!data.chart) return card;
+  const at = card.body.findIndex((element) => element.text === data.freshness);
+  card.body.splice(at < 0 ? card.body.length : at, 0, { ...data.chart });
+  return card;
+};
 export const suggestionsCard = (data: SuggestionsCardData): AdaptiveCard => expand(templates.suggestions, data);
 export const rulesCard = (data: RulesCardData): AdaptiveCard => expand(templates.rules, data);
 export const ruleChangeCard = (data: RuleChangeCardData): AdaptiveCard => expand(templates.ruleChange, data);

@@ -5,7 +5,7 @@
  * understand gets the nearest questions it can answer, as buttons; one about a person is refused.
  */
 import type { TurnContext } from "botbuilder";
-import { answerCard, attachmentOf, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData } from "../adaptive-cards/index.ts";
+import { answerCard, attachmentOf, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData, type TeamsChart } from "../adaptive-cards/index.ts";
 import { askQuestion, figureText, type Answer } from "../analytics/index.ts";
 import { SOURCE_WORDS } from "../interventions/index.ts";
 import { decide } from "../privacy/index.ts";
@@ -59,5 +59,21 @@ export function answerCardData(question: string, answer: Answer): AnswerCardData
     rows: answer.rows.map((row, i) => ({ label: row.label, cells: cells(row), bar: exact[i] && max ? BAR.repeat(Math.max(1, Math.round((exact[i]! / max) * BAR_WIDTH))) : "" })),
     total: answer.total ? { label: answer.total.label, cells: cells(answer.total) } : null,
     notes: answer.notes,
+    chart: teamsChart(answer),
   };
+}
+
+/**
+ * Teams' chart of the figures shown exactly: hidden and partial ones (null in the answer's chart)
+ * are left out, never drawn as a guess. None when nothing is left to draw.
+ */
+export function teamsChart(answer: Answer): TeamsChart | null {
+  const { labels, series } = answer.chart;
+  const points = (values: (number | null)[]) => labels.flatMap((x, i) => (values[i] === null || values[i] === undefined ? [] : [{ x, y: values[i]! }]));
+  const plotted = series.map((s) => ({ legend: s.name, values: points(s.values) })).filter((s) => s.values.length > 0);
+  if (plotted.length === 0) return null;
+  const base = { title: answer.title, colorSet: "categorical", fallback: "drop" as const };
+  if (answer.chart.kind === "line") return { ...base, type: "Chart.Line", data: plotted };
+  if (plotted.length > 1) return { ...base, type: "Chart.VerticalBar.Grouped", data: plotted };
+  return { ...base, type: "Chart.HorizontalBar", yAxisTitle: plotted[0]!.legend, data: plotted[0]!.values };
 }

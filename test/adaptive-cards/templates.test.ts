@@ -25,6 +25,22 @@ import {
 const require = createRequire(import.meta.url);
 const AC: typeof import("adaptivecards") = require("adaptivecards/dist/adaptivecards.js");
 
+// Teams renders its chart elements (Chart.*) in Adaptive Cards; the library does not know them, so
+// they are registered here as elements with no rendering, the way a host adds its own elements.
+for (const type of ["Chart.HorizontalBar", "Chart.VerticalBar", "Chart.VerticalBar.Grouped", "Chart.Line"]) {
+  AC.GlobalRegistry.elements.register(
+    type,
+    class extends AC.CardElement {
+      override getJsonTypeName(): string {
+        return type;
+      }
+      protected override internalRender(): undefined {
+        return undefined;
+      }
+    },
+  );
+}
+
 // Teams' host config: the library's default allows 5 actions a set, Teams 6.
 const hostConfig = new AC.HostConfig(JSON.parse(readFileSync(new URL("../../adaptive-cards/teams-host-config.json", import.meta.url), "utf8")));
 
@@ -243,5 +259,20 @@ describe("outcome", () => {
     const recorded = outcomeCard(SAMPLES.outcome.recorded!);
     expect(titles(recorded)).toEqual([]);
     expect(texts(recorded)).toContain("Recorded: Support agreed, by Dr Amara Okafor at 10:41, 3 Dec");
+  });
+});
+
+describe("charts in answer cards", () => {
+  it("draw only numbers, with a title, and drop themselves where the host has no charts", () => {
+    const charts = sampleCards()
+      .filter(({ name }) => name.startsWith("answer-"))
+      .flatMap(({ card }) => card.body.filter((element) => String(element.type).startsWith("Chart.")));
+    expect(charts.length).toBeGreaterThanOrEqual(2);
+    for (const chart of charts) {
+      expect(chart).toMatchObject({ fallback: "drop", title: expect.any(String) });
+      const points = (chart.data as { y?: number; values?: { y: number }[] }[]).flatMap((d) => (d.values ? d.values.map((v) => v.y) : [d.y]));
+      expect(points.length).toBeGreaterThan(0);
+      expect(points.every((y) => typeof y === "number" && Number.isFinite(y))).toBe(true);
+    }
   });
 });

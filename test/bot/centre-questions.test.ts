@@ -89,6 +89,14 @@ describe("student-centre questions in Teams", () => {
     const direct = await askQuestion(service.db, world.staff.centre, "how many students had no VLE activity in the last 14 days, by programme?");
     expect(direct.kind === "answer" && typeof direct.answer.total?.value === "object").toBe(true);
     expect(shownText(byProgramme)).toMatch(/\d+–\d+/);
+    // Teams' chart draws only the exact figures: no bar for a hidden or partial one.
+    const chart = (byProgramme.attachments[0].content.body as { type: string; data?: { x: string; y: number }[] }[]).find((e) => e.type.startsWith("Chart."));
+    expect(chart?.type).toBe("Chart.HorizontalBar");
+    if (direct.kind !== "answer") return;
+    const inexact = direct.answer.rows.filter((row) => typeof row.value !== "number").map((row) => row.label);
+    expect(inexact.length).toBeGreaterThan(0);
+    expect(chart!.data!.map((d) => d.x).filter((x) => inexact.includes(x))).toEqual([]);
+    expect(chart!.data!.every((d) => direct.answer.rows.find((row) => row.label === d.x)?.value === d.y)).toBe(true);
   });
 
   it("audits every question, with no student named", async () => {
