@@ -3,7 +3,7 @@
  * outbox (a student's nudge or invitation) and the bot (after a button) share these, so a card
  * sent proactively and the same card updated after a click can never disagree.
  */
-import { personalTutorName, slotLabel } from "../interventions/index.ts";
+import { fullName, personalTutorName, slotLabel } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { InvitationCardData, MeetingBookedCardData, NudgeCardData, OutcomeCardData } from "./card-data.ts";
 import { MEETING_OUTCOMES } from "./card-data.ts";
@@ -68,7 +68,7 @@ export async function bookedCardData(db: Database, meetingId: number, audience: 
   return {
     audience,
     meetingId,
-    withWhom: audience === "student" ? meeting.tutor.displayName : `${[s.preferredName ?? s.givenName, s.familyName].filter(Boolean).join(" ")} (${s.studentNumber})`,
+    withWhom: audience === "student" ? meeting.tutor.displayName : `${fullName(s)} (${s.studentNumber})`,
     when: meeting.startsAt && meeting.endsAt ? label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone) : "to be arranged",
     location: meeting.location,
     onlineMeetingUrl: meeting.onlineMeetingUrl,
@@ -85,7 +85,7 @@ export async function outcomeCardData(db: Database, meetingId: number): Promise<
   const by = meeting.outcomeRecordedById ? await db.prisma.staff.findUnique({ where: { id: meeting.outcomeRecordedById }, select: { displayName: true } }) : null;
   return {
     meetingId,
-    studentName: [s.preferredName ?? s.givenName, s.familyName].filter(Boolean).join(" ") || s.studentNumber,
+    studentName: fullName(s) || s.studentNumber,
     studentNumber: s.studentNumber,
     when: meeting.startsAt && meeting.endsAt ? label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone) : "not booked",
     recorded:

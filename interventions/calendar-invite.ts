@@ -5,7 +5,7 @@
  */
 import { createEvent, type Attendee, type EventAttributes } from "ics";
 import type { Database } from "../prisma/index.ts";
-import { firstName } from "./message-values.ts";
+import { firstName, fullName } from "./message-values.ts";
 import { MeetingError } from "./slots.ts";
 
 export type CalendarMethod = "REQUEST" | "CANCEL";
@@ -20,8 +20,6 @@ export interface MeetingCalendar {
 
 const PRODUCT_ID = "-//Nudge//Meetings//EN";
 
-const fullName = (student: { givenName: string | null; familyName: string | null; preferredName: string | null }) =>
-  [student.preferredName?.trim() || student.givenName?.trim(), student.familyName?.trim()].filter(Boolean).join(" ") || "Student";
 
 /** The .ics for a meeting that has a booked time: REQUEST to invite, CANCEL to withdraw it. */
 export async function meetingCalendar(db: Database, meetingId: number, method: CalendarMethod): Promise<MeetingCalendar> {
@@ -38,7 +36,7 @@ export async function meetingCalendar(db: Database, meetingId: number, method: C
   const { student, tutor } = meeting;
   const attendees: Attendee[] = (
     [
-      { name: fullName(student), email: student.email ?? undefined, rsvp: true, partstat: "NEEDS-ACTION", role: "REQ-PARTICIPANT" },
+      { name: fullName(student) || "Student", email: student.email ?? undefined, rsvp: true, partstat: "NEEDS-ACTION", role: "REQ-PARTICIPANT" },
       { name: tutor.displayName, email: tutor.email ?? undefined, rsvp: true, partstat: "NEEDS-ACTION", role: "REQ-PARTICIPANT" },
     ] satisfies Attendee[]
   ).filter((a) => a.email);

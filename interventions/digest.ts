@@ -8,7 +8,7 @@
 import type { Database } from "../prisma/index.ts";
 import { AccessRefused, decide, staffByNumber, writeAudit, type StaffIdentity } from "../privacy/index.ts";
 import type { FlagEvidence } from "../rules/flags.ts";
-import { dayInWords } from "./message-values.ts";
+import { dayInWords, fullName } from "./message-values.ts";
 
 export interface DigestEntry {
   studentId: number;
@@ -22,20 +22,16 @@ export interface DigestEntry {
   /** Earlier messages and the student's replies, newest first. */
   history: string[];
   proposal: { interventionId: number; kind: string; text: string } | null;
-  /** The latest decision taken since `since`, in words, or null. */
+  /** The latest decision taken since `decisionsSince`, in words, or null. */
   done: string | null;
   /** Whether the viewer may still act for this student (the assignment may have ended). */
   actionable: boolean;
-  /** Something arrived after the previous digest. */
-  isNew: boolean;
 }
 
 export interface DigestOptions {
   /** The students to show, in order (see `studentsForDigest`). */
   studentIds: readonly number[];
   now?: Date;
-  /** Items after this count as new (the previous digest). */
-  since?: Date | null;
   /** Decisions after this show as done, in place of the actions (the card's own time). */
   decisionsSince?: Date | null;
   /** Why it is read: kept in the audit entries ("digest", "refresh", "command"). */
@@ -88,7 +84,6 @@ export async function studentsForDigest(db: Database, staffNumber: string, since
 /** The entries of one page of a digest, each checked by the access gate and audited as a read. */
 export async function tutorDigest(db: Database, staffNumber: string, options: DigestOptions): Promise<TutorDigestPage> {
   const now = options.now ?? new Date();
-  const since = options.since ?? null;
   const tutor = await staffByNumber(db, staffNumber);
   if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
 
@@ -100,7 +95,7 @@ export async function tutorDigest(db: Database, staffNumber: string, options: Di
       entries.push(await withheld(db, studentId, decision.reason));
       continue;
     }
-    const entry = await entryFor(db, studentId, since, options.decisionsSince ?? null, now);
+    const entry = await entryFor(db, studentId, options.decisionsSince ?? null, now);
     const mayDecide = await decide(db, { kind: "staff", staffId: tutor.staffId }, "intervention.decide", { studentId }, now);
     entries.push({ ...entry, actionable: mayDecide.allowed && entry.done === null });
     await writeAudit(db.prisma, {
@@ -187,11 +182,10 @@ async function withheld(db: Database, studentId: number, reason: string): Promis
     proposal: null,
     done: null,
     actionable: false,
-    isNew: false,
   };
 }
 
-async function entryFor(db: Database, studentId: number, since: Date | null, decisionsSince: Date | null, now: Date): Promise<Omit<DigestEntry, "actionable">> {
+async function entryFor(db: Database, studentId: number, decisionsSince: Date | null, now: Date): Promise<Omit<DigestEntry, "actionable">> {
   const { prisma } = db;
   const student = await prisma.student.findUniqueOrThrow({
     where: { id: studentId },
@@ -212,11 +206,6 @@ async function entryFor(db: Database, studentId: number, since: Date | null, dec
   const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
   const optedOut = (await optedOutOf(db, [studentId])).has(studentId);
   const enrolment = student.programmeEnrolments[0];
-  const isNew =
-    since === null ||
-    flags.some((f) => f.raisedAt > since) ||
-    (pending !== null && pending.createdAt > since) ||
-    replies.some((r) => r.receivedAt > since);
 
   const history = [
     ...interventions.filter((i) => i.id !== pending?.id).map((i) => ({ at: i.createdAt, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
@@ -228,7 +217,7 @@ async function entryFor(db: Database, studentId: number, since: Date | null, dec
 
   return {
     studentId,
-    name: [student.preferredName ?? student.givenName, student.familyName].filter(Boolean).join(" ") || student.studentNumber,
+    name: fullName(student) || student.studentNumber,
     studentNumber: student.studentNumber,
     programme: enrolment ? `${enrolment.programme.title}, year ${enrolment.yearOfStudy}` : null,
     // Staff see only that a student opted out, nothing the analytics found (POLICY P7).
@@ -237,7 +226,6 @@ async function entryFor(db: Database, studentId: number, since: Date | null, dec
     history,
     proposal: pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
     done: decisions[0] ? await decisionWords(db, decisions[0]) : null,
-    isNew,
   };
 }
 

@@ -20,7 +20,7 @@ import { authorise, writeAudit } from "../privacy/index.ts";
 import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../rules/templates.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import { createProposed, IllegalTransition, transition, type Tx } from "./lifecycle.ts";
-import { firstName } from "./message-values.ts";
+import { firstName, fullName } from "./message-values.ts";
 import { channelOrderFor, type RenderedTexts, type TemplateData } from "./propose.ts";
 import { channelOrderOf, queueApproved } from "./queue.ts";
 import { choicesInWords, MeetingError, proposeSlots, shortSlotLabel, slotLabel, whenLabel, type Slot } from "./slots.ts";
@@ -470,7 +470,7 @@ export async function bookInTutorCalendar(db: Database, meetingId: number, calen
       const event = await calendar.book({
         tutorEmail: tutor.email,
         studentEmail: student.email,
-        studentName: [student.preferredName?.trim() || student.givenName?.trim(), student.familyName?.trim()].filter(Boolean).join(" ") || "Student",
+        studentName: fullName(student) || "Student",
         subject: `Chat: ${firstName(student)} and ${tutor.displayName}`,
         start: slot.start,
         end: slot.end,

@@ -37,6 +37,11 @@ export function firstName(student: Recipient): string {
   return student.preferredName?.trim() || student.givenName?.trim() || "there";
 }
 
+/** "Sam Okoro" as staff see it (the preferred name first), or "" when no name is held. */
+export function fullName(student: Recipient & { familyName: string | null }): string {
+  return [student.preferredName?.trim() || student.givenName?.trim(), student.familyName?.trim()].filter(Boolean).join(" ");
+}
+
 /** Placeholder values (see rules/templates.ts PLACEHOLDERS) plus each metric the rule used. */
 export function messageValues(evidence: FlagEvidence, student: Recipient, tutorName: string | null): Record<string, string | number> {
   const values: Record<string, string | number> = {
