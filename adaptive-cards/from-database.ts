@@ -3,20 +3,11 @@
  * outbox (a student's nudge or invitation) and the bot (after a button) share these, so a card
  * sent proactively and the same card updated after a click can never disagree.
  */
-import { fullName, personalTutorName, slotLabel } from "../interventions/index.ts";
+import { fullName, personalTutorName, slotLabel, storedSlots } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { InvitationCardData, MeetingBookedCardData, NudgeCardData, OutcomeCardData } from "./card-data.ts";
 import { MEETING_OUTCOMES } from "./card-data.ts";
 import { invitationCard, nudgeCard, type AdaptiveCard } from "./index.ts";
-
-interface Slot {
-  start: string;
-  end: string;
-}
-
-function slotsOf(value: unknown): Slot[] {
-  return Array.isArray(value) ? value.filter((s): s is Slot => typeof s?.start === "string" && typeof s?.end === "string") : [];
-}
 
 const label = (start: Date, end: Date, timezone: string) => slotLabel({ start, end }, timezone);
 
@@ -37,12 +28,12 @@ export async function invitationCardData(db: Database, meetingId: number, now = 
     select: { state: true, proposedSlots: true, startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, tutor: { select: { displayName: true, timezone: true } }, intervention: { select: { body: true, templateData: true } } },
   });
   const texts = (meeting.intervention.templateData as { texts?: { teams?: string } } | null)?.texts;
-  const slots = slotsOf(meeting.proposedSlots);
+  const slots = storedSlots(meeting.proposedSlots);
   const data: InvitationCardData = {
     meetingId,
     text: texts?.teams ?? meeting.intervention.body,
     tutorName: meeting.tutor.displayName,
-    slots: slots.map((s, i) => ({ choice: i + 1, label: label(new Date(s.start), new Date(s.end), meeting.tutor.timezone) })),
+    slots: slots.map((s, i) => ({ choice: i + 1, label: slotLabel(s, meeting.tutor.timezone) })),
     booked: null,
     closed: null,
   };
@@ -50,7 +41,7 @@ export async function invitationCardData(db: Database, meetingId: number, now = 
     data.booked = { label: label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone), location: meeting.location, onlineMeetingUrl: meeting.onlineMeetingUrl };
   } else if (meeting.state === "cancelled") {
     data.closed = "This invitation was withdrawn. Reply \"I need help\" if you'd still like a chat.";
-  } else if (slots.every((s) => new Date(s.start) <= now)) {
+  } else if (slots.every((s) => s.start <= now)) {
     data.closed = "These times have passed. Reply \"I need help\" and your tutor will suggest new ones.";
   }
   return data;

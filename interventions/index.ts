@@ -20,6 +20,7 @@ export {
   markNotified,
   queueStudentReminder,
   bookInTutorCalendar,
+  storedSlots,
   type CalendarBooking,
   type InviteRequest,
   type InviteResult,

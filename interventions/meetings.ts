@@ -110,17 +110,19 @@ const SYSTEM = { kind: "system", component: "meetings" } as const;
 // Small reads shared by the stories below
 // ---------------------------------------------------------------------------------------------
 
-/** The slots as stored (`[{start, end}]`, ISO strings). */
-function slotsOf(value: unknown): Slot[] {
+/** The slots as stored on a meeting (`[{start, end}]`, ISO strings). */
+export function storedSlots(value: unknown): Slot[] {
   if (!Array.isArray(value)) return [];
-  return value.map((s: { start: string; end: string }) => ({ start: new Date(s.start), end: new Date(s.end) }));
+  return value
+    .filter((s): s is { start: string; end: string } => typeof s?.start === "string" && typeof s?.end === "string")
+    .map((s) => ({ start: new Date(s.start), end: new Date(s.end) }));
 }
 
 type SlotStatus = "open" | "past" | "taken";
 
 /** Each offered slot, 1-based: still open, already past, or taken by another booked meeting of the tutor. */
 async function slotStatuses(tx: Tx, meeting: { id: number; tutorId: number; proposedSlots: unknown }, now: Date): Promise<{ choice: number; slot: Slot; status: SlotStatus }[]> {
-  const slots = slotsOf(meeting.proposedSlots);
+  const slots = storedSlots(meeting.proposedSlots);
   if (slots.length === 0) return [];
   const booked = await tx.meeting.findMany({
     where: {

@@ -9,7 +9,8 @@ import { authorise, writeAudit } from "../privacy/index.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import { createProposed, transition } from "./lifecycle.ts";
 import { firstName } from "./message-values.ts";
-import { channelOrderOf, queueApproved } from "./queue.ts";
+import { channelOrderFor } from "./propose.ts";
+import { queueApproved } from "./queue.ts";
 
 export class TutorActionError extends Error {
   override name = "TutorActionError";
@@ -83,12 +84,12 @@ export async function referStudent(db: Database, request: { studentId: number; s
   if (open) throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`);
   const body = `Hi ${firstName(student)}, it's ${staff.displayName}. I've asked the Student Centre's support team to get in touch with you; they can help with study, money, wellbeing and more. You can also reply here if you'd like a chat with me.`;
   const subject = "The Student Centre will be in touch";
-  const preferred = channelOrderOf(student.channelOrder);
-  const order = [...preferred, ...(["teams", "email", "sms"] as const).filter((c) => !preferred.includes(c))];
+  const texts = { teams: body, sms: body, email: { subject, body } };
+  const order = channelOrderFor(student.channelOrder, ["teams", "email", "sms"], texts, ["teams", "email", "sms"]);
   return db.prisma.$transaction(async (tx) => {
     const { id } = await createProposed(
       tx,
-      { studentId: request.studentId, kind: "referral", channelOrder: order, body, subject, templateData: { texts: { teams: body, sms: body, email: { subject, body } }, evidence: [], flagIds: [] }, proposedBy: `staff:${staff.staffNumber}` },
+      { studentId: request.studentId, kind: "referral", channelOrder: order, body, subject, templateData: { texts, evidence: [], flagIds: [] }, proposedBy: `staff:${staff.staffNumber}` },
       actor,
     );
     await transition(tx, { interventionId: id, to: "awaiting_approval", actor });
