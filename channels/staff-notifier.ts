@@ -5,7 +5,7 @@
  */
 import type { Database } from "../prisma/index.ts";
 import { smtpTransport, type EmailSenderSettings } from "./email-sender.ts";
-import type { TeamsMessenger } from "./teams-sender.ts";
+import { teamsActivity, type TeamsMessenger } from "./teams-sender.ts";
 import type { CalendarAttachment } from "./types.ts";
 
 export interface StaffTeamsMessage {
@@ -28,10 +28,7 @@ export function createStaffNotifier(db: Database, messenger: TeamsMessenger | un
       if (!messenger) return null;
       const conversation = await db.prisma.conversationReference.findUnique({ where: { staffId }, select: { reference: true, conversationId: true, teamsUserId: true, unavailableAt: true } });
       if (!conversation || conversation.unavailableAt) return null;
-      const activity = message.card
-        ? { type: "message" as const, attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: message.card }] }
-        : { type: "message" as const, text: message.text ?? "" };
-      const { id } = await messenger.sendToConversation(conversation.reference, activity);
+      const { id } = await messenger.sendToConversation(conversation.reference, teamsActivity(message));
       return { conversationId: conversation.conversationId, activityId: id, teamsUserId: conversation.teamsUserId };
     },
     async email(staffId, message) {

@@ -6,6 +6,7 @@
 import { parseRetryAfter } from "./retry-after.ts";
 import { RollingLimiter, systemClock, type Clock, type RateWindow } from "./rate-limiter.ts";
 import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
+import { attachmentOf, type AdaptiveCard } from "../adaptive-cards/index.ts";
 
 export interface TeamsActivity {
   type: "message";
@@ -44,6 +45,11 @@ function conversationWindows(perSecond = 7): RateWindow[] {
 }
 const APP_PER_SECOND = 50;
 
+/** A message as Teams gets it: the card, which carries the text and its buttons, or the text alone. */
+export function teamsActivity(message: { text?: string; card?: object }): TeamsActivity {
+  return message.card ? { type: "message", attachments: [attachmentOf(message.card as AdaptiveCard)] } : { type: "message", text: message.text ?? "" };
+}
+
 /** The provider id the outbox keeps for a Teams message: conversation and activity. */
 export function teamsMessageId(conversationId: string, activityId: string): string {
   return `${conversationId}|${activityId}`;
@@ -64,9 +70,7 @@ export function createTeamsSender(messenger: TeamsMessenger, options: TeamsSende
 
       // The wait for a slot is ours and is not part of the provider's timeout.
       await conversations.acquire(conversationId, () => app.acquire("app"));
-      const activity: TeamsActivity = message.card
-        ? { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: message.card }] }
-        : { type: "message", text: message.text };
+      const activity = teamsActivity(message);
       try {
         const { id } = await withTimeout(timeoutMs, (signal) => messenger.sendToConversation(reference, activity, { signal }));
         // Activity ids are unique only within a conversation (often a millisecond timestamp), and
