@@ -7,11 +7,12 @@
  * Nothing here names a student: a dry run shows counts, with groups under 5 as "fewer than 5".
  */
 import type { TurnContext } from "botbuilder";
-import { attachmentOf, noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
+import { noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { AccessRefused, authorise, decide } from "../privacy/index.ts";
 import { asOfDayFor, dryRun, isoDay, listRules, loadCalendar, rollback, RuleNotFound, setEnabled, showRule, validateRule, type DryRunReport, type RuleDetail } from "../rules/index.ts";
 import type { StaffPerson } from "./tutor-handler.ts";
+import { sendCard } from "./send-card.ts";
 
 export const ADMIN_HELP = [
   "- \"rules\": every rule, on or off, its version and its last run",
@@ -54,9 +55,6 @@ function timezone(): string {
   return process.env.NUDGE_TIMEZONE?.trim() || "Europe/London";
 }
 
-async function send(context: TurnContext, card: AdaptiveCard): Promise<void> {
-  await context.sendActivity({ attachments: [attachmentOf(card)] });
-}
 
 /**
  * Answers a rules command (for someone not allowed `rules.edit`, with a polite no); returns false
@@ -70,12 +68,12 @@ export async function answerAdminMessage(db: Database, context: TurnContext, sta
   }
   const t = text.trim();
   let m: RegExpExecArray | null;
-  if (COMMAND.list.test(t)) await send(context, await rulesListCard(db));
-  else if ((m = COMMAND.show.exec(t))) await send(context, await known(db, m[1]!, ruleDetailCard));
-  else if ((m = COMMAND.toggle.exec(t))) await send(context, await known(db, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
-  else if ((m = COMMAND.rollback.exec(t))) await send(context, await known(db, m[1]!, (d) => rollbackCard(d, Number(m![2]))));
-  else if ((m = COMMAND.dryRun.exec(t))) await send(context, await known(db, m[1]!, (d) => dryRunCard(db, d, m![2])));
-  else if ((m = COMMAND.history.exec(t))) await send(context, await known(db, m[1]!, historyCard));
+  if (COMMAND.list.test(t)) await sendCard(context, await rulesListCard(db));
+  else if ((m = COMMAND.show.exec(t))) await sendCard(context, await known(db, m[1]!, ruleDetailCard));
+  else if ((m = COMMAND.toggle.exec(t))) await sendCard(context, await known(db, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
+  else if ((m = COMMAND.rollback.exec(t))) await sendCard(context, await known(db, m[1]!, (d) => rollbackCard(d, Number(m![2]))));
+  else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(db, m[1]!, (d) => dryRunCard(db, d, m![2])));
+  else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(db, m[1]!, historyCard));
   return true;
 }
 

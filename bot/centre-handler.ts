@@ -5,13 +5,14 @@
  * understand gets the nearest questions it can answer, as buttons; one about a person is refused.
  */
 import type { TurnContext } from "botbuilder";
-import { answerCard, attachmentOf, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData, type TeamsChart } from "../adaptive-cards/index.ts";
+import { answerCard, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData, type TeamsChart } from "../adaptive-cards/index.ts";
 import { askQuestion, figureText, type Answer } from "../analytics/index.ts";
 import { SOURCE_WORDS } from "../interventions/index.ts";
 import { decide } from "../privacy/index.ts";
 import type { Database } from "../prisma/index.ts";
 
 import type { StaffPerson } from "./tutor-handler.ts";
+import { sendCard } from "./send-card.ts";
 
 const BAR = "█";
 const BAR_WIDTH = 12;
@@ -39,7 +40,7 @@ export async function questionCard(db: Database, staff: StaffPerson, text: strin
 }
 
 export async function answerQuestion(db: Database, context: TurnContext, staff: StaffPerson, text: string): Promise<void> {
-  await context.sendActivity({ attachments: [attachmentOf(await questionCard(db, staff, text))] });
+  await sendCard(context, await questionCard(db, staff, text));
 }
 
 export function answerCardData(question: string, answer: Answer): AnswerCardData {

@@ -4,7 +4,7 @@
  * the interventions functions called here); a refusal is audited there and answered politely here.
  */
 import type { TurnContext } from "botbuilder";
-import { attachmentOf, inputOf, noticeCard, outcomeCard, studentCard, tuteesCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
+import { inputOf, noticeCard, outcomeCard, studentCard, tuteesCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
 import { outcomeCardData } from "../adaptive-cards/from-database.ts";
 import {
   approveIntervention,
@@ -23,6 +23,7 @@ import { decide, writeAudit } from "../privacy/index.ts";
 import { composeDigest, digestPage, digestStudent } from "../adaptive-cards/digest-data.ts";
 import { answerQuestion, mayAskQuestions, QUESTION_HELP } from "./centre-handler.ts";
 import { ADMIN_HELP, answerAdminMessage, mayEditRules } from "./admin-handler.ts";
+import { sendCard } from "./send-card.ts";
 
 export interface StaffPerson {
   staffId: number;
@@ -49,11 +50,8 @@ const MAX_MATCHES = 5;
 
 export async function answerStaffMessage(db: Database, context: TurnContext, staff: StaffPerson): Promise<void> {
   const text = (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim();
-  const asks = await mayAskQuestions(db, staff);
-  const edits = await mayEditRules(db, staff);
-  const help = [STAFF_HELP, ...(asks ? [QUESTION_HELP] : []), ...(edits ? [ADMIN_HELP] : [])].join("\n");
   if (/^(help|\?|hi|hello)\b/i.test(text) || !text) {
-    await context.sendActivity(help);
+    await context.sendActivity(await staffHelp(db, staff));
     return;
   }
   if (/^my tutees\b/i.test(text)) return sendCard(context, await tuteesCardFor(db, staff));
@@ -71,12 +69,14 @@ export async function answerStaffMessage(db: Database, context: TurnContext, sta
   // Rules commands, for admins (anyone else is told politely that rules are for admins).
   if (await answerAdminMessage(db, context, staff, text)) return;
   // Anything else is a question about groups of students, for those whose role allows it.
-  if (asks) return answerQuestion(db, context, staff, text);
-  await context.sendActivity(`Sorry, I didn't understand "${text.slice(0, 80)}".\n\n${help}`);
+  if (await mayAskQuestions(db, staff)) return answerQuestion(db, context, staff, text);
+  await context.sendActivity(`Sorry, I didn't understand "${text.slice(0, 80)}".\n\n${await staffHelp(db, staff)}`);
 }
 
-async function sendCard(context: TurnContext, card: AdaptiveCard): Promise<void> {
-  await context.sendActivity({ attachments: [attachmentOf(card)] });
+/** What this person can say: the staff commands, and the lines for what their roles add. Read only when shown. */
+async function staffHelp(db: Database, staff: StaffPerson): Promise<string> {
+  const [asks, edits] = await Promise.all([mayAskQuestions(db, staff), mayEditRules(db, staff)]);
+  return [STAFF_HELP, ...(asks ? [QUESTION_HELP] : []), ...(edits ? [ADMIN_HELP] : [])].join("\n");
 }
 
 /** The Teams user ids whose clients refresh a digest card when it is shown: the person it is for. */
