@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staffByNumber } from "../../privacy/index.ts";
 import { checkFiles, isoDay, loadCalendar, runRules, saveAll, setEnabled, showRule, validateRule } from "../../rules/index.ts";
-import { parseConfig } from "../../server/config.ts";
+import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -63,7 +63,7 @@ describe("admins: rules in chat", () => {
     testDb = await createTestDatabase();
     connector = await startFakeConnector();
     service = await startService(
-      parseConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent", NUDGE_CHANNELS: "teams", NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *", NUDGE_RULES_SCHEDULE: "0 0 1 1 *", NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *" }),
+      testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams" }),
       createLogger("silent"),
     );
     base = `http://127.0.0.1:${service.port}`;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { answerCard } from "../../adaptive-cards/index.ts";
 import { askQuestion, QUESTIONS } from "../../analytics/index.ts";
 import { answerCardData } from "../../bot/centre-handler.ts";
-import { parseConfig } from "../../server/config.ts";
+import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { buildAnalyticsWorld, NOW, type AnalyticsWorld } from "../analytics/world.ts";
@@ -56,7 +56,7 @@ describe("student-centre questions in Teams", () => {
     await db.prisma.staff.update({ where: { staffNumber: world.staff.centre }, data: { entraObjectId: CENTRE.aadObjectId } });
     await db.prisma.staff.update({ where: { staffNumber: world.staff.tutor }, data: { entraObjectId: TUTOR.aadObjectId } });
     await db.close();
-    service = await startService(parseConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent", NUDGE_CHANNELS: "teams", NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *", NUDGE_RULES_SCHEDULE: "0 0 1 1 *", NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *" }), createLogger("silent"));
+    service = await startService(testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams" }), createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
   });
 

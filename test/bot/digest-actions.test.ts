@@ -11,7 +11,7 @@ import { DEFAULT_POLICY, proposeFromFlags, type ApprovalPolicy } from "../../int
 import { staffByNumber } from "../../privacy/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { sendDigests } from "../../scheduler/tutor-jobs.ts";
-import { parseConfig } from "../../server/config.ts";
+import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -50,7 +50,7 @@ describe("the digest card's actions", () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     connector = await startFakeConnector();
-    const config = parseConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent", NUDGE_CHANNELS: "teams", NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *", NUDGE_RULES_SCHEDULE: "0 0 1 1 *", NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *" });
+    const config = testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams" });
     service = await startService(config, createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
     const quiet = except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual));

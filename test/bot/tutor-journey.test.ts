@@ -18,7 +18,8 @@ import { roleScopeKey, staffByNumber } from "../../privacy/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { sendDigests, sendMeetingNotices } from "../../scheduler/tutor-jobs.ts";
 import { createChannelSenders } from "../../server/channel-senders.ts";
-import { parseConfig, type Config } from "../../server/config.ts";
+import type { Config } from "../../server/config.ts";
+import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -76,11 +77,7 @@ describe("Teams for students and tutors: the whole journey", () => {
     const dir = mkdtempSync(join(tmpdir(), "nudge-journey-"));
     // This university has tutors approve every nudge, so the journey starts on the digest.
     writeFileSync(join(dir, "approval.yaml"), "nudge:\n  system: false\n  roles: [personal_tutor]\n");
-    config = parseConfig({
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_URL: testDb.url,
-      LOG_LEVEL: "silent",
+    config = testServiceConfig(testDb.url, {
       PUBLIC_BASE_URL: "https://nudge.example.ac.uk",
       NUDGE_CHANNELS: "teams,email",
       SMTP_HOST: "127.0.0.1",
@@ -89,10 +86,6 @@ describe("Teams for students and tutors: the whole journey", () => {
       NUDGE_LINK_SECRET: "journey-link-secret-of-32-characters-or-more",
       NUDGE_QUIET_HOURS: "off",
       NUDGE_APPROVAL_POLICY: join(dir, "approval.yaml"),
-      NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *",
-      NUDGE_RULES_SCHEDULE: "0 0 1 1 *",
-      NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *",
-      NUDGE_MEETING_NOTICES_SCHEDULE: "0 0 1 1 *",
     });
     service = await startService(config, createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../interventions/index.ts";
 import { CAPABILITIES, decide, MATRIX, ROLES, roleScopeKey, staffByNumber, type Actor, type CapabilityName, type Role, type Scope } from "../../privacy/index.ts";
 import { checkFiles, saveAll, setEnabled, validateRule } from "../../rules/index.ts";
-import { parseConfig } from "../../server/config.ts";
+import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, suiteDatabaseKind, type TestDatabase } from "../helpers/database.ts";
@@ -450,20 +450,9 @@ describe("the permission matrix through the real entry points", () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     connector = await startFakeConnector();
-    const yearly = "0 0 1 1 *";
-    const config = parseConfig({
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_URL: testDb.url,
-      LOG_LEVEL: "silent",
+    const config = testServiceConfig(testDb.url, {
       NUDGE_CHANNELS: "teams",
       NUDGE_QUIET_HOURS: "off",
-      NUDGE_OUTBOX_SCHEDULE: yearly,
-      NUDGE_RULES_SCHEDULE: yearly,
-      NUDGE_DIGEST_SCHEDULE: yearly,
-      NUDGE_MEETING_NOTICES_SCHEDULE: yearly,
-      NUDGE_RETENTION_SCHEDULE: yearly,
-      NUDGE_DROP_FOLDER_SCHEDULE: yearly,
     });
     service = await startService(config, createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;

@@ -20,7 +20,8 @@ import { loadApprovalPolicy, proposeFromFlags } from "../../interventions/index.
 import { decide, roleScopeKey, staffByNumber } from "../../privacy/index.ts";
 import { CATALOGUE, checkFiles, runRules, saveAll, setEnabled, validateRule } from "../../rules/index.ts";
 import { sendDigests } from "../../scheduler/tutor-jobs.ts";
-import { parseConfig, type Config } from "../../server/config.ts";
+import type { Config } from "../../server/config.ts";
+import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../server/logger.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -149,21 +150,10 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     const dir = mkdtempSync(join(tmpdir(), "nudge-special-"));
     // Tutors approve every nudge here, so S1's suggestion waits on the digest with its evidence.
     writeFileSync(join(dir, "approval.yaml"), "nudge:\n  system: false\n  roles: [personal_tutor, level_tutor, programme_leader]\n");
-    const yearly = "0 0 1 1 *";
-    config = parseConfig({
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DATABASE_URL: testDb.url,
-      LOG_LEVEL: "silent",
+    config = testServiceConfig(testDb.url, {
       NUDGE_CHANNELS: "teams",
       NUDGE_QUIET_HOURS: "off",
       NUDGE_APPROVAL_POLICY: join(dir, "approval.yaml"),
-      NUDGE_OUTBOX_SCHEDULE: yearly,
-      NUDGE_RULES_SCHEDULE: yearly,
-      NUDGE_DIGEST_SCHEDULE: yearly,
-      NUDGE_MEETING_NOTICES_SCHEDULE: yearly,
-      NUDGE_RETENTION_SCHEDULE: yearly,
-      NUDGE_DROP_FOLDER_SCHEDULE: yearly,
     });
     service = await startService(config, createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
