@@ -20,6 +20,8 @@ export const VERBS = {
   digestDismiss: "digest.dismiss",
   digestSnooze: "digest.snooze",
   digestPage: "digest.page",
+  /** "I'm handling this" on a message pinned to a digest entry. data: { digestId, page, studentId, concernId } */
+  digestAcknowledge: "digest.acknowledge",
   /** Sent by Teams when a card with `refresh` is shown: the card is rebuilt from the current state. */
   digestRefresh: "digest.refresh",
   /** Student centre: ask one of the suggested questions. data: { text } */
@@ -28,6 +30,10 @@ export const VERBS = {
   rulesConfirm: "rules.confirm",
   /** Admin: leave the rule as it is. data: { change, ruleId, version } */
   rulesCancel: "rules.cancel",
+  /** Safeguarding contact or tutor: "I'm handling this". data: { concernId } */
+  safeguardingAcknowledge: "safeguarding.acknowledge",
+  /** Record extenuating circumstances (and acknowledge). data: { concernId }, inputs circumstancesFrom/To-<concernId> */
+  safeguardingCircumstances: "safeguarding.circumstances",
 } as const;
 export type Verb = (typeof VERBS)[keyof typeof VERBS];
 
@@ -110,6 +116,8 @@ export interface DigestStudent {
   done: string | null;
   /** Whether the viewer may act (false: the card shows the state only). */
   actionable: boolean;
+  /** A message that could be a crisis or distress, pinned above everything until someone acknowledges it. */
+  concern: { concernId: number; heading: string; text: string } | null;
 }
 
 export interface DigestCardData {
@@ -203,4 +211,32 @@ export interface RuleChangeCardData {
   /** Set once confirmed or cancelled ("Disabled by Rules Admin at 10:02, 30 Nov"): replaces the buttons. */
   result: string | null;
   resultColor: "good" | "default";
+}
+
+/** An alert to a safeguarding contact or a personal tutor: a student's message that could be a crisis or distress. */
+export interface SafeguardingAlertCardData {
+  concernId: number;
+  level: "crisis" | "distress";
+  /** "Urgent: a student may be at risk" */
+  title: string;
+  /** One or two sentences: what was recognised and what to do. */
+  summary: string;
+  student: { name: string; number: string; programme: string; tutor: string; mobile: string; email: string };
+  /** "Monday 7 December, 10:42, by text message" */
+  received: string;
+  message: string;
+  told: string;
+  /** "Acknowledged by Dr Ada Lovelace at 10:48", or null while open. */
+  acknowledged: string | null;
+}
+
+/** A student's own figures and flags (POLICY P6): "my data" in Teams. */
+export interface MyDataCardData {
+  intro: string;
+  /** "Last time on the VLE": "3 November"; only figures whose data exists. */
+  facts: { title: string; value: string }[];
+  /** Each open flag: the check's title and what it saw, in plain words. */
+  flags: { title: string; text: string }[];
+  /** Data freshness and where to get a full copy. */
+  footer: string;
 }

@@ -33,8 +33,17 @@ export function digestStudent(entry: DigestEntry): DigestStudent {
     proposal: entry.proposal ? { ...entry.proposal, text: clip(entry.proposal.text, LIMIT.proposalText) } : null,
     done: entry.done === null ? null : clip(entry.done, LIMIT.done),
     actionable: entry.actionable,
+    concern: entry.concern
+      ? {
+          concernId: entry.concern.concernId,
+          heading: `${entry.concern.level === "crisis" ? "Urgent: their message suggests they may be at risk" : "Their message suggests a hard time"} (${TIME.format(entry.concern.receivedAt)}, ${entry.concern.channel})`,
+          text: clip(entry.concern.text, LIMIT.concernText),
+        }
+      : null,
   };
 }
+
+const TIME = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -46,6 +55,8 @@ export interface ComposedDigest {
   digestId: number;
   card: AdaptiveCard;
   studentIds: number[];
+  /** The replies the first page shows: mark them seen once it is in front of the tutor. */
+  shownReplyIds: number[];
 }
 
 /**
@@ -57,8 +68,8 @@ export async function composeDigest(db: Database, staffNumber: string, trigger: 
   const { ids, newIds } = found ?? (await digestStudents(db, staffNumber, now));
   if (ids.length === 0) return null;
   const digest = await db.prisma.tutorDigest.create({ data: { staffId: staff.id, studentIds: ids, trigger, sentAt: now } });
-  const card = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, { newCount: newIds.size, purpose: trigger === "asked" ? "digest now" : "digest", now });
-  return { digestId: digest.id, card, studentIds: ids };
+  const { card, shownReplyIds } = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, { newCount: newIds.size, purpose: trigger === "asked" ? "digest now" : "digest", now });
+  return { digestId: digest.id, card, studentIds: ids, shownReplyIds };
 }
 
 export interface DigestStudents {
@@ -78,7 +89,7 @@ export interface StoredDigest {
   sentAt: Date;
 }
 
-/** One page of a digest as it stands now: decisions since it was sent replace the actions. */
+/** One page of a digest as it stands now: decisions since it was sent replace the actions. With the replies it shows. */
 export async function digestPage(
   db: Database,
   digest: StoredDigest,
@@ -86,7 +97,7 @@ export async function digestPage(
   page: number,
   refreshUserIds: string[],
   options: { newCount?: number; purpose: string; now?: Date },
-): Promise<AdaptiveCard> {
+): Promise<{ card: AdaptiveCard; shownReplyIds: number[] }> {
   const ids = (Array.isArray(digest.studentIds) ? digest.studentIds : []).filter((id): id is number => typeof id === "number");
   const pages = Math.max(1, Math.ceil(ids.length / DIGEST_PAGE_SIZE));
   const current = Math.min(Math.max(1, Math.trunc(page) || 1), pages);
@@ -97,7 +108,7 @@ export async function digestPage(
     options.newCount !== undefined
       ? `${plural(ids.length, "tutee needs", "tutees need")} a look${options.newCount ? ` (${options.newCount} with something new)` : ""}.`
       : `${plural(ids.length, "tutee", "tutees")} on this digest; ${waiting} on this page still waiting for you.`;
-  return digestCard({
+  const card = digestCard({
     digestId: digest.id,
     tutorName: tutor.displayName,
     dateLabel: DATE.format(digest.sentAt),
@@ -108,6 +119,7 @@ export async function digestPage(
     students: entries.map(digestStudent),
     refreshUserIds,
   });
+  return { card, shownReplyIds: entries.flatMap((e) => e.shownReplyIds) };
 }
 
 function plural(n: number, one: string, many: string): string {

@@ -10,11 +10,13 @@ import type {
   DigestCardData,
   InvitationCardData,
   MeetingBookedCardData,
+  MyDataCardData,
   NoticeCardData,
   NudgeCardData,
   OutcomeCardData,
   RuleChangeCardData,
   RulesCardData,
+  SafeguardingAlertCardData,
   StudentCardData,
   SuggestionsCardData,
   TuteesCardData,
@@ -47,6 +49,8 @@ const templates = {
   suggestions: load("suggestions"),
   rules: load("rules"),
   ruleChange: load("rule-change"),
+  safeguardingAlert: load("safeguarding-alert"),
+  myData: load("my-data"),
 };
 
 function load(name: string): Template {
@@ -76,6 +80,8 @@ export const answerCard = (data: AnswerCardData): AdaptiveCard => {
 export const suggestionsCard = (data: SuggestionsCardData): AdaptiveCard => expand(templates.suggestions, data);
 export const rulesCard = (data: RulesCardData): AdaptiveCard => expand(templates.rules, data);
 export const ruleChangeCard = (data: RuleChangeCardData): AdaptiveCard => expand(templates.ruleChange, data);
+export const myDataCard = (data: MyDataCardData): AdaptiveCard => expand(templates.myData, data);
+export const safeguardingAlertCard = (data: SafeguardingAlertCardData): AdaptiveCard => expand(templates.safeguardingAlert, data);
 
 /** Bytes of the card's JSON as sent (UTF-8), to compare with `MAX_CARD_BYTES`. */
 export function cardSize(card: AdaptiveCard): number {
@@ -109,6 +115,8 @@ const BUILDERS: { [K in keyof CardSamples]: (data: CardSamples[K][string]) => Ad
   suggestions: suggestionsCard,
   rules: rulesCard,
   "rule-change": ruleChangeCard,
+  "safeguarding-alert": safeguardingAlertCard,
+  "my-data": myDataCard,
 };
 
 /** Every sample expanded, named `<card>-<sample>` (the tests and the previews go through these). */

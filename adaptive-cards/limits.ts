@@ -36,6 +36,9 @@ export const DIGEST_TEXT_LIMITS = {
   /** As for an edited message (interventions/approve.ts). */
   proposalText: 2000,
   done: 120,
+  /** A student's message pinned until someone acknowledges it (the whole of it is in the alert). */
+  concernText: 300,
+  concernHeading: 120,
 } as const;
 
 /**

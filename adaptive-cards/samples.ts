@@ -8,11 +8,13 @@ import type {
   DigestStudent,
   InvitationCardData,
   MeetingBookedCardData,
+  MyDataCardData,
   NoticeCardData,
   NudgeCardData,
   OutcomeCardData,
   RuleChangeCardData,
   RulesCardData,
+  SafeguardingAlertCardData,
   StudentCardData,
   SuggestionsCardData,
   TuteesCardData,
@@ -32,6 +34,8 @@ export interface CardSamples {
   suggestions: Record<string, SuggestionsCardData>;
   rules: Record<string, RulesCardData>;
   "rule-change": Record<string, RuleChangeCardData>;
+  "safeguarding-alert": Record<string, SafeguardingAlertCardData>;
+  "my-data": Record<string, MyDataCardData>;
 }
 
 const TUTOR = "Dr Amara Okafor";
@@ -59,6 +63,7 @@ const jamie: DigestStudent = {
   },
   done: null,
   actionable: true,
+  concern: null,
 };
 
 const ellie: DigestStudent = {
@@ -72,6 +77,7 @@ const ellie: DigestStudent = {
   proposal: { interventionId: 5133, kind: "invitation_to_talk", text: "Hi Ellie, thanks for getting in touch. Let's find a time to talk about your essay and how the term is going." },
   done: "Invitation to talk sent by Dr Amara Okafor at 10:02, 30 Nov",
   actionable: true,
+  concern: null,
 };
 
 const callum: DigestStudent = {
@@ -85,6 +91,7 @@ const callum: DigestStudent = {
   proposal: null,
   done: null,
   actionable: true,
+  concern: null,
 };
 
 const priya: DigestStudent = {
@@ -98,6 +105,7 @@ const priya: DigestStudent = {
   proposal: null,
   done: null,
   actionable: false,
+  concern: null,
 };
 
 const digestBase = {
@@ -121,7 +129,8 @@ function worstCaseStudent(i: number): DigestStudent {
     programme: fill("BSc (Hons) Computer Science with a Year in Industry, year 3 ", LIMIT.programme),
     evidence: fill('No VLE activity for 12 days (rule "Quiet on the VLE", data to 27 Nov). ', LIMIT.evidence),
     trend: { label: fill("Activity, last 6 weeks ", LIMIT.trendLabel), sparkline: fill("▇▆▄▂▁▁", LIMIT.sparkline), weeks: [41, 35, 22, 9, 2, 0] },
-    history: Array.from({ length: 4 }, () => fill('13 Nov: replied "thanks, I will have a look at it this week" by Teams ', LIMIT.historyLine)),
+    history: Array.from({ length: 3 }, () => fill('13 Nov: replied "thanks, I will have a look at it this week" by Teams ', LIMIT.historyLine)),
+    concern: { concernId: 700_000 + i, heading: fill("Urgent: their message suggests they may be at risk (7 Dec, 23:42, by text) ", LIMIT.concernHeading), text: fill("i dont see the point anymore, everyone would be better off without me. ", LIMIT.concernText) },
     proposal: {
       interventionId: 800_000 + i,
       kind: fill("invitation_to_talk", LIMIT.proposalKind),
@@ -197,6 +206,21 @@ export const SAMPLES: CardSamples = {
     "first-page": { ...digestBase, page: 1, pages: 2, totalStudents: 4, students: [jamie, ellie, callum] },
     "last-page": { ...digestBase, page: 2, pages: 2, totalStudents: 4, students: [priya] },
     "one-page": { ...digestBase, page: 1, pages: 1, totalStudents: 1, summary: "Jamie Patel has something new since Friday.", students: [jamie] },
+    pinned: {
+      ...digestBase,
+      page: 1,
+      pages: 1,
+      totalStudents: 2,
+      summary: "2 tutees need a look (1 with something new).",
+      students: [
+        {
+          ...callum,
+          evidence: "Their message above needs a person.",
+          concern: { concernId: 77, heading: "Their message suggests a hard time (29 Nov, 21:14, by text)", text: "sorry ive missed so much, my grandad died last week and the funeral is on friday" },
+        },
+        jamie,
+      ],
+    },
     "worst-case": {
       ...digestBase,
       tutorName: fill("Professor Alexandra Featherstonehaugh ", LIMIT.name),
@@ -318,6 +342,49 @@ export const SAMPLES: CardSamples = {
       summary: "No VLE activity for 10 days (no-vle-10-days) is at version 3. Rolling back makes version 2's wording and condition current again, as version 4.",
       result: "✓ Rolled back to version 2 (now version 4) by Rules Admin at 10:02, 30 Nov",
       resultColor: "good",
+    },
+  },
+  "safeguarding-alert": {
+    crisis: {
+      concernId: 41,
+      level: "crisis",
+      title: "Urgent: a student may be at risk",
+      summary: "Their message suggests suicidal thoughts. Please contact them as soon as you can, and press \"I'm handling this\" so others know. If you can't reach them and think they are in danger, follow the university's emergency procedure.",
+      student: { name: "Sam Okoro", number: "S0012345", programme: "BSc Computing, year 1", tutor: TUTOR, mobile: "+44 7700 900123", email: "sam.okoro@student.example.ac.uk" },
+      received: "Monday 7 December, 23:42, by text message",
+      message: "honestly i dont see the point anymore. everyone would be better off without me",
+      told: "Crisis lines (999, Samaritans 116 123, Shout 85258), and that someone from the university will contact them as soon as they can.",
+      acknowledged: null,
+    },
+    "distress-acknowledged": {
+      concernId: 42,
+      level: "distress",
+      title: "A student is going through a hard time",
+      summary: "Their message mentions a bereavement. Please get in touch today if you can; you can record extenuating circumstances below.",
+      student: { name: "Priya Shah", number: "S0012399", programme: "BA History, year 2", tutor: TUTOR, mobile: "not on record", email: "priya.shah@student.example.ac.uk" },
+      received: "Tuesday 8 December, 10:05, in Teams",
+      message: "sorry I've missed lectures, my nan died last week and the funeral is on friday",
+      told: "Condolences, that you will see their message today, and how to reach the wellbeing service and Samaritans.",
+      acknowledged: "Acknowledged by Dr Amara Okafor at 10:31, 8 Dec",
+    },
+  },
+  "my-data": {
+    flagged: {
+      intro: "Here is what Nudge sees about you at the moment. It's an automatic check, not a judgement, and data can be incomplete.",
+      facts: [
+        { title: "Last time on the VLE", value: "3 November" },
+        { title: "Days on the VLE, last 14 days", value: "2" },
+        { title: "Sessions attended, last 28 days", value: "5 of 9" },
+        { title: "Coursework not handed in (due in the last 28 days)", value: "1" },
+      ],
+      flags: [{ title: "Quiet on the VLE", text: "We haven't seen you on the VLE since 3 November." }],
+      footer: "Data up to 30 November. Reply \"copy of my data\" for everything Nudge holds about you, or \"why\" about any message.",
+    },
+    "no-flags": {
+      intro: "Here is what Nudge sees about you at the moment. It's an automatic check, not a judgement, and data can be incomplete.",
+      facts: [{ title: "Days on the VLE, last 14 days", value: "9" }],
+      flags: [],
+      footer: "Data up to 30 November. Reply \"copy of my data\" for everything Nudge holds about you.",
     },
   },
 };

@@ -6,6 +6,8 @@
 import type { TurnContext } from "botbuilder";
 import { invitationCard, VERBS, type AdaptiveCard } from "../adaptive-cards/index.ts";
 import { invitationCardData, studentTeamsCard } from "../adaptive-cards/from-database.ts";
+import type { ConversationSettings } from "../conversations/index.ts";
+import { say } from "../core/student-messages.ts";
 import { chooseSlot, DecisionRejected, MeetingError, TutorActionError, type ApprovalPolicy, type TutorCalendar } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { AccessRefused, writeAudit, type CapabilityName } from "../privacy/index.ts";
@@ -14,8 +16,10 @@ import { answerStudentText } from "./student-replies.ts";
 import { questionCard } from "./centre-handler.ts";
 import { digestAction, outcomeAction } from "./tutor-handler.ts";
 import { ruleChangeAction } from "./admin-handler.ts";
+import { safeguardingAction } from "./safeguarding-actions.ts";
+import { ConcernError } from "../safeguarding/index.ts";
 
-const STAFF_VERBS: ReadonlySet<string> = new Set([VERBS.meetingOutcome, VERBS.analyticsAsk, VERBS.rulesConfirm, VERBS.rulesCancel, ...Object.values(VERBS).filter((v) => v.startsWith("digest."))]);
+const STAFF_VERBS: ReadonlySet<string> = new Set([VERBS.meetingOutcome, VERBS.analyticsAsk, VERBS.rulesConfirm, VERBS.rulesCancel, VERBS.safeguardingAcknowledge, VERBS.safeguardingCircumstances, ...Object.values(VERBS).filter((v) => v.startsWith("digest."))]);
 const STUDENT_VERBS: ReadonlySet<string> = new Set([VERBS.studentReply, VERBS.meetingChoose]);
 
 export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
@@ -26,11 +30,19 @@ function capabilityOf(verb: string): CapabilityName {
   if (verb === VERBS.analyticsAsk) return "analytics.ask";
   if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return "rules.edit";
   if (verb === VERBS.digestPage || verb === VERBS.digestRefresh) return "student.read";
+  if (verb === VERBS.safeguardingAcknowledge || verb === VERBS.safeguardingCircumstances) return "safeguarding.respond";
   return "intervention.decide";
 }
 
 /** The card to show in place of the pressed one, or a message (a refusal, an error, an answer). */
-export async function handleCardAction(db: Database, context: TurnContext, verb: string, data: Record<string, unknown>, policy: ApprovalPolicy, calendar?: TutorCalendar): Promise<AdaptiveCard | string> {
+export interface CardActionDeps {
+  policy: ApprovalPolicy;
+  calendar?: TutorCalendar;
+  conversations: ConversationSettings;
+}
+
+export async function handleCardAction(db: Database, context: TurnContext, verb: string, data: Record<string, unknown>, deps: CardActionDeps): Promise<AdaptiveCard | string> {
+  const { policy, calendar } = deps;
   const person = await whoIs(db, context.activity);
   try {
     if (person.kind === "unknown") return UNKNOWN_PERSON;
@@ -39,19 +51,20 @@ export async function handleCardAction(db: Database, context: TurnContext, verb:
         // A student's client never shows a staff card: the invoke was made up, so it leaves a trace.
         const { studentNumber } = await db.prisma.student.findUniqueOrThrow({ where: { id: person.studentId }, select: { studentNumber: true } });
         await writeAudit(db.prisma, { actor: { kind: "student", studentNumber }, action: "access.refused", targetType: "card", targetId: verb, details: { capability: capabilityOf(verb), reason: "a staff button pressed by a student", via: "bot" } });
-        return "Sorry, that button is for staff.";
+        return say("staff_button_refused");
       }
       if (verb === VERBS.analyticsAsk) return await questionCard(db, person, String(data.text ?? ""));
       // rules.edit is asked again here (authorise audits a refusal): the card's payload can be edited.
       if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return await ruleChangeAction(db, person, verb === VERBS.rulesConfirm, data);
+      if (verb === VERBS.safeguardingAcknowledge || verb === VERBS.safeguardingCircumstances) return await safeguardingAction(db, person, verb, data, deps.conversations.safeguarding.timezone);
       return verb === VERBS.meetingOutcome ? await outcomeAction(db, person, data) : await digestAction(db, context, person, verb, data, policy, calendar);
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";
     if (verb === VERBS.studentReply) {
       // Answered in the chat like a typed reply (an explanation is too long for a card's notice);
       // the card stays as it was.
-      const answer = await answerStudentText(db, context, person.studentId, String(data.text ?? ""));
-      await context.sendActivity(answer ?? "Thanks, your tutor will see your reply.");
+      const outcome = await answerStudentText(db, context, person.studentId, String(data.text ?? ""), deps.conversations);
+      if (!outcome.duplicate) await context.sendActivity(outcome.answer ?? say("quick_reply_received"));
       return (await cardOfOwnMessage(db, person.studentId, Number(data.interventionId))) ?? "Sent.";
     }
     const chosen = await chooseSlot(db, { studentId: person.studentId, meetingId: Number(data.meetingId), choice: Number(data.choice), channel: "teams" });
@@ -59,7 +72,7 @@ export async function handleCardAction(db: Database, context: TurnContext, verb:
     return invitationCard(await invitationCardData(db, chosen.meetingId));
   } catch (error) {
     if (error instanceof AccessRefused) return `Sorry, you can't do that for this student. The attempt has been recorded.`;
-    if (error instanceof DecisionRejected || error instanceof TutorActionError || error instanceof MeetingError) return error.message;
+    if (error instanceof DecisionRejected || error instanceof TutorActionError || error instanceof MeetingError || error instanceof ConcernError) return error.message;
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/teams-sender.ts";
 import type { Database } from "../prisma/index.ts";
 import { DEFAULT_POLICY, type ApprovalPolicy, type TutorCalendar } from "../interventions/index.ts";
-import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
+import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
 import { rememberConversation, type RememberOutcome } from "./conversation-store.ts";
 import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
@@ -32,8 +32,8 @@ export interface TeamsBot {
 }
 
 export interface BotOptions {
-  /** What the privacy notice and the first-contact welcome are generated from. */
-  privacy?: PrivacyNoticeSettings;
+  /** How students' messages are answered and who is alerted; also what the privacy notice and the welcome are generated from. */
+  conversations?: ConversationSettings;
   /** Who may decide on what (the tutor's digest buttons). */
   policy?: ApprovalPolicy;
   /** Tutors' calendars (Microsoft Graph) for "Invite to talk"; unset: office hours alone. */
@@ -41,7 +41,7 @@ export interface BotOptions {
 }
 
 export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database, options: BotOptions = {}): TeamsBot {
-  const privacy = options.privacy ?? DEFAULT_NOTICE_SETTINGS;
+  const conversations = options.conversations ?? defaultConversationSettings();
   const policy = options.policy ?? DEFAULT_POLICY;
   const adapter = new TeamsAdapter({
     MicrosoftAppId: credentials.appId ?? "",
@@ -66,13 +66,13 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
   app.activity("message", async (context) => {
     const person = await whoIs(db, context.activity);
     if (person.kind === "staff") return answerStaffMessage(db, context, person);
-    if (person.kind === "student") return answerStudentMessage(db, context, person.studentId, privacy);
+    if (person.kind === "student") return answerStudentMessage(db, context, person.studentId, conversations);
     await context.sendActivity(UNKNOWN_PERSON);
   });
 
   app.adaptiveCards.actionExecute<Record<string, unknown>>(ALL_VERBS, async (context, _state, data) => {
     const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "");
-    return handleCardAction(db, context, verb, data, policy, options.calendar);
+    return handleCardAction(db, context, verb, data, { policy, calendar: options.calendar, conversations });
   });
 
   return {
@@ -81,7 +81,7 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
     async process(req, res) {
       await adapter.process(req, res, async (context) => {
         // First contact: the student is told what Nudge is before anything else (POLICY P6).
-        if ((await remember(db, context, logger)) === "created") await welcome(db, context, privacy, logger);
+        if ((await remember(db, context, logger)) === "created") await welcome(db, context, conversations, logger);
         await app.run(context);
       });
     },
@@ -89,9 +89,9 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
 }
 
 /** A welcome that cannot be sent must not cost the turn (the student's message is still answered). */
-async function welcome(db: Database, context: TurnContext, privacy: PrivacyNoticeSettings, logger: Logger): Promise<void> {
+async function welcome(db: Database, context: TurnContext, conversations: ConversationSettings, logger: Logger): Promise<void> {
   try {
-    await welcomeNewStudent(db, context, privacy);
+    await welcomeNewStudent(db, context, conversations);
   } catch (error) {
     logger.error({ err: error, activityType: context.activity.type }, "could not send the welcome");
   }

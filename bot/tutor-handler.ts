@@ -20,6 +20,7 @@ import {
 } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { decide, writeAudit } from "../privacy/index.ts";
+import { acknowledgeConcern } from "../safeguarding/index.ts";
 import { composeDigest, digestPage, digestStudent } from "../adaptive-cards/digest-data.ts";
 import { answerQuestion, mayAskQuestions, QUESTION_HELP } from "./centre-handler.ts";
 import { ADMIN_HELP, answerAdminMessage, mayEditRules } from "./admin-handler.ts";
@@ -60,7 +61,8 @@ export async function answerStaffMessage(db: Database, context: TurnContext, sta
     if (!digest) await context.sendActivity("Nothing is waiting for you: no tutee has a recent flag, a suggestion to decide on or an unseen reply.");
     else {
       await sendCard(context, digest.card);
-      await markRepliesSeen(db, digest.studentIds, new Date());
+      // Only the replies the card shows are seen: the other pages are read when opened.
+      await markRepliesSeen(db, digest.shownReplyIds, new Date());
     }
     return;
   }
@@ -137,6 +139,7 @@ async function studentLookup(db: Database, staff: StaffPerson, term: string): Pr
   }
   const { entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids, purpose: "student command", now });
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: ids[0]! }, select: { pausedUntil: true } });
+  await markRepliesSeen(db, entries[0]!.shownReplyIds, now);
   return studentCard({ student: { ...digestStudent(entries[0]!), actionable: false }, status: student.pausedUntil && student.pausedUntil > now ? `Paused messages until ${student.pausedUntil.toISOString().slice(0, 10)}` : null });
 }
 
@@ -183,13 +186,18 @@ export async function digestAction(db: Database, context: TurnContext, staff: St
     case "digest.snooze":
       await snoozeFlags(db, { studentId, staffNumber: who, days: Number(data.days ?? 7) }, policy);
       break;
+    case "digest.acknowledge":
+      await acknowledgeConcern(db, Number(data.concernId), { kind: "staff", staffNumber: who });
+      break;
     case "digest.page":
     case "digest.refresh":
       break;
     default:
       return `Sorry, I don't know the action "${verb}".`;
   }
-  return digestPage(db, digest, who, Number(data.page ?? 1), refreshIds(context), { purpose: verb === "digest.refresh" ? "digest refresh" : "digest" });
+  const page = await digestPage(db, digest, who, Number(data.page ?? 1), refreshIds(context), { purpose: verb === "digest.refresh" ? "digest refresh" : "digest" });
+  await markRepliesSeen(db, page.shownReplyIds, new Date());
+  return page.card;
 }
 
 /** The tutor's answer to "how did the meeting go?": recorded, and the card shows it. */

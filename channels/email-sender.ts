@@ -98,9 +98,9 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
   return {
     channel: "email",
     async send(message: OutboundMessage): Promise<SendResult> {
-      const to = message.student.email?.trim();
+      const to = message.recipient.email?.trim();
       if (!to) throw new ChannelFailure("unavailable", "the student has no email address");
-      const link = unsubscribeUrl(settings.publicBaseUrl, settings.linkSecret, message.student.id);
+      const link = unsubscribeUrl(settings.publicBaseUrl, settings.linkSecret, message.recipient.id);
       const content = renderEmailContent({ subject: message.subject?.trim() || DEFAULT_SUBJECT, text: message.text, unsubscribeUrl: link });
       const messageId = newMessageId(message.deliveryId, domain);
       try {
@@ -126,6 +126,31 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
       return { providerMessageId: messageId };
     },
     async close(): Promise<void> {
+      transport.close();
+    },
+  };
+}
+
+/** One email to a member of staff or a staff mailbox: plain text, no unsubscribe (it is their work). */
+export interface StaffEmailSender {
+  send(message: { id: number; to: { name?: string; address: string }; subject: string; text: string }): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+export function createStaffEmailSender(settings: Pick<EmailSenderSettings, "host" | "port" | "secure" | "user" | "password" | "from" | "timeoutMs" | "ignoreTLS">): StaffEmailSender {
+  const domain = fromDomain(settings.from);
+  const transport = smtpTransport(settings as EmailSenderSettings);
+  return {
+    async send(message) {
+      const messageId = `<nudge.s${message.id}.${randomBytes(8).toString("hex")}@${domain}>`;
+      try {
+        await transport.sendMail({ from: settings.from, to: message.to.name ? { name: message.to.name, address: message.to.address } : message.to.address, subject: message.subject.replace(/[\u0000-\u001f\u007f]+/g, " "), text: message.text, messageId, headers: { "Auto-Submitted": "auto-generated" } });
+      } catch (error) {
+        throw classifySmtpError(error);
+      }
+      return { providerMessageId: messageId };
+    },
+    async close() {
       transport.close();
     },
   };

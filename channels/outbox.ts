@@ -28,6 +28,8 @@ import { studentTeamsCard } from "../adaptive-cards/from-database.ts";
 import { meetingCalendar } from "../interventions/index.ts";
 import { markConversationUnavailable } from "./teams-availability.ts";
 import { ChannelFailure, type ChannelName, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
+import { dispatchStaffMessages, type StaffDispatchFigures, type StaffSenders } from "./staff-outbox.ts";
+import { retryDelayMs } from "./retry-after.ts";
 
 export interface DispatchSettings {
   /** This dispatcher's name (host:pid:random); claim tokens extend it. */
@@ -43,6 +45,10 @@ export interface DispatchSettings {
   /** First retry delay; doubles per attempt, capped at an hour. */
   retryBaseMs?: number;
   random?: () => number;
+  /** The time each pass runs at (tests move it forward); default: the real clock. */
+  clock?: () => Date;
+  /** Staff messages: sent first in every pass (the priority lane); unset: this dispatcher sends none. */
+  staff?: StaffSenders;
 }
 
 export interface DispatchFigures {
@@ -63,18 +69,8 @@ export interface DispatchFigures {
 const emptyFigures = (): DispatchFigures => ({ claimed: 0, sent: 0, held: 0, retried: 0, fellBack: 0, failed: 0, cancelled: 0, expired: 0, lostLeases: 0, errors: 0 });
 
 const SYSTEM = { kind: "system", component: "outbox" } as const;
-const HOUR_MS = 3_600_000;
 
-/**
- * Delay before retry `attempt` (1-based): exponential with "equal jitter" (half fixed, half random,
- * so retries of many messages spread out), never less than the provider's Retry-After. Hand-written
- * because the retry is stored as the row's next due time, not awaited in a loop as retry libraries do.
- */
-export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, baseMs = 30_000, random: () => number = Math.random): number {
-  const exponential = Math.min(HOUR_MS, baseMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = exponential / 2 + random() * (exponential / 2);
-  return Math.max(retryAfterMs ?? 0, Math.round(jittered));
-}
+export { retryDelayMs } from "./retry-after.ts";
 
 let claimSequence = 0;
 
@@ -190,7 +186,7 @@ class Dispatch {
     const message: OutboundMessage = {
       deliveryId: id,
       interventionId: intervention.id,
-      student: {
+      recipient: {
         id: intervention.studentId,
         studentNumber: intervention.student.studentNumber,
         mobile: intervention.student.mobile,
@@ -283,14 +279,20 @@ export async function dispatchOnce(db: Database, senders: ReadonlyMap<ChannelNam
 }
 
 /** Passes until nothing is due (or `maxPasses`): what the scheduled job and `nudge outbox dispatch` run. */
-export async function dispatchDue(db: Database, senders: ReadonlyMap<ChannelName, ChannelSender>, settings: DispatchSettings, maxPasses = 1000): Promise<DispatchFigures> {
+export async function dispatchDue(db: Database, senders: ReadonlyMap<ChannelName, ChannelSender>, settings: DispatchSettings, maxPasses = 1000): Promise<DispatchFigures & { staff: StaffDispatchFigures }> {
   const total = emptyFigures();
+  const staff: StaffDispatchFigures = { claimed: 0, sent: 0, retried: 0, fellBack: 0, failed: 0, lostLeases: 0, errors: 0 };
   for (let pass = 0; pass < maxPasses; pass++) {
-    const figures = await dispatchOnce(db, senders, settings, new Date());
+    // The priority lane: whatever staff messages are due go before each batch of students'.
+    if (settings.staff) {
+      const figures = await dispatchStaffMessages(db, settings.staff, { owner: settings.owner, maxAttempts: settings.maxAttempts, retryBaseMs: settings.retryBaseMs, random: settings.random, clock: settings.clock });
+      for (const key of Object.keys(staff) as (keyof StaffDispatchFigures)[]) staff[key] += figures[key];
+    }
+    const figures = await dispatchOnce(db, senders, settings, settings.clock?.() ?? new Date());
     for (const key of Object.keys(total) as (keyof DispatchFigures)[]) total[key] += figures[key];
     if (figures.claimed === 0) break;
   }
-  return total;
+  return { ...total, staff };
 }
 
 export function newDispatcherId(prefix: string): string {

@@ -88,7 +88,7 @@ export function createSmsSender(settings: SmsSenderSettings): ChannelSender {
   return {
     channel: "sms",
     async send(message: OutboundMessage): Promise<SendResult> {
-      const to = message.student.mobile;
+      const to = message.recipient.mobile;
       if (!to || !E164.test(to)) throw new ChannelFailure("unavailable", "the student has no E.164 mobile number");
       const seen: SeenResponse = {};
       let sid: string | undefined;

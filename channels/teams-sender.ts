@@ -64,7 +64,7 @@ export function createTeamsSender(messenger: TeamsMessenger, options: TeamsSende
   return {
     channel: "teams",
     async send(message: OutboundMessage): Promise<SendResult> {
-      const reference = message.student.teamsReference;
+      const reference = message.recipient.teamsReference;
       const conversationId = conversationIdOf(reference);
       if (!conversationId) throw new ChannelFailure("unavailable", "no Teams conversation: the student has not installed the app");
 

@@ -5,12 +5,13 @@
 
 export type ChannelName = "teams" | "sms" | "email";
 
-/** One message to one student on one channel, already rendered and already allowed. */
+/** One message to one person (a student, or staff for the staff outbox) on one channel, already rendered and already allowed. */
 export interface OutboundMessage {
   deliveryId: number;
   interventionId: number;
-  student: {
+  recipient: {
     id: number;
+    /** The student number, or the staff number for a message to staff. */
     studentNumber: string;
     /** E.164, for SMS. */
     mobile?: string | null;

@@ -13,6 +13,8 @@ import { DemoSeedError } from "./errors.ts";
  * but lose their owner and authors.
  */
 const CLEAR_ORDER = [
+  "StaffMessage",
+  "SafeguardingConcern",
   "Delivery",
   "Reply",
   "Meeting",

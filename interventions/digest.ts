@@ -8,6 +8,7 @@
 import type { Database } from "../prisma/index.ts";
 import { AccessRefused, decide, staffByNumber, writeAudit, type StaffIdentity } from "../privacy/index.ts";
 import type { FlagEvidence } from "../rules/flags.ts";
+import { staffEvidenceLine } from "../rules/evidence-words.ts";
 import { dayInWords, fullName } from "./message-values.ts";
 
 export interface DigestEntry {
@@ -26,6 +27,10 @@ export interface DigestEntry {
   done: string | null;
   /** Whether the viewer may still act for this student (the assignment may have ended). */
   actionable: boolean;
+  /** A message that could be a crisis or distress, pinned until a person acknowledges it. */
+  concern: { concernId: number; level: "crisis" | "distress"; text: string; receivedAt: Date; channel: string } | null;
+  /** The replies this entry shows (history lines, the pinned message): only these count as seen. */
+  shownReplyIds: number[];
 }
 
 export interface DigestOptions {
@@ -44,7 +49,8 @@ export interface TutorDigestPage {
 }
 
 export const TREND_WEEKS = 6;
-const HISTORY_LINES = 4;
+/** History lines per student: what the digest and student cards show, no more. */
+const HISTORY_LINES = 3;
 const RECENT_FLAG_DAYS = 7;
 const DAY_MS = 86_400_000;
 
@@ -124,12 +130,13 @@ async function tuteesNeedingALook(db: Database, staffId: number, now: Date, sinc
   const tutees = assignments.map((a) => a.studentId);
   if (tutees.length === 0) return { ids: [], newIds: new Set() };
   const where = { studentId: { in: tutees } };
-  const [flags, woken, proposals, replies, decisions] = await Promise.all([
+  const [flags, woken, proposals, replies, decisions, concerns] = await Promise.all([
     db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, ...recentFlag(now) }, _max: { raisedAt: true } }),
     db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, state: "snoozed", snoozedUntil: { lte: now } }, _max: { snoozedUntil: true } }),
     db.prisma.intervention.groupBy({ by: ["studentId"], where: { ...where, state: "awaiting_approval" }, _max: { createdAt: true } }),
     db.prisma.reply.groupBy({ by: ["studentId"], where: { ...where, seenByTutorAt: null }, _max: { receivedAt: true } }),
     db.prisma.auditLog.groupBy({ by: ["studentId"], where: { ...where, actorKind: "staff", action: { in: Object.keys(DECISIONS) } }, _max: { at: true } }),
+    db.prisma.safeguardingConcern.groupBy({ by: ["studentId"], where: { ...where, state: "open" }, _max: { raisedAt: true } }),
   ]);
   const decided = new Map(decisions.map((d) => [d.studentId!, d._max.at!]));
   // Flags of students who opted out of learning analytics are not shown; their own messages are.
@@ -143,6 +150,8 @@ async function tuteesNeedingALook(db: Database, staffId: number, now: Date, sinc
   for (const f of woken) if (!optedOut.has(f.studentId)) add(f.studentId, f._max.snoozedUntil, false);
   for (const p of proposals) add(p.studentId, p._max.createdAt, true);
   for (const r of replies) add(r.studentId, r._max.receivedAt, true);
+  // A message that could be a crisis or distress stays until someone acknowledges it.
+  for (const c of concerns) add(c.studentId, c._max.raisedAt, true);
   const newIds = new Set([...items].filter(([, dates]) => since === null || dates.some((d) => d > since)).map(([id]) => id));
   return { ids: [...items.keys()], newIds };
 }
@@ -163,10 +172,10 @@ function flagNeedsALook(now: Date) {
   return { OR: [recentFlag(now), { state: "snoozed" as const, snoozedUntil: { lte: now } }] };
 }
 
-/** Marks the replies shown on a digest as seen by the tutor (they are not "new" again). */
-export async function markRepliesSeen(db: Database, studentIds: readonly number[], now = new Date()): Promise<void> {
-  if (studentIds.length === 0) return;
-  await db.prisma.reply.updateMany({ where: { studentId: { in: [...studentIds] }, seenByTutorAt: null, receivedAt: { lte: now } }, data: { seenByTutorAt: now } });
+/** Marks replies a tutor was shown as seen (they are not "new" again); only what was on the card. */
+export async function markRepliesSeen(db: Database, replyIds: readonly number[], now = new Date()): Promise<void> {
+  if (replyIds.length === 0) return;
+  await db.prisma.reply.updateMany({ where: { id: { in: [...replyIds] }, seenByTutorAt: null }, data: { seenByTutorAt: now } });
 }
 
 async function withheld(db: Database, studentId: number, reason: string): Promise<DigestEntry> {
@@ -182,10 +191,13 @@ async function withheld(db: Database, studentId: number, reason: string): Promis
     proposal: null,
     done: null,
     actionable: false,
+    concern: null,
+    shownReplyIds: [],
   };
 }
 
 async function entryFor(db: Database, studentId: number, decisionsSince: Date | null, now: Date): Promise<Omit<DigestEntry, "actionable">> {
+  const openConcern = await db.prisma.safeguardingConcern.findFirst({ where: { studentId, state: "open" }, orderBy: { raisedAt: "desc" }, select: { id: true, level: true, reply: { select: { id: true, text: true, receivedAt: true, channel: true } } } });
   const { prisma } = db;
   const student = await prisma.student.findUniqueOrThrow({
     where: { id: studentId },
@@ -200,20 +212,21 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
   const [flags, interventions, replies, decisions] = await Promise.all([
     prisma.flag.findMany({ where: { studentId, ...flagNeedsALook(now) }, orderBy: { raisedAt: "desc" }, select: { evidence: true, raisedAt: true } }),
     prisma.intervention.findMany({ where: { studentId, kind: { not: "reply" } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 10, select: { id: true, kind: true, state: true, body: true, channel: true, createdAt: true, updatedAt: true } }),
-    prisma.reply.findMany({ where: { studentId }, orderBy: { receivedAt: "desc" }, take: HISTORY_LINES, select: { text: true, classification: true, channel: true, receivedAt: true } }),
+    prisma.reply.findMany({ where: { studentId }, orderBy: { receivedAt: "desc" }, take: HISTORY_LINES + 1, select: { id: true, text: true, classification: true, channel: true, receivedAt: true } }),
     decisionsSince ? prisma.auditLog.findMany({ where: { studentId, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) }, at: { gt: decisionsSince } }, orderBy: [{ at: "desc" }, { id: "desc" }], take: 1 }) : Promise.resolve([]),
   ]);
   const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
   const optedOut = (await optedOutOf(db, [studentId])).has(studentId);
   const enrolment = student.programmeEnrolments[0];
 
-  const history = [
-    ...interventions.filter((i) => i.id !== pending?.id).map((i) => ({ at: i.createdAt, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
-    ...replies.map((r) => ({ at: r.receivedAt, line: `${shortDay(r.receivedAt)}: replied "${clip(r.text, 60)}" by ${channelWords(r.channel)}` })),
+  const shownHistory = [
+    ...interventions.filter((i) => i.id !== pending?.id).map((i) => ({ at: i.createdAt, replyId: null, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
+    ...replies.filter((r) => r.id !== openConcern?.reply.id).map((r) => ({ at: r.receivedAt, replyId: r.id, line: `${shortDay(r.receivedAt)}: replied "${clip(r.text, 60)}" by ${channelWords(r.channel)}` })),
   ]
     .sort((a, b) => b.at.getTime() - a.at.getTime())
-    .slice(0, HISTORY_LINES)
-    .map((h) => h.line);
+    .slice(0, HISTORY_LINES);
+  const history = shownHistory.map((h) => h.line);
+  const shownReplyIds = [...shownHistory.flatMap((h) => (h.replyId === null ? [] : [h.replyId])), ...(openConcern ? [openConcern.reply.id] : [])];
 
   return {
     studentId,
@@ -221,24 +234,23 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
     studentNumber: student.studentNumber,
     programme: enrolment ? `${enrolment.programme.title}, year ${enrolment.yearOfStudy}` : null,
     // Staff see only that a student opted out, nothing the analytics found (POLICY P7).
-    evidence: optedOut ? "Opted out of learning analytics: only their own messages are shown." : evidenceLine(flags.map((f) => f.evidence as unknown as FlagEvidence), replies.find((r) => r.classification === "needs_help")?.text),
+    evidence: optedOut ? "Opted out of learning analytics: only their own messages are shown." : evidenceLine(flags.map((f) => f.evidence as unknown as FlagEvidence), replies.find((r) => r.classification === "needs_help")?.text, openConcern !== null),
     weeks: optedOut ? [] : await weeklyActivity(db, studentId, now),
     history,
     proposal: pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
     done: decisions[0] ? await decisionWords(db, decisions[0]) : null,
+    concern: openConcern ? { concernId: openConcern.id, level: openConcern.level === "crisis" ? "crisis" : "distress", text: openConcern.reply.text, receivedAt: openConcern.reply.receivedAt, channel: channelWords(openConcern.reply.channel) } : null,
+    shownReplyIds,
   };
 }
 
-/** "No VLE activity for 12 days (rule "Quiet on the VLE", data to 27 Nov)". */
-export function evidenceLine(evidence: readonly FlagEvidence[], askedForHelp?: string): string {
-  const parts = evidence.map((e) => {
-    const figures = Object.values(e.metrics)
-      .map((m) => `${m.description}: ${m.value ?? "not known"}`)
-      .join("; ");
-    return `${e.rule.title}${figures ? ` (${figures})` : ""}, data to ${dayInWords(e.asOf)}`;
-  });
-  if (askedForHelp !== undefined && parts.length === 0) parts.push(`Asked for help: "${clip(askedForHelp, 80)}"`);
-  return parts.join(". ") || "A reply or suggestion is waiting.";
+/** "No VLE activity for 12 days (last 3 Nov); 2 of 6 sessions attended (last 14 days)", in the words of rules/evidence-words.ts. */
+export function evidenceLine(evidence: readonly FlagEvidence[], askedForHelp?: string, pinned = false): string {
+  const line = staffEvidenceLine(evidence);
+  if (line) return line;
+  if (pinned) return "Their message above needs a person.";
+  if (askedForHelp !== undefined) return `Asked for help: "${clip(askedForHelp, 80)}"`;
+  return "A reply or suggestion is waiting.";
 }
 
 /** Events per week over all sources, oldest first, the last week ending yesterday. */

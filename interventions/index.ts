@@ -4,8 +4,6 @@ export { DEFAULT_POLICY, APPROVABLE_KINDS, ApprovalPolicyError, loadApprovalPoli
 export { proposeFromFlags, type ProposeReport, type ProposeSettings, type TemplateData } from "./propose.ts";
 export { approveIntervention, rejectIntervention, DecisionRejected, type ApproveRequest } from "./approve.ts";
 export { checkBeforeSend, quietHoursEnd, type DeliveryRules, type SendDecision } from "./send-checks.ts";
-export { receiveStudentMessage, type StudentMessage, type ReplyOutcome } from "./replies.ts";
-export { classifyReply, pauseDaysOf } from "./reply-classifier.ts";
 export { explainEvidence, fullName, messageValues, SOURCE_WORDS } from "./message-values.ts";
 export { tutorDigest, studentsForDigest, markRepliesSeen, evidenceLine, TREND_WEEKS, type DigestEntry, type DigestOptions, type TutorDigestPage } from "./digest.ts";
 export { dismissFlags, snoozeFlags, referStudent, TutorActionError, VERDICTS, type Verdict } from "./tutor-actions.ts";

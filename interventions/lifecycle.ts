@@ -8,7 +8,7 @@
  *   approved -> queued -> sent -> delivered | failed
  *   cancelled and expired from any state before sending
  */
-import type { Db } from "../prisma/index.ts";
+import type { Tx } from "../prisma/index.ts";
 import type { InterventionState } from "../generated/sqlite/enums.ts";
 import { writeAudit, type AuditActor } from "../privacy/index.ts";
 
@@ -48,8 +48,7 @@ export function canTransition(from: InterventionState, to: InterventionState): b
   return TRANSITIONS[from].includes(to);
 }
 
-/** Prisma's client or the client of an interactive transaction. */
-export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+export type { Tx } from "../prisma/index.ts";
 
 export interface TransitionRequest {
   interventionId: number;

@@ -5,6 +5,9 @@
  * the Friday before it. Pure functions: the database side is in `meetings.ts`.
  */
 import { z } from "zod/v4";
+import { isTimeZone, wallClock, zonedInstant, dateLabel, timeLabel, partsOf } from "../core/zoned-time.ts";
+
+export { zonedInstant, timeLabel, dateLabel, whenLabel } from "../core/zoned-time.ts";
 
 /** A meeting-domain refusal, worded to show the person who asked. */
 export class MeetingError extends Error {
@@ -109,60 +112,6 @@ export function parseOfficeHours(value: unknown, tutorName = "the tutor"): Offic
 // Wall clock <-> instant in an IANA timezone
 // ---------------------------------------------------------------------------------------------
 
-const clocks = new Map<string, Intl.DateTimeFormat>();
-
-function clockOf(timeZone: string): Intl.DateTimeFormat {
-  let clock = clocks.get(timeZone);
-  if (!clock) {
-    try {
-      clock = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    } catch {
-      throw new MeetingError(`timezone: ${show(timeZone)} is not a known time zone (e.g. "Europe/London")`);
-    }
-    clocks.set(timeZone, clock);
-  }
-  return clock;
-}
-
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  /** Minutes after local midnight. */
-  minutes: number;
-}
-
-function wallClock(at: Date, timeZone: string): WallClock {
-  const parts = clockOf(timeZone).formatToParts(at);
-  const value = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return { year: value("year"), month: value("month"), day: value("day"), minutes: value("hour") * 60 + value("minute") };
-}
-
-/** Minutes the zone is ahead of UTC at `at`. */
-function offsetMinutes(at: number, timeZone: string): number {
-  const wall = wallClock(new Date(at), timeZone);
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day) + wall.minutes * MINUTE_MS;
-  return Math.round((asUtc - Math.floor(at / MINUTE_MS) * MINUTE_MS) / MINUTE_MS);
-}
-
-/**
- * The instant a clock in `timeZone` reads `minutes` on the given day. A time that happens twice
- * (autumn) is the first; a time that never happens (the hour skipped in spring) is read as if the
- * clock had not jumped yet, i.e. the same distance after the jump.
- */
-export function zonedInstant(year: number, month: number, day: number, minutes: number, timeZone: string): Date {
-  const wall = Date.UTC(year, month - 1, day) + minutes * MINUTE_MS;
-  // At most one clock change within a day either side: the offsets before and after it.
-  const offsets = [...new Set([offsetMinutes(wall - DAY_MS, timeZone), offsetMinutes(wall + DAY_MS, timeZone)])];
-  const candidates = offsets.map((offset) => wall - offset * MINUTE_MS);
-  const exact = candidates.filter((t) => {
-    const seen = wallClock(new Date(t), timeZone);
-    return seen.year === year && seen.month === month && seen.day === day && seen.minutes === minutes;
-  });
-  if (exact.length) return new Date(Math.min(...exact));
-  return new Date(wall - Math.min(...offsets) * MINUTE_MS);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Proposing slots
 // ---------------------------------------------------------------------------------------------
@@ -180,7 +129,8 @@ const realign = (t: number, base: number) => base + Math.ceil((t - base) / REALI
 export function proposeSlots(officeHours: unknown, timezone: string, now: Date, options: SlotOptions = {}): Slot[] {
   const { count = 3, minutes = 30, noticeHours = 24, horizonDays = 14, busy = [], tutorName } = options;
   const windows = parseOfficeHours(officeHours, tutorName);
-  clockOf(timezone); // an unknown timezone is refused before anything else
+  // An unknown timezone is refused before anything else.
+  if (!isTimeZone(timezone)) throw new MeetingError(`timezone: ${show(timezone)} is not a known time zone (e.g. "Europe/London")`);
   if (!Number.isInteger(count) || count < 1) throw new MeetingError(`count: ${count} is not a number of slots`);
   if (!Number.isInteger(minutes) || minutes < 5 || minutes > 24 * 60) throw new MeetingError(`minutes: ${minutes} is not a meeting length in minutes`);
   const length = minutes * MINUTE_MS;
@@ -225,33 +175,6 @@ export function proposeSlots(officeHours: unknown, timezone: string, now: Date, 
 // Slots in words
 // ---------------------------------------------------------------------------------------------
 
-const labelFormats = new Map<string, Intl.DateTimeFormat>();
-
-function partsOf(at: Date, timeZone: string): Record<"weekday" | "day" | "month" | "hour" | "minute", string> {
-  const key = timeZone;
-  let format = labelFormats.get(key);
-  if (!format) {
-    clockOf(timeZone);
-    format = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    labelFormats.set(key, format);
-  }
-  const parts = format.formatToParts(at);
-  const value = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return { weekday: value("weekday"), day: value("day"), month: value("month"), hour: value("hour"), minute: value("minute") };
-}
-
-/** "10:00", in the timezone. */
-export function timeLabel(at: Date, timeZone: string): string {
-  const p = partsOf(at, timeZone);
-  return `${p.hour}:${p.minute}`;
-}
-
-/** "Tuesday 3 December", in the timezone. */
-export function dateLabel(at: Date, timeZone: string): string {
-  const p = partsOf(at, timeZone);
-  return `${p.weekday} ${p.day} ${p.month}`;
-}
-
 /** "Tuesday 3 December, 10:00 to 10:30", in the timezone. */
 export function slotLabel(slot: Slot, timeZone: string): string {
   return `${dateLabel(slot.start, timeZone)}, ${timeLabel(slot.start, timeZone)} to ${timeLabel(slot.end, timeZone)}`;
@@ -261,16 +184,6 @@ export function slotLabel(slot: Slot, timeZone: string): string {
 export function shortSlotLabel(slot: Slot, timeZone: string): string {
   const p = partsOf(slot.start, timeZone);
   return `${p.weekday.slice(0, 3)} ${p.day} ${p.month.slice(0, 3)} ${p.hour}:${p.minute}`;
-}
-
-/** "today at 10:00", "tomorrow at 10:00" or "on Tuesday 3 December at 10:00", as the clock in the timezone reads at `now`. */
-export function whenLabel(at: Date, now: Date, timeZone: string): string {
-  const [a, n] = [wallClock(at, timeZone), wallClock(now, timeZone)];
-  const days = Math.round((Date.UTC(a.year, a.month - 1, a.day) - Date.UTC(n.year, n.month - 1, n.day)) / DAY_MS);
-  const time = timeLabel(at, timeZone);
-  if (days === 0) return `today at ${time}`;
-  if (days === 1) return `tomorrow at ${time}`;
-  return `on ${dateLabel(at, timeZone)} at ${time}`;
 }
 
 /** "1", "1 or 2", "1, 2 or 3". */

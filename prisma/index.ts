@@ -15,6 +15,9 @@ export { enumCast, quoteIdentifier, sqliteDateTime } from "./sql-driver.ts";
 export { withoutSecondaryIndexes } from "./bulk-load.ts";
 export * as models from "../generated/sqlite/enums.ts";
 
+/** Prisma's client or the client of an interactive transaction: what a write inside a use case takes. */
+export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
 export interface Database {
   readonly target: DatabaseTarget;
   readonly kind: DatabaseKind;

@@ -61,10 +61,15 @@ async function inScope(db: Database, staffId: number, held: RoleHeld, scope: Sco
           },
         })) > 0
       );
+    case "concerns":
+      return (await db.prisma.safeguardingConcern.count({ where: { studentId, OR: [{ state: "open" }, { raisedAt: { gte: new Date(now.getTime() - CONCERN_SCOPE_DAYS * 86_400_000) } }] } })) > 0;
     default:
       return false;
   }
 }
+
+/** How long after a concern safeguarding staff may still see and follow up the student. */
+export const CONCERN_SCOPE_DAYS = 90;
 
 /** The latest consent record for the purpose grants it. */
 async function consentGranted(db: Database, studentId: number, purpose: SpecialCategory): Promise<boolean> {

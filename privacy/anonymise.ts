@@ -53,4 +53,9 @@ export async function removeTexts(tx: Tx, studentId: number): Promise<void> {
   await tx.meeting.updateMany({ where: byStudent, data: { proposedSlots: [], location: null, onlineMeetingUrl: null, graphEventId: null, icsUid: null } });
   await tx.consent.updateMany({ where: { ...byStudent, note: { not: null } }, data: { note: null } });
   await tx.dataRequest.updateMany({ where: { ...byStudent, note: { not: null } }, data: { note: null } });
+  // Alerts and notices to staff quote the student's words and contact details.
+  await tx.staffMessage.updateMany({ where: byStudent, data: { subject: REMOVED, text: REMOVED, lastError: null, providerMessageId: null } });
+  await tx.$executeRaw`UPDATE "StaffMessage" SET "card" = NULL WHERE "studentId" = ${studentId}`;
+  await tx.staffMessage.updateMany({ where: { ...byStudent, state: { in: ["pending", "sending"] } }, data: { state: "cancelled" } });
+  await tx.safeguardingConcern.updateMany({ where: byStudent, data: { toldStudent: null } });
 }

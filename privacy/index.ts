@@ -13,6 +13,7 @@ export {
   noticeText,
   welcomeText,
   asksForPrivacyNotice,
+  privacySummary,
   accessRows,
   CAPABILITY_WORDS,
   SOURCE_WORDS,

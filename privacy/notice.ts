@@ -113,6 +113,7 @@ export const CAPABILITY_WORDS: Record<CapabilityName, string> = {
   "student.export": "produce a copy of everything held about you",
   "student.rectify": "correct your record",
   "student.erase": "erase your personal data",
+  "safeguarding.respond": "respond to a message you sent that suggested you might be at risk, and record extenuating circumstances",
   "analytics.ask": "see counts over groups of students, with small groups hidden",
   "rules.edit": "write and change the checks that decide when a message is suggested",
   "runs.read": "see how many students the checks found, and how up to date each data feed is (counts only)",
@@ -126,6 +127,7 @@ const ROLE_WORDS: Record<Role, string> = {
   level_tutor: "Level tutors",
   programme_leader: "Programme leaders",
   student_centre: "Student Centre staff",
+  safeguarding: "Safeguarding and wellbeing staff",
   admin: "Designated administrators",
   operator: "IT staff who run the service",
 };
@@ -136,6 +138,7 @@ const SCOPE_LIMITS: Record<Exclude<Scope, "aggregate">, string> = {
   tutees: "Only the students they are personal tutor to, while they are.",
   programme_year: "Only students on their programme and year of study.",
   programme: "Only students on their programme.",
+  concerns: "Only students who sent a message suggesting they might be at risk or in distress, for 90 days after it.",
   all: "Any student's record, but only to carry out these duties.",
 };
 const NEVER_INDIVIDUAL = "Never see information about you as an individual.";
@@ -160,10 +163,15 @@ function supportRoles(): Role[] {
   return ROLES.filter((role) => role !== "student" && ["tutees", "programme_year", "programme"].includes(MATRIX[role]["student.read"] ?? ""));
 }
 
+/** Staff roles that see a student only after a message suggesting they might be at risk. */
+function concernRoles(): Role[] {
+  return ROLES.filter((role) => MATRIX[role]["student.read"] === "concerns");
+}
+
 /** Other staff roles that may act on an individual's data at all (data-protection duties). */
 function dutyRoles(): Role[] {
-  const support = supportRoles();
-  return ROLES.filter((role) => role !== "student" && !support.includes(role) && (Object.keys(MATRIX[role]) as CapabilityName[]).some((name) => CAPABILITIES[name].individual));
+  const others = [...supportRoles(), ...concernRoles()];
+  return ROLES.filter((role) => role !== "student" && !others.includes(role) && (Object.keys(MATRIX[role]) as CapabilityName[]).some((name) => CAPABILITIES[name].individual));
 }
 
 const SUPPORT_ROLE_NAMES: Partial<Record<Role, string>> = {
@@ -393,10 +401,20 @@ export function welcomeText(settings: PrivacyNoticeSettings, givenName?: string 
   return [
     `Hello${givenName ? ` ${givenName}` : ""}, this is Nudge, the student-support service of ${institution}. If your engagement data suggests things might be getting hard, Nudge sends you a short message and offers you a chat with your personal tutor. It is support, never assessment: nothing it finds affects your marks or progression.`,
     `Data it uses: your student record, and your ${sources}.`,
-    `Who sees it about you: ${who}.${dutyRoles().length ? ` ${capitalised(listInWords(dutyRoles().map((r) => ROLE_WORDS[r].toLowerCase())))} see it only to handle a data-protection request, such as giving you a copy of your data.` : ""} Nobody else sees your data individually.`,
+    `Who sees it about you: ${who}.${concernRoles().length ? ` ${capitalised(listInWords(concernRoles().map((r) => ROLE_WORDS[r].toLowerCase())))} see it only if a message you send suggests you might be at risk, so they can help.` : ""}${dutyRoles().length ? ` ${capitalised(listInWords(dutyRoles().map((r) => ROLE_WORDS[r].toLowerCase())))} see it only to handle a data-protection request, such as giving you a copy of your data.` : ""} Nobody else sees your data individually.`,
     `Reply "pause" to stop messages for a while, "stop" to stop them here, "what data do you hold about me?" for a copy of your data, or "why?" about any message.`,
     `Say "privacy" for the full privacy notice.`,
   ].join("\n\n");
+}
+
+/** The two things students most ask about, in a sentence each: who sees their data, and how long it is kept. */
+export function privacySummary(settings: PrivacyNoticeSettings): { who: string; retention: string } {
+  const who = listInWords(supportRoles().map((r) => SUPPORT_ROLE_NAMES[r] ?? ROLE_WORDS[r].toLowerCase()));
+  const concern = concernRoles().length ? `, and ${listInWords(concernRoles().map((r) => ROLE_WORDS[r].toLowerCase()))} only if a message you send suggests you might be at risk` : "";
+  const contactDays = settings.retention?.contactDays;
+  const anonymiseDays = settings.retention?.anonymiseDays;
+  const retention = `It is kept while you are enrolled; ${contactDays ? `${days(contactDays)} after your course ends` : "when your course ends"} your contact details are removed, and ${anonymiseDays !== undefined ? `${days(anonymiseDays)} after it ends` : "later"} the rest is deleted or anonymised.`;
+  return { who: `${who}${concern}`, retention };
 }
 
 /** Whether a student's message asks for the privacy notice (not a request for their own data). */

@@ -8,13 +8,14 @@
  *   tutees         students the staff member is personal tutor to (current assignment)
  *   programme_year students on the role's programme and year of study (level tutor)
  *   programme      students on the role's programme (programme leader)
+ *   concerns       students who raised a safeguarding concern in the last 90 days (safeguarding staff)
  *   all            everyone (designated staff handling data-protection requests; system actions)
  *   aggregate      counts over groups with small numbers suppressed, never an individual
  */
-export const ROLES = ["student", "personal_tutor", "level_tutor", "programme_leader", "student_centre", "admin", "operator"] as const;
+export const ROLES = ["student", "personal_tutor", "level_tutor", "programme_leader", "student_centre", "safeguarding", "admin", "operator"] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Scope = "own" | "tutees" | "programme_year" | "programme" | "all" | "aggregate";
+export type Scope = "own" | "tutees" | "programme_year" | "programme" | "concerns" | "all" | "aggregate";
 
 export interface Capability {
   /** Shown in the README table. */
@@ -32,6 +33,7 @@ export const CAPABILITIES = {
   "student.export": { label: "Export everything held about a student (subject access)", individual: true },
   "student.rectify": { label: "Correct a student's record", individual: true },
   "student.erase": { label: "Erase a student's personal data", individual: true },
+  "safeguarding.respond": { label: "Acknowledge a safeguarding alert, record extenuating circumstances", individual: true },
   "analytics.ask": { label: "Ask aggregate questions (small groups suppressed)", individual: false },
   "rules.edit": { label: "Write, test, enable and roll back rules", individual: false },
   "runs.read": { label: "See rule-run history and data freshness (counts only)", individual: false },
@@ -53,12 +55,14 @@ export const MATRIX: Record<Role, Partial<Record<CapabilityName, Scope>>> = {
     "student.special_category.read": "tutees",
     "student.contact": "tutees",
     "intervention.decide": "tutees",
+    "safeguarding.respond": "tutees",
   },
   level_tutor: {
     "student.read": "programme_year",
     "student.special_category.read": "programme_year",
     "student.contact": "programme_year",
     "intervention.decide": "programme_year",
+    "safeguarding.respond": "programme_year",
     "analytics.ask": "aggregate",
   },
   programme_leader: {
@@ -66,11 +70,19 @@ export const MATRIX: Record<Role, Partial<Record<CapabilityName, Scope>>> = {
     "student.special_category.read": "programme",
     "student.contact": "programme",
     "intervention.decide": "programme",
+    "safeguarding.respond": "programme",
     "analytics.ask": "aggregate",
     "runs.read": "aggregate",
   },
   student_centre: {
     "analytics.ask": "aggregate",
+  },
+  // Safeguarding and wellbeing staff see only the students who raised a concern, for as long as
+  // they may need to follow it up (DESIGN invariant 7).
+  safeguarding: {
+    "student.read": "concerns",
+    "student.contact": "concerns",
+    "safeguarding.respond": "concerns",
   },
   // Admins see individuals only through data-protection duties (export, rectify, erase, consent
   // recorded on a student's behalf) or when they also hold a support role (POLICY P5).
@@ -97,6 +109,7 @@ const SCOPE_TEXT: Record<Scope, string> = {
   tutees: "tutees",
   programme_year: "programme + year",
   programme: "programme",
+  concerns: "safeguarding concerns",
   all: "all",
   aggregate: "aggregates",
 };

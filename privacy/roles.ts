@@ -7,7 +7,7 @@ import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "./audit.ts";
 import { roleScopeKey } from "./role-scope.ts";
 
-export const STAFF_ROLES = ["personal_tutor", "level_tutor", "programme_leader", "student_centre", "admin", "operator"] as const;
+export const STAFF_ROLES = ["personal_tutor", "level_tutor", "programme_leader", "student_centre", "safeguarding", "admin", "operator"] as const;
 export type StaffRoleName = (typeof STAFF_ROLES)[number];
 
 /** Bad input to a role change (unknown person, programme, a scope the role does not take). */

@@ -37,6 +37,8 @@ export interface StudentMetrics {
 export interface MetricsQueryOptions {
   /** Only students whose record says they are enrolled now (live runs); backtests look at the past as it was. */
   currentOnly: boolean;
+  /** One student only (a student asking for their own figures); cohort percentiles are then meaningless. */
+  onlyStudent?: number;
 }
 
 const int = (n: number) => {
@@ -141,9 +143,9 @@ function addMetric(parts: Parts, metric: Metric, asOf: string): void {
 }
 
 /** One row per student enrolled on the day: their course if they have one, else their most recent module. */
-function cohortSql(sql: SqlExecutor, asOf: string, currentOnly: boolean): string {
+function cohortSql(sql: SqlExecutor, asOf: string, currentOnly: boolean, onlyStudent?: number): string {
   const day = (column: string) => dayOf(sql, column);
-  const current = currentOnly ? `AND s."enrolmentStatus" = 'active'` : "";
+  const current = `${currentOnly ? `AND s."enrolmentStatus" = 'active'` : ""}${onlyStudent !== undefined ? ` AND s."id" = ${int(onlyStudent)}` : ""}`;
   const enrolled = `
     SELECT pe."studentId" AS sid, ${day(`pe."startDate"`)} AS start_day, 'p' || pe."programmeId" || 'y' || pe."yearOfStudy" AS group_key,
            pe."programmeId" AS programme, pe."yearOfStudy" AS year, 0 AS pref
@@ -172,7 +174,7 @@ export function buildMetricsQuery(sql: SqlExecutor, metrics: readonly Metric[], 
   for (const metric of metrics) addMetric(parts, metric, asOf);
   const lookback = Math.max(1, ...metrics.map((m) => m.lookbackDays));
 
-  const cohort = cohortSql(sql, asOf, options.currentOnly);
+  const cohort = cohortSql(sql, asOf, options.currentOnly, options.onlyStudent);
   const aggregates = [...parts.aggregates].map(([alias, expression]) => `${expression} AS ${alias}`);
   const agg = aggregates.length
     ? `, agg AS (

@@ -15,6 +15,9 @@ import type { StaffNotifier } from "../channels/staff-notifier.ts";
 import { tutorCalendarOf } from "../channels/graph-calendar.ts";
 import type { TutorCalendar } from "../interventions/index.ts";
 import { newOwnerId } from "./leases.ts";
+import { safeguardingJobs } from "./safeguarding-jobs.ts";
+import type { StaffSenders } from "../channels/staff-outbox.ts";
+import { conversationSettings } from "../server/privacy-routes.ts";
 import type { ScheduledJob } from "./jobs.ts";
 
 export interface ServiceJobDeps {
@@ -22,6 +25,8 @@ export interface ServiceJobDeps {
   senders: () => ReadonlyMap<ChannelName, ChannelSender>;
   /** Messages to staff (digest cards, meeting notices), made on first use like the senders. */
   staff: () => StaffNotifier;
+  /** Senders for the staff outbox (safeguarding alerts, students' requests). */
+  staffSenders?: () => StaffSenders;
   /** Tutors' calendars; default: Microsoft Graph when the configuration has it (the service shares its bot's). */
   calendar?: TutorCalendar;
 }
@@ -35,9 +40,11 @@ export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps):
     ...outboxJobs(db, {
       schedule: config.delivery.outboxSchedule,
       senders,
+      staffSenders: deps.staffSenders,
       dispatch: { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts },
     }),
     ...privacyJobs(db, { ...config.retention, timezone: config.timezone, subjectAccessDelivery: config.subjectAccessDelivery }),
     ...tutorJobs(db, { ...config.tutors, staff: deps.staff, calendar: deps.calendar ?? tutorCalendarOf(config.graph) }),
+    ...safeguardingJobs(db, { schedule: config.safeguarding.schedule, settings: conversationSettings(config).safeguarding }),
   ];
 }

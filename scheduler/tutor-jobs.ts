@@ -64,7 +64,7 @@ export async function sendDigests(db: Database, staff: StaffNotifier, now: Date)
       const posted = await staff.teams(tutor.id, { card: digest.card });
       if (!posted) throw new Error("no Teams conversation");
       await db.prisma.tutorDigest.update({ where: { id: digest.digestId }, data: { conversationId: posted.conversationId, activityId: posted.activityId } });
-      await markRepliesSeen(db, found.ids, now);
+      await markRepliesSeen(db, digest.shownReplyIds, now);
       figures.sent++;
     } catch {
       // Not sent, so it must not count as seen: the next run offers the same items again.

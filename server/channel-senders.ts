@@ -5,7 +5,8 @@
 import type { TeamsMessenger } from "../channels/teams-sender.ts";
 import { createTeamsSender } from "../channels/teams-sender.ts";
 import { createSmsSender } from "../channels/sms-sender.ts";
-import { createEmailSender } from "../channels/email-sender.ts";
+import { createEmailSender, createStaffEmailSender } from "../channels/email-sender.ts";
+import type { StaffSenders } from "../channels/staff-outbox.ts";
 import { createStaffNotifier, type StaffNotifier } from "../channels/staff-notifier.ts";
 import type { ChannelName, ChannelSender } from "../channels/types.ts";
 import { createTeamsBot } from "../bot/index.ts";
@@ -40,26 +41,45 @@ export async function closeChannelSenders(senders: ReadonlyMap<ChannelName, Chan
 }
 
 /**
+ * Senders for messages to staff: Teams whatever the students' channels are (sharing the students'
+ * Teams sender, so one rate limit covers the bot), and email whenever SMTP is configured.
+ */
+export function createStaffSenders(config: Config, students: ReadonlyMap<ChannelName, ChannelSender>, teams?: TeamsMessenger): StaffSenders {
+  return {
+    teams: students.get("teams") ?? (teams ? createTeamsSender(teams) : undefined),
+    email: config.smtp ? createStaffEmailSender(config.smtp) : undefined,
+  };
+}
+
+export async function closeStaffSenders(senders: StaffSenders): Promise<void> {
+  await senders.email?.close();
+}
+
+/**
  * Senders for a process without the HTTP service (`nudge outbox dispatch`, `nudge jobs run`): made
  * on first use, with a bot adapter of its own for proactive Teams messages.
  */
-export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staff(): StaffNotifier; close(): Promise<void> } {
+export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staff(): StaffNotifier; staffSenders(): StaffSenders; close(): Promise<void> } {
   let senders: Map<ChannelName, ChannelSender> | undefined;
   let staff: StaffNotifier | undefined;
+  let staffSenders: StaffSenders | undefined;
   let messenger: TeamsMessenger | undefined;
   const teams = () => (config.channels.includes("teams") ? (messenger ??= createTeamsBot(config.bot, logger, db).messenger) : undefined);
+  const get = () => (senders ??= createChannelSenders(config, logger, teams()));
   return {
-    get() {
-      senders ??= createChannelSenders(config, logger, teams());
-      return senders;
-    },
+    get,
     staff() {
       // Staff are reached in Teams whatever the students' channels are.
       staff ??= createStaffNotifier(db, (messenger ??= createTeamsBot(config.bot, logger, db).messenger), config.smtp);
       return staff;
     },
+    staffSenders() {
+      staffSenders ??= createStaffSenders(config, get(), (messenger ??= createTeamsBot(config.bot, logger, db).messenger));
+      return staffSenders;
+    },
     async close() {
       if (senders) await closeChannelSenders(senders);
+      if (staffSenders) await closeStaffSenders(staffSenders);
       await staff?.close();
     },
   };

@@ -63,7 +63,7 @@ export function registerJobsCommand(program: Command): void {
       const result = await withDatabase(async (db, config) => {
         const { lazyChannelSenders } = await import("./channel-senders.ts");
         const senders = lazyChannelSenders(db, config, createLogger("silent"));
-        return { timezone: config.timezone, jobs: await jobStatuses(db, serviceJobs(db, config, { senders: senders.get, staff: senders.staff }), config.timezone) };
+        return { timezone: config.timezone, jobs: await jobStatuses(db, serviceJobs(db, config, { senders: senders.get, staff: senders.staff, staffSenders: senders.staffSenders }), config.timezone) };
       });
       print(options, result, result.jobs.length ? result.jobs.map((job) => statusLines(job).join("\n")).join("\n\n").split("\n") : ["no scheduled jobs"]);
     });
@@ -79,7 +79,7 @@ export function registerJobsCommand(program: Command): void {
         // Loaded here only: the senders bring the Teams, Twilio and SMTP libraries.
         const { lazyChannelSenders } = await import("./channel-senders.ts");
         const senders = lazyChannelSenders(db, config, createLogger(config.logLevel));
-        const all = serviceJobs(db, config, { senders: senders.get, staff: senders.staff });
+        const all = serviceJobs(db, config, { senders: senders.get, staff: senders.staff, staffSenders: senders.staffSenders });
         const job = all.find((j) => j.name === name);
         if (!job) {
           const known = all.map((j) => j.name);

@@ -41,8 +41,9 @@ export function registerOutboxCommand(program: Command): void {
         const [{ lazyChannelSenders }, { dispatchDue }] = await Promise.all([import("./channel-senders.ts"), import("../channels/outbox.ts")]);
         const senders = lazyChannelSenders(db, config, logger);
         try {
-          const figures = await dispatchDue(db, senders.get(), { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts });
-          print(options, figures, Object.entries(figures).map(([k, v]) => `${k}: ${v}`));
+          const figures = await dispatchDue(db, senders.get(), { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts, staff: senders.staffSenders() });
+          const { staff, ...students } = figures;
+          print(options, figures, [...Object.entries(students).map(([k, v]) => `${k}: ${v}`), ...Object.entries(staff).map(([k, v]) => `staff ${k}: ${v}`)]);
         } finally {
           await senders.close();
         }

@@ -14,6 +14,7 @@ import { registerOutboxCommand } from "./cli-outbox.ts";
 import { registerInterventionsCommand } from "./cli-interventions.ts";
 import { registerRetentionCommand } from "./cli-retention.ts";
 import { registerRequestsCommand } from "./cli-requests.ts";
+import { registerRepliesCommand } from "./cli-replies.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
   registerInterventionsCommand(program);
   registerRetentionCommand(program);
   registerRequestsCommand(program);
+  registerRepliesCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo

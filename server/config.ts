@@ -10,6 +10,7 @@ import { config as loadDotenv } from "dotenv";
 import cron from "node-cron";
 import { z } from "zod/v4";
 import { DEFAULT_DATABASE_URL } from "../prisma/database-url.ts";
+import type { SafeguardingContact } from "../safeguarding/settings.ts";
 
 export interface Setting {
   name: string;
@@ -72,6 +73,14 @@ export const SETTINGS: Setting[] = [
   { name: "GRAPH_LOGIN_BASE_URL", default: "https://login.microsoftonline.com", meaning: "Address of the Entra sign-in endpoint the Graph token comes from: change only with `GRAPH_BASE_URL`." },
   { name: "NUDGE_SUBJECT_ACCESS_DELIVERY", default: "staff", meaning: "How a student's request for a copy of their data (\"what data do you hold about me?\") is answered: `staff` (staff handling requests send it with `nudge requests fulfil`) or `email` (the service emails it to the address on record within the hour)." },
   { name: "NUDGE_INSTITUTION_NAME", default: "your university", meaning: "The institution's name as students see it in the privacy notice (`GET /privacy`, \"privacy\" in Teams) and the welcome message, e.g. `University of Exampleshire`." },
+  { name: "NUDGE_SAFEGUARDING_CONTACTS", meaning: "Who is alerted at once, day or night, when a student writes something that could be a crisis (suicidal thoughts, self-harm, danger, abuse): staff numbers (alerted in Teams and by email; give them the `safeguarding` role) and/or email addresses such as a duty mailbox, comma-separated. Required in production. Unset outside production: the student's personal tutor is alerted instead." },
+  { name: "NUDGE_SAFEGUARDING_ESCALATION_CONTACTS", meaning: "Who is alerted when a crisis alert has not been acknowledged within `NUDGE_SAFEGUARDING_ESCALATE_MINUTES` (same form as `NUDGE_SAFEGUARDING_CONTACTS`). Unset: the first contacts are alerted again." },
+  { name: "NUDGE_SAFEGUARDING_ESCALATE_MINUTES", default: "30", meaning: "Minutes a crisis alert may wait for an acknowledgement before it goes to the escalation contacts." },
+  { name: "NUDGE_SAFEGUARDING_SCHEDULE", default: "* * * * *", meaning: "How often unacknowledged crisis alerts are checked for escalation (cron)." },
+  { name: "NUDGE_CRISIS_LINES", default: "Samaritans: call 116 123 (free, day or night); Shout: text SHOUT to 85258; NHS 111 (option 2 for mental health); in an emergency call 999", meaning: "The national lines a student in crisis is given, separated by `;` (UK defaults)." },
+  { name: "NUDGE_WELLBEING_CONTACT", meaning: "The university's wellbeing service as students should reach it, e.g. `Student Wellbeing: 01234 567890 (9am to 5pm), wellbeing@example.ac.uk`; given to students in crisis or distress. Unset: \"the university's wellbeing service\" without details." },
+  { name: "NUDGE_SECURITY_CONTACT", meaning: "The university's 24-hour security line, e.g. `Campus security (24 hours): 01234 567999`; given to students in crisis. Unset: not mentioned." },
+  { name: "NUDGE_WORKING_HOURS", default: "09:00-17:00", meaning: "Staff working hours on weekdays, in `NUDGE_TIMEZONE`: a student's help request, distress or other message reaches their tutor within the outbox cycle in these hours, or at their start. Crisis alerts ignore them." },
   { name: "NUDGE_PRIVACY_CONTACT", default: "your university's Data Protection Officer", meaning: "Where students send privacy questions and requests (correction, erasure, objection), named in the privacy notice, e.g. `Data Protection Officer <dpo@example.ac.uk>`." },
 ];
 
@@ -102,6 +111,27 @@ const wholeNumber = (min: number, max: number, unit: string) =>
 const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
 const QUIET_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+
+function minutesOf(text: string): { from: number; to: number } {
+  const m = QUIET_HOURS.exec(text)!;
+  return { from: Number(m[1]) * 60 + Number(m[2]), to: Number(m[3]) * 60 + Number(m[4]) };
+}
+
+const EMAIL_ADDRESS = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
+const STAFF_NUMBER = /^[A-Za-z0-9._-]{1,40}$/;
+
+const contactList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const contacts: SafeguardingContact[] = [];
+    for (const item of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+      if (EMAIL_ADDRESS.test(item)) contacts.push({ kind: "email", address: item.toLowerCase() });
+      else if (STAFF_NUMBER.test(item)) contacts.push({ kind: "staff", staffNumber: item });
+      else ctx.addIssue({ code: "custom", message: `"${item}" is neither a staff number nor an email address` });
+    }
+    return contacts;
+  });
 
 function isTimezone(value: string): boolean {
   try {
@@ -191,11 +221,29 @@ const schema = z
     GRAPH_BASE_URL: z.string().trim().default("https://graph.microsoft.com").refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
     GRAPH_LOGIN_BASE_URL: z.string().trim().default("https://login.microsoftonline.com").refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
     NUDGE_SUBJECT_ACCESS_DELIVERY: z.enum(["staff", "email"], { message: "must be staff or email" }).default("staff"),
+    NUDGE_SAFEGUARDING_CONTACTS: contactList,
+    NUDGE_SAFEGUARDING_ESCALATION_CONTACTS: contactList,
+    NUDGE_SAFEGUARDING_ESCALATE_MINUTES: wholeNumber(1, 1440, "minutes").default(30),
+    NUDGE_SAFEGUARDING_SCHEDULE: z.string().trim().default("* * * * *").refine((v) => cron.validate(v), { message: "must be a cron expression such as * * * * *" }),
+    NUDGE_CRISIS_LINES: z
+      .string()
+      .default("Samaritans: call 116 123 (free, day or night); Shout: text SHOUT to 85258; NHS 111 (option 2 for mental health); in an emergency call 999")
+      .transform((v) => v.split(";").map((line) => line.trim()).filter(Boolean))
+      .refine((lines) => lines.length > 0 && lines.every((l) => l.length <= 200), { message: "must list at least one line, each at most 200 characters, separated by ;" }),
+    NUDGE_WELLBEING_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 300, { message: "must be at most 300 characters" }),
+    NUDGE_SECURITY_CONTACT: optionalText.refine((v) => v === undefined || v.length <= 300, { message: "must be at most 300 characters" }),
+    NUDGE_WORKING_HOURS: z
+      .string()
+      .trim()
+      .default("09:00-17:00")
+      .refine((v) => QUIET_HOURS.test(v) && minutesOf(v).from < minutesOf(v).to, { message: "must be HH:MM-HH:MM within one day, e.g. 09:00-17:00" }),
   })
   .superRefine((env, ctx) => {
     const need = (variable: string, why: string) => ctx.addIssue({ code: "custom", path: [variable], message: `required ${why}` });
     const present = (v: unknown) => v !== undefined;
     if (env.NODE_ENV === "production") {
+      // A crisis must reach a person at once: production never runs without someone to alert.
+      if (env.NUDGE_SAFEGUARDING_CONTACTS.length === 0) need("NUDGE_SAFEGUARDING_CONTACTS", "when NODE_ENV=production (crisis alerts must reach a named person or mailbox)");
       // Production never runs the unauthenticated local mode: the bot needs its credentials.
       if (!present(env.MICROSOFT_APP_ID)) need("MICROSOFT_APP_ID", "when NODE_ENV=production (the unauthenticated local mode is refused)");
       if (env.MICROSOFT_APP_TYPE !== "UserAssignedMSI" && !present(env.MICROSOFT_APP_PASSWORD)) {
@@ -284,6 +332,10 @@ export interface Config {
   tutors: { digestSchedule: string; meetingNoticesSchedule: string; reminderHours: number };
   /** Who sends a student the copy of their data they asked for: staff, or the service by email. */
   subjectAccessDelivery: "staff" | "email";
+  /** Crisis alerts and distress notices (DESIGN invariant 7), and what students in need are told. */
+  safeguarding: SafeguardingConfig;
+  /** Staff working hours on weekdays (minutes after local midnight), in the institution's timezone. */
+  workingHours: { from: number; to: number };
   /** What the privacy notice names: the institution, and where privacy questions and requests go. */
   privacy: { institutionName: string; contact: string };
   xapi: {
@@ -303,6 +355,17 @@ export interface Config {
     /** When the retention job runs (cron). */
     schedule: string;
   };
+}
+
+/** The safeguarding settings as configured; the service adds the timezone, working hours and link settings. */
+export interface SafeguardingConfig {
+  contacts: SafeguardingContact[];
+  escalationContacts: SafeguardingContact[];
+  escalateMinutes: number;
+  schedule: string;
+  crisisLines: string[];
+  wellbeingContact?: string;
+  securityContact?: string;
 }
 
 export class ConfigError extends Error {
@@ -372,6 +435,16 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     tutors: { digestSchedule: env.NUDGE_DIGEST_SCHEDULE, meetingNoticesSchedule: env.NUDGE_MEETING_NOTICES_SCHEDULE, reminderHours: env.NUDGE_MEETING_REMINDER_HOURS },
     subjectAccessDelivery: env.NUDGE_SUBJECT_ACCESS_DELIVERY,
     privacy: { institutionName: env.NUDGE_INSTITUTION_NAME, contact: env.NUDGE_PRIVACY_CONTACT },
+    safeguarding: {
+      contacts: env.NUDGE_SAFEGUARDING_CONTACTS,
+      escalationContacts: env.NUDGE_SAFEGUARDING_ESCALATION_CONTACTS,
+      escalateMinutes: env.NUDGE_SAFEGUARDING_ESCALATE_MINUTES,
+      schedule: env.NUDGE_SAFEGUARDING_SCHEDULE,
+      crisisLines: env.NUDGE_CRISIS_LINES,
+      wellbeingContact: env.NUDGE_WELLBEING_CONTACT,
+      securityContact: env.NUDGE_SECURITY_CONTACT,
+    },
+    workingHours: minutesOf(env.NUDGE_WORKING_HOURS),
     xapi: {
       credentials: env.NUDGE_XAPI_USERNAME && env.NUDGE_XAPI_PASSWORD ? { username: env.NUDGE_XAPI_USERNAME, password: env.NUDGE_XAPI_PASSWORD } : undefined,
       retentionDays: env.NUDGE_XAPI_RETENTION_DAYS,

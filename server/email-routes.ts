@@ -5,7 +5,6 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import escapeHtml from "escape-html";
 import type restify from "restify";
 import { InboundEmailError, parseInboundEmail, type InboundBounce, type InboundReply } from "../channels/email-inbound.ts";
 import { setChannelOptOut } from "../channels/opt-outs.ts";
@@ -13,6 +12,7 @@ import { readUnsubscribeToken, UNSUBSCRIBE_PATH } from "../channels/unsubscribe-
 import type { Database } from "../prisma/index.ts";
 import type { Logger } from "./logger.ts";
 import { readBodyBytes, readOwnBody } from "./request-body.ts";
+import { page } from "./html-page.ts";
 
 export const EMAIL_UNSUBSCRIBE_PATH = UNSUBSCRIBE_PATH;
 export const EMAIL_INBOUND_PATH = "/api/email/inbound";
@@ -50,35 +50,6 @@ class Refusal {
 
 // ---------------------------------------------------------------------------------------------
 // Unsubscribe
-
-const PAGE_HEADERS = {
-  "Content-Type": "text/html; charset=utf-8",
-  "Cache-Control": "no-store",
-  // The token is in the address: it must not leak to other sites.
-  "Referrer-Policy": "no-referrer",
-  "X-Content-Type-Options": "nosniff",
-  // No scripts at all, and no framing: the button must not be clickable from another site's page.
-  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-};
-
-function page(res: restify.Response, status: number, title: string, body: string): void {
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-</head>
-<body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1f1f1f;max-width:600px;margin:0 auto;padding:24px 16px">
-<main>
-<h1 style="font-size:24px">${escapeHtml(title)}</h1>
-${body}
-</main>
-</body>
-</html>
-`;
-  res.sendRaw(status, html, PAGE_HEADERS);
-}
 
 const invalidLink = (res: restify.Response) =>
   page(res, 400, "This link is not valid", "<p>This unsubscribe link is not valid: it may have been cut short when it was copied. Try the link in the email again, or contact the Student Centre.</p>");

@@ -11,9 +11,10 @@ import { registerXapiRoutes, type XapiEndpointSettings } from "./xapi-endpoint.t
 import { registerSmsRoutes } from "./sms-webhooks.ts";
 import { registerEmailRoutes } from "./email-routes.ts";
 import { recordBounces } from "../channels/outbox.ts";
-import { receiveStudentMessage } from "../interventions/index.ts";
+import { defaultConversationSettings, receiveStudentMessage, type ConversationSettings } from "../conversations/index.ts";
 import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
 import { registerPrivacyRoutes } from "./privacy-routes.ts";
+import { registerSafeguardingRoutes } from "./safeguarding-routes.ts";
 
 export interface HttpDeps {
   db: Database;
@@ -27,6 +28,8 @@ export interface HttpDeps {
   channels?: ChannelWebhookSettings;
   /** What the privacy notice at GET /privacy is generated from; unset: the defaults. */
   privacy?: PrivacyNoticeSettings;
+  /** How students' messages are answered and who is alerted; unset: the defaults (tests of other routes). */
+  conversations?: ConversationSettings;
 }
 
 export interface ChannelWebhookSettings {
@@ -36,7 +39,8 @@ export interface ChannelWebhookSettings {
   emailInboundToken?: string;
 }
 
-export function createHttpServer({ db, bot, logger, isReady, xapi, channels, privacy }: HttpDeps): restify.Server {
+export function createHttpServer({ db, bot, logger, isReady, xapi, channels, privacy, conversations }: HttpDeps): restify.Server {
+  const settings = conversations ?? defaultConversationSettings();
   const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
 
@@ -71,7 +75,7 @@ export function createHttpServer({ db, bot, logger, isReady, xapi, channels, pri
     logger,
     twilio: channels?.twilio,
     publicBaseUrl: channels?.publicBaseUrl,
-    onStudentMessage: (message) => receiveStudentMessage(db, message, { answerInline: true }),
+    onStudentMessage: (message) => receiveStudentMessage(db, message, { answerInline: true, settings }),
   });
   registerEmailRoutes(server, {
     db,
@@ -80,12 +84,14 @@ export function createHttpServer({ db, bot, logger, isReady, xapi, channels, pri
     linkSecret: channels?.linkSecret ?? randomBytes(32).toString("hex"),
     inboundToken: channels?.emailInboundToken,
     onReply: async (message) => {
-      await receiveStudentMessage(db, message, { answerInline: false });
+      await receiveStudentMessage(db, message, { answerInline: false, settings });
     },
     onBounce: async (ids) => {
       await recordBounces(db, ids);
     },
   });
+
+  registerSafeguardingRoutes(server, { db, logger, linkSecret: settings.safeguarding.linkSecret });
 
   return server;
 }

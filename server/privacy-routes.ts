@@ -4,6 +4,7 @@
  */
 import type restify from "restify";
 import { noticeHtml, privacyNotice, type PrivacyNoticeSettings } from "../privacy/index.ts";
+import type { ConversationSettings } from "../conversations/index.ts";
 import type { Config } from "./config.ts";
 
 const PAGE_HEADERS = {
@@ -30,4 +31,24 @@ export function registerPrivacyRoutes(server: restify.Server, settings: PrivacyN
   server.get("/privacy", async (_req, res) => {
     res.sendRaw(200, html, PAGE_HEADERS);
   });
+}
+
+/** How students' messages are answered and who is alerted, out of the service's configuration. */
+export function conversationSettings(config: Config): ConversationSettings {
+  return {
+    privacy: noticeSettings(config),
+    publicBaseUrl: config.publicBaseUrl,
+    safeguarding: {
+      contacts: config.safeguarding.contacts,
+      escalationContacts: config.safeguarding.escalationContacts,
+      escalateMinutes: config.safeguarding.escalateMinutes,
+      crisisLines: config.safeguarding.crisisLines,
+      wellbeingContact: config.safeguarding.wellbeingContact,
+      securityContact: config.safeguarding.securityContact,
+      timezone: config.timezone,
+      workingHours: config.workingHours,
+      publicBaseUrl: config.publicBaseUrl,
+      linkSecret: config.linkSecret,
+    },
+  };
 }

@@ -8,11 +8,11 @@ import { loadApprovalPolicy } from "../interventions/index.ts";
 import { openDatabase, type Database } from "../prisma/index.ts";
 import { serviceJobs, startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
-import { closeChannelSenders, createChannelSenders } from "./channel-senders.ts";
+import { closeChannelSenders, closeStaffSenders, createChannelSenders, createStaffSenders } from "./channel-senders.ts";
 import { createStaffNotifier } from "../channels/staff-notifier.ts";
 import { tutorCalendarOf } from "../channels/graph-calendar.ts";
 import { createHttpServer } from "./http.ts";
-import { noticeSettings } from "./privacy-routes.ts";
+import { conversationSettings } from "./privacy-routes.ts";
 import type { Logger } from "./logger.ts";
 
 export interface RunningService {
@@ -33,14 +33,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   if (config.bot.localMode) logger.warn("bot in local mode: no MICROSOFT_APP_ID, requests are not authenticated (development only)");
 
   let ready = false;
-  const privacy = noticeSettings(config);
+  const conversations = conversationSettings(config);
+  const privacy = conversations.privacy;
+  if (config.safeguarding.contacts.length === 0) logger.warn("no NUDGE_SAFEGUARDING_CONTACTS: crisis alerts go to the student's personal tutor (development only)");
   // One client for the bot and the jobs: they share its Graph token.
   const calendar = tutorCalendarOf(config.graph);
   if (calendar) logger.info("tutors' calendars through Microsoft Graph: free/busy for invitations, Teams meetings for bookings");
-  const bot = createTeamsBot(config.bot, logger, db, { privacy, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar });
+  const bot = createTeamsBot(config.bot, logger, db, { conversations, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = { publicBaseUrl: config.publicBaseUrl, twilio: config.twilio, linkSecret: config.linkSecret, emailInboundToken: config.emailInboundToken };
-  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels, privacy });
+  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -49,8 +51,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = typeof address === "object" && address ? address.port : config.port;
   // Every module's jobs are listed in scheduler/service-jobs.ts, which `nudge jobs` shares.
   const senders = createChannelSenders(config, logger, bot.messenger);
+  const staffSenders = createStaffSenders(config, senders, bot.messenger);
   const staff = createStaffNotifier(db, bot.messenger, config.smtp);
-  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staff: () => staff, calendar }), { db, timezone: config.timezone, logger });
+  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staffSenders: () => staffSenders, staff: () => staff, calendar }), { db, timezone: config.timezone, logger });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 
@@ -64,6 +67,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         ready = false;
         await scheduler.stop();
         await closeChannelSenders(senders);
+        await closeStaffSenders(staffSenders);
         await staff.close();
         // Stop accepting connections, let requests in flight finish, then release the database.
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,12 +12,13 @@ import { applySmsStatus } from "../channels/sms-status.ts";
 import { verifyTwilioRequest } from "../channels/twilio-signature.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Logger } from "./logger.ts";
+import { say } from "../core/student-messages.ts";
 
 export const SMS_INBOUND_PATH = "/api/sms/inbound";
 export { SMS_STATUS_PATH };
 
 /** One segment (under 160 GSM-7 characters), so it costs and arrives as one text. */
-export const SMS_HELP_TEXT = "Nudge sends study support messages from your university. Reply STOP to opt out. For help, contact the Student Centre.";
+export const SMS_HELP_TEXT = say("sms_service_info");
 
 export interface StudentMessage {
   studentId: number;
@@ -36,7 +37,7 @@ export interface SmsRouteDeps {
   /** The address Twilio calls; signatures are checked against it. Unset: 503. */
   publicBaseUrl?: string;
   /** Records a student's message; `answer`, if any, is sent back as the reply. */
-  onStudentMessage: (message: StudentMessage) => Promise<{ duplicate: boolean; answer?: string }>;
+  onStudentMessage: (message: StudentMessage) => Promise<{ duplicate: boolean; answer?: string; classification?: string }>;
 }
 
 type Fields = Record<string, string | string[]>;
@@ -116,21 +117,21 @@ async function inbound(req: restify.Request, res: restify.Response, deps: SmsRou
     deps.logger.info({ messageSid, keyword: keyword.keyword }, "sms keyword");
     return sendTwiml(res);
   }
-  if (keyword?.keyword === "help") {
-    deps.logger.info({ messageSid, keyword: "help" }, "sms keyword");
-    // Advanced Opt-Out has already sent the help text configured at Twilio; a second would repeat it.
-    return sendTwiml(res, keyword.viaAdvancedOptOut ? undefined : SMS_HELP_TEXT);
-  }
-
   if (students.length > 1) {
+    if (keyword?.keyword === "help") return sendTwiml(res, keyword.viaAdvancedOptOut ? undefined : SMS_HELP_TEXT);
     // Attributing the words of a shared phone to one of its students would be a guess.
     deps.logger.warn({ messageSid, students: students.length }, "sms from a number several students share: not recorded");
     return sendTwiml(res);
   }
+  // HELP is a carrier keyword and also what a nudge asks for: after a recent nudge it asks the tutor
+  // for a chat (and the answer still carries the service information); otherwise it gets the
+  // service information alone. Both are decided with the student's messages in view.
   const result = await deps.onStudentMessage({ studentId: students[0]!.id, channel: "sms", text, providerMessageId: messageSid, receivedAt: new Date() });
-  deps.logger.info({ messageSid, duplicate: result.duplicate, answered: Boolean(result.answer) }, "sms from a student");
+  deps.logger.info({ messageSid, duplicate: result.duplicate, answered: Boolean(result.answer), keyword: keyword?.keyword ?? null }, "sms from a student");
+  // Advanced Opt-Out has already sent the help text configured at Twilio; only a request for a chat adds to it.
+  const carrierAnswered = keyword?.viaAdvancedOptOut === true && result.classification !== "needs_help";
   // A replay (Twilio retrying a webhook it thinks failed) was answered the first time.
-  sendTwiml(res, result.duplicate ? undefined : result.answer);
+  sendTwiml(res, result.duplicate || carrierAnswered ? undefined : result.answer);
 }
 
 async function status(req: restify.Request, res: restify.Response, deps: SmsRouteDeps): Promise<void> {

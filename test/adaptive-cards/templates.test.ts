@@ -126,9 +126,12 @@ describe("digest", () => {
       expect(s.proposal?.text).toHaveLength(DIGEST_TEXT_LIMITS.proposalText);
       expect(s.trend.label).toHaveLength(DIGEST_TEXT_LIMITS.trendLabel);
       expect(s.history.every((line) => line.length === DIGEST_TEXT_LIMITS.historyLine)).toBe(true);
+      expect(s.concern?.text).toHaveLength(DIGEST_TEXT_LIMITS.concernText);
+      expect(s.concern?.heading).toHaveLength(DIGEST_TEXT_LIMITS.concernHeading);
     }
     const card = digestCard(worst);
-    expect(executes(card).filter((a) => a.verb !== VERBS.digestPage && a.verb !== VERBS.digestRefresh)).toHaveLength(6 * DIGEST_PAGE_SIZE);
+    // Six actions per student, and "I'm handling this" on the pinned message.
+    expect(executes(card).filter((a) => a.verb !== VERBS.digestPage && a.verb !== VERBS.digestRefresh)).toHaveLength(7 * DIGEST_PAGE_SIZE);
     expect(cardSize(card)).toBeLessThan(MAX_CARD_BYTES);
     const oneMore = { ...worst, students: [...worst.students, { ...worst.students[0]!, studentId: 1 }] };
     expect(cardSize(digestCard(oneMore))).toBeGreaterThan(MAX_CARD_BYTES);

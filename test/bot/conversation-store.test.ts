@@ -78,7 +78,7 @@ describe("remembering 1:1 Teams conversations from activities posted to the runn
     const result = await createTeamsSender(bot.messenger).send({
       deliveryId: 1,
       interventionId: 1,
-      student: { id: studentId, studentNumber: "S0001", teamsReference: row!.reference },
+      recipient: { id: studentId, studentNumber: "S0001", teamsReference: row!.reference },
       text: "Hi Ada, a quick check-in from your tutor.",
     });
 

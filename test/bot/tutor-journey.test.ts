@@ -204,7 +204,7 @@ describe("Teams for students and tutors: the whole journey", () => {
     const answer = await press(STUDENT, why);
     expect(answer.body.type).toBe("application/vnd.microsoft.card.adaptive");
     expect(shownText({ attachments: [{ content: answer.body.value }] })).toMatch(/Hi Sam/);
-    expect(shownText(sentTo(STUDENT, before).at(-1)?.body)).toMatch(/You got this message because of this check: "No VLE activity for 10 days"/);
+    expect(shownText(sentTo(STUDENT, before).at(-1)?.body)).toMatch(/^We sent it because we haven't seen you on the VLE .*That's from our "No VLE activity for 10 days" check/);
     expect(await service.db.prisma.reply.findFirstOrThrow({ where: { studentId }, orderBy: { id: "desc" } })).toMatchObject({ classification: "why", channel: "teams" });
   });
 

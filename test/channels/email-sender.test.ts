@@ -27,11 +27,11 @@ async function tcpServer(behaviour: "silent" | "hang-up"): Promise<{ port: numbe
   };
 }
 
-function message(overrides: Partial<OutboundMessage> = {}, student: Partial<OutboundMessage["student"]> = {}): OutboundMessage {
+function message(overrides: Partial<OutboundMessage> = {}, student: Partial<OutboundMessage["recipient"]> = {}): OutboundMessage {
   return {
     deliveryId: 31,
     interventionId: 12,
-    student: { id: 4711, studentNumber: "S0001", email: STUDENT_EMAIL, ...student },
+    recipient: { id: 4711, studentNumber: "S0001", email: STUDENT_EMAIL, ...student },
     subject: "Checking in about LA101",
     text: "Hi Ada,\n\nWe noticed you have not logged in to the [module page](https://vle.example.ac.uk/course/view.php?id=9&section=2) this week.\n\nBest wishes,\nYour personal tutor",
     ...overrides,

@@ -9,8 +9,8 @@ const TOKEN = "test-auth-token";
 const SERVICE = `MG${"2".repeat(32)}`;
 const MOBILE = "+447700900123";
 
-function message(overrides: Partial<OutboundMessage["student"]> = {}, text = "Hi Ada, we noticed you have not logged in to Moodle this week."): OutboundMessage {
-  return { deliveryId: 1, interventionId: 1, student: { id: 1, studentNumber: "S0001", mobile: MOBILE, ...overrides }, text };
+function message(overrides: Partial<OutboundMessage["recipient"]> = {}, text = "Hi Ada, we noticed you have not logged in to Moodle this week."): OutboundMessage {
+  return { deliveryId: 1, interventionId: 1, recipient: { id: 1, studentNumber: "S0001", mobile: MOBILE, ...overrides }, text };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ChannelFailure> {

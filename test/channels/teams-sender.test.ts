@@ -16,7 +16,7 @@ function referenceFor(serviceUrl: string, conversationId = "a:1personal-chat-id"
 }
 
 function message(teamsReference: unknown, text = "Hi Ada, we noticed you have not logged in to Moodle this week."): OutboundMessage {
-  return { deliveryId: 1, interventionId: 1, student: { id: 1, studentNumber: "S0001", teamsReference }, text };
+  return { deliveryId: 1, interventionId: 1, recipient: { id: 1, studentNumber: "S0001", teamsReference }, text };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ChannelFailure> {

@@ -13,7 +13,6 @@ import {
   IllegalTransition,
   parseApprovalPolicy,
   proposeFromFlags,
-  receiveStudentMessage,
   rejectIntervention,
   transition,
   ApprovalPolicyError,
@@ -22,6 +21,7 @@ import { AccessRefused, roleScopeKey, staffByNumber } from "../../privacy/index.
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildWorld, D, except, healthy, RUN_TIME } from "../rules/world.ts";
+import { receiveStudentMessage } from "../../conversations/index.ts";
 
 const REFERRAL_RULE = `
 id: quiet-referral
@@ -180,10 +180,8 @@ describe("interventions", () => {
       await db().prisma.intervention.update({ where: { id: nudge.id }, data: { state: "sent", channel: "sms" } });
       const outcome = await receiveStudentMessage(db(), { studentId: s1(), channel: "sms", text: "why did I get this?", providerMessageId: "SM-why-1" }, { answerInline: true, now: RUN_TIME });
       expect(outcome).toMatchObject({ duplicate: false, classification: "why", interventionId: nudge.id });
-      expect(outcome.answer).toContain("VLE activity fell by half against own baseline");
-      expect(outcome.answer).toContain("No VLE activity for 10 days");
-      expect(outcome.answer).toMatch(/VLE activity up to 20 November/);
-      expect(outcome.answer).not.toMatch(/Figures:/); // no metric values by SMS (POLICY P13)
+      // Plain words, said once, within two segments, with neither figures nor dates by SMS (POLICY P13).
+      expect(outcome.answer).toBe("We sent it because we haven't seen much of you on the VLE recently. It's an automatic check, not a judgement. Reply HELP to talk to your tutor.");
       const answer = await db().prisma.intervention.findFirstOrThrow({ where: { studentId: s1(), kind: "reply" }, include: { deliveries: true } });
       expect(answer).toMatchObject({ state: "sent", channel: "sms", body: outcome.answer });
       expect(answer.deliveries[0]).toMatchObject({ state: "sent", providerStatus: "inline" });
@@ -212,7 +210,7 @@ describe("interventions", () => {
       const student = await db().prisma.student.findUniqueOrThrow({ where: { id: s1() } });
       expect(student.pausedUntil?.getTime()).toBe(RUN_TIME.getTime() + 14 * 86_400_000);
       const data = await receiveStudentMessage(db(), { studentId: s1(), channel: "email", text: "What data do you hold about me?" }, { answerInline: false, now: RUN_TIME });
-      expect(data.classification).toBe("data_request");
+      expect(data.classification).toBe("data_copy");
       const request = await db().prisma.dataRequest.findFirstOrThrow({ where: { studentId: s1() } });
       expect(request).toMatchObject({ kind: "access", channel: "email", state: "received" });
       expect(data.answer).toContain(`DR-${request.id}`);

@@ -14,7 +14,6 @@ import {
   MeetingError,
   proposeSlots,
   queueStudentReminder,
-  receiveStudentMessage,
   recordOutcome,
   slotLabel,
   type Slot,
@@ -23,6 +22,7 @@ import { AccessRefused, roleScopeKey } from "../../privacy/index.ts";
 import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../../rules/templates.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildWorld, healthy } from "../rules/world.ts";
+import { receiveStudentMessage } from "../../conversations/index.ts";
 
 const LONDON = "Europe/London";
 const iso = (slots: readonly Slot[]) => slots.map((s) => s.start.toISOString());

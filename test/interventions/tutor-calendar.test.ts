@@ -10,7 +10,8 @@ import { createGraphCalendar, graphTutorCalendar } from "../../channels/graph-ca
 import type { StaffNotifier, StaffTeamsMessage } from "../../channels/staff-notifier.ts";
 import type { CalendarAttachment } from "../../channels/types.ts";
 import { invitationCardData } from "../../adaptive-cards/from-database.ts";
-import { chooseSlot, DEFAULT_POLICY, inviteToTalk, queueStudentReminder, receiveStudentMessage, type Slot, type TutorCalendar } from "../../interventions/index.ts";
+import { chooseSlot, DEFAULT_POLICY, inviteToTalk, queueStudentReminder, type Slot, type TutorCalendar } from "../../interventions/index.ts";
+import { receiveStudentMessage } from "../../conversations/index.ts";
 import { sendMeetingNotices } from "../../scheduler/tutor-jobs.ts";
 import { serviceJobs } from "../../scheduler/service-jobs.ts";
 import { openDatabase } from "../../prisma/index.ts";

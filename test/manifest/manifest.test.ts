@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { STAFF_HELP } from "../../bot/tutor-handler.ts";
-import { STUDENT_HELP } from "../../bot/student-replies.ts";
+import { STUDENT_MESSAGES } from "../../core/student-messages.ts";
+
+const STUDENT_HELP = STUDENT_MESSAGES.teams_help;
 import {
   BOT_COMMANDS,
   buildAppPackage,

@@ -64,7 +64,9 @@ describe("subject access export", () => {
     await p.ruleFeedback.create({ data: { ruleId: "r", flagId: flag.id, staffId: tutorId, verdict: "useful" } });
     const intervention = await p.intervention.create({ data: { studentId: s.id, flagId: flag.id, kind: "nudge", body: `Hello ${number}`, proposedBy: "rule:r@1" } });
     await p.delivery.create({ data: { interventionId: intervention.id, channel: "teams", dueAt: at } });
-    await p.reply.create({ data: { studentId: s.id, interventionId: intervention.id, channel: "teams", text: "thanks", classification: "thanks" } });
+    const reply = await p.reply.create({ data: { studentId: s.id, interventionId: intervention.id, channel: "teams", text: "thanks", classification: "thanks" } });
+    const concern = await p.safeguardingConcern.create({ data: { studentId: s.id, replyId: reply.id, level: "distress", reasons: ["bereavement"] } });
+    await p.staffMessage.create({ data: { kind: "distress_notice", studentId: s.id, concernId: concern.id, staffId: tutorId, channel: "teams", text: `About ${number}`, dueAt: at } });
     await p.meeting.create({ data: { interventionId: intervention.id, studentId: s.id, tutorId, proposedSlots: [] } });
     await p.conversationReference.create({ data: { studentId: s.id, teamsUserId: `29:${number}`, conversationId: `a:${number}`, serviceUrl: "https://smba.example", reference: {} } });
     await p.consent.create({ data: { studentId: s.id, purpose: "analytics", state: "granted", source: "sis" } });
@@ -117,7 +119,7 @@ describe("subject access export", () => {
     const out = join(dir, "s0002.json");
     const run = await runNudge(["student", "export", "S0002", "--as", "A0001", "--out", out], { DATABASE_URL: database.url, LOG_LEVEL: "silent" });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^S0002: \d+ rows in 19 sections written to .*s0002\.json and .*s0002\.html/);
+    expect(run.stdout).toMatch(/^S0002: \d+ rows in 21 sections written to .*s0002\.json and .*s0002\.html/);
     expect(JSON.parse(readFileSync(out, "utf8")).sections.Reply).toHaveLength(1);
     expect(existsSync(join(dir, "s0002.html"))).toBe(true);
     expect(readFileSync(join(dir, "s0002.html"), "utf8")).toContain("<h1>Your data held by Nudge</h1>");

@@ -70,9 +70,13 @@ const PEOPLE: Person[] = [
   { key: "admin", label: "admin (no support role)", kind: "staff", number: "A0001", roles: [{ role: "admin" }], tutees: [], aad: aad(9) },
   { key: "adminTutor", label: "admin who is also S1's personal tutor", kind: "staff", number: "A0002", roles: [{ role: "admin" }, { role: "personal_tutor" }], tutees: ["S1"], aad: aad(10) },
   { key: "operator", label: "operator", kind: "staff", number: "O0001", roles: [{ role: "operator" }], tutees: [], aad: aad(11) },
+  { key: "safeguarding", label: "safeguarding lead", kind: "staff", number: "W0001", roles: [{ role: "safeguarding" }], tutees: [], aad: aad(12) },
   { key: "unknown", label: "someone unknown", kind: "unknown", number: "X9999", roles: [], tutees: [], aad: aad(99) },
 ];
 const person = (key: string) => PEOPLE.find((p) => p.key === key)!;
+
+/** The world's safeguarding concern: S1 wrote something that raised one; S2 and S3 did not. */
+const WITH_CONCERN: readonly TargetKey[] = ["S1"];
 
 /** The consent the world records: S1 agreed to their disability being used; nobody else agreed to anything. */
 const SPECIAL_PURPOSE = "special_category_disability" as const;
@@ -92,6 +96,8 @@ function covers(who: Person, held: HeldRole | { role: "student" }, scope: Scope,
       return "programme" in held && held.programme === TARGETS[target].programme && held.year === TARGETS[target].year;
     case "programme":
       return "programme" in held && held.programme === TARGETS[target].programme;
+    case "concerns":
+      return WITH_CONCERN.includes(target);
     case "all":
       return true;
     case "aggregate":
@@ -259,13 +265,19 @@ describe("the permission matrix through the real entry points", () => {
     },
   };
   const botOptIn: Entry = {
-    via: 'bot: the student says "opt in" (their own analytics consent)',
+    via: 'bot: the student says "withdraw my consent", then "opt in" (their own analytics consent, both ways)',
     kind: "bot",
     async run({ who }) {
       const where = { studentId: studentIds.get("S1")!, purpose: "analytics" as const };
       const before = await p().consent.count({ where });
+      const withdrawn = await say(who, "withdraw my consent");
       const text = await say(who, "opt in");
-      return { allowed: /use your engagement data again/.test(text), effect: (await p().consent.count({ where })) === before + 1, output: text };
+      const latest = await p().consent.findFirst({ where, orderBy: { id: "desc" } });
+      return {
+        allowed: /no longer use your engagement data/.test(withdrawn) && /use your engagement data again/.test(text),
+        effect: (await p().consent.count({ where })) === before + 2 && latest?.state === "granted",
+        output: `${withdrawn}\n${text}`,
+      };
     },
   };
   const botMeetingOutcome: Entry = {
@@ -281,6 +293,22 @@ describe("the permission matrix through the real entry points", () => {
       const answer = await press(who, "meeting.outcome", { meetingId: meeting.id, outcome: "met" });
       const after = await p().meeting.findUniqueOrThrow({ where: { id: meeting.id } });
       return { allowed: answer.card, effect: after.outcome === "met", output: answer.text };
+    },
+  };
+  /** A safeguarding alert about the target (a reply and its concern), acknowledged by pressing "I'm handling this". */
+  const concernOf = async (target: TargetKey, cell: number) => {
+    const studentId = studentIds.get(target)!;
+    const reply = await p().reply.create({ data: { studentId, channel: "teams", text: `I can't cope (cell ${cell})`, classification: "distress", safeguarding: "distress" } });
+    return (await p().safeguardingConcern.create({ data: { studentId, replyId: reply.id, level: "distress", reasons: ["not_coping"] } })).id;
+  };
+  const botAcknowledge: Entry = {
+    via: "bot: safeguarding.acknowledge button (card invoke)",
+    kind: "bot",
+    async run({ who, target, n: cell }) {
+      const concernId = await concernOf(target!, cell);
+      const answer = await press(who, "safeguarding.acknowledge", { concernId });
+      const after = await p().safeguardingConcern.findUniqueOrThrow({ where: { id: concernId } });
+      return { allowed: answer.card, effect: after.state === "acknowledged", output: answer.text };
     },
   };
   const botStaffButton: Entry = {
@@ -390,6 +418,7 @@ describe("the permission matrix through the real entry points", () => {
         !student ? botStudentCommand : target === "S1" ? botWhy : directly("a student cannot name another student anywhere (staff commands are refused to students without looking anyone up)"),
       "student.special_category.read": () => directly("no output shows special-category data, with or without consent"),
       "student.contact": () => botMeetingOutcome,
+      "safeguarding.respond": () => (WITH_CONCERN.includes(target!) ? botAcknowledge : directly("only a student who raised a concern has an alert to acknowledge")),
       "intervention.decide": () => (student ? botStaffButton : cliApprove),
       "consent.record": () => (!student ? cliConsent : target === "S1" ? botOptIn : directly("a student's consent is always their own: what they say is recorded for themselves")),
       "student.export": () => (!student ? cliExport : target === "S1" ? botDataRequest : directly("a student's request for their data is always about themselves")),
@@ -482,6 +511,7 @@ describe("the permission matrix through the real entry points", () => {
       }
       for (const t of who.tutees) await p().tutorAssignment.create({ data: { studentId: studentIds.get(t)!, staffId: staff.id, startDate: new Date("2025-09-22T00:00:00Z") } });
     }
+    for (const t of WITH_CONCERN) await concernOf(t, 0);
     for (const t of CONSENTED) await p().consent.create({ data: { studentId: studentIds.get(t)!, purpose: SPECIAL_PURPOSE, state: "granted", source: "sis" } });
 
     // One rule per person for `rules disable --as` (each cell changes only its own).

@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmailSender } from "../../channels/email-sender.ts";
 import { dispatchDue } from "../../channels/outbox.ts";
 import type { ChannelName, ChannelSender } from "../../channels/types.ts";
-import { deliverDataCopies, queueDataCopy, receiveStudentMessage } from "../../interventions/index.ts";
+import { deliverDataCopies, queueDataCopy } from "../../interventions/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 import { TestSmtpServer } from "../helpers/smtp-sink.ts";
 import { buildWorld, healthy } from "../rules/world.ts";
+import { receiveStudentMessage } from "../../conversations/index.ts";
 
 const RULES = { weeklyCap: 3, expiryDays: 7, maxAttempts: 1 } as const;
 
@@ -27,7 +28,7 @@ describe("subject access: a copy of one's data", () => {
   const cli = (args: string[]) => runNudge(args, { DATABASE_URL: database.url, LOG_LEVEL: "silent" });
   const ask = async (number: string) => {
     const outcome = await receiveStudentMessage(db(), { studentId: ids.get(number)!, channel: "teams", text: "what data do you hold about me?" }, { answerInline: true });
-    expect(outcome.classification).toBe("data_request");
+    expect(outcome.classification).toBe("data_copy");
     return (await db().prisma.dataRequest.findFirstOrThrow({ where: { studentId: ids.get(number)! }, orderBy: { id: "desc" } })).id;
   };
   const dispatch = () => dispatchDue(db(), senders, { owner: "test", rules: RULES, maxAttempts: 1 });

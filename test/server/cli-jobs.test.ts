@@ -37,7 +37,7 @@ describe("nudge jobs", () => {
     expect(run.code).toBe(0);
     const result = onlyJsonObject(run.stdout);
     expect(result.timezone).toBe("Europe/London");
-    expect(result.jobs.map((j: { name: string }) => j.name)).toEqual(["ingest-drop-folder", "xapi-statement-retention", "rules-run", "outbox-dispatch", "retention", "subject-access", "tutor-digest", "meeting-notices"]);
+    expect(result.jobs.map((j: { name: string }) => j.name)).toEqual(["ingest-drop-folder", "xapi-statement-retention", "rules-run", "outbox-dispatch", "retention", "subject-access", "tutor-digest", "meeting-notices", "safeguarding-escalation"]);
     expect(result.jobs[1]).toMatchObject({ schedule: "15 3 * * *", timezone: "Europe/London", catchUp: true, lastRun: null, lease: null });
     expect(Date.parse(result.jobs[1].nextRun)).toBeGreaterThan(Date.now());
   });
@@ -80,7 +80,7 @@ describe("nudge jobs", () => {
   it("exits 2 for an unknown job, naming the jobs there are", async () => {
     const run = await nudge(["jobs", "run", "rules-nightly", "--json"], env);
     expect(run.code).toBe(2);
-    expect(onlyJsonObject(run.stdout)).toMatchObject({ jobs: ["ingest-drop-folder", "xapi-statement-retention", "rules-run", "outbox-dispatch", "retention", "subject-access", "tutor-digest", "meeting-notices"] });
-    expect(run.stderr).toContain("no job named 'rules-nightly'; the jobs are: ingest-drop-folder, xapi-statement-retention, rules-run, outbox-dispatch, retention, subject-access, tutor-digest, meeting-notices");
+    expect(onlyJsonObject(run.stdout)).toMatchObject({ jobs: ["ingest-drop-folder", "xapi-statement-retention", "rules-run", "outbox-dispatch", "retention", "subject-access", "tutor-digest", "meeting-notices", "safeguarding-escalation"] });
+    expect(run.stderr).toContain("no job named 'rules-nightly'; the jobs are: ingest-drop-folder, xapi-statement-retention, rules-run, outbox-dispatch, retention, subject-access, tutor-digest, meeting-notices, safeguarding-escalation");
   });
 });

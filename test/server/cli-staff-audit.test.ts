@@ -41,7 +41,7 @@ describe("nudge staff and nudge audit", () => {
     expect((await nudge("staff", "grant", "PL01", "admin", "--programme", "COMP")).stderr).toContain("admin is not scoped to a programme");
     const wizard = await nudge("staff", "grant", "PL01", "wizard");
     expect(wizard.code).toBe(2);
-    expect(wizard.stderr).toContain("Allowed choices are personal_tutor, level_tutor, programme_leader, student_centre, admin, operator");
+    expect(wizard.stderr).toContain("Allowed choices are personal_tutor, level_tutor, programme_leader, student_centre, safeguarding, admin, operator");
 
     expect((await nudge("staff", "grant", "PL01", "programme_leader", "--programme", "COMP", "--as", "AD01")).code).toBe(0);
     expect((await nudge("staff", "grant", "PL01", "level_tutor", "--programme", "COMP", "--year", "2", "--as", "AD01")).code).toBe(0);

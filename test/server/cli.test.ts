@@ -81,6 +81,7 @@ describe("nudge CLI", () => {
       MICROSOFT_APP_ID: "00000000-0000-4000-8000-000000000001",
       MICROSOFT_APP_PASSWORD: "secret",
       MICROSOFT_APP_TENANT_ID: "00000000-0000-4000-8000-000000000002",
+      NUDGE_SAFEGUARDING_CONTACTS: "duty@wellbeing.example.ac.uk",
     };
     const run = await nudge(["demo", "seed", "--students", "5", "--days", "3", "--reset", "--json"], production);
     expect(run.code).toBe(1);

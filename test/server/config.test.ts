@@ -10,6 +10,7 @@ const production = {
   MICROSOFT_APP_ID: APP_ID,
   MICROSOFT_APP_PASSWORD: "secret",
   MICROSOFT_APP_TENANT_ID: TENANT,
+  NUDGE_SAFEGUARDING_CONTACTS: "W0001,duty@wellbeing.example.ac.uk",
 };
 
 function problemsOf(env: Record<string, string>): Record<string, string> {
@@ -111,6 +112,13 @@ describe("configuration", () => {
       expect(problems.MICROSOFT_APP_TENANT_ID).toMatch(/required/);
     });
 
+    it("refuses to start without someone to alert about a student in crisis", () => {
+      const { NUDGE_SAFEGUARDING_CONTACTS: _contacts, ...withoutContacts } = production;
+      expect(problemsOf(withoutContacts)).toEqual({ NUDGE_SAFEGUARDING_CONTACTS: expect.stringMatching(/^required when NODE_ENV=production/) });
+      expect(problemsOf({ ...production, NUDGE_SAFEGUARDING_CONTACTS: "W0001, not an address!" })).toEqual({ NUDGE_SAFEGUARDING_CONTACTS: expect.stringMatching(/"not an address!" is neither a staff number nor an email address/) });
+      expect(parseConfig(production).safeguarding.contacts).toEqual([{ kind: "staff", staffNumber: "W0001" }, { kind: "email", address: "duty@wellbeing.example.ac.uk" }]);
+    });
+
     it("accepts complete bot credentials and leaves local mode off", () => {
       const config = parseConfig(production);
       expect(config.isProduction).toBe(true);
@@ -118,8 +126,9 @@ describe("configuration", () => {
     });
 
     it("needs no password with a managed identity, and no tenant for MultiTenant", () => {
-      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "UserAssignedMSI", MICROSOFT_APP_TENANT_ID: TENANT })).not.toThrow();
-      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "MultiTenant", MICROSOFT_APP_PASSWORD: "s" })).not.toThrow();
+      const contacts = { NUDGE_SAFEGUARDING_CONTACTS: "W0001" };
+      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "UserAssignedMSI", MICROSOFT_APP_TENANT_ID: TENANT, ...contacts })).not.toThrow();
+      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "MultiTenant", MICROSOFT_APP_PASSWORD: "s", ...contacts })).not.toThrow();
     });
 
     it("requires Twilio credentials and a public https URL when SMS is enabled", () => {

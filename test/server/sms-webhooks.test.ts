@@ -197,14 +197,14 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
       expect(calls).toHaveLength(0);
     });
 
-    it("answers HELP with a one-segment help text", async () => {
+    it("hands HELP to the reply handler (a request for a chat after a nudge, else the one-segment service text)", async () => {
+      expect(new smsSegments.SegmentedMessage(SMS_HELP_TEXT).segmentsCount).toBe(1);
       const response = await post("/api/sms/inbound", inboundFields(ADA, "help"));
       expect(response.status).toBe(200);
-      expect(response.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${SMS_HELP_TEXT}</Message></Response>`);
-      expect(new smsSegments.SegmentedMessage(SMS_HELP_TEXT).segmentsCount).toBe(1);
-      // Advanced Opt-Out has answered HELP itself: no second help text.
+      expect(response.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>You said: help</Message></Response>`);
+      // Advanced Opt-Out has answered HELP itself: recorded all the same, with no second answer.
       expect((await post("/api/sms/inbound", inboundFields(ADA, "HELP", { OptOutType: "HELP" }))).body).toBe(EMPTY_TWIML);
-      expect(calls).toHaveLength(0);
+      expect(calls.map((c) => c.text)).toEqual(["help", "HELP"]);
     });
 
     it("treats a sentence containing a keyword as a reply, not an opt-out", async () => {

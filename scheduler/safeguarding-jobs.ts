@@ -1,0 +1,19 @@
+/** Safeguarding's scheduled job: crisis alerts nobody acknowledged in time go to the escalation contacts. */
+import type { Database } from "../prisma/index.ts";
+import { escalateUnacknowledged, type SafeguardingSettings } from "../safeguarding/index.ts";
+import type { JobFigures, ScheduledJob } from "./jobs.ts";
+
+export function safeguardingJobs(db: Database, options: { schedule: string; settings: SafeguardingSettings }): ScheduledJob[] {
+  return [
+    {
+      name: "safeguarding-escalation",
+      description: "send crisis alerts nobody has acknowledged in time to the escalation contacts",
+      schedule: options.schedule,
+      // A missed minute needs no catch-up: the next run escalates everything overdue.
+      catchUp: false,
+      async run(): Promise<JobFigures> {
+        return { ...(await escalateUnacknowledged(db, options.settings)) };
+      },
+    },
+  ];
+}
