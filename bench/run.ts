@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox|digest]`: the figures the project reports.
+ * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox|digest|classify]`: the figures the project reports.
  *  - first healthy start on a fresh SQLite database
  *  - ingest of a 10.6M-row OULAD-shaped studentVle.csv (fixed seed) on SQLite and PostgreSQL, each
  *    against the database's own bulk load of the same file (sqlite3 .import, psql \copy)
@@ -10,6 +10,8 @@
  *    one dispatcher and by two at once, on SQLite and PostgreSQL: messages/s and SQL per delivery
  *  - the morning digest job: 200 personal tutors x 20 tutees, a third flagged, cards posted to a
  *    loopback Bot Connector stand-in, on SQLite and PostgreSQL
+ *  - classification of students' messages (safeguarding screen and intent model) over the corpus:
+ *    training time and p50/p99 per message
  * Results print as a table and are written to bench/results/latest.json.
  */
 import { execFileSync } from "node:child_process";
@@ -30,7 +32,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-// --only start | ingest | seed | rules | outbox | digest: run one group.
+// --only start | ingest | seed | rules | outbox | digest | classify: run one group.
 const runs = (group: string) => !values.only || values.only === group;
 const students = values.students!;
 const days = values.days!;
@@ -182,6 +184,11 @@ if (runs("digest")) {
     rmSync(dir, { recursive: true, force: true });
   }
   if (pg.available) results.push({ benchmark, ...(await inPostgres("digest", digestIn)) });
+}
+
+if (runs("classify")) {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/classify.ts"], { encoding: "utf8", maxBuffer: 1 << 20 });
+  results.push({ benchmark: "reply classification (screen + intent model), per message", ...JSON.parse(out.trim().split("\n").at(-1)!) });
 }
 
 console.table(results);

@@ -6,6 +6,7 @@
 import type { Activity } from "botbuilder";
 import type { Database } from "../prisma/index.ts";
 import { personByAadObjectId } from "./people.ts";
+import { say } from "../core/student-messages.ts";
 
 export type Person =
   | { kind: "staff"; staffId: number; staffNumber: string; displayName: string }
@@ -23,5 +24,4 @@ export async function whoIs(db: Database, activity: Partial<Activity>): Promise<
 }
 
 /** Said to anyone the service does not know, in a message or on a card. */
-export const UNKNOWN_PERSON =
-  "Sorry, I don't recognise your account, so I can't show you anything here. If you are a student or a member of staff at the university and think this is wrong, please contact the Student Centre.";
+export const UNKNOWN_PERSON = say("unknown_person");

@@ -31,8 +31,9 @@ export async function answerStudentMessage(db: Database, context: TurnContext, s
   }
   const outcome = await answerStudentText(db, context, studentId, text, settings);
   if (outcome.duplicate) return;
-  if (outcome.answer) await context.sendActivity(outcome.answer);
+  // A card says it all ("my data"); otherwise the answer in words.
   if (outcome.card) await sendCard(context, outcome.card as AdaptiveCard);
+  else if (outcome.answer) await context.sendActivity(outcome.answer);
 }
 
 /** Recorded and classified like a reply by SMS or email. */

@@ -111,7 +111,7 @@ export async function helpInvitedRecently(db: Database, studentId: number, now: 
 
 /** Records and sends (inline or through the outbox) the answer, as an intervention of kind `reply`. */
 async function answerStudent(tx: Tx, studentId: number, channel: ChannelName, answer: string, inline: boolean, now: Date): Promise<void> {
-  const texts: TemplateData["texts"] = channel === "email" ? { email: { subject: "Your message to Nudge", body: answer } } : { [channel]: answer };
+  const texts: TemplateData["texts"] = channel === "email" ? { email: { subject: say("reply_email_subject"), body: answer } } : { [channel]: answer };
   const { id } = await createProposed(tx, { studentId, kind: "reply", channelOrder: [channel], body: answer, subject: texts.email?.subject ?? null, templateData: { texts, evidence: [], flagIds: [] } as object, proposedBy: "student" }, ACTOR_SYSTEM);
   await transition(tx, { interventionId: id, to: "approved", actor: ACTOR_SYSTEM, changes: { approvedAt: now }, details: { policy: "an answer to the student's own message" } });
   if (!inline) return queueApproved(tx, id, ACTOR_SYSTEM, now);
@@ -209,11 +209,12 @@ async function needsHelp(tx: Tx, ctx: Context, replyId: number, result: ReplyOut
   if (pending) {
     result.proposedInvitationId = pending.id;
   } else {
-    const body = `Hi ${firstName(ctx.student)}, it's ${ctx.tutor ?? "your personal tutor"}. Thanks for letting us know you'd like some help. Could we have a short chat? Pick a time that suits you.`;
+    const body = say("invitation_after_help", { student: firstName(ctx.student), tutor: ctx.tutor ?? "your personal tutor" });
+    const subject = say("invitation_after_help_subject");
     const channels = [ctx.message.channel, ...(["teams", "email", "sms"] as const).filter((c) => c !== ctx.message.channel)];
     const { id } = await createProposed(
       tx,
-      { studentId, kind: "invitation_to_talk", channelOrder: channels, body, subject: "A chat with your personal tutor", templateData: { texts: { teams: body, sms: body, email: { subject: "A chat with your personal tutor", body } }, evidence: [], flagIds: [] }, proposedBy: "student", dedupeKey: `invitation_to_talk:${studentId}:reply:${replyId}` },
+      { studentId, kind: "invitation_to_talk", channelOrder: channels, body, subject, templateData: { texts: { teams: body, sms: body, email: { subject, body } }, evidence: [], flagIds: [] }, proposedBy: "student", dedupeKey: `invitation_to_talk:${studentId}:reply:${replyId}` },
       actor,
       { replyId },
     );

@@ -74,6 +74,56 @@ export const STUDENT_MESSAGES = {
   why_check_detailed: "That's from our \"{{title}}\" check, on data up to {{day}}.",
   why_check: "That's from our \"{{title}}\" check.",
 
+  // --- Invitations to talk and meetings ---------------------------------------------------------
+  invitation_sms: "Hi {{student}}, it's {{tutor}}. Could we have a short chat? Reply {{choices}}: {{slots}}{{zone_note}}",
+  invitation_sms_shorter: "Hi {{student}}, it's {{tutor}}. Could we have a short chat? Reply {{choices}}: {{slots}}",
+  invitation_sms_shortest: "{{tutor}} would like a short chat. Reply {{choices}}: {{slots}}",
+  invitation_teams: "Hi {{student}}, it's {{tutor}}. I'd like to have a short chat with you, just to see how things are going. Could you pick one of the times below?{{zone_note}} If none of them suits you, reply and tell me when would.",
+  invitation_email_subject: "A short chat with {{tutor}}",
+  invitation_email:
+    "Hi {{student}},\n\nI'd like to have a short chat with you ({{minutes}} minutes), just to see how things are going. Could you do one of these times?{{zone_note}}\n\n{{slots}}\n\n" +
+    "Just reply with {{choices}} and you'll get a calendar invitation. If none of these times suits you, reply and tell me when would.\n\n{{tutor}}",
+  invitation_after_help: "Hi {{student}}, it's {{tutor}}. Thanks for letting us know you'd like some help. Could we have a short chat? Pick a time that suits you.",
+  invitation_after_help_subject: "A chat with your personal tutor",
+  meeting_already_booked: "You're already booked: {{when}} with {{tutor}}.{{place}}",
+  meeting_not_open: "That invitation is no longer open. Reply \"help\" if you'd still like a chat with {{tutor}}.",
+  meeting_still_free: " Still free: {{slots}}. Reply {{choices}}.",
+  meeting_none_free_others: " None of the other times is still free: reply \"help\" and we'll ask {{tutor}} for new ones.",
+  meeting_none_free: "Sorry, none of the times offered is still free. Reply \"help\" and we'll ask {{tutor}} for new ones.",
+  meeting_not_a_choice: "Sorry, {{choice}} isn't one of the times offered. Please reply {{choices}}: {{slots}}",
+  meeting_past: "Sorry, {{when}} has already passed.{{still_free}}",
+  meeting_taken: "Sorry, {{when}} has just been taken.{{still_free}}",
+  meeting_booked: "Booked: {{when}} with {{tutor}}.{{place}}{{calendar}} If you can't make it after all, reply here to let {{tutor}} know.",
+  meeting_booked_calendar_on_its_way: " A calendar invitation is on its way to your email.",
+  meeting_place: " Where: {{location}}.",
+  meeting_online: " Online: {{url}}",
+  meeting_booked_email_subject: "Booked: a chat with {{tutor}}, {{when}}",
+  meeting_booked_email: "Hi {{student}},\n\nYou're booked in for a chat with {{tutor}}: {{when}}.{{place}}\n\nThe calendar invitation is attached: accept it to add the chat to your calendar. If you can't make it after all, reply to this email to let {{tutor}} know.",
+  meeting_calendar_subject: "Chat: {{student}} and {{tutor}}",
+  meeting_calendar_body: "A short chat between {{student}} and {{tutor}}, arranged through Nudge. If you can't make it, please reply to let {{tutor}} know.",
+  reminder_sms: "Reminder: your chat with {{tutor}} is {{when}}.{{place}} If you can't make it, reply to let them know.",
+  reminder_sms_shorter: "Reminder: your chat with {{tutor}} is {{when}}.",
+  reminder_teams: "Reminder: your chat with {{tutor}} is {{when}} ({{slot}}).{{place}} If you can't make it, please reply to let them know.",
+  reminder_email_subject: "Reminder: your chat with {{tutor}} {{when}}",
+  reminder_email: "Hi {{student}},\n\nA reminder that your chat with {{tutor}} is {{when}}: {{slot}}.{{place}}\n\nIf you can't make it, reply to this email to let them know.",
+
+  // --- Data requests, referrals, email pages ----------------------------------------------------
+  reply_email_subject: "Your message to Nudge",
+  data_copy_email_subject: "A copy of the data we hold about you",
+  data_copy_email:
+    "Hi {{student}},\n\nas you asked (reference DR-{{reference}}), attached is a copy of everything Nudge holds about you: as data (JSON, for moving to another service) and as a page you can read in a browser (HTML).\n\nIf anything in it is wrong, reply to this email and we'll correct it.",
+  referral: "Hi {{student}}, it's {{tutor}}. I've asked the Student Centre's support team to get in touch with you; they can help with study, money, wellbeing and more. You can also reply here if you'd like a chat with me.",
+  referral_subject: "The Student Centre will be in touch",
+  unsubscribe_invalid_title: "This link is not valid",
+  unsubscribe_invalid: "This unsubscribe link is not valid: it may have been cut short when it was copied. Try the link in the email again, or contact the Student Centre.",
+  unsubscribe_unknown_title: "This link is no longer valid",
+  unsubscribe_unknown: "We could not find who this unsubscribe link was for. If you still receive Nudge emails, contact the Student Centre.",
+  unsubscribe_title: "Unsubscribe from Nudge emails",
+  unsubscribe_explained: "Nudge sends study support messages from your university. If you unsubscribe, you will get no more of them by email; messages in Teams or by text are not affected.",
+  unsubscribe_button: "Unsubscribe from Nudge emails",
+  unsubscribed_title: "You have been unsubscribed",
+  unsubscribed: "You will not receive Nudge emails any more. If you change your mind, contact the Student Centre and ask for them to be turned back on.",
+
   // --- Teams, for a student ------------------------------------------------------------------
   teams_help:
     "Nudge sends you short messages when your engagement data suggests things might be getting hard. You can say:\n" +
@@ -87,6 +137,7 @@ export const STUDENT_MESSAGES = {
   staff_command_refused: "Sorry, that's something staff can ask me, so I can't help with it here. Say \"help\" to see what you can say.",
   staff_button_refused: "Sorry, that button is for staff.",
   quick_reply_received: "Sent: your tutor will see your reply.",
+  unknown_person: "Sorry, I don't recognise your account, so I can't show you anything here. If you are a student or a member of staff at the university and think this is wrong, please contact the Student Centre.",
 } as const;
 
 export type StudentMessageKey = keyof typeof STUDENT_MESSAGES;

@@ -6,6 +6,7 @@
  * own (the request came from the student's own Teams account, number or address); otherwise staff
  * handling the request send it (`nudge requests fulfil --send`) or hand it over themselves (`--out`).
  */
+import { say } from "../core/student-messages.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../privacy/index.ts";
 import { createProposed, transition } from "./lifecycle.ts";
@@ -42,12 +43,8 @@ export async function queueDataCopy(db: Database, requestId: number, actor: Audi
   if (request.state === "in_progress") throw new DataCopyError(`DR-${requestId} is already on its way`);
   const student = request.student;
   if (!student.email) throw new DataCopyError(`DR-${requestId}: the student has no email address on record; hand the copy over another way (nudge requests fulfil --out)`);
-  const subject = "A copy of the data we hold about you";
-  const body = [
-    `Hi ${firstName(student)},`,
-    `as you asked (reference DR-${requestId}), attached is a copy of everything Nudge holds about you: as data (JSON, for moving to another service) and as a page you can read in a browser (HTML).`,
-    "If anything in it is wrong, reply to this email and we'll correct it.",
-  ].join("\n\n");
+  const subject = say("data_copy_email_subject");
+  const body = say("data_copy_email", { student: firstName(student), reference: requestId });
   const templateData: TemplateData = { texts: { email: { subject, body } }, evidence: [], flagIds: [], subjectAccess: { requestId } };
   return db.prisma.$transaction(async (tx) => {
     const { id } = await createProposed(tx, { studentId: student.id, kind: "reply", channelOrder: ["email"], body, subject, templateData: templateData as object, proposedBy: "student", dedupeKey: `${keyPrefix(requestId)}${now.getTime()}` }, actor);

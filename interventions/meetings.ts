@@ -13,6 +13,7 @@
  * Meeting states: proposed -> booked -> held | no_show; proposed or booked -> cancelled (erasure,
  * or an invitation whose times have all gone). Every change is audited in its own transaction.
  */
+import { say } from "../core/student-messages.ts";
 import type { ChannelName } from "../channels/types.ts";
 import type { MeetingOutcome, MeetingState } from "../generated/sqlite/enums.ts";
 import type { Database } from "../prisma/index.ts";
@@ -146,8 +147,8 @@ function slotList(choices: readonly { choice: number; slot: Slot }[], timeZone: 
 }
 
 function placeOf(meeting: { location: string | null; onlineMeetingUrl: string | null }): string {
-  if (meeting.location) return ` Where: ${meeting.location}.`;
-  if (meeting.onlineMeetingUrl) return ` Online: ${meeting.onlineMeetingUrl}`;
+  if (meeting.location) return say("meeting_place", { location: meeting.location });
+  if (meeting.onlineMeetingUrl) return say("meeting_online", { url: meeting.onlineMeetingUrl });
   return "";
 }
 
@@ -181,11 +182,8 @@ interface InvitationWords {
 function smsInvitation(w: InvitationWords): string | undefined {
   const choices = choicesInWords(w.slots.map((_, i) => i + 1));
   const list = slotList(w.slots.map((slot, i) => ({ choice: i + 1, slot })), w.timeZone);
-  const candidates = [
-    `Hi ${w.student}, it's ${w.tutor}. Could we have a short chat? Reply ${choices}: ${list}${w.zoneNote}`,
-    `Hi ${w.student}, it's ${w.tutor}. Could we have a short chat? Reply ${choices}: ${list}`,
-    `${w.tutor} would like a short chat. Reply ${choices}: ${list}`,
-  ];
+  const values = { student: w.student, tutor: w.tutor, choices, slots: list, zone_note: w.zoneNote };
+  const candidates = [say("invitation_sms", values), say("invitation_sms_shorter", values), say("invitation_sms_shortest", values)];
   // Names with characters outside GSM-7 halve what fits: the shorter wordings, else no SMS.
   return candidates.find((text) => smsSegmentsOf(text).segments <= MAX_SMS_SEGMENTS);
 }
@@ -194,15 +192,16 @@ function smsInvitation(w: InvitationWords): string | undefined {
 export function invitationTexts(w: InvitationWords): RenderedTexts {
   const numbers = w.slots.map((_, i) => i + 1);
   const minutes = Math.round((w.slots[0]!.end.getTime() - w.slots[0]!.start.getTime()) / 60_000);
-  const teams = `Hi ${w.student}, it's ${w.tutor}. I'd like to have a short chat with you, just to see how things are going. Could you pick one of the times below?${w.zoneNote} If none of them suits you, reply and tell me when would.`;
-  const subject = `A short chat with ${w.tutor}`;
-  const body = [
-    `Hi ${w.student},`,
-    `I'd like to have a short chat with you (${minutes} minutes), just to see how things are going. Could you do one of these times?${w.zoneNote}`,
-    w.slots.map((slot, i) => `${i + 1}) ${slotLabel(slot, w.timeZone)}`).join("\n"),
-    `Just reply with ${choicesInWords(numbers)} and you'll get a calendar invitation. If none of these times suits you, reply and tell me when would.`,
-    w.tutor,
-  ].join("\n\n");
+  const teams = say("invitation_teams", { student: w.student, tutor: w.tutor, zone_note: w.zoneNote });
+  const subject = say("invitation_email_subject", { tutor: w.tutor });
+  const body = say("invitation_email", {
+    student: w.student,
+    tutor: w.tutor,
+    minutes,
+    zone_note: w.zoneNote,
+    slots: w.slots.map((slot, i) => `${i + 1}) ${slotLabel(slot, w.timeZone)}`).join("\n"),
+    choices: choicesInWords(numbers),
+  });
   const sms = smsInvitation(w);
   return { teams, ...(sms ? { sms } : {}), email: { subject, body } };
 }
@@ -350,25 +349,23 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
   const result = (answer: string, booked: boolean, slot?: Slot | null): SlotChoiceResult => ({ meetingId: meeting.id, startsAt: slot?.start ?? null, endsAt: slot?.end ?? null, answer, booked });
   const alreadyBooked = (m: { startsAt: Date | null; endsAt: Date | null; location: string | null; onlineMeetingUrl: string | null }) => {
     const slot = { start: m.startsAt!, end: m.endsAt! };
-    return result(`You're already booked: ${slotLabel(slot, zone)} with ${tutor.displayName}.${placeOf(m)}`, true, slot);
+    return result(say("meeting_already_booked", { when: slotLabel(slot, zone), tutor: tutor.displayName, place: placeOf(m) }), true, slot);
   };
-  const notOpen = () => result(`That invitation is no longer open. Reply "help" if you'd still like a chat with ${tutor.displayName}.`, false);
+  const notOpen = () => result(say("meeting_not_open", { tutor: tutor.displayName }), false);
 
   if (meeting.state === "booked") return alreadyBooked(meeting);
   if (meeting.state !== "proposed") return notOpen();
 
   const statuses = await slotStatuses(db.prisma, meeting, now);
   const open = statuses.filter((s) => s.status === "open");
-  const stillFree = open.length
-    ? ` Still free: ${slotList(open, zone)}. Reply ${choicesInWords(open.map((s) => s.choice))}.`
-    : ` None of the other times is still free: reply "help" and we'll ask ${tutor.displayName} for new ones.`;
+  const stillFree = open.length ? say("meeting_still_free", { slots: slotList(open, zone), choices: choicesInWords(open.map((s) => s.choice)) }) : say("meeting_none_free_others", { tutor: tutor.displayName });
   const picked = statuses.find((s) => s.choice === request.choice);
   if (!picked) {
-    if (!open.length) return result(`Sorry, none of the times offered is still free. Reply "help" and we'll ask ${tutor.displayName} for new ones.`, false);
-    return result(`Sorry, ${request.choice} isn't one of the times offered. Please reply ${choicesInWords(open.map((s) => s.choice))}: ${slotList(open, zone)}`, false);
+    if (!open.length) return result(say("meeting_none_free", { tutor: tutor.displayName }), false);
+    return result(say("meeting_not_a_choice", { choice: request.choice, choices: choicesInWords(open.map((s) => s.choice)), slots: slotList(open, zone) }), false);
   }
-  if (picked.status === "past") return result(`Sorry, ${slotLabel(picked.slot, zone)} has already passed.${stillFree}`, false);
-  if (picked.status === "taken") return result(`Sorry, ${slotLabel(picked.slot, zone)} has just been taken.${stillFree}`, false);
+  if (picked.status === "past") return result(say("meeting_past", { when: slotLabel(picked.slot, zone), still_free: stillFree }), false);
+  if (picked.status === "taken") return result(say("meeting_taken", { when: slotLabel(picked.slot, zone), still_free: stillFree }), false);
 
   const label = slotLabel(picked.slot, zone);
   const place = placeOf(meeting);
@@ -398,25 +395,21 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
   } catch (error) {
     if (!(error instanceof SlotTaken)) throw error;
     const remaining = (await slotStatuses(db.prisma, meeting, now)).filter((s) => s.status === "open");
-    const rest = remaining.length ? ` Still free: ${slotList(remaining, zone)}. Reply ${choicesInWords(remaining.map((s) => s.choice))}.` : stillFree;
-    return result(`Sorry, ${label} has just been taken.${rest}`, false);
+    const rest = remaining.length ? say("meeting_still_free", { slots: slotList(remaining, zone), choices: choicesInWords(remaining.map((s) => s.choice)) }) : stillFree;
+    return result(say("meeting_taken", { when: label, still_free: rest }), false);
   }
   if (outcome === "lost") {
     const current = await db.prisma.meeting.findUniqueOrThrow({ where: { id: meeting.id } });
     return current.state === "booked" ? alreadyBooked(current) : notOpen();
   }
-  const calendar = student.email ? " A calendar invitation is on its way to your email." : "";
-  return result(`Booked: ${label} with ${tutor.displayName}.${place}${calendar} If you can't make it after all, reply here to let ${tutor.displayName} know.`, true, picked.slot);
+  const calendar = student.email ? say("meeting_booked_calendar_on_its_way") : "";
+  return result(say("meeting_booked", { when: label, tutor: tutor.displayName, place, calendar }), true, picked.slot);
 }
 
 /** The booked meeting's calendar invitation to the student, by email: an answer to their choice. */
 async function queueCalendarInvitation(tx: Tx, m: { meetingId: number; studentId: number; studentName: string; tutorName: string; label: string; place: string }, now: Date): Promise<void> {
-  const subject = `Booked: a chat with ${m.tutorName}, ${m.label}`;
-  const body = [
-    `Hi ${m.studentName},`,
-    `You're booked in for a chat with ${m.tutorName}: ${m.label}.${m.place}`,
-    `The calendar invitation is attached: accept it to add the chat to your calendar. If you can't make it after all, reply to this email to let ${m.tutorName} know.`,
-  ].join("\n\n");
+  const subject = say("meeting_booked_email_subject", { tutor: m.tutorName, when: m.label });
+  const body = say("meeting_booked_email", { student: m.studentName, tutor: m.tutorName, when: m.label, place: m.place });
   const data: TemplateData = { texts: { email: { subject, body } }, evidence: [], flagIds: [], meetingId: m.meetingId, calendar: { meetingId: m.meetingId, method: "REQUEST" } };
   const { id } = await createProposed(
     tx,
@@ -473,10 +466,10 @@ export async function bookInTutorCalendar(db: Database, meetingId: number, calen
         tutorEmail: tutor.email,
         studentEmail: student.email,
         studentName: fullName(student) || "Student",
-        subject: `Chat: ${firstName(student)} and ${tutor.displayName}`,
+        subject: say("meeting_calendar_subject", { student: firstName(student), tutor: tutor.displayName }),
         start: slot.start,
         end: slot.end,
-        body: `A short chat between ${firstName(student)} and ${tutor.displayName}, arranged through Nudge. If you can't make it, please reply to let ${tutor.displayName} know.`,
+        body: say("meeting_calendar_body", { student: firstName(student), tutor: tutor.displayName }),
         transactionId: meeting.icsUid ?? `meeting-${meetingId}@nudge`,
       });
       const stored = await db.prisma.$transaction(async (tx) => {
@@ -614,17 +607,12 @@ export async function queueStudentReminder(db: Database, meetingId: number, now 
   const slot = { start: meeting.startsAt!, end: meeting.endsAt! };
   const when = whenLabel(slot.start, now, tutor.timezone);
   const place = placeOf(meeting);
-  const sms = [
-    `Reminder: your chat with ${tutor.displayName} is ${when}.${place} If you can't make it, reply to let them know.`,
-    `Reminder: your chat with ${tutor.displayName} is ${when}.`,
-  ].find((text) => smsSegmentsOf(text).segments <= MAX_SMS_SEGMENTS);
+  const values = { tutor: tutor.displayName, when, place, slot: slotLabel(slot, tutor.timezone), student: firstName(meeting.student) };
+  const sms = [say("reminder_sms", values), say("reminder_sms_shorter", values)].find((text) => smsSegmentsOf(text).segments <= MAX_SMS_SEGMENTS);
   const texts: RenderedTexts = {
-    teams: `Reminder: your chat with ${tutor.displayName} is ${when} (${slotLabel(slot, tutor.timezone)}).${place} If you can't make it, please reply to let them know.`,
+    teams: say("reminder_teams", values),
     ...(sms ? { sms } : {}),
-    email: {
-      subject: `Reminder: your chat with ${tutor.displayName} ${when}`,
-      body: [`Hi ${firstName(meeting.student)},`, `A reminder that your chat with ${tutor.displayName} is ${when}: ${slotLabel(slot, tutor.timezone)}.${place}`, `If you can't make it, reply to this email to let them know.`].join("\n\n"),
-    },
+    email: { subject: say("reminder_email_subject", values), body: say("reminder_email", values) },
   };
   const order = channelOrderFor(meeting.student.channelOrder, ALL_CHANNELS, texts, ALL_CHANNELS);
   const data: TemplateData = { texts, evidence: [], flagIds: [], meetingId };

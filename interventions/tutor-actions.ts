@@ -4,6 +4,7 @@
  * checked by the access gate (refusals audited there) and recorded in the audit log in the same
  * transaction as the change.
  */
+import { say } from "../core/student-messages.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise, writeAudit } from "../privacy/index.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
@@ -82,8 +83,8 @@ export async function referStudent(db: Database, request: { studentId: number; s
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: request.studentId }, select: { givenName: true, preferredName: true, channelOrder: true } });
   const open = await db.prisma.intervention.findFirst({ where: { studentId: request.studentId, kind: "referral", state: { in: ["proposed", "awaiting_approval", "approved", "queued"] } }, select: { id: true } });
   if (open) throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`);
-  const body = `Hi ${firstName(student)}, it's ${staff.displayName}. I've asked the Student Centre's support team to get in touch with you; they can help with study, money, wellbeing and more. You can also reply here if you'd like a chat with me.`;
-  const subject = "The Student Centre will be in touch";
+  const body = say("referral", { student: firstName(student), tutor: staff.displayName });
+  const subject = say("referral_subject");
   const texts = { teams: body, sms: body, email: { subject, body } };
   const order = channelOrderFor(student.channelOrder, ["teams", "email", "sms"], texts, ["teams", "email", "sms"]);
   return db.prisma.$transaction(async (tx) => {

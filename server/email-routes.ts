@@ -13,6 +13,8 @@ import type { Database } from "../prisma/index.ts";
 import type { Logger } from "./logger.ts";
 import { readBodyBytes, readOwnBody } from "./request-body.ts";
 import { page } from "./html-page.ts";
+import escapeHtml from "escape-html";
+import { say } from "../core/student-messages.ts";
 
 export const EMAIL_UNSUBSCRIBE_PATH = UNSUBSCRIBE_PATH;
 export const EMAIL_INBOUND_PATH = "/api/email/inbound";
@@ -51,10 +53,9 @@ class Refusal {
 // ---------------------------------------------------------------------------------------------
 // Unsubscribe
 
-const invalidLink = (res: restify.Response) =>
-  page(res, 400, "This link is not valid", "<p>This unsubscribe link is not valid: it may have been cut short when it was copied. Try the link in the email again, or contact the Student Centre.</p>");
-const unknownStudent = (res: restify.Response) =>
-  page(res, 404, "This link is no longer valid", "<p>We could not find who this unsubscribe link was for. If you still receive Nudge emails, contact the Student Centre.</p>");
+const paragraph = (text: string) => `<p>${escapeHtml(text)}</p>`;
+const invalidLink = (res: restify.Response) => page(res, 400, say("unsubscribe_invalid_title"), paragraph(say("unsubscribe_invalid")));
+const unknownStudent = (res: restify.Response) => page(res, 404, say("unsubscribe_unknown_title"), paragraph(say("unsubscribe_unknown")));
 
 /** The student a request's `t` token names, or null once the request has been answered. */
 async function linkStudent(req: restify.Request, res: restify.Response, deps: EmailRouteDeps): Promise<number | null> {
@@ -79,11 +80,11 @@ async function showUnsubscribe(req: restify.Request, res: restify.Response, deps
   page(
     res,
     200,
-    "Unsubscribe from Nudge emails",
-    `<p>Nudge sends study support messages from your university. If you unsubscribe, you will get no more of them by email; messages in Teams or by text are not affected.</p>
+    say("unsubscribe_title"),
+    `${paragraph(say("unsubscribe_explained"))}
 <form method="post">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit" style="font-size:16px;padding:10px 20px">Unsubscribe from Nudge emails</button>
+<button type="submit" style="font-size:16px;padding:10px 20px">${escapeHtml(say("unsubscribe_button"))}</button>
 </form>`,
   );
 }
@@ -104,8 +105,8 @@ async function unsubscribe(req: restify.Request, res: restify.Response, deps: Em
   page(
     res,
     200,
-    "You have been unsubscribed",
-    "<p>You will not receive Nudge emails any more. If you change your mind, contact the Student Centre and ask for them to be turned back on.</p>",
+    say("unsubscribed_title"),
+    paragraph(say("unsubscribed")),
   );
 }
 
