@@ -4,6 +4,7 @@
  */
 import type restify from "restify";
 import { createTeamsBot } from "../bot/index.ts";
+import { intentModel } from "../conversations/index.ts";
 import { loadApprovalPolicy } from "../interventions/index.ts";
 import { openDatabase, type Database } from "../prisma/index.ts";
 import { serviceJobs, startScheduler } from "../scheduler/index.ts";
@@ -30,6 +31,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   const db = await openDatabase(config.databaseUrl, { migrate: true });
   logger.info({ database: db.target.display, kind: db.kind }, "database ready");
+  // Trained once here (a tenth of a second) rather than on the first student's message.
+  await intentModel();
   if (config.bot.localMode) logger.warn("bot in local mode: no MICROSOFT_APP_ID, requests are not authenticated (development only)");
 
   let ready = false;
