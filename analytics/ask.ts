@@ -8,7 +8,8 @@
  * Every question leaves an audit entry `analytics.question` with the text and the parsed query,
  * never a student id; a question about an individual leaves `access.refused` instead.
  */
-import { AccessRefused, authorise, writeAudit, type AuditActor } from "../privacy/index.ts";
+import { AccessRefused, authorise } from "../access/index.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { INDIVIDUAL_REFUSAL, individualRequest } from "./individuals.ts";
 import { parseQuestion, vocabularyWords, type Vocabulary } from "./parser.ts";

@@ -12,7 +12,7 @@
  */
 import type { Database, SqlExecutor } from "../prisma/index.ts";
 import { sqliteDateTime } from "../prisma/index.ts";
-import { dayOf } from "../rules/metrics-query.ts";
+import { dayOf } from "../prisma/index.ts";
 import type { DayRange } from "./periods.ts";
 import { ENGAGEMENT_SOURCES, type EngagementSource } from "./questions.ts";
 

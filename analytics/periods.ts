@@ -7,7 +7,7 @@
  * today has no data yet, and a rule run in the morning evaluates yesterday. "This week" (Monday
  * first) and "this month" run to today, so messages sent today count.
  */
-import { localDay } from "../rules/days.ts";
+import { localDay } from "../rules/index.ts";
 import type { Period } from "./questions.ts";
 
 export const DAY_MS = 86_400_000;

@@ -1,3 +1,4 @@
+import { ENGAGEMENT_SOURCES, type EngagementSource } from "../core/index.ts";
 /**
  * The question set: what student-centre staff may ask (POLICY P11). It is the contract between
  * the chat and the data: the parser only produces these queries, the runner only answers them,
@@ -7,7 +8,7 @@
  * "except", no sets of years): a question whose answer is another answer minus a small group
  * cannot be put. See `disclosure.ts` for what protects the figures themselves.
  */
-import { ENGAGEMENT_SOURCES, type EngagementSource } from "../ingest/types.ts";
+
 
 export { ENGAGEMENT_SOURCES, type EngagementSource };
 export const CHANNELS = ["teams", "sms", "email"] as const;

@@ -4,7 +4,7 @@
  * base cell (measures.ts), add the cells up into rows, say what the reader needs to know.
  */
 import type { Database } from "../prisma/index.ts";
-import { feedStates } from "../rules/freshness.ts";
+import { feedStates } from "../rules/index.ts";
 import { averageOverCohorts, figureText, plotted, rateOf, shownSize, sumOfCells, type Figure } from "./disclosure.ts";
 import { flagCells, inactiveCells, meetingCells, reachCells, trendCells, type Cell, type MeetingCell, type ResolvedFilter } from "./measures.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";

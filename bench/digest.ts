@@ -9,10 +9,10 @@
  * through the bot's connector client to a loopback stand-in for the Bot Connector.
  */
 import { createTeamsBot } from "../bot/index.ts";
-import { createStaffNotifier } from "../channels/staff-notifier.ts";
+import { createStaffNotifier } from "../delivery/staff-notifier.ts";
 import { openDatabase } from "../prisma/index.ts";
 import { sendDigests } from "../scheduler/tutor-jobs.ts";
-import { createLogger } from "../server/logger.ts";
+import { createLogger } from "../core/index.ts";
 import { startFakeConnector } from "../test/helpers/fake-connector.ts";
 
 const [url, tutorsArg, perTutorArg] = process.argv.slice(2);

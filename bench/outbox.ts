@@ -21,9 +21,10 @@
  * they mostly measure the wait for it rather than the database or the provider.
  */
 import { createEmailSender } from "../channels/email-sender.ts";
-import { dispatchDue, newDispatcherId, type DispatchFigures } from "../channels/outbox.ts";
+import { dispatchDue, newDispatcherId, type DispatchFigures } from "../delivery/outbox.ts";
 import { createSmsSender } from "../channels/sms-sender.ts";
-import type { ChannelName, ChannelSender } from "../channels/types.ts";
+import type { ChannelSender } from "../delivery/ports.ts";
+import type { ChannelName } from "../core/index.ts";
 import { openDatabase } from "../prisma/index.ts";
 import { seedDueDeliveries } from "../test/helpers/outbox-seed.ts";
 

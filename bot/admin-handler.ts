@@ -9,7 +9,7 @@
 import type { TurnContext } from "botbuilder";
 import { noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused, authorise, decide } from "../privacy/index.ts";
+import { AccessRefused, authorise, decide } from "../access/index.ts";
 import { asOfDayFor, dryRun, isoDay, listRules, loadCalendar, rollback, RuleNotFound, setEnabled, showRule, validateRule, type DryRunReport, type RuleDetail } from "../rules/index.ts";
 import type { StaffPerson } from "./tutor-handler.ts";
 import { sendCard } from "./send-card.ts";

@@ -5,12 +5,14 @@
  */
 import type { TurnContext } from "botbuilder";
 import { invitationCard, VERBS, type AdaptiveCard } from "../adaptive-cards/index.ts";
-import { invitationCardData, studentTeamsCard } from "../adaptive-cards/from-database.ts";
+import { invitationCardData, studentTeamsCard } from "../meetings/index.ts";
 import type { ConversationSettings } from "../conversations/index.ts";
-import { say } from "../core/student-messages.ts";
-import { chooseSlot, DecisionRejected, MeetingError, TutorActionError, type ApprovalPolicy, type TutorCalendar } from "../interventions/index.ts";
+import { say } from "../core/index.ts";
+import { chooseSlot, MeetingError, type TutorCalendar } from "../meetings/index.ts";
+import { DecisionRejected, TutorActionError, type ApprovalPolicy } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused, writeAudit, type CapabilityName } from "../privacy/index.ts";
+import { AccessRefused, type CapabilityName } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
 import { answerStudentText } from "./student-replies.ts";
 import { questionCard } from "./centre-handler.ts";

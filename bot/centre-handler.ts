@@ -8,7 +8,7 @@ import type { TurnContext } from "botbuilder";
 import { answerCard, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData, type TeamsChart } from "../adaptive-cards/index.ts";
 import { askQuestion, figureText, type Answer } from "../analytics/index.ts";
 import { SOURCE_WORDS } from "../interventions/index.ts";
-import { decide } from "../privacy/index.ts";
+import { decide } from "../access/index.ts";
 import type { Database } from "../prisma/index.ts";
 
 import type { StaffPerson } from "./tutor-handler.ts";

@@ -5,8 +5,8 @@
  */
 import type { Activity } from "botbuilder";
 import type { Database } from "../prisma/index.ts";
-import { personByAadObjectId } from "./people.ts";
-import { say } from "../core/student-messages.ts";
+import { personByAadObjectId } from "../access/index.ts";
+import { say } from "../core/index.ts";
 
 export type Person =
   | { kind: "staff"; staffId: number; staffNumber: string; displayName: string }

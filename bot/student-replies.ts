@@ -8,10 +8,11 @@
 import type { TurnContext } from "botbuilder";
 import type { AdaptiveCard } from "../adaptive-cards/index.ts";
 import { receiveStudentMessage, type ConversationSettings, type ReplyOutcome } from "../conversations/index.ts";
-import { say } from "../core/student-messages.ts";
+import { say } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { asksForPrivacyNotice, noticeText, privacyNotice, welcomeText, writeAudit } from "../privacy/index.ts";
-import { personByAadObjectId } from "./people.ts";
+import { asksForPrivacyNotice, noticeText, privacyNotice, welcomeText } from "../privacy/index.ts";
+import { writeAudit } from "../audit/index.ts";
+import { personByAadObjectId } from "../access/index.ts";
 import { sendCard } from "./send-card.ts";
 import { isStaffCommand } from "./tutor-handler.ts";
 

@@ -5,12 +5,13 @@
 import { Application, TeamsAdapter } from "@microsoft/teams-ai";
 import { MemoryStorage, type Request, type Response, type TurnContext } from "botbuilder";
 import type { Logger } from "pino";
-import type { TeamsMessenger } from "../channels/teams-sender.ts";
+import type { TeamsMessenger } from "../channels/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { DEFAULT_POLICY, type ApprovalPolicy, type TutorCalendar } from "../interventions/index.ts";
+import { DEFAULT_POLICY, type ApprovalPolicy } from "../interventions/index.ts";
+import { type TutorCalendar } from "../meetings/index.ts";
 import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
-import { rememberConversation, type RememberOutcome } from "./conversation-store.ts";
+import { rememberConversation, type RememberOutcome } from "../contacts/index.ts";
 import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
 import { answerStudentMessage, welcomeNewStudent } from "./student-replies.ts";
 import { createTeamsMessenger } from "./teams-messenger.ts";

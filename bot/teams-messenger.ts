@@ -4,7 +4,7 @@
  * for the sender to classify.
  */
 import type { Activity, CloudAdapter, ConversationReference, ResourceResponse, SendActivitiesHandler, TurnContext } from "botbuilder";
-import type { TeamsMessenger } from "../channels/teams-sender.ts";
+import type { TeamsMessenger } from "../channels/index.ts";
 
 /** The parts of the connector's HTTP pipeline (@azure/core-rest-pipeline) used here. */
 interface HttpPipeline {

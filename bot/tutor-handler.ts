@@ -5,23 +5,15 @@
  */
 import type { TurnContext } from "botbuilder";
 import { inputOf, noticeCard, outcomeCard, studentCard, tuteesCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
-import { outcomeCardData } from "../adaptive-cards/from-database.ts";
-import {
-  approveIntervention,
-  dismissFlags,
-  recordOutcome,
-  referStudent,
-  snoozeFlags,
-  inviteToTalk,
-  markRepliesSeen,
-  tutorDigest,
-  type ApprovalPolicy,
-  type TutorCalendar,
-} from "../interventions/index.ts";
+import { outcomeCardData } from "../meetings/index.ts";
+import { approveIntervention, dismissFlags, referStudent, snoozeFlags, type ApprovalPolicy } from "../interventions/index.ts";
+import { markRepliesSeen, tutorDigest } from "../digest/index.ts";
+import { recordOutcome, inviteToTalk, type TutorCalendar } from "../meetings/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { decide, writeAudit } from "../privacy/index.ts";
+import { decide } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import { acknowledgeConcern } from "../safeguarding/index.ts";
-import { composeDigest, digestPage, digestStudent } from "../adaptive-cards/digest-data.ts";
+import { composeDigest, digestPage, digestStudent } from "../digest/index.ts";
 import { answerQuestion, mayAskQuestions, QUESTION_HELP } from "./centre-handler.ts";
 import { ADMIN_HELP, answerAdminMessage, mayEditRules } from "./admin-handler.ts";
 import { sendCard } from "./send-card.ts";

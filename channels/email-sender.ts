@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import nodemailer, { type NodemailerError } from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser";
 import { renderEmailContent } from "./email-content.ts";
-import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
+import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "../delivery/index.ts";
 import { unsubscribeUrl } from "./unsubscribe-links.ts";
 
 export interface EmailSenderSettings {

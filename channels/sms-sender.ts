@@ -2,12 +2,12 @@
  * The SMS sender: one message to one student through Twilio's Messages API (the twilio library),
  * failures translated into the outbox's terms. Delivery receipts arrive later at SMS_STATUS_PATH.
  */
-import { parseRetryAfter } from "./retry-after.ts";
+import { parseRetryAfter } from "../delivery/index.ts";
 import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import twilio from "twilio";
 import type RequestClientTypes from "twilio/lib/base/RequestClient.js";
-import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
+import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "../delivery/index.ts";
 
 export const SMS_STATUS_PATH = "/api/sms/status";
 export const E164 = /^\+[1-9]\d{6,14}$/;

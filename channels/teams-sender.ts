@@ -3,9 +3,9 @@
  * Framework adapter), keeps within Teams' rate limits by waiting, and turns Bot Connector errors
  * into the channel contract's failure kinds.
  */
-import { parseRetryAfter } from "./retry-after.ts";
+import { parseRetryAfter } from "../delivery/index.ts";
 import { RollingLimiter, systemClock, type Clock, type RateWindow } from "./rate-limiter.ts";
-import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
+import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "../delivery/index.ts";
 import { attachmentOf, type AdaptiveCard } from "../adaptive-cards/index.ts";
 
 export interface TeamsActivity {

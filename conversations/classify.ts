@@ -11,11 +11,12 @@
  *
  * No side effects: `nudge replies classify` and the reply path call the same function.
  */
-import type { ChannelName } from "../channels/types.ts";
+
+import { type ChannelName } from "../core/index.ts";
 import { intentModel, type IntentModel, type RankedIntent } from "./intent-model.ts";
 import type { Intent } from "./intents.ts";
-import { normalise } from "../core/normalise-text.ts";
-import { higherLevel, screenMessage, type SafeguardingLevel, type Screening } from "../safeguarding/screen.ts";
+import { normalise } from "../core/index.ts";
+import { higherLevel, screenMessage, type SafeguardingLevel, type Screening } from "../safeguarding/index.ts";
 
 export interface Classification {
   text: string;

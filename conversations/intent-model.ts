@@ -10,7 +10,7 @@ import { LangEn } from "@nlpjs/lang-en-min";
 import { Nlp } from "@nlpjs/nlp";
 import { readCorpus } from "./corpus.ts";
 import { isIntent, type Intent } from "./intents.ts";
-import { normalise } from "../core/normalise-text.ts";
+import { normalise } from "../core/index.ts";
 
 export interface RankedIntent {
   intent: Intent;

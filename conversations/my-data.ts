@@ -5,12 +5,12 @@
  * a card; by SMS and email only a pointer to it (POLICY P13: no figures leave through processors).
  */
 import { myDataCard, type AdaptiveCard, type MyDataCardData } from "../adaptive-cards/index.ts";
-import { say } from "../core/student-messages.ts";
+import { say } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { asOfDayFor, isoDay, lookupMetric, type Metric } from "../rules/index.ts";
-import { evidencePhrases, joinPhrases } from "../rules/evidence-words.ts";
-import type { FlagEvidence } from "../rules/flags.ts";
-import { computeMetrics } from "../rules/metrics-query.ts";
+import { evidencePhrases, joinPhrases } from "../rules/index.ts";
+import type { FlagEvidence } from "../rules/index.ts";
+import { computeMetrics } from "../rules/index.ts";
 
 const DAY_MONTH = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", timeZone: "UTC" });
 

@@ -3,8 +3,9 @@
  * the privacy notice, which is generated from the permission matrix and the retention settings,
  * so the answer cannot say one thing while the service does another.
  */
-import type { ChannelName } from "../channels/types.ts";
-import { say } from "../core/student-messages.ts";
+
+import { type ChannelName } from "../core/index.ts";
+import { say } from "../core/index.ts";
 import { privacySummary } from "../privacy/index.ts";
 import type { ConversationSettings } from "./replies.ts";
 

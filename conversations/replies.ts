@@ -6,23 +6,24 @@
  * on; each intent's action is below. The answer is an intervention of its own (kind `reply`), so
  * every message the student receives is recorded.
  */
-import { setChannelOptOut } from "../channels/opt-outs.ts";
-import type { ChannelName } from "../channels/types.ts";
+import { type ChannelName } from "../core/index.ts";
+import { setChannelOptOut } from "../contacts/index.ts";
+
 import { noticeCard } from "../adaptive-cards/index.ts";
-import { say } from "../core/student-messages.ts";
-import { dayInWords, nextWorkingInstant } from "../core/working-hours.ts";
-import { dateLabel } from "../core/zoned-time.ts";
+import { say } from "../core/index.ts";
+import { nextWorkingInstant, relativeDayInWords } from "../core/index.ts";
+import { dateLabel } from "../core/index.ts";
 import type { Intent } from "./intents.ts";
 import { createProposed, personalTutorName, transition, type TemplateData } from "../interventions/index.ts";
-import { answerSlotReply } from "../interventions/meetings.ts";
-import { queueApproved } from "../interventions/queue.ts";
-import { fullName, firstName } from "../interventions/message-values.ts";
+import { answerSlotReply } from "../meetings/index.ts";
+import { queueApproved } from "../interventions/index.ts";
+import { fullName, firstName } from "../interventions/index.ts";
 import { PRIORITY, queueStaffNotice } from "../notices/index.ts";
-import type { Database, Tx } from "../prisma/index.ts";
-import { DEFAULT_NOTICE_SETTINGS, recordConsent, writeAudit, type PrivacyNoticeSettings } from "../privacy/index.ts";
-import { isUniqueViolation } from "../scheduler/leases.ts";
+import { isUniqueViolation, type Database, type Tx } from "../prisma/index.ts";
+import { DEFAULT_NOTICE_SETTINGS, recordConsent, type PrivacyNoticeSettings } from "../privacy/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import { defaultSafeguardingSettings, personalTutors, raiseConcern, type SafeguardingLevel, type SafeguardingSettings } from "../safeguarding/index.ts";
-import type { FlagEvidence } from "../rules/flags.ts";
+import type { FlagEvidence } from "../rules/index.ts";
 import { classifyMessage, type Classification } from "./classify.ts";
 import type { IntentModel } from "./intent-model.ts";
 import { myDataCardFor } from "./my-data.ts";
@@ -166,7 +167,7 @@ async function crisisOrDistress(tx: Tx, ctx: Context, replyId: number, classific
     ? "Crisis lines (999, Samaritans 116 123, Shout 85258), and that someone from the university will contact them as soon as they can."
     : `${bereavement ? "Condolences" : "A kind acknowledgement"}, that their tutor will see the message ${ctx.whenRead}, and how to reach wellbeing support and Samaritans.`;
   const raised = await raiseConcern(tx, { studentId: ctx.message.studentId, replyId, level: crisis ? "crisis" : "distress", reasons: classification.reasons, text: ctx.message.text.slice(0, 4000), channel: ctx.message.channel, receivedAt: ctx.message.receivedAt ?? ctx.now, told: toldStaff }, s, ctx.now);
-  const when = dayInWords(raised.dueAt, ctx.now, s.timezone);
+  const when = relativeDayInWords(raised.dueAt, ctx.now, s.timezone);
   if (crisis) {
     const lines = [...s.crisisLines, ...(s.wellbeingContact ? [s.wellbeingContact] : []), ...(s.securityContact ? [s.securityContact] : [])].map((l) => `- ${l}`).join("\n");
     const who = raised.told === "tutor" ? say("who_tutor") : say("who_safeguarding");
@@ -250,7 +251,7 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
 
   const s = settings.safeguarding;
   const dueAt = nextWorkingInstant(now, s.timezone, s.workingHours);
-  const ctx: Context = { db, message, settings, now, inline: options.answerInline, student, tutor: await personalTutorName(db, message.studentId, now), whenRead: dayInWords(dueAt, now, s.timezone), dueAt };
+  const ctx: Context = { db, message, settings, now, inline: options.answerInline, student, tutor: await personalTutorName(db, message.studentId, now), whenRead: relativeDayInWords(dueAt, now, s.timezone), dueAt };
   const open = await latestOpenIntervention(db, message.studentId, now);
   const actor = { kind: "student", studentNumber: student.studentNumber } as const;
 

@@ -4,12 +4,13 @@
  * pass through processors, there are no figures and no dates, and an SMS stays within two
  * segments (POLICY P13).
  */
-import { say } from "../core/student-messages.ts";
-import type { ChannelName } from "../channels/types.ts";
-import { evidencePhrases, joinPhrases } from "../rules/evidence-words.ts";
-import type { FlagEvidence } from "../rules/flags.ts";
-import { smsSegmentsOf } from "../rules/templates.ts";
-import { dayInWords } from "../interventions/message-values.ts";
+import { type ChannelName } from "../core/index.ts";
+import { say } from "../core/index.ts";
+
+import { evidencePhrases, joinPhrases } from "../rules/index.ts";
+import type { FlagEvidence } from "../rules/index.ts";
+import { smsSegmentsOf } from "../rules/index.ts";
+import { dayInWords } from "../interventions/index.ts";
 
 export const MAX_WHY_SMS_SEGMENTS = 2;
 

@@ -32,7 +32,7 @@ export function nextWorkingInstant(now: Date, timeZone: string, hours: WorkingHo
 }
 
 /** "today", "tomorrow" or "on Monday 7 December": when a message due at `due` is read, said at `now`. */
-export function dayInWords(due: Date, now: Date, timeZone: string): string {
+export function relativeDayInWords(due: Date, now: Date, timeZone: string): string {
   const [a, n] = [wallClock(due, timeZone), wallClock(now, timeZone)];
   const days = Math.round((Date.UTC(a.year, a.month - 1, a.day) - Date.UTC(n.year, n.month - 1, n.day)) / 86_400_000);
   if (days <= 0) return "today";

@@ -3,7 +3,7 @@
  * programme-year, personal tutors (about one per 25 students) each with a tutor group in one
  * programme, and the central teams (student centre, admins, an operator).
  */
-import { roleScopeKey } from "../privacy/role-scope.ts";
+import { roleScopeKey } from "../access/index.ts";
 import type { StaffRole } from "../generated/sqlite/enums.ts";
 import type { Setting } from "./activity.ts";
 import { dayDate } from "./calendar.ts";

@@ -2,8 +2,9 @@
  * Feed freshness per engagement source: the latest day the data covers and when it was last
  * loaded. The rules' stale-data guard reads it (a missing or stale feed never produces flags).
  */
+import { type EngagementSource } from "../core/index.ts";
 import { enumCast, type SqlExecutor } from "../prisma/index.ts";
-import type { EngagementSource } from "./types.ts";
+
 
 export async function recordFreshness(tx: SqlExecutor, latestDayBySource: ReadonlyMap<EngagementSource, number>, batchId: number, now: Date): Promise<void> {
   for (const [source, day] of latestDayBySource) {

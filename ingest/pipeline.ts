@@ -8,13 +8,14 @@
  *  4. `--strict` and any bad row: nothing from that file loads. Otherwise the valid rows, the
  *     batch record and the feed freshness commit in one transaction.
  */
+import { type EngagementSource } from "../core/index.ts";
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { Database } from "../prisma/index.ts";
 import { fileChecksum, fileChecksumInWorker, findCompletedBatch, finishBatch, startBatch, type BatchStatus } from "./batches.ts";
 import { recordFreshness } from "./freshness.ts";
 import { addFile, emptyReport, ERROR_CAP, type FileReport, type IngestErrorEntry, type IngestReport } from "./report.ts";
-import { FileRejectedError, type EngagementSource, type FeedFormat, type FileContext, type FormatName, type IngestOptions, type WriteStep } from "./types.ts";
+import { FileRejectedError, type FeedFormat, type FileContext, type FormatName, type IngestOptions, type WriteStep } from "./types.ts";
 
 export interface ProgressEvent {
   file: string;

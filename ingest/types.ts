@@ -11,8 +11,7 @@ import type { Database, SqlExecutor } from "../prisma/index.ts";
 export const FORMATS = ["udd", "xapi", "oulad", "nudge-csv"] as const;
 export type FormatName = (typeof FORMATS)[number];
 
-export const ENGAGEMENT_SOURCES = ["vle", "attendance", "library", "submission", "printing"] as const;
-export type EngagementSource = (typeof ENGAGEMENT_SOURCES)[number];
+import type { EngagementSource } from "../core/index.ts";
 
 /** Options some formats need; every field is optional. */
 export interface IngestOptions {

@@ -1,3 +1,4 @@
+import { type EngagementSource } from "../core/index.ts";
 /**
  * The Jisc xAPI profile (github.com/jiscdev/xapi, "recipes") as Nudge counts it: which verbs are
  * engagement, for which source, and what one statement adds to EngagementDaily.
@@ -20,7 +21,7 @@
  * outcome, never a rule input: POLICY P1), library exits, entries to non-library facilities.
  * Any other verb is "unmapped": not stored, counted per verb in the report.
  */
-import type { EngagementSource } from "./types.ts";
+
 
 /** What one statement adds to its EngagementDaily row. */
 export interface Contribution {

@@ -15,6 +15,7 @@
  * Statements without an id: files get a UUID derived from the statement's content (so loading
  * the same file again adds nothing twice); the push endpoint assigns a random one, as an LRS does.
  */
+import { type EngagementSource } from "../core/index.ts";
 import { createHash, randomUUID } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -27,7 +28,7 @@ import { ingestSource, type IngestSource } from "./pipeline.ts";
 import type { FileReport } from "./report.ts";
 import { mergeRollups, type RollupRow } from "./rollups.ts";
 import { extension, iriKey, mapStatement, RecipeError, VOIDED_VERB, type Contribution, type Mapping } from "./xapi-recipes.ts";
-import { FileRejectedError, type EngagementSource, type FeedFormat, type FileContext, type IngestOptions, type WriteStep } from "./types.ts";
+import { FileRejectedError, type FeedFormat, type FileContext, type IngestOptions, type WriteStep } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // One statement: validation and what Nudge reads from it

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod/v4";
-import { MATRIX, type Role } from "../privacy/index.ts";
+import { MATRIX, type Role } from "../access/index.ts";
 
 export const APPROVABLE_KINDS = ["nudge", "invitation_to_talk", "referral", "escalation", "staff_message"] as const;
 export type ApprovableKind = (typeof APPROVABLE_KINDS)[number];

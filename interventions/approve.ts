@@ -5,8 +5,8 @@
  * The approval records who, when and the text as first proposed.
  */
 import type { Database } from "../prisma/index.ts";
-import { authorise } from "../privacy/index.ts";
-import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../rules/templates.ts";
+import { authorise } from "../access/index.ts";
+import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../rules/index.ts";
 import type { ApprovalPolicy, ApprovableKind } from "./approval-policy.ts";
 import { IllegalTransition, transition } from "./lifecycle.ts";
 import type { TemplateData } from "./propose.ts";

@@ -6,9 +6,9 @@
  * own (the request came from the student's own Teams account, number or address); otherwise staff
  * handling the request send it (`nudge requests fulfil --send`) or hand it over themselves (`--out`).
  */
-import { say } from "../core/student-messages.ts";
+import { say } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { writeAudit, type AuditActor } from "../privacy/index.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 import { createProposed, transition } from "./lifecycle.ts";
 import { firstName } from "./message-values.ts";
 import type { TemplateData } from "./propose.ts";

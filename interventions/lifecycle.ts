@@ -10,7 +10,7 @@
  */
 import type { Tx } from "../prisma/index.ts";
 import type { InterventionState } from "../generated/sqlite/enums.ts";
-import { writeAudit, type AuditActor } from "../privacy/index.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 
 export const TRANSITIONS: Readonly<Record<InterventionState, readonly InterventionState[]>> = {
   proposed: ["awaiting_approval", "approved", "cancelled"],

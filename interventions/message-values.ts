@@ -3,7 +3,7 @@
  * gets when they ask "why did I get this?". Both come from the flag's evidence, so the message and
  * its explanation can never disagree.
  */
-import type { FlagEvidence } from "../rules/flags.ts";
+import type { FlagEvidence } from "../rules/index.ts";
 
 /** Data sources in words a student understands (POLICY P6). */
 export const SOURCE_WORDS: Readonly<Record<string, string>> = {

@@ -6,11 +6,12 @@
  * - any other kind (invitation to talk, referral, escalation) waits for an authorised person.
  * Unique keys make a repeated run create nothing new (DESIGN invariant 2).
  */
-import type { ChannelName } from "../channels/types.ts";
+
+import { type ChannelName } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { InterventionKind } from "../generated/sqlite/enums.ts";
-import type { FlagEvidence } from "../rules/flags.ts";
-import { renderTemplate } from "../rules/templates.ts";
+import type { FlagEvidence } from "../rules/index.ts";
+import { renderTemplate } from "../rules/index.ts";
 import type { RuleDocument } from "../rules/index.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import { createProposed, transition } from "./lifecycle.ts";

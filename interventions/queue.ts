@@ -2,7 +2,8 @@
  * Putting an approved intervention in the outbox: one Delivery on the first channel of its order.
  * The dispatcher falls back along the same order when a channel cannot reach the student.
  */
-import type { ChannelName } from "../channels/types.ts";
+
+import { type ChannelName } from "../core/index.ts";
 import type { InterventionActor, Tx } from "./lifecycle.ts";
 import { transition } from "./lifecycle.ts";
 

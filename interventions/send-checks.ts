@@ -4,8 +4,9 @@
  * analytics consent, the channel's opt-out and reachability, the student's pause, quiet hours in
  * the student's timezone, the weekly cap across every rule and channel, and expiry.
  */
-import { isOptedOut } from "../channels/opt-outs.ts";
-import type { ChannelName } from "../channels/types.ts";
+import { type ChannelName } from "../core/index.ts";
+import { isOptedOut } from "../contacts/index.ts";
+
 import type { Db } from "../prisma/index.ts";
 import type { InterventionKind } from "../generated/sqlite/enums.ts";
 

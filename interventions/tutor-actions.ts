@@ -4,9 +4,10 @@
  * checked by the access gate (refusals audited there) and recorded in the audit log in the same
  * transaction as the change.
  */
-import { say } from "../core/student-messages.ts";
+import { say } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { authorise, writeAudit } from "../privacy/index.ts";
+import { authorise } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import { createProposed, transition } from "./lifecycle.ts";
 import { firstName } from "./message-values.ts";

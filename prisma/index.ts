@@ -11,9 +11,14 @@ export type { Db, DatabaseKind, DatabaseTarget, MigrationStatus, SqlDriver };
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, migrate, migrationStatus };
 export { MigrationError, readMigrations } from "./migrator.ts";
 export type { SqlExecutor, BulkRows } from "./sql-driver.ts";
-export { enumCast, quoteIdentifier, sqliteDateTime } from "./sql-driver.ts";
+export { enumCast, quoteIdentifier, sqliteDateTime, dayOf } from "./sql-driver.ts";
 export { withoutSecondaryIndexes } from "./bulk-load.ts";
 export * as models from "../generated/sqlite/enums.ts";
+
+/** Prisma's error for a write that broke a unique key (another writer got there first). */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2002";
+}
 
 /** Prisma's client or the client of an interactive transaction: what a write inside a use case takes. */
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;

@@ -60,6 +60,11 @@ export const enumCast = (sql: { kind: DatabaseKind }, type: string) => (sql.kind
 export const quoteIdentifier = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const quote = quoteIdentifier;
 
+/** A DateTime column as a day number (days since 1970-01-01), the same on both databases. */
+export function dayOf(sql: { kind: DatabaseKind }, column: string): string {
+  return sql.kind === "postgresql" ? `(CAST(${column} AS date) - DATE '1970-01-01')` : `CAST(julianday(${column}) - 2440587.5 AS INTEGER)`;
+}
+
 export async function openSqlDriver(target: DatabaseTarget): Promise<SqlDriver> {
   return target.kind === "sqlite" ? openSqlite(target.location) : openPostgres(target.location);
 }

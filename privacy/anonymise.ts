@@ -3,7 +3,7 @@
  * anonymised counts kept for statistics (POLICY P9), and removing every free text and identifier
  * from the rows that stay.
  */
-import type { Tx } from "../interventions/lifecycle.ts";
+import type { Tx } from "../prisma/index.ts";
 
 /** What replaces a removed text. */
 export const REMOVED = "[removed]";

@@ -3,7 +3,7 @@
  * is itself recorded (the log shows who looked at whose history).
  */
 import type { Database } from "../prisma/index.ts";
-import { writeAudit, type AuditActor } from "./audit.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 
 export interface AuditQuery {
   /** A student number: entries about that student. */

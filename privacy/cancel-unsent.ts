@@ -5,8 +5,9 @@
  * and a withdrawal of consent share it.
  */
 import type { InterventionState } from "../generated/sqlite/enums.ts";
-import { IllegalTransition, transition, type Tx } from "../interventions/lifecycle.ts";
-import type { AuditActor } from "./audit.ts";
+import { IllegalTransition, transition } from "../interventions/index.ts";
+import type { Tx } from "../prisma/index.ts";
+import type { AuditActor } from "../audit/index.ts";
 
 export const NOT_SENT: InterventionState[] = ["proposed", "awaiting_approval", "approved", "queued"];
 

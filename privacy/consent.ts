@@ -9,9 +9,9 @@
  * excepted: the withdrawal itself is answered). The outbox re-checks consent before every send too.
  */
 import type { Database } from "../prisma/index.ts";
-import { writeAudit, type AuditActor } from "./audit.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
-import type { StaffIdentity } from "./identity.ts";
+import type { StaffIdentity } from "../access/index.ts";
 
 export const CONSENT_PURPOSES = ["analytics", "special_category_health", "special_category_disability", "special_category_ethnicity", "special_category_other"] as const;
 export type ConsentPurposeName = (typeof CONSENT_PURPOSES)[number];

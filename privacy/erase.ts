@@ -29,10 +29,10 @@
  * as a new record: the feed must leave them out, which the README says.
  */
 import type { Database } from "../prisma/index.ts";
-import type { Tx } from "../interventions/lifecycle.ts";
+import type { Tx } from "../prisma/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
-import { writeAudit, type AuditActor } from "./audit.ts";
-import type { StaffIdentity } from "./identity.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
+import type { StaffIdentity } from "../access/index.ts";
 import { anonymisedCounts, REMOVED, removeTexts } from "./anonymise.ts";
 
 /** Bad input: no such student. */

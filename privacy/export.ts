@@ -9,7 +9,7 @@
  */
 import escapeHtml from "escape-html";
 import type { Database } from "../prisma/index.ts";
-import { writeAudit, type AuditActor } from "./audit.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 
 export const EXPORT_FORMAT = "nudge-subject-access/1";
 

@@ -14,7 +14,7 @@
  */
 import escapeHtml from "escape-html";
 import type { Channel, EngagementSource } from "../generated/sqlite/enums.ts";
-import { CAPABILITIES, MATRIX, ROLES, type CapabilityName, type Role, type Scope } from "./permissions.ts";
+import { CAPABILITIES, MATRIX, ROLES, type CapabilityName, type Role, type Scope } from "../access/index.ts";
 
 export const DEFAULT_INSTITUTION_NAME = "your university";
 export const DEFAULT_PRIVACY_CONTACT = "your university's Data Protection Officer";

@@ -10,8 +10,8 @@
  */
 import type { Database } from "../prisma/index.ts";
 import { EnrolmentStatus } from "../generated/sqlite/enums.ts";
-import { writeAudit } from "./audit.ts";
-import type { StaffIdentity } from "./identity.ts";
+import { writeAudit } from "../audit/index.ts";
+import type { StaffIdentity } from "../access/index.ts";
 
 export const RECTIFIABLE_FIELDS = ["givenName", "familyName", "preferredName", "email", "mobile", "timezone", "enrolmentStatus"] as const;
 export type RectifiableField = (typeof RECTIFIABLE_FIELDS)[number];

@@ -5,9 +5,9 @@
  * retention holds the record as it is. Recorded as a data-protection request and audited.
  */
 import type { Database } from "../prisma/index.ts";
-import { writeAudit } from "./audit.ts";
+import { writeAudit } from "../audit/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
-import type { StaffIdentity } from "./identity.ts";
+import type { StaffIdentity } from "../access/index.ts";
 
 export class RestrictError extends Error {
   override name = "RestrictError";

@@ -32,10 +32,10 @@
 import type { Database } from "../prisma/index.ts";
 import type { EnrolmentStatus } from "../generated/sqlite/enums.ts";
 import { dayOfDate } from "../ingest/index.ts";
-import type { Tx } from "../interventions/lifecycle.ts";
+import type { Tx } from "../prisma/index.ts";
 import { cancelUnsent, NOT_SENT } from "./cancel-unsent.ts";
 import { anonymisedCounts, removeTexts, type StatisticKey } from "./anonymise.ts";
-import { writeAudit, type AuditActor } from "./audit.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 
 export interface RetentionSettings {
   /** Days after the enrolment end date before contact details are removed (0: the day after it). */

@@ -15,7 +15,8 @@ import type { Database } from "../prisma/index.ts";
 import { evaluateRules, nearbyFlags, runInputs } from "./run.ts";
 import { isoDay } from "./freshness.ts";
 import { loadCalendar, loadRulesToRun, type StoredRule } from "./store.ts";
-import { dayOf, type StudentMetrics } from "./metrics-query.ts";
+import type { StudentMetrics } from "./metrics-query.ts";
+import { dayOf } from "../prisma/index.ts";
 import type { Population } from "./population.ts";
 import type { ValidRule } from "./validate.ts";
 

@@ -3,7 +3,8 @@
  * for everyone else, why not. Pure: the run, the dry run and the backtest all come through here
  * with what they loaded, and only the run writes anything.
  */
-import type { EngagementSource } from "../ingest/types.ts";
+
+import { type EngagementSource } from "../core/index.ts";
 import { activeOn, type CalendarDocument } from "./calendar.ts";
 import { isoDay, type CohortSilence, type FeedState } from "./freshness.ts";
 import type { StudentMetrics } from "./metrics-query.ts";

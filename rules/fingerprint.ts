@@ -9,8 +9,9 @@
  * rollups only change through ingest batches or the demo generator, and both move a feed's
  * freshness row, which is part of the hash.
  */
+import { type EngagementSource } from "../core/index.ts";
 import { createHash } from "node:crypto";
-import type { EngagementSource } from "../ingest/types.ts";
+
 import type { Database } from "../prisma/index.ts";
 import type { FeedState } from "./freshness.ts";
 import type { StoredRule } from "./store.ts";

@@ -4,7 +4,8 @@
  * from: the rule and version, each metric's value with unit and window, the data sources with how
  * fresh they were, the cohort, the day.
  */
-import type { EngagementSource } from "../ingest/types.ts";
+
+import { type EngagementSource } from "../core/index.ts";
 import type { SqlExecutor } from "../prisma/index.ts";
 import type { RuleOutcome } from "./evaluate.ts";
 import { isoDay, type FeedState } from "./freshness.ts";

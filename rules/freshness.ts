@@ -9,7 +9,8 @@
  *    far likelier than every one of them disengaging at once. The rules that read it are skipped
  *    for that cohort.
  */
-import type { EngagementSource } from "../ingest/types.ts";
+
+import { type EngagementSource } from "../core/index.ts";
 import type { Database, SqlExecutor } from "../prisma/index.ts";
 import { latestFeedDays, type StudentMetrics } from "./metrics-query.ts";
 import { DAYS_SINCE_LOOKBACK } from "./metrics.ts";

@@ -3,12 +3,15 @@
  * metrics catalogue turn the daily rollups into flags with evidence, on schedule.
  */
 export { CATALOGUE, lookupMetric, type Metric, type MetricFamily } from "./metrics.ts";
-export { PLACEHOLDERS } from "./templates.ts";
+export { PLACEHOLDERS, smsSegmentsOf, renderTemplate, MAX_SMS_SEGMENTS } from "./templates.ts";
+export { evidencePhrases, joinPhrases, staffEvidenceLine, type Register } from "./evidence-words.ts";
+export type { FlagEvidence } from "./flags.ts";
+export { computeMetrics, type StudentMetrics } from "./metrics-query.ts";
 export { formatProblem, type Problem } from "./document.ts";
 export { checkFiles, hasErrors, type CheckedFiles } from "./files.ts";
 export { validateRule, validateCalendar, type RuleDocument, type ValidRule } from "./validate.ts";
 export { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, referenceProblems, RuleNotFound, type RuleDetail, type RuleSummary, type SaveOutcome } from "./store.ts";
 export { runRules, type RunReport, type RunOptions, type RunTrigger } from "./run.ts";
-export { isoDay } from "./freshness.ts";
+export { isoDay, feedStates } from "./freshness.ts";
 export { dryRun, type DryRunReport, type Backtest } from "./dry-run.ts";
 export { asOfDayFor, localDay } from "./days.ts";

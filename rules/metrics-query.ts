@@ -19,8 +19,9 @@
  * Numbers (the as-of day, windows) are written into the SQL text: they are integers computed
  * here, never user text, and inlining spares PostgreSQL from guessing parameter types.
  */
-import type { EngagementSource } from "../ingest/types.ts";
-import type { SqlExecutor } from "../prisma/index.ts";
+
+import { type EngagementSource } from "../core/index.ts";
+import { dayOf, type SqlExecutor } from "../prisma/index.ts";
 import { BASELINE_DAYS, familyKeyOf, MAX_WINDOW_DAYS, MIN_PERCENTILE_COHORT, type Metric } from "./metrics.ts";
 
 export interface StudentMetrics {
@@ -45,11 +46,6 @@ const int = (n: number) => {
   if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${n}`);
   return String(n);
 };
-
-/** A DateTime column as a day number, the same on both databases. */
-export function dayOf(sql: { kind: SqlExecutor["kind"] }, column: string): string {
-  return sql.kind === "postgresql" ? `(CAST(${column} AS date) - DATE '1970-01-01')` : `CAST(julianday(${column}) - 2440587.5 AS INTEGER)`;
-}
 
 const src = (source: string) => `e."source" = '${source}'`;
 

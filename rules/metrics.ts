@@ -1,3 +1,4 @@
+import { type EngagementSource } from "../core/index.ts";
 /**
  * The metrics catalogue: every number a rule's condition may use, what it means, its unit, its
  * window and the data sources it reads. Each metric is computed in the database from the daily
@@ -7,7 +8,7 @@
  * from 1 to 120, so a rule says `vle_events_14d` and the query computes exactly that. A window
  * of N days ends on the as-of day and includes it.
  */
-import type { EngagementSource } from "../ingest/types.ts";
+
 
 /** Where a metric's data comes from: engagement feeds, or the student record (no feed to go stale). */
 export type MetricSource = EngagementSource | "records";

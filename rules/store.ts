@@ -3,7 +3,8 @@
  * in force, each change in the audit log in the same transaction as the change.
  */
 import type { Database, Db } from "../prisma/index.ts";
-import { writeAudit, type StaffIdentity } from "../privacy/index.ts";
+import { writeAudit } from "../audit/index.ts";
+import { type StaffIdentity } from "../access/index.ts";
 import type { CalendarDocument } from "./calendar.ts";
 import { fieldName, type Path, type Problem, type SourceDocument } from "./document.ts";
 import { validateRule, type RuleDocument, type ValidRule } from "./validate.ts";

@@ -5,6 +5,7 @@
  * significance matches the intervention (POLICY P2). Every problem names the document, the field
  * and, for files, the line and column.
  */
+import { type EngagementSource } from "../core/index.ts";
 import { Ajv, type ErrorObject } from "ajv";
 import calendarSchema from "./calendar.schema.json" with { type: "json" };
 import ruleSchema from "./rule.schema.json" with { type: "json" };
@@ -13,7 +14,7 @@ import { compileCondition, type CompiledCondition } from "./condition.ts";
 import { fieldName, type Path, type Problem, type SourceDocument } from "./document.ts";
 import { feedsOf } from "./metrics.ts";
 import { checkTemplate } from "./templates.ts";
-import type { EngagementSource } from "../ingest/types.ts";
+
 
 export type Channel = "teams" | "sms" | "email";
 export type InterventionKind = "nudge" | "invitation_to_talk" | "referral" | "escalation" | "staff_message";

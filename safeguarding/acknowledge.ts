@@ -6,7 +6,8 @@
  * recording extenuating circumstances acknowledges too. Every step is audited.
  */
 import type { Database } from "../prisma/index.ts";
-import { authorise, writeAudit } from "../privacy/index.ts";
+import { authorise } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import type { AlertRecipientId } from "./acknowledge-links.ts";
 
 export class ConcernError extends Error {

@@ -5,7 +5,7 @@
  */
 import { safeguardingAlertCard, type SafeguardingAlertCardData } from "../adaptive-cards/index.ts";
 import type { Channel } from "../generated/sqlite/enums.ts";
-import { dateLabel, timeLabel } from "../core/zoned-time.ts";
+import { dateLabel, timeLabel } from "../core/index.ts";
 import type { CrisisReason, DistressReason } from "./screen.ts";
 
 export interface AlertFacts {

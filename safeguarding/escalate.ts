@@ -5,7 +5,7 @@
  */
 import { PRIORITY } from "../notices/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { writeAudit } from "../privacy/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import { alertFacts, alertPeople, personalTutors } from "./raise.ts";
 import type { SafeguardingContact, SafeguardingSettings } from "./settings.ts";
 

@@ -12,12 +12,12 @@
  * contacts, tutors (outside production); without either, every member of staff holding the
  * safeguarding role. The audit entry names who was told, never what the student wrote.
  */
-import { nextWorkingInstant } from "../core/working-hours.ts";
-import { dateLabel, timeLabel } from "../core/zoned-time.ts";
+import { nextWorkingInstant } from "../core/index.ts";
+import { dateLabel, timeLabel } from "../core/index.ts";
 import type { Channel } from "../generated/sqlite/enums.ts";
 import { PRIORITY, queueStaffNotice, type StaffRecipient } from "../notices/index.ts";
 import type { Tx } from "../prisma/index.ts";
-import { writeAudit } from "../privacy/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import { acknowledgeUrl, type AlertRecipientId } from "./acknowledge-links.ts";
 import { alertCard, alertEmail, type AlertFacts } from "./alert-content.ts";
 import type { SafeguardingContact, SafeguardingSettings } from "./settings.ts";

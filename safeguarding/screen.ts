@@ -12,7 +12,7 @@
  * accepted price of never missing one (DESIGN invariant 7).
  */
 import { distance } from "fastest-levenshtein";
-import { normalise, wordsOf } from "../core/normalise-text.ts";
+import { normalise, wordsOf } from "../core/index.ts";
 
 export type SafeguardingLevel = "none" | "distress" | "crisis";
 

@@ -1,5 +1,5 @@
 /** Who is alerted, how fast, and what a student in crisis or distress is told. */
-import type { WorkingHours } from "../core/working-hours.ts";
+import type { WorkingHours } from "../core/index.ts";
 
 /** A safeguarding contact: a member of staff (Teams and email) or an address (a duty mailbox). */
 export type SafeguardingContact = { kind: "staff"; staffNumber: string } | { kind: "email"; address: string };

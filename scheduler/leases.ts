@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import type { Db } from "../prisma/index.ts";
+import { isUniqueViolation, type Db } from "../prisma/index.ts";
 
 export interface Lease {
   job: string;
@@ -18,10 +18,6 @@ export interface Lease {
 /** Names this scheduler in leases and run records: host, process and a per-start suffix. */
 export function newOwnerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "P2002";
 }
 
 /**

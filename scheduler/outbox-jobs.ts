@@ -1,7 +1,8 @@
 /** The outbox's scheduled job: send what is due, on every instance's schedule, claims keeping them apart. */
-import { dispatchDue, type DispatchSettings } from "../channels/outbox.ts";
-import type { ChannelName, ChannelSender } from "../channels/types.ts";
-import type { StaffSenders } from "../channels/staff-outbox.ts";
+import { type ChannelName } from "../core/index.ts";
+import { dispatchDue, type DispatchSettings } from "../delivery/index.ts";
+import type { ChannelSender } from "../delivery/index.ts";
+import type { StaffSenders } from "../delivery/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { JobFigures, ScheduledJob } from "./jobs.ts";
 

@@ -2,7 +2,8 @@
  * The rules engine's scheduled job: evaluate the enabled rules over the previous day's data, then
  * turn the new flags into interventions (nudges queued, significant ones awaiting a person).
  */
-import type { ChannelName } from "../channels/types.ts";
+
+import { type ChannelName } from "../core/index.ts";
 import { proposeFromFlags, type ApprovalPolicy } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { asOfDayFor, runRules } from "../rules/index.ts";

@@ -3,7 +3,7 @@
  * claim the slot's run record, run while renewing the lease, record the outcome, release.
  */
 import type { Database } from "../prisma/index.ts";
-import type { Logger } from "../server/logger.ts";
+import type { Logger } from "../core/index.ts";
 import { JobSkipped, type JobTrigger, type ScheduledJob } from "./jobs.ts";
 import { acquireLease, currentLeases, releaseLease, renewLease, type Lease } from "./leases.ts";
 import { claimSlot, failAbandonedRuns, finishRun, runForSlot, type JobRunRecord } from "./run-records.ts";

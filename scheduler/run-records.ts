@@ -3,7 +3,7 @@
  * at most once however many instances reach it. The summary holds the trigger and the job's figures.
  */
 import type { Db } from "../prisma/index.ts";
-import { isUniqueViolation } from "./leases.ts";
+import { isUniqueViolation } from "../prisma/index.ts";
 import type { JobFigures, JobTrigger } from "./jobs.ts";
 
 export type RunStatus = "running" | "succeeded" | "failed" | "skipped";

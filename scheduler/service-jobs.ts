@@ -2,7 +2,8 @@
  * Every job the service schedules, in one list that the service and `nudge jobs` share: each
  * module's jobs are added here, with the settings they need from the configuration.
  */
-import type { ChannelName, ChannelSender } from "../channels/types.ts";
+import { type ChannelName } from "../core/index.ts";
+import type { ChannelSender } from "../delivery/index.ts";
 import { loadApprovalPolicy } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Config } from "../server/config.ts";
@@ -11,12 +12,12 @@ import { rulesJobs } from "./rules-jobs.ts";
 import { outboxJobs } from "./outbox-jobs.ts";
 import { privacyJobs } from "./privacy-jobs.ts";
 import { tutorJobs } from "./tutor-jobs.ts";
-import type { StaffNotifier } from "../channels/staff-notifier.ts";
-import { tutorCalendarOf } from "../channels/graph-calendar.ts";
-import type { TutorCalendar } from "../interventions/index.ts";
+import type { StaffNotifier } from "../delivery/index.ts";
+import { tutorCalendarOf } from "../integrations/index.ts";
+import type { TutorCalendar } from "../meetings/index.ts";
 import { newOwnerId } from "./leases.ts";
 import { safeguardingJobs } from "./safeguarding-jobs.ts";
-import type { StaffSenders } from "../channels/staff-outbox.ts";
+import type { StaffSenders } from "../delivery/index.ts";
 import { conversationSettings } from "../server/privacy-routes.ts";
 import type { ScheduledJob } from "./jobs.ts";
 

@@ -6,7 +6,7 @@
  */
 import cron, { type ScheduledTask } from "node-cron";
 import type { Database } from "../prisma/index.ts";
-import type { Logger } from "../server/logger.ts";
+import type { Logger } from "../core/index.ts";
 import { catchUpMissedRuns, DEFAULT_CATCH_UP_WITHIN_MS, type CaughtUp } from "./catch-up.ts";
 import type { ScheduledJob } from "./jobs.ts";
 import { newOwnerId } from "./leases.ts";

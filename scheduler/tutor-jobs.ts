@@ -4,11 +4,12 @@
  * calendar when Microsoft Graph is configured), reminders before, and the outcome question after.
  * Each notice is claimed before it is sent, so it goes out once.
  */
-import { bookedCardData, outcomeCardData } from "../adaptive-cards/from-database.ts";
-import { composeDigest, digestStudents } from "../adaptive-cards/digest-data.ts";
+import { bookedCardData, outcomeCardData } from "../meetings/index.ts";
+import { composeDigest, digestStudents } from "../digest/index.ts";
 import { meetingBookedCard, outcomeCard } from "../adaptive-cards/index.ts";
-import type { StaffNotifier } from "../channels/staff-notifier.ts";
-import { bookInTutorCalendar, dueMeetingNotices, markNotified, markRepliesSeen, meetingCalendar, queueStudentReminder, type TutorCalendar } from "../interventions/index.ts";
+import type { StaffNotifier } from "../delivery/index.ts";
+import { bookInTutorCalendar, dueMeetingNotices, markNotified, meetingCalendar, queueStudentReminder, type TutorCalendar } from "../meetings/index.ts";
+import { markRepliesSeen } from "../digest/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { JobFigures, ScheduledJob } from "./jobs.ts";
 

@@ -4,7 +4,7 @@
  * tests fail when one is out of date.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { renderAccessTable } from "../privacy/index.ts";
+import { renderAccessTable } from "../access/index.ts";
 import { renderMetricsTable } from "../rules/catalogue-table.ts";
 import { renderConfigTable } from "../server/config-table.ts";
 

@@ -2,17 +2,18 @@
  * The channel senders the configuration switches on, built once per process. Only the outbox
  * dispatcher is handed them (DESIGN invariant 1).
  */
-import type { TeamsMessenger } from "../channels/teams-sender.ts";
-import { createTeamsSender } from "../channels/teams-sender.ts";
-import { createSmsSender } from "../channels/sms-sender.ts";
-import { createEmailSender, createStaffEmailSender } from "../channels/email-sender.ts";
-import type { StaffSenders } from "../channels/staff-outbox.ts";
-import { createStaffNotifier, type StaffNotifier } from "../channels/staff-notifier.ts";
-import type { ChannelName, ChannelSender } from "../channels/types.ts";
+import { type ChannelName } from "../core/index.ts";
+import type { TeamsMessenger } from "../channels/index.ts";
+import { createTeamsSender } from "../channels/index.ts";
+import { createSmsSender } from "../channels/index.ts";
+import { createEmailSender, createStaffEmailSender } from "../channels/index.ts";
+import type { StaffSenders } from "../delivery/index.ts";
+import { createStaffNotifier, type StaffNotifier } from "../delivery/index.ts";
+import type { ChannelSender } from "../delivery/index.ts";
 import { createTeamsBot } from "../bot/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Config } from "./config.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../core/index.ts";
 
 /** The address links in messages point at: the public one, else this service on localhost (development). */
 export function publicAddress(config: Config): string {

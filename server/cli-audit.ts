@@ -1,6 +1,7 @@
 /** `nudge audit --student S | --actor A [--since DATE] [--limit N] --as STAFF [--json]`: the audit log, newest first. */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { authorise, readAuditTrail } from "../privacy/index.ts";
+import { authorise } from "../access/index.ts";
+import { readAuditTrail } from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { dayOption } from "./cli-options.ts";
 

@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import { approveIntervention, loadApprovalPolicy, rejectIntervention, type ApprovableKind } from "../interventions/index.ts";
-import { authorise, decide, staffByNumber, writeAudit } from "../privacy/index.ts";
+import { authorise, decide, staffByNumber } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { idArgument } from "./cli-options.ts";
 import { print, type JsonOption } from "./cli-output.ts";

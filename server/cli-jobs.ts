@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { DEFAULT_LEASE_TTL_MS, jobStatuses, newOwnerId, runJob, serviceJobs, type JobRunRecord, type JobStatus, type Lease, type RunOutcome } from "../scheduler/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "../core/index.ts";
 
 /** "2026-12-01 03:15" (seconds when there are any) in the institution's timezone. */
 function localTime(date: Date, timezone: string): string {

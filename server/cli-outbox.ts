@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { newOwnerId } from "../scheduler/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "../core/index.ts";
 
 export function registerOutboxCommand(program: Command): void {
   const outbox = program.command("outbox").description("the outbox of messages to students: status (counts only) and dispatch");
@@ -38,7 +38,7 @@ export function registerOutboxCommand(program: Command): void {
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel);
         // The senders load the Teams, Twilio and SMTP libraries: only this command needs them.
-        const [{ lazyChannelSenders }, { dispatchDue }] = await Promise.all([import("./channel-senders.ts"), import("../channels/outbox.ts")]);
+        const [{ lazyChannelSenders }, { dispatchDue }] = await Promise.all([import("./channel-senders.ts"), import("../delivery/outbox.ts")]);
         const senders = lazyChannelSenders(db, config, logger);
         try {
           const figures = await dispatchDue(db, senders.get(), { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts, staff: senders.staffSenders() });

@@ -7,7 +7,8 @@
 import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import { completeAccessRequest, DataCopyError, openAccessRequest, queueDataCopy } from "../interventions/index.ts";
-import { authorise, exportHtml, exportStudent } from "../privacy/index.ts";
+import { authorise } from "../access/index.ts";
+import { exportHtml, exportStudent } from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 

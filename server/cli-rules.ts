@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
 import type { Database } from "../prisma/index.ts";
-import { authorise } from "../privacy/index.ts";
+import { authorise } from "../access/index.ts";
 import {
   asOfDayFor,
   CATALOGUE,

@@ -6,7 +6,8 @@
 import { userInfo } from "node:os";
 import { Argument, type Command, InvalidArgumentError, Option } from "commander";
 import type { Database } from "../prisma/index.ts";
-import { authorise, grantRole, revokeRole, rolesOfStaff, STAFF_ROLES, type AuditActor, type RoleGrant, type StaffRoleName } from "../privacy/index.ts";
+import { authorise, grantRole, revokeRole, rolesOfStaff, STAFF_ROLES, type RoleGrant, type StaffRoleName } from "../access/index.ts";
+import { type AuditActor } from "../audit/index.ts";
 import { withDatabase } from "./cli-database.ts";
 
 interface GrantOptions {

@@ -9,26 +9,8 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import {
-  authorise,
-  checkRectification,
-  eraseStudent,
-  EraseError,
-  exportHtml,
-  exportStudent,
-  ExportError,
-  findStudentForErasure,
-  RECTIFIABLE_FIELDS,
-  rectifyStudent,
-  RectifyError,
-  checkConsent,
-  ConsentError,
-  CONSENT_PURPOSES,
-  CONSENT_STATES,
-  recordConsent,
-  RestrictError,
-  setRestriction,
-} from "../privacy/index.ts";
+import { authorise } from "../access/index.ts";
+import { checkRectification, eraseStudent, EraseError, exportHtml, exportStudent, ExportError, findStudentForErasure, RECTIFIABLE_FIELDS, rectifyStudent, RectifyError, checkConsent, ConsentError, CONSENT_PURPOSES, CONSENT_STATES, recordConsent, RestrictError, setRestriction } from "../privacy/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 

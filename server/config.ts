@@ -9,8 +9,9 @@ import { resolve } from "node:path";
 import { config as loadDotenv } from "dotenv";
 import cron from "node-cron";
 import { z } from "zod/v4";
-import { DEFAULT_DATABASE_URL } from "../prisma/database-url.ts";
-import type { SafeguardingContact } from "../safeguarding/settings.ts";
+import { DEFAULT_DATABASE_URL } from "../prisma/index.ts";
+import type { SafeguardingContact } from "../safeguarding/index.ts";
+import { CHANNELS, type ChannelName } from "../core/index.ts";
 
 export interface Setting {
   name: string;
@@ -18,8 +19,6 @@ export interface Setting {
   meaning: string;
 }
 
-export const CHANNELS = ["teams", "sms", "email"] as const;
-export type ChannelName = (typeof CHANNELS)[number];
 
 export const SETTINGS: Setting[] = [
   { name: "NODE_ENV", default: "development", meaning: "`development`, `test` or `production`. Production refuses to start without Bot Framework credentials and the credentials of every enabled channel." },

@@ -6,15 +6,15 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type restify from "restify";
-import { InboundEmailError, parseInboundEmail, type InboundBounce, type InboundReply } from "../channels/email-inbound.ts";
-import { setChannelOptOut } from "../channels/opt-outs.ts";
-import { readUnsubscribeToken, UNSUBSCRIBE_PATH } from "../channels/unsubscribe-links.ts";
+import { InboundEmailError, parseInboundEmail, type InboundBounce, type InboundReply } from "../channels/index.ts";
+import { setChannelOptOut } from "../contacts/index.ts";
+import { readUnsubscribeToken, UNSUBSCRIBE_PATH } from "../channels/index.ts";
 import type { Database } from "../prisma/index.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../core/index.ts";
 import { readBodyBytes, readOwnBody } from "./request-body.ts";
 import { page } from "./html-page.ts";
 import escapeHtml from "escape-html";
-import { say } from "../core/student-messages.ts";
+import { say } from "../core/index.ts";
 
 export const EMAIL_UNSUBSCRIBE_PATH = UNSUBSCRIBE_PATH;
 export const EMAIL_INBOUND_PATH = "/api/email/inbound";

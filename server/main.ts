@@ -2,7 +2,7 @@
  * `npm start`: read configuration, start the service, stop gracefully on SIGTERM/SIGINT.
  */
 import { ConfigError, loadConfig } from "./config.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "../core/index.ts";
 import { startService } from "./service.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -7,10 +7,10 @@
 import escapeHtml from "escape-html";
 import type restify from "restify";
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused } from "../privacy/index.ts";
+import { AccessRefused } from "../access/index.ts";
 import { acknowledgeConcern, ACKNOWLEDGE_PATH, readAcknowledgeToken } from "../safeguarding/index.ts";
 import { page } from "./html-page.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../core/index.ts";
 
 export interface SafeguardingRouteDeps {
   db: Database;

@@ -10,11 +10,11 @@ import { openDatabase, type Database } from "../prisma/index.ts";
 import { serviceJobs, startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
 import { closeChannelSenders, closeStaffSenders, createChannelSenders, createStaffSenders } from "./channel-senders.ts";
-import { createStaffNotifier } from "../channels/staff-notifier.ts";
-import { tutorCalendarOf } from "../channels/graph-calendar.ts";
+import { createStaffNotifier } from "../delivery/index.ts";
+import { tutorCalendarOf } from "../integrations/index.ts";
 import { createHttpServer } from "./http.ts";
 import { conversationSettings } from "./privacy-routes.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../core/index.ts";
 
 export interface RunningService {
   db: Database;

@@ -5,14 +5,14 @@
  */
 import type restify from "restify";
 import twilio from "twilio";
-import { setChannelOptOut } from "../channels/opt-outs.ts";
-import { smsKeyword } from "../channels/sms-keywords.ts";
-import { SMS_STATUS_PATH } from "../channels/sms-sender.ts";
-import { applySmsStatus } from "../channels/sms-status.ts";
-import { verifyTwilioRequest } from "../channels/twilio-signature.ts";
+import { setChannelOptOut } from "../contacts/index.ts";
+import { smsKeyword } from "../channels/index.ts";
+import { SMS_STATUS_PATH } from "../channels/index.ts";
+import { applySmsStatus } from "../delivery/index.ts";
+import { verifyTwilioRequest } from "../channels/index.ts";
 import type { Database } from "../prisma/index.ts";
-import type { Logger } from "./logger.ts";
-import { say } from "../core/student-messages.ts";
+import type { Logger } from "../core/index.ts";
+import { say } from "../core/index.ts";
 
 export const SMS_INBOUND_PATH = "/api/sms/inbound";
 export { SMS_STATUS_PATH };

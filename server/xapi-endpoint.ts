@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type restify from "restify";
 import { pushStatements, type PushOutcome } from "../ingest/index.ts";
 import type { Database } from "../prisma/index.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../core/index.ts";
 import { BASIC_CHALLENGE, checkBasicAuth, type BasicCredentials } from "./xapi-credentials.ts";
 import { readBodyBytes, readOwnBody } from "./request-body.ts";
 

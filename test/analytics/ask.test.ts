@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { askQuestion, INDIVIDUAL_REFUSAL, type AskResult } from "../../analytics/index.ts";
-import { AccessRefused, decide } from "../../privacy/index.ts";
+import { AccessRefused, decide } from "../../access/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildAnalyticsWorld, COHORTS, NOW, type AnalyticsWorld } from "./world.ts";
 

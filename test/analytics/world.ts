@@ -23,7 +23,7 @@
  * is 16-21 November, "this month" 1-21 November, "last week" 9-15 November.
  */
 import type { Database } from "../../prisma/index.ts";
-import { roleScopeKey } from "../../privacy/index.ts";
+import { roleScopeKey } from "../../access/index.ts";
 import { buildWorld, D, DAY_MS, except, healthy, RUN_TIME, type DayActivity, type StudentSpec } from "../rules/world.ts";
 
 export { D, DAY_MS };

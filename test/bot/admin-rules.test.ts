@@ -6,10 +6,10 @@
  * about an individual student.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { staffByNumber } from "../../privacy/index.ts";
+import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, isoDay, loadCalendar, runRules, saveAll, setEnabled, showRule, validateRule } from "../../rules/index.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";

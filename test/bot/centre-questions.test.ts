@@ -9,7 +9,7 @@ import { answerCard } from "../../adaptive-cards/index.ts";
 import { askQuestion, QUESTIONS } from "../../analytics/index.ts";
 import { answerCardData } from "../../bot/centre-handler.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { buildAnalyticsWorld, NOW, type AnalyticsWorld } from "../analytics/world.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";

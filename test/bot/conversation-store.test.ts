@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTeamsBot } from "../../bot/index.ts";
-import { markConversationUnavailable } from "../../channels/teams-availability.ts";
+import { markConversationUnavailable } from "../../contacts/teams-availability.ts";
 import { createTeamsSender } from "../../channels/teams-sender.ts";
 import { parseConfig } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { startFakeConnector, teamsInstallationUpdate, teamsMembersAdded, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";

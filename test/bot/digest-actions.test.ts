@@ -5,14 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTeamsBot } from "../../bot/index.ts";
-import { createStaffNotifier, type StaffNotifier } from "../../channels/staff-notifier.ts";
+import { createStaffNotifier, type StaffNotifier } from "../../delivery/staff-notifier.ts";
 import { DIGEST_PAGE_SIZE } from "../../adaptive-cards/index.ts";
 import { DEFAULT_POLICY, proposeFromFlags, type ApprovalPolicy } from "../../interventions/index.ts";
-import { staffByNumber } from "../../privacy/index.ts";
+import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { sendDigests } from "../../scheduler/tutor-jobs.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsInstallationUpdate, type FakeConnector } from "../helpers/fake-connector.ts";

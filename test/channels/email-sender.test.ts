@@ -3,7 +3,7 @@ import type { ParsedMail } from "mailparser";
 import { TestSmtpServer } from "../helpers/smtp-sink.ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { classifySmtpError, createEmailSender, DEFAULT_SUBJECT, type EmailSenderSettings } from "../../channels/email-sender.ts";
-import { ChannelFailure, type ChannelSender, type OutboundMessage } from "../../channels/types.ts";
+import { ChannelFailure, type ChannelSender, type OutboundMessage } from "../../delivery/ports.ts";
 import { readUnsubscribeToken } from "../../channels/unsubscribe-links.ts";
 
 const SECRET = "a-link-secret-of-at-least-32-characters";

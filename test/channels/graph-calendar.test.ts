@@ -5,7 +5,7 @@
  * once after Retry-After, timeouts).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createGraphCalendar, GraphError, graphTutorCalendar, type GraphCalendar } from "../../channels/graph-calendar.ts";
+import { createGraphCalendar, GraphError, graphTutorCalendar, type GraphCalendar } from "../../integrations/graph-calendar.ts";
 import { fakeGraphSettings, startFakeGraph, type FakeGraph } from "../helpers/fake-graph.ts";
 
 const TUTOR = "okafor@uni.example";

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DispatchFigures } from "../../channels/outbox.ts";
+import type { DispatchFigures } from "../../delivery/outbox.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";

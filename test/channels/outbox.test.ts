@@ -4,6 +4,7 @@
  * server, a fake Bot Connector), against a real database. Every case checks both what the database
  * says and what the provider received.
  */
+import { type ChannelName } from "../../core/index.ts";
 import type { AddressInfo } from "node:net";
 import { TurnContext } from "botbuilder";
 import { simpleParser, type ParsedMail } from "mailparser";
@@ -11,14 +12,14 @@ import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTeamsBot, type TeamsBot } from "../../bot/index.ts";
 import { createEmailSender } from "../../channels/email-sender.ts";
-import { dispatchOnce, recordBounces, retryDelayMs, type DispatchFigures, type DispatchSettings } from "../../channels/outbox.ts";
+import { dispatchOnce, recordBounces, retryDelayMs, type DispatchFigures, type DispatchSettings } from "../../delivery/outbox.ts";
 import { createSmsSender, type SmsSenderSettings } from "../../channels/sms-sender.ts";
 import { createTeamsSender, type TeamsMessenger } from "../../channels/teams-sender.ts";
-import type { ChannelName, ChannelSender } from "../../channels/types.ts";
+import type { ChannelSender } from "../../delivery/ports.ts";
 import type { TemplateData } from "../../interventions/propose.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
 import type { InterventionKind } from "../../generated/sqlite/enums.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { shownText, startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";

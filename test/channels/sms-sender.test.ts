@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSmsSender, type SmsSenderSettings } from "../../channels/sms-sender.ts";
-import { parseRetryAfter } from "../../channels/retry-after.ts";
-import { ChannelFailure, type ChannelSender, type OutboundMessage } from "../../channels/types.ts";
+import { parseRetryAfter } from "../../delivery/retry.ts";
+import { ChannelFailure, type ChannelSender, type OutboundMessage } from "../../delivery/ports.ts";
 import { startFakeTwilio, type FakeTwilio } from "../helpers/fake-twilio.ts";
 
 const ACCOUNT = `AC${"1".repeat(32)}`;

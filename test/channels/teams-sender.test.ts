@@ -4,8 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { createTeamsBot, type TeamsBot } from "../../bot/index.ts";
 import type { Clock } from "../../channels/rate-limiter.ts";
 import { createTeamsSender, type TeamsMessenger } from "../../channels/teams-sender.ts";
-import { ChannelFailure, type OutboundMessage } from "../../channels/types.ts";
-import { createLogger } from "../../server/logger.ts";
+import { ChannelFailure, type OutboundMessage } from "../../delivery/ports.ts";
+import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
 

@@ -9,7 +9,7 @@ import { receiveStudentMessage } from "../../conversations/index.ts";
 import { smsSegmentsOf } from "../../rules/templates.ts";
 import type { FlagEvidence } from "../../rules/flags.ts";
 import { parseConfig } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { shownText, startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";

@@ -9,13 +9,13 @@
  */
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatchDue } from "../../channels/outbox.ts";
+import { dispatchDue } from "../../delivery/outbox.ts";
 import { nextWorkingInstant } from "../../core/working-hours.ts";
 import { createTeamsBot } from "../../bot/index.ts";
 import { escalateUnacknowledged } from "../../safeguarding/index.ts";
 import { createChannelSenders, createStaffSenders } from "../../server/channel-senders.ts";
 import { parseConfig, type Config } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { conversationSettings } from "../../server/privacy-routes.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";

@@ -4,7 +4,7 @@ import { openDatabase, type Database } from "../../prisma/index.ts";
 import { DemoSeedError, seedDemo, type DemoCounts, type DemoOptions } from "../../demo/index.ts";
 import { PROFILES } from "../../demo/cohort.ts";
 import { buildPlan } from "../../demo/plan.ts";
-import { roleScopeKey } from "../../privacy/role-scope.ts";
+import { roleScopeKey } from "../../access/role-scope.ts";
 import { createTestDatabase, suiteDatabaseKind, type TestDatabase } from "../helpers/database.ts";
 
 const OPTIONS: DemoOptions = { students: 150, days: 30, seed: 2026, endDate: new Date("2026-11-27T00:00:00Z") };

@@ -17,7 +17,7 @@ import {
   transition,
   ApprovalPolicyError,
 } from "../../interventions/index.ts";
-import { AccessRefused, roleScopeKey, staffByNumber } from "../../privacy/index.ts";
+import { AccessRefused, roleScopeKey, staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildWorld, D, except, healthy, RUN_TIME } from "../rules/world.ts";

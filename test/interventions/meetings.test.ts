@@ -4,21 +4,9 @@
  * calendar invitation, the outcome closing the flags, and the notices the scheduler sends.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  chooseSlot,
-  DEFAULT_POLICY,
-  dueMeetingNotices,
-  inviteToTalk,
-  markNotified,
-  meetingCalendar,
-  MeetingError,
-  proposeSlots,
-  queueStudentReminder,
-  recordOutcome,
-  slotLabel,
-  type Slot,
-} from "../../interventions/index.ts";
-import { AccessRefused, roleScopeKey } from "../../privacy/index.ts";
+import { chooseSlot, dueMeetingNotices, inviteToTalk, markNotified, meetingCalendar, MeetingError, proposeSlots, queueStudentReminder, recordOutcome, slotLabel, type Slot } from "../../meetings/index.ts";
+import { DEFAULT_POLICY } from "../../interventions/index.ts";
+import { AccessRefused, roleScopeKey } from "../../access/index.ts";
 import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../../rules/templates.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildWorld, healthy } from "../rules/world.ts";

@@ -5,18 +5,19 @@
  * of them, the join link stored and shown, and the .ics emails again when Graph refuses the event.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { composeDigest } from "../../adaptive-cards/digest-data.ts";
-import { createGraphCalendar, graphTutorCalendar } from "../../channels/graph-calendar.ts";
-import type { StaffNotifier, StaffTeamsMessage } from "../../channels/staff-notifier.ts";
-import type { CalendarAttachment } from "../../channels/types.ts";
-import { invitationCardData } from "../../adaptive-cards/from-database.ts";
-import { chooseSlot, DEFAULT_POLICY, inviteToTalk, queueStudentReminder, type Slot, type TutorCalendar } from "../../interventions/index.ts";
+import { composeDigest } from "../../digest/cards.ts";
+import { createGraphCalendar, graphTutorCalendar } from "../../integrations/graph-calendar.ts";
+import type { StaffNotifier, StaffTeamsMessage } from "../../delivery/staff-notifier.ts";
+import type { CalendarAttachment } from "../../delivery/ports.ts";
+import { invitationCardData } from "../../meetings/cards.ts";
+import { chooseSlot, inviteToTalk, queueStudentReminder, type Slot, type TutorCalendar } from "../../meetings/index.ts";
+import { DEFAULT_POLICY } from "../../interventions/index.ts";
 import { receiveStudentMessage } from "../../conversations/index.ts";
 import { sendMeetingNotices } from "../../scheduler/tutor-jobs.ts";
 import { serviceJobs } from "../../scheduler/service-jobs.ts";
 import { openDatabase } from "../../prisma/index.ts";
 import { parseConfig } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, useMigratedDatabase, type TestDatabase } from "../helpers/database.ts";
 import { cardActions, startFakeConnector, teamsCardAction, type FakeConnector } from "../helpers/fake-connector.ts";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decide, renderAccessTable, roleScopeKey, type Actor, type CapabilityName } from "../../privacy/index.ts";
+import { decide, renderAccessTable, roleScopeKey, type Actor, type CapabilityName } from "../../access/index.ts";
 import { markers } from "../../scripts/readme-tables.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";

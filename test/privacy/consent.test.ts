@@ -4,9 +4,11 @@
  * (open flags closed, unsent messages cancelled, the digest shows only that they opted out).
  */
 import { describe, expect, it, beforeAll } from "vitest";
-import { DEFAULT_POLICY, proposeFromFlags, tutorDigest } from "../../interventions/index.ts";
+import { DEFAULT_POLICY, proposeFromFlags } from "../../interventions/index.ts";
+import { tutorDigest } from "../../digest/index.ts";
 import { receiveStudentMessage } from "../../conversations/index.ts";
-import { consentInForce, staffByNumber } from "../../privacy/index.ts";
+import { consentInForce } from "../../privacy/index.ts";
+import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXPORT_SECTIONS, exportHtml, exportStudent, roleScopeKey } from "../../privacy/index.ts";
+import { EXPORT_SECTIONS, exportHtml, exportStudent } from "../../privacy/index.ts";
+import { roleScopeKey } from "../../access/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 

@@ -7,9 +7,10 @@
  */
 import escapeHtml from "escape-html";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CAPABILITIES, CAPABILITY_WORDS, DEFAULT_NOTICE_SETTINGS, MATRIX, noticeText, privacyNotice, ROLES, welcomeText, type CapabilityName } from "../../privacy/index.ts";
+import { CAPABILITIES, MATRIX, ROLES, type CapabilityName } from "../../access/index.ts";
+import { CAPABILITY_WORDS, DEFAULT_NOTICE_SETTINGS, noticeText, privacyNotice, welcomeText } from "../../privacy/index.ts";
 import { parseConfig, type Config } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { noticeSettings } from "../../server/privacy-routes.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";

@@ -14,10 +14,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../interventions/index.ts";
-import { CAPABILITIES, decide, MATRIX, ROLES, roleScopeKey, staffByNumber, type Actor, type CapabilityName, type Role, type Scope } from "../../privacy/index.ts";
+import { CAPABILITIES, decide, MATRIX, ROLES, roleScopeKey, staffByNumber, type Actor, type CapabilityName, type Role, type Scope } from "../../access/index.ts";
 import { checkFiles, saveAll, setEnabled, validateRule } from "../../rules/index.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, suiteDatabaseKind, type TestDatabase } from "../helpers/database.ts";
 import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";

@@ -6,7 +6,8 @@
  * cancels what was waiting to be sent, and can be asked for again without harm.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkRectification, eraseStudent, rectifyStudent, roleScopeKey, staffByNumber } from "../../privacy/index.ts";
+import { checkRectification, eraseStudent, rectifyStudent } from "../../privacy/index.ts";
+import { roleScopeKey, staffByNumber } from "../../access/index.ts";
 import type { Database } from "../../prisma/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";

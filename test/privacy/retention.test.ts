@@ -4,7 +4,7 @@
  * under restriction and records without an end date are left alone. Repeatable, audited, and
  * with a dry run that changes nothing, checked through the real command line.
  */
-import { createStaffNotifier } from "../../channels/staff-notifier.ts";
+import { createStaffNotifier } from "../../delivery/staff-notifier.ts";
 import { describe, expect, it } from "vitest";
 import { academicYear, anonymousNumber, runRetention, type RetentionReport } from "../../privacy/index.ts";
 import type { Database } from "../../prisma/index.ts";

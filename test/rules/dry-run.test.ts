@@ -3,7 +3,7 @@
  * no programme, a module presentation each, and a final result per registration.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { roleScopeKey } from "../../privacy/index.ts";
+import { roleScopeKey } from "../../access/index.ts";
 import { checkFiles, dryRun } from "../../rules/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { D, dateOf } from "./world.ts";

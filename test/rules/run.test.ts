@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../prisma/index.ts";
-import { staffByNumber } from "../../privacy/index.ts";
+import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled, type RunReport } from "../../rules/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { buildWorld, D, DAY_MS, dateOf, except, healthy, RUN_TIME, type World } from "./world.ts";

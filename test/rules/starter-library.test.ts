@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../prisma/index.ts";
 import { checkFiles, hasErrors, runRules, saveAll, setEnabled } from "../../rules/index.ts";
-import { staffByNumber } from "../../privacy/index.ts";
+import { staffByNumber } from "../../access/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildWorld, D, dateOf, except, healthy, isWeekday, RUN_TIME, type StudentSpec, type World } from "./world.ts";
 

@@ -3,7 +3,7 @@
  * simple functions of the day, so what each rule should flag can be worked out by hand.
  */
 import type { Database } from "../../prisma/index.ts";
-import { roleScopeKey } from "../../privacy/index.ts";
+import { roleScopeKey } from "../../access/index.ts";
 
 export const DAY_MS = 86_400_000;
 /** Friday 20 November 2026, in autumn teaching (not the reading week). */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { staffByNumber } from "../../privacy/index.ts";
+import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, saveAll, setEnabled } from "../../rules/index.ts";
 import { DEFAULT_POLICY } from "../../interventions/index.ts";
 import { rulesJobs } from "../../scheduler/rules-jobs.ts";

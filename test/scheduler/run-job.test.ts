@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { JobSkipped, runJob, type JobContext, type ScheduledJob } from "../../scheduler/index.ts";
 import { acquireLease, currentLeases } from "../../scheduler/leases.ts";
 import { runsOf } from "../../scheduler/run-records.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 

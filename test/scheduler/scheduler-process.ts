@@ -7,7 +7,7 @@ import { appendFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openDatabase } from "../../prisma/index.ts";
 import { startScheduler } from "../../scheduler/index.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 
 const ticksFile = process.env.TICKS_FILE!;
 const db = await openDatabase(process.env.DATABASE_URL!);

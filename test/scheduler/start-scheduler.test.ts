@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { startScheduler, type ScheduledJob } from "../../scheduler/index.ts";
 import { runsOf } from "../../scheduler/run-records.ts";
 import { previousSlot } from "../../scheduler/slots.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 

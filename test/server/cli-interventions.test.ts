@@ -1,6 +1,6 @@
 /** `nudge interventions` as a tutor uses it: through the real CLI process and the access layer. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { roleScopeKey } from "../../privacy/index.ts";
+import { roleScopeKey } from "../../access/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 

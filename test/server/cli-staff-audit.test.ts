@@ -4,7 +4,7 @@
  */
 import { userInfo } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
-import { roleScopeKey } from "../../privacy/index.ts";
+import { roleScopeKey } from "../../access/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 

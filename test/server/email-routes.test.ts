@@ -4,7 +4,7 @@ import restify from "restify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { unsubscribeToken, unsubscribeUrl } from "../../channels/unsubscribe-links.ts";
 import { registerEmailRoutes, type EmailReply } from "../../server/email-routes.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 

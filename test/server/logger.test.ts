@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 
 function capture() {
   const lines: string[] = [];

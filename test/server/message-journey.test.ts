@@ -7,15 +7,15 @@
  */
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatchDue } from "../../channels/outbox.ts";
+import { dispatchDue } from "../../delivery/outbox.ts";
 import { readUnsubscribeToken } from "../../channels/unsubscribe-links.ts";
 import { approveIntervention, DEFAULT_POLICY, proposeFromFlags } from "../../interventions/index.ts";
-import { staffByNumber } from "../../privacy/index.ts";
+import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { createChannelSenders } from "../../server/channel-senders.ts";
 import { createTeamsBot } from "../../bot/index.ts";
 import { parseConfig, type Config } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { shownText, startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";

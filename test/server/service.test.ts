@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";

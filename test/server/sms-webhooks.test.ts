@@ -4,7 +4,7 @@ import restify from "restify";
 import smsSegments from "sms-segments-calculator";
 import twilio from "twilio";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { registerSmsRoutes, SMS_HELP_TEXT, type SmsRouteDeps, type StudentMessage } from "../../server/sms-webhooks.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";

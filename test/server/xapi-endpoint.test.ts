@@ -3,7 +3,7 @@ import xapiPackage, { type Statement } from "@xapi/xapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dayOfDate } from "../../ingest/fields.ts";
 import { parseConfig } from "../../server/config.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { XAPI_MAX_BODY_BYTES } from "../../server/xapi-endpoint.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";

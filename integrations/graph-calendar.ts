@@ -9,10 +9,10 @@
  * what to fall back to (office hours, the .ics emails), so nothing here retries for long.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { TutorCalendar } from "../interventions/tutor-calendar.ts";
-import { parseRetryAfter } from "./retry-after.ts";
-import { PROVIDER_TIMEOUT_MS } from "./types.ts";
-import type { TutorCalendarEvent } from "../interventions/tutor-calendar.ts";
+import type { TutorCalendar } from "../meetings/index.ts";
+import { parseRetryAfter } from "../delivery/index.ts";
+import { PROVIDER_TIMEOUT_MS } from "../delivery/index.ts";
+import type { TutorCalendarEvent } from "../meetings/index.ts";
 
 export interface GraphSettings {
   tenantId: string;

@@ -7,9 +7,9 @@
  * failures at send time; by the time a carrier reports "undelivered" the student may have read the
  * message on another route, and a second message would be a guess.
  */
-import { IllegalTransition, transition } from "../interventions/lifecycle.ts";
+import { IllegalTransition, transition } from "../interventions/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { writeAudit, type AuditActor } from "../privacy/index.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 
 export interface SmsStatusUpdate {
   messageSid: string;

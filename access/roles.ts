@@ -4,7 +4,7 @@
  * grant and revocation audited with who did it.
  */
 import type { Database } from "../prisma/index.ts";
-import { writeAudit, type AuditActor } from "./audit.ts";
+import { writeAudit, type AuditActor } from "../audit/index.ts";
 import { roleScopeKey } from "./role-scope.ts";
 
 export const STAFF_ROLES = ["personal_tutor", "level_tutor", "programme_leader", "student_centre", "safeguarding", "admin", "operator"] as const;

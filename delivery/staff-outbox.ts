@@ -7,10 +7,10 @@
  */
 import type { Database } from "../prisma/index.ts";
 import type { Channel } from "../generated/sqlite/enums.ts";
-import { writeAudit } from "../privacy/index.ts";
-import type { StaffEmailSender } from "./email-sender.ts";
-import { retryDelayMs } from "./retry-after.ts";
-import { ChannelFailure, type ChannelSender } from "./types.ts";
+import { writeAudit } from "../audit/index.ts";
+import type { StaffEmailSender } from "../channels/index.ts";
+import { retryDelayMs } from "./retry.ts";
+import { ChannelFailure, type ChannelSender } from "./ports.ts";
 
 export interface StaffSenders {
   /** The Teams sender (shared with students' messages: one rate limit for the bot). */

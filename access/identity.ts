@@ -4,8 +4,8 @@
  * attempt outside someone's role leaves a trace as well as an answer.
  */
 import type { Database } from "../prisma/index.ts";
-import { decide, type Target } from "./access.ts";
-import { writeAudit } from "./audit.ts";
+import { decide, type Target } from "./decide.ts";
+import { writeAudit } from "../audit/index.ts";
 import type { CapabilityName, Role } from "./permissions.ts";
 
 export interface StaffIdentity {

@@ -5,7 +5,7 @@
  * the Friday before it. Pure functions: the database side is in `meetings.ts`.
  */
 import { z } from "zod/v4";
-import { isTimeZone, wallClock, zonedInstant, dateLabel, timeLabel, partsOf } from "../core/zoned-time.ts";
+import { isTimeZone, wallClock, zonedInstant, dateLabel, timeLabel, partsOf } from "../core/index.ts";
 
 export { zonedInstant, timeLabel, dateLabel, whenLabel } from "../core/zoned-time.ts";
 

@@ -6,10 +6,11 @@
  * individual, so each one is checked by the access gate and audited.
  */
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused, decide, staffByNumber, writeAudit, type StaffIdentity } from "../privacy/index.ts";
-import type { FlagEvidence } from "../rules/flags.ts";
-import { staffEvidenceLine } from "../rules/evidence-words.ts";
-import { dayInWords, fullName } from "./message-values.ts";
+import { AccessRefused, decide, staffByNumber, type StaffIdentity } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
+import type { FlagEvidence } from "../rules/index.ts";
+import { staffEvidenceLine } from "../rules/index.ts";
+import { dayInWords, fullName } from "../interventions/index.ts";
 
 export interface DigestEntry {
   studentId: number;

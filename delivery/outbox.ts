@@ -17,19 +17,21 @@
  * plus one database write); nothing is ever lost, and opt-outs and withdrawals are re-checked
  * before the second send.
  */
+import { type ChannelName } from "../core/index.ts";
 import { randomBytes } from "node:crypto";
 import type { Database } from "../prisma/index.ts";
-import { checkBeforeSend, type DeliveryRules } from "../interventions/send-checks.ts";
-import { transition } from "../interventions/lifecycle.ts";
-import { channelOrderOf } from "../interventions/queue.ts";
-import type { TemplateData } from "../interventions/propose.ts";
-import { exportHtml, exportStudent, writeAudit } from "../privacy/index.ts";
-import { studentTeamsCard } from "../adaptive-cards/from-database.ts";
-import { meetingCalendar } from "../interventions/index.ts";
-import { markConversationUnavailable } from "./teams-availability.ts";
-import { ChannelFailure, type ChannelName, type ChannelSender, type OutboundMessage, type SendResult } from "./types.ts";
+import { checkBeforeSend, type DeliveryRules } from "../interventions/index.ts";
+import { transition } from "../interventions/index.ts";
+import { channelOrderOf } from "../interventions/index.ts";
+import type { TemplateData } from "../interventions/index.ts";
+import { exportHtml, exportStudent } from "../privacy/index.ts";
+import { writeAudit } from "../audit/index.ts";
+import { studentTeamsCard } from "../meetings/index.ts";
+import { meetingCalendar } from "../meetings/index.ts";
+import { markConversationUnavailable } from "../contacts/index.ts";
+import { ChannelFailure, type ChannelSender, type OutboundMessage, type SendResult } from "./ports.ts";
 import { dispatchStaffMessages, type StaffDispatchFigures, type StaffSenders } from "./staff-outbox.ts";
-import { retryDelayMs } from "./retry-after.ts";
+import { retryDelayMs } from "./retry.ts";
 
 export interface DispatchSettings {
   /** This dispatcher's name (host:pid:random); claim tokens extend it. */
@@ -70,7 +72,7 @@ const emptyFigures = (): DispatchFigures => ({ claimed: 0, sent: 0, held: 0, ret
 
 const SYSTEM = { kind: "system", component: "outbox" } as const;
 
-export { retryDelayMs } from "./retry-after.ts";
+export { retryDelayMs } from "./retry.ts";
 
 let claimSequence = 0;
 

@@ -3,11 +3,12 @@
  * outbox (a student's nudge or invitation) and the bot (after a button) share these, so a card
  * sent proactively and the same card updated after a click can never disagree.
  */
-import { fullName, personalTutorName, slotLabel, storedSlots } from "../interventions/index.ts";
+import { fullName, personalTutorName } from "../interventions/index.ts";
+import { slotLabel, storedSlots } from "./index.ts";
 import type { Database } from "../prisma/index.ts";
-import type { InvitationCardData, MeetingBookedCardData, NudgeCardData, OutcomeCardData } from "./card-data.ts";
-import { MEETING_OUTCOMES } from "./card-data.ts";
-import { invitationCard, nudgeCard, type AdaptiveCard } from "./index.ts";
+import type { InvitationCardData, MeetingBookedCardData, NudgeCardData, OutcomeCardData } from "../adaptive-cards/index.ts";
+import { MEETING_OUTCOMES } from "../adaptive-cards/index.ts";
+import { invitationCard, nudgeCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
 
 const label = (start: Date, end: Date, timezone: string) => slotLabel({ start, end }, timezone);
 

@@ -4,9 +4,9 @@
  * their Entra object id; nothing is stored for anyone the service does not know.
  */
 import { TurnContext, type Activity } from "botbuilder";
-import { personByAadObjectId } from "./people.ts";
+import { personByAadObjectId } from "../access/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { isUniqueViolation } from "../scheduler/leases.ts";
+import { isUniqueViolation } from "../prisma/index.ts";
 
 /**
  * - `created`: the conversation is remembered, and it is the first the person has had with the

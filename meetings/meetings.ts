@@ -13,17 +13,20 @@
  * Meeting states: proposed -> booked -> held | no_show; proposed or booked -> cancelled (erasure,
  * or an invitation whose times have all gone). Every change is audited in its own transaction.
  */
-import { say } from "../core/student-messages.ts";
-import type { ChannelName } from "../channels/types.ts";
+import { type ChannelName } from "../core/index.ts";
+import { say } from "../core/index.ts";
+
 import type { MeetingOutcome, MeetingState } from "../generated/sqlite/enums.ts";
 import type { Database } from "../prisma/index.ts";
-import { authorise, writeAudit } from "../privacy/index.ts";
-import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../rules/templates.ts";
-import type { ApprovalPolicy } from "./approval-policy.ts";
-import { createProposed, IllegalTransition, transition, type Tx } from "./lifecycle.ts";
-import { firstName, fullName } from "./message-values.ts";
-import { channelOrderFor, type RenderedTexts, type TemplateData } from "./propose.ts";
-import { channelOrderOf, queueApproved } from "./queue.ts";
+import { authorise } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
+import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../rules/index.ts";
+import type { ApprovalPolicy } from "../interventions/index.ts";
+import { createProposed, IllegalTransition, transition } from "../interventions/index.ts";
+import type { Tx } from "../prisma/index.ts";
+import { firstName, fullName } from "../interventions/index.ts";
+import { channelOrderFor, type RenderedTexts, type TemplateData } from "../interventions/index.ts";
+import { channelOrderOf, queueApproved } from "../interventions/index.ts";
 import { choicesInWords, MeetingError, proposeSlots, shortSlotLabel, slotLabel, whenLabel, type Slot } from "./slots.ts";
 import { calendarBusy, type TutorCalendar } from "./tutor-calendar.ts";
 

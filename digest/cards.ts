@@ -3,8 +3,8 @@
  * TutorDigest row so paging and refreshing show the same students) and rendering one page of it
  * from the current state, so a card updates in place after any tutor of the student acts.
  */
-import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT, digestCard, type AdaptiveCard, type DigestStudent } from "./index.ts";
-import { studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "../interventions/index.ts";
+import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT, digestCard, type AdaptiveCard, type DigestStudent } from "../adaptive-cards/index.ts";
+import { studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "./index.ts";
 import type { Database } from "../prisma/index.ts";
 
 const BLOCKS = "▁▂▃▄▅▆▇█";

@@ -5,7 +5,7 @@
  */
 import { createEvent, type Attendee, type EventAttributes } from "ics";
 import type { Database } from "../prisma/index.ts";
-import { firstName, fullName } from "./message-values.ts";
+import { firstName, fullName } from "../interventions/index.ts";
 import { MeetingError } from "./slots.ts";
 
 export type CalendarMethod = "REQUEST" | "CANCEL";

@@ -4,9 +4,9 @@
  * staff messages carry no student's message and need no send-time checks, so they go directly.
  */
 import type { Database } from "../prisma/index.ts";
-import { smtpTransport, type EmailSenderSettings } from "./email-sender.ts";
-import { teamsActivity, type TeamsMessenger } from "./teams-sender.ts";
-import type { CalendarAttachment } from "./types.ts";
+import { smtpTransport, type EmailSenderSettings } from "../channels/index.ts";
+import { teamsActivity, type TeamsMessenger } from "../channels/index.ts";
+import type { CalendarAttachment } from "./ports.ts";
 
 export interface StaffTeamsMessage {
   text?: string;

@@ -3,9 +3,10 @@
  * opting back in (SMS START). The outbox re-reads these at send time, so an opt-out takes effect
  * for messages already queued. Each change is audited with the student as the actor.
  */
+import { type ChannelName } from "../core/index.ts";
 import type { Db } from "../prisma/index.ts";
-import { writeAudit } from "../privacy/index.ts";
-import type { ChannelName } from "./types.ts";
+import { writeAudit } from "../audit/index.ts";
+
 
 const COLUMN = { teams: "teamsOptOutAt", sms: "smsOptOutAt", email: "emailOptOutAt" } as const;
 

@@ -1,0 +1,10 @@
+/**
+ * Delivery: the outbox, the only way out. Students' messages pass the send-time checks; staff
+ * messages go first, in their own lane. Channel adapters implement the port in ports.ts.
+ */
+export { dispatchDue, dispatchOnce, claimDue, newDispatcherId, recordBounces, retryDelayMs, type DispatchSettings, type DispatchFigures } from "./outbox.ts";
+export { dispatchStaffMessages, type StaffSenders, type StaffDispatchSettings, type StaffDispatchFigures } from "./staff-outbox.ts";
+export { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult, type FailureKind, type CalendarAttachment } from "./ports.ts";
+export { parseRetryAfter } from "./retry.ts";
+export { applySmsStatus, type SmsStatusUpdate, type SmsStatusOutcome } from "./sms-status.ts";
+export { createStaffNotifier, type StaffNotifier, type StaffTeamsMessage } from "./staff-notifier.ts";

@@ -1,0 +1,6 @@
+/**
+ * A personal tutor's digest: which tutees need a look, each with the evidence in plain words, the
+ * recent weeks, what was tried, and the suggestion waiting; paged cards that update in place.
+ */
+export { tutorDigest, studentsForDigest, markRepliesSeen, evidenceLine, TREND_WEEKS, type DigestEntry, type DigestOptions, type TutorDigestPage } from "./entries.ts";
+export { composeDigest, digestPage, digestStudent, digestStudents, sparkline, type ComposedDigest, type DigestStudents, type DigestTrigger, type StoredDigest } from "./cards.ts";

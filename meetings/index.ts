@@ -1,0 +1,28 @@
+/** Invitations to talk: slots from office hours, booking, calendar invitations, reminders and outcomes. */
+export {
+  inviteToTalk,
+  chooseSlot,
+  answerSlotReply,
+  slotChoiceOf,
+  recordOutcome,
+  dueMeetingNotices,
+  markNotified,
+  queueStudentReminder,
+  bookInTutorCalendar,
+  storedSlots,
+  type CalendarBooking,
+  type InviteRequest,
+  type InviteResult,
+  type SlotChoiceRequest,
+  type SlotChoiceResult,
+  type OutcomeName,
+  type OutcomeRequest,
+  type OutcomeResult,
+  type MeetingNotice,
+  type DueMeetingNotices,
+  type NoticeField,
+} from "./meetings.ts";
+export { MeetingError, proposeSlots, parseOfficeHours, slotLabel, shortSlotLabel, type Slot, type SlotOptions, type OfficeHoursWindow } from "./slots.ts";
+export { meetingCalendar, type MeetingCalendar, type CalendarMethod } from "./calendar-invite.ts";
+export { calendarBusy, type TutorCalendar, type TutorCalendarEvent, type CalendarBusyResult } from "./tutor-calendar.ts";
+export { studentTeamsCard, invitationCardData, bookedCardData, outcomeCardData } from "./cards.ts";
