@@ -5,13 +5,15 @@
  * Seeds <tutors> personal tutors with the Teams app installed, each with <tutees-per-tutor>
  * students with six weeks of daily engagement; a third of the students are flagged, with a nudge
  * waiting for the tutor. Then times the `tutor-digest` job (`sendDigests`) end to end: finding who
- * needs a look, reading and auditing each student shown, building the cards and posting them
- * through the bot's connector client to a loopback stand-in for the Bot Connector.
+ * needs a look, reading and auditing each student shown, building the cards and queueing them in
+ * the staff outbox; then the outbox pass that posts them through the bot's connector client to a
+ * loopback stand-in for the Bot Connector.
  */
 import { createTeamsBot } from "../bot/index.ts";
-import { createStaffNotifier } from "../delivery/staff-notifier.ts";
+import { createTeamsSender } from "../channels/index.ts";
+import { dispatchStaffMessages } from "../delivery/index.ts";
+import { sendDigests } from "../digest/index.ts";
 import { openDatabase } from "../prisma/index.ts";
-import { sendDigests } from "../scheduler/tutor-jobs.ts";
 import { createLogger } from "../core/index.ts";
 import { startFakeConnector } from "../test/helpers/fake-connector.ts";
 
@@ -53,16 +55,16 @@ for (let from = 0; from < students; from += 5_000) {
 if (db.kind === "postgresql") await db.sql.execScript("ANALYZE");
 const seedSeconds = (performance.now() - started) / 1000;
 
-const staff = createStaffNotifier(db, createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), db).messenger, undefined);
+const teams = createTeamsSender(createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), db).messenger);
 const cpu = process.cpuUsage();
 started = performance.now();
-const figures = await sendDigests(db, staff, now);
+await sendDigests(db, now);
+const figures = await dispatchStaffMessages(db, { teams }, { owner: "bench", maxAttempts: 2 });
 const seconds = (performance.now() - started) / 1000;
 const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
 const cards = connector.calls.filter((c) => c.method === "POST" && c.body?.attachments?.length).map((c) => Buffer.byteLength(JSON.stringify(c.body.attachments[0].content)));
 const shown = await p.auditLog.count({ where: { action: "student.read" } });
 
-await staff.close();
 await connector.close();
 await db.close();
 console.log(

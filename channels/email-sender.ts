@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import nodemailer, { type NodemailerError } from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser";
 import { renderEmailContent } from "./email-content.ts";
-import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "../delivery/index.ts";
+import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult, type StaffEmailSender } from "../delivery/index.ts";
 import { unsubscribeUrl } from "./unsubscribe-links.ts";
 
 export interface EmailSenderSettings {
@@ -131,12 +131,6 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
   };
 }
 
-/** One email to a member of staff or a staff mailbox: plain text, no unsubscribe (it is their work). */
-export interface StaffEmailSender {
-  send(message: { id: number; to: { name?: string; address: string }; subject: string; text: string }): Promise<SendResult>;
-  close(): Promise<void>;
-}
-
 export function createStaffEmailSender(settings: Pick<EmailSenderSettings, "host" | "port" | "secure" | "user" | "password" | "from" | "timeoutMs" | "ignoreTLS">): StaffEmailSender {
   const domain = fromDomain(settings.from);
   const transport = smtpTransport(settings as EmailSenderSettings);
@@ -144,7 +138,15 @@ export function createStaffEmailSender(settings: Pick<EmailSenderSettings, "host
     async send(message) {
       const messageId = `<nudge.s${message.id}.${randomBytes(8).toString("hex")}@${domain}>`;
       try {
-        await transport.sendMail({ from: settings.from, to: message.to.name ? { name: message.to.name, address: message.to.address } : message.to.address, subject: message.subject.replace(/[\u0000-\u001f\u007f]+/g, " "), text: message.text, messageId, headers: { "Auto-Submitted": "auto-generated" } });
+        await transport.sendMail({
+          from: settings.from,
+          to: message.to.name ? { name: message.to.name, address: message.to.address } : message.to.address,
+          subject: message.subject.replace(/[\u0000-\u001f\u007f]+/g, " "),
+          text: message.text,
+          messageId,
+          headers: { "Auto-Submitted": "auto-generated" },
+          ...(message.calendar ? { icalEvent: { method: message.calendar.method, filename: message.calendar.filename, content: message.calendar.content } } : {}),
+        });
       } catch (error) {
         throw classifySmtpError(error);
       }

@@ -69,5 +69,11 @@ export interface ChannelSender {
   close?(): Promise<void>;
 }
 
+/** One email to a member of staff or a staff mailbox: plain text, no unsubscribe (it is their work). */
+export interface StaffEmailSender {
+  send(message: { id: number; to: { name?: string; address: string }; subject: string; text: string; calendar?: CalendarAttachment }): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
 /** How long a sender waits for a provider before treating the attempt as a (retryable) timeout. */
 export const PROVIDER_TIMEOUT_MS = 15_000;

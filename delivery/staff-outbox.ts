@@ -8,9 +8,8 @@
 import type { Database } from "../prisma/index.ts";
 import type { Channel } from "../generated/sqlite/enums.ts";
 import { writeAudit } from "../audit/index.ts";
-import type { StaffEmailSender } from "../channels/index.ts";
 import { retryDelayMs } from "./retry.ts";
-import { ChannelFailure, type ChannelSender } from "./ports.ts";
+import { ChannelFailure, type CalendarAttachment, type ChannelSender, type StaffEmailSender } from "./ports.ts";
 
 export interface StaffSenders {
   /** The Teams sender (shared with students' messages: one rate limit for the bot). */
@@ -75,7 +74,7 @@ async function processOne(db: Database, senders: StaffSenders, settings: StaffDi
       const next: Channel | null = row.fallback;
       if (next) {
         const { id: _id, createdAt: _c, staff: _s, ...copy } = row;
-        await tx.staffMessage.create({ data: { ...copy, card: copy.card ?? undefined, channel: next, fallback: null, state: "pending", attempts: 0, dueAt: now, lastError: null, leaseOwner: null, leaseUntil: null, providerMessageId: null, sentAt: null, failedAt: null } });
+        await tx.staffMessage.create({ data: { ...copy, card: copy.card ?? undefined, calendar: copy.calendar ?? undefined, channel: next, fallback: null, fallbackOf: id, state: "pending", attempts: 0, dueAt: now, lastError: null, leaseOwner: null, leaseUntil: null, providerMessageId: null, sentAt: null, failedAt: null } });
         await writeAudit(tx, { actor: SYSTEM, action: "staff_message.fallback", targetType: "staff_message", targetId: String(id), studentId: row.studentId ?? undefined, details: { kind: row.kind, from: row.channel, to: next, reason: reason.slice(0, 200) } });
         return "fellBack" as const;
       }
@@ -96,7 +95,8 @@ async function processOne(db: Database, senders: StaffSenders, settings: StaffDi
       const address = row.address ?? row.staff?.email ?? null;
       if (!address) return fail("no email address", "permanent");
       if (!senders.email) return fail("email (SMTP) is not configured", "unavailable");
-      ({ providerMessageId } = await senders.email.send({ id, to: { name: row.staff?.displayName, address }, subject: row.subject ?? "A message from Nudge", text: row.text }));
+      const calendar = row.calendar as CalendarAttachment | null;
+      ({ providerMessageId } = await senders.email.send({ id, to: { name: row.staff?.displayName, address }, subject: row.subject ?? "A message from Nudge", text: row.text, ...(calendar ? { calendar } : {}) }));
     } else {
       return fail(`${row.channel} is not a staff channel`, "permanent");
     }

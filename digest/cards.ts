@@ -4,7 +4,7 @@
  * from the current state, so a card updates in place after any tutor of the student acts.
  */
 import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT, digestCard, type AdaptiveCard, type DigestStudent } from "../adaptive-cards/index.ts";
-import { studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "./index.ts";
+import { studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "./entries.ts";
 import type { Database } from "../prisma/index.ts";
 
 const BLOCKS = "▁▂▃▄▅▆▇█";
@@ -57,6 +57,8 @@ export interface ComposedDigest {
   studentIds: number[];
   /** The replies the first page shows: mark them seen once it is in front of the tutor. */
   shownReplyIds: number[];
+  /** The same first page as an email, for a tutor Teams cannot reach. */
+  email: { subject: string; text: string };
 }
 
 /**
@@ -68,8 +70,8 @@ export async function composeDigest(db: Database, staffNumber: string, trigger: 
   const { ids, newIds } = found ?? (await digestStudents(db, staffNumber, now));
   if (ids.length === 0) return null;
   const digest = await db.prisma.tutorDigest.create({ data: { staffId: staff.id, studentIds: ids, trigger, sentAt: now } });
-  const { card, shownReplyIds } = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, { newCount: newIds.size, purpose: trigger === "asked" ? "digest now" : "digest", now });
-  return { digestId: digest.id, card, studentIds: ids, shownReplyIds };
+  const page = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, { newCount: newIds.size, purpose: trigger === "asked" ? "digest now" : "digest", now });
+  return { digestId: digest.id, card: page.card, studentIds: ids, shownReplyIds: page.shownReplyIds, email: digestEmail(page, now) };
 }
 
 export interface DigestStudents {
@@ -97,7 +99,7 @@ export async function digestPage(
   page: number,
   refreshUserIds: string[],
   options: { newCount?: number; purpose: string; now?: Date },
-): Promise<{ card: AdaptiveCard; shownReplyIds: number[] }> {
+): Promise<DigestPage> {
   const ids = (Array.isArray(digest.studentIds) ? digest.studentIds : []).filter((id): id is number => typeof id === "number");
   const pages = Math.max(1, Math.ceil(ids.length / DIGEST_PAGE_SIZE));
   const current = Math.min(Math.max(1, Math.trunc(page) || 1), pages);
@@ -119,7 +121,34 @@ export async function digestPage(
     students: entries.map(digestStudent),
     refreshUserIds,
   });
-  return { card, shownReplyIds: entries.flatMap((e) => e.shownReplyIds) };
+  return { card, shownReplyIds: entries.flatMap((e) => e.shownReplyIds), entries, summary, tutorName: tutor.displayName, total: ids.length };
+}
+
+export interface DigestPage {
+  card: AdaptiveCard;
+  shownReplyIds: number[];
+  entries: DigestEntry[];
+  summary: string;
+  tutorName: string;
+  total: number;
+}
+
+/** A digest page as plain text: readable without Teams, every action pointing back to the card in Teams. */
+export function digestEmail(page: Pick<DigestPage, "entries" | "summary" | "tutorName" | "total">, now: Date): { subject: string; text: string } {
+  const blocks = page.entries.map((e, i) => {
+    const lines = [`${i + 1}. ${e.name} (${e.studentNumber})${e.programme ? `, ${e.programme}` : ""}`];
+    if (e.concern) lines.push(`   ${e.concern.level === "crisis" ? "URGENT: " : ""}their message needs a person: "${e.concern.text}"`);
+    lines.push(`   ${e.evidence}`);
+    if (e.proposal) lines.push(`   Waiting for your decision: ${e.proposal.kind.replace(/_/g, " ")}: "${e.proposal.text}"`);
+    if (e.done) lines.push(`   Done: ${e.done}`);
+    for (const h of e.history) lines.push(`   ${h}`);
+    return lines.join("\n");
+  });
+  const more = page.total > page.entries.length ? `\n\n…and ${page.total - page.entries.length} more: your digest card in Teams has them all.` : "";
+  return {
+    subject: `Your tutee digest, ${DATE.format(now)}: ${page.total === 1 ? "1 tutee needs" : `${page.total} tutees need`} a look`,
+    text: `Dear ${page.tutorName},\n\n${page.summary}\n\n${blocks.join("\n\n")}${more}\n\nTo approve, edit, invite or dismiss, open Nudge in Teams and say "digest now": the card there has the buttons.`,
+  };
 }
 
 function plural(n: number, one: string, many: string): string {

@@ -4,3 +4,5 @@
  */
 export { tutorDigest, studentsForDigest, markRepliesSeen, evidenceLine, TREND_WEEKS, type DigestEntry, type DigestOptions, type TutorDigestPage } from "./entries.ts";
 export { composeDigest, digestPage, digestStudent, digestStudents, sparkline, type ComposedDigest, type DigestStudents, type DigestTrigger, type StoredDigest } from "./cards.ts";
+export { sendDigests, markSentDigestsSeen, digestJobs } from "./jobs.ts";
+export { digestEmail, type DigestPage } from "./cards.ts";

@@ -19,3 +19,4 @@ export { pushStatements, purgeRawStatements, type PushOutcome, type PushRequest 
 export function ingest(db: Database, format: FormatName, request: IngestRequest): Promise<IngestReport> {
   return ingestPath(db, feedFormat(format), request);
 }
+export { ingestJobs } from "./jobs.ts";

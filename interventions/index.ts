@@ -10,3 +10,4 @@ export { dismissFlags, snoozeFlags, referStudent, TutorActionError, VERDICTS, ty
 export { personalTutorName } from "./tutors.ts";
 
 export { queueDataCopy, completeAccessRequest, deliverDataCopies, openAccessRequest, DataCopyError, SUBJECT_ACCESS_DELIVERIES, type SubjectAccessDelivery, type DataCopyFigures } from "./data-copy.ts";
+export { rulesJobs } from "./jobs.ts";

@@ -26,3 +26,4 @@ export { MeetingError, proposeSlots, parseOfficeHours, slotLabel, shortSlotLabel
 export { meetingCalendar, type MeetingCalendar, type CalendarMethod } from "./calendar-invite.ts";
 export { calendarBusy, type TutorCalendar, type TutorCalendarEvent, type CalendarBusyResult } from "./tutor-calendar.ts";
 export { studentTeamsCard, invitationCardData, bookedCardData, outcomeCardData } from "./cards.ts";
+export { sendMeetingNotices, meetingJobs } from "./jobs.ts";

@@ -21,8 +21,14 @@ export interface StaffNotice {
   /** Plain text: the email, and Teams when there is no card. */
   text: string;
   card?: object;
-  /** `both`: Teams and email at once (safeguarding); `teams-then-email`: email only if Teams fails. */
-  route: "both" | "teams-then-email";
+  /** Email: a calendar invitation (iCalendar) sent with it. */
+  calendar?: { method: "REQUEST" | "CANCEL"; filename: string; content: string };
+  /**
+   * `both`: Teams and email at once (safeguarding); `teams-then-email`: email only if Teams cannot
+   * reach the person; `teams` or `email`: that channel alone (a card that only makes sense in Teams,
+   * a calendar invitation).
+   */
+  route: "both" | "teams-then-email" | "teams" | "email";
   dueAt: Date;
 }
 
@@ -38,18 +44,19 @@ export async function queueStaffNotice(tx: Tx, recipient: StaffRecipient, notice
     dueAt: notice.dueAt,
     ...("staffId" in recipient ? { staffId: recipient.staffId } : { address: recipient.address }),
   };
-  const rows: { channel: Channel; fallback: Channel | null; card: object | null }[] =
-    "address" in recipient
-      ? [{ channel: "email", fallback: null, card: null }]
+  const teams = { channel: "teams" as const, card: notice.card ?? null, calendar: null };
+  const email = { channel: "email" as const, fallback: null, card: null, calendar: notice.calendar ?? null };
+  const rows: { channel: Channel; fallback: Channel | null; card: object | null; calendar: object | null }[] =
+    "address" in recipient || notice.route === "email"
+      ? [email]
       : notice.route === "both"
-        ? [
-            { channel: "teams", fallback: null, card: notice.card ?? null },
-            { channel: "email", fallback: null, card: null },
-          ]
-        : [{ channel: "teams", fallback: "email", card: notice.card ?? null }];
+        ? [{ ...teams, fallback: null }, email]
+        : notice.route === "teams"
+          ? [{ ...teams, fallback: null }]
+          : [{ ...teams, fallback: "email", calendar: notice.calendar ?? null }];
   const ids: number[] = [];
   for (const row of rows) {
-    const created = await tx.staffMessage.create({ data: { ...base, channel: row.channel, fallback: row.fallback, ...(row.card ? { card: row.card } : {}) }, select: { id: true } });
+    const created = await tx.staffMessage.create({ data: { ...base, channel: row.channel, fallback: row.fallback, ...(row.card ? { card: row.card } : {}), ...(row.calendar ? { calendar: row.calendar } : {}) }, select: { id: true } });
     ids.push(created.id);
   }
   return ids;

@@ -25,3 +25,4 @@ export { rectifyStudent, checkRectification, RectifyError, RECTIFIABLE_FIELDS, t
 export { eraseStudent, findStudentForErasure, erasedNumber, EraseError, type EraseResult } from "./erase.ts";
 export { recordConsent, checkConsent, consentInForce, ConsentError, CONSENT_PURPOSES, CONSENT_STATES, type ConsentChange, type ConsentResult, type ConsentPurposeName, type ConsentStateName } from "./consent.ts";
 export { setRestriction, RestrictError, type RestrictResult } from "./restrict.ts";
+export { privacyJobs } from "./jobs.ts";

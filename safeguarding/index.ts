@@ -9,3 +9,4 @@ export { escalateUnacknowledged, type EscalationFigures } from "./escalate.ts";
 export { acknowledgeToken, readAcknowledgeToken, acknowledgeUrl, ACKNOWLEDGE_PATH, type AlertRecipientId } from "./acknowledge-links.ts";
 export { alertCard, alertCardData, alertEmail, alertTitle, type AlertFacts } from "./alert-content.ts";
 export { defaultSafeguardingSettings, DEFAULT_CRISIS_LINES, type SafeguardingContact, type SafeguardingSettings } from "./settings.ts";
+export { safeguardingJobs } from "./jobs.ts";

@@ -4,9 +4,7 @@
  * run or a digest from three days ago is better left to the next slot. The slot's unique run
  * record makes the catch-up happen once, however many instances start.
  */
-import type { Database } from "../prisma/index.ts";
-import type { ScheduledJob } from "./jobs.ts";
-import { runForSlot } from "./run-records.ts";
+import type { JobStore, ScheduledJob } from "../jobs/index.ts";
 import { runJob, type RunnerSettings, type RunOutcome } from "./run-job.ts";
 import { previousSlot } from "./slots.ts";
 
@@ -27,21 +25,21 @@ export interface CaughtUp {
 }
 
 /** The job's slot to catch up now, if it has one: its latest slot, recent, and never run. */
-export async function missedSlot(db: Database, job: ScheduledJob, timezone: string, withinMs: number, now = new Date()): Promise<Date | null> {
+export async function missedSlot(store: JobStore, job: ScheduledJob, timezone: string, withinMs: number, now = new Date()): Promise<Date | null> {
   if (!job.catchUp) return null;
   const slot = previousSlot(job.schedule, timezone, now);
   if (!slot || now.getTime() - slot.getTime() > withinMs) return null;
-  return (await runForSlot(db.prisma, job.name, slot)) ? null : slot;
+  return (await store.runForSlot(job.name, slot)) ? null : slot;
 }
 
-export async function catchUpMissedRuns(db: Database, jobs: readonly ScheduledJob[], settings: CatchUpSettings): Promise<CaughtUp[]> {
+export async function catchUpMissedRuns(store: JobStore, jobs: readonly ScheduledJob[], settings: CatchUpSettings): Promise<CaughtUp[]> {
   const caughtUp: CaughtUp[] = [];
   for (const job of jobs) {
     if (settings.stopped?.()) break;
-    const slot = await missedSlot(db, job, settings.timezone, settings.withinMs);
+    const slot = await missedSlot(store, job, settings.timezone, settings.withinMs);
     if (!slot) continue;
     settings.logger.info({ job: job.name, scheduledFor: slot }, "catching up a missed run");
-    caughtUp.push({ job: job.name, scheduledFor: slot, result: await runJob(db, job, { scheduledFor: slot, trigger: "catch_up" }, settings) });
+    caughtUp.push({ job: job.name, scheduledFor: slot, result: await runJob(store, job, { scheduledFor: slot, trigger: "catch_up" }, settings) });
   }
   return caughtUp;
 }

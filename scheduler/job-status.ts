@@ -1,8 +1,5 @@
 /** What `nudge jobs list` shows of each job: its schedule, next slot, last run and current lease. */
-import type { Database } from "../prisma/index.ts";
-import type { ScheduledJob } from "./jobs.ts";
-import { currentLeases, type Lease } from "./leases.ts";
-import { lastRun, type JobRunRecord } from "./run-records.ts";
+import type { JobRunRecord, JobStore, Lease, ScheduledJob } from "../jobs/index.ts";
 import { nextSlot } from "./slots.ts";
 
 export interface JobStatus {
@@ -17,8 +14,8 @@ export interface JobStatus {
   lease: Lease | null;
 }
 
-export async function jobStatuses(db: Database, jobs: readonly ScheduledJob[], timezone: string, now = new Date()): Promise<JobStatus[]> {
-  const leases = await currentLeases(db.prisma, now);
+export async function jobStatuses(store: JobStore, jobs: readonly ScheduledJob[], timezone: string, now = new Date()): Promise<JobStatus[]> {
+  const leases = await store.currentLeases(now);
   return Promise.all(
     jobs.map(async (job) => ({
       name: job.name,
@@ -27,7 +24,7 @@ export async function jobStatuses(db: Database, jobs: readonly ScheduledJob[], t
       timezone,
       catchUp: job.catchUp,
       nextRun: nextSlot(job.schedule, timezone, now),
-      lastRun: await lastRun(db.prisma, job.name),
+      lastRun: await store.lastRun(job.name),
       lease: leases.get(job.name) ?? null,
     })),
   );

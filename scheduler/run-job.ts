@@ -2,11 +2,8 @@
  * One run of one job, the same way for every trigger (schedule, catch-up, manual): take the lease,
  * claim the slot's run record, run while renewing the lease, record the outcome, release.
  */
-import type { Database } from "../prisma/index.ts";
 import type { Logger } from "../core/index.ts";
-import { JobSkipped, type JobTrigger, type ScheduledJob } from "./jobs.ts";
-import { acquireLease, currentLeases, releaseLease, renewLease, type Lease } from "./leases.ts";
-import { claimSlot, failAbandonedRuns, finishRun, runForSlot, type JobRunRecord } from "./run-records.ts";
+import { JobSkipped, type JobRunRecord, type JobStore, type JobTrigger, type Lease, type ScheduledJob } from "../jobs/index.ts";
 
 export interface RunnerSettings {
   /** This scheduler's name in leases and run records (`newOwnerId()`). */
@@ -32,25 +29,24 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runJob(db: Database, job: ScheduledJob, slot: { scheduledFor: Date; trigger: JobTrigger }, settings: RunnerSettings): Promise<RunOutcome> {
-  const { prisma } = db;
+export async function runJob(store: JobStore, job: ScheduledJob, slot: { scheduledFor: Date; trigger: JobTrigger }, settings: RunnerSettings): Promise<RunOutcome> {
   const { owner, leaseTtlMs, logger } = settings;
-  if (!(await acquireLease(prisma, job.name, owner, leaseTtlMs))) {
-    return { outcome: "busy", lease: (await currentLeases(prisma)).get(job.name) ?? null };
+  if (!(await store.acquireLease(job.name, owner, leaseTtlMs))) {
+    return { outcome: "busy", lease: (await store.currentLeases()).get(job.name) ?? null };
   }
   // Renew at a third of the lease, so two renewals can fail before the lease runs out.
   const heartbeat = setInterval(() => {
-    renewLease(prisma, job.name, owner, leaseTtlMs).then(
+    store.renewLease(job.name, owner, leaseTtlMs).then(
       (renewed) => renewed || logger.warn({ job: job.name }, "job lease lost: another instance may start this job"),
       (error: unknown) => logger.warn({ job: job.name, err: error }, "job lease renewal failed"),
     );
   }, Math.max(1, Math.floor(leaseTtlMs / 3)));
   heartbeat.unref();
   try {
-    const abandoned = await failAbandonedRuns(prisma, job.name, owner);
+    const abandoned = await store.failAbandonedRuns(job.name, owner);
     if (abandoned) logger.warn({ job: job.name, abandoned }, "earlier runs left unfinished by a stopped instance marked failed");
-    const run = await claimSlot(prisma, { job: job.name, scheduledFor: slot.scheduledFor, owner, trigger: slot.trigger });
-    if (!run) return { outcome: "already-ran", run: await runForSlot(prisma, job.name, slot.scheduledFor) };
+    const run = await store.claimSlot({ job: job.name, scheduledFor: slot.scheduledFor, owner, trigger: slot.trigger });
+    if (!run) return { outcome: "already-ran", run: await store.runForSlot(job.name, slot.scheduledFor) };
 
     logger.info({ job: job.name, scheduledFor: slot.scheduledFor, trigger: slot.trigger }, "job started");
     let finished: JobRunRecord;
@@ -58,17 +54,17 @@ export async function runJob(db: Database, job: ScheduledJob, slot: { scheduledF
       const result = await job.run({ scheduledFor: slot.scheduledFor, trigger: slot.trigger });
       finished =
         result instanceof JobSkipped
-          ? await finishRun(prisma, run, { status: "skipped", figures: { ...result.figures, skipped: result.reason } })
-          : await finishRun(prisma, run, { status: "succeeded", figures: result });
+          ? await store.finishRun(run, { status: "skipped", figures: { ...result.figures, skipped: result.reason } })
+          : await store.finishRun(run, { status: "succeeded", figures: result });
     } catch (error) {
       logger.error({ job: job.name, err: error }, "job failed");
-      finished = await finishRun(prisma, run, { status: "failed", error: errorText(error) });
+      finished = await store.finishRun(run, { status: "failed", error: errorText(error) });
     }
     const ms = finished.finishedAt ? finished.finishedAt.getTime() - finished.startedAt.getTime() : undefined;
     logger.info({ job: job.name, status: finished.status, ms, figures: finished.figures }, "job finished");
     return { outcome: "ran", run: finished };
   } finally {
     clearInterval(heartbeat);
-    await releaseLease(prisma, job.name, owner).catch((error: unknown) => logger.warn({ job: job.name, err: error }, "job lease release failed"));
+    await store.releaseLease(job.name, owner).catch((error: unknown) => logger.warn({ job: job.name, err: error }, "job lease release failed"));
   }
 }

@@ -5,15 +5,14 @@
  * other processes and machines out.
  */
 import cron, { type ScheduledTask } from "node-cron";
-import type { Database } from "../prisma/index.ts";
 import type { Logger } from "../core/index.ts";
 import { catchUpMissedRuns, DEFAULT_CATCH_UP_WITHIN_MS, type CaughtUp } from "./catch-up.ts";
-import type { ScheduledJob } from "./jobs.ts";
-import { newOwnerId } from "./leases.ts";
+import { newOwnerId, type JobStore, type ScheduledJob } from "../jobs/index.ts";
 import { DEFAULT_LEASE_TTL_MS, runJob, type RunnerSettings } from "./run-job.ts";
 
 export interface SchedulerSettings {
-  db: Database;
+  /** Where leases and run records are kept (jobs/createJobStore). */
+  store: JobStore;
   timezone: string;
   logger: Logger;
   /** Defaults to a new `newOwnerId()`. */
@@ -43,7 +42,7 @@ function cronLogger(logger: Logger, job: string) {
 }
 
 export function startScheduler(jobs: readonly ScheduledJob[], settings: SchedulerSettings): Scheduler {
-  const { db, timezone, logger } = settings;
+  const { store, timezone, logger } = settings;
   const runner: RunnerSettings = { owner: settings.owner ?? newOwnerId(), leaseTtlMs: settings.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, logger };
   const names = new Set<string>();
   for (const job of jobs) {
@@ -65,7 +64,7 @@ export function startScheduler(jobs: readonly ScheduledJob[], settings: Schedule
       // The context's date is the slot (not the moment the timer fired): the run record's key.
       ({ date }) =>
         track(
-          runJob(db, job, { scheduledFor: date, trigger: "schedule" }, runner)
+          runJob(store, job, { scheduledFor: date, trigger: "schedule" }, runner)
             .then((result) => {
               if (result.outcome !== "ran") logger.debug({ job: job.name, scheduledFor: date, outcome: result.outcome }, "job run by another instance");
             })
@@ -78,7 +77,7 @@ export function startScheduler(jobs: readonly ScheduledJob[], settings: Schedule
   });
 
   const caughtUp = track(
-    catchUpMissedRuns(db, jobs, { ...runner, timezone, withinMs: settings.catchUpWithinMs ?? DEFAULT_CATCH_UP_WITHIN_MS, stopped: () => stopped }).catch((error: unknown) => {
+    catchUpMissedRuns(store, jobs, { ...runner, timezone, withinMs: settings.catchUpWithinMs ?? DEFAULT_CATCH_UP_WITHIN_MS, stopped: () => stopped }).catch((error: unknown) => {
       logger.error({ err: error }, "catch-up of missed runs failed");
       return [];
     }),

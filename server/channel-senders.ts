@@ -8,7 +8,6 @@ import { createTeamsSender } from "../channels/index.ts";
 import { createSmsSender } from "../channels/index.ts";
 import { createEmailSender, createStaffEmailSender } from "../channels/index.ts";
 import type { StaffSenders } from "../delivery/index.ts";
-import { createStaffNotifier, type StaffNotifier } from "../delivery/index.ts";
 import type { ChannelSender } from "../delivery/index.ts";
 import { createTeamsBot } from "../bot/index.ts";
 import type { Database } from "../prisma/index.ts";
@@ -60,20 +59,14 @@ export async function closeStaffSenders(senders: StaffSenders): Promise<void> {
  * Senders for a process without the HTTP service (`nudge outbox dispatch`, `nudge jobs run`): made
  * on first use, with a bot adapter of its own for proactive Teams messages.
  */
-export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staff(): StaffNotifier; staffSenders(): StaffSenders; close(): Promise<void> } {
+export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staffSenders(): StaffSenders; close(): Promise<void> } {
   let senders: Map<ChannelName, ChannelSender> | undefined;
-  let staff: StaffNotifier | undefined;
   let staffSenders: StaffSenders | undefined;
   let messenger: TeamsMessenger | undefined;
   const teams = () => (config.channels.includes("teams") ? (messenger ??= createTeamsBot(config.bot, logger, db).messenger) : undefined);
   const get = () => (senders ??= createChannelSenders(config, logger, teams()));
   return {
     get,
-    staff() {
-      // Staff are reached in Teams whatever the students' channels are.
-      staff ??= createStaffNotifier(db, (messenger ??= createTeamsBot(config.bot, logger, db).messenger), config.smtp);
-      return staff;
-    },
     staffSenders() {
       staffSenders ??= createStaffSenders(config, get(), (messenger ??= createTeamsBot(config.bot, logger, db).messenger));
       return staffSenders;
@@ -81,7 +74,6 @@ export function lazyChannelSenders(db: Database, config: Config, logger: Logger)
     async close() {
       if (senders) await closeChannelSenders(senders);
       if (staffSenders) await closeStaffSenders(staffSenders);
-      await staff?.close();
     },
   };
 }

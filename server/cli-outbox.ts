@@ -1,6 +1,6 @@
 /** `nudge outbox`: what is waiting to be sent (counts only), and sending what is due now. */
 import type { Command } from "commander";
-import { newOwnerId } from "../scheduler/index.ts";
+import { newOwnerId } from "../jobs/index.ts";
 import { withDatabase } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { createLogger } from "../core/index.ts";

@@ -2,15 +2,16 @@
  * Start-up and shutdown of the whole service: database (created and migrated on first start),
  * bot, HTTP server, scheduled jobs.
  */
+import { createJobStore } from "../jobs/index.ts";
 import type restify from "restify";
 import { createTeamsBot } from "../bot/index.ts";
 import { intentModel } from "../conversations/index.ts";
 import { loadApprovalPolicy } from "../interventions/index.ts";
 import { openDatabase, type Database } from "../prisma/index.ts";
-import { serviceJobs, startScheduler } from "../scheduler/index.ts";
+import { serviceJobs } from "./service-jobs.ts";
+import { startScheduler } from "../scheduler/index.ts";
 import type { Config } from "./config.ts";
 import { closeChannelSenders, closeStaffSenders, createChannelSenders, createStaffSenders } from "./channel-senders.ts";
-import { createStaffNotifier } from "../delivery/index.ts";
 import { tutorCalendarOf } from "../integrations/index.ts";
 import { createHttpServer } from "./http.ts";
 import { conversationSettings } from "./privacy-routes.ts";
@@ -55,8 +56,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Every module's jobs are listed in scheduler/service-jobs.ts, which `nudge jobs` shares.
   const senders = createChannelSenders(config, logger, bot.messenger);
   const staffSenders = createStaffSenders(config, senders, bot.messenger);
-  const staff = createStaffNotifier(db, bot.messenger, config.smtp);
-  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staffSenders: () => staffSenders, staff: () => staff, calendar }), { db, timezone: config.timezone, logger });
+  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staffSenders: () => staffSenders, calendar }), { store: createJobStore(db), timezone: config.timezone, logger });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 
@@ -71,7 +71,6 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         await scheduler.stop();
         await closeChannelSenders(senders);
         await closeStaffSenders(staffSenders);
-        await staff.close();
         // Stop accepting connections, let requests in flight finish, then release the database.
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

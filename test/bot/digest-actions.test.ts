@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTeamsBot } from "../../bot/index.ts";
-import { createStaffNotifier, type StaffNotifier } from "../../delivery/staff-notifier.ts";
 import { DIGEST_PAGE_SIZE } from "../../adaptive-cards/index.ts";
 import { DEFAULT_POLICY, proposeFromFlags, type ApprovalPolicy } from "../../interventions/index.ts";
 import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
-import { sendDigests } from "../../scheduler/tutor-jobs.ts";
+import { sendDigests } from "../../digest/index.ts";
+import { sendStaffMessages } from "../helpers/staff-outbox.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
@@ -28,7 +28,6 @@ describe("the digest card's actions", () => {
   let testDb: TestDatabase;
   let service: RunningService;
   let connector: FakeConnector;
-  let staff: StaffNotifier;
   let base: string;
   let card: any;
   const ids = new Map<string, number>();
@@ -69,14 +68,13 @@ describe("the digest card's actions", () => {
     const proposed = await proposeFromFlags(service.db, { policy: POLICY, channels: ["teams"], now: new Date() });
     expect(proposed, JSON.stringify(proposed)).toMatchObject({ interventionsCreated: STUDENTS });
     await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(teamsInstallationUpdate(connector.serviceUrl, "add", { from: TUTOR, conversation })) });
-    staff = createStaffNotifier(service.db, createTeamsBot(config.bot, createLogger("silent"), service.db).messenger, undefined);
-    const sent = await sendDigests(service.db, staff, new Date());
-    expect(sent, JSON.stringify(sent)).toMatchObject({ sent: 1 });
+    const queued = await sendDigests(service.db, new Date());
+    expect(queued, JSON.stringify(queued)).toMatchObject({ queued: 1, byEmail: 0 });
+    expect(await sendStaffMessages(service.db, config)).toMatchObject({ sent: 1 });
     card = connector.calls.filter((c) => c.method === "POST" && c.path.includes("chat-digest-tutor")).at(-1)!.body.attachments[0].content;
   });
 
   afterAll(async () => {
-    await staff?.close();
     await service?.stop();
     await connector?.close();
     await testDb?.drop();

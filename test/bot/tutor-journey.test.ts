@@ -12,11 +12,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTeamsBot } from "../../bot/index.ts";
 import { dispatchDue } from "../../delivery/outbox.ts";
-import { createStaffNotifier, type StaffNotifier } from "../../delivery/staff-notifier.ts";
 import { proposeFromFlags } from "../../interventions/index.ts";
 import { roleScopeKey, staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
-import { sendDigests, sendMeetingNotices } from "../../scheduler/tutor-jobs.ts";
+import { sendDigests } from "../../digest/index.ts";
+import { sendMeetingNotices } from "../../meetings/index.ts";
+import { sendStaffMessages } from "../helpers/staff-outbox.ts";
 import { createChannelSenders } from "../../server/channel-senders.ts";
 import type { Config } from "../../server/config.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
@@ -45,7 +46,6 @@ describe("Teams for students and tutors: the whole journey", () => {
   let base: string;
   let studentId: number;
   let otherStudentId: number;
-  let staff: StaffNotifier;
 
   const post = async (activity: unknown) => {
     const response = await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
@@ -112,11 +112,9 @@ describe("Teams for students and tutors: the whole journey", () => {
     const author = (await staffByNumber(db, world.adminNumber))!;
     await saveAll(db, { calendar: checked.calendar, rules: checked.rules }, author);
     await setEnabled(db, "no-vle-10-days", true, author);
-    staff = createStaffNotifier(db, createTeamsBot(config.bot, createLogger("silent"), db).messenger, config.smtp);
   });
 
   afterAll(async () => {
-    await staff?.close();
     await service?.stop();
     await Promise.all([connector?.close(), smtp?.stop()]);
     await testDb?.drop();
@@ -141,8 +139,8 @@ describe("Teams for students and tutors: the whole journey", () => {
     expect(await service.db.prisma.intervention.count({ where: { studentId, state: "awaiting_approval", kind: "nudge" } })).toBe(1);
 
     const from = connector.calls.length;
-    const figures = await sendDigests(service.db, staff, new Date());
-    expect(figures).toMatchObject({ sent: 3, failed: 0 });
+    expect(await sendDigests(service.db, new Date())).toMatchObject({ queued: 3, byEmail: 0 });
+    expect(await sendStaffMessages(service.db, config)).toMatchObject({ sent: 3, failed: 0 });
     digestCard = lastCard(TUTOR, from);
     expect(digestCard).toMatchObject({ type: "AdaptiveCard", version: "1.5" });
     const text = shownText({ attachments: [{ content: digestCard }] });
@@ -153,7 +151,7 @@ describe("Teams for students and tutors: the whole journey", () => {
     expect(cardActions(digestCard).map((a) => a.verb)).toEqual(expect.arrayContaining(["digest.approve", "digest.edit", "digest.invite", "digest.refer", "digest.dismiss", "digest.snooze"]));
 
     // Nothing new since: the next run sends nothing.
-    expect(await sendDigests(service.db, staff, new Date())).toMatchObject({ sent: 0, nothingNew: 3 });
+    expect(await sendDigests(service.db, new Date())).toMatchObject({ queued: 0, nothingNew: 3 });
   });
 
   it("refuses a tutor who edits a card's payload to act for another tutor's student, and audits it", async () => {
@@ -248,7 +246,8 @@ describe("Teams for students and tutors: the whole journey", () => {
   it("sends both the calendar invitation: the student by email through the outbox, the tutor in Teams and by email", async () => {
     await dispatch();
     const fromConnector = connector.calls.length;
-    expect(await sendMeetingNotices(service.db, staff, 24, new Date())).toMatchObject({ invitations: 1 });
+    expect(await sendMeetingNotices(service.db, 24, new Date())).toMatchObject({ invitations: 1 });
+    await sendStaffMessages(service.db, config);
     const toStudent = smtp.received.find((m) => m.rcptTo.includes("sam@student.example.ac.uk") && /text\/calendar/.test(m.raw.toString()));
     const toTutor = smtp.received.find((m) => m.rcptTo.includes("tutor@example.ac.uk") && /text\/calendar/.test(m.raw.toString()));
     expect(toStudent).toBeDefined();
@@ -256,7 +255,7 @@ describe("Teams for students and tutors: the whole journey", () => {
     for (const mail of [toStudent!, toTutor!]) expect(mail.raw.toString()).toMatch(/BEGIN:VEVENT[\s\S]*UID:[\s\S]*END:VEVENT/);
     expect(shownText(sentTo(TUTOR, fromConnector).at(-1)?.body)).toContain("Sam");
     // Sent once, however often the job runs.
-    expect(await sendMeetingNotices(service.db, staff, 24, new Date())).toMatchObject({ invitations: 0 });
+    expect(await sendMeetingNotices(service.db, 24, new Date())).toMatchObject({ invitations: 0 });
   });
 
   it("after the meeting asks the tutor for the outcome, which closes the intervention's flags", async () => {
@@ -264,7 +263,8 @@ describe("Teams for students and tutors: the whole journey", () => {
     const ended = new Date(Date.now() - 3_600_000);
     await service.db.prisma.meeting.update({ where: { id: meetingId }, data: { startsAt: new Date(ended.getTime() - 1_800_000), endsAt: ended, reminderSentAt: new Date() } });
     const from = connector.calls.length;
-    expect(await sendMeetingNotices(service.db, staff, 24, new Date())).toMatchObject({ outcomeQuestions: 1 });
+    expect(await sendMeetingNotices(service.db, 24, new Date())).toMatchObject({ outcomeQuestions: 1 });
+    await sendStaffMessages(service.db, config);
     const card = lastCard(TUTOR, from);
     const outcomes = cardActions(card).filter((a) => a.verb === "meeting.outcome");
     expect(outcomes.map((o) => o.data.outcome)).toEqual(["met", "no_show", "support_agreed", "referred"]);

@@ -7,14 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeDigest } from "../../digest/cards.ts";
 import { createGraphCalendar, graphTutorCalendar } from "../../integrations/graph-calendar.ts";
-import type { StaffNotifier, StaffTeamsMessage } from "../../delivery/staff-notifier.ts";
-import type { CalendarAttachment } from "../../delivery/ports.ts";
 import { invitationCardData } from "../../meetings/cards.ts";
 import { chooseSlot, inviteToTalk, queueStudentReminder, type Slot, type TutorCalendar } from "../../meetings/index.ts";
 import { DEFAULT_POLICY } from "../../interventions/index.ts";
 import { receiveStudentMessage } from "../../conversations/index.ts";
-import { sendMeetingNotices } from "../../scheduler/tutor-jobs.ts";
-import { serviceJobs } from "../../scheduler/service-jobs.ts";
+import { sendMeetingNotices } from "../../meetings/index.ts";
+import { serviceJobs } from "../../server/service-jobs.ts";
 import { openDatabase } from "../../prisma/index.ts";
 import { parseConfig } from "../../server/config.ts";
 import { createLogger } from "../../core/index.ts";
@@ -36,27 +34,17 @@ const iso = (slots: readonly Slot[]) => slots.map((s) => s.start.toISOString());
 const NOW = at("2026-11-30T09:00:00Z");
 const TUE_8 = "2026-12-08T10:00:00.000Z";
 
-/** Records what staff would be sent. */
-function recordingStaff() {
-  const teams: { staffId: number; message: StaffTeamsMessage }[] = [];
-  const email: { staffId: number; message: { subject: string; text: string; calendar?: CalendarAttachment } }[] = [];
-  const staff: StaffNotifier = {
-    async teams(staffId, message) {
-      teams.push({ staffId, message });
-      return { conversationId: "a:tutor-chat", activityId: `activity-${teams.length}`, teamsUserId: "29:tutor" };
-    },
-    async email(staffId, message) {
-      email.push({ staffId, message });
-      return true;
-    },
-    async close() {},
-  };
-  return { staff, teams, email };
-}
-
 describe("invitations to talk with the tutor's Microsoft Graph calendar", () => {
   const database = useMigratedDatabase();
   const db = () => database.db;
+  /** What the meeting notices queued for staff in the staff outbox, from here on. */
+  const staffOutbox = async () => {
+    const since = (await db().prisma.staffMessage.aggregate({ _max: { id: true } }))._max.id ?? 0;
+    return async () => {
+      const rows = await db().prisma.staffMessage.findMany({ where: { id: { gt: since }, kind: "meeting_notice" }, orderBy: { id: "asc" } });
+      return { teams: rows.filter((r) => r.channel === "teams"), email: rows.filter((r) => r.channel === "email") };
+    };
+  };
   let graph: FakeGraph;
   let calendar: TutorCalendar;
   let ids: Map<string, number>;
@@ -121,8 +109,9 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     // Graph sends the student its own invitation: a .ics as well would be the same meeting twice.
     expect(await studentIcs(meeting.id)).toHaveLength(0);
 
-    const { staff, teams, email } = recordingStaff();
-    const figures = await sendMeetingNotices(db(), staff, 24, at("2026-11-30T10:05:00Z"), calendar);
+    const queued = await staffOutbox();
+    const figures = await sendMeetingNotices(db(), 24, at("2026-11-30T10:05:00Z"), calendar);
+    const { teams, email } = await queued();
     expect(figures).toMatchObject({ invitations: 1, calendarEvents: 1, calendarFallbacks: 0 });
 
     expect(graph.events).toHaveLength(1);
@@ -146,7 +135,7 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     // The tutor sees it booked with the join button, and gets no .ics: the event is in their calendar.
     expect(email).toHaveLength(0);
     expect(teams).toHaveLength(1);
-    const card = JSON.stringify(teams[0]!.message.card);
+    const card = JSON.stringify(teams[0]!.card);
     expect(card).toContain(event.joinUrl);
     expect(card).toContain("It's in your calendar, with the Teams link.");
     expect(await studentIcs(meeting.id)).toHaveLength(0);
@@ -158,7 +147,7 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     expect(texts.teams).toContain(`Online: ${event.joinUrl}`);
 
     // Once: the notice is claimed, so the job running again makes no second event.
-    expect(await sendMeetingNotices(db(), staff, 24, at("2026-11-30T10:10:00Z"), calendar)).toMatchObject({ invitations: 0, calendarEvents: 0 });
+    expect(await sendMeetingNotices(db(), 24, at("2026-11-30T10:10:00Z"), calendar)).toMatchObject({ invitations: 0, calendarEvents: 0 });
     expect(graph.events).toHaveLength(1);
   });
 
@@ -171,8 +160,9 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     expect(await studentIcs(meeting.id)).toHaveLength(0);
 
     graph.fail({ status: 403, code: "ErrorAccessDenied", message: "Access is denied. Check credentials and try again." });
-    const { staff, email } = recordingStaff();
-    expect(await sendMeetingNotices(db(), staff, 24, at("2026-11-30T10:05:00Z"), calendar)).toMatchObject({ invitations: 1, calendarEvents: 0, calendarFallbacks: 1 });
+    const queued = await staffOutbox();
+    expect(await sendMeetingNotices(db(), 24, at("2026-11-30T10:05:00Z"), calendar)).toMatchObject({ invitations: 1, calendarEvents: 0, calendarFallbacks: 1 });
+    const { email } = await queued();
 
     expect(graph.events).toHaveLength(1); // only Jamie's
     expect(await meetingOf("S3")).toMatchObject({ graphEventId: null, onlineMeetingUrl: null });
@@ -181,7 +171,7 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     expect(ics[0]).toMatchObject({ state: "queued", channelOrder: ["email"] });
     expect(ics[0]!.templateData).toMatchObject({ calendar: { meetingId: meeting.id, method: "REQUEST" } });
     expect(email).toHaveLength(1);
-    expect(email[0]!.message.calendar).toMatchObject({ method: "REQUEST", filename: `meeting-${meeting.id}.ics` });
+    expect(email[0]!.calendar).toMatchObject({ method: "REQUEST", filename: `meeting-${meeting.id}.ics` });
     const fallback = await db().prisma.auditLog.findFirstOrThrow({ where: { action: "meeting.calendar_fallback", targetId: String(meeting.id) } });
     expect(fallback.details).toMatchObject({ reason: "the tutor's calendar did not take the event: Graph create event: HTTP 403 ErrorAccessDenied: Access is denied. Check credentials and try again.", studentInvitation: "by email (.ics)" });
   });
@@ -195,10 +185,10 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     const meeting = await meetingOf("S4");
     expect(await studentIcs(meeting.id)).toHaveLength(1);
 
-    const { staff, email } = recordingStaff();
-    expect(await sendMeetingNotices(db(), staff, 24, at("2026-11-30T10:05:00Z"), calendar)).toMatchObject({ invitations: 1, calendarEvents: 0, calendarFallbacks: 0 });
+    const queued = await staffOutbox();
+    expect(await sendMeetingNotices(db(), 24, at("2026-11-30T10:05:00Z"), calendar)).toMatchObject({ invitations: 1, calendarEvents: 0, calendarFallbacks: 0 });
     expect(graph.events).toHaveLength(1);
-    expect(email).toHaveLength(1);
+    expect((await queued()).email).toHaveLength(1);
     expect(await studentIcs(meeting.id)).toHaveLength(1);
   });
 
@@ -206,8 +196,7 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     await inviteToTalk(db(), { studentId: student("S5"), staffNumber: "T0001" }, DEFAULT_POLICY, NOW, calendar);
     await chooseSlot(db(), { studentId: student("S5"), choice: 1, channel: "teams" }, at("2026-11-30T10:00:00Z"));
     const config = parseConfig({ DATABASE_URL: database.url, GRAPH_TENANT_ID: graph.tenantId, GRAPH_CLIENT_ID: graph.clientId, GRAPH_CLIENT_SECRET: graph.clientSecret, GRAPH_BASE_URL: graph.graphUrl, GRAPH_LOGIN_BASE_URL: graph.loginUrl });
-    const { staff } = recordingStaff();
-    const job = serviceJobs(db(), config, { senders: () => new Map(), staff: () => staff }).find((j) => j.name === "meeting-notices")!;
+    const job = serviceJobs(db(), config, { senders: () => new Map() }).find((j) => j.name === "meeting-notices")!;
     expect(await job.run({ scheduledFor: new Date(), trigger: "manual" } as never)).toMatchObject({ invitations: 1, calendarEvents: 1 });
     const meeting = await meetingOf("S5");
     expect(graph.events.at(-1)).toMatchObject({ id: meeting.graphEventId, body: { attendees: [{ emailAddress: { address: "kit@students.example" } }] } });

@@ -4,11 +4,10 @@
  * under restriction and records without an end date are left alone. Repeatable, audited, and
  * with a dry run that changes nothing, checked through the real command line.
  */
-import { createStaffNotifier } from "../../delivery/staff-notifier.ts";
 import { describe, expect, it } from "vitest";
 import { academicYear, anonymousNumber, runRetention, type RetentionReport } from "../../privacy/index.ts";
 import type { Database } from "../../prisma/index.ts";
-import { serviceJobs } from "../../scheduler/index.ts";
+import { serviceJobs } from "../../server/service-jobs.ts";
 import { parseConfig } from "../../server/config.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
@@ -263,7 +262,7 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
   });
 
   it("runs nightly as the `retention` job, caught up if missed, with the same settings", async () => {
-    const jobs = serviceJobs(database.db, parseConfig({ DATABASE_URL: database.url }), { senders: () => new Map(), staff: () => createStaffNotifier(database.db, undefined, undefined) });
+    const jobs = serviceJobs(database.db, parseConfig({ DATABASE_URL: database.url }), { senders: () => new Map() });
     const job = jobs.find((j) => j.name === "retention")!;
     expect(job).toMatchObject({ schedule: "30 2 * * *", catchUp: true });
     const before = await snapshot(database.db);

@@ -15,11 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTeamsBot } from "../../bot/index.ts";
-import { createStaffNotifier, type StaffNotifier } from "../../delivery/staff-notifier.ts";
 import { loadApprovalPolicy, proposeFromFlags } from "../../interventions/index.ts";
 import { decide, roleScopeKey, staffByNumber } from "../../access/index.ts";
 import { CATALOGUE, checkFiles, runRules, saveAll, setEnabled, validateRule } from "../../rules/index.ts";
-import { sendDigests } from "../../scheduler/tutor-jobs.ts";
+import { sendDigests } from "../../digest/index.ts";
+import { sendStaffMessages } from "../helpers/staff-outbox.ts";
 import type { Config } from "../../server/config.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../core/index.ts";
@@ -68,7 +68,6 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
   let service: RunningService;
   let connector: FakeConnector;
   let config: Config;
-  let staff: StaffNotifier;
   let base: string;
   let s1: number;
 
@@ -96,7 +95,8 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
 
     // The scheduled digest (the job itself), to each tutor with something new.
     const from = connector.calls.length;
-    expect(await sendDigests(service.db, staff, new Date())).toMatchObject({ sent: 1, failed: 0 });
+    expect(await sendDigests(service.db, new Date())).toMatchObject({ queued: 1 });
+    expect(await sendStaffMessages(service.db, config)).toMatchObject({ sent: 1, failed: 0 });
     const scheduled = sentTo(TUTOR, from).at(-1)?.body;
     add("scheduled digest card (sendDigests)", scheduled);
     add("digest now", await say(TUTOR, "digest now"));
@@ -182,11 +182,9 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     await runRules(db, { asOfDay: D, trigger: "manual", now: new Date() });
     const proposed = await proposeFromFlags(db, { policy: loadApprovalPolicy(config.approvalPolicyFile), channels: config.channels, now: new Date() });
     expect(proposed.awaitingApproval).toBe(2);
-    staff = createStaffNotifier(db, createTeamsBot(config.bot, createLogger("silent"), db).messenger, undefined);
   });
 
   afterAll(async () => {
-    await staff?.close();
     await service?.stop();
     await connector?.close();
     await testDb?.drop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acquireLease, currentLeases, releaseLease, renewLease } from "../../scheduler/leases.ts";
+import { acquireLease, currentLeases, releaseLease, renewLease } from "../../jobs/leases.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, saveAll, setEnabled } from "../../rules/index.ts";
 import { DEFAULT_POLICY } from "../../interventions/index.ts";
-import { rulesJobs } from "../../scheduler/rules-jobs.ts";
+import { rulesJobs } from "../../interventions/jobs.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 import { buildWorld, D, except, healthy } from "../rules/world.ts";

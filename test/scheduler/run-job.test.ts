@@ -1,8 +1,10 @@
+import { createJobStore } from "../../jobs/index.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { JobSkipped, runJob, type JobContext, type ScheduledJob } from "../../scheduler/index.ts";
-import { acquireLease, currentLeases } from "../../scheduler/leases.ts";
-import { runsOf } from "../../scheduler/run-records.ts";
+import { JobSkipped, type JobContext, type ScheduledJob } from "../../jobs/index.ts";
+import { runJob } from "../../scheduler/index.ts";
+import { acquireLease, currentLeases } from "../../jobs/leases.ts";
+import { runsOf } from "../../jobs/run-records.ts";
 import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
@@ -20,7 +22,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
   it("is recorded with its slot, trigger, owner, times and figures, and tells the job its slot", async () => {
     const seen: JobContext[] = [];
     const slot = new Date("2026-11-30T07:00:00.000Z");
-    const result = await runJob(database.db, job("figures", async (context) => (seen.push(context), { flagged: 3, students: 120 })), { scheduledFor: slot, trigger: "schedule" }, runner("a"));
+    const result = await runJob(createJobStore(database.db), job("figures", async (context) => (seen.push(context), { flagged: 3, students: 120 })), { scheduledFor: slot, trigger: "schedule" }, runner("a"));
     expect(seen).toEqual([{ scheduledFor: slot, trigger: "schedule" }]);
     expect(result).toMatchObject({ outcome: "ran", run: { job: "figures", scheduledFor: slot, owner: "a", status: "succeeded", trigger: "schedule", error: null, figures: { flagged: 3, students: 120 } } });
     const [stored] = await runsOf(database.db.prisma, "figures");
@@ -29,7 +31,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
   });
 
   it("records a failure with its error, and releases the lease", async () => {
-    const result = await runJob(database.db, job("failing", async () => {
+    const result = await runJob(createJobStore(database.db), job("failing", async () => {
       throw new Error("feed file unreadable");
     }), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "manual" }, runner("a"));
     expect(result).toMatchObject({ outcome: "ran", run: { status: "failed", error: "feed file unreadable", trigger: "manual" } });
@@ -38,7 +40,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
   });
 
   it("records a run the job chose to skip, with its reason", async () => {
-    const result = await runJob(database.db, job("skipping", async () => new JobSkipped("vle feed is 3 days old", { checked: 2 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
+    const result = await runJob(createJobStore(database.db), job("skipping", async () => new JobSkipped("vle feed is 3 days old", { checked: 2 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
     expect(result).toMatchObject({ outcome: "ran", run: { status: "skipped", figures: { checked: 2, skipped: "vle feed is 3 days old" } } });
   });
 
@@ -50,7 +52,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     });
     for (let minute = 0; minute < 5; minute++) {
       const slot = { scheduledFor: new Date(Date.UTC(2026, 10, 30, 7, minute)), trigger: "schedule" as const };
-      const results = await Promise.all(["a", "b", "c"].map((owner) => runJob(database.db, counted, slot, runner(owner))));
+      const results = await Promise.all(["a", "b", "c"].map((owner) => runJob(createJobStore(database.db), counted, slot, runner(owner))));
       expect(results.filter((r) => r.outcome === "ran")).toHaveLength(1);
       // The others found the lease taken, or the slot already run once it was released.
       expect(results.filter((r) => r.outcome === "busy" || r.outcome === "already-ran")).toHaveLength(2);
@@ -62,7 +64,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
   it("does not run while another instance holds the lease, and says who holds it", async () => {
     expect(await acquireLease(database.db.prisma, "held", "elsewhere", 60_000)).toBe(true);
     let ran = false;
-    const result = await runJob(database.db, job("held", async () => ((ran = true), {})), { scheduledFor: new Date(), trigger: "manual" }, runner("a"));
+    const result = await runJob(createJobStore(database.db), job("held", async () => ((ran = true), {})), { scheduledFor: new Date(), trigger: "manual" }, runner("a"));
     expect(result).toMatchObject({ outcome: "busy", lease: { owner: "elsewhere" } });
     expect(ran).toBe(false);
     expect(await runsOf(database.db.prisma, "held")).toEqual([]);
@@ -73,7 +75,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     let finished = false;
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const long = runJob(database.db, job("long", async () => {
+    const long = runJob(createJobStore(database.db), job("long", async () => {
       started();
       await sleep(3 * ttl);
       finished = true;
@@ -94,7 +96,7 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     const crashedSlot = new Date("2026-11-29T07:00:00Z");
     await database.db.prisma.jobLease.create({ data: { job: "crashy", owner: "gone", acquiredAt: new Date(Date.now() - 120_000), leaseUntil: new Date(Date.now() - 60_000) } });
     await database.db.prisma.jobRun.create({ data: { job: "crashy", scheduledFor: crashedSlot, owner: "gone", status: "running", summary: { trigger: "schedule" } } });
-    const result = await runJob(database.db, job("crashy", async () => ({ ok: 1 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
+    const result = await runJob(createJobStore(database.db), job("crashy", async () => ({ ok: 1 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
     expect(result).toMatchObject({ outcome: "ran", run: { status: "succeeded" } });
     const crashed = (await runsOf(database.db.prisma, "crashy")).find((r) => r.owner === "gone");
     expect(crashed).toMatchObject({ status: "failed", error: expect.stringMatching(/^abandoned/), finishedAt: expect.any(Date) });

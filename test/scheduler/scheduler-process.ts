@@ -3,6 +3,7 @@
  * second against DATABASE_URL and appends "<slot> <pid>" to TICKS_FILE for each run. It says
  * "ready" once scheduling, and on SIGTERM lets a run in progress finish, then exits 0.
  */
+import { createJobStore } from "../../jobs/index.ts";
 import { appendFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openDatabase } from "../../prisma/index.ts";
@@ -26,7 +27,7 @@ const scheduler = startScheduler(
       },
     },
   ],
-  { db, timezone: "Europe/London", logger: createLogger("warn", process.stderr), leaseTtlMs: 5000 },
+  { store: createJobStore(db), timezone: "Europe/London", logger: createLogger("warn", process.stderr), leaseTtlMs: 5000 },
 );
 process.stdout.write(`ready ${scheduler.owner}\n`);
 

@@ -1,7 +1,9 @@
+import { createJobStore } from "../../jobs/index.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { startScheduler, type ScheduledJob } from "../../scheduler/index.ts";
-import { runsOf } from "../../scheduler/run-records.ts";
+import { startScheduler } from "../../scheduler/index.ts";
+import { type ScheduledJob } from "../../jobs/index.ts";
+import { runsOf } from "../../jobs/run-records.ts";
 import { previousSlot } from "../../scheduler/slots.ts";
 import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
@@ -26,8 +28,8 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
         return { owner };
       },
     });
-    const a = startScheduler([tick("a")], { db: database.db, timezone, logger, owner: "a" });
-    const b = startScheduler([tick("b")], { db: database.db, timezone, logger, owner: "b" });
+    const a = startScheduler([tick("a")], { store: createJobStore(database.db), timezone, logger, owner: "a" });
+    const b = startScheduler([tick("b")], { store: createJobStore(database.db), timezone, logger, owner: "b" });
     await sleep(3500);
     await Promise.all([a.stop(), b.stop()]);
 
@@ -53,7 +55,7 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
     };
     const missed = previousSlot(daily.schedule, timezone, new Date())!;
 
-    const first = startScheduler([daily], { db: database.db, timezone, logger });
+    const first = startScheduler([daily], { store: createJobStore(database.db), timezone, logger });
     const caughtUp = await first.caughtUp;
     await first.stop();
     expect(caughtUp).toMatchObject([{ job: "daily-at-seven", scheduledFor: missed, result: { outcome: "ran" } }]);
@@ -61,7 +63,7 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
     expect(await runsOf(database.db.prisma, "daily-at-seven")).toMatchObject([{ scheduledFor: missed, trigger: "catch_up", status: "succeeded", figures: { asOf: missed.toISOString() } }]);
 
     // Two instances starting together, and a restart: the slot has its run, nothing more happens.
-    const again = [startScheduler([daily], { db: database.db, timezone, logger }), startScheduler([daily], { db: database.db, timezone, logger })];
+    const again = [startScheduler([daily], { store: createJobStore(database.db), timezone, logger }), startScheduler([daily], { store: createJobStore(database.db), timezone, logger })];
     expect(await Promise.all(again.map((s) => s.caughtUp))).toEqual([[], []]);
     await Promise.all(again.map((s) => s.stop()));
     expect(calls).toHaveLength(1);
@@ -70,10 +72,10 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
   it("leaves jobs that do not opt in, and slots older than the catch-up window, to their next slot", async () => {
     let calls = 0;
     const job = (name: string, catchUp: boolean): ScheduledJob => ({ name, description: "(test)", schedule: "0 7 * * *", catchUp, run: async () => (calls++, {}) });
-    const noCatchUp = startScheduler([job("no-catch-up", false)], { db: database.db, timezone, logger });
+    const noCatchUp = startScheduler([job("no-catch-up", false)], { store: createJobStore(database.db), timezone, logger });
     expect(await noCatchUp.caughtUp).toEqual([]);
     await noCatchUp.stop();
-    const narrow = startScheduler([job("old-slot", true)], { db: database.db, timezone, logger, catchUpWithinMs: 1 });
+    const narrow = startScheduler([job("old-slot", true)], { store: createJobStore(database.db), timezone, logger, catchUpWithinMs: 1 });
     expect(await narrow.caughtUp).toEqual([]);
     await narrow.stop();
     expect(calls).toBe(0);
@@ -92,10 +94,10 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
         throw new Error("digest template missing");
       },
     };
-    const first = startScheduler([failing], { db: database.db, timezone, logger });
+    const first = startScheduler([failing], { store: createJobStore(database.db), timezone, logger });
     await first.caughtUp;
     await first.stop();
-    const second = startScheduler([failing], { db: database.db, timezone, logger });
+    const second = startScheduler([failing], { store: createJobStore(database.db), timezone, logger });
     await second.caughtUp;
     await second.stop();
     expect(calls).toBe(1);
@@ -104,6 +106,6 @@ describe.each(databaseKindsUnderTest())("the scheduler on %s", (kind) => {
 
   it("refuses two jobs with the same name", () => {
     const job: ScheduledJob = { name: "twice", description: "(test)", schedule: "0 7 * * *", catchUp: false, run: async () => ({}) };
-    expect(() => startScheduler([job, job], { db: database.db, timezone, logger })).toThrow(/twice/);
+    expect(() => startScheduler([job, job], { store: createJobStore(database.db), timezone, logger })).toThrow(/twice/);
   });
 });

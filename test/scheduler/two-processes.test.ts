@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../prisma/index.ts";
-import { runsOf } from "../../scheduler/run-records.ts";
+import { runsOf } from "../../jobs/run-records.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 import { spawnNode, type Spawned } from "../helpers/processes.ts";

@@ -1,7 +1,7 @@
 /** The ingest module's scheduled jobs: the drop folder, and retention of raw xAPI statements. */
 import type { Database } from "../prisma/index.ts";
-import { processDropFolder, purgeRawStatements } from "../ingest/index.ts";
-import type { ScheduledJob } from "./jobs.ts";
+import { processDropFolder, purgeRawStatements } from "./index.ts";
+import type { ScheduledJob } from "../jobs/index.ts";
 
 export interface IngestJobSettings {
   dropFolder?: { path: string; schedule: string };

@@ -4,7 +4,7 @@
  */
 import type { Db } from "../prisma/index.ts";
 import { isUniqueViolation } from "../prisma/index.ts";
-import type { JobFigures, JobTrigger } from "./jobs.ts";
+import type { JobFigures, JobTrigger } from "./types.ts";
 
 export type RunStatus = "running" | "succeeded" | "failed" | "skipped";
 

@@ -4,10 +4,10 @@
  */
 
 import { type ChannelName } from "../core/index.ts";
-import { proposeFromFlags, type ApprovalPolicy } from "../interventions/index.ts";
+import { proposeFromFlags, type ApprovalPolicy } from "./index.ts";
 import type { Database } from "../prisma/index.ts";
 import { asOfDayFor, runRules } from "../rules/index.ts";
-import type { JobFigures, ScheduledJob } from "./jobs.ts";
+import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
 
 export function rulesJobs(db: Database, settings: { schedule: string; timezone: string; policy: ApprovalPolicy; channels: readonly ChannelName[] }): ScheduledJob[] {
   return [

@@ -1,0 +1,68 @@
+/**
+ * The morning digest: each personal tutor with something new gets their digest through the staff
+ * outbox, as a card in Teams or, when Teams cannot reach them, by email. The replies the digest
+ * shows count as seen only once its message has been sent (`markSentDigestsSeen`, after each
+ * outbox cycle); a digest that could not be sent leaves them unseen for the next one.
+ */
+import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
+import { PRIORITY, queueStaffNotice } from "../notices/index.ts";
+import type { Database } from "../prisma/index.ts";
+import { composeDigest, digestStudents } from "./cards.ts";
+import { markRepliesSeen } from "./entries.ts";
+
+export function digestJobs(db: Database, settings: { schedule: string }): ScheduledJob[] {
+  return [
+    {
+      name: "tutor-digest",
+      description: "send each personal tutor with something new their digest (Teams card, or email without Teams)",
+      schedule: settings.schedule,
+      catchUp: true,
+      run: ({ scheduledFor }) => sendDigests(db, scheduledFor),
+    },
+  ];
+}
+
+export async function sendDigests(db: Database, now: Date): Promise<JobFigures> {
+  await markSentDigestsSeen(db, now);
+  const tutors = await db.prisma.staff.findMany({
+    where: { active: true, roles: { some: { role: "personal_tutor" } } },
+    select: { id: true, staffNumber: true, conversationReference: { select: { teamsUserId: true, unavailableAt: true } } },
+    orderBy: { id: "asc" },
+  });
+  const figures = { tutors: tutors.length, queued: 0, nothingNew: 0, byEmail: 0 };
+  for (const tutor of tutors) {
+    const found = await digestStudents(db, tutor.staffNumber, now);
+    if (found.newIds.size === 0) {
+      figures.nothingNew++;
+      continue;
+    }
+    const conversation = tutor.conversationReference;
+    const inTeams = conversation !== null && conversation.unavailableAt === null;
+    const digest = await composeDigest(db, tutor.staffNumber, "schedule", inTeams ? [conversation.teamsUserId] : [], now, found);
+    if (!digest) continue;
+    await db.prisma.$transaction(async (tx) => {
+      const [messageId] = await queueStaffNotice(tx, { staffId: tutor.id }, { kind: "digest", priority: PRIORITY.routine, subject: digest.email.subject, text: digest.email.text, card: digest.card, route: "teams-then-email", dueAt: now });
+      await tx.tutorDigest.update({ where: { id: digest.digestId }, data: { staffMessageId: messageId!, shownReplyIds: digest.shownReplyIds } });
+    });
+    figures.queued++;
+    if (!inTeams) figures.byEmail++;
+  }
+  return figures;
+}
+
+/** Replies on digests whose message has gone (by Teams or its email fallback) are now seen. */
+export async function markSentDigestsSeen(db: Database, now = new Date()): Promise<number> {
+  const waiting = await db.prisma.tutorDigest.findMany({ where: { staffMessageId: { not: null }, repliesSeenAt: null }, select: { id: true, staffMessageId: true, shownReplyIds: true } });
+  if (waiting.length === 0) return 0;
+  const ids = waiting.map((d) => d.staffMessageId!);
+  const sent = await db.prisma.staffMessage.findMany({ where: { state: "sent", OR: [{ id: { in: ids } }, { fallbackOf: { in: ids } }] }, select: { id: true, fallbackOf: true } });
+  const delivered = new Set(sent.map((m) => m.fallbackOf ?? m.id));
+  let marked = 0;
+  for (const digest of waiting) {
+    if (!delivered.has(digest.staffMessageId!)) continue;
+    await markRepliesSeen(db, Array.isArray(digest.shownReplyIds) ? (digest.shownReplyIds as number[]) : [], now);
+    await db.prisma.tutorDigest.update({ where: { id: digest.id }, data: { repliesSeenAt: now } });
+    marked++;
+  }
+  return marked;
+}
