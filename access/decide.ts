@@ -33,7 +33,7 @@ interface RoleHeld {
 
 async function rolesOf(db: Database, staffId: number): Promise<RoleHeld[] | null> {
   const staff = await db.prisma.staff.findUnique({ where: { id: staffId }, include: { roles: true } });
-  if (!staff || !staff.active) return null;
+  if (!staff?.active) return null;
   return staff.roles.map((r) => ({ role: r.role as Role, programmeId: r.programmeId, yearOfStudy: r.yearOfStudy }));
 }
 

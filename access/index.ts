@@ -5,6 +5,14 @@
 export { decide, CONCERN_SCOPE_DAYS, type Actor, type Decision, type SpecialCategory, type Target } from "./decide.ts";
 export { CAPABILITIES, MATRIX, ROLES, renderAccessTable, type CapabilityName, type Role, type Scope } from "./permissions.ts";
 export { roleScopeKey, type RoleScope } from "./role-scope.ts";
-export { AccessRefused, authorise, staffByNumber, type StaffIdentity } from "./identity.ts";
+export { AccessRefused, authorise, staffByNumber, type Authorised, type StaffIdentity } from "./identity.ts";
 export { grantRole, revokeRole, rolesOfStaff, RoleChangeError, STAFF_ROLES, type HeldRole, type RoleGrant, type StaffRoleName } from "./roles.ts";
-export { personByAadObjectId } from "./people.ts";
+export { personByAadObjectId, whoIs, mayDo, type Person } from "./people.ts";
+
+import { authorise, staffByNumber } from "./identity.ts";
+import { decide } from "./decide.ts";
+import { mayDo, whoIs } from "./people.ts";
+import { grantRole, revokeRole, rolesOfStaff } from "./roles.ts";
+
+/** What the edges may ask of access (app/ binds the database). */
+export const useCases = { whoIs, mayDo, decide, authorise, staffByNumber, grantRole, revokeRole, rolesOfStaff };

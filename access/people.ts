@@ -1,5 +1,16 @@
-/** Who a Teams user is: the student or member of staff with their Entra object id, if any. */
+/**
+ * Who a Teams user is: the student or member of staff with their Entra object id, if any. Someone
+ * who is both (a doctoral student who tutors) is treated as staff, since staff commands are a
+ * superset of what a student can ask.
+ */
 import type { Database } from "../prisma/index.ts";
+import { decide } from "./decide.ts";
+import type { CapabilityName } from "./permissions.ts";
+
+export type Person =
+  | { kind: "staff"; staffId: number; staffNumber: string; displayName: string }
+  | { kind: "student"; studentId: number; studentNumber: string; firstName: string | null }
+  | { kind: "unknown" };
 
 export async function personByAadObjectId(db: Database, aadObjectId: string | undefined): Promise<{ studentId: number | null; staffId: number | null }> {
   if (!aadObjectId) return { studentId: null, staffId: null };
@@ -10,4 +21,23 @@ export async function personByAadObjectId(db: Database, aadObjectId: string | un
     db.prisma.staff.findFirst({ where: { entraObjectId: { in: spellings } }, select: { id: true } }),
   ]);
   return { studentId: student?.id ?? null, staffId: staff?.id ?? null };
+}
+
+export async function whoIs(db: Database, aadObjectId: string | undefined): Promise<Person> {
+  const { studentId, staffId } = await personByAadObjectId(db, aadObjectId);
+  if (staffId !== null) {
+    const staff = await db.prisma.staff.findUnique({ where: { id: staffId }, select: { staffNumber: true, displayName: true, active: true } });
+    if (staff?.active) return { kind: "staff", staffId, staffNumber: staff.staffNumber, displayName: staff.displayName };
+  }
+  if (studentId !== null) {
+    const student = await db.prisma.student.findUnique({ where: { id: studentId }, select: { studentNumber: true, preferredName: true, givenName: true } });
+    if (student) return { kind: "student", studentId, studentNumber: student.studentNumber, firstName: student.preferredName?.trim() || student.givenName?.trim() || null };
+  }
+  return { kind: "unknown" };
+}
+
+/** Whether a member of staff may do each of `capabilities` (not about one student): what their help lists. */
+export async function mayDo(db: Database, staffId: number, capabilities: readonly CapabilityName[]): Promise<Record<string, boolean>> {
+  const answers = await Promise.all(capabilities.map(async (c) => [c, (await decide(db, { kind: "staff", staffId }, c)).allowed] as const));
+  return Object.fromEntries(answers);
 }

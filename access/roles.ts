@@ -3,6 +3,7 @@
  * tutors also come from student records (UDD staff_link); every other role is granted here, each
  * grant and revocation audited with who did it.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
 import { roleScopeKey } from "./role-scope.ts";
@@ -11,8 +12,9 @@ export const STAFF_ROLES = ["personal_tutor", "level_tutor", "programme_leader",
 export type StaffRoleName = (typeof STAFF_ROLES)[number];
 
 /** Bad input to a role change (unknown person, programme, a scope the role does not take). */
-export class RoleChangeError extends Error {
-  override name = "RoleChangeError";
+export class RoleChangeError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "role_change_invalid";
 }
 
 export interface RoleGrant {

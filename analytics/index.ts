@@ -21,3 +21,8 @@ export {
 export { FEWER_THAN_5, NOT_SHOWN, SMALL, sumOfCells, rateOf, averageOverCohorts, figureText, type Figure, type Range } from "./disclosure.ts";
 export { individualRequest, INDIVIDUAL_REFUSAL, type IndividualRequest } from "./individuals.ts";
 export { resolvePeriod, type DayRange } from "./periods.ts";
+
+import { askQuestion } from "./ask.ts";
+
+/** What the edges may ask of analytics (app/ binds the database). */
+export const useCases = { askQuestion };

@@ -32,7 +32,7 @@ const NUMBER_SHAPE = /\b[a-z]{0,3}\d{5,}[a-z]?\b/;
 
 /** Words from the text as written, for matching recorded numbers and names exactly. */
 function rawWords(text: string): string[] {
-  return text.split(/[^\p{L}\p{N}'\-]+/u).filter(Boolean);
+  return text.split(/[^\p{L}\p{N}'-]+/u).filter(Boolean);
 }
 
 const titleCase = (word: string) => word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
@@ -55,7 +55,7 @@ export async function individualRequest(db: Database, text: string, knownWords: 
   }
   if (NUMBER_SHAPE.test(normal)) return { reason: "contains something shaped like a student number" };
 
-  const names = words.filter((w) => /^\p{L}[\p{L}'\-]*$/u.test(w));
+  const names = words.filter((w) => /^\p{L}[\p{L}'-]*$/u.test(w));
   const pairs: { first: string; family: string }[] = [];
   for (let i = 0; i + 1 < names.length && pairs.length < 60; i++) {
     for (const first of new Set([names[i]!, titleCase(names[i]!)])) for (const family of new Set([names[i + 1]!, titleCase(names[i + 1]!)])) pairs.push({ first, family });

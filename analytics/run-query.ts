@@ -3,6 +3,7 @@
  * is, and a chart. Each question reads as: resolve the period and the students, fetch counts per
  * base cell (measures.ts), add the cells up into rows, say what the reader needs to know.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { feedStates } from "../rules/index.ts";
 import { averageOverCohorts, figureText, plotted, rateOf, shownSize, sumOfCells, type Figure } from "./disclosure.ts";
@@ -45,8 +46,9 @@ export interface Answer {
 }
 
 /** A query that cannot be answered as asked (e.g. a programme code that no longer exists). */
-export class QueryError extends Error {
-  override name = "QueryError";
+export class QueryError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "question_invalid";
 }
 
 export interface RunOptions {

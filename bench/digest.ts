@@ -9,7 +9,7 @@
  * the staff outbox; then the outbox pass that posts them through the bot's connector client to a
  * loopback stand-in for the Bot Connector.
  */
-import { createTeamsBot } from "../bot/index.ts";
+import { createProactiveMessenger } from "../bot/index.ts";
 import { createTeamsSender } from "../channels/index.ts";
 import { dispatchStaffMessages } from "../delivery/index.ts";
 import { sendDigests } from "../digest/index.ts";
@@ -55,7 +55,7 @@ for (let from = 0; from < students; from += 5_000) {
 if (db.kind === "postgresql") await db.sql.execScript("ANALYZE");
 const seedSeconds = (performance.now() - started) / 1000;
 
-const teams = createTeamsSender(createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), db).messenger);
+const teams = createTeamsSender(createProactiveMessenger({ appType: "MultiTenant" }, createLogger("silent")));
 const cpu = process.cpuUsage();
 started = performance.now();
 await sendDigests(db, now);

@@ -8,11 +8,11 @@
  */
 import type { TurnContext } from "botbuilder";
 import { noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
-import type { Database } from "../prisma/index.ts";
-import { AccessRefused, authorise, decide } from "../access/index.ts";
-import { asOfDayFor, dryRun, isoDay, listRules, loadCalendar, rollback, RuleNotFound, setEnabled, showRule, validateRule, type DryRunReport, type RuleDetail } from "../rules/index.ts";
-import type { StaffPerson } from "./tutor-handler.ts";
+import { AccessRefused } from "../access/index.ts";
+import type { App } from "../app/index.ts";
+import { RuleNotFound, type DryRunReport, type RuleDetail } from "../rules/index.ts";
 import { sendCard } from "./send-card.ts";
+import type { StaffPerson } from "./staff-person.ts";
 
 export const ADMIN_HELP = [
   "- \"rules\": every rule, on or off, its version and its last run",
@@ -39,8 +39,8 @@ export function isRulesCommand(text: string): boolean {
   return Object.values(COMMAND).some((re) => re.test(text.trim()));
 }
 
-export async function mayEditRules(db: Database, staff: StaffPerson): Promise<boolean> {
-  return (await decide(db, { kind: "staff", staffId: staff.staffId }, "rules.edit")).allowed;
+export async function mayEditRules(nudge: App, staff: StaffPerson): Promise<boolean> {
+  return (await nudge.access.mayDo(staff.staffId, ["rules.edit"]))["rules.edit"] === true;
 }
 
 const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short", timeZone: timezone() });
@@ -60,54 +60,42 @@ function timezone(): string {
  * Answers a rules command (for someone not allowed `rules.edit`, with a polite no); returns false
  * when the text is not one, so the caller carries on with its other commands.
  */
-export async function answerAdminMessage(db: Database, context: TurnContext, staff: StaffPerson, text: string): Promise<boolean> {
+export async function answerAdminMessage(nudge: App, context: TurnContext, staff: StaffPerson, text: string): Promise<boolean> {
   if (!isRulesCommand(text)) return false;
-  if (!(await mayEditRules(db, staff))) {
+  if (!(await mayEditRules(nudge, staff))) {
     await context.sendActivity("Rules are looked after by admins, so I can't show or change them for you here.");
     return true;
   }
   const t = text.trim();
   let m: RegExpExecArray | null;
-  if (COMMAND.list.test(t)) await sendCard(context, await rulesListCard(db));
-  else if ((m = COMMAND.show.exec(t))) await sendCard(context, await known(db, m[1]!, ruleDetailCard));
-  else if ((m = COMMAND.toggle.exec(t))) await sendCard(context, await known(db, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
-  else if ((m = COMMAND.rollback.exec(t))) await sendCard(context, await known(db, m[1]!, (d) => rollbackCard(d, Number(m![2]))));
-  else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(db, m[1]!, (d) => dryRunCard(db, d, m![2])));
-  else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(db, m[1]!, historyCard));
+  if (COMMAND.list.test(t)) await sendCard(context, await rulesListCard(nudge));
+  else if ((m = COMMAND.show.exec(t))) await sendCard(context, await known(nudge, m[1]!, ruleDetailCard));
+  else if ((m = COMMAND.toggle.exec(t))) await sendCard(context, await known(nudge, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
+  else if ((m = COMMAND.rollback.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => rollbackCard(d, Number(m![2]))));
+  else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => dryRunCard(nudge, d, m![2])));
+  else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(nudge, m[1]!, historyCard));
   return true;
 }
 
 /** The card for a rule that exists; for one that doesn't, a notice naming it and listing the ids. */
-async function known(db: Database, id: string, card: (detail: RuleDetail) => AdaptiveCard | Promise<AdaptiveCard>): Promise<AdaptiveCard> {
-  const detail = await showRule(db, id).catch((error: unknown) => {
+async function known(nudge: App, id: string, card: (detail: RuleDetail) => AdaptiveCard | Promise<AdaptiveCard>): Promise<AdaptiveCard> {
+  const detail = await nudge.rules.showRule(id).catch((error: unknown) => {
     if (error instanceof RuleNotFound) return null;
     throw error;
   });
   if (detail) return card(detail);
-  const ids = (await listRules(db)).map((r) => r.id);
+  const ids = (await nudge.rules.listRules()).map((r) => r.id);
   return noticeCard({ title: "No such rule", text: `There is no rule "${id.slice(0, 80)}". ${ids.length ? `The rules are: ${ids.join(", ")}.` : "No rules have been imported yet."}` });
 }
 
-async function rulesListCard(db: Database): Promise<AdaptiveCard> {
-  const rules = await listRules(db);
+async function rulesListCard(nudge: App): Promise<AdaptiveCard> {
+  const rules = await nudge.rules.listRules();
   if (rules.length === 0) return noticeCard({ title: "Rules", text: "No rules have been imported yet: npx nudge rules import rules/library --as <staff number>." });
-  const lastRun = await lastRunFigures(db);
+  const lastRun = await nudge.rules.lastRunSummaries(timezone());
   return rulesCard({
     rules: rules.map((r) => ({ id: r.id, title: r.title, state: r.enabled ? "On" : "Off", version: r.version, lastRun: lastRun.get(r.id) ?? "Not in a run yet" })),
     note: "Ask \"rule <id>\" for the details, \"dry run <id>\" for what it would flag, \"history <id>\" for its versions.",
   });
-}
-
-/** Per rule, the figures of the latest finished run that evaluated it. */
-async function lastRunFigures(db: Database): Promise<Map<string, string>> {
-  const runs = await db.prisma.ruleRun.findMany({ where: { dryRun: false, status: "succeeded" }, orderBy: { id: "desc" }, take: 30, select: { asOfDay: true, summary: true } });
-  const figures = new Map<string, string>();
-  for (const run of runs) {
-    const summary = run.summary as { rules?: { id: string; flagsWritten: number; evaluated: number }[]; skipped?: { id: string; reason: string }[] } | null;
-    for (const r of summary?.rules ?? []) if (!figures.has(r.id)) figures.set(r.id, `Last run for ${DATE.format(new Date(`${isoDay(run.asOfDay)}T12:00:00Z`))}: ${r.flagsWritten} flagged of ${r.evaluated} evaluated`);
-    for (const s of summary?.skipped ?? []) if (!figures.has(s.id)) figures.set(s.id, `Last run for ${DATE.format(new Date(`${isoDay(run.asOfDay)}T12:00:00Z`))}: skipped, ${s.reason}`);
-  }
-  return figures;
 }
 
 function ruleDetailCard(d: RuleDetail): AdaptiveCard {
@@ -153,21 +141,11 @@ function rollbackCard(d: RuleDetail, version: number): AdaptiveCard {
   return ruleChangeCard(changeData(d, "rollback", version));
 }
 
-/** The day a dry run evaluates: yesterday, or the last day data has been loaded for if earlier. */
-async function dryRunDay(db: Database, asked: string | undefined): Promise<number> {
-  if (asked) return Math.floor(Date.parse(`${asked}T00:00:00Z`) / 86_400_000);
-  const yesterday = asOfDayFor(new Date(), timezone());
-  const latest = await db.prisma.feedFreshness.aggregate({ _max: { lastDataDay: true } });
-  return Math.min(yesterday, latest._max.lastDataDay ?? yesterday);
-}
-
 const countText = (n: number) => (n > 0 && n < SMALL_GROUP ? `fewer than ${SMALL_GROUP}` : String(n));
 
-async function dryRunCard(db: Database, d: RuleDetail, asked: string | undefined): Promise<AdaptiveCard> {
-  const checked = validateRule(d.document, { calendar: await loadCalendar(db) });
-  if (!checked.rule) return noticeCard({ title: `Dry run of ${d.id}`, text: `Version ${d.version} is no longer valid, so it can't be dry-run: fix it and import it again.` });
-  const report = await dryRun(db, checked.rule, { asOfDay: await dryRunDay(db, asked) });
-  return noticeCard({ title: `Dry run of ${d.id}`, text: dryRunText(report) });
+async function dryRunCard(nudge: App, d: RuleDetail, asked: string | undefined): Promise<AdaptiveCard> {
+  const result = await nudge.rules.dryRunStoredRule(d.id, timezone(), asked);
+  return noticeCard({ title: `Dry run of ${d.id}`, text: "invalid" in result ? result.invalid : dryRunText(result.report) });
 }
 
 /** Counts only: no student is named or numbered, and any group under 5 is "fewer than 5". */
@@ -192,10 +170,10 @@ const DONE: Record<RuleChangeKind, string> = { enable: "Enabled", disable: "Disa
  * Confirm or Cancel on a rule-change card. `rules.edit` is asked again (the payload can be edited,
  * and whoever pressed may not be whoever asked): a refusal is audited by `authorise`.
  */
-export async function ruleChangeAction(db: Database, staff: StaffPerson, confirm: boolean, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
-  let author;
+export async function ruleChangeAction(nudge: App, staff: StaffPerson, confirm: boolean, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
+  let author: Awaited<ReturnType<App["access"]["authorise"]>>;
   try {
-    author = await authorise(db, staff.staffNumber, "rules.edit");
+    author = await nudge.access.authorise(staff.staffNumber, "rules.edit");
   } catch (error) {
     if (error instanceof AccessRefused) return "Sorry, changing rules is for admins. The attempt has been recorded.";
     throw error;
@@ -206,7 +184,7 @@ export async function ruleChangeAction(db: Database, staff: StaffPerson, confirm
   if (!(change in HEADINGS) || !ruleId || !Number.isSafeInteger(version)) return "Sorry, that card is not one I can act on.";
   let before: RuleDetail;
   try {
-    before = await showRule(db, ruleId);
+    before = await nudge.rules.showRule(ruleId);
   } catch (error) {
     if (error instanceof RuleNotFound) return `There is no rule "${ruleId.slice(0, 80)}" any more.`;
     throw error;
@@ -216,11 +194,11 @@ export async function ruleChangeAction(db: Database, staff: StaffPerson, confirm
   if (!confirm) return ruleChangeCard({ ...card, result: `Cancelled by ${author.displayName} at ${at}: nothing changed.`, resultColor: "default" });
   try {
     if (change === "rollback") {
-      const done = await rollback(db, ruleId, version, author);
+      const done = await nudge.rules.rollback(ruleId, version, author);
       const result = done.action === "unchanged" ? `Already at version ${version}: nothing changed (${author.displayName}, ${at}).` : `✓ Rolled back to version ${version} (now version ${done.version}) by ${author.displayName} at ${at}`;
       return ruleChangeCard({ ...card, result, resultColor: done.action === "unchanged" ? "default" : "good" });
     }
-    const done = await setEnabled(db, ruleId, change === "enable", author);
+    const done = await nudge.rules.setEnabled(ruleId, change === "enable", author);
     const result = done.changed ? `✓ ${DONE[change]} by ${author.displayName} at ${at}` : `Already ${change}d: nothing changed (${author.displayName}, ${at}).`;
     return ruleChangeCard({ ...card, result, resultColor: done.changed ? "good" : "default" });
   } catch (error) {

@@ -6,13 +6,11 @@
  */
 import type { TurnContext } from "botbuilder";
 import { answerCard, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData, type TeamsChart } from "../adaptive-cards/index.ts";
-import { askQuestion, figureText, type Answer } from "../analytics/index.ts";
+import { figureText, type Answer } from "../analytics/index.ts";
+import type { App } from "../app/index.ts";
 import { SOURCE_WORDS } from "../interventions/index.ts";
-import { decide } from "../access/index.ts";
-import type { Database } from "../prisma/index.ts";
-
-import type { StaffPerson } from "./tutor-handler.ts";
 import { sendCard } from "./send-card.ts";
+import type { StaffPerson } from "./staff-person.ts";
 
 const BAR = "█";
 const BAR_WIDTH = 12;
@@ -22,13 +20,13 @@ const dayWords = (iso: string) => DAY.format(new Date(`${iso}T00:00:00Z`));
 export const QUESTION_HELP =
   "- a question about groups of students, e.g. \"how many first-years had no VLE activity in the last 14 days?\", \"reply rate by channel this month\", \"which rules flagged most students this week?\" (groups under 5 are not shown)";
 
-export async function mayAskQuestions(db: Database, staff: StaffPerson): Promise<boolean> {
-  return (await decide(db, { kind: "staff", staffId: staff.staffId }, "analytics.ask")).allowed;
+export async function mayAskQuestions(nudge: App, staff: StaffPerson): Promise<boolean> {
+  return (await nudge.access.mayDo(staff.staffId, ["analytics.ask"]))["analytics.ask"] === true;
 }
 
 /** The answer card, the suggestions, or the refusal, for one question. */
-export async function questionCard(db: Database, staff: StaffPerson, text: string, timezone?: string): Promise<AdaptiveCard> {
-  const result = await askQuestion(db, staff.staffNumber, text, new Date(), { timezone });
+export async function questionCard(nudge: App, staff: StaffPerson, text: string, timezone?: string): Promise<AdaptiveCard> {
+  const result = await nudge.analytics.askQuestion(staff.staffNumber, text, new Date(), { timezone });
   switch (result.kind) {
     case "answer":
       return answerCard(answerCardData(text, result.answer));
@@ -39,8 +37,8 @@ export async function questionCard(db: Database, staff: StaffPerson, text: strin
   }
 }
 
-export async function answerQuestion(db: Database, context: TurnContext, staff: StaffPerson, text: string): Promise<void> {
-  await sendCard(context, await questionCard(db, staff, text));
+export async function answerQuestion(nudge: App, context: TurnContext, staff: StaffPerson, text: string): Promise<void> {
+  await sendCard(context, await questionCard(nudge, staff, text));
 }
 
 export function answerCardData(question: string, answer: Answer): AnswerCardData {

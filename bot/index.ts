@@ -1,1 +1,1 @@
-export { createTeamsBot, type TeamsBot, type BotCredentials } from "./teams-bot.ts";
+export { createTeamsBot, createProactiveMessenger, type TeamsBot, type BotCredentials, type BotOptions } from "./teams-bot.ts";

@@ -4,18 +4,14 @@
  * safeguarding/; the card comes back updated, showing who acknowledged it and when.
  */
 import { inputOf, VERBS, type AdaptiveCard } from "../adaptive-cards/index.ts";
-import type { Database } from "../prisma/index.ts";
-import { acknowledgeConcern, alertCard, alertFacts, recordCircumstances } from "../safeguarding/index.ts";
-import type { StaffPerson } from "./tutor-handler.ts";
+import type { App } from "../app/index.ts";
+import type { StaffPerson } from "./staff-person.ts";
 
-export async function safeguardingAction(db: Database, staff: StaffPerson, verb: string, data: Record<string, unknown>, timezone: string): Promise<AdaptiveCard> {
+export async function safeguardingAction(nudge: App, staff: StaffPerson, verb: string, data: Record<string, unknown>, timezone: string): Promise<AdaptiveCard> {
   const concernId = Number(data.concernId);
-  const now = new Date();
-  if (verb === VERBS.safeguardingCircumstances) {
-    await recordCircumstances(db, concernId, staff.staffNumber, inputOf(data, "circumstancesFrom", concernId) ?? "", inputOf(data, "circumstancesTo", concernId) ?? "", now);
-  } else {
-    await acknowledgeConcern(db, concernId, { kind: "staff", staffNumber: staff.staffNumber }, now);
-  }
-  const facts = await alertFacts(db.prisma, concernId, now, timezone);
-  return alertCard(facts, timezone) as AdaptiveCard;
+  const response =
+    verb === VERBS.safeguardingCircumstances
+      ? { kind: "circumstances" as const, from: inputOf(data, "circumstancesFrom", concernId) ?? "", to: inputOf(data, "circumstancesTo", concernId) ?? "" }
+      : { kind: "acknowledge" as const };
+  return (await nudge.safeguarding.respondToAlert(concernId, staff.staffNumber, response, timezone)) as AdaptiveCard;
 }

@@ -6,13 +6,14 @@ import { Application, TeamsAdapter } from "@microsoft/teams-ai";
 import { MemoryStorage, type Request, type Response, type TurnContext } from "botbuilder";
 import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/index.ts";
-import type { Database } from "../prisma/index.ts";
+import type { App } from "../app/index.ts";
 import { DEFAULT_POLICY, type ApprovalPolicy } from "../interventions/index.ts";
-import { type TutorCalendar } from "../meetings/index.ts";
+import type { TutorCalendar } from "../meetings/index.ts";
 import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
-import { rememberConversation, type RememberOutcome } from "../contacts/index.ts";
-import { UNKNOWN_PERSON, whoIs } from "./identify.ts";
+import type { RememberOutcome } from "../contacts/index.ts";
+import { say } from "../core/index.ts";
+import { conversationSeen } from "./conversation-seen.ts";
 import { answerStudentMessage, welcomeNewStudent } from "./student-replies.ts";
 import { createTeamsMessenger } from "./teams-messenger.ts";
 import { answerStaffMessage } from "./tutor-handler.ts";
@@ -41,9 +42,68 @@ export interface BotOptions {
   calendar?: TutorCalendar;
 }
 
-export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: Database, options: BotOptions = {}): TeamsBot {
+export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudge: App, options: BotOptions = {}): TeamsBot {
   const conversations = options.conversations ?? defaultConversationSettings();
   const policy = options.policy ?? DEFAULT_POLICY;
+  const adapter = createAdapter(credentials, logger);
+
+  const app = new Application({
+    adapter,
+    botAppId: credentials.appId ?? "",
+    storage: new MemoryStorage(),
+    startTypingTimer: false,
+  });
+
+  // One handler per audience; people nobody knows are told so politely and shown nothing.
+  app.activity("message", async (context) => {
+    const person = await nudge.access.whoIs(context.activity.from?.aadObjectId);
+    if (person.kind === "staff") return answerStaffMessage(nudge, context, person);
+    if (person.kind === "student") return answerStudentMessage(nudge, context, person.studentId, conversations);
+    await context.sendActivity(say("unknown_person"));
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>(ALL_VERBS, async (context, _state, data) => {
+    const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "");
+    return handleCardAction(nudge, context, verb, data, { policy, calendar: options.calendar, conversations });
+  });
+
+  return {
+    adapter,
+    messenger: createTeamsMessenger(adapter, credentials.appId ?? ""),
+    async process(req, res) {
+      await adapter.process(req, res, async (context) => {
+        // First contact: the student is told what Nudge is before anything else (POLICY P6).
+        if ((await remember(nudge, context, logger)) === "created") await welcome(nudge, context, conversations, logger);
+        await app.run(context);
+      });
+    },
+  };
+}
+
+/** A welcome that cannot be sent must not cost the turn (the student's message is still answered). */
+async function welcome(nudge: App, context: TurnContext, conversations: ConversationSettings, logger: Logger): Promise<void> {
+  try {
+    await welcomeNewStudent(nudge, context, conversations);
+  } catch (error) {
+    logger.error({ err: error, activityType: context.activity.type }, "could not send the welcome");
+  }
+}
+
+/** Every activity may tell us about a 1:1 conversation; failing to store it must not cost the reply. */
+async function remember(nudge: App, context: TurnContext, logger: Logger): Promise<RememberOutcome | "ignored" | "failed"> {
+  try {
+    const seen = conversationSeen(context.activity);
+    if (!seen) return "ignored";
+    const outcome = await nudge.contacts.rememberConversation(seen);
+    logger.debug({ activityType: context.activity.type, outcome }, "teams conversation");
+    return outcome;
+  } catch (error) {
+    logger.error({ err: error, activityType: context.activity.type }, "could not store the teams conversation");
+    return "failed";
+  }
+}
+
+function createAdapter(credentials: BotCredentials, logger: Logger): TeamsAdapter {
   const adapter = new TeamsAdapter({
     MicrosoftAppId: credentials.appId ?? "",
     MicrosoftAppPassword: credentials.appPassword ?? "",
@@ -55,57 +115,13 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, db: 
     logger.error({ err: error, activityType: context.activity.type }, "bot turn failed");
     await context.sendActivity("Sorry, something went wrong on our side. Please try again in a moment.");
   };
-
-  const app = new Application({
-    adapter,
-    botAppId: credentials.appId ?? "",
-    storage: new MemoryStorage(),
-    startTypingTimer: false,
-  });
-
-  // One handler per audience; people nobody knows are told so politely and shown nothing.
-  app.activity("message", async (context) => {
-    const person = await whoIs(db, context.activity);
-    if (person.kind === "staff") return answerStaffMessage(db, context, person);
-    if (person.kind === "student") return answerStudentMessage(db, context, person.studentId, conversations);
-    await context.sendActivity(UNKNOWN_PERSON);
-  });
-
-  app.adaptiveCards.actionExecute<Record<string, unknown>>(ALL_VERBS, async (context, _state, data) => {
-    const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "");
-    return handleCardAction(db, context, verb, data, { policy, calendar: options.calendar, conversations });
-  });
-
-  return {
-    adapter,
-    messenger: createTeamsMessenger(adapter, credentials.appId ?? ""),
-    async process(req, res) {
-      await adapter.process(req, res, async (context) => {
-        // First contact: the student is told what Nudge is before anything else (POLICY P6).
-        if ((await remember(db, context, logger)) === "created") await welcome(db, context, conversations, logger);
-        await app.run(context);
-      });
-    },
-  };
+  return adapter;
 }
 
-/** A welcome that cannot be sent must not cost the turn (the student's message is still answered). */
-async function welcome(db: Database, context: TurnContext, conversations: ConversationSettings, logger: Logger): Promise<void> {
-  try {
-    await welcomeNewStudent(db, context, conversations);
-  } catch (error) {
-    logger.error({ err: error, activityType: context.activity.type }, "could not send the welcome");
-  }
-}
-
-/** Every activity may tell us about a 1:1 conversation; failing to store it must not cost the reply. */
-async function remember(db: Database, context: TurnContext, logger: Logger): Promise<RememberOutcome | "failed"> {
-  try {
-    const outcome = await rememberConversation(db, context.activity);
-    if (outcome !== "ignored") logger.debug({ activityType: context.activity.type, outcome }, "teams conversation");
-    return outcome;
-  } catch (error) {
-    logger.error({ err: error, activityType: context.activity.type }, "could not store the teams conversation");
-    return "failed";
-  }
+/**
+ * Proactive sends only, for a process that answers no Teams requests (`nudge outbox dispatch`,
+ * `nudge jobs run`): the adapter without the handlers.
+ */
+export function createProactiveMessenger(credentials: BotCredentials, logger: Logger): TeamsMessenger {
+  return createTeamsMessenger(createAdapter(credentials, logger), credentials.appId ?? "");
 }

@@ -3,6 +3,7 @@
  * (who wrote, which of our messages it answers, the new text only) or a bounce: a delivery status
  * notification naming the messages that could not be delivered.
  */
+import { NudgeError } from "../core/index.ts";
 import { simpleParser, type Attachment, type ParsedMail } from "mailparser";
 
 export interface InboundReply {
@@ -32,10 +33,11 @@ export interface InboundBounce {
 
 export type InboundEmail = InboundReply | InboundBounce;
 
-export class InboundEmailError extends Error {
+export class InboundEmailError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "inbound_email_invalid";
   constructor(message: string) {
     super(message);
-    this.name = "InboundEmailError";
   }
 }
 

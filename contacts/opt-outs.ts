@@ -3,8 +3,8 @@
  * opting back in (SMS START). The outbox re-reads these at send time, so an opt-out takes effect
  * for messages already queued. Each change is audited with the student as the actor.
  */
-import { type ChannelName } from "../core/index.ts";
-import type { Db } from "../prisma/index.ts";
+import type { ChannelName } from "../core/index.ts";
+import type { Database } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
 
 
@@ -20,10 +20,10 @@ export interface OptOutChange {
 }
 
 /** Applies the change; returns false when it was already so (nothing written, nothing audited). */
-export async function setChannelOptOut(prisma: Db, change: OptOutChange): Promise<boolean> {
+export async function setChannelOptOut(db: Database, change: OptOutChange): Promise<boolean> {
   const column = COLUMN[change.channel];
   const at = change.at ?? new Date();
-  return prisma.$transaction(async (tx) => {
+  return db.prisma.$transaction(async (tx) => {
     const student = await tx.student.findUnique({
       where: { id: change.studentId },
       select: { studentNumber: true, teamsOptOutAt: true, smsOptOutAt: true, emailOptOutAt: true },

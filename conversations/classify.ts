@@ -12,7 +12,7 @@
  * No side effects: `nudge replies classify` and the reply path call the same function.
  */
 
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import { intentModel, type IntentModel, type RankedIntent } from "./intent-model.ts";
 import type { Intent } from "./intents.ts";
 import { normalise } from "../core/index.ts";

@@ -4,10 +4,10 @@
  * so the answer cannot say one thing while the service does another.
  */
 
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import { say } from "../core/index.ts";
 import { privacySummary } from "../privacy/index.ts";
-import type { ConversationSettings } from "./replies.ts";
+import type { ConversationSettings } from "./settings.ts";
 
 export function privacyAnswer(settings: Pick<ConversationSettings, "privacy" | "publicBaseUrl">, channel: ChannelName): string {
   if (channel === "sms") {

@@ -6,7 +6,7 @@
  * on; each intent's action is below. The answer is an intervention of its own (kind `reply`), so
  * every message the student receives is recorded.
  */
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import { setChannelOptOut } from "../contacts/index.ts";
 
 import { noticeCard } from "../adaptive-cards/index.ts";
@@ -20,9 +20,10 @@ import { queueApproved } from "../interventions/index.ts";
 import { fullName, firstName } from "../interventions/index.ts";
 import { PRIORITY, queueStaffNotice } from "../notices/index.ts";
 import { isUniqueViolation, type Database, type Tx } from "../prisma/index.ts";
-import { DEFAULT_NOTICE_SETTINGS, recordConsent, type PrivacyNoticeSettings } from "../privacy/index.ts";
+import { recordConsent } from "../privacy/index.ts";
 import { writeAudit } from "../audit/index.ts";
-import { defaultSafeguardingSettings, personalTutors, raiseConcern, type SafeguardingLevel, type SafeguardingSettings } from "../safeguarding/index.ts";
+import { personalTutors, raiseConcern, type SafeguardingLevel } from "../safeguarding/index.ts";
+import { defaultConversationSettings, type ConversationSettings } from "./settings.ts";
 import type { FlagEvidence } from "../rules/index.ts";
 import { classifyMessage, type Classification } from "./classify.ts";
 import type { IntentModel } from "./intent-model.ts";
@@ -58,13 +59,6 @@ export interface ReplyOutcome {
   concernId?: number;
 }
 
-export interface ConversationSettings {
-  safeguarding: SafeguardingSettings;
-  privacy: PrivacyNoticeSettings;
-  /** The service's address, for the privacy notice link in SMS answers. */
-  publicBaseUrl?: string;
-}
-
 export interface ReplyOptions {
   /**
    * True where the answer goes back in the same exchange (the TwiML of the SMS webhook, the bot's
@@ -75,10 +69,6 @@ export interface ReplyOptions {
   settings?: ConversationSettings;
   /** The intent model; default: the one trained from the repository's corpus. */
   model?: IntentModel;
-}
-
-export function defaultConversationSettings(): ConversationSettings {
-  return { safeguarding: defaultSafeguardingSettings(), privacy: DEFAULT_NOTICE_SETTINGS };
 }
 
 /** Replies within this many days of a message count as answering it. */
@@ -355,8 +345,8 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
   }
   if (intent === "consent_withdraw") await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: "withdrawn", source: message.channel }, undefined, now);
   if (intent === "resume" && resumeState?.consentWithdrawn) await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: "granted", source: message.channel }, undefined, now);
-  if (intent === "resume" && resumeState?.optedOut) await setChannelOptOut(db.prisma, { studentId: message.studentId, channel: message.channel, optedOut: false, source: `${message.channel}-reply` });
-  if (intent === "stop") await setChannelOptOut(db.prisma, { studentId: message.studentId, channel: message.channel, optedOut: true, source: `${message.channel}-reply` });
+  if (intent === "resume" && resumeState?.optedOut) await setChannelOptOut(db, { studentId: message.studentId, channel: message.channel, optedOut: false, source: `${message.channel}-reply` });
+  if (intent === "stop") await setChannelOptOut(db, { studentId: message.studentId, channel: message.channel, optedOut: true, source: `${message.channel}-reply` });
   if (intent === "my_data" && message.channel === "teams") outcome.card = await myDataCardFor(db, message.studentId, now, settings.safeguarding.timezone);
   return outcome;
 }

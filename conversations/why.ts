@@ -4,7 +4,7 @@
  * pass through processors, there are no figures and no dates, and an SMS stays within two
  * segments (POLICY P13).
  */
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import { say } from "../core/index.ts";
 
 import { evidencePhrases, joinPhrases } from "../rules/index.ts";

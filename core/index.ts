@@ -8,3 +8,4 @@ export { nextWorkingInstant, relativeDayInWords, DEFAULT_WORKING_HOURS, type Wor
 export { normalise, wordsOf } from "./normalise-text.ts";
 export { say, STUDENT_MESSAGES, type StudentMessageKey } from "./student-messages.ts";
 export { createLogger, REDACT_PATHS, type Logger } from "./logger.ts";
+export { NudgeError, isNudgeError, exitCodeFor, httpStatusFor, staffSentenceFor, ERROR_KINDS, type ErrorKind } from "./errors.ts";

@@ -8,3 +8,12 @@ export { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type StaffEmai
 export { parseRetryAfter } from "./retry.ts";
 export { applySmsStatus, type SmsStatusUpdate, type SmsStatusOutcome } from "./sms-status.ts";
 export { outboxJobs, type OutboxJobSettings } from "./jobs.ts";
+export { outboxStatus, type OutboxStatus } from "./status.ts";
+
+import { dispatchDue, recordBounces } from "./outbox.ts";
+import { applySmsStatus } from "./sms-status.ts";
+import { outboxStatus } from "./status.ts";
+import { outboxJobs } from "./jobs.ts";
+
+/** What the edges may ask of delivery (app/ binds the database). */
+export const useCases = { dispatchDue, recordBounces, applySmsStatus, outboxStatus, jobs: outboxJobs };

@@ -17,7 +17,7 @@
  * plus one database write); nothing is ever lost, and opt-outs and withdrawals are re-checked
  * before the second send.
  */
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import { randomBytes } from "node:crypto";
 import type { Database } from "../prisma/index.ts";
 import { checkBeforeSend, type DeliveryRules } from "../interventions/index.ts";

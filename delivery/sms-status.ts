@@ -70,7 +70,7 @@ export async function applySmsStatus(db: Database, update: SmsStatusUpdate): Pro
         where: { providerMessageId: update.messageSid },
         select: { id: true, channel: true, state: true, providerStatus: true, intervention: { select: { id: true, state: true, studentId: true } } },
       });
-      if (!delivery || delivery.channel !== "sms") return "unknown" as const;
+      if (delivery?.channel !== "sms") return "unknown" as const;
       const rank = currentRank(delivery.state, delivery.providerStatus);
       if (!next || rank === undefined || next.rank <= rank) return "unchanged" as const;
 

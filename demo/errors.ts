@@ -1,4 +1,6 @@
 /** The demo generator refused: bad options, or data already present without --reset. */
-export class DemoSeedError extends Error {
-  override name = "DemoSeedError";
+import { NudgeError } from "../core/index.ts";
+export class DemoSeedError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "demo_seed_invalid";
 }

@@ -20,7 +20,7 @@ export class RowHasher {
     for (const row of rows) {
       let line = "";
       for (let k = 0; k < row.length; k++) line += (k ? "\t" : "") + serialise(row[k]);
-      this.append(line + "\n");
+      this.append(`${line}\n`);
       yield row;
     }
   }

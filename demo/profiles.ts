@@ -36,7 +36,7 @@ export function propensity(seed: number, cohort: Cohort, period: Period, i: numb
       const halfLife = 3 + 7 * random.float();
       const floor = 0.03 + 0.12 * random.float();
       for (let t = 0; t < days; t++) {
-        daily[t] = t < change ? level : level * (floor + (1 - floor) * Math.pow(0.5, (t - change) / halfLife));
+        daily[t] = t < change ? level : level * (floor + (1 - floor) * 0.5 ** ((t - change) / halfLife));
       }
       break;
     }

@@ -54,11 +54,11 @@ export async function assertEmpty(tx: SqlExecutor, tables: readonly string[]): P
   const [students] = await tx.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM "Student"`);
   const count = Number(students?.n ?? 0);
   if (count > 0) {
-    throw new DemoSeedError(`database already holds ${count} students; use --reset to delete them and everything that refers to them`);
+    throw new DemoSeedError(`database already holds ${count} students; use --reset to delete them and everything that refers to them`, { kind: "conflict" });
   }
   for (const table of tables) {
     const rows = await tx.query(`SELECT 1 AS found FROM ${q(table)} LIMIT 1`);
-    if (rows.length > 0) throw new DemoSeedError(`database already holds rows in ${table}; use --reset to delete them first`);
+    if (rows.length > 0) throw new DemoSeedError(`database already holds rows in ${table}; use --reset to delete them first`, { kind: "conflict" });
   }
 }
 

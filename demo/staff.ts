@@ -31,7 +31,7 @@ const CENTRAL: readonly [StaffRole, number][] = [
 export function planStaff(s: Setting): StaffMember[] {
   const staff: StaffMember[] = [];
   const add = (member: Omit<StaffMember, "id">) => staff.push({ id: staff.length + 1, ...member });
-  s.curriculum.programmes.forEach((_, p) => add({ role: "programme_leader", programme: p }));
+  s.curriculum.programmes.forEach((_, p) => void add({ role: "programme_leader", programme: p }));
   s.curriculum.programmes.forEach((programme, p) => {
     for (let year = 1; year <= programme.lengthYears; year++) add({ role: "level_tutor", programme: p, year });
   });

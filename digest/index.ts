@@ -6,3 +6,10 @@ export { tutorDigest, studentsForDigest, markRepliesSeen, evidenceLine, TREND_WE
 export { composeDigest, digestPage, digestStudent, digestStudents, sparkline, type ComposedDigest, type DigestStudents, type DigestTrigger, type StoredDigest } from "./cards.ts";
 export { sendDigests, markSentDigestsSeen, digestJobs } from "./jobs.ts";
 export { digestEmail, type DigestPage } from "./cards.ts";
+export { tuteesCardFor, digestNow, studentLookupCard, digestAction, type StaffMember, type DigestActionData, type DigestActionDeps } from "./tutor-tools.ts";
+
+import { digestAction, digestNow, studentLookupCard, tuteesCardFor } from "./tutor-tools.ts";
+import { digestJobs, markSentDigestsSeen, sendDigests } from "./jobs.ts";
+
+/** What the edges may ask of the digest (app/ binds the database). */
+export const useCases = { tuteesCardFor, digestNow, studentLookupCard, digestAction, sendDigests, markSentDigestsSeen, jobs: digestJobs };

@@ -2,12 +2,14 @@
  * Field validation shared by the parsers. Each check throws a `RowError` whose message names the
  * field and the value, so a parser can report "line 12: START_DATE '2017-13-12' is not a date".
  */
+import { NudgeError } from "../core/index.ts";
 
 /** A bad value in one row; the parser reports it against the row's line and moves on. */
-export class RowError extends Error {
+export class RowError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "row_invalid";
   constructor(message: string) {
     super(message);
-    this.name = "RowError";
   }
 }
 

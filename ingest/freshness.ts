@@ -2,7 +2,7 @@
  * Feed freshness per engagement source: the latest day the data covers and when it was last
  * loaded. The rules' stale-data guard reads it (a missing or stale feed never produces flags).
  */
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import { enumCast, type SqlExecutor } from "../prisma/index.ts";
 
 

@@ -20,3 +20,9 @@ export function ingest(db: Database, format: FormatName, request: IngestRequest)
   return ingestPath(db, feedFormat(format), request);
 }
 export { ingestJobs } from "./jobs.ts";
+
+import { pushStatements as push } from "./xapi.ts";
+import { ingestJobs as ingestJobsOf } from "./jobs.ts";
+
+/** What the edges may ask of ingest (app/ binds the database). */
+export const useCases = { ingest, pushStatements: push, jobs: ingestJobsOf };

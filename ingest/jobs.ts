@@ -1,6 +1,7 @@
 /** The ingest module's scheduled jobs: the drop folder, and retention of raw xAPI statements. */
 import type { Database } from "../prisma/index.ts";
-import { processDropFolder, purgeRawStatements } from "./index.ts";
+import { processDropFolder } from "./drop-folder.ts";
+import { purgeRawStatements } from "./xapi.ts";
 import type { ScheduledJob } from "../jobs/index.ts";
 
 export interface IngestJobSettings {

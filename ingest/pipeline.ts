@@ -8,7 +8,7 @@
  *  4. `--strict` and any bad row: nothing from that file loads. Otherwise the valid rows, the
  *     batch record and the feed freshness commit in one transaction.
  */
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { Database } from "../prisma/index.ts";

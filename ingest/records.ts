@@ -79,7 +79,7 @@ const DATA_FILE = /^(.+)\.(tsv|csv|json|xml)$/i;
 
 export function entityOfFile(path: string, names: EntityNames): { entity: string } | { error: string } {
   const match = DATA_FILE.exec(basename(path));
-  const stem = match?.[1]!.toLowerCase() ?? "";
+  const stem = match?.[1]?.toLowerCase() ?? "";
   const entity = names.names.get(stem);
   if (match && entity && /^(tsv|csv)$/i.test(match[2]!)) return { entity };
   if (entity) return { error: `${basename(path)}: ${names.format} is read from TSV or CSV files only (export ${stem}.tsv)` };

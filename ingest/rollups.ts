@@ -8,7 +8,7 @@
  *  - `add`: the rows are deltas from events that carry their own identity (xAPI statement ids,
  *    attendance marks, submissions), already de-duplicated by the caller; negative deltas undo.
  */
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import { enumCast, withoutSecondaryIndexes, type SqlExecutor } from "../prisma/index.ts";
 
 

@@ -6,6 +6,7 @@
  * record, so a file is either loaded (valid rows) or not at all (`--strict` with any bad row, a
  * crash, a database error): never half-written.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database, SqlExecutor } from "../prisma/index.ts";
 
 export const FORMATS = ["udd", "xapi", "oulad", "nudge-csv"] as const;
@@ -88,12 +89,13 @@ export interface FeedFormat {
 }
 
 /** A failure of the whole file (unreadable, wrong header): reported once, nothing loads. */
-export class FileRejectedError extends Error {
+export class FileRejectedError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "file_rejected";
   constructor(
     message: string,
     readonly line: number | null = null,
   ) {
     super(message);
-    this.name = "FileRejectedError";
   }
 }

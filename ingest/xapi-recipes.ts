@@ -1,4 +1,4 @@
-import { type EngagementSource } from "../core/index.ts";
+import { type EngagementSource, NudgeError } from "../core/index.ts";
 /**
  * The Jisc xAPI profile (github.com/jiscdev/xapi, "recipes") as Nudge counts it: which verbs are
  * engagement, for which source, and what one statement adds to EngagementDaily.
@@ -47,13 +47,14 @@ export interface RecipeInput {
 }
 
 /** A value the recipe forbids (late for a session not attended …); `field` names where. */
-export class RecipeError extends Error {
+export class RecipeError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "recipe_invalid";
   constructor(
     readonly field: string,
     message: string,
   ) {
     super(message);
-    this.name = "RecipeError";
   }
 }
 

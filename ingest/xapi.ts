@@ -15,7 +15,7 @@
  * Statements without an id: files get a UUID derived from the statement's content (so loading
  * the same file again adds nothing twice); the push endpoint assigns a random one, as an LRS does.
  */
-import { type EngagementSource } from "../core/index.ts";
+import { type EngagementSource, NudgeError } from "../core/index.ts";
 import { createHash, randomUUID } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -35,13 +35,14 @@ import { FileRejectedError, type FeedFormat, type FileContext, type IngestOption
 // ---------------------------------------------------------------------------------------------
 
 /** A statement that cannot be used; `field` is the property at fault ("verb.id", "actor" …). */
-export class StatementError extends Error {
+export class StatementError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "statement_invalid";
   constructor(
     readonly field: string,
     message: string,
   ) {
     super(message);
-    this.name = "StatementError";
   }
 }
 

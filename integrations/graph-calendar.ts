@@ -75,6 +75,7 @@ function fromUtcWallClock(value: unknown, timeZone: unknown): Date {
 
 /** The reason a failed response gives: Graph's `{error:{code,message}}` or the token endpoint's `{error,error_description}`. */
 async function errorOf(response: Response, what: string): Promise<GraphError> {
+  // biome-ignore lint/suspicious/noExplicitAny: an error body of any shape, read field by field below.
   let body: any;
   try {
     body = await response.json();
@@ -128,6 +129,7 @@ export function createGraphCalendar(settings: GraphSettings): GraphCalendar {
     return pending;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: Graph's JSON, which each caller reads defensively.
   async function call(method: string, path: string, what: string, body?: unknown): Promise<any> {
     let throttled = false;
     let renewed = false;
@@ -172,11 +174,13 @@ export function createGraphCalendar(settings: GraphSettings): GraphCalendar {
         endTime: { dateTime: utcWallClock(to), timeZone: "UTC" },
         availabilityViewInterval: 15,
       });
+      // biome-ignore lint/suspicious/noExplicitAny: Graph's JSON, each field checked before use.
       const schedules: any[] = Array.isArray(answer?.value) ? answer.value : [];
       const schedule = schedules.find((s) => String(s?.scheduleId ?? "").toLowerCase() === tutorEmail.toLowerCase()) ?? schedules[0];
       if (!schedule) throw new GraphError(200, null, `Graph free/busy: no schedule came back for ${tutorEmail}`);
       // A mailbox Graph cannot read (not found, no permission) comes back as 200 with an error inside.
       if (schedule.error) throw new GraphError(200, schedule.error.responseCode ?? null, `Graph free/busy: ${schedule.error.responseCode ?? "error"}: ${schedule.error.message ?? "no schedule"}`);
+      // biome-ignore lint/suspicious/noExplicitAny: Graph's JSON, each field checked before use.
       const items: any[] = Array.isArray(schedule.scheduleItems) ? schedule.scheduleItems : [];
       return items
         .filter((item) => BUSY_STATUSES.has(String(item?.status ?? "").toLowerCase()))

@@ -4,6 +4,7 @@
  * system may approve only a rule's `nudge`: a file that gives the system any other kind is
  * refused at start-up, naming the line.
  */
+import { NudgeError } from "../core/index.ts";
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod/v4";
@@ -32,8 +33,9 @@ export const DEFAULT_POLICY: ApprovalPolicy = {
   staff_message: { system: false, roles: ["personal_tutor", "level_tutor", "programme_leader"] },
 };
 
-export class ApprovalPolicyError extends Error {
-  override name = "ApprovalPolicyError";
+export class ApprovalPolicyError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "approval_policy_invalid";
 }
 
 const kindSchema = z.strictObject({

@@ -4,6 +4,7 @@
  * and whose scope covers the student, may decide; a refusal is audited by the access layer.
  * The approval records who, when and the text as first proposed.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise } from "../access/index.ts";
 import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../rules/index.ts";
@@ -12,8 +13,9 @@ import { IllegalTransition, transition } from "./lifecycle.ts";
 import type { TemplateData } from "./propose.ts";
 import { channelOrderOf, queueApproved } from "./queue.ts";
 
-export class DecisionRejected extends Error {
-  override name = "DecisionRejected";
+export class DecisionRejected extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "decision_rejected";
 }
 
 export interface ApproveRequest {
@@ -39,7 +41,7 @@ function checkEditedText(text: string, channels: readonly string[]): string {
 
 async function decidable(db: Database, interventionId: number) {
   const intervention = await db.prisma.intervention.findUnique({ where: { id: interventionId } });
-  if (!intervention) throw new DecisionRejected(`intervention ${interventionId} does not exist`);
+  if (!intervention) throw new DecisionRejected(`intervention ${interventionId} does not exist`, { kind: "not_found" });
   if (intervention.kind === "reply") throw new DecisionRejected(`intervention ${interventionId} is an answer to the student and needs no approval`);
   return intervention;
 }
@@ -73,7 +75,7 @@ export async function approveIntervention(db: Database, request: ApproveRequest,
       await queueApproved(tx, intervention.id, actor, now);
     });
   } catch (error) {
-    if (error instanceof IllegalTransition) throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be approved`);
+    if (error instanceof IllegalTransition) throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be approved`, { kind: "conflict" });
     throw error;
   }
 }
@@ -90,7 +92,7 @@ export async function rejectIntervention(db: Database, request: { interventionId
       if (intervention.flagId) await tx.flag.update({ where: { id: intervention.flagId }, data: { state: "dismissed", closedAt: new Date(), closedReason: request.note } });
     });
   } catch (error) {
-    if (error instanceof IllegalTransition) throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be rejected`);
+    if (error instanceof IllegalTransition) throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be rejected`, { kind: "conflict" });
     throw error;
   }
 }

@@ -9,5 +9,12 @@ export { explainEvidence, fullName, firstName, dayInWords, messageValues, SOURCE
 export { dismissFlags, snoozeFlags, referStudent, TutorActionError, VERDICTS, type Verdict } from "./tutor-actions.ts";
 export { personalTutorName } from "./tutors.ts";
 
-export { queueDataCopy, completeAccessRequest, deliverDataCopies, openAccessRequest, DataCopyError, SUBJECT_ACCESS_DELIVERIES, type SubjectAccessDelivery, type DataCopyFigures } from "./data-copy.ts";
 export { rulesJobs } from "./jobs.ts";
+export { awaitingDecision, approveAndReport, type AwaitingDecision } from "./awaiting.ts";
+
+import { approveAndReport, awaitingDecision } from "./awaiting.ts";
+import { rejectIntervention } from "./approve.ts";
+import { rulesJobs as rulesJobsOf } from "./jobs.ts";
+
+/** What the edges may ask of interventions (app/ binds the database). */
+export const useCases = { awaitingDecision, approve: approveAndReport, reject: rejectIntervention, jobs: rulesJobsOf };

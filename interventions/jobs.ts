@@ -3,8 +3,9 @@
  * turn the new flags into interventions (nudges queued, significant ones awaiting a person).
  */
 
-import { type ChannelName } from "../core/index.ts";
-import { proposeFromFlags, type ApprovalPolicy } from "./index.ts";
+import type { ChannelName } from "../core/index.ts";
+import { proposeFromFlags } from "./propose.ts";
+import type { ApprovalPolicy } from "./approval-policy.ts";
 import type { Database } from "../prisma/index.ts";
 import { asOfDayFor, runRules } from "../rules/index.ts";
 import type { JobFigures, ScheduledJob } from "../jobs/index.ts";

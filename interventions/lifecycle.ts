@@ -8,6 +8,7 @@
  *   approved -> queued -> sent -> delivered | failed
  *   cancelled and expired from any state before sending
  */
+import { NudgeError } from "../core/index.ts";
 import type { Tx } from "../prisma/index.ts";
 import type { InterventionState } from "../generated/sqlite/enums.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
@@ -29,8 +30,9 @@ export const TRANSITIONS: Readonly<Record<InterventionState, readonly Interventi
 /** Who moved it: a member of staff, the student, or a part of the system (e.g. "rules:no-vle-10-days"). */
 export type InterventionActor = AuditActor;
 
-export class IllegalTransition extends Error {
-  override name = "IllegalTransition";
+export class IllegalTransition extends NudgeError {
+  static override kind = "conflict" as const;
+  static override code = "illegal_transition";
   constructor(
     readonly interventionId: number,
     readonly from: InterventionState | undefined,

@@ -7,7 +7,7 @@
  * Unique keys make a repeated run create nothing new (DESIGN invariant 2).
  */
 
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { InterventionKind } from "../generated/sqlite/enums.ts";
 import type { FlagEvidence } from "../rules/index.ts";

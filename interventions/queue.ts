@@ -3,7 +3,7 @@
  * The dispatcher falls back along the same order when a channel cannot reach the student.
  */
 
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import type { InterventionActor, Tx } from "./lifecycle.ts";
 import { transition } from "./lifecycle.ts";
 

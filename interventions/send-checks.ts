@@ -4,7 +4,7 @@
  * analytics consent, the channel's opt-out and reachability, the student's pause, quiet hours in
  * the student's timezone, the weekly cap across every rule and channel, and expiry.
  */
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import { isOptedOut } from "../contacts/index.ts";
 
 import type { Db } from "../prisma/index.ts";

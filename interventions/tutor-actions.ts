@@ -4,7 +4,7 @@
  * checked by the access gate (refusals audited there) and recorded in the audit log in the same
  * transaction as the change.
  */
-import { say } from "../core/index.ts";
+import { say, NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
@@ -14,8 +14,9 @@ import { firstName } from "./message-values.ts";
 import { channelOrderFor } from "./propose.ts";
 import { queueApproved } from "./queue.ts";
 
-export class TutorActionError extends Error {
-  override name = "TutorActionError";
+export class TutorActionError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "tutor_action_invalid";
 }
 
 export const VERDICTS = ["useful", "not_useful", "wrong_data"] as const;
@@ -83,7 +84,7 @@ export async function referStudent(db: Database, request: { studentId: number; s
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: request.studentId }, select: { givenName: true, preferredName: true, channelOrder: true } });
   const open = await db.prisma.intervention.findFirst({ where: { studentId: request.studentId, kind: "referral", state: { in: ["proposed", "awaiting_approval", "approved", "queued"] } }, select: { id: true } });
-  if (open) throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`);
+  if (open) throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`, { kind: "conflict" });
   const body = say("referral", { student: firstName(student), tutor: staff.displayName });
   const subject = say("referral_subject");
   const texts = { teams: body, sms: body, email: { subject, body } };

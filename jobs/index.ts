@@ -6,3 +6,8 @@ export { JobSkipped, type JobContext, type JobFigures, type JobTrigger, type Sch
 export { createJobStore, type JobStore } from "./store.ts";
 export { newOwnerId, type Lease } from "./leases.ts";
 export type { JobRunRecord, RunStatus } from "./run-records.ts";
+
+import { createJobStore as store } from "./store.ts";
+
+/** What the edges may ask of jobs (app/ binds the database): the store of leases and run records. */
+export const useCases = { store };

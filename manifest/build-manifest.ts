@@ -43,7 +43,7 @@ export interface BotCommand {
 
 /**
  * The command menu (one list for the personal scope: Teams shows it to students and staff alike).
- * Each title is something the bot answers (bot/tutor-handler.ts STAFF_HELP, bot/student-replies.ts
+ * Each title is something the bot answers (bot/staff-commands.ts STAFF_HELP, bot/student-replies.ts
  * STUDENT_HELP); a student who picks a staff command is told politely that it is for staff.
  */
 export const BOT_COMMANDS: BotCommand[] = [

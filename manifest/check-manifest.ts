@@ -11,11 +11,8 @@ import { AppManifestUtils } from "@microsoft/app-manifest";
 import { MANIFEST_VERSION } from "./build-manifest.ts";
 import { iconProblems, type Icons } from "./icons.ts";
 
-export interface Problem {
-  /** A JSON pointer into the manifest (`/` for the whole), or an icon's file name. */
-  path: string;
-  message: string;
-}
+export type { Problem } from "./problem.ts";
+import type { Problem } from "./problem.ts";
 
 /**
  * Teams' limits for a bot's command menu: at most 10 commands a list, titles up to 32 characters,

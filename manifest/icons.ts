@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { ICON_FILES } from "./build-manifest.ts";
-import type { Problem } from "./check-manifest.ts";
+import type { Problem } from "./problem.ts";
 
 export type IconName = keyof typeof ICON_FILES;
 export type Icons = Record<IconName, Buffer>;

@@ -7,13 +7,14 @@
  *
  * Exit codes: 0 written, 1 configuration incomplete or the package would be refused, 2 bad usage.
  */
+import { NudgeError } from "../core/index.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
 import { zipSync } from "fflate";
-import { ConfigError, parseConfig } from "../server/config.ts";
+import { ConfigError, parseConfig } from "../server/index.ts";
 import { buildManifest, ICON_FILES, MANIFEST_VERSION, publicHostOf, type ManifestSettings, type TeamsManifest } from "./build-manifest.ts";
 import { checkManifest, type Problem } from "./check-manifest.ts";
 import { readIcons, type Icons } from "./icons.ts";
@@ -23,10 +24,11 @@ export const DEFAULT_OUT = "dist/nudge-teams-app.zip";
 /** Teams limits the developer name ("Created by") to 32 characters. */
 const DEVELOPER_NAME_MAX = 32;
 
-export class PackageSettingsError extends Error {
+export class PackageSettingsError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "package_settings_invalid";
   constructor(readonly problems: Array<{ variable: string; message: string }>) {
     super(problems.map((p) => `${p.variable} ${p.message}`).join("\n"));
-    this.name = "PackageSettingsError";
   }
 }
 
@@ -37,7 +39,7 @@ export class PackageSettingsError extends Error {
  * can build the package on a machine that does not hold them.)
  */
 export function manifestSettingsFrom(source: Record<string, string | undefined>, version: string): ManifestSettings {
-  let config;
+  let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig({ ...source, NODE_ENV: "development" });
   } catch (error) {
@@ -64,10 +66,11 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-export class ManifestProblemsError extends Error {
+export class ManifestProblemsError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "manifest_invalid";
   constructor(readonly problems: Problem[]) {
     super(problems.map((p) => `${p.path}: ${p.message}`).join("\n"));
-    this.name = "ManifestProblemsError";
   }
 }
 
@@ -100,7 +103,7 @@ NUDGE_INSTITUTION_NAME (environment, then the .env file), checks it, and writes 
                            to update an app it already has`;
 
 async function main(argv: string[]): Promise<number> {
-  let values;
+  let values: { out?: string; dotenv?: string; "app-version"?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -126,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
-  let built;
+  let built: Awaited<ReturnType<typeof buildAppPackage>>;
   try {
     built = await buildAppPackage(settings);
   } catch (error) {

@@ -30,7 +30,7 @@ export async function meetingCalendar(db: Database, meetingId: number, method: C
       tutor: { select: { displayName: true, email: true } },
     },
   });
-  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`);
+  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`, { kind: "not_found" });
   if (!meeting.startsAt || !meeting.endsAt || !meeting.icsUid) throw new MeetingError(`meeting ${meetingId} has no booked time: there is nothing to put in a calendar`);
 
   const { student, tutor } = meeting;

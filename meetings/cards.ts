@@ -4,11 +4,13 @@
  * sent proactively and the same card updated after a click can never disagree.
  */
 import { fullName, personalTutorName } from "../interventions/index.ts";
-import { slotLabel, storedSlots } from "./index.ts";
+import { storedSlots } from "./meetings.ts";
+import { slotLabel } from "./slots.ts";
 import type { Database } from "../prisma/index.ts";
 import type { InvitationCardData, MeetingBookedCardData, NudgeCardData, OutcomeCardData } from "../adaptive-cards/index.ts";
 import { MEETING_OUTCOMES } from "../adaptive-cards/index.ts";
-import { invitationCard, nudgeCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
+import { invitationCard, nudgeCard, outcomeCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
+import { chooseSlot, recordOutcome, type OutcomeName } from "./meetings.ts";
 
 const label = (start: Date, end: Date, timezone: string) => slotLabel({ start, end }, timezone);
 
@@ -85,4 +87,26 @@ export async function outcomeCardData(db: Database, meetingId: number): Promise<
         ? { outcome: MEETING_OUTCOMES.find((o) => o.value === meeting.outcome)?.label ?? meeting.outcome, by: by?.displayName ?? "a member of staff", at: meeting.outcomeRecordedAt.toISOString().slice(0, 16).replace("T", " ") }
         : null,
   };
+}
+
+/** The tutor's answer to "how did the meeting go?": recorded, and the card as it now stands. */
+export async function outcomeAndCard(db: Database, request: { meetingId: number; staffNumber: string; outcome: string }): Promise<AdaptiveCard> {
+  await recordOutcome(db, { meetingId: request.meetingId, staffNumber: request.staffNumber, outcome: request.outcome as OutcomeName });
+  return outcomeCard(await outcomeCardData(db, request.meetingId));
+}
+
+/** A student's choice of slot on an invitation card: the card as booked, or why not. */
+export async function chooseSlotCard(db: Database, request: { studentId: number; meetingId: number; choice: number }): Promise<AdaptiveCard | string> {
+  const chosen = await chooseSlot(db, { studentId: request.studentId, meetingId: request.meetingId, choice: request.choice, channel: "teams" });
+  if (!chosen.booked) return chosen.answer;
+  return invitationCard(await invitationCardData(db, chosen.meetingId));
+}
+
+/** The card a student's own message was sent as, if the id is one of their own messages. */
+export async function cardOfOwnMessage(db: Database, studentId: number, interventionId: number): Promise<AdaptiveCard | null> {
+  if (!Number.isSafeInteger(interventionId)) return null;
+  const intervention = await db.prisma.intervention.findUnique({ where: { id: interventionId }, select: { id: true, studentId: true, kind: true, templateData: true, body: true } });
+  if (!intervention || intervention.studentId !== studentId) return null;
+  const text = (intervention.templateData as { texts?: { teams?: string } } | null)?.texts?.teams ?? intervention.body;
+  return studentTeamsCard(db, intervention, text);
 }

@@ -27,3 +27,11 @@ export { meetingCalendar, type MeetingCalendar, type CalendarMethod } from "./ca
 export { calendarBusy, type TutorCalendar, type TutorCalendarEvent, type CalendarBusyResult } from "./tutor-calendar.ts";
 export { studentTeamsCard, invitationCardData, bookedCardData, outcomeCardData } from "./cards.ts";
 export { sendMeetingNotices, meetingJobs } from "./jobs.ts";
+export { outcomeAndCard, chooseSlotCard, cardOfOwnMessage } from "./cards.ts";
+
+import { cardOfOwnMessage, chooseSlotCard, outcomeAndCard } from "./cards.ts";
+import { inviteToTalk, recordOutcome } from "./meetings.ts";
+import { meetingJobs, sendMeetingNotices } from "./jobs.ts";
+
+/** What the edges may ask of meetings (app/ binds the database). */
+export const useCases = { outcomeAndCard, chooseSlotCard, cardOfOwnMessage, inviteToTalk, recordOutcome, sendMeetingNotices, jobs: meetingJobs };

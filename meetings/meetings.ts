@@ -13,7 +13,7 @@
  * Meeting states: proposed -> booked -> held | no_show; proposed or booked -> cancelled (erasure,
  * or an invitation whose times have all gone). Every change is audited in its own transaction.
  */
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import { say } from "../core/index.ts";
 
 import type { MeetingOutcome, MeetingState } from "../generated/sqlite/enums.ts";
@@ -218,11 +218,11 @@ async function clearTheWay(tx: Tx, request: { studentId: number; tutorId: number
   const meetings = await tx.meeting.findMany({ where: { studentId: request.studentId, tutorId: request.tutorId, state: { in: ["proposed", "booked"] } }, orderBy: { id: "asc" } });
   for (const meeting of meetings) {
     if (meeting.state === "booked") {
-      if (meeting.endsAt! > now) throw new MeetingError(`${request.studentName} already has a meeting booked with ${request.tutorName}: ${slotLabel({ start: meeting.startsAt!, end: meeting.endsAt! }, request.timeZone)}`);
+      if (meeting.endsAt! > now) throw new MeetingError(`${request.studentName} already has a meeting booked with ${request.tutorName}: ${slotLabel({ start: meeting.startsAt!, end: meeting.endsAt! }, request.timeZone)}`, { kind: "conflict" });
       continue;
     }
     const statuses = await slotStatuses(tx, meeting, now);
-    if (statuses.some((s) => s.status === "open")) throw new MeetingError(`${request.studentName} already has an invitation to talk from ${request.tutorName} waiting for an answer (meeting ${meeting.id})`);
+    if (statuses.some((s) => s.status === "open")) throw new MeetingError(`${request.studentName} already has an invitation to talk from ${request.tutorName} waiting for an answer (meeting ${meeting.id})`, { kind: "conflict" });
     const cancelled = await tx.meeting.updateMany({ where: { id: meeting.id, state: "proposed" }, data: { state: "cancelled" } });
     if (cancelled.count === 1) {
       await writeAudit(tx, { actor: request.actor, action: "meeting.cancelled", targetType: "meeting", targetId: String(meeting.id), studentId: request.studentId, details: { reason: "none of the times offered is still free; replaced by a new invitation" } });
@@ -254,7 +254,7 @@ export async function inviteToTalk(db: Database, request: InviteRequest, policy:
   // Between transactions: a slow calendar must not hold database locks.
   const fromCalendar = calendar ? await calendarBusy(calendar, tutor.email, now, horizon) : undefined;
   const slots = proposeSlots(tutor.officeHours, tutor.timezone, now, { horizonDays, tutorName: tutor.displayName, busy: [...busy.map((b) => ({ start: b.startsAt!, end: b.endsAt! })), ...(fromCalendar?.busy ?? [])] });
-  if (slots.length === 0) throw new MeetingError(`${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the next ${horizonDays} days`);
+  if (slots.length === 0) throw new MeetingError(`${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the next ${horizonDays} days`, { kind: "conflict" });
   // The event is made when the student books: only possible with the calendar and the tutor's mailbox.
   const bookInCalendar = calendar !== undefined && tutor.email !== null;
   const calendarDetails = fromCalendar && (fromCalendar.source === "calendar" ? { freeBusy: "calendar", busyTimes: fromCalendar.busy.length } : { freeBusy: "office hours only", reason: fromCalendar.reason });
@@ -295,7 +295,7 @@ export async function inviteToTalk(db: Database, request: InviteRequest, policy:
       return { interventionId, meetingId: meeting.id, slots };
     });
   } catch (error) {
-    if (error instanceof IllegalTransition) throw new MeetingError(`the invitation to talk ${error.interventionId} was decided meanwhile (it is ${error.from ?? "gone"}): look again before inviting`);
+    if (error instanceof IllegalTransition) throw new MeetingError(`the invitation to talk ${error.interventionId} was decided meanwhile (it is ${error.from ?? "gone"}): look again before inviting`, { kind: "conflict" });
     throw error;
   }
 }
@@ -313,7 +313,7 @@ export function slotChoiceOf(text: string): number | null {
 async function meetingForChoice(db: Database, request: SlotChoiceRequest, now: Date) {
   if (request.meetingId !== undefined) {
     const meeting = await db.prisma.meeting.findUnique({ where: { id: request.meetingId } });
-    if (!meeting || meeting.studentId !== request.studentId) throw new MeetingError(`meeting ${request.meetingId} is not an invitation to this student`);
+    if (!meeting || meeting.studentId !== request.studentId) throw new MeetingError(`meeting ${request.meetingId} is not an invitation to this student`, { kind: "not_found" });
     return meeting;
   }
   return awaitingChoice(db, request.studentId, now);
@@ -338,7 +338,7 @@ class SlotTaken extends Error {}
  */
 export async function chooseSlot(db: Database, request: SlotChoiceRequest, now = new Date()): Promise<SlotChoiceResult> {
   const meeting = await meetingForChoice(db, request, now);
-  if (!meeting) throw new MeetingError("there is no invitation to talk waiting for this student's choice");
+  if (!meeting) throw new MeetingError("there is no invitation to talk waiting for this student's choice", { kind: "not_found" });
   const [tutor, student, invitation] = await Promise.all([
     db.prisma.staff.findUniqueOrThrow({ where: { id: meeting.tutorId }, select: { displayName: true, timezone: true } }),
     db.prisma.student.findUniqueOrThrow({ where: { id: meeting.studentId }, select: { studentNumber: true, givenName: true, preferredName: true, email: true } }),
@@ -452,7 +452,7 @@ export async function bookInTutorCalendar(db: Database, meetingId: number, calen
       tutor: { select: { displayName: true, email: true, timezone: true } },
     },
   });
-  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`);
+  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`, { kind: "not_found" });
   if ((meeting.intervention.templateData as Partial<TemplateData> | null)?.bookInTutorCalendar !== true) return { via: "ics" };
   if (meeting.graphEventId) return { via: "calendar", eventId: meeting.graphEventId, joinUrl: meeting.onlineMeetingUrl };
   if (meeting.state !== "booked" || !meeting.startsAt || !meeting.endsAt) return { via: "none", reason: `meeting ${meetingId} is ${meeting.state}` };
@@ -536,15 +536,15 @@ async function flagsBehind(tx: Tx, meeting: { studentId: number; interventionId:
 export async function recordOutcome(db: Database, request: OutcomeRequest, now = new Date()): Promise<OutcomeResult> {
   if (!OUTCOMES.includes(request.outcome)) throw new MeetingError(`outcome: "${request.outcome}" is not one of ${OUTCOMES.join(", ")}`);
   const meeting = await db.prisma.meeting.findUnique({ where: { id: request.meetingId } });
-  if (!meeting) throw new MeetingError(`meeting ${request.meetingId} does not exist`);
+  if (!meeting) throw new MeetingError(`meeting ${request.meetingId} does not exist`, { kind: "not_found" });
   const staff = await authorise(db, request.staffNumber, "student.contact", { studentId: meeting.studentId });
   const recordedAlready = async (m: { outcome: string | null; outcomeRecordedById: number | null; outcomeRecordedAt: Date | null }) => {
     const by = m.outcomeRecordedById === null ? null : await db.prisma.staff.findUnique({ where: { id: m.outcomeRecordedById }, select: { displayName: true } });
     return new MeetingError(`the outcome of meeting ${meeting.id} was already recorded by ${by?.displayName ?? "someone else"}${m.outcomeRecordedAt ? ` on ${m.outcomeRecordedAt.toISOString().slice(0, 10)}` : ""}: ${m.outcome?.replace(/_/g, " ")}`);
   };
   if (meeting.outcome !== null) throw await recordedAlready(meeting);
-  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meeting.id} is ${meeting.state}: only a booked meeting has an outcome`);
-  if (meeting.startsAt! > now) throw new MeetingError(`meeting ${meeting.id} has not started yet: it starts ${meeting.startsAt!.toISOString()}`);
+  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meeting.id} is ${meeting.state}: only a booked meeting has an outcome`, { kind: "conflict" });
+  if (meeting.startsAt! > now) throw new MeetingError(`meeting ${meeting.id} has not started yet: it starts ${meeting.startsAt!.toISOString()}`, { kind: "conflict" });
 
   const state = request.outcome === "no_show" ? "no_show" : "held";
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
@@ -600,8 +600,8 @@ export async function queueStudentReminder(db: Database, meetingId: number, now 
     where: { id: meetingId },
     include: { student: { select: { givenName: true, preferredName: true, channelOrder: true } }, tutor: { select: { displayName: true, timezone: true } } },
   });
-  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`);
-  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meetingId} is ${meeting.state}: only a booked meeting has a reminder`);
+  if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`, { kind: "not_found" });
+  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meetingId} is ${meeting.state}: only a booked meeting has a reminder`, { kind: "conflict" });
   const dedupeKey = `meeting:${meetingId}:reminder`;
   const existing = await db.prisma.intervention.findUnique({ where: { dedupeKey }, select: { id: true } });
   if (existing) return { interventionId: existing.id, created: false };

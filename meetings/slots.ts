@@ -5,13 +5,14 @@
  * the Friday before it. Pure functions: the database side is in `meetings.ts`.
  */
 import { z } from "zod/v4";
-import { isTimeZone, wallClock, zonedInstant, dateLabel, timeLabel, partsOf } from "../core/index.ts";
+import { isTimeZone, wallClock, zonedInstant, dateLabel, timeLabel, partsOf, NudgeError } from "../core/index.ts";
 
-export { zonedInstant, timeLabel, dateLabel, whenLabel } from "../core/zoned-time.ts";
+export { zonedInstant, timeLabel, dateLabel, whenLabel } from "../core/index.ts";
 
 /** A meeting-domain refusal, worded to show the person who asked. */
-export class MeetingError extends Error {
-  override name = "MeetingError";
+export class MeetingError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "meeting_invalid";
 }
 
 export interface Slot {

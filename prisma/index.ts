@@ -2,10 +2,10 @@
  * The database: Prisma Client for the domain, the driver's own path for migrations and bulk
  * writes. `openDatabase` is the one way in.
  */
-import { createPrismaClient, type AdapterWrapper, type Db } from "./client.ts";
+import type { Db } from "./client.ts";
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseKind, type DatabaseTarget } from "./database-url.ts";
 import { migrate, migrationStatus, type MigrationStatus } from "./migrator.ts";
-import { openSqlDriver, type SqlDriver } from "./sql-driver.ts";
+import type { SqlDriver } from "./sql-driver.ts";
 
 export type { Db, DatabaseKind, DatabaseTarget, MigrationStatus, SqlDriver };
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, migrate, migrationStatus };
@@ -15,47 +15,16 @@ export { enumCast, quoteIdentifier, sqliteDateTime, dayOf } from "./sql-driver.t
 export { withoutSecondaryIndexes } from "./bulk-load.ts";
 export * as models from "../generated/sqlite/enums.ts";
 
-/** Prisma's error for a write that broke a unique key (another writer got there first). */
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "P2002";
-}
+export { isUniqueViolation, openDatabase, type Tx, type Database, type OpenOptions } from "./database.ts";
+import type { Database } from "./database.ts";
 
-/** Prisma's client or the client of an interactive transaction: what a write inside a use case takes. */
-export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+export { checkHealth, type Health } from "./health.ts";
 
-export interface Database {
-  readonly target: DatabaseTarget;
-  readonly kind: DatabaseKind;
-  readonly prisma: Db;
-  readonly sql: SqlDriver;
-  close(): Promise<void>;
-}
+import { checkHealth } from "./health.ts";
 
-export interface OpenOptions {
-  /** Apply pending migrations first (the service does; `nudge db status` does not). */
-  migrate?: boolean;
-  /** Wraps Prisma Client's driver adapter (measurement only). */
-  wrapAdapter?: AdapterWrapper;
-}
-
-export async function openDatabase(url: string = DEFAULT_DATABASE_URL, options: OpenOptions = {}): Promise<Database> {
-  const target = parseDatabaseUrl(url);
-  const sql = await openSqlDriver(target);
-  try {
-    if (options.migrate) await migrate(sql);
-    const prisma = await createPrismaClient(target, sql, options.wrapAdapter);
-    return {
-      target,
-      kind: target.kind,
-      prisma,
-      sql,
-      async close() {
-        await prisma.$disconnect();
-        await sql.close();
-      },
-    };
-  } catch (error) {
-    await sql.close();
-    throw error;
-  }
-}
+/** What operators' edges may ask of the database (app/ binds it): health, migrations. */
+export const useCases = {
+  checkHealth,
+  migrate: (db: Database) => migrate(db.sql),
+  migrationStatus: (db: Database) => migrationStatus(db.sql),
+};

@@ -7,6 +7,7 @@
  * (an open Prisma bug), and starting the CLI on every service start costs seconds. This applies the
  * same files, each in its own transaction, under a lock so several instances can start at once.
  */
+import { NudgeError } from "../core/index.ts";
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -119,7 +120,10 @@ export async function migrationStatus(driver: SqlDriver, migrations = readMigrat
   return compare(migrations, applied);
 }
 
-export class MigrationError extends Error {}
+export class MigrationError extends NudgeError {
+  static override kind = "failure" as const;
+  static override code = "migration_failed";
+}
 
 /** Brings the database up to date. Returns the names of the migrations it applied. */
 export async function migrate(driver: SqlDriver, migrations = readMigrations(driver.kind)): Promise<string[]> {

@@ -2,8 +2,10 @@
  * Reading the audit log: what happened to a student's data, or what one person did. Reading it
  * is itself recorded (the log shows who looked at whose history).
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
+import { authorise } from "../access/index.ts";
 
 export interface AuditQuery {
   /** A student number: entries about that student. */
@@ -23,8 +25,9 @@ export interface AuditTrailEntry {
   details: unknown;
 }
 
-export class AuditQueryError extends Error {
-  override name = "AuditQueryError";
+export class AuditQueryError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "audit_query_invalid";
 }
 
 export async function readAuditTrail(db: Database, query: AuditQuery, reader: AuditActor): Promise<{ entries: AuditTrailEntry[]; more: boolean }> {
@@ -32,7 +35,7 @@ export async function readAuditTrail(db: Database, query: AuditQuery, reader: Au
   let studentId: number | undefined;
   if (query.student) {
     const student = await db.prisma.student.findUnique({ where: { studentNumber: query.student }, select: { id: true } });
-    if (!student) throw new AuditQueryError(`no student ${query.student}`);
+    if (!student) throw new AuditQueryError(`no student ${query.student}`, { kind: "not_found" });
     studentId = student.id;
   }
   const rows = await db.prisma.auditLog.findMany({
@@ -52,4 +55,10 @@ export async function readAuditTrail(db: Database, query: AuditQuery, reader: Au
     entries: rows.slice(0, query.limit).map((r) => ({ at: r.at, actorKind: r.actorKind, actorId: r.actorId, action: r.action, target: r.targetType ? `${r.targetType}:${r.targetId ?? ""}` : null, details: r.details })),
     more: rows.length > query.limit,
   };
+}
+
+/** The trail for a member of staff allowed to read the audit log (a refusal is audited by the gate). */
+export async function auditTrailFor(db: Database, query: AuditQuery, staffNumber: string): Promise<{ entries: AuditTrailEntry[]; more: boolean }> {
+  const reader = await authorise(db, staffNumber, "audit.read");
+  return readAuditTrail(db, query, { kind: "staff", staffNumber: reader.staffNumber });
 }

@@ -8,18 +8,20 @@
  * open flags are closed and messages not yet sent cancelled (answers to the student's own messages
  * excepted: the withdrawal itself is answered). The outbox re-checks consent before every send too.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
-import type { StaffIdentity } from "../access/index.ts";
+import type { Authorised } from "../access/index.ts";
 
 export const CONSENT_PURPOSES = ["analytics", "special_category_health", "special_category_disability", "special_category_ethnicity", "special_category_other"] as const;
 export type ConsentPurposeName = (typeof CONSENT_PURPOSES)[number];
 export const CONSENT_STATES = ["granted", "refused", "withdrawn"] as const;
 export type ConsentStateName = (typeof CONSENT_STATES)[number];
 
-export class ConsentError extends Error {
-  override name = "ConsentError";
+export class ConsentError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "consent_invalid";
 }
 
 export interface ConsentChange {
@@ -58,10 +60,10 @@ export async function consentInForce(db: Database, studentId: number, purpose: C
  * Records a consent choice. `staff`: who recorded it on the student's behalf (the caller has
  * checked `consent.record` for them); without it, the student did.
  */
-export async function recordConsent(db: Database, change: ConsentChange, staff?: StaffIdentity, now = new Date()): Promise<ConsentResult> {
+export async function recordConsent(db: Database, change: ConsentChange, staff?: Authorised<"consent.record">, now = new Date()): Promise<ConsentResult> {
   const { purpose, state } = checkConsent(change.purpose, change.state);
   const student = await db.prisma.student.findUnique({ where: { id: change.studentId }, select: { studentNumber: true, erasedAt: true } });
-  if (!student || student.erasedAt) throw new ConsentError(`student ${change.studentId} is not on record`);
+  if (!student || student.erasedAt) throw new ConsentError(`student ${change.studentId} is not on record`, { kind: "not_found" });
   const previous = await consentInForce(db, change.studentId, purpose);
   const actor: AuditActor = staff ? { kind: "staff", staffNumber: staff.staffNumber } : { kind: "student", studentNumber: student.studentNumber };
   return db.prisma.$transaction(async (tx) => {

@@ -28,16 +28,18 @@
  * A source system that still sends the student (the student records feed) would bring them back
  * as a new record: the feed must leave them out, which the README says.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Tx } from "../prisma/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
-import type { StaffIdentity } from "../access/index.ts";
-import { anonymisedCounts, REMOVED, removeTexts } from "./anonymise.ts";
+import type { Authorised } from "../access/index.ts";
+import { anonymisedCounts, removeTexts } from "./anonymise.ts";
 
 /** Bad input: no such student. */
-export class EraseError extends Error {
-  override name = "EraseError";
+export class EraseError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "erase_invalid";
 }
 
 export interface EraseResult {
@@ -77,9 +79,9 @@ export async function findStudentForErasure(db: Database, studentNumber: string)
 }
 
 /** Erases one student; `staff` must already be authorised for `student.erase` on them. */
-export async function eraseStudent(db: Database, studentNumber: string, staff: StaffIdentity, now: Date = new Date()): Promise<EraseResult> {
+export async function eraseStudent(db: Database, studentNumber: string, staff: Authorised<"student.erase">, now: Date = new Date()): Promise<EraseResult> {
   const found = await findStudentForErasure(db, studentNumber);
-  if (!found) throw new EraseError(`no student ${studentNumber}`);
+  if (!found) throw new EraseError(`no student ${studentNumber}`, { kind: "not_found" });
   const already = (erasedAt: Date): EraseResult => ({
     studentNumber,
     erasedNumber: erasedNumber(found.id),

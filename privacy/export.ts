@@ -7,6 +7,7 @@
  * This is the student's own copy: special-category fields and outcomes are included (they are
  * the student's data); staff appear by name and role only. The export itself is audited.
  */
+import { NudgeError } from "../core/index.ts";
 import escapeHtml from "escape-html";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
@@ -25,8 +26,9 @@ export interface SubjectAccessExport {
   sections: Record<string, Row[]>;
 }
 
-export class ExportError extends Error {
-  override name = "ExportError";
+export class ExportError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "export_invalid";
 }
 
 export const SECTIONS: Record<string, string> = {
@@ -59,7 +61,7 @@ const staffName = { select: { staffNumber: true, displayName: true } } as const;
 export async function exportStudent(db: Database, studentNumber: string, actor: AuditActor, now: Date = new Date()): Promise<SubjectAccessExport> {
   const p = db.prisma;
   const student = await p.student.findUnique({ where: { studentNumber } });
-  if (!student) throw new ExportError(`no student ${studentNumber}`);
+  if (!student) throw new ExportError(`no student ${studentNumber}`, { kind: "not_found" });
   const studentId = student.id;
   const byStudent = { where: { studentId } };
   const flags = await p.flag.findMany({ ...byStudent, orderBy: { raisedAt: "asc" } });

@@ -26,3 +26,16 @@ export { eraseStudent, findStudentForErasure, erasedNumber, EraseError, type Era
 export { recordConsent, checkConsent, consentInForce, ConsentError, CONSENT_PURPOSES, CONSENT_STATES, type ConsentChange, type ConsentResult, type ConsentPurposeName, type ConsentStateName } from "./consent.ts";
 export { setRestriction, RestrictError, type RestrictResult } from "./restrict.ts";
 export { privacyJobs } from "./jobs.ts";
+export { queueDataCopy, completeAccessRequest, deliverDataCopies, openAccessRequest, DataCopyError, SUBJECT_ACCESS_DELIVERIES, type SubjectAccessDelivery, type DataCopyFigures } from "./subject-access.ts";
+export { recordNoticeGiven, type NoticeOccasion } from "./notice-given.ts";
+export { exportFor, restrictFor, consentFor, rectifyFor, eraseFor, openRequests, sendDataCopy, handOverDataCopy, type OpenRequest } from "./staff-requests.ts";
+export { auditTrailFor } from "./audit-trail.ts";
+
+import { auditTrailFor } from "./audit-trail.ts";
+import { recordNoticeGiven } from "./notice-given.ts";
+import { runRetention } from "./retention.ts";
+import { privacyJobs as privacyJobsOf } from "./jobs.ts";
+import { consentFor, eraseFor, exportFor, handOverDataCopy, openRequests, rectifyFor, restrictFor, sendDataCopy } from "./staff-requests.ts";
+
+/** What the edges may ask of privacy (app/ binds the database). */
+export const useCases = { exportFor, restrictFor, consentFor, rectifyFor, eraseFor, openRequests, sendDataCopy, handOverDataCopy, auditTrailFor, runRetention, recordNoticeGiven, jobs: privacyJobsOf };

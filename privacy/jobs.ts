@@ -1,7 +1,7 @@
 /** The privacy module's scheduled job: retention of students' data after their enrolment ends (POLICY P9). */
 import type { Database } from "../prisma/index.ts";
-import { deliverDataCopies, type SubjectAccessDelivery } from "../interventions/index.ts";
-import { runRetention, type RetentionSettings } from "./index.ts";
+import { deliverDataCopies, type SubjectAccessDelivery } from "./subject-access.ts";
+import { runRetention, type RetentionSettings } from "./retention.ts";
 import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
 
 export function privacyJobs(db: Database, settings: RetentionSettings & { schedule: string; subjectAccessDelivery: SubjectAccessDelivery }): ScheduledJob[] {

@@ -295,7 +295,7 @@ export function privacyNotice(settings: PrivacyNoticeSettings): PrivacyNotice {
       ],
       after: [
         "Refusing or withdrawing consent, objecting or stopping messages never affects your marks, progression or standing. It means Nudge will not use that data or contact you, so you may miss these early offers of support; your personal tutor can still contact you directly.",
-        "If you are unhappy with how your data is handled, contact " + contact + ". You can also complain to the Information Commissioner's Office (ico.org.uk).",
+        `If you are unhappy with how your data is handled, contact ${contact}. You can also complain to the Information Commissioner's Office (ico.org.uk).`,
       ],
     },
     {

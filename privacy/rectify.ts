@@ -8,17 +8,19 @@
  * A correction here does not reach the source systems: the student record should be corrected
  * there too, or a later feed may bring the old value back.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { EnrolmentStatus } from "../generated/sqlite/enums.ts";
 import { writeAudit } from "../audit/index.ts";
-import type { StaffIdentity } from "../access/index.ts";
+import type { Authorised } from "../access/index.ts";
 
 export const RECTIFIABLE_FIELDS = ["givenName", "familyName", "preferredName", "email", "mobile", "timezone", "enrolmentStatus"] as const;
 export type RectifiableField = (typeof RECTIFIABLE_FIELDS)[number];
 
 /** Bad input (unknown student or field, a value that does not fit): the message names the field. */
-export class RectifyError extends Error {
-  override name = "RectifyError";
+export class RectifyError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "rectify_invalid";
 }
 
 export interface RectifyRequest {
@@ -88,12 +90,12 @@ export function checkRectification(field: string, raw: string): { field: Rectifi
 }
 
 /** Corrects one field; `staff` must already be authorised for `student.rectify` on this student. */
-export async function rectifyStudent(db: Database, request: RectifyRequest, staff: StaffIdentity, now: Date = new Date()): Promise<RectifyResult> {
+export async function rectifyStudent(db: Database, request: RectifyRequest, staff: Authorised<"student.rectify">, now: Date = new Date()): Promise<RectifyResult> {
   const { field, value } = checkRectification(request.field, request.value);
   return db.prisma.$transaction(async (tx) => {
     const student = await tx.student.findUnique({ where: { studentNumber: request.studentNumber } });
-    if (!student) throw new RectifyError(`no student ${request.studentNumber}`);
-    if (student.erasedAt) throw new RectifyError(`student ${request.studentNumber} has been erased: there is nothing to correct`);
+    if (!student) throw new RectifyError(`no student ${request.studentNumber}`, { kind: "not_found" });
+    if (student.erasedAt) throw new RectifyError(`student ${request.studentNumber} has been erased: there is nothing to correct`, { kind: "conflict" });
     const oldValue = (student[field] as string | null) ?? null;
     const result: RectifyResult = { studentNumber: request.studentNumber, field, oldValue, newValue: value, changed: oldValue !== value };
     if (!result.changed) return result;

@@ -4,13 +4,15 @@
  * cancelled); the rules leave the student out and the outbox sends nothing until it is lifted, and
  * retention holds the record as it is. Recorded as a data-protection request and audited.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
-import type { StaffIdentity } from "../access/index.ts";
+import type { Authorised } from "../access/index.ts";
 
-export class RestrictError extends Error {
-  override name = "RestrictError";
+export class RestrictError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "restrict_invalid";
 }
 
 export interface RestrictResult {
@@ -23,9 +25,9 @@ export interface RestrictResult {
   dataRequestId: number | null;
 }
 
-export async function setRestriction(db: Database, studentNumber: string, restrict: boolean, staff: StaffIdentity, note?: string, now = new Date()): Promise<RestrictResult> {
+export async function setRestriction(db: Database, studentNumber: string, restrict: boolean, staff: Authorised<"student.rectify">, note?: string, now = new Date()): Promise<RestrictResult> {
   const student = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true, restrictedAt: true, erasedAt: true } });
-  if (!student || student.erasedAt) throw new RestrictError(`no student ${studentNumber}`);
+  if (!student || student.erasedAt) throw new RestrictError(`no student ${studentNumber}`, { kind: "not_found" });
   const unchanged = { studentNumber, restricted: restrict, changed: false, flagsClosed: 0, interventionsCancelled: 0, dataRequestId: null };
   if ((student.restrictedAt !== null) === restrict) return unchanged;
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;

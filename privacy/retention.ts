@@ -30,7 +30,6 @@
  * students and counts the same figures without writing anything.
  */
 import type { Database } from "../prisma/index.ts";
-import type { EnrolmentStatus } from "../generated/sqlite/enums.ts";
 import { dayOfDate } from "../ingest/index.ts";
 import type { Tx } from "../prisma/index.ts";
 import { cancelUnsent, NOT_SENT } from "./cancel-unsent.ts";

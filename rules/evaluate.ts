@@ -4,7 +4,7 @@
  * with what they loaded, and only the run writes anything.
  */
 
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import { activeOn, type CalendarDocument } from "./calendar.ts";
 import { isoDay, type CohortSilence, type FeedState } from "./freshness.ts";
 import type { StudentMetrics } from "./metrics-query.ts";

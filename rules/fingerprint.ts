@@ -9,7 +9,7 @@
  * rollups only change through ingest batches or the demo generator, and both move a feed's
  * freshness row, which is part of the hash.
  */
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import { createHash } from "node:crypto";
 
 import type { Database } from "../prisma/index.ts";

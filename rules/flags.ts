@@ -5,7 +5,7 @@
  * fresh they were, the cohort, the day.
  */
 
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import type { SqlExecutor } from "../prisma/index.ts";
 import type { RuleOutcome } from "./evaluate.ts";
 import { isoDay, type FeedState } from "./freshness.ts";

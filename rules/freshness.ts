@@ -10,7 +10,7 @@
  *    for that cohort.
  */
 
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import type { Database, SqlExecutor } from "../prisma/index.ts";
 import { latestFeedDays, type StudentMetrics } from "./metrics-query.ts";
 import { DAYS_SINCE_LOOKBACK } from "./metrics.ts";

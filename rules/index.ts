@@ -15,3 +15,12 @@ export { runRules, type RunReport, type RunOptions, type RunTrigger } from "./ru
 export { isoDay, feedStates } from "./freshness.ts";
 export { dryRun, type DryRunReport, type Backtest } from "./dry-run.ts";
 export { asOfDayFor, localDay } from "./days.ts";
+export { lastRunSummaries, dryRunDay, dryRunStoredRule } from "./overview.ts";
+
+import { dryRun } from "./dry-run.ts";
+import { dryRunDay, dryRunStoredRule, lastRunSummaries } from "./overview.ts";
+import { runRules } from "./run.ts";
+import { listRules, loadCalendar, referenceProblems, rollback, saveAll, setEnabled, showRule } from "./store.ts";
+
+/** What the edges may ask of the rules (app/ binds the database). */
+export const useCases = { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, referenceProblems, runRules, dryRun, lastRunSummaries, dryRunDay, dryRunStoredRule };

@@ -1,4 +1,4 @@
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 /**
  * The metrics catalogue: every number a rule's condition may use, what it means, its unit, its
  * window and the data sources it reads. Each metric is computed in the database from the daily

@@ -5,7 +5,7 @@
  * flags for students who withdrew consent or left, and the run's record, in one transaction.
  */
 
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { evaluateRule, whySkipped, type RuleOutcome, type SkippedCohort } from "./evaluate.ts";
 import { feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";

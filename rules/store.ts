@@ -2,9 +2,10 @@
  * Rules and the academic calendar in the database: every edit a numbered version, the current one
  * in force, each change in the audit log in the same transaction as the change.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database, Db } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
-import { type StaffIdentity } from "../access/index.ts";
+import type { StaffIdentity } from "../access/index.ts";
 import type { CalendarDocument } from "./calendar.ts";
 import { fieldName, type Path, type Problem, type SourceDocument } from "./document.ts";
 import { validateRule, type RuleDocument, type ValidRule } from "./validate.ts";
@@ -87,8 +88,9 @@ export async function loadCalendar(db: Database): Promise<CalendarDocument | nul
   return (latest?.document as unknown as CalendarDocument | undefined) ?? null;
 }
 
-export class RuleNotFound extends Error {
-  override name = "RuleNotFound";
+export class RuleNotFound extends NudgeError {
+  static override kind = "not_found" as const;
+  static override code = "rule_not_found";
 }
 
 export async function setEnabled(db: Database, id: string, enabled: boolean, author: StaffIdentity): Promise<{ changed: boolean; version: number }> {

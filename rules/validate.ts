@@ -5,7 +5,7 @@
  * significance matches the intervention (POLICY P2). Every problem names the document, the field
  * and, for files, the line and column.
  */
-import { type EngagementSource } from "../core/index.ts";
+import type { EngagementSource } from "../core/index.ts";
 import { Ajv, type ErrorObject } from "ajv";
 import calendarSchema from "./calendar.schema.json" with { type: "json" };
 import ruleSchema from "./rule.schema.json" with { type: "json" };

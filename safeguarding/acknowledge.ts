@@ -5,13 +5,15 @@
  * alert email carried. Acknowledging stops the escalation and withdraws alerts not yet sent;
  * recording extenuating circumstances acknowledges too. Every step is audited.
  */
+import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import type { AlertRecipientId } from "./acknowledge-links.ts";
 
-export class ConcernError extends Error {
-  override name = "ConcernError";
+export class ConcernError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "concern_invalid";
 }
 
 export interface AcknowledgeResult {
@@ -28,7 +30,7 @@ export type Acknowledger = { kind: "staff"; staffNumber: string } | { kind: "lin
 
 export async function acknowledgeConcern(db: Database, concernId: number, by: Acknowledger, now = new Date()): Promise<AcknowledgeResult> {
   const concern = Number.isSafeInteger(concernId) ? await db.prisma.safeguardingConcern.findUnique({ where: { id: concernId }, select: { id: true, studentId: true, state: true, acknowledgedAt: true, acknowledgedBy: true } }) : null;
-  if (!concern) throw new ConcernError("That alert no longer exists.");
+  if (!concern) throw new ConcernError("That alert no longer exists.", { kind: "not_found" });
   const staffNumber = by.kind === "staff" ? by.staffNumber : by.recipient.kind === "staff" ? by.recipient.staffNumber : null;
   // A person on the staff records is checked by the gate (a refusal is audited there), even with a link.
   if (staffNumber) await authorise(db, staffNumber, "safeguarding.respond", { studentId: concern.studentId });
@@ -66,7 +68,7 @@ export async function recordCircumstances(db: Database, concernId: number, staff
   if (!day.test(to) || Number.isNaN(Date.parse(`${to}T00:00:00Z`))) throw new ConcernError(`Please give the last day as a date (you gave "${to.slice(0, 20)}").`);
   if (to < from) throw new ConcernError("The last day is before the first day: please check the dates.");
   const concern = Number.isSafeInteger(concernId) ? await db.prisma.safeguardingConcern.findUnique({ where: { id: concernId }, select: { studentId: true } }) : null;
-  if (!concern) throw new ConcernError("That alert no longer exists.");
+  if (!concern) throw new ConcernError("That alert no longer exists.", { kind: "not_found" });
   await authorise(db, staffNumber, "safeguarding.respond", { studentId: concern.studentId });
   const circumstance = await db.prisma.extenuatingCircumstance.create({ data: { studentId: concern.studentId, fromDate: new Date(`${from}T00:00:00Z`), toDate: new Date(`${to}T23:59:59Z`), recordedAt: now }, select: { id: true } });
   await writeAudit(db.prisma, { actor: { kind: "staff", staffNumber }, action: "extenuating.recorded", targetType: "extenuating_circumstance", targetId: String(circumstance.id), studentId: concern.studentId, details: { from, to, concernId } });

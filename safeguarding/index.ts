@@ -10,3 +10,10 @@ export { acknowledgeToken, readAcknowledgeToken, acknowledgeUrl, ACKNOWLEDGE_PAT
 export { alertCard, alertCardData, alertEmail, alertTitle, type AlertFacts } from "./alert-content.ts";
 export { defaultSafeguardingSettings, DEFAULT_CRISIS_LINES, type SafeguardingContact, type SafeguardingSettings } from "./settings.ts";
 export { safeguardingJobs } from "./jobs.ts";
+export { respondToAlert, concernOfLink, acknowledgeByLink, type AlertResponse, type LinkedConcern } from "./alert-responses.ts";
+
+import { acknowledgeByLink, concernOfLink, respondToAlert } from "./alert-responses.ts";
+import { safeguardingJobs as safeguardingJobsOf } from "./jobs.ts";
+
+/** What the edges may ask of safeguarding (app/ binds the database). */
+export const useCases = { respondToAlert, concernOfLink, acknowledgeByLink, jobs: safeguardingJobsOf };

@@ -1,6 +1,7 @@
 /** Safeguarding's scheduled job: crisis alerts nobody acknowledged in time go to the escalation contacts. */
 import type { Database } from "../prisma/index.ts";
-import { escalateUnacknowledged, type SafeguardingSettings } from "./index.ts";
+import { escalateUnacknowledged } from "./escalate.ts";
+import type { SafeguardingSettings } from "./settings.ts";
 import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
 
 export function safeguardingJobs(db: Database, options: { schedule: string; settings: SafeguardingSettings }): ScheduledJob[] {

@@ -1,16 +1,15 @@
 /**
  * The channel senders the configuration switches on, built once per process. Only the outbox
- * dispatcher is handed them (DESIGN invariant 1).
+ * dispatcher is handed them (the outbox is the only way out).
  */
-import { type ChannelName } from "../core/index.ts";
+import type { ChannelName } from "../core/index.ts";
 import type { TeamsMessenger } from "../channels/index.ts";
 import { createTeamsSender } from "../channels/index.ts";
 import { createSmsSender } from "../channels/index.ts";
 import { createEmailSender, createStaffEmailSender } from "../channels/index.ts";
 import type { StaffSenders } from "../delivery/index.ts";
 import type { ChannelSender } from "../delivery/index.ts";
-import { createTeamsBot } from "../bot/index.ts";
-import type { Database } from "../prisma/index.ts";
+import { createProactiveMessenger } from "../bot/index.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "../core/index.ts";
 
@@ -59,16 +58,16 @@ export async function closeStaffSenders(senders: StaffSenders): Promise<void> {
  * Senders for a process without the HTTP service (`nudge outbox dispatch`, `nudge jobs run`): made
  * on first use, with a bot adapter of its own for proactive Teams messages.
  */
-export function lazyChannelSenders(db: Database, config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staffSenders(): StaffSenders; close(): Promise<void> } {
+export function lazyChannelSenders(config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staffSenders(): StaffSenders; close(): Promise<void> } {
   let senders: Map<ChannelName, ChannelSender> | undefined;
   let staffSenders: StaffSenders | undefined;
   let messenger: TeamsMessenger | undefined;
-  const teams = () => (config.channels.includes("teams") ? (messenger ??= createTeamsBot(config.bot, logger, db).messenger) : undefined);
+  const teams = () => (config.channels.includes("teams") ? (messenger ??= createProactiveMessenger(config.bot, logger)) : undefined);
   const get = () => (senders ??= createChannelSenders(config, logger, teams()));
   return {
     get,
     staffSenders() {
-      staffSenders ??= createStaffSenders(config, get(), (messenger ??= createTeamsBot(config.bot, logger, db).messenger));
+      staffSenders ??= createStaffSenders(config, get(), (messenger ??= createProactiveMessenger(config.bot, logger)));
       return staffSenders;
     },
     async close() {

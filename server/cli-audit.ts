@@ -1,8 +1,6 @@
 /** `nudge audit --student S | --actor A [--since DATE] [--limit N] --as STAFF [--json]`: the audit log, newest first. */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { authorise } from "../access/index.ts";
-import { readAuditTrail } from "../privacy/index.ts";
-import { withDatabase } from "./cli-database.ts";
+import { withApp } from "./cli-database.ts";
 import { dayOption } from "./cli-options.ts";
 
 function limit(value: string): number {
@@ -22,9 +20,8 @@ export function registerAuditCommand(program: Command): void {
     .addOption(new Option("--as <staff-number>", "who is reading (needs the admin role); the reading is audited too").makeOptionMandatory())
     .option("--json", "print one JSON object")
     .action(async (options: { student?: string; actor?: string; since?: Date; limit: number; as: string; json?: boolean }) => {
-      await withDatabase(async (db) => {
-        const reader = await authorise(db, options.as, "audit.read");
-        const trail = await readAuditTrail(db, options, { kind: "staff", staffNumber: reader.staffNumber });
+      await withApp(async (app) => {
+        const trail = await app.privacy.auditTrailFor(options, options.as);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(trail)}\n`);
           return;

@@ -1,15 +1,18 @@
 /**
  * `nudge ingest <file|dir> --format udd|xapi|oulad|nudge-csv [--strict] [--json]`.
- * Exit 0 when every row loaded, 2 when rows or files were rejected, 1 when a file failed.
+ * Exit 0 when every row loaded, 2 when rows or files were rejected (or the path does not exist), 1 when a file failed.
  */
+import { NudgeError } from "../core/index.ts";
 import { existsSync } from "node:fs";
 import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { availableFormats, dayOfDate, exitCodeOf, FORMATS, ingest, type FormatName, type IngestReport } from "../ingest/index.ts";
-import { openDatabase } from "../prisma/index.ts";
-import { loadConfig } from "./config.ts";
+import { availableFormats, dayOfDate, exitCodeOf, FORMATS, type FormatName, type IngestReport } from "../ingest/index.ts";
+import { withApp } from "./cli-database.ts";
 
-export class IngestUsageError extends Error {}
+export class IngestUsageError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "ingest_usage";
+}
 
 /** `--start 2013J=2013-10-05` (or `AAA-2013J=…`), repeatable. */
 function presentationStart(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -65,27 +68,21 @@ export function registerIngestCommand(program: Command): void {
       [
         "\nFormats:",
         ...availableFormats().map((f) => `  ${f.name.padEnd(10)} ${f.description}`),
-        "\nExit status: 0 every row loaded, 2 rows or files were rejected, 1 a file could not be loaded.",
+        "\nExit status: 0 every row loaded, 2 rows or files were rejected or the path does not exist, 1 a file could not be loaded.",
         "Example: npx nudge ingest ./exports/udd --format udd",
       ].join("\n"),
     )
     .action(async (path: string, options: { format: FormatName; strict?: boolean; start?: Record<string, string>; json?: boolean }) => {
-      if (!existsSync(path)) throw new IngestUsageError(`no such file or folder: ${path}`);
-      const config = loadConfig();
-      const db = await openDatabase(config.databaseUrl, { migrate: true });
+      if (!existsSync(path)) throw new IngestUsageError(`no such file or folder: ${path}`, { kind: "not_found" });
       const bar = progressBar(!options.json && Boolean(process.stderr.isTTY));
-      let report: IngestReport;
-      try {
-        report = await ingest(db, options.format, {
+      const report: IngestReport = await withApp((app, config) =>
+        app.ingest.ingest(options.format, {
           path,
           strict: options.strict ?? false,
           options: { presentationStarts: options.start, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 },
           onProgress: (event) => bar.update(event),
-        });
-      } finally {
-        bar.stop();
-        await db.close();
-      }
+        }),
+      ).finally(() => bar.stop());
       if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stdout.write(`${reportLines(report).join("\n")}\n`);
       process.exitCode = exitCodeOf(report);

@@ -2,12 +2,11 @@
  * `nudge jobs list [--json]` and `nudge jobs run <job> [--json]`: the service's scheduled jobs,
  * their next and last runs, and a run now through the same lease and run record as the scheduler.
  */
-import { createJobStore } from "../jobs/index.ts";
 import type { Command } from "commander";
 import { DEFAULT_LEASE_TTL_MS, jobStatuses, runJob, type JobStatus, type RunOutcome } from "../scheduler/index.ts";
 import { newOwnerId, type JobRunRecord, type Lease } from "../jobs/index.ts";
 import { serviceJobs } from "./service-jobs.ts";
-import { withDatabase } from "./cli-database.ts";
+import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { createLogger } from "../core/index.ts";
 
@@ -63,10 +62,10 @@ export function registerJobsCommand(program: Command): void {
     .description("every scheduled job: schedule, next run, last run with its status and figures, and the lease if an instance holds it")
     .option("--json", "print one JSON object: timezone, jobs")
     .action(async (options: JsonOption) => {
-      const result = await withDatabase(async (db, config) => {
+      const result = await withApp(async (app, config) => {
         const { lazyChannelSenders } = await import("./channel-senders.ts");
-        const senders = lazyChannelSenders(db, config, createLogger("silent"));
-        return { timezone: config.timezone, jobs: await jobStatuses(createJobStore(db), serviceJobs(db, config, { senders: senders.get, staffSenders: senders.staffSenders }), config.timezone) };
+        const senders = lazyChannelSenders(config, createLogger("silent"));
+        return { timezone: config.timezone, jobs: await jobStatuses(app.jobs.store(), serviceJobs(app, config, { senders: senders.get, staffSenders: senders.staffSenders }), config.timezone) };
       });
       print(options, result, result.jobs.length ? result.jobs.map((job) => statusLines(job).join("\n")).join("\n\n").split("\n") : ["no scheduled jobs"]);
     });
@@ -78,11 +77,11 @@ export function registerJobsCommand(program: Command): void {
     .option("--json", "print one JSON object: job, outcome, run or lease")
     .addHelpText("after", "\nExit status: 0 the job succeeded (or skipped), 1 it failed or another instance is running it, 2 no such job.")
     .action(async (name: string, options: JsonOption) => {
-      await withDatabase(async (db, config) => {
+      await withApp(async (app, config) => {
         // Loaded here only: the senders bring the Teams, Twilio and SMTP libraries.
         const { lazyChannelSenders } = await import("./channel-senders.ts");
-        const senders = lazyChannelSenders(db, config, createLogger(config.logLevel));
-        const all = serviceJobs(db, config, { senders: senders.get, staffSenders: senders.staffSenders });
+        const senders = lazyChannelSenders(config, createLogger(config.logLevel));
+        const all = serviceJobs(app, config, { senders: senders.get, staffSenders: senders.staffSenders });
         const job = all.find((j) => j.name === name);
         if (!job) {
           const known = all.map((j) => j.name);
@@ -93,7 +92,7 @@ export function registerJobsCommand(program: Command): void {
           return;
         }
         const settings = { owner: newOwnerId(), leaseTtlMs: DEFAULT_LEASE_TTL_MS, logger: createLogger("silent") };
-        const result = await runJob(createJobStore(db), job, { scheduledFor: new Date(), trigger: "manual" }, settings).finally(() => senders.close());
+        const result = await runJob(app.jobs.store(), job, { scheduledFor: new Date(), trigger: "manual" }, settings).finally(() => senders.close());
         print(options, { job: job.name, ...result }, outcomeLines(job.name, result, config.timezone));
         if (result.outcome !== "ran" || result.run.status === "failed") process.exitCode = 1;
       });

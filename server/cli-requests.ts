@@ -6,10 +6,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
-import { completeAccessRequest, DataCopyError, openAccessRequest, queueDataCopy } from "../interventions/index.ts";
-import { authorise } from "../access/index.ts";
-import { exportHtml, exportStudent } from "../privacy/index.ts";
-import { withDatabase } from "./cli-database.ts";
+import { DataCopyError, exportHtml } from "../privacy/index.ts";
+import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 
 /** "DR-12" as the student was told it, or just 12. */
@@ -30,16 +28,7 @@ export function registerRequestsCommand(program: Command): void {
     .requiredOption("--as <staff>", "your staff number (needs the right to read the audit log: admins handling requests)")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption & { as: string }) => {
-      const result = await withDatabase(async (db) => {
-        await authorise(db, options.as, "audit.read");
-        const now = new Date();
-        const open = await db.prisma.dataRequest.findMany({
-          where: { state: { in: ["received", "in_progress"] } },
-          orderBy: { dueBy: "asc" },
-          select: { id: true, kind: true, state: true, channel: true, requestedAt: true, dueBy: true, note: true, student: { select: { studentNumber: true } } },
-        });
-        return { requests: open.map((r) => ({ reference: `DR-${r.id}`, kind: r.kind, state: r.state, student: r.student?.studentNumber ?? null, channel: r.channel, requestedAt: r.requestedAt, dueBy: r.dueBy, overdue: r.dueBy < now, note: r.note })) };
-      });
+      const result = { requests: await withApp((app) => app.privacy.openRequests(options.as)) };
       print(
         options,
         result,
@@ -59,18 +48,16 @@ export function registerRequestsCommand(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (id: number, options: JsonOption & { as: string; send?: boolean; out?: string }) => {
       if (Boolean(options.send) === Boolean(options.out)) throw new DataCopyError("say how the copy reaches the student: --send (email) or --out FILE (you hand it over)");
-      const result = await withDatabase(async (db) => {
-        const request = await openAccessRequest(db, id);
-        const staff = await authorise(db, options.as, "student.export", { studentId: request.student.id });
+      const result = await withApp(async (app) => {
         if (options.send) {
-          const { interventionId } = await queueDataCopy(db, id, { kind: "staff", staffNumber: staff.staffNumber }, staff.staffId);
-          return { reference: `DR-${id}`, sent: "email", interventionId, lines: [`DR-${id}: the copy is queued for ${request.student.studentNumber} by email (intervention ${interventionId}); the request completes once it has gone`] };
+          const { interventionId, studentNumber } = await app.privacy.sendDataCopy(id, options.as);
+          return { reference: `DR-${id}`, sent: "email", interventionId, lines: [`DR-${id}: the copy is queued for ${studentNumber} by email (intervention ${interventionId}); the request completes once it has gone`] };
         }
-        const data = await exportStudent(db, request.student.studentNumber, { kind: "staff", staffNumber: staff.staffNumber });
         const html = options.out!.replace(/(\.json)?$/i, ".html");
-        writeFileSync(options.out!, `${JSON.stringify(data, null, 2)}\n`);
-        writeFileSync(html, exportHtml(data));
-        await completeAccessRequest(db, id, staff, `copy written for hand-over by ${staff.staffNumber}`);
+        await app.privacy.handOverDataCopy(id, options.as, (data) => {
+          writeFileSync(options.out!, `${JSON.stringify(data, null, 2)}\n`);
+          writeFileSync(html, exportHtml(data));
+        });
         return { reference: `DR-${id}`, written: [options.out!, html], lines: [`DR-${id}: the copy is in ${options.out} and ${html}; the request is complete`] };
       });
       const { lines, ...json } = result;

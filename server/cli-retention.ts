@@ -1,7 +1,7 @@
 /** `nudge retention run [--dry-run] [--json]`: the retention job now, or what it would do (POLICY P9). */
 import type { Command } from "commander";
-import { runRetention, type RetentionReport } from "../privacy/index.ts";
-import { withDatabase } from "./cli-database.ts";
+import type { RetentionReport } from "../privacy/index.ts";
+import { withApp } from "./cli-database.ts";
 import { print } from "./cli-output.ts";
 
 function lines(report: RetentionReport, settings: { contactDays: number; anonymiseDays: number }): string[] {
@@ -26,9 +26,9 @@ export function registerRetentionCommand(program: Command): void {
     .option("--dry-run", "count what would be done and change nothing")
     .option("--json", "print one JSON object with the figures")
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
-      await withDatabase(async (db, config) => {
+      await withApp(async (app, config) => {
         const settings = { contactDays: config.retention.contactDays, anonymiseDays: config.retention.anonymiseDays, timezone: config.timezone };
-        const report = await runRetention(db, settings, { dryRun: options.dryRun ?? false });
+        const report = await app.privacy.runRetention(settings, { dryRun: options.dryRun ?? false });
         print(options, report, lines(report, settings));
       });
     });

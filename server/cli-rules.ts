@@ -3,41 +3,33 @@
  * Changes need `--as <staff number>` of someone the access gate lets edit rules (admins), and each
  * is audited with who and what. Exit codes: 0 done, 1 failed or refused, 2 bad usage or invalid rules.
  */
+import { NudgeError } from "../core/index.ts";
 import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
-import type { Database } from "../prisma/index.ts";
-import { authorise } from "../access/index.ts";
+import type { App } from "../app/index.ts";
 import {
   asOfDayFor,
   CATALOGUE,
   checkFiles,
-  dryRun,
   formatProblem,
   hasErrors,
-  listRules,
-  loadCalendar,
   PLACEHOLDERS,
-  referenceProblems,
-  rollback,
-  runRules,
-  saveAll,
-  setEnabled,
-  showRule,
   validateRule,
   type DryRunReport,
   type Problem,
   type RunReport,
   type ValidRule,
 } from "../rules/index.ts";
-import { withDatabase } from "./cli-database.ts";
+import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { dayOption } from "./cli-options.ts";
 import { loadConfig } from "./config.ts";
 
 /** Bad input (a rule file with errors, an unknown rule, a missing path): exit 2. */
-export class RulesUsageError extends Error {
-  override name = "RulesUsageError";
+export class RulesUsageError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "rules_usage";
 }
 
 function versionOption(value: string): number {
@@ -53,7 +45,7 @@ function problemLines(problems: readonly Problem[]): string[] {
 }
 
 function requirePath(path: string): void {
-  if (!existsSync(path)) throw new RulesUsageError(`no such file or folder: ${path}`);
+  if (!existsSync(path)) throw new RulesUsageError(`no such file or folder: ${path}`, { kind: "not_found" });
 }
 
 function runLines(report: RunReport): string[] {
@@ -102,17 +94,17 @@ function dryRunLines(report: DryRunReport): string[] {
 }
 
 /** A file, or a stored rule's current version, as a rule to dry-run. */
-async function candidateRule(db: Database, target: string): Promise<ValidRule> {
+async function candidateRule(app: App, target: string): Promise<ValidRule> {
   if (existsSync(target)) {
-    const checked = checkFiles(target, await loadCalendar(db));
+    const checked = checkFiles(target, await app.rules.loadCalendar());
     if (hasErrors(checked.problems)) throw new RulesUsageError(`${target} has errors:\n${problemLines(checked.problems).join("\n")}`);
     if (checked.rules.length !== 1) throw new RulesUsageError(`dry-run takes one rule; ${target} holds ${checked.rules.length}`);
     return checked.rules[0]!.rule;
   }
-  const detail = await showRule(db, target).catch(() => {
-    throw new RulesUsageError(`'${target}' is neither a file nor a stored rule`);
+  const detail = await app.rules.showRule(target).catch(() => {
+    throw new RulesUsageError(`'${target}' is neither a file nor a stored rule`, { kind: "not_found" });
   });
-  const checked = validateRule(detail.document, { calendar: await loadCalendar(db) });
+  const checked = validateRule(detail.document, { calendar: await app.rules.loadCalendar() });
   if (!checked.rule) throw new RulesUsageError(`stored rule ${target} is no longer valid:\n${problemLines(checked.problems).join("\n")}`);
   return checked.rule;
 }
@@ -131,9 +123,9 @@ export function registerRulesCommand(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (path: string, options: JsonOption) => {
       requirePath(path);
-      const checked = await withDatabase(async (db) => {
-        const files = checkFiles(path, await loadCalendar(db));
-        files.problems.push(...(await referenceProblems(db, files.rules)));
+      const checked = await withApp(async (app) => {
+        const files = checkFiles(path, await app.rules.loadCalendar());
+        files.problems.push(...(await app.rules.referenceProblems(files.rules)));
         return files;
       });
       const ok = !hasErrors(checked.problems);
@@ -153,17 +145,16 @@ export function registerRulesCommand(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (path: string, options: JsonOption & { as: string; comment?: string }) => {
       requirePath(path);
-      await withDatabase(async (db) => {
-        const author = await authorise(db, options.as, "rules.edit");
-        const checked = checkFiles(path, await loadCalendar(db));
-        checked.problems.push(...(await referenceProblems(db, checked.rules)));
+      await withApp(async (app) => {
+        const author = await app.access.authorise(options.as, "rules.edit");
+        const checked = checkFiles(path, await app.rules.loadCalendar());
+        checked.problems.push(...(await app.rules.referenceProblems(checked.rules)));
         if (hasErrors(checked.problems)) {
           print(options, { imported: false, problems: checked.problems }, [...problemLines(checked.problems), "nothing imported: fix the errors above"]);
           process.exitCode = 2;
           return;
         }
-        const saved = await saveAll(
-          db,
+        const saved = await app.rules.saveAll(
           { calendar: checked.calendar ? { document: checked.calendar.document, source: checked.calendar.source } : undefined, rules: checked.rules.map((r) => ({ rule: r.rule, source: r.source })) },
           author,
           options.comment,
@@ -181,7 +172,7 @@ export function registerRulesCommand(program: Command): void {
     .description("every rule: enabled or not, current version, significance")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption) => {
-      const list = await withDatabase((db) => listRules(db));
+      const list = await withApp((app) => app.rules.listRules());
       print(options, { rules: list }, list.length ? list.map((r) => `${r.enabled ? "on " : "off"} ${r.id} v${r.version} [${r.significance}, ${r.intervention}] ${r.title}`) : ["no rules yet: npx nudge rules import rules/library --as <staff number>"]);
     });
 
@@ -192,7 +183,7 @@ export function registerRulesCommand(program: Command): void {
     .addOption(new Option("--version <n>", "an earlier version").argParser(versionOption))
     .option("--json", "print one JSON object")
     .action(async (id: string, options: JsonOption & { version?: number }) => {
-      const detail = await withDatabase((db) => showRule(db, id, options.version));
+      const detail = await withApp((app) => app.rules.showRule(id, options.version));
       print(options, detail, [
         `# ${detail.id} version ${detail.shownVersion} of ${detail.version}${detail.shownVersion === detail.version ? " (current)" : ""}, ${detail.enabled ? "enabled" : "disabled"}`,
         (detail.source ?? stringify(detail.document)).trimEnd(),
@@ -209,7 +200,7 @@ export function registerRulesCommand(program: Command): void {
       .addOption(asOption())
       .option("--json", "print one JSON object")
       .action(async (id: string, options: JsonOption & { as: string }) => {
-        const result = await withDatabase(async (db) => setEnabled(db, id, enabled, await authorise(db, options.as, "rules.edit")));
+        const result = await withApp(async (app) => app.rules.setEnabled(id, enabled, await app.access.authorise(options.as, "rules.edit")));
         print(options, { id, enabled, ...result }, [`${id} ${result.changed ? `${name}d` : `was already ${name}d`} (version ${result.version})`]);
       });
   }
@@ -222,7 +213,7 @@ export function registerRulesCommand(program: Command): void {
     .addOption(asOption())
     .option("--json", "print one JSON object")
     .action(async (id: string, options: JsonOption & { to: number; as: string }) => {
-      const result = await withDatabase(async (db) => rollback(db, id, options.to, await authorise(db, options.as, "rules.edit")));
+      const result = await withApp(async (app) => app.rules.rollback(id, options.to, await app.access.authorise(options.as, "rules.edit")));
       print(options, result, [result.action === "unchanged" ? `${id} is already at version ${options.to}` : `${id}: version ${result.version} restores version ${options.to} (changed: ${result.changed.join(", ") || "nothing"})`]);
     });
 
@@ -234,9 +225,9 @@ export function registerRulesCommand(program: Command): void {
     .option("--as <staff-number>", "run as this member of staff (admin or operator) instead of the command line's system identity")
     .option("--json", "print one JSON object: flags written per rule, skipped rules with reasons, students evaluated, duration")
     .action(async (options: JsonOption & { asOf?: number; force?: boolean; as?: string }) => {
-      const report = await withDatabase(async (db) => {
-        if (options.as) await authorise(db, options.as, "system.operate");
-        return runRules(db, { asOfDay: options.asOf ?? yesterday(), trigger: "manual", force: options.force });
+      const report = await withApp(async (app) => {
+        if (options.as) await app.access.authorise(options.as, "system.operate");
+        return app.rules.runRules({ asOfDay: options.asOf ?? yesterday(), trigger: "manual", force: options.force });
       });
       print(options, report, runLines(report));
     });
@@ -250,9 +241,9 @@ export function registerRulesCommand(program: Command): void {
     .addOption(asOption())
     .option("--json", "print one JSON object")
     .action(async (target: string, options: JsonOption & { asOf?: number; backtest?: boolean; as: string }) => {
-      const report = await withDatabase(async (db) => {
-        await authorise(db, options.as, "rules.edit");
-        return dryRun(db, await candidateRule(db, target), { asOfDay: options.asOf ?? yesterday(), backtest: options.backtest });
+      const report = await withApp(async (app) => {
+        await app.access.authorise(options.as, "rules.edit");
+        return app.rules.dryRun(await candidateRule(app, target), { asOfDay: options.asOf ?? yesterday(), backtest: options.backtest });
       });
       print(options, report, dryRunLines(report));
     });
@@ -267,7 +258,7 @@ export function registerRulesCommand(program: Command): void {
       print(options, { metrics, placeholders }, [
         ...metrics.map((m) => `${m.name}  [${m.unit}; ${m.window}; ${m.sources.join(", ")}]\n    ${m.description}${m.nullWhen ? `\n    null when ${m.nullWhen}` : ""}`),
         "",
-        "Placeholders in messages: " + placeholders.map((p) => `{{${p.name}}}`).join(", ") + ", and any metric the condition uses.",
+        `Placeholders in messages: ${placeholders.map((p) => `{{${p.name}}}`).join(", ")}, and any metric the condition uses.`,
       ]);
     });
 }

@@ -5,10 +5,10 @@
  */
 import { userInfo } from "node:os";
 import { Argument, type Command, InvalidArgumentError, Option } from "commander";
-import type { Database } from "../prisma/index.ts";
-import { authorise, grantRole, revokeRole, rolesOfStaff, STAFF_ROLES, type RoleGrant, type StaffRoleName } from "../access/index.ts";
-import { type AuditActor } from "../audit/index.ts";
-import { withDatabase } from "./cli-database.ts";
+import type { App } from "../app/index.ts";
+import { STAFF_ROLES, type RoleGrant, type StaffRoleName } from "../access/index.ts";
+import type { AuditActor } from "../audit/index.ts";
+import { withApp } from "./cli-database.ts";
 
 interface GrantOptions {
   programme?: string;
@@ -25,9 +25,9 @@ function year(value: string): number {
 }
 
 /** The person at the command line: a named member of staff, or the shell account on the service host. */
-async function actorOf(db: Database, as: string | undefined): Promise<AuditActor> {
+async function actorOf(app: App, as: string | undefined): Promise<AuditActor> {
   if (!as) return { kind: "system", component: `cli:${userInfo().username}` };
-  const staff = await authorise(db, as, "system.operate");
+  const staff = await app.access.authorise(as, "system.operate");
   return { kind: "staff", staffNumber: staff.staffNumber };
 }
 
@@ -49,14 +49,14 @@ export function registerStaffCommand(program: Command): void {
     .option("--name <display name>", "create the staff record if it does not exist yet (e.g. the first admin)")
     .action(async (staffNumber: string, role: StaffRoleName, options: GrantOptions) => {
       const grant: RoleGrant = { staffNumber, role, programmeCode: options.programme, yearOfStudy: options.year, displayName: options.name };
-      const result = await withDatabase(async (db) => grantRole(db, grant, await actorOf(db, options.as)));
+      const result = await withApp(async (app) => app.access.grantRole(grant, await actorOf(app, options.as)));
       const text = `${staffNumber}: ${result.created ? "now" : "already"} ${scopeText({ role, programme: options.programme, yearOfStudy: options.year })}${result.staffCreated ? " (staff record created)" : ""}`;
       process.stdout.write(options.json ? `${JSON.stringify({ staffNumber, role, ...result })}\n` : `${text}\n`);
     });
 
   roleArgument(staff.command("revoke").description("take a role away")).action(async (staffNumber: string, role: StaffRoleName, options: GrantOptions) => {
     const grant: RoleGrant = { staffNumber, role, programmeCode: options.programme, yearOfStudy: options.year };
-    const result = await withDatabase(async (db) => revokeRole(db, grant, await actorOf(db, options.as)));
+    const result = await withApp(async (app) => app.access.revokeRole(grant, await actorOf(app, options.as)));
     const text = `${staffNumber}: ${result.removed ? "no longer" : "did not hold"} ${scopeText({ role, programme: options.programme, yearOfStudy: options.year })}`;
     process.stdout.write(options.json ? `${JSON.stringify({ staffNumber, role, ...result })}\n` : `${text}\n`);
   });
@@ -67,7 +67,7 @@ export function registerStaffCommand(program: Command): void {
     .argument("<staff-number>")
     .option("--json", "print one JSON object")
     .action(async (staffNumber: string, options: { json?: boolean }) => {
-      const roles = await withDatabase((db) => rolesOfStaff(db, staffNumber));
+      const roles = await withApp((app) => app.access.rolesOfStaff(staffNumber));
       process.stdout.write(options.json ? `${JSON.stringify({ staffNumber, roles })}\n` : `${roles.length ? roles.map(scopeText).join("\n") : `${staffNumber} holds no role`}\n`);
     });
 }

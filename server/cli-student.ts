@@ -9,9 +9,8 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { authorise } from "../access/index.ts";
-import { checkRectification, eraseStudent, EraseError, exportHtml, exportStudent, ExportError, findStudentForErasure, RECTIFIABLE_FIELDS, rectifyStudent, RectifyError, checkConsent, ConsentError, CONSENT_PURPOSES, CONSENT_STATES, recordConsent, RestrictError, setRestriction } from "../privacy/index.ts";
-import { withDatabase } from "./cli-database.ts";
+import { checkConsent, checkRectification, CONSENT_PURPOSES, CONSENT_STATES, exportHtml, RECTIFIABLE_FIELDS } from "../privacy/index.ts";
+import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 
 const shown = (value: string | null) => (value === null ? "(empty)" : JSON.stringify(value));
@@ -26,11 +25,8 @@ export function registerStudentCommand(program: Command): void {
     .option("--out <file.json>", "write the JSON here and the HTML beside it (default: JSON on stdout)")
     .requiredOption("--as <staff-number>", "who is exporting (needs the right to export: admins handling the request); audited")
     .action(async (studentNumber: string, options: { out?: string; as: string }) => {
-      await withDatabase(async (db) => {
-        const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
-        if (!target) throw new ExportError(`no student ${studentNumber}`);
-        const staff = await authorise(db, options.as, "student.export", { studentId: target.id });
-        const data = await exportStudent(db, studentNumber, { kind: "staff", staffNumber: staff.staffNumber });
+      await withApp(async (app) => {
+        const data = await app.privacy.exportFor(studentNumber, options.as);
         const json = `${JSON.stringify(data, null, 2)}\n`;
         if (!options.out) {
           process.stdout.write(json);
@@ -53,12 +49,7 @@ export function registerStudentCommand(program: Command): void {
     .option("--note <note>", "why, kept with the record")
     .option("--json", "print one JSON object")
     .action(async (studentNumber: string, options: JsonOption & { as: string; lift?: boolean; note?: string }) => {
-      const result = await withDatabase(async (db) => {
-        const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
-        if (!target) throw new RestrictError(`no student ${studentNumber}`);
-        const staff = await authorise(db, options.as, "student.rectify", { studentId: target.id });
-        return setRestriction(db, studentNumber, !options.lift, staff, options.note);
-      });
+      const result = await withApp((app) => app.privacy.restrictFor(studentNumber, options.as, !options.lift, options.note));
       const state = result.restricted ? "restricted" : "no longer restricted";
       print(options, result, [
         result.changed
@@ -80,12 +71,7 @@ export function registerStudentCommand(program: Command): void {
     .action(async (studentNumber: string, options: JsonOption & { purpose: string; state: string; as: string; source: string; note?: string }) => {
       // Checked before anything is read.
       checkConsent(options.purpose, options.state);
-      const result = await withDatabase(async (db) => {
-        const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
-        if (!target) throw new ConsentError(`no student ${studentNumber}`);
-        const staff = await authorise(db, options.as, "consent.record", { studentId: target.id });
-        return recordConsent(db, { studentId: target.id, purpose: options.purpose, state: options.state, source: options.source, note: options.note }, staff);
-      });
+      const result = await withApp((app) => app.privacy.consentFor(studentNumber, options.as, { purpose: options.purpose, state: options.state, source: options.source, note: options.note }));
       const stopped = result.flagsClosed || result.interventionsCancelled ? `; ${count(result.flagsClosed, "open flag")} closed, ${count(result.interventionsCancelled, "unsent message")} cancelled` : "";
       print(options, result, [`${studentNumber}: ${result.purpose} consent ${result.state} (was ${result.previous ?? "not recorded"})${stopped}`]);
     });
@@ -101,12 +87,7 @@ export function registerStudentCommand(program: Command): void {
     .action(async (studentNumber: string, options: JsonOption & { field: string; value: string; as: string }) => {
       // The field and value are checked before anything is read.
       checkRectification(options.field, options.value);
-      const result = await withDatabase(async (db) => {
-        const target = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true } });
-        if (!target) throw new RectifyError(`no student ${studentNumber}`);
-        const staff = await authorise(db, options.as, "student.rectify", { studentId: target.id });
-        return rectifyStudent(db, { studentNumber, field: options.field, value: options.value }, staff);
-      });
+      const result = await withApp((app) => app.privacy.rectifyFor({ studentNumber, field: options.field, value: options.value }, options.as));
       print(options, result, [
         result.changed
           ? `${studentNumber}: ${result.field} changed from ${shown(result.oldValue)} to ${shown(result.newValue)} (recorded as DR-${result.dataRequestId})`
@@ -121,12 +102,7 @@ export function registerStudentCommand(program: Command): void {
     .requiredOption("--as <staff-number>", "who is erasing it (needs the right to erase: admins handling the request); audited")
     .option("--json", "print one JSON object")
     .action(async (studentNumber: string, options: JsonOption & { as: string }) => {
-      const result = await withDatabase(async (db) => {
-        const target = await findStudentForErasure(db, studentNumber);
-        if (!target) throw new EraseError(`no student ${studentNumber}`);
-        const staff = await authorise(db, options.as, "student.erase", { studentId: target.id });
-        return eraseStudent(db, studentNumber, staff);
-      });
+      const result = await withApp((app) => app.privacy.eraseFor(studentNumber, options.as));
       const deleted = Object.values(result.deleted).reduce((n, c) => n + c, 0);
       print(options, result, result.alreadyErased
         ? [`${studentNumber}: already erased on ${result.erasedAt.toISOString().slice(0, 10)} (now ${result.erasedNumber}); nothing changed`]

@@ -1,10 +1,11 @@
 /**
  * `nudge` command line. Every command has --help; those that report take --json and then print
- * exactly one JSON object on stdout. Exit codes: 0 done, 1 failed, 2 bad usage.
+ * exactly one JSON object on stdout. Exit codes (core/errors.ts): 0 done; 1 refused, failed, or
+ * the configuration is wrong; 2 the command asked for something wrong, missing or no longer possible.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { migrate, migrationStatus, MigrationError } from "../prisma/index.ts";
-import { IngestUsageError, registerIngestCommand } from "./cli-ingest.ts";
+import { exitCodeFor, isNudgeError, NudgeError } from "../core/index.ts";
+import { registerIngestCommand } from "./cli-ingest.ts";
 import { registerJobsCommand } from "./cli-jobs.ts";
 import { registerRulesCommand } from "./cli-rules.ts";
 import { registerStaffCommand } from "./cli-staff.ts";
@@ -15,11 +16,14 @@ import { registerInterventionsCommand } from "./cli-interventions.ts";
 import { registerRetentionCommand } from "./cli-retention.ts";
 import { registerRequestsCommand } from "./cli-requests.ts";
 import { registerRepliesCommand } from "./cli-replies.ts";
-import { withDatabase } from "./cli-database.ts";
+import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
 
-class ProductionRefusal extends Error {}
+class ProductionRefusal extends NudgeError {
+  static override kind = "refused" as const;
+  static override code = "production_refused";
+}
 
 function positiveInt(name: string, max: number) {
   return (value: string): number => {
@@ -53,10 +57,10 @@ export function buildProgram(): Command {
     .description("create the database if needed and apply pending migrations (SQLite or PostgreSQL, from DATABASE_URL)")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption) => {
-      const result = await withDatabase(async (database) => {
-        const applied = await migrate(database.sql);
-        const status = await migrationStatus(database.sql);
-        return { database: database.kind, applied, schemaVersion: status.schemaVersion };
+      const result = await withApp(async (app) => {
+        const applied = await app.operations.migrate();
+        const status = await app.operations.migrationStatus();
+        return { database: app.databaseKind, applied, schemaVersion: status.schemaVersion };
       }, { migrate: false });
       print(options, result, [
         `${result.database}: ${result.applied.length ? `applied ${result.applied.join(", ")}` : "already up to date"}`,
@@ -68,7 +72,7 @@ export function buildProgram(): Command {
     .description("show applied and pending migrations; exits 1 when the database is not up to date")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption) => {
-      const result = await withDatabase(async (database) => ({ database: database.kind, ...(await migrationStatus(database.sql)) }), { migrate: false });
+      const result = await withApp(async (app) => ({ database: app.databaseKind, ...(await app.operations.migrationStatus()) }), { migrate: false });
       const upToDate = result.pending.length === 0 && result.modified.length === 0;
       print(options, { ...result, upToDate }, [
         `${result.database}: schema version ${result.schemaVersion ?? "(none)"}`,
@@ -105,11 +109,10 @@ export function buildProgram(): Command {
     .action(async (options: JsonOption & { students: number; days: number; seed: number; end?: Date; reset?: boolean }) => {
       // Synthetic people, and --reset deletes the audit log with everything else: never in production.
       if (loadConfig().isProduction) throw new ProductionRefusal("demo seed is refused when NODE_ENV=production");
-      const { seedDemo } = await import("../demo/index.ts");
       const started = performance.now();
-      const counts = await withDatabase(
-        (database) =>
-          seedDemo(database, {
+      const counts = await withApp(
+        (app) =>
+          app.demo.seed({
             students: options.students,
             days: options.days,
             seed: options.seed,
@@ -146,14 +149,8 @@ export async function runCli(argv: string[]): Promise<void> {
       if (error.exitCode !== 0) process.exitCode = 2;
       return;
     }
-    if (error instanceof ConfigError) return fail(error.message, 1, json);
-    // Bad input the user can fix (a rule that does not exist, a missing file): exit 2.
-    if (["RulesUsageError", "RuleNotFound", "RoleChangeError", "AuditQueryError", "ExportError", "DataCopyError", "ConsentError", "RestrictError", "RectifyError", "EraseError", "DecisionRejected", "ApprovalPolicyError"].includes((error as Error).name)) return fail((error as Error).message, 2, json);
-    if ((error as Error).name === "AccessRefused") return fail((error as Error).message, 1, json);
-    // Known failures carry a message meant for the user; anything else is a bug.
-    if (error instanceof MigrationError || error instanceof ProductionRefusal || error instanceof IngestUsageError || (error as Error).name === "DemoSeedError") {
-      return fail((error as Error).message, 1, json);
-    }
+    // Errors meant for the person carry a message written for them; anything else is a bug.
+    if (isNudgeError(error)) return fail(error.message, exitCodeFor(error), json);
     fail(`unexpected error: ${(error as Error).message}`, 1, json);
   }
 }

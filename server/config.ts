@@ -9,9 +9,9 @@ import { resolve } from "node:path";
 import { config as loadDotenv } from "dotenv";
 import cron from "node-cron";
 import { z } from "zod/v4";
-import { DEFAULT_DATABASE_URL } from "../prisma/index.ts";
+import { DEFAULT_DATABASE_URL } from "../app/index.ts";
 import type { SafeguardingContact } from "../safeguarding/index.ts";
-import { CHANNELS, type ChannelName } from "../core/index.ts";
+import { CHANNELS, type ChannelName, NudgeError } from "../core/index.ts";
 
 export interface Setting {
   name: string;
@@ -367,14 +367,15 @@ export interface SafeguardingConfig {
   securityContact?: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends NudgeError {
+  static override kind = "failure" as const;
+  static override code = "config_invalid";
   constructor(readonly problems: Array<{ variable: string; message: string }>) {
     super(
       `Configuration error (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n") +
         "\nSee the Configuration section of README.md.",
     );
-    this.name = "ConfigError";
   }
 }
 

@@ -7,14 +7,13 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type restify from "restify";
 import { InboundEmailError, parseInboundEmail, type InboundBounce, type InboundReply } from "../channels/index.ts";
-import { setChannelOptOut } from "../contacts/index.ts";
 import { readUnsubscribeToken, UNSUBSCRIBE_PATH } from "../channels/index.ts";
-import type { Database } from "../prisma/index.ts";
+import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
 import { readBodyBytes, readOwnBody } from "./request-body.ts";
 import { page } from "./html-page.ts";
 import escapeHtml from "escape-html";
-import { say } from "../core/index.ts";
+import { httpStatusFor, say } from "../core/index.ts";
 
 export const EMAIL_UNSUBSCRIBE_PATH = UNSUBSCRIBE_PATH;
 export const EMAIL_INBOUND_PATH = "/api/email/inbound";
@@ -33,7 +32,7 @@ export interface EmailReply {
 }
 
 export interface EmailRouteDeps {
-  db: Database;
+  app: App;
   logger: Logger;
   linkSecret: string;
   /** Bearer token of the inbound route; unset: it answers 503. */
@@ -65,8 +64,7 @@ async function linkStudent(req: restify.Request, res: restify.Response, deps: Em
     invalidLink(res);
     return null;
   }
-  const student = await deps.db.prisma.student.findUnique({ where: { id: studentId }, select: { id: true } });
-  if (!student) {
+  if (!(await deps.app.contacts.studentExists(studentId))) {
     unknownStudent(res);
     return null;
   }
@@ -95,11 +93,11 @@ async function unsubscribe(req: restify.Request, res: restify.Response, deps: Em
   const studentId = await linkStudent(req, res, deps);
   if (studentId === null) return;
   try {
-    const changed = await setChannelOptOut(deps.db.prisma, { studentId, channel: "email", optedOut: true, source: "email-one-click" });
+    const changed = await deps.app.contacts.setChannelOptOut({ studentId, channel: "email", optedOut: true, source: "email-one-click" });
     deps.logger.info({ studentId, changed }, "email unsubscribe");
   } catch (error) {
     // The student was removed between the lookup and the change.
-    if (!(await deps.db.prisma.student.findUnique({ where: { id: studentId }, select: { id: true } }))) return unknownStudent(res);
+    if (!(await deps.app.contacts.studentExists(studentId))) return unknownStudent(res);
     throw error;
   }
   page(
@@ -146,29 +144,9 @@ interface Outcome {
 
 const notRecorded = (reason: string): Outcome => ({ status: 202, body: { recorded: false, reason } });
 
-async function studentOfReply(reply: InboundReply, deps: EmailRouteDeps): Promise<{ studentId: number; interventionId?: number; matchedBy: string } | { problem: string }> {
-  if (reply.inReplyTo.length) {
-    const deliveries = await deps.db.prisma.delivery.findMany({
-      where: { channel: "email", providerMessageId: { in: reply.inReplyTo } },
-      select: { providerMessageId: true, interventionId: true, intervention: { select: { studentId: true } } },
-    });
-    // In-Reply-To first, then References from the most recent.
-    for (const id of reply.inReplyTo) {
-      const delivery = deliveries.find((d) => d.providerMessageId === id);
-      if (delivery) return { studentId: delivery.intervention.studentId, interventionId: delivery.interventionId, matchedBy: "in-reply-to" };
-    }
-  }
-  // Addresses are stored as ingested, in any case; SQLite's lower() folds ASCII only, like the address here.
-  const students = await deps.db.sql.query<{ id: number }>(`SELECT "id" FROM "Student" WHERE lower("email") = $1`, [reply.from]);
-  if (students.length === 1) return { studentId: Number(students[0]!.id), matchedBy: "from-address" };
-  // Attributing the words of a shared address to one of its students would be a guess.
-  if (students.length > 1) return { problem: "the sender's address belongs to more than one student" };
-  return { problem: "the sender is not a known student and the email answers none of ours" };
-}
-
 async function recordReply(reply: InboundReply, deps: EmailRouteDeps): Promise<Outcome> {
   if (reply.automatic) return notRecorded("an automatic reply (such as out of office), not a message from the student");
-  const found = await studentOfReply(reply, deps);
+  const found = await deps.app.contacts.senderOfEmailReply(reply);
   if ("problem" in found) {
     // Nothing about the sender in the log: the address is personal data, and so may be a Message-ID.
     deps.logger.info({ reason: found.problem }, "inbound email not recorded");
@@ -204,11 +182,11 @@ async function inbound(req: restify.Request, deps: EmailRouteDeps): Promise<Outc
   if (encoding && encoding.toLowerCase() !== "identity") throw new Refusal(415, `Content-Encoding ${encoding} is not supported`);
   if (Number(req.header("content-length") || 0) > EMAIL_INBOUND_MAX_BYTES) throw new Refusal(413, `the message is larger than ${EMAIL_INBOUND_MAX_BYTES} bytes`);
   const raw = await readRawBody(req, EMAIL_INBOUND_MAX_BYTES);
-  let email;
+  let email: Awaited<ReturnType<typeof parseInboundEmail>>;
   try {
     email = await parseInboundEmail(raw);
   } catch (error) {
-    if (error instanceof InboundEmailError) throw new Refusal(400, error.message);
+    if (error instanceof InboundEmailError) throw new Refusal(httpStatusFor(error), error.message);
     throw error;
   }
   return email.kind === "bounce" ? recordBounce(email, deps) : recordReply(email, deps);

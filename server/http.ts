@@ -4,20 +4,18 @@
 import { randomBytes } from "node:crypto";
 import restify from "restify";
 import type { TeamsBot } from "../bot/index.ts";
-import type { Database } from "../prisma/index.ts";
-import { checkHealth } from "./health.ts";
+import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
 import { registerXapiRoutes, type XapiEndpointSettings } from "./xapi-endpoint.ts";
 import { registerSmsRoutes } from "./sms-webhooks.ts";
 import { registerEmailRoutes } from "./email-routes.ts";
-import { recordBounces } from "../delivery/index.ts";
-import { defaultConversationSettings, receiveStudentMessage, type ConversationSettings } from "../conversations/index.ts";
+import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
 import { registerPrivacyRoutes } from "./privacy-routes.ts";
 import { registerSafeguardingRoutes } from "./safeguarding-routes.ts";
 
 export interface HttpDeps {
-  db: Database;
+  app: App;
   bot: TeamsBot;
   logger: Logger;
   /** False while starting and once shutdown begins: load balancers stop sending traffic. */
@@ -39,7 +37,7 @@ export interface ChannelWebhookSettings {
   emailInboundToken?: string;
 }
 
-export function createHttpServer({ db, bot, logger, isReady, xapi, channels, privacy, conversations }: HttpDeps): restify.Server {
+export function createHttpServer({ app, bot, logger, isReady, xapi, channels, privacy, conversations }: HttpDeps): restify.Server {
   const settings = conversations ?? defaultConversationSettings();
   const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
@@ -50,13 +48,13 @@ export function createHttpServer({ db, bot, logger, isReady, xapi, channels, pri
   });
 
   server.get("/healthz", async (_req, res) => {
-    const health = await checkHealth(db);
+    const health = await app.operations.checkHealth();
     res.send(health.status === "ok" ? 200 : 503, health);
   });
 
   server.get("/readyz", async (_req, res) => {
     if (!isReady()) return res.send(503, { ready: false, reason: "starting or shutting down" });
-    const health = await checkHealth(db);
+    const health = await app.operations.checkHealth();
     if (health.status !== "ok") return res.send(503, { ready: false, reason: health.database.error ?? "database not migrated" });
     res.send(200, { ready: true });
   });
@@ -67,31 +65,31 @@ export function createHttpServer({ db, bot, logger, isReady, xapi, channels, pri
 
   registerPrivacyRoutes(server, privacy ?? DEFAULT_NOTICE_SETTINGS);
 
-  registerXapiRoutes(server, { db, logger, settings: xapi ?? { timezone: "Europe/London", keepRawStatements: true } });
+  registerXapiRoutes(server, { app, logger, settings: xapi ?? { timezone: "Europe/London", keepRawStatements: true } });
 
   // Replies are answered in the same exchange by SMS (TwiML) and through the outbox by email.
   registerSmsRoutes(server, {
-    db,
+    app,
     logger,
     twilio: channels?.twilio,
     publicBaseUrl: channels?.publicBaseUrl,
-    onStudentMessage: (message) => receiveStudentMessage(db, message, { answerInline: true, settings }),
+    onStudentMessage: (message) => app.conversations.receiveStudentMessage(message, { answerInline: true, settings }),
   });
   registerEmailRoutes(server, {
-    db,
+    app,
     logger,
     // Without settings (tests of other routes), a random secret: no link can be valid.
     linkSecret: channels?.linkSecret ?? randomBytes(32).toString("hex"),
     inboundToken: channels?.emailInboundToken,
     onReply: async (message) => {
-      await receiveStudentMessage(db, message, { answerInline: false, settings });
+      await app.conversations.receiveStudentMessage(message, { answerInline: false, settings });
     },
     onBounce: async (ids) => {
-      await recordBounces(db, ids);
+      await app.delivery.recordBounces(ids);
     },
   });
 
-  registerSafeguardingRoutes(server, { db, logger, linkSecret: settings.safeguarding.linkSecret });
+  registerSafeguardingRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
 
   return server;
 }

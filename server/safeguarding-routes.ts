@@ -6,30 +6,26 @@
  */
 import escapeHtml from "escape-html";
 import type restify from "restify";
-import type { Database } from "../prisma/index.ts";
 import { AccessRefused } from "../access/index.ts";
-import { acknowledgeConcern, ACKNOWLEDGE_PATH, readAcknowledgeToken } from "../safeguarding/index.ts";
-import { page } from "./html-page.ts";
+import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
+import { ACKNOWLEDGE_PATH, type LinkedConcern } from "../safeguarding/index.ts";
+import { page } from "./html-page.ts";
 
 export interface SafeguardingRouteDeps {
-  db: Database;
+  app: App;
   logger: Logger;
   linkSecret: string;
+  /** The institution's timezone, for the times on the page. */
+  timezone: string;
 }
-
-const TIME = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/London" });
 
 const notValid = (res: restify.Response) => page(res, 404, "This link is not valid", "<p>This acknowledgement link is not valid: it may have been cut short when it was copied. Use the link in the alert email again, or acknowledge the alert in Teams.</p>");
 
-async function concernOf(req: restify.Request, res: restify.Response, deps: SafeguardingRouteDeps) {
-  const link = readAcknowledgeToken(deps.linkSecret, req.params?.token as string | undefined);
-  const concern = link ? await deps.db.prisma.safeguardingConcern.findUnique({ where: { id: link.concernId }, select: { id: true, level: true, state: true, raisedAt: true, acknowledgedAt: true, acknowledgedBy: true, student: { select: { studentNumber: true } } } }) : null;
-  if (!link || !concern) {
-    notValid(res);
-    return null;
-  }
-  return { link, concern };
+async function concernOf(req: restify.Request, res: restify.Response, deps: SafeguardingRouteDeps): Promise<LinkedConcern | null> {
+  const concern = await deps.app.safeguarding.concernOfLink(deps.linkSecret, req.params?.token as string | undefined);
+  if (!concern) notValid(res);
+  return concern;
 }
 
 type Handler = (req: restify.Request, res: restify.Response) => Promise<void>;
@@ -46,13 +42,13 @@ function guarded(deps: SafeguardingRouteDeps, handle: Handler): Handler {
 }
 
 export function registerSafeguardingRoutes(server: restify.Server, deps: SafeguardingRouteDeps): void {
+  const time = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: deps.timezone });
   server.get(`${ACKNOWLEDGE_PATH}/:token`, guarded(deps, async (req, res) => {
-    const found = await concernOf(req, res, deps);
-    if (!found) return;
-    const { concern } = found;
-    const what = `the ${concern.level === "crisis" ? "urgent " : ""}alert about student ${escapeHtml(concern.student.studentNumber)}, raised ${escapeHtml(TIME.format(concern.raisedAt))}`;
-    if (concern.state === "acknowledged") {
-      return page(res, 200, "Already acknowledged", `<p>${what[0]!.toUpperCase()}${what.slice(1)} was acknowledged by ${escapeHtml(concern.acknowledgedBy ?? "someone")} at ${escapeHtml(TIME.format(concern.acknowledgedAt!))}.</p>`);
+    const concern = await concernOf(req, res, deps);
+    if (!concern) return;
+    const what = `the ${concern.level === "crisis" ? "urgent " : ""}alert about student ${escapeHtml(concern.studentNumber)}, raised ${escapeHtml(time.format(concern.raisedAt))}`;
+    if (concern.acknowledged) {
+      return page(res, 200, "Already acknowledged", `<p>${what[0]!.toUpperCase()}${what.slice(1)} was acknowledged by ${escapeHtml(concern.acknowledged.by)} at ${escapeHtml(time.format(concern.acknowledged.at))}.</p>`);
     }
     page(res, 200, "Acknowledge a safeguarding alert", `<p>Press the button to say you are handling ${what}. Others alerted will see it has been taken on, and it will not be escalated.</p>
 <form method="post">
@@ -60,12 +56,12 @@ export function registerSafeguardingRoutes(server: restify.Server, deps: Safegua
 </form>`);
   }));
   server.post(`${ACKNOWLEDGE_PATH}/:token`, guarded(deps, async (req, res) => {
-    const found = await concernOf(req, res, deps);
-    if (!found) return;
+    const concern = await concernOf(req, res, deps);
+    if (!concern) return;
     try {
-      const result = await acknowledgeConcern(deps.db, found.concern.id, { kind: "link", recipient: found.link.recipient });
-      deps.logger.info({ concernId: found.concern.id, already: result.already }, "safeguarding alert acknowledged by link");
-      if (result.already) return page(res, 200, "Already acknowledged", `<p>This alert was already acknowledged by ${escapeHtml(result.acknowledgedBy)} at ${escapeHtml(TIME.format(result.acknowledgedAt))}.</p>`);
+      const result = await deps.app.safeguarding.acknowledgeByLink(concern);
+      deps.logger.info({ concernId: concern.concernId, already: result.already }, "safeguarding alert acknowledged by link");
+      if (result.already) return page(res, 200, "Already acknowledged", `<p>This alert was already acknowledged by ${escapeHtml(result.acknowledgedBy)} at ${escapeHtml(time.format(result.acknowledgedAt))}.</p>`);
       page(res, 200, "Acknowledged", "<p>Thank you: the alert is marked as being handled by you. It will not be escalated.</p>");
     } catch (error) {
       if (error instanceof AccessRefused) return page(res, 403, "Not available", "<p>Your role no longer allows you to act on this alert. The attempt has been recorded.</p>");

@@ -3,16 +3,12 @@
  * module defines its jobs; here they get the settings they need from the configuration.
  */
 import type { ChannelName } from "../core/index.ts";
-import { outboxJobs, type ChannelSender, type StaffSenders } from "../delivery/index.ts";
-import { digestJobs, markSentDigestsSeen } from "../digest/index.ts";
-import { ingestJobs } from "../ingest/index.ts";
+import type { App } from "../app/index.ts";
+import type { ChannelSender, StaffSenders } from "../delivery/index.ts";
 import { tutorCalendarOf } from "../integrations/index.ts";
-import { loadApprovalPolicy, rulesJobs } from "../interventions/index.ts";
+import { loadApprovalPolicy } from "../interventions/index.ts";
 import { newOwnerId, type ScheduledJob } from "../jobs/index.ts";
-import { meetingJobs, type TutorCalendar } from "../meetings/index.ts";
-import type { Database } from "../prisma/index.ts";
-import { privacyJobs } from "../privacy/index.ts";
-import { safeguardingJobs } from "../safeguarding/index.ts";
+import type { TutorCalendar } from "../meetings/index.ts";
 import type { Config } from "./config.ts";
 import { conversationSettings } from "./privacy-routes.ts";
 
@@ -25,21 +21,21 @@ export interface ServiceJobDeps {
   calendar?: TutorCalendar;
 }
 
-export function serviceJobs(db: Database, config: Config, deps: ServiceJobDeps): ScheduledJob[] {
+export function serviceJobs(nudge: App, config: Config, deps: ServiceJobDeps): ScheduledJob[] {
   const policy = loadApprovalPolicy(config.approvalPolicyFile);
   return [
-    ...ingestJobs(db, { dropFolder: config.dropFolder, timezone: config.timezone, xapiRetentionDays: config.xapi.retentionDays }),
-    ...rulesJobs(db, { schedule: config.rulesSchedule, timezone: config.timezone, policy, channels: config.channels }),
-    ...outboxJobs(db, {
+    ...nudge.ingest.jobs({ dropFolder: config.dropFolder, timezone: config.timezone, xapiRetentionDays: config.xapi.retentionDays }),
+    ...nudge.interventions.jobs({ schedule: config.rulesSchedule, timezone: config.timezone, policy, channels: config.channels }),
+    ...nudge.delivery.jobs({
       schedule: config.delivery.outboxSchedule,
       senders: deps.senders,
       staffSenders: deps.staffSenders,
       dispatch: { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts },
-      afterDispatch: () => markSentDigestsSeen(db),
+      afterDispatch: () => nudge.digest.markSentDigestsSeen(),
     }),
-    ...privacyJobs(db, { ...config.retention, timezone: config.timezone, subjectAccessDelivery: config.subjectAccessDelivery }),
-    ...digestJobs(db, { schedule: config.tutors.digestSchedule }),
-    ...meetingJobs(db, { schedule: config.tutors.meetingNoticesSchedule, reminderHours: config.tutors.reminderHours, calendar: deps.calendar ?? tutorCalendarOf(config.graph) }),
-    ...safeguardingJobs(db, { schedule: config.safeguarding.schedule, settings: conversationSettings(config).safeguarding }),
+    ...nudge.privacy.jobs({ ...config.retention, timezone: config.timezone, subjectAccessDelivery: config.subjectAccessDelivery }),
+    ...nudge.digest.jobs({ schedule: config.tutors.digestSchedule }),
+    ...nudge.meetings.jobs({ schedule: config.tutors.meetingNoticesSchedule, reminderHours: config.tutors.reminderHours, calendar: deps.calendar ?? tutorCalendarOf(config.graph) }),
+    ...nudge.safeguarding.jobs({ schedule: config.safeguarding.schedule, settings: conversationSettings(config).safeguarding }),
   ];
 }

@@ -2,8 +2,8 @@
  * Start-up and shutdown of the whole service: database (created and migrated on first start),
  * bot, HTTP server, scheduled jobs.
  */
-import { createJobStore } from "../jobs/index.ts";
 import type restify from "restify";
+import { createApp, type App } from "../app/index.ts";
 import { createTeamsBot } from "../bot/index.ts";
 import { intentModel } from "../conversations/index.ts";
 import { loadApprovalPolicy } from "../interventions/index.ts";
@@ -18,7 +18,9 @@ import { conversationSettings } from "./privacy-routes.ts";
 import type { Logger } from "../core/index.ts";
 
 export interface RunningService {
+  /** The open database, for tests that look behind the service. */
   db: Database;
+  app: App;
   server: restify.Server;
   /** The bound port (useful with PORT=0 in tests). */
   port: number;
@@ -32,6 +34,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   const db = await openDatabase(config.databaseUrl, { migrate: true });
   logger.info({ database: db.target.display, kind: db.kind }, "database ready");
+  const app = createApp(db);
   // Trained once here (a tenth of a second) rather than on the first student's message.
   await intentModel();
   if (config.bot.localMode) logger.warn("bot in local mode: no MICROSOFT_APP_ID, requests are not authenticated (development only)");
@@ -43,26 +46,27 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // One client for the bot and the jobs: they share its Graph token.
   const calendar = tutorCalendarOf(config.graph);
   if (calendar) logger.info("tutors' calendars through Microsoft Graph: free/busy for invitations, Teams meetings for bookings");
-  const bot = createTeamsBot(config.bot, logger, db, { conversations, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar });
+  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = { publicBaseUrl: config.publicBaseUrl, twilio: config.twilio, linkSecret: config.linkSecret, emailInboundToken: config.emailInboundToken };
-  const server = createHttpServer({ db, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations });
+  const server = createHttpServer({ app, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  // Every module's jobs are listed in scheduler/service-jobs.ts, which `nudge jobs` shares.
+  // Every module's jobs are listed in server/service-jobs.ts, which `nudge jobs` shares.
   const senders = createChannelSenders(config, logger, bot.messenger);
   const staffSenders = createStaffSenders(config, senders, bot.messenger);
-  const scheduler = startScheduler(serviceJobs(db, config, { senders: () => senders, staffSenders: () => staffSenders, calendar }), { store: createJobStore(db), timezone: config.timezone, logger });
+  const scheduler = startScheduler(serviceJobs(app, config, { senders: () => senders, staffSenders: () => staffSenders, calendar }), { store: app.jobs.store(), timezone: config.timezone, logger });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 
   let stopping: Promise<void> | undefined;
   return {
     db,
+    app,
     server,
     port,
     stop() {

@@ -5,12 +5,10 @@
  */
 import type restify from "restify";
 import twilio from "twilio";
-import { setChannelOptOut } from "../contacts/index.ts";
 import { smsKeyword } from "../channels/index.ts";
 import { SMS_STATUS_PATH } from "../channels/index.ts";
-import { applySmsStatus } from "../delivery/index.ts";
 import { verifyTwilioRequest } from "../channels/index.ts";
-import type { Database } from "../prisma/index.ts";
+import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
 import { say } from "../core/index.ts";
 
@@ -30,7 +28,7 @@ export interface StudentMessage {
 }
 
 export interface SmsRouteDeps {
-  db: Database;
+  app: App;
   logger: Logger;
   /** Unset: both routes answer 503. */
   twilio?: { authToken: string };
@@ -101,7 +99,7 @@ async function inbound(req: restify.Request, res: restify.Response, deps: SmsRou
     return;
   }
   const text = field(fields, "Body") ?? "";
-  const students = await deps.db.prisma.student.findMany({ where: { mobile: from }, select: { id: true } });
+  const students = await deps.app.contacts.studentsByMobile(from);
   if (students.length === 0) {
     deps.logger.info({ messageSid }, "sms from a number no student has: ignored");
     return sendTwiml(res);
@@ -111,8 +109,8 @@ async function inbound(req: restify.Request, res: restify.Response, deps: SmsRou
   if (keyword?.keyword === "stop" || keyword?.keyword === "start") {
     // Twilio blocks or unblocks the number itself and sends the carrier's confirmation: our answer
     // stays empty. The block is per number, so every student with this number follows it.
-    for (const { id } of students) {
-      await setChannelOptOut(deps.db.prisma, { studentId: id, channel: "sms", optedOut: keyword.keyword === "stop", source: `sms-keyword:${keyword.word}` });
+    for (const id of students) {
+      await deps.app.contacts.setChannelOptOut({ studentId: id, channel: "sms", optedOut: keyword.keyword === "stop", source: `sms-keyword:${keyword.word}` });
     }
     deps.logger.info({ messageSid, keyword: keyword.keyword }, "sms keyword");
     return sendTwiml(res);
@@ -126,7 +124,7 @@ async function inbound(req: restify.Request, res: restify.Response, deps: SmsRou
   // HELP is a carrier keyword and also what a nudge asks for: after a recent nudge it asks the tutor
   // for a chat (and the answer still carries the service information); otherwise it gets the
   // service information alone. Both are decided with the student's messages in view.
-  const result = await deps.onStudentMessage({ studentId: students[0]!.id, channel: "sms", text, providerMessageId: messageSid, receivedAt: new Date() });
+  const result = await deps.onStudentMessage({ studentId: students[0]!, channel: "sms", text, providerMessageId: messageSid, receivedAt: new Date() });
   deps.logger.info({ messageSid, duplicate: result.duplicate, answered: Boolean(result.answer), keyword: keyword?.keyword ?? null }, "sms from a student");
   // Advanced Opt-Out has already sent the help text configured at Twilio; only a request for a chat adds to it.
   const carrierAnswered = keyword?.viaAdvancedOptOut === true && result.classification !== "needs_help";
@@ -144,7 +142,7 @@ async function status(req: restify.Request, res: restify.Response, deps: SmsRout
     return;
   }
   const errorCode = field(fields, "ErrorCode");
-  const outcome = await applySmsStatus(deps.db, { messageSid, status: messageStatus, ...(errorCode ? { errorCode } : {}) });
+  const outcome = await deps.app.delivery.applySmsStatus({ messageSid, status: messageStatus, ...(errorCode ? { errorCode } : {}) });
   deps.logger.info({ messageSid, status: messageStatus, outcome }, "sms status");
   // Unknown and stale callbacks are answered 204 too: Twilio has nothing better to send.
   res.send(204);

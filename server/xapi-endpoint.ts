@@ -6,8 +6,8 @@
  */
 import type { IncomingMessage } from "node:http";
 import type restify from "restify";
-import { pushStatements, type PushOutcome } from "../ingest/index.ts";
-import type { Database } from "../prisma/index.ts";
+import type { PushOutcome } from "../ingest/index.ts";
+import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
 import { BASIC_CHALLENGE, checkBasicAuth, type BasicCredentials } from "./xapi-credentials.ts";
 import { readBodyBytes, readOwnBody } from "./request-body.ts";
@@ -26,7 +26,7 @@ export interface XapiEndpointSettings {
 }
 
 interface Deps {
-  db: Database;
+  app: App;
   logger: Logger;
   settings: XapiEndpointSettings;
 }
@@ -108,7 +108,7 @@ async function storeStatements(req: restify.Request, res: restify.Response, meth
   checkContent(req, limit);
   const { json, bytes } = await readBody(req, limit);
 
-  const outcome = await pushStatements(deps.db, {
+  const outcome = await deps.app.ingest.pushStatements({
     body: json,
     statementId,
     origin: `${method} ${XAPI_STATEMENTS_PATH} from ${req.socket.remoteAddress ?? "unknown"}`,

@@ -82,6 +82,7 @@ describe("differencing over every cohort filter", () => {
       const table: Table = lengths.map((length) => Array.from({ length }, value));
       const before = answers(table);
       table.forEach((row, p) =>
+        void
         row.forEach((n, y) => {
           if (n < 1 || n > 4) return;
           for (const other of [1, 2, 3, 4]) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTeamsBot } from "../../bot/index.ts";
+import { createApp } from "../../app/index.ts";
 import { markConversationUnavailable } from "../../contacts/teams-availability.ts";
 import { createTeamsSender } from "../../channels/teams-sender.ts";
 import { parseConfig } from "../../server/config.ts";
@@ -73,7 +74,7 @@ describe("remembering 1:1 Teams conversations from activities posted to the runn
 
   it("the stored reference is enough to message the student later", async () => {
     const row = await rowOf(STUDENT.id);
-    const bot = createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), service.db);
+    const bot = createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), createApp(service.db));
     const calls = connector.calls.length;
     const result = await createTeamsSender(bot.messenger).send({
       deliveryId: 1,

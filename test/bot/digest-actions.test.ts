@@ -4,7 +4,6 @@
  * flagged tutees. Each answer is the page again, updated in place.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTeamsBot } from "../../bot/index.ts";
 import { DIGEST_PAGE_SIZE } from "../../adaptive-cards/index.ts";
 import { DEFAULT_POLICY, proposeFromFlags, type ApprovalPolicy } from "../../interventions/index.ts";
 import { staffByNumber } from "../../access/index.ts";

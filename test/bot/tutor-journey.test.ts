@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTeamsBot } from "../../bot/index.ts";
+import { createProactiveMessenger } from "../../bot/index.ts";
 import { dispatchDue } from "../../delivery/outbox.ts";
 import { proposeFromFlags } from "../../interventions/index.ts";
 import { roleScopeKey, staffByNumber } from "../../access/index.ts";
@@ -60,7 +60,7 @@ describe("Teams for students and tutors: the whole journey", () => {
     post(teamsCardAction(connector.serviceUrl, action.verb, { ...action.data, ...inputs }, { from: person, conversation: conversationOf(person) }));
   const dispatch = async () => {
     const logger = createLogger("silent");
-    const senders = createChannelSenders(config, logger, createTeamsBot(config.bot, logger, service.db).messenger);
+    const senders = createChannelSenders(config, logger, createProactiveMessenger(config.bot, logger));
     try {
       return await dispatchDue(service.db, senders, { owner: "journey", rules: config.delivery, maxAttempts: 2 });
     } finally {

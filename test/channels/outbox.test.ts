@@ -4,13 +4,14 @@
  * server, a fake Bot Connector), against a real database. Every case checks both what the database
  * says and what the provider received.
  */
-import { type ChannelName } from "../../core/index.ts";
+import type { ChannelName } from "../../core/index.ts";
 import type { AddressInfo } from "node:net";
 import { TurnContext } from "botbuilder";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTeamsBot, type TeamsBot } from "../../bot/index.ts";
+import { createApp } from "../../app/index.ts";
 import { createEmailSender } from "../../channels/email-sender.ts";
 import { dispatchOnce, recordBounces, retryDelayMs, type DispatchFigures, type DispatchSettings } from "../../delivery/outbox.ts";
 import { createSmsSender, type SmsSenderSettings } from "../../channels/sms-sender.ts";
@@ -124,7 +125,7 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
   beforeAll(async () => {
     await smtp.start();
     // Local mode: no app id, so the adapter sends to the stand-in connector without credentials.
-    bot = createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), db());
+    bot = createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), createApp(db()));
   });
   beforeEach(async () => {
     // Fresh stand-ins for every case: a keep-alive connection left idle by an earlier case could

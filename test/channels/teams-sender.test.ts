@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { TurnContext } from "botbuilder";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTeamsBot, type TeamsBot } from "../../bot/index.ts";
+import { createApp } from "../../app/index.ts";
 import type { Clock } from "../../channels/rate-limiter.ts";
 import { createTeamsSender, type TeamsMessenger } from "../../channels/teams-sender.ts";
 import { ChannelFailure, type OutboundMessage } from "../../delivery/ports.ts";
@@ -73,7 +74,7 @@ describe("the Teams sender through the bot's adapter to a stand-in Bot Connector
   beforeAll(async () => {
     connector = await startFakeConnector();
     // Local mode: no app id, so the adapter sends without credentials.
-    bot = createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), database.db);
+    bot = createTeamsBot({ appType: "MultiTenant" }, createLogger("silent"), createApp(database.db));
     reference = referenceFor(connector.serviceUrl);
   });
   beforeEach(() => {

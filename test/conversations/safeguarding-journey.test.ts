@@ -11,7 +11,7 @@ import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatchDue } from "../../delivery/outbox.ts";
 import { nextWorkingInstant } from "../../core/working-hours.ts";
-import { createTeamsBot } from "../../bot/index.ts";
+import { createProactiveMessenger } from "../../bot/index.ts";
 import { escalateUnacknowledged } from "../../safeguarding/index.ts";
 import { createChannelSenders, createStaffSenders } from "../../server/channel-senders.ts";
 import { parseConfig, type Config } from "../../server/config.ts";
@@ -50,7 +50,7 @@ describe("a student in crisis or distress reaches a person at once", () => {
   /** One outbox cycle as the scheduled job runs it: staff first, then students; at `at` (default now). */
   const outboxCycle = async (at?: Date) => {
     const logger = createLogger("silent");
-    const messenger = createTeamsBot(config.bot, logger, service.db).messenger;
+    const messenger = createProactiveMessenger(config.bot, logger);
     const senders = createChannelSenders(config, logger, messenger);
     const staff = createStaffSenders(config, senders, messenger);
     try {

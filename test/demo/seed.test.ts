@@ -45,7 +45,7 @@ function dayOf(db: Database, column: string): string {
 async function digest(db: Database, sql: string): Promise<string> {
   const rows = await db.sql.query(sql);
   const hash = createHash("sha256");
-  for (const row of rows) hash.update(JSON.stringify(row) + "\n");
+  for (const row of rows) hash.update(`${JSON.stringify(row)}\n`);
   return hash.digest("hex");
 }
 

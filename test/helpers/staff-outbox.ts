@@ -3,7 +3,7 @@
  * from the configuration (its messages reach the test's Bot Connector stand-in), email through the
  * configured SMTP server, if any.
  */
-import { createTeamsBot } from "../../bot/index.ts";
+import { createProactiveMessenger } from "../../bot/index.ts";
 import { dispatchStaffMessages, type StaffDispatchFigures } from "../../delivery/index.ts";
 import { markSentDigestsSeen } from "../../digest/index.ts";
 import type { Database } from "../../prisma/index.ts";
@@ -12,7 +12,7 @@ import type { Config } from "../../server/config.ts";
 import { createLogger } from "../../core/index.ts";
 
 export async function sendStaffMessages(db: Database, config: Config, now?: Date): Promise<StaffDispatchFigures> {
-  const senders = createStaffSenders(config, new Map(), createTeamsBot(config.bot, createLogger("silent"), db).messenger);
+  const senders = createStaffSenders(config, new Map(), createProactiveMessenger(config.bot, createLogger("silent")));
   try {
     const figures = await dispatchStaffMessages(db, senders, { owner: "test-staff-outbox", maxAttempts: 2, ...(now ? { clock: () => now } : {}) });
     await markSentDigestsSeen(db, now);

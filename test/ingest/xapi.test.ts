@@ -67,10 +67,10 @@ beforeAll(async () => {
   const cs102 = await prisma.module.create({ data: { code: "CS102", title: "Programming" } });
   const instance = (moduleId: number, presentationCode: string, start: string, end: string, vleSiteId?: string) =>
     prisma.moduleInstance.create({ data: { moduleId, presentationCode, startDate: new Date(start), endDate: new Date(end), vleSiteId } });
-  modules["LA101"] = (await instance(la101.id, "2026S1", "2026-09-21", "2027-01-29", "https://vle.example.ac.uk/course/view.php?id=4")).id;
+  modules.LA101 = (await instance(la101.id, "2026S1", "2026-09-21", "2027-01-29", "https://vle.example.ac.uk/course/view.php?id=4")).id;
   modules["CS102-2025A"] = (await instance(cs102.id, "2025A", "2025-09-22", "2026-01-30")).id;
   modules["CS102-2026A"] = (await instance(cs102.id, "2026A", "2026-09-21", "2027-01-29")).id;
-  modules["none"] = 0;
+  modules.none = 0;
 });
 
 afterAll(async () => {
@@ -101,7 +101,7 @@ describe("xAPI statement files", () => {
       "S1002|2026-10-08|vle|LA101": [1, 0, 0, 0],
     });
     const stored = await db.prisma.activityStatement.findUnique({ where: { id: "6ee080c5-1626-4216-98cf-16611636b602" } });
-    expect(stored).toMatchObject({ source: "vle", day: day("2026-10-06"), moduleInstanceKey: modules["LA101"], count: 1, voided: false });
+    expect(stored).toMatchObject({ source: "vle", day: day("2026-10-06"), moduleInstanceKey: modules.LA101, count: 1, voided: false });
     expect(JSON.parse(stored!.raw!)).toMatchObject({ id: "6ee080c5-1626-4216-98cf-16611636b602", verb: { id: "http://id.tincanapi.com/verb/viewed" } });
     const freshness = Object.fromEntries((await db.prisma.feedFreshness.findMany()).map((f) => [f.feed, f.lastDataDay]));
     expect(freshness).toEqual({ vle: day("2026-10-08"), attendance: day("2026-10-06"), submission: day("2026-10-10"), library: day("2026-10-07") });
@@ -148,7 +148,7 @@ describe("xAPI statement files", () => {
     expect(report.files[0]).toMatchObject({ status: "completed", read: 3, loaded: 2, rejected: 0 });
     expect(report.files[0]!.notes).toEqual(["statements recognised but not counted: logged out (the log-in already counted the session) (1)"]);
     const target = await db.prisma.activityStatement.findUnique({ where: { id: T2 } });
-    expect(target).toMatchObject({ voided: true, studentId: expect.any(Number), moduleInstanceKey: modules["LA101"] });
+    expect(target).toMatchObject({ voided: true, studentId: expect.any(Number), moduleInstanceKey: modules.LA101 });
     // Learning Locker's "&46;" in keys is decoded in what is kept
     expect(target!.raw).toContain('"http://xapi.jisc.ac.uk/courseArea"');
     expect(target!.raw).not.toContain("&46;");

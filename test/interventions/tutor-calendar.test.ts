@@ -21,6 +21,7 @@ import { createTestDatabase, useMigratedDatabase, type TestDatabase } from "../h
 import { cardActions, startFakeConnector, teamsCardAction, type FakeConnector } from "../helpers/fake-connector.ts";
 import { fakeGraphSettings, startFakeGraph, type FakeGraph } from "../helpers/fake-graph.ts";
 import { buildWorld, healthy } from "../rules/world.ts";
+import { createApp } from "../../app/index.ts";
 
 const LONDON = "Europe/London";
 const TUTOR_EMAIL = "okafor@uni.example";
@@ -196,7 +197,7 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     await inviteToTalk(db(), { studentId: student("S5"), staffNumber: "T0001" }, DEFAULT_POLICY, NOW, calendar);
     await chooseSlot(db(), { studentId: student("S5"), choice: 1, channel: "teams" }, at("2026-11-30T10:00:00Z"));
     const config = parseConfig({ DATABASE_URL: database.url, GRAPH_TENANT_ID: graph.tenantId, GRAPH_CLIENT_ID: graph.clientId, GRAPH_CLIENT_SECRET: graph.clientSecret, GRAPH_BASE_URL: graph.graphUrl, GRAPH_LOGIN_BASE_URL: graph.loginUrl });
-    const job = serviceJobs(db(), config, { senders: () => new Map() }).find((j) => j.name === "meeting-notices")!;
+    const job = serviceJobs(createApp(db()), config, { senders: () => new Map() }).find((j) => j.name === "meeting-notices")!;
     expect(await job.run({ scheduledFor: new Date(), trigger: "manual" } as never)).toMatchObject({ invitations: 1, calendarEvents: 1 });
     const meeting = await meetingOf("S5");
     expect(graph.events.at(-1)).toMatchObject({ id: meeting.graphEventId, body: { attendees: [{ emailAddress: { address: "kit@students.example" } }] } });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
-import { STAFF_HELP } from "../../bot/tutor-handler.ts";
+import { STAFF_HELP } from "../../bot/staff-commands.ts";
 import { STUDENT_MESSAGES } from "../../core/student-messages.ts";
 
 const STUDENT_HELP = STUDENT_MESSAGES.teams_help;

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkRectification, eraseStudent, rectifyStudent } from "../../privacy/index.ts";
-import { roleScopeKey, staffByNumber } from "../../access/index.ts";
+import { authorise, roleScopeKey } from "../../access/index.ts";
 import type { Database } from "../../prisma/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
@@ -164,7 +164,8 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(() => checkRectification("email", "not-an-address")).toThrow(/email must be an email address/);
       expect(() => checkRectification("enrolmentStatus", "expelled")).toThrow(/enrolmentStatus must be one of active, intermitting, withdrawn, completed/);
 
-      const admin = (await staffByNumber(database.db, "A0001"))!;
+      const target = await database.db.prisma.student.findUniqueOrThrow({ where: { studentNumber: "S0100001" }, select: { id: true } });
+      const admin = await authorise(database.db, "A0001", "student.rectify", { studentId: target.id });
       const changed = await rectifyStudent(database.db, { studentNumber: "S0100001", field: "enrolmentStatus", value: "intermitting" }, admin);
       expect(changed).toMatchObject({ oldValue: "active", newValue: "intermitting", changed: true });
       const audits = await database.db.prisma.auditLog.count({ where: { action: "student.rectify" } });
@@ -253,7 +254,7 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(again.stdout).toMatch(new RegExp(`^S0700007: already erased on \\d{4}-\\d{2}-\\d{2} \\(now erased-${ids.erased}\\); nothing changed`));
       const byNewNumber = lastJson((await nudge("student", "erase", `erased-${ids.erased}`, "--as", "A0001", "--json")).stdout);
       expect(byNewNumber).toMatchObject({ alreadyErased: true, erasedNumber: `erased-${ids.erased}` });
-      const admin = (await staffByNumber(database.db, "A0001"))!;
+      const admin = await authorise(database.db, "A0001", "student.erase", { studentId: ids.erased });
       expect(await eraseStudent(database.db, "S0700007", admin)).toMatchObject({ alreadyErased: true, statistics: 0 });
       expect({ statistics: await p.anonymisedStatistic.findMany({ orderBy: { id: "asc" } }), rows: await rowsOf(database.db, ids.erased), audit: await p.auditLog.count({ where: { action: "student.erase" } }) }).toEqual(before);
 
@@ -261,7 +262,7 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain("no student S9999999");
       // An erased record can no longer be corrected.
-      await expect(rectifyStudent(database.db, { studentNumber: `erased-${ids.erased}`, field: "givenName", value: "B" }, admin)).rejects.toThrow(/has been erased/);
+      await expect(rectifyStudent(database.db, { studentNumber: `erased-${ids.erased}`, field: "givenName", value: "B" }, await authorise(database.db, "A0001", "student.rectify", { studentId: ids.erased }))).rejects.toThrow(/has been erased/);
     });
   });
 });

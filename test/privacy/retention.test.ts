@@ -12,6 +12,7 @@ import { parseConfig } from "../../server/config.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 import { runNudge } from "../helpers/processes.ts";
+import { createApp } from "../../app/index.ts";
 
 const DAY_MS = 86_400_000;
 const SETTINGS = { contactDays: 0, anonymiseDays: 365, timezone: "Europe/London" };
@@ -48,7 +49,7 @@ async function snapshot(db: Database): Promise<Record<string, string[]>> {
   return tables;
 }
 
-const figuresOf = (report: RetentionReport) => {
+const _figuresOf = (report: RetentionReport) => {
   const { dryRun: _dryRun, ...figures } = report;
   return figures;
 };
@@ -262,7 +263,7 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
   });
 
   it("runs nightly as the `retention` job, caught up if missed, with the same settings", async () => {
-    const jobs = serviceJobs(database.db, parseConfig({ DATABASE_URL: database.url }), { senders: () => new Map() });
+    const jobs = serviceJobs(createApp(database.db), parseConfig({ DATABASE_URL: database.url }), { senders: () => new Map() });
     const job = jobs.find((j) => j.name === "retention")!;
     expect(job).toMatchObject({ schedule: "30 2 * * *", catchUp: true });
     const before = await snapshot(database.db);

@@ -14,7 +14,6 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTeamsBot } from "../../bot/index.ts";
 import { loadApprovalPolicy, proposeFromFlags } from "../../interventions/index.ts";
 import { decide, roleScopeKey, staffByNumber } from "../../access/index.ts";
 import { CATALOGUE, checkFiles, runRules, saveAll, setEnabled, validateRule } from "../../rules/index.ts";

@@ -3,7 +3,7 @@
  * that carries it (a real SMTP server on loopback), under both delivery settings; and the staff
  * side through the real CLI: listing, refusing a tutor, handing the copy over as files.
  */
-import { type ChannelName } from "../../core/index.ts";
+import type { ChannelName } from "../../core/index.ts";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmailSender } from "../../channels/email-sender.ts";
 import { dispatchDue } from "../../delivery/outbox.ts";
 import type { ChannelSender } from "../../delivery/ports.ts";
-import { deliverDataCopies, queueDataCopy } from "../../interventions/index.ts";
+import { deliverDataCopies, queueDataCopy } from "../../privacy/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
 import { TestSmtpServer } from "../helpers/smtp-sink.ts";

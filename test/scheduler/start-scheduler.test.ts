@@ -2,7 +2,7 @@ import { createJobStore } from "../../jobs/index.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { startScheduler } from "../../scheduler/index.ts";
-import { type ScheduledJob } from "../../jobs/index.ts";
+import type { ScheduledJob } from "../../jobs/index.ts";
 import { runsOf } from "../../jobs/run-records.ts";
 import { previousSlot } from "../../scheduler/slots.ts";
 import { createLogger } from "../../core/index.ts";

@@ -79,7 +79,7 @@ describe("nudge ingest", () => {
     expect(badStart.code).toBe(2);
     expect(badStart.stderr).toContain("'2013J=2017-13-12' must be PRESENTATION=YYYY-MM-DD with a real date");
     const missing = await nudge(["ingest", join(FIXTURES, "nope"), "--format", "oulad", "--json"], { DATABASE_URL: url });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout)).toEqual({ error: `no such file or folder: ${join(FIXTURES, "nope")}` });
     const unknown = await nudge(["ingest", FIXTURES, "--format", "excel"], { DATABASE_URL: url });
     expect(unknown.code).toBe(2);

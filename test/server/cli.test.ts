@@ -105,7 +105,7 @@ describe("nudge CLI", () => {
     expect(second.fingerprint).toBe(counts.fingerprint);
 
     const again = await nudge(args, { DATABASE_URL: a.url });
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(onlyJsonObject(again.stdout).error).toMatch(/--reset/);
     const reset = await nudge([...args, "--reset"], { DATABASE_URL: a.url });
     expect(reset.code).toBe(0);

@@ -7,6 +7,7 @@ import { registerEmailRoutes, type EmailReply } from "../../server/email-routes.
 import { createLogger } from "../../core/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
+import { createApp } from "../../app/index.ts";
 
 const SECRET = "a-link-secret-of-at-least-32-characters";
 const INBOUND_TOKEN = "inbound-token-for-the-mail-system";
@@ -48,7 +49,7 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
       },
     });
     registerEmailRoutes(server, {
-      db: database.db,
+      app: createApp(database.db),
       logger: createLogger("info", logStream),
       linkSecret: SECRET,
       inboundToken,

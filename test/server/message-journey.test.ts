@@ -13,7 +13,7 @@ import { approveIntervention, DEFAULT_POLICY, proposeFromFlags } from "../../int
 import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { createChannelSenders } from "../../server/channel-senders.ts";
-import { createTeamsBot } from "../../bot/index.ts";
+import { createProactiveMessenger } from "../../bot/index.ts";
 import { parseConfig, type Config } from "../../server/config.ts";
 import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
@@ -40,7 +40,7 @@ describe("a message's journey through the service", () => {
   let studentId: number;
   const dispatch = async () => {
     const logger = createLogger("silent");
-    const senders = createChannelSenders(config, logger, createTeamsBot(config.bot, logger, service.db).messenger);
+    const senders = createChannelSenders(config, logger, createProactiveMessenger(config.bot, logger));
     try {
       return await dispatchDue(service.db, senders, { owner: "journey", rules: config.delivery, maxAttempts: 2 });
     } finally {

@@ -8,6 +8,7 @@ import { createLogger } from "../../core/index.ts";
 import { registerSmsRoutes, SMS_HELP_TEXT, type SmsRouteDeps, type StudentMessage } from "../../server/sms-webhooks.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { databaseKindsUnderTest } from "../helpers/kinds.ts";
+import { createApp } from "../../app/index.ts";
 
 const TOKEN = "0123456789abcdef0123456789abcdef";
 // Twilio calls the public https address; the test server listens on plain http behind it, as
@@ -95,7 +96,7 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
     settings = { twilio: { authToken: TOKEN }, publicBaseUrl: PUBLIC };
     // Getters: a test can switch the configuration off without rebuilding the server.
     registerSmsRoutes(server, {
-      db: database.db,
+      app: createApp(database.db),
       logger: createLogger("info", logs),
       get twilio() { return settings.twilio; },
       get publicBaseUrl() { return settings.publicBaseUrl; },

@@ -6,16 +6,18 @@
  * own (the request came from the student's own Teams account, number or address); otherwise staff
  * handling the request send it (`nudge requests fulfil --send`) or hand it over themselves (`--out`).
  */
-import { say } from "../core/index.ts";
+import { say, NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
-import { createProposed, transition } from "./lifecycle.ts";
-import { firstName } from "./message-values.ts";
-import type { TemplateData } from "./propose.ts";
-import { queueApproved } from "./queue.ts";
+import type { Authorised } from "../access/index.ts";
+import { createProposed, transition } from "../interventions/index.ts";
+import { firstName } from "../interventions/index.ts";
+import type { TemplateData } from "../interventions/index.ts";
+import { queueApproved } from "../interventions/index.ts";
 
-export class DataCopyError extends Error {
-  override name = "DataCopyError";
+export class DataCopyError extends NudgeError {
+  static override kind = "usage" as const;
+  static override code = "data_copy_invalid";
 }
 
 export const SUBJECT_ACCESS_DELIVERIES = ["staff", "email"] as const;
@@ -27,10 +29,10 @@ const keyPrefix = (requestId: number) => `data-copy:${requestId}:`;
 /** The request, checked: an access request still open, for a student who is still on record. */
 export async function openAccessRequest(db: Database, requestId: number) {
   const request = await db.prisma.dataRequest.findUnique({ where: { id: requestId }, include: { student: { select: { id: true, studentNumber: true, email: true, givenName: true, preferredName: true, erasedAt: true } } } });
-  if (!request) throw new DataCopyError(`DR-${requestId} does not exist`);
-  if (request.kind !== "access") throw new DataCopyError(`DR-${requestId} is a ${request.kind} request, not a request for a copy of the data`);
-  if (request.state === "completed" || request.state === "refused") throw new DataCopyError(`DR-${requestId} is already ${request.state}`);
-  if (!request.student || request.student.erasedAt) throw new DataCopyError(`DR-${requestId}: the student's data has been erased; there is nothing left to send`);
+  if (!request) throw new DataCopyError(`DR-${requestId} does not exist`, { kind: "not_found" });
+  if (request.kind !== "access") throw new DataCopyError(`DR-${requestId} is a ${request.kind} request, not a request for a copy of the data`, { kind: "conflict" });
+  if (request.state === "completed" || request.state === "refused") throw new DataCopyError(`DR-${requestId} is already ${request.state}`, { kind: "conflict" });
+  if (!request.student || request.student.erasedAt) throw new DataCopyError(`DR-${requestId}: the student's data has been erased; there is nothing left to send`, { kind: "conflict" });
   return { ...request, student: request.student };
 }
 
@@ -40,7 +42,7 @@ export async function openAccessRequest(db: Database, requestId: number) {
  */
 export async function queueDataCopy(db: Database, requestId: number, actor: AuditActor, approvedById: number | null, now = new Date()): Promise<{ interventionId: number }> {
   const request = await openAccessRequest(db, requestId);
-  if (request.state === "in_progress") throw new DataCopyError(`DR-${requestId} is already on its way`);
+  if (request.state === "in_progress") throw new DataCopyError(`DR-${requestId} is already on its way`, { kind: "conflict" });
   const student = request.student;
   if (!student.email) throw new DataCopyError(`DR-${requestId}: the student has no email address on record; hand the copy over another way (nudge requests fulfil --out)`);
   const subject = say("data_copy_email_subject");
@@ -57,7 +59,7 @@ export async function queueDataCopy(db: Database, requestId: number, actor: Audi
 }
 
 /** Staff handed the copy over themselves (`--out`): the request is complete. */
-export async function completeAccessRequest(db: Database, requestId: number, staff: { staffId: number; staffNumber: string }, how: string, now = new Date()): Promise<void> {
+export async function completeAccessRequest(db: Database, requestId: number, staff: Authorised<"student.export">, how: string, now = new Date()): Promise<void> {
   const request = await openAccessRequest(db, requestId);
   await db.prisma.$transaction(async (tx) => {
     await tx.dataRequest.update({ where: { id: requestId }, data: { state: "completed", completedAt: now, handledById: staff.staffId, note: how } });

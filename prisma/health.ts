@@ -1,8 +1,8 @@
 /**
  * Health and readiness, for operators and load balancers: aggregate counts only, never a person.
  */
-import type { Database } from "../prisma/index.ts";
-import { migrationStatus } from "../prisma/index.ts";
+import type { Database } from "./database.ts";
+import { migrationStatus } from "./migrator.ts";
 
 export interface Health {
   status: "ok" | "error";

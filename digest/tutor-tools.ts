@@ -1,0 +1,151 @@
+/**
+ * What a member of staff asks for in Teams about their students: "my tutees", "student <name or
+ * number>", "digest now", and the digest card's buttons. Each is one use case here; bot/ only
+ * parses the words and renders the card. Every read of a student goes through the access gate
+ * and the audit log (tutorDigest); a refusal is audited and said plainly.
+ */
+import { inputOf, noticeCard, studentCard, tuteesCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
+import { decide } from "../access/index.ts";
+import { writeAudit } from "../audit/index.ts";
+import { approveIntervention, dismissFlags, referStudent, snoozeFlags, type ApprovalPolicy } from "../interventions/index.ts";
+import { inviteToTalk, type TutorCalendar } from "../meetings/index.ts";
+import type { Database } from "../prisma/index.ts";
+import { acknowledgeConcern } from "../safeguarding/index.ts";
+import { composeDigest, digestPage, digestStudent } from "./cards.ts";
+import { markRepliesSeen, tutorDigest } from "./entries.ts";
+
+export interface StaffMember {
+  staffId: number;
+  staffNumber: string;
+  displayName: string;
+}
+
+const MAX_TUTEES_ON_CARD = 25;
+const MAX_MATCHES = 5;
+const NAME_CANDIDATES = 200;
+
+/** "my tutees": the tutor's current tutees and who needs a look, as a card. */
+export async function tuteesCardFor(db: Database, staff: StaffMember, now = new Date()): Promise<AdaptiveCard> {
+  const assignments = await db.prisma.tutorAssignment.findMany({
+    where: { staffId: staff.staffId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
+    orderBy: { student: { familyName: "asc" } },
+    select: { studentId: true },
+  });
+  if (assignments.length === 0) return noticeCard({ title: "My tutees", text: "You have no personal tutees at the moment." });
+  const shown = assignments.slice(0, MAX_TUTEES_ON_CARD);
+  const { entries } = await tutorDigest(db, staff.staffNumber, { studentIds: shown.map((a) => a.studentId), purpose: "my tutees", now });
+  return tuteesCard({
+    tutorName: staff.displayName,
+    tutees: entries.map((e) => ({ name: e.name, studentNumber: e.studentNumber, programme: e.programme, status: e.concern ? "Their message needs a person" : e.proposal ? "Waiting for your decision" : e.evidence.startsWith("A reply") ? "No recent flags" : e.evidence })),
+    more: assignments.length > shown.length ? `and ${assignments.length - shown.length} more: ask for a student by name or number` : null,
+  });
+}
+
+/** "digest now": the tutor's digest card in the chat, its replies seen now that it is shown. */
+export async function digestNow(db: Database, staff: StaffMember, refreshUserIds: string[], now = new Date()): Promise<AdaptiveCard | null> {
+  const digest = await composeDigest(db, staff.staffNumber, "asked", refreshUserIds, now);
+  if (!digest) return null;
+  await markRepliesSeen(db, digest.shownReplyIds, now);
+  return digest.card;
+}
+
+/**
+ * "student <name or number>": a student the person may see, as a card. A number outside their
+ * scope is refused (and audited); a name outside it simply does not match, so nothing leaks.
+ */
+export async function studentLookupCard(db: Database, staff: StaffMember, term: string, now = new Date()): Promise<AdaptiveCard> {
+  const actor = { kind: "staff" as const, staffId: staff.staffId };
+  const byNumber = await db.prisma.student.findUnique({ where: { studentNumber: term }, select: { id: true } });
+  let ids: number[];
+  if (byNumber) {
+    const decision = await decide(db, actor, "student.read", { studentId: byNumber.id }, now);
+    if (!decision.allowed) {
+      await writeAudit(db.prisma, { actor: { kind: "staff", staffNumber: staff.staffNumber }, action: "access.refused", targetType: "student", targetId: String(byNumber.id), studentId: byNumber.id, details: { capability: "student.read", reason: decision.reason, via: "bot" } });
+      return noticeCard({ title: "Not available", text: `You can't see student ${term}: ${decision.reason}. The attempt has been recorded.` });
+    }
+    ids = [byNumber.id];
+  } else {
+    const words = term.split(/\s+/).filter(Boolean).slice(0, 3);
+    // SQLite's LIKE ignores case already; PostgreSQL needs to be asked.
+    const like = (w: string) => (db.kind === "postgresql" ? { contains: w, mode: "insensitive" as const } : { contains: w });
+    const candidates = await db.prisma.student.findMany({ where: { AND: words.map((w) => ({ OR: [{ givenName: like(w) }, { familyName: like(w) }, { preferredName: like(w) }] })), erasedAt: null }, select: { id: true }, take: NAME_CANDIDATES });
+    ids = [];
+    for (const c of candidates) if ((await decide(db, actor, "student.read", { studentId: c.id }, now)).allowed) ids.push(c.id);
+  }
+  if (ids.length === 0) return noticeCard({ title: "No match", text: `I can't find a student you can see matching "${term}". Try their student number.` });
+  if (ids.length > 1) {
+    const { entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids.slice(0, MAX_MATCHES), purpose: "student search", now });
+    const list = entries.map((e) => `- ${e.name} (${e.studentNumber})`).join("\n");
+    return noticeCard({ title: `${ids.length} students match "${term}"`, text: `${list}\n\nAsk again with the student number.` });
+  }
+  const { entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids, purpose: "student command", now });
+  const student = await db.prisma.student.findUniqueOrThrow({ where: { id: ids[0]! }, select: { pausedUntil: true } });
+  await markRepliesSeen(db, entries[0]!.shownReplyIds, now);
+  return studentCard({ student: { ...digestStudent(entries[0]!), actionable: false }, status: student.pausedUntil && student.pausedUntil > now ? `Paused messages until ${student.pausedUntil.toISOString().slice(0, 10)}` : null });
+}
+
+/** What a digest button carries; inputs (edited text, verdict, note) arrive merged into it. */
+export interface DigestActionData {
+  digestId?: unknown;
+  page?: unknown;
+  studentId?: unknown;
+  interventionId?: unknown;
+  concernId?: unknown;
+  days?: unknown;
+  /** Inputs: `editedText-<studentId>`, `verdict-…`, `comment-…`, `note-…`. */
+  [input: string]: unknown;
+}
+
+export interface DigestActionDeps {
+  policy: ApprovalPolicy;
+  calendar?: TutorCalendar;
+  /** Teams user ids whose clients refresh the card: the person pressing. */
+  refreshUserIds: string[];
+}
+
+/** A digest button: do it, then show the page again as it now stands; a refusal comes back as text. */
+export async function digestAction(db: Database, staff: StaffMember, verb: string, data: DigestActionData, deps: DigestActionDeps): Promise<AdaptiveCard | string> {
+  const digestId = Number(data.digestId);
+  const digest = Number.isInteger(digestId) ? await db.prisma.tutorDigest.findUnique({ where: { id: digestId } }) : null;
+  if (!digest || digest.staffId !== staff.staffId) {
+    await writeAudit(db.prisma, { actor: { kind: "staff", staffNumber: staff.staffNumber }, action: "access.refused", targetType: "digest", targetId: String(data.digestId), details: { verb, reason: "not this person's digest" } });
+    return "This card isn't yours, so I can't act on it. The attempt has been recorded.";
+  }
+  const studentId = Number(data.studentId);
+  const interventionId = Number(data.interventionId);
+  // Inputs arrive merged into the data, named per student (`editedText-12`): see adaptive-cards.
+  const input = (name: string) => inputOf(data as Record<string, unknown>, name, studentId);
+  const who = staff.staffNumber;
+  switch (verb) {
+    case "digest.approve":
+      await approveIntervention(db, { interventionId, staffNumber: who }, deps.policy);
+      break;
+    case "digest.edit":
+      await approveIntervention(db, { interventionId, staffNumber: who, editedText: input("editedText") ?? "", note: "edited in the digest" }, deps.policy);
+      break;
+    case "digest.invite":
+      await inviteToTalk(db, { studentId, staffNumber: who }, deps.policy, new Date(), deps.calendar);
+      break;
+    case "digest.refer":
+      await referStudent(db, { studentId, staffNumber: who, note: input("note") }, deps.policy);
+      break;
+    case "digest.dismiss":
+      await dismissFlags(db, { studentId, staffNumber: who, verdict: input("verdict") ?? "", comment: input("comment") }, deps.policy);
+      break;
+    case "digest.snooze":
+      await snoozeFlags(db, { studentId, staffNumber: who, days: Number(data.days ?? 7) }, deps.policy);
+      break;
+    case "digest.acknowledge":
+      await acknowledgeConcern(db, Number(data.concernId), { kind: "staff", staffNumber: who });
+      break;
+    case "digest.page":
+    case "digest.refresh":
+      break;
+    default:
+      return `Sorry, I don't know the action "${verb}".`;
+  }
+  const page = await digestPage(db, digest, who, Number(data.page ?? 1), deps.refreshUserIds, { purpose: verb === "digest.refresh" ? "digest refresh" : "digest" });
+  await markRepliesSeen(db, page.shownReplyIds, new Date());
+  return page.card;
+}
+
