@@ -26,7 +26,9 @@ const COMPOSITION_ROOTS = ["server/service.ts", "server/cli-database.ts"];
 const folders = (names) => `^(${names.join("|")})/`;
 const upward = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `no-upward-from-${layer.join("-")}`,
-  comment: `${layer.join(", ")} may not import from a layer above: ${LAYERS.slice(i + 1).flat().join(", ")}`,
+  comment: `${layer.join(", ")} may not import from a layer above: ${LAYERS.slice(i + 1)
+    .flat()
+    .join(", ")}`,
   severity: "error",
   from: { path: folders(layer) },
   to: { path: folders(LAYERS.slice(i + 1).flat()) },
@@ -47,7 +49,7 @@ module.exports = {
       comment: "another module is used through its index.ts only",
       severity: "error",
       from: { path: "^([^/]+)/", pathNot: folders(TOOLS) },
-      to: { dependencyTypes: ["local"], path: "^([^/]+)/.+", pathNot: ["^$1/", "^[^/]+/index\\.ts$"] },
+      to: { dependencyTypes: ["local"], path: "^([^/]+)/.+", pathNot: ["^$1/", "^[^/]+/index\\.ts$", "^generated/"] },
     },
     {
       name: "no-database-in-edges",
@@ -55,6 +57,13 @@ module.exports = {
       severity: "error",
       from: { path: "^(bot|scheduler|server|adaptive-cards|manifest)/", pathNot: COMPOSITION_ROOTS.map((f) => `^${f.replace(".", "\\.")}$`) },
       to: { path: ["^prisma/", "^generated/", "@prisma/client"] },
+    },
+    {
+      name: "generated-client-behind-prisma",
+      comment: "the generated Prisma client and enums are imported by prisma/ only; everyone else asks prisma/index.ts",
+      severity: "error",
+      from: { pathNot: ["^prisma/", "^generated/"] },
+      to: { path: "^generated/" },
     },
     {
       name: "no-unknown-folders",
@@ -66,7 +75,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: ["node_modules", "generated"] },
-    exclude: { path: ["^node_modules/", "^generated/", "^test/", "^data/"] },
+    exclude: { path: ["^node_modules/", "^test/", "^data/"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     moduleSystems: ["es6", "cjs"],

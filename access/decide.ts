@@ -3,6 +3,8 @@
  * Reads the permission matrix and resolves the scope against the database: a personal tutor's
  * current tutees, a level tutor's programme and year, a programme leader's programme.
  */
+import { DAY_MS } from "../core/index.ts";
+import { consentInForce } from "./consent.ts";
 import type { Database } from "../prisma/index.ts";
 import { CAPABILITIES, MATRIX, type CapabilityName, type Role, type Scope } from "./permissions.ts";
 
@@ -62,7 +64,11 @@ async function inScope(db: Database, staffId: number, held: RoleHeld, scope: Sco
         })) > 0
       );
     case "concerns":
-      return (await db.prisma.safeguardingConcern.count({ where: { studentId, OR: [{ state: "open" }, { raisedAt: { gte: new Date(now.getTime() - CONCERN_SCOPE_DAYS * 86_400_000) } }] } })) > 0;
+      return (
+        (await db.prisma.safeguardingConcern.count({
+          where: { studentId, OR: [{ state: "open" }, { raisedAt: { gte: new Date(now.getTime() - CONCERN_SCOPE_DAYS * DAY_MS) } }] },
+        })) > 0
+      );
     default:
       return false;
   }
@@ -71,10 +77,9 @@ async function inScope(db: Database, staffId: number, held: RoleHeld, scope: Sco
 /** How long after a concern safeguarding staff may still see and follow up the student. */
 export const CONCERN_SCOPE_DAYS = 90;
 
-/** The latest consent record for the purpose grants it. */
+/** Special-category data is opt-in: the consent in force must grant it. */
 async function consentGranted(db: Database, studentId: number, purpose: SpecialCategory): Promise<boolean> {
-  const latest = await db.prisma.consent.findFirst({ where: { studentId, purpose }, orderBy: [{ recordedAt: "desc" }, { id: "desc" }] });
-  return latest?.state === "granted";
+  return (await consentInForce(db, studentId, purpose)) === "granted";
 }
 
 export async function decide(

@@ -13,6 +13,8 @@ export interface StaffIdentity {
   staffId: number;
   staffNumber: string;
   displayName: string;
+  /** Their own timezone (IANA), for the times on what they are shown. */
+  timezone: string;
 }
 
 declare const proof: unique symbol;
@@ -32,11 +34,17 @@ export class AccessRefused extends NudgeError {
 
 export async function staffByNumber(db: Database, staffNumber: string): Promise<StaffIdentity | null> {
   const staff = await db.prisma.staff.findUnique({ where: { staffNumber } });
-  return staff ? { staffId: staff.id, staffNumber: staff.staffNumber, displayName: staff.displayName } : null;
+  return staff ? { staffId: staff.id, staffNumber: staff.staffNumber, displayName: staff.displayName, timezone: staff.timezone } : null;
 }
 
 /** The staff member, if they may do `capability` (to `target`); otherwise AccessRefused, audited. */
-export async function authorise<C extends CapabilityName>(db: Database, staffNumber: string, capability: C, target?: Target, onlyRoles?: readonly Role[]): Promise<Authorised<C>> {
+export async function authorise<C extends CapabilityName>(
+  db: Database,
+  staffNumber: string,
+  capability: C,
+  target?: Target,
+  onlyRoles?: readonly Role[],
+): Promise<Authorised<C>> {
   const staff = await staffByNumber(db, staffNumber);
   const decision = staff
     ? await decide(db, { kind: "staff", staffId: staff.staffId }, capability, target, new Date(), onlyRoles)

@@ -8,6 +8,22 @@ export { roleScopeKey, type RoleScope } from "./role-scope.ts";
 export { AccessRefused, authorise, staffByNumber, type Authorised, type StaffIdentity } from "./identity.ts";
 export { grantRole, revokeRole, rolesOfStaff, RoleChangeError, STAFF_ROLES, type HeldRole, type RoleGrant, type StaffRoleName } from "./roles.ts";
 export { personByAadObjectId, whoIs, mayDo, type Person } from "./people.ts";
+export { withholds, consentInForce, withholdingAnalytics, type ConsentState, type ConsentPurpose } from "./consent.ts";
+export { consentWithheldSql } from "./queries.ts";
+export {
+  FEWER_THAN_5,
+  NOT_SHOWN,
+  SMALL,
+  countFigure,
+  sumOfCells,
+  rateOf,
+  averageOverCohorts,
+  figureText,
+  plotted,
+  shownSize,
+  type Figure,
+  type Range,
+} from "./disclosure.ts";
 
 import { authorise, staffByNumber } from "./identity.ts";
 import { decide } from "./decide.ts";

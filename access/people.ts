@@ -8,7 +8,7 @@ import { decide } from "./decide.ts";
 import type { CapabilityName } from "./permissions.ts";
 
 export type Person =
-  | { kind: "staff"; staffId: number; staffNumber: string; displayName: string }
+  | { kind: "staff"; staffId: number; staffNumber: string; displayName: string; timezone: string }
   | { kind: "student"; studentId: number; studentNumber: string; firstName: string | null }
   | { kind: "unknown" };
 
@@ -26,12 +26,18 @@ export async function personByAadObjectId(db: Database, aadObjectId: string | un
 export async function whoIs(db: Database, aadObjectId: string | undefined): Promise<Person> {
   const { studentId, staffId } = await personByAadObjectId(db, aadObjectId);
   if (staffId !== null) {
-    const staff = await db.prisma.staff.findUnique({ where: { id: staffId }, select: { staffNumber: true, displayName: true, active: true } });
-    if (staff?.active) return { kind: "staff", staffId, staffNumber: staff.staffNumber, displayName: staff.displayName };
+    const staff = await db.prisma.staff.findUnique({ where: { id: staffId }, select: { staffNumber: true, displayName: true, active: true, timezone: true } });
+    if (staff?.active) return { kind: "staff", staffId, staffNumber: staff.staffNumber, displayName: staff.displayName, timezone: staff.timezone };
   }
   if (studentId !== null) {
     const student = await db.prisma.student.findUnique({ where: { id: studentId }, select: { studentNumber: true, preferredName: true, givenName: true } });
-    if (student) return { kind: "student", studentId, studentNumber: student.studentNumber, firstName: student.preferredName?.trim() || student.givenName?.trim() || null };
+    if (student)
+      return {
+        kind: "student",
+        studentId,
+        studentNumber: student.studentNumber,
+        firstName: student.preferredName?.trim() || student.givenName?.trim() || null,
+      };
   }
   return { kind: "unknown" };
 }

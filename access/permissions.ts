@@ -18,7 +18,7 @@ export type Role = (typeof ROLES)[number];
 export type Scope = "own" | "tutees" | "programme_year" | "programme" | "concerns" | "all" | "aggregate";
 
 export interface Capability {
-  /** Shown in the README table. */
+  /** Shown in the access table (docs/data-protection.md). */
   label: string;
   /** Whether it concerns one student (then a target student is checked against the scope). */
   individual: boolean;
@@ -26,7 +26,10 @@ export interface Capability {
 
 export const CAPABILITIES = {
   "student.read": { label: "Read a student's record, engagement metrics and flags with evidence", individual: true },
-  "student.special_category.read": { label: "See special-category data (health, disability, ethnicity), only with the student's consent for it", individual: true },
+  "student.special_category.read": {
+    label: "See special-category data (health, disability, ethnicity), only with the student's consent for it",
+    individual: true,
+  },
   "student.contact": { label: "Message a student, invite to talk, see their replies", individual: true },
   "intervention.decide": { label: "Approve, edit, dismiss or snooze a proposed intervention", individual: true },
   "consent.record": { label: "Record consent or its withdrawal", individual: true },
@@ -78,7 +81,7 @@ export const MATRIX: Record<Role, Partial<Record<CapabilityName, Scope>>> = {
     "analytics.ask": "aggregate",
   },
   // Safeguarding and wellbeing staff see only the students who raised a concern, for as long as
-  // they may need to follow it up (DESIGN invariant 7).
+  // they may need to follow it up (invariant 7).
   safeguarding: {
     "student.read": "concerns",
     "student.contact": "concerns",
@@ -114,7 +117,7 @@ const SCOPE_TEXT: Record<Scope, string> = {
   aggregate: "aggregates",
 };
 
-/** The README's access table, from the matrix the code enforces. */
+/** The access table in docs/data-protection.md, from the matrix the code enforces. */
 export function renderAccessTable(): string {
   const header = `| What | ${ROLES.map((role) => role.replace(/_/g, " ")).join(" | ")} |`;
   const rule = `|---|${ROLES.map(() => "---").join("|")}|`;

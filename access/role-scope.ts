@@ -6,7 +6,7 @@
  *   roleScopeKey("programme_leader", { programmeId: 3 })           → "programme_leader:p3"
  *   roleScopeKey("level_tutor", { programmeId: 3, yearOfStudy: 1 }) → "level_tutor:p3:y1"
  */
-import type { StaffRole } from "../generated/sqlite/enums.ts";
+import type { StaffRole } from "../prisma/index.ts";
 
 export interface RoleScope {
   programmeId?: number | null;

@@ -64,7 +64,13 @@ export async function grantRole(db: Database, grant: RoleGrant, actor: AuditActo
     const existing = await tx.staffRoleAssignment.findUnique({ where: { staffId_scopeKey: { staffId: staff.id, scopeKey } } });
     if (existing) return { created: false, staffCreated };
     await tx.staffRoleAssignment.create({ data: { staffId: staff.id, role: grant.role, programmeId, yearOfStudy: grant.yearOfStudy ?? null, scopeKey } });
-    await writeAudit(tx, { actor, action: "staff.role.grant", targetType: "staff", targetId: grant.staffNumber, details: { role: grant.role, scope: scopeKey, staffCreated } });
+    await writeAudit(tx, {
+      actor,
+      action: "staff.role.grant",
+      targetType: "staff",
+      targetId: grant.staffNumber,
+      details: { role: grant.role, scope: scopeKey, staffCreated },
+    });
     return { created: true, staffCreated };
   });
 }
@@ -76,13 +82,22 @@ export async function revokeRole(db: Database, grant: RoleGrant, actor: AuditAct
     if (!staff) throw new RoleChangeError(`no member of staff ${grant.staffNumber}`);
     const removed = await tx.staffRoleAssignment.deleteMany({ where: { staffId: staff.id, scopeKey } });
     if (removed.count === 0) return { removed: false };
-    await writeAudit(tx, { actor, action: "staff.role.revoke", targetType: "staff", targetId: grant.staffNumber, details: { role: grant.role, scope: scopeKey } });
+    await writeAudit(tx, {
+      actor,
+      action: "staff.role.revoke",
+      targetType: "staff",
+      targetId: grant.staffNumber,
+      details: { role: grant.role, scope: scopeKey },
+    });
     return { removed: true };
   });
 }
 
 export async function rolesOfStaff(db: Database, staffNumber: string): Promise<HeldRole[]> {
-  const staff = await db.prisma.staff.findUnique({ where: { staffNumber }, include: { roles: { include: { programme: true }, orderBy: { scopeKey: "asc" } } } });
+  const staff = await db.prisma.staff.findUnique({
+    where: { staffNumber },
+    include: { roles: { include: { programme: true }, orderBy: { scopeKey: "asc" } } },
+  });
   if (!staff) throw new RoleChangeError(`no member of staff ${staffNumber}`);
   return staff.roles.map((r) => ({ role: r.role as StaffRoleName, programme: r.programme?.code ?? null, yearOfStudy: r.yearOfStudy }));
 }

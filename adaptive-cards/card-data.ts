@@ -179,8 +179,24 @@ export interface AnswerCardData {
  * `fallback: "drop"`, and the table above it still holds every figure).
  */
 export type TeamsChart =
-  | { type: "Chart.HorizontalBar" | "Chart.VerticalBar"; title: string; xAxisTitle?: string; yAxisTitle?: string; colorSet?: string; data: { x: string; y: number }[]; fallback: "drop" }
-  | { type: "Chart.Line" | "Chart.VerticalBar.Grouped"; title: string; xAxisTitle?: string; yAxisTitle?: string; colorSet?: string; data: { legend: string; values: { x: string; y: number }[] }[]; fallback: "drop" };
+  | {
+      type: "Chart.HorizontalBar" | "Chart.VerticalBar";
+      title: string;
+      xAxisTitle?: string;
+      yAxisTitle?: string;
+      colorSet?: string;
+      data: { x: string; y: number }[];
+      fallback: "drop";
+    }
+  | {
+      type: "Chart.Line" | "Chart.VerticalBar.Grouped";
+      title: string;
+      xAxisTitle?: string;
+      yAxisTitle?: string;
+      colorSet?: string;
+      data: { legend: string; values: { x: string; y: number }[] }[];
+      fallback: "drop";
+    };
 
 /** A question not understood: what was not, and questions that would work, as buttons. */
 export interface SuggestionsCardData {

@@ -74,7 +74,11 @@ const ellie: DigestStudent = {
   evidence: "Missed 3 assessment deadlines in a row (to 25 Nov)",
   trend: { label: "Activity, last 6 weeks", sparkline: "▅▅▄▃▃▂", weeks: [28, 27, 20, 15, 14, 8] },
   history: ['22 Nov: replied "I need help with my essay" by SMS', "18 Nov: Nudge sent by SMS"],
-  proposal: { interventionId: 5133, kind: "invitation_to_talk", text: "Hi Ellie, thanks for getting in touch. Let's find a time to talk about your essay and how the term is going." },
+  proposal: {
+    interventionId: 5133,
+    kind: "invitation_to_talk",
+    text: "Hi Ellie, thanks for getting in touch. Let's find a time to talk about your essay and how the term is going.",
+  },
   done: "Invitation to talk sent by Dr Amara Okafor at 10:02, 30 Nov",
   actionable: true,
   concern: null,
@@ -130,11 +134,18 @@ function worstCaseStudent(i: number): DigestStudent {
     evidence: fill('No VLE activity for 12 days (rule "Quiet on the VLE", data to 27 Nov). ', LIMIT.evidence),
     trend: { label: fill("Activity, last 6 weeks ", LIMIT.trendLabel), sparkline: fill("▇▆▄▂▁▁", LIMIT.sparkline), weeks: [41, 35, 22, 9, 2, 0] },
     history: Array.from({ length: 3 }, () => fill('13 Nov: replied "thanks, I will have a look at it this week" by Teams ', LIMIT.historyLine)),
-    concern: { concernId: 700_000 + i, heading: fill("Urgent: their message suggests they may be at risk (7 Dec, 23:42, by text) ", LIMIT.concernHeading), text: fill("i dont see the point anymore, everyone would be better off without me. ", LIMIT.concernText) },
+    concern: {
+      concernId: 700_000 + i,
+      heading: fill("Urgent: their message suggests they may be at risk (7 Dec, 23:42, by text) ", LIMIT.concernHeading),
+      text: fill("i dont see the point anymore, everyone would be better off without me. ", LIMIT.concernText),
+    },
     proposal: {
       interventionId: 800_000 + i,
       kind: fill("invitation_to_talk", LIMIT.proposalKind),
-      text: fill("Hi Alex, we've noticed you haven't been on the VLE for a little while. If something's getting in the way, your tutor would be glad to help. ", LIMIT.proposalText),
+      text: fill(
+        "Hi Alex, we've noticed you haven't been on the VLE for a little while. If something's getting in the way, your tutor would be glad to help. ",
+        LIMIT.proposalText,
+      ),
     },
     done: null,
     actionable: true,
@@ -216,7 +227,11 @@ export const SAMPLES: CardSamples = {
         {
           ...callum,
           evidence: "Their message above needs a person.",
-          concern: { concernId: 77, heading: "Their message suggests a hard time (29 Nov, 21:14, by text)", text: "sorry ive missed so much, my grandad died last week and the funeral is on friday" },
+          concern: {
+            concernId: 77,
+            heading: "Their message suggests a hard time (29 Nov, 21:14, by text)",
+            text: "sorry ive missed so much, my grandad died last week and the funeral is on friday",
+          },
         },
         jamie,
       ],
@@ -247,11 +262,17 @@ export const SAMPLES: CardSamples = {
     none: { tutorName: TUTOR, tutees: [], more: null },
   },
   student: {
-    "with-status": { student: { ...jamie, history: [...jamie.history.slice(0, 3), "15 Oct: Invitation to talk, met", ...jamie.history.slice(3)] }, status: "Paused until 14 Dec" },
+    "with-status": {
+      student: { ...jamie, history: [...jamie.history.slice(0, 3), "15 Oct: Invitation to talk, met", ...jamie.history.slice(3)] },
+      status: "Paused until 14 Dec",
+    },
     "done-no-status": { student: ellie, status: null },
   },
   notice: {
-    refused: { title: "Not something I can show you", text: "Only a student's personal tutor and their support team can see that. If you think you should have access, ask your school office." },
+    refused: {
+      title: "Not something I can show you",
+      text: "Only a student's personal tutor and their support team can see that. If you think you should have access, ask your school office.",
+    },
   },
   answer: {
     "by-programme": {
@@ -297,14 +318,24 @@ export const SAMPLES: CardSamples = {
         type: "Chart.Line",
         title: "Engagement trend: second-years",
         colorSet: "categorical",
-        data: [{ legend: "VLE", values: [{ x: "3 Nov", y: 41.2 }, { x: "10 Nov", y: 38 }, { x: "17 Nov", y: 29.5 }, { x: "24 Nov", y: 22.1 }] }],
+        data: [
+          {
+            legend: "VLE",
+            values: [
+              { x: "3 Nov", y: 41.2 },
+              { x: "10 Nov", y: 38 },
+              { x: "17 Nov", y: 29.5 },
+              { x: "24 Nov", y: 22.1 },
+            ],
+          },
+        ],
         fallback: "drop",
       },
     },
   },
   suggestions: {
     "near-miss": {
-      text: "I didn't understand \"vle actvity\". Here are questions I can answer:",
+      text: 'I didn\'t understand "vle actvity". Here are questions I can answer:',
       suggestions: [
         "How many first-years had no VLE activity in the last 14 days?",
         "Which rules flagged most students this week?",
@@ -315,11 +346,23 @@ export const SAMPLES: CardSamples = {
   rules: {
     list: {
       rules: [
-        { id: "no-vle-10-days", title: "No VLE activity for 10 days", state: "On", version: 3, lastRun: "Last run for 29 Nov 2026: 14 flagged of 2310 evaluated" },
-        { id: "attendance-below-60", title: "Attendance below 60% over four weeks", state: "On", version: 1, lastRun: "Last run for 29 Nov 2026: 6 flagged of 2310 evaluated" },
+        {
+          id: "no-vle-10-days",
+          title: "No VLE activity for 10 days",
+          state: "On",
+          version: 3,
+          lastRun: "Last run for 29 Nov 2026: 14 flagged of 2310 evaluated",
+        },
+        {
+          id: "attendance-below-60",
+          title: "Attendance below 60% over four weeks",
+          state: "On",
+          version: 1,
+          lastRun: "Last run for 29 Nov 2026: 6 flagged of 2310 evaluated",
+        },
         { id: "missed-submission", title: "Missed a submission", state: "Off", version: 2, lastRun: "Not in a run yet" },
       ],
-      note: "Ask \"rule <id>\" for the details, \"dry run <id>\" for what it would flag, \"history <id>\" for its versions.",
+      note: 'Ask "rule <id>" for the details, "dry run <id>" for what it would flag, "history <id>" for its versions.',
     },
   },
   "rule-change": {
@@ -329,7 +372,8 @@ export const SAMPLES: CardSamples = {
       title: "No VLE activity for 10 days",
       version: 3,
       heading: "Disable a rule",
-      summary: "No VLE activity for 10 days (no-vle-10-days, version 3) is on. Disabled, the next runs will not evaluate it; flags it raised already stay open.",
+      summary:
+        "No VLE activity for 10 days (no-vle-10-days, version 3) is on. Disabled, the next runs will not evaluate it; flags it raised already stay open.",
       result: null,
       resultColor: "default",
     },
@@ -339,7 +383,8 @@ export const SAMPLES: CardSamples = {
       title: "No VLE activity for 10 days",
       version: 2,
       heading: "Roll a rule back",
-      summary: "No VLE activity for 10 days (no-vle-10-days) is at version 3. Rolling back makes version 2's wording and condition current again, as version 4.",
+      summary:
+        "No VLE activity for 10 days (no-vle-10-days) is at version 3. Rolling back makes version 2's wording and condition current again, as version 4.",
       result: "✓ Rolled back to version 2 (now version 4) by Rules Admin at 10:02, 30 Nov",
       resultColor: "good",
     },
@@ -349,8 +394,16 @@ export const SAMPLES: CardSamples = {
       concernId: 41,
       level: "crisis",
       title: "Urgent: a student may be at risk",
-      summary: "Their message suggests suicidal thoughts. Please contact them as soon as you can, and press \"I'm handling this\" so others know. If you can't reach them and think they are in danger, follow the university's emergency procedure.",
-      student: { name: "Sam Okoro", number: "S0012345", programme: "BSc Computing, year 1", tutor: TUTOR, mobile: "+44 7700 900123", email: "sam.okoro@student.example.ac.uk" },
+      summary:
+        "Their message suggests suicidal thoughts. Please contact them as soon as you can, and press \"I'm handling this\" so others know. If you can't reach them and think they are in danger, follow the university's emergency procedure.",
+      student: {
+        name: "Sam Okoro",
+        number: "S0012345",
+        programme: "BSc Computing, year 1",
+        tutor: TUTOR,
+        mobile: "+44 7700 900123",
+        email: "sam.okoro@student.example.ac.uk",
+      },
       received: "Monday 7 December, 23:42, by text message",
       message: "honestly i dont see the point anymore. everyone would be better off without me",
       told: "Crisis lines (999, Samaritans 116 123, Shout 85258), and that someone from the university will contact them as soon as they can.",
@@ -361,7 +414,14 @@ export const SAMPLES: CardSamples = {
       level: "distress",
       title: "A student is going through a hard time",
       summary: "Their message mentions a bereavement. Please get in touch today if you can; you can record extenuating circumstances below.",
-      student: { name: "Priya Shah", number: "S0012399", programme: "BA History, year 2", tutor: TUTOR, mobile: "not on record", email: "priya.shah@student.example.ac.uk" },
+      student: {
+        name: "Priya Shah",
+        number: "S0012399",
+        programme: "BA History, year 2",
+        tutor: TUTOR,
+        mobile: "not on record",
+        email: "priya.shah@student.example.ac.uk",
+      },
       received: "Tuesday 8 December, 10:05, in Teams",
       message: "sorry I've missed lectures, my nan died last week and the funeral is on friday",
       told: "Condolences, that you will see their message today, and how to reach the wellbeing service and Samaritans.",
@@ -378,13 +438,13 @@ export const SAMPLES: CardSamples = {
         { title: "Coursework not handed in (due in the last 28 days)", value: "1" },
       ],
       flags: [{ title: "Quiet on the VLE", text: "We haven't seen you on the VLE since 3 November." }],
-      footer: "Data up to 30 November. Reply \"copy of my data\" for everything Nudge holds about you, or \"why\" about any message.",
+      footer: 'Data up to 30 November. Reply "copy of my data" for everything Nudge holds about you, or "why" about any message.',
     },
     "no-flags": {
       intro: "Here is what Nudge sees about you at the moment. It's an automatic check, not a judgement, and data can be incomplete.",
       facts: [{ title: "Days on the VLE, last 14 days", value: "9" }],
       flags: [],
-      footer: "Data up to 30 November. Reply \"copy of my data\" for everything Nudge holds about you.",
+      footer: 'Data up to 30 November. Reply "copy of my data" for everything Nudge holds about you.',
     },
   },
 };

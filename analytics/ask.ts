@@ -38,7 +38,13 @@ export async function askQuestion(db: Database, staffNumber: string, text: strin
   const actor: AuditActor = { kind: "staff", staffNumber };
   const question = text.trim().slice(0, AUDIT_TEXT_LIMIT);
   const audit = (details: Record<string, unknown>, query?: Query) =>
-    writeAudit(db.prisma, { actor, action: "analytics.question", targetType: "analytics", targetId: query?.kind ?? "question", details: { question, ...details } });
+    writeAudit(db.prisma, {
+      actor,
+      action: "analytics.question",
+      targetType: "analytics",
+      targetId: query?.kind ?? "question",
+      details: { question, ...details },
+    });
 
   try {
     await authorise(db, staffNumber, "analytics.ask");

@@ -23,7 +23,10 @@ const ASKS_FOR_PEOPLE: readonly [RegExp, string][] = [
   [/^who\b|\b(tell me|show me|list|say) who\b/, "asks who"],
   [/\b(list|show|give|send)( me)?( of)?( the| all)? students\b/, "asks for a list of students"],
   [/\bnames?\b|\bnamed\b/, "asks for names"],
-  [/\bstudent (number|id|ids|numbers|record|records|details|email|emails)\b|\bemail addresses\b|\bcontact details\b|\bmobile numbers?\b/, "asks for a student's details"],
+  [
+    /\bstudent (number|id|ids|numbers|record|records|details|email|emails)\b|\bemail addresses\b|\bcontact details\b|\bmobile numbers?\b/,
+    "asks for a student's details",
+  ],
   [/\b(about|on|for) (the|a|this|that) student\b/, "asks about one student"],
 ];
 
@@ -58,11 +61,18 @@ export async function individualRequest(db: Database, text: string, knownWords: 
   const names = words.filter((w) => /^\p{L}[\p{L}'-]*$/u.test(w));
   const pairs: { first: string; family: string }[] = [];
   for (let i = 0; i + 1 < names.length && pairs.length < 60; i++) {
-    for (const first of new Set([names[i]!, titleCase(names[i]!)])) for (const family of new Set([names[i + 1]!, titleCase(names[i + 1]!)])) pairs.push({ first, family });
+    for (const first of new Set([names[i]!, titleCase(names[i]!)]))
+      for (const family of new Set([names[i + 1]!, titleCase(names[i + 1]!)])) pairs.push({ first, family });
   }
   if (pairs.length) {
     const student = await db.prisma.student.findFirst({
-      where: { erasedAt: null, OR: pairs.flatMap(({ first, family }) => [{ givenName: first, familyName: family }, { preferredName: first, familyName: family }]) },
+      where: {
+        erasedAt: null,
+        OR: pairs.flatMap(({ first, family }) => [
+          { givenName: first, familyName: family },
+          { preferredName: first, familyName: family },
+        ]),
+      },
       select: { id: true },
     });
     if (student) return { reason: "names a student", studentId: student.id };

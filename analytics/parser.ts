@@ -14,6 +14,7 @@
  *     understood, with suggestions: the question with near-miss words corrected (when that parses)
  *     and the closest documented examples. Nothing is ever answered on a guess.
  */
+import { SOURCE_WORDS } from "../core/index.ts";
 import {
   ENGAGEMENT_SOURCES,
   QUESTIONS,
@@ -36,8 +37,8 @@ export interface Vocabulary {
 }
 
 export type ParseResult =
-  | { ok: true; query: Query; /** Defaults applied and what words were taken to mean. */ notes: string[] }
-  | { ok: false; error: string; /** Whole questions that would be understood, best first. */ suggestions: string[] };
+  | { ok: true; query: Query /** Defaults applied and what words were taken to mean. */; notes: string[] }
+  | { ok: false; error: string /** Whole questions that would be understood, best first. */; suggestions: string[] };
 
 const STOPWORDS: ReadonlySet<string> = new Set(
   (
@@ -185,15 +186,32 @@ const YEAR_PATTERNS: readonly [RegExp, (m: RegExpExecArray) => YearFilter | null
 ];
 
 const GROUPING_WORDS: Record<string, Grouping> = {
-  rule: "rule", rules: "rule",
-  programme: "programme", programmes: "programme", program: "programme", programs: "programme", course: "programme", courses: "programme",
-  year: "year", years: "year", "year of study": "year", "years of study": "year",
-  week: "week", weeks: "week",
-  channel: "channel", channels: "channel",
-  source: "source", sources: "source", feed: "source", feeds: "source",
+  rule: "rule",
+  rules: "rule",
+  programme: "programme",
+  programmes: "programme",
+  program: "programme",
+  programs: "programme",
+  course: "programme",
+  courses: "programme",
+  year: "year",
+  years: "year",
+  "year of study": "year",
+  "years of study": "year",
+  week: "week",
+  weeks: "week",
+  channel: "channel",
+  channels: "channel",
+  source: "source",
+  sources: "source",
+  feed: "source",
+  feeds: "source",
 };
 const GROUPING_PATTERNS: readonly [RegExp, (m: RegExpExecArray) => Grouping][] = [
-  [/\b(?:(?:broken down|split) )?(?:by|per|for each|each|across) (years? of study|rules?|programmes?|programs?|courses?|years?|weeks?|channels?|sources?|feeds?)\b/, (m) => GROUPING_WORDS[m[1]!]!],
+  [
+    /\b(?:(?:broken down|split) )?(?:by|per|for each|each|across) (years? of study|rules?|programmes?|programs?|courses?|years?|weeks?|channels?|sources?|feeds?)\b/,
+    (m) => GROUPING_WORDS[m[1]!]!,
+  ],
   [/\b(?:weekly|week by week)\b/, () => "week"],
 ];
 
@@ -225,7 +243,8 @@ function takeProgrammePhrases(words: Words, programmes: readonly ProgrammeWords[
   };
   for (const p of programmes) {
     // A one-word code that is also an ordinary word ("law") is read with the titles, later.
-    if (p.codeWords.length > 1 || (p.codeWords.length === 1 && !STOPWORDS.has(p.codeWords[0]!) && !SLOT_WORDS.includes(p.codeWords[0]!))) add(p.codeWords, p.code);
+    if (p.codeWords.length > 1 || (p.codeWords.length === 1 && !STOPWORDS.has(p.codeWords[0]!) && !SLOT_WORDS.includes(p.codeWords[0]!)))
+      add(p.codeWords, p.code);
     if (p.titleWords.length > 1) add(p.titleWords, p.code);
     if (p.coreWords.length > 1) add(p.coreWords, p.code);
   }
@@ -277,7 +296,7 @@ const describeGrouping = (g: Grouping) => (g === "none" ? "nothing" : g);
 
 function buildQuery(kind: QuestionKind, slots: Slots): Query {
   const q = questionOf(kind);
-  const unique = <T,>(items: T[]) => [...new Set(items.map((i) => JSON.stringify(i)))].map((i) => JSON.parse(i) as T);
+  const unique = <T>(items: T[]) => [...new Set(items.map((i) => JSON.stringify(i)))].map((i) => JSON.parse(i) as T);
   const periods = unique(slots.periods);
   const years = unique(slots.years);
   const groupings = unique(slots.groupings);
@@ -287,7 +306,9 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
   const grouping = groupings[0] ?? q.groupings[0]!;
   if (!q.groupings.includes(grouping)) {
     const allowed = q.groupings.filter((g) => g !== "none");
-    throw new NotUnderstood(`${q.name.toLowerCase()} can be broken down by ${allowed.length ? allowed.join(", ") : "nothing"}, not by ${describeGrouping(grouping)}`);
+    throw new NotUnderstood(
+      `${q.name.toLowerCase()} can be broken down by ${allowed.length ? allowed.join(", ") : "nothing"}, not by ${describeGrouping(grouping)}`,
+    );
   }
   const cohort: CohortFilter = {};
   if (slots.programmes.size) cohort.programmes = [...slots.programmes].sort();
@@ -296,10 +317,12 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
     if (typeof year === "number" && (year < 0 || year > 7)) throw new NotUnderstood(`there is no year of study ${year}`);
     cohort.year = year;
   }
-  if (!q.cohortFilters && (cohort.programmes || cohort.year !== undefined)) throw new NotUnderstood(`${q.name.toLowerCase()} is not about groups of students, so it takes no programme or year of study`);
+  if (!q.cohortFilters && (cohort.programmes || cohort.year !== undefined))
+    throw new NotUnderstood(`${q.name.toLowerCase()} is not about groups of students, so it takes no programme or year of study`);
   const sources = ENGAGEMENT_SOURCES.filter((s) => slots.sources.includes(s));
   if (sources.length && q.sources === "none") throw new NotUnderstood(`${q.name.toLowerCase()} does not take a data source (${sources.join(", ")})`);
-  if (sources.length > 1 && q.sources === "one") throw new NotUnderstood(`${q.name.toLowerCase()} takes one data source at a time, not ${sources.join(" and ")}`);
+  if (sources.length > 1 && q.sources === "one")
+    throw new NotUnderstood(`${q.name.toLowerCase()} takes one data source at a time, not ${sources.join(" and ")}`);
   let period = periods[0];
   if (period && q.defaultPeriod === null) throw new NotUnderstood(`${q.name.toLowerCase()} is about now, not a period`);
   if (!period && q.defaultPeriod) {
@@ -418,8 +441,6 @@ function similarity(a: readonly string[], b: readonly string[]): number {
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-const SOURCE_WORDS: Record<EngagementSource, string> = { vle: "VLE", attendance: "attendance", library: "library", submission: "submission", printing: "printing" };
-
 function yearWords(year: YearFilter | undefined): string {
   if (year === undefined) return "students";
   if (year === "final") return "final-years";
@@ -438,7 +459,7 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
   const by = (g: string) => (g === "none" ? "" : `, by ${g}`);
   switch (query.kind) {
     case "inactive": {
-      const source = query.source === "any" ? "" : `${SOURCE_WORDS[query.source]} `;
+      const source = query.source === "any" ? "" : `${SOURCE_WORDS[query.source].name} `;
       return `how many ${cohortWords(query.cohort, vocabulary)} had no ${source}activity ${periodText(query.period)}${by(query.groupBy)}?`;
     }
     case "flags":
@@ -448,7 +469,8 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
         ? `which rules flagged the most ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}?`
         : `top ${query.limit} rules for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}`;
     case "engagement_trend": {
-      const sources = query.sources === "all" ? "engagement trend by source" : `${query.sources.map((s) => SOURCE_WORDS[s]).join(" and ")} engagement trend`;
+      const sources =
+        query.sources === "all" ? "engagement trend by source" : `${query.sources.map((s) => SOURCE_WORDS[s].name).join(" and ")} engagement trend`;
       return `${sources} for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}`;
     }
     case "reach":
@@ -456,7 +478,7 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
     case "meetings":
       return `invitations and meetings for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
     case "freshness":
-      return `how fresh is the ${query.source ? `${SOURCE_WORDS[query.source]} ` : ""}data?`;
+      return `how fresh is the ${query.source ? `${SOURCE_WORDS[query.source].name} ` : ""}data?`;
     case "feedback":
       return `rule feedback from tutors ${periodText(query.period)}`;
   }

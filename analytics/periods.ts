@@ -7,10 +7,11 @@
  * today has no data yet, and a rule run in the morning evaluates yesterday. "This week" (Monday
  * first) and "this month" run to today, so messages sent today count.
  */
+import { DAY_MS } from "../core/index.ts";
 import { localDay } from "../rules/index.ts";
 import type { Period } from "./questions.ts";
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 /** Inclusive range of day numbers. */
 export interface DayRange {

@@ -9,10 +9,8 @@ import { ENGAGEMENT_SOURCES, type EngagementSource } from "../core/index.ts";
  * cannot be put. See `disclosure.ts` for what protects the figures themselves.
  */
 
-
 export { ENGAGEMENT_SOURCES, type EngagementSource };
-export const CHANNELS = ["teams", "sms", "email"] as const;
-export type ChannelName = (typeof CHANNELS)[number];
+export { CHANNELS, type ChannelName } from "../core/index.ts";
 
 /** Calendar periods, resolved against "today" in the institution's timezone (see periods.ts). */
 export type Period =
@@ -103,7 +101,29 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
       /\bnot (been )?active\b/,
       /\bdid not (engage|log in|attend)\b/,
     ],
-    words: ["no", "zero", "without", "any", "nothing", "activity", "engagement", "logins", "login", "log", "visits", "use", "usage", "inactive", "disengaged", "active", "had", "have", "engage", "attend", "with"],
+    words: [
+      "no",
+      "zero",
+      "without",
+      "any",
+      "nothing",
+      "activity",
+      "engagement",
+      "logins",
+      "login",
+      "log",
+      "visits",
+      "use",
+      "usage",
+      "inactive",
+      "disengaged",
+      "active",
+      "had",
+      "have",
+      "engage",
+      "attend",
+      "with",
+    ],
   },
   {
     kind: "flags",
@@ -169,7 +189,12 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     cohortFilters: true,
     sources: "none",
     defaultPeriod: { kind: "this_month" },
-    examples: ["reply rate by channel this month", "nudge reach by channel last week", "how many students did we nudge this month?", "reply rate for first-years in Computing in the last 30 days"],
+    examples: [
+      "reply rate by channel this month",
+      "nudge reach by channel last week",
+      "how many students did we nudge this month?",
+      "reply rate for first-years in Computing in the last 30 days",
+    ],
     detect: [/\brepl(y|ies|ied)\b/, /\breach\b/, /\b(nudged|messaged)\b/, /\bdid we (nudge|message)\b/, /\bnudges? (sent|reach)\b/],
     words: ["reply", "replies", "replied", "rate", "rates", "reach", "nudge", "nudges", "nudged", "messaged", "message", "sent", "we", "did", "by"],
   },
@@ -183,14 +208,20 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     cohortFilters: true,
     sources: "none",
     defaultPeriod: { kind: "this_month" },
-    examples: ["invitations and meetings this month", "how many meetings were held last month?", "no-shows by programme this month", "invitations to talk for first-years in the last 4 weeks"],
+    examples: [
+      "invitations and meetings this month",
+      "how many meetings were held last month?",
+      "no-shows by programme this month",
+      "invitations to talk for first-years in the last 4 weeks",
+    ],
     detect: [/\bmeetings?\b/, /\binvitations?\b/, /\bno shows?\b/, /\binvited\b/],
     words: ["invitation", "invitations", "to", "talk", "meeting", "meetings", "booked", "held", "no", "show", "shows", "sent", "invited", "and", "were"],
   },
   {
     kind: "freshness",
     name: "Data freshness",
-    description: "How fresh each data feed is: the last day its data covers, when it was last loaded, and whether it is stale. No students are involved, so nothing is suppressed.",
+    description:
+      "How fresh each data feed is: the last day its data covers, when it was last loaded, and whether it is stale. No students are involved, so nothing is suppressed.",
     counts: "days",
     groupings: ["source"],
     cohortFilters: false,
@@ -198,7 +229,27 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     defaultPeriod: null,
     examples: ["how fresh is the data?", "feed freshness", "when was the VLE data last loaded?"],
     detect: [/\bfresh(ness)?\b/, /\bstale\b/, /\bup to date\b/, /\blast (loaded|updated)\b/, /\bfeeds?\b/],
-    words: ["how", "fresh", "freshness", "is", "the", "data", "feed", "feeds", "stale", "up", "to", "date", "last", "loaded", "updated", "when", "was", "were", "are"],
+    words: [
+      "how",
+      "fresh",
+      "freshness",
+      "is",
+      "the",
+      "data",
+      "feed",
+      "feeds",
+      "stale",
+      "up",
+      "to",
+      "date",
+      "last",
+      "loaded",
+      "updated",
+      "when",
+      "was",
+      "were",
+      "are",
+    ],
   },
   {
     kind: "feedback",
@@ -224,10 +275,15 @@ export function renderQuestionTable(): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|");
   const lines = ["| Question | What it answers | Grouped by | Filters | Default period | Examples |", "|---|---|---|---|---|---|"];
   for (const q of QUESTIONS) {
-    const filters = [q.cohortFilters ? "programme, year of study" : "", q.sources === "one" ? "one source" : q.sources === "several" ? "sources" : ""].filter(Boolean).join("; ") || "–";
+    const filters =
+      [q.cohortFilters ? "programme, year of study" : "", q.sources === "one" ? "one source" : q.sources === "several" ? "sources" : ""]
+        .filter(Boolean)
+        .join("; ") || "–";
     const groupings = q.groupings.filter((g) => g !== "none").join(", ") || "–";
     const examples = q.examples.map((e) => `“${e}”`).join("<br>");
-    lines.push(`| ${cell(q.name)} | ${cell(q.description)} | ${groupings} | ${filters} | ${q.defaultPeriod ? periodText(q.defaultPeriod) : "–"} | ${cell(examples)} |`);
+    lines.push(
+      `| ${cell(q.name)} | ${cell(q.description)} | ${groupings} | ${filters} | ${q.defaultPeriod ? periodText(q.defaultPeriod) : "–"} | ${cell(examples)} |`,
+    );
   }
   return lines.join("\n");
 }

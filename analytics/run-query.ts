@@ -3,11 +3,11 @@
  * is, and a chart. Each question reads as: resolve the period and the students, fetch counts per
  * base cell (measures.ts), add the cells up into rows, say what the reader needs to know.
  */
-import { NudgeError } from "../core/index.ts";
+import { NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { feedStates } from "../rules/index.ts";
-import { averageOverCohorts, figureText, plotted, rateOf, shownSize, sumOfCells, type Figure } from "./disclosure.ts";
-import { flagCells, inactiveCells, meetingCells, reachCells, trendCells, type Cell, type MeetingCell, type ResolvedFilter } from "./measures.ts";
+import { averageOverCohorts, figureText, plotted, rateOf, shownSize, sumOfCells, type Figure } from "../access/index.ts";
+import { flagCells, inactiveCells, meetingCells, reachCells, trendCells, type Cell, type MeetingCell, type ResolvedFilter } from "./queries.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";
 import { blockLabel, blocksOf, instants, isoDay, resolvePeriod, shortDay, today as todayIn, type DayRange } from "./periods.ts";
 import { CHANNELS, ENGAGEMENT_SOURCES, type CohortFilter, type CohortGrouping, type EngagementSource, type Query, type QuestionKind } from "./questions.ts";
@@ -56,7 +56,7 @@ export interface RunOptions {
   timezone?: string;
 }
 
-export const DEFAULT_TIMEZONE = "Europe/London";
+export { DEFAULT_TIMEZONE };
 
 interface Context {
   db: Database;
@@ -68,7 +68,13 @@ interface Context {
   lastDataDay: Map<EngagementSource, number | null>;
 }
 
-const SOURCE_LABELS: Record<EngagementSource, string> = { vle: "VLE", attendance: "Attendance", library: "Library", submission: "Submissions", printing: "Printing" };
+const SOURCE_LABELS: Record<EngagementSource, string> = {
+  vle: "VLE",
+  attendance: "Attendance",
+  library: "Library",
+  submission: "Submissions",
+  printing: "Printing",
+};
 const CHANNEL_LABELS: Record<string, string> = { teams: "Teams", sms: "SMS", email: "Email" };
 const NOT_ON_A_PROGRAMME = "Not on a programme";
 
@@ -117,7 +123,13 @@ function freshnessOf(ctx: Context): Record<EngagementSource, string | null> {
   return out;
 }
 
-function answer(ctx: Context, kind: QuestionKind, title: string, range: DayRange, parts: Pick<Answer, "columns" | "rows" | "chart" | "notes"> & { total?: AnswerRow }): Answer {
+function answer(
+  ctx: Context,
+  kind: QuestionKind,
+  title: string,
+  range: DayRange,
+  parts: Pick<Answer, "columns" | "rows" | "chart" | "notes"> & { total?: AnswerRow },
+): Answer {
   return { kind, title, period: { from: isoDay(range.from), to: isoDay(range.to) }, freshness: freshnessOf(ctx), ...parts };
 }
 
@@ -146,7 +158,14 @@ interface Column<C> {
 }
 
 /** Rows over cohort cells: one row, or one per programme or year, with a total. */
-function cohortRows<C extends Cell>(ctx: Context, cells: readonly C[], groupBy: CohortGrouping, columns: readonly Column<C>[], filter: ResolvedFilter, whole: string): { rows: AnswerRow[]; total?: AnswerRow } {
+function cohortRows<C extends Cell>(
+  ctx: Context,
+  cells: readonly C[],
+  groupBy: CohortGrouping,
+  columns: readonly Column<C>[],
+  filter: ResolvedFilter,
+  whole: string,
+): { rows: AnswerRow[]; total?: AnswerRow } {
   const row = (label: string, key: string | undefined, members: readonly C[]): AnswerRow => {
     const [first, ...rest] = columns.map((column) => sumOfCells(members.map((m) => column.get(m))));
     const out: AnswerRow = { label, value: first! };
@@ -160,10 +179,20 @@ function cohortRows<C extends Cell>(ctx: Context, cells: readonly C[], groupBy: 
   if (groupBy === "programme") for (const id of filter.programmeIds ?? []) keys.add(id);
   if (groupBy === "year" && typeof filter.year === "number") keys.add(filter.year);
   const labelOf = (key: number | null) =>
-    key === null ? NOT_ON_A_PROGRAMME : groupBy === "programme" ? (ctx.programmes.get(key)?.title ?? `programme ${key}`) : key === 0 ? "Foundation year" : `Year ${key}`;
+    key === null
+      ? NOT_ON_A_PROGRAMME
+      : groupBy === "programme"
+        ? (ctx.programmes.get(key)?.title ?? `programme ${key}`)
+        : key === 0
+          ? "Foundation year"
+          : `Year ${key}`;
   const ordered = [...keys].sort((a, b) => (a === null ? 1 : b === null ? -1 : groupBy === "programme" ? labelOf(a).localeCompare(labelOf(b)) : a - b));
   const rows = ordered.map((key) =>
-    row(labelOf(key), key === null ? "none" : groupBy === "programme" ? ctx.programmes.get(key)?.code : `year ${key}`, cells.filter((c) => groupOf(c) === key)),
+    row(
+      labelOf(key),
+      key === null ? "none" : groupBy === "programme" ? ctx.programmes.get(key)?.code : `year ${key}`,
+      cells.filter((c) => groupOf(c) === key),
+    ),
   );
   return { rows, total: row("Total", undefined, cells) };
 }
@@ -190,16 +219,30 @@ async function inactive(ctx: Context, query: Extract<Query, { kind: "inactive" }
   // No data is not inactivity (POLICY P10): without the feed there is nothing to count.
   if (sources.length === 0 || coverage.missing.length === sources.length) {
     const rows = [{ label: capitalise(who), value: null }];
-    return answer(ctx, query.kind, title, range, { columns, rows, chart: barChart(columns, rows), notes: [...coverage.notes, "No figures: there is no data for this period."] });
+    return answer(ctx, query.kind, title, range, {
+      columns,
+      rows,
+      chart: barChart(columns, rows),
+      notes: [...coverage.notes, "No figures: there is no data for this period."],
+    });
   }
-  if (query.source === "any" && coverage.missing.length) notes.push(`Only ${sources.filter((s) => !coverage.missing.includes(s)).map((s) => SOURCE_LABELS[s]).join(", ")} data covers the period.`);
+  if (query.source === "any" && coverage.missing.length)
+    notes.push(
+      `Only ${sources
+        .filter((s) => !coverage.missing.includes(s))
+        .map((s) => SOURCE_LABELS[s])
+        .join(", ")} data covers the period.`,
+    );
   const cells = await inactiveCells(ctx.db, query.source, range, filter);
   const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students", get: (c) => c.n }], filter, who);
   return answer(ctx, query.kind, title, range, { columns, rows, total, chart: barChart(columns, rows), notes: [...coverage.notes, ...notes] });
 }
 
 async function ruleTitles(ctx: Context, ids: readonly string[], alsoEnabled: boolean): Promise<Map<string, string>> {
-  const rules = await ctx.db.prisma.rule.findMany({ where: alsoEnabled ? { OR: [{ id: { in: [...ids] } }, { enabled: true }] } : { id: { in: [...ids] } }, select: { id: true, title: true } });
+  const rules = await ctx.db.prisma.rule.findMany({
+    where: alsoEnabled ? { OR: [{ id: { in: [...ids] } }, { enabled: true }] } : { id: { in: [...ids] } },
+    select: { id: true, title: true },
+  });
   return new Map(rules.map((r) => [r.id, r.title]));
 }
 
@@ -338,7 +381,13 @@ async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }
   const names = columns.map((c) => c.name);
   const notes = ["Invitations to talk sent in the period; meetings whose slot fell in it (booked counts every chosen slot: booked, held or no-show)."];
   if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
-  return answer(ctx, query.kind, `Invitations to talk and meetings: ${who}${byWords(query.groupBy)}`, range, { columns: names, rows, total, chart: barChart(names, rows), notes });
+  return answer(ctx, query.kind, `Invitations to talk and meetings: ${who}${byWords(query.groupBy)}`, range, {
+    columns: names,
+    rows,
+    total,
+    chart: barChart(names, rows),
+    notes,
+  });
 }
 
 async function freshness(ctx: Context, query: Extract<Query, { kind: "freshness" }>): Promise<Answer> {
@@ -360,7 +409,11 @@ async function freshness(ctx: Context, query: Extract<Query, { kind: "freshness"
       },
     };
   });
-  const chart: Chart = { kind: "bar", labels: rows.map((r) => r.label), series: [{ name: "days behind", values: rows.map((r) => plotted(r.figures!["days behind"]!)) }] };
+  const chart: Chart = {
+    kind: "bar",
+    labels: rows.map((r) => r.label),
+    series: [{ name: "days behind", values: rows.map((r) => plotted(r.figures!["days behind"]!)) }],
+  };
   const notes = ["Feeds describe systems, not students: nothing here is suppressed. Rules skip a stale feed rather than flag anyone on missing data."];
   return answer(ctx, query.kind, "Data freshness", { from: ctx.today, to: ctx.today }, { columns, rows, chart, notes });
 }
@@ -375,7 +428,11 @@ async function feedback(ctx: Context, query: Extract<Query, { kind: "feedback" }
   const range = resolvePeriod(query.period, ctx.today);
   const when = instants(range, ctx.timezone);
   // Verdicts belong to rules, not to cohorts: groupBy over the table is the whole query.
-  const groups = await ctx.db.prisma.ruleFeedback.groupBy({ by: ["ruleId", "verdict"], where: { createdAt: { gte: when.from, lt: when.until } }, _count: { _all: true } });
+  const groups = await ctx.db.prisma.ruleFeedback.groupBy({
+    by: ["ruleId", "verdict"],
+    where: { createdAt: { gte: when.from, lt: when.until } },
+    _count: { _all: true },
+  });
   const titles = await ruleTitles(ctx, [...new Set(groups.map((g) => g.ruleId))], false);
   const count = (ruleId: string, verdict: string) => groups.find((g) => g.ruleId === ruleId && g.verdict === verdict)?._count._all ?? 0;
   const columns = VERDICTS.map(([, name]) => name);

@@ -19,4 +19,14 @@ for (let round = 0; round < 5; round++) {
 }
 times.sort((a, b) => a - b);
 const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))]! * 1000) / 1000;
-console.log(JSON.stringify({ messages: messages.length, classifications: times.length, trainingMs: Math.round(trainingMs), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), rssMiB: Math.round(process.memoryUsage().rss / 1048576) }));
+console.log(
+  JSON.stringify({
+    messages: messages.length,
+    classifications: times.length,
+    trainingMs: Math.round(trainingMs),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: at(1),
+    rssMiB: Math.round(process.memoryUsage().rss / 1048576),
+  }),
+);

@@ -15,9 +15,18 @@ const seconds = (performance.now() - started) / 1000;
 await db.close();
 
 const rows =
-  counts.students + counts.staff + counts.programmeEnrolments + counts.moduleEnrolments + counts.tutorAssignments +
-  counts.staffRoles + counts.timetableEvents + counts.attendance + counts.assessments + counts.submissions +
-  counts.engagementDays + counts.consents;
+  counts.students +
+  counts.staff +
+  counts.programmeEnrolments +
+  counts.moduleEnrolments +
+  counts.tutorAssignments +
+  counts.staffRoles +
+  counts.timetableEvents +
+  counts.attendance +
+  counts.assessments +
+  counts.submissions +
+  counts.engagementDays +
+  counts.consents;
 process.stdout.write(
   `${JSON.stringify({ kind: db.kind, students: counts.students, days: Number(days), rows, seconds: Math.round(seconds * 100) / 100, rowsPerSecond: Math.round(rows / seconds), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
 );

@@ -32,25 +32,69 @@ const today = Math.floor(now.getTime() / DAY_MS);
 
 let started = performance.now();
 await p.rule.create({ data: { id: "no-vle-10-days", title: "No VLE activity for 10 days", enabled: true } });
-await p.staff.createMany({ data: Array.from({ length: tutors }, (_, t) => ({ id: t + 1, staffNumber: `T${String(t + 1).padStart(5, "0")}`, displayName: `Dr Tutor ${t + 1}` })) });
-await p.staffRoleAssignment.createMany({ data: Array.from({ length: tutors }, (_, t) => ({ staffId: t + 1, role: "personal_tutor" as const, scopeKey: "personal_tutor" })) });
+await p.staff.createMany({
+  data: Array.from({ length: tutors }, (_, t) => ({ id: t + 1, staffNumber: `T${String(t + 1).padStart(5, "0")}`, displayName: `Dr Tutor ${t + 1}` })),
+});
+await p.staffRoleAssignment.createMany({
+  data: Array.from({ length: tutors }, (_, t) => ({ staffId: t + 1, role: "personal_tutor" as const, scopeKey: "personal_tutor" })),
+});
 await p.conversationReference.createMany({
   data: Array.from({ length: tutors }, (_, t) => {
     const conversation = { id: `a:tutor-${t + 1}`, conversationType: "personal", tenantId: "t" };
-    return { staffId: t + 1, teamsUserId: `29:tutor-${t + 1}`, conversationId: conversation.id, serviceUrl: connector.serviceUrl, reference: { channelId: "msteams", serviceUrl: connector.serviceUrl, conversation, user: { id: `29:tutor-${t + 1}` }, bot: { id: "28:bot" } } };
+    return {
+      staffId: t + 1,
+      teamsUserId: `29:tutor-${t + 1}`,
+      conversationId: conversation.id,
+      serviceUrl: connector.serviceUrl,
+      reference: { channelId: "msteams", serviceUrl: connector.serviceUrl, conversation, user: { id: `29:tutor-${t + 1}` }, bot: { id: "28:bot" } },
+    };
   }),
 });
 for (let from = 0; from < students; from += 5_000) {
   const ids = Array.from({ length: Math.min(5_000, students - from) }, (_, i) => from + i + 1);
-  await p.student.createMany({ data: ids.map((id) => ({ id, studentNumber: `S${String(id).padStart(7, "0")}`, givenName: `Student${id}`, familyName: "Bench" })) });
-  await p.tutorAssignment.createMany({ data: ids.map((id) => ({ studentId: id, staffId: Math.ceil(id / perTutor), startDate: new Date(now.getTime() - 400 * DAY_MS) })) });
+  await p.student.createMany({
+    data: ids.map((id) => ({ id, studentNumber: `S${String(id).padStart(7, "0")}`, givenName: `Student${id}`, familyName: "Bench" })),
+  });
+  await p.tutorAssignment.createMany({
+    data: ids.map((id) => ({ studentId: id, staffId: Math.ceil(id / perTutor), startDate: new Date(now.getTime() - 400 * DAY_MS) })),
+  });
   const flagged = ids.filter((id) => id % 3 === 0);
-  const evidence = { asOf: new Date(now.getTime() - DAY_MS).toISOString().slice(0, 10), rule: { id: "no-vle-10-days", version: 1, title: "No VLE activity for 10 days", condition: "vle_days_since_last >= 10" }, metrics: { vle_days_since_last: { value: 12, unit: "days", window: "90 days", description: "days since the last VLE activity" } }, sources: { vle: { lastDataDay: null, lastLoadedAt: null } }, cohort: "bench" };
-  await p.flag.createMany({ data: flagged.map((id) => ({ id, studentId: id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "bench", day: today - 1, state: "actioned" as const, evidence, raisedAt: now })) });
-  await p.intervention.createMany({ data: flagged.map((id) => ({ studentId: id, flagId: id, kind: "nudge" as const, state: "awaiting_approval" as const, channelOrder: ["teams"], body: `Hi Student${id}, we noticed you haven't been on the VLE for a while. Is everything OK?`, proposedBy: "rule:no-vle-10-days@1" })) });
+  const evidence = {
+    asOf: new Date(now.getTime() - DAY_MS).toISOString().slice(0, 10),
+    rule: { id: "no-vle-10-days", version: 1, title: "No VLE activity for 10 days", condition: "vle_days_since_last >= 10" },
+    metrics: { vle_days_since_last: { value: 12, unit: "days", window: "90 days", description: "days since the last VLE activity" } },
+    sources: { vle: { lastDataDay: null, lastLoadedAt: null } },
+    cohort: "bench",
+  };
+  await p.flag.createMany({
+    data: flagged.map((id) => ({
+      id,
+      studentId: id,
+      ruleId: "no-vle-10-days",
+      ruleVersion: 1,
+      periodKey: "bench",
+      day: today - 1,
+      state: "actioned" as const,
+      evidence,
+      raisedAt: now,
+    })),
+  });
+  await p.intervention.createMany({
+    data: flagged.map((id) => ({
+      studentId: id,
+      flagId: id,
+      kind: "nudge" as const,
+      state: "awaiting_approval" as const,
+      channelOrder: ["teams"],
+      body: `Hi Student${id}, we noticed you haven't been on the VLE for a while. Is everything OK?`,
+      proposedBy: "rule:no-vle-10-days@1",
+    })),
+  });
   const rows: unknown[][] = [];
   for (const id of ids) for (let day = today - 42; day < today; day++) if ((id + day) % 3 !== 0) rows.push([id, day, "vle", 0, 5 + ((id * day) % 17), 0, 0, 0]);
-  await db.sql.transaction((tx) => tx.bulkInsert("EngagementDaily", ["studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"], rows));
+  await db.sql.transaction((tx) =>
+    tx.bulkInsert("EngagementDaily", ["studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"], rows),
+  );
 }
 if (db.kind === "postgresql") await db.sql.execScript("ANALYZE");
 const seedSeconds = (performance.now() - started) / 1000;
@@ -62,7 +106,9 @@ await sendDigests(db, now);
 const figures = await dispatchStaffMessages(db, { teams }, { owner: "bench", maxAttempts: 2 });
 const seconds = (performance.now() - started) / 1000;
 const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
-const cards = connector.calls.filter((c) => c.method === "POST" && c.body?.attachments?.length).map((c) => Buffer.byteLength(JSON.stringify(c.body.attachments[0].content)));
+const cards = connector.calls
+  .filter((c) => c.method === "POST" && c.body?.attachments?.length)
+  .map((c) => Buffer.byteLength(JSON.stringify(c.body.attachments[0].content)));
 const shown = await p.auditLog.count({ where: { action: "student.read" } });
 
 await connector.close();

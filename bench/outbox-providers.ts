@@ -68,9 +68,13 @@ export async function startOutboxProviders(): Promise<OutboxProviders> {
  */
 export async function outboxRunIn(url: string, deliveries: number, dispatchers: number, providers: OutboxProviders): Promise<Record<string, unknown>> {
   providers.reset();
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/outbox.ts", url, String(deliveries), String(dispatchers), providers.twilioUrl, String(providers.smtpPort)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "bench/outbox.ts", url, String(deliveries), String(dispatchers), providers.twilioUrl, String(providers.smtpPort)],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
@@ -78,7 +82,9 @@ export async function outboxRunIn(url: string, deliveries: number, dispatchers: 
   const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
   const received = providers.received();
   if (received.sms + received.email !== deliveries || received.notOnce !== 0) {
-    throw new Error(`the providers received ${received.sms} texts and ${received.email} emails for ${deliveries} deliveries; ${received.notOnce} recipients not exactly once`);
+    throw new Error(
+      `the providers received ${received.sms} texts and ${received.email} emails for ${deliveries} deliveries; ${received.notOnce} recipients not exactly once`,
+    );
   }
   return result;
 }

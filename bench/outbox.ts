@@ -92,7 +92,6 @@ function counted<T extends object>(target: T): T {
   });
 }
 
-
 /** A sender whose send time (the provider's answer, seen from here) is summed. */
 function timed(sender: ChannelSender, total: { ms: number }): ChannelSender {
   return {
@@ -118,7 +117,10 @@ if (db.kind === "postgresql") await db.sql.execScript("ANALYZE");
 const provider = { ms: 0 };
 const senderSets = Array.from({ length: dispatchers }, () => {
   const senders = new Map<ChannelName, ChannelSender>();
-  senders.set("sms", timed(createSmsSender({ accountSid: `AC${"1".repeat(32)}`, authToken: "bench-auth-token", from: "+447700900001", apiBaseUrl: twilioUrl }), provider));
+  senders.set(
+    "sms",
+    timed(createSmsSender({ accountSid: `AC${"1".repeat(32)}`, authToken: "bench-auth-token", from: "+447700900001", apiBaseUrl: twilioUrl }), provider),
+  );
   senders.set(
     "email",
     timed(
@@ -160,7 +162,9 @@ const [sentRows, distinctIds, sentInterventions] = await Promise.all([
 await db.close();
 const sent = figures.reduce((sum, f) => sum + f.sent, 0);
 if (sent !== deliveries || sentRows !== deliveries || distinctIds.length !== deliveries || sentInterventions !== deliveries) {
-  throw new Error(`incomplete run: figures sent ${sent}, rows sent ${sentRows}, distinct provider ids ${distinctIds.length}, interventions sent ${sentInterventions}, of ${deliveries}`);
+  throw new Error(
+    `incomplete run: figures sent ${sent}, rows sent ${sentRows}, distinct provider ids ${distinctIds.length}, interventions sent ${sentInterventions}, of ${deliveries}`,
+  );
 }
 
 const perDelivery = (n: number) => Math.round((n / deliveries) * 100) / 100;

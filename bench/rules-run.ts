@@ -12,7 +12,7 @@
 import { seedDemo } from "../demo/index.ts";
 import { openDatabase } from "../prisma/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../rules/index.ts";
-import { computeMetrics } from "../rules/metrics-query.ts";
+import { computeMetrics } from "../rules/queries/metrics.ts";
 import { metricsOf } from "../rules/run.ts";
 import { loadRulesToRun } from "../rules/store.ts";
 import { floorQuery } from "./rules-floor.ts";
@@ -33,8 +33,13 @@ const [rollups] = await db.sql.query<{ n: number | string }>(`SELECT COUNT(*) AS
 
 const admin = await db.prisma.staff.findFirstOrThrow({ where: { roles: { some: { role: "admin" } } } });
 const library = checkFiles("rules/library", null);
-await saveAll(db, { calendar: library.calendar, rules: library.rules }, { staffId: admin.id, staffNumber: admin.staffNumber, displayName: admin.displayName });
-for (const { rule } of library.rules) await setEnabled(db, rule.document.id, true, { staffId: admin.id, staffNumber: admin.staffNumber, displayName: admin.displayName });
+await saveAll(
+  db,
+  { calendar: library.calendar, rules: library.rules },
+  { staffId: admin.id, staffNumber: admin.staffNumber, displayName: admin.displayName, timezone: admin.timezone },
+);
+for (const { rule } of library.rules)
+  await setEnabled(db, rule.document.id, true, { staffId: admin.id, staffNumber: admin.staffNumber, displayName: admin.displayName, timezone: admin.timezone });
 
 const floorSql = floorQuery(db.kind, AS_OF);
 await db.sql.query(floorSql); // warm-up: both sides then read from a warm cache

@@ -47,7 +47,10 @@ const RULES_STUDENTS = "32593";
 const RULES_DAYS = "270";
 
 function rulesRunIn(url: string): Record<string, unknown> {
-  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/rules-run.ts", url, RULES_STUDENTS, RULES_DAYS], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/rules-run.ts", url, RULES_STUDENTS, RULES_DAYS], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
@@ -160,7 +163,8 @@ if (runs("outbox")) {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-      if (pg.available) results.push({ benchmark, ...(await inPostgres(`outbox${dispatchers}`, (url) => outboxRunIn(url, deliveries, dispatchers, providers))) });
+      if (pg.available)
+        results.push({ benchmark, ...(await inPostgres(`outbox${dispatchers}`, (url) => outboxRunIn(url, deliveries, dispatchers, providers))) });
     }
   } finally {
     await providers.close();
@@ -175,7 +179,16 @@ if (runs("outbox")) {
 
 if (runs("digest")) {
   const [tutors, perTutor] = ["200", "20"];
-  const digestIn = (url: string) => JSON.parse(execFileSync(process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "bench/digest.ts", url, tutors, perTutor], { encoding: "utf8", maxBuffer: 1 << 20 }).trim().split("\n").at(-1)!) as Record<string, unknown>;
+  const digestIn = (url: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "bench/digest.ts", url, tutors, perTutor], {
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+      })
+        .trim()
+        .split("\n")
+        .at(-1)!,
+    ) as Record<string, unknown>;
   const benchmark = `tutor digest job, ${tutors} tutors x ${perTutor} tutees`;
   const dir = mkdtempSync(join(tmpdir(), "nudge-bench-"));
   try {

@@ -17,7 +17,10 @@ export async function measureFirstHealthyStart(): Promise<{ firstHealthyMs: numb
   });
   try {
     for (let attempt = 0; attempt < 600; attempt++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return { firstHealthyMs: Math.round(performance.now() - started) };
       await new Promise((r) => setTimeout(r, 25));
     }

@@ -4,27 +4,26 @@
  * message itself: it answers with a confirmation card, and Confirm applies the change through the
  * rules module (which audits it in the same transaction). Who may do this is asked of the access
  * gate (`rules.edit`) on every message and again on Confirm, since a card's payload can be edited.
- * Nothing here names a student: a dry run shows counts, with groups under 5 as "fewer than 5".
+ * Nothing here names a student: a dry run shows counts, with groups under 5 as "fewer than 5"
+ * (the rules use case applies the disclosure rules, as for every edge).
  */
 import type { TurnContext } from "botbuilder";
 import { noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
 import { AccessRefused } from "../access/index.ts";
 import type { App } from "../app/index.ts";
-import { RuleNotFound, type DryRunReport, type RuleDetail } from "../rules/index.ts";
+import { RuleNotFound, type Count, type DryRunReport, type RuleDetail } from "../rules/index.ts";
+import { figureText } from "../access/index.ts";
 import { sendCard } from "./send-card.ts";
 import type { StaffPerson } from "./staff-person.ts";
 
 export const ADMIN_HELP = [
-  "- \"rules\": every rule, on or off, its version and its last run",
-  "- \"rule <id>\": what a rule checks, its channels and significance",
-  "- \"enable <id>\" / \"disable <id>\": switch a rule on or off (you confirm on a card)",
-  "- \"rollback <id> to <version>\": make an earlier version current again (you confirm on a card)",
-  "- \"dry run <id>\": how many students it would flag now, by cohort (counts only)",
-  "- \"history <id>\": its versions, with author and date",
+  '- "rules": every rule, on or off, its version and its last run',
+  '- "rule <id>": what a rule checks, its channels and significance',
+  '- "enable <id>" / "disable <id>": switch a rule on or off (you confirm on a card)',
+  '- "rollback <id> to <version>": make an earlier version current again (you confirm on a card)',
+  '- "dry run <id>": how many students it would flag now, by cohort (counts only)',
+  '- "history <id>": its versions, with author and date',
 ].join("\n");
-
-/** Groups smaller than this are shown as "fewer than 5", as in analytics. */
-export const SMALL_GROUP = 5;
 
 const COMMAND = {
   list: /^rules$/i,
@@ -43,24 +42,20 @@ export async function mayEditRules(nudge: App, staff: StaffPerson): Promise<bool
   return (await nudge.access.mayDo(staff.staffId, ["rules.edit"]))["rules.edit"] === true;
 }
 
-const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short", timeZone: timezone() });
-const DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: timezone() });
-const whenText = (date: Date) => {
-  const parts = Object.fromEntries(TIME.formatToParts(date).map((p) => [p.type, p.value]));
+/** Times and dates in the reader's own timezone. */
+const dateIn = (timeZone: string) => new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone });
+function whenText(date: Date, timeZone: string): string {
+  const time = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short", timeZone });
+  const parts = Object.fromEntries(time.formatToParts(date).map((p) => [p.type, p.value]));
   return `${parts.hour}:${parts.minute}, ${parts.day} ${parts.month}`;
-};
-
-/** The institution's timezone: the same variable the service's configuration validated at start. */
-function timezone(): string {
-  return process.env.NUDGE_TIMEZONE?.trim() || "Europe/London";
 }
-
 
 /**
  * Answers a rules command (for someone not allowed `rules.edit`, with a polite no); returns false
  * when the text is not one, so the caller carries on with its other commands.
  */
-export async function answerAdminMessage(nudge: App, context: TurnContext, staff: StaffPerson, text: string): Promise<boolean> {
+/** `institutionTimezone`: what "yesterday" means for a dry run (NUDGE_TIMEZONE). */
+export async function answerAdminMessage(nudge: App, context: TurnContext, staff: StaffPerson, text: string, institutionTimezone: string): Promise<boolean> {
   if (!isRulesCommand(text)) return false;
   if (!(await mayEditRules(nudge, staff))) {
     await context.sendActivity("Rules are looked after by admins, so I can't show or change them for you here.");
@@ -68,12 +63,13 @@ export async function answerAdminMessage(nudge: App, context: TurnContext, staff
   }
   const t = text.trim();
   let m: RegExpExecArray | null;
-  if (COMMAND.list.test(t)) await sendCard(context, await rulesListCard(nudge));
+  if (COMMAND.list.test(t)) await sendCard(context, await rulesListCard(nudge, staff.timezone));
   else if ((m = COMMAND.show.exec(t))) await sendCard(context, await known(nudge, m[1]!, ruleDetailCard));
-  else if ((m = COMMAND.toggle.exec(t))) await sendCard(context, await known(nudge, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
+  else if ((m = COMMAND.toggle.exec(t)))
+    await sendCard(context, await known(nudge, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
   else if ((m = COMMAND.rollback.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => rollbackCard(d, Number(m![2]))));
-  else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => dryRunCard(nudge, d, m![2])));
-  else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(nudge, m[1]!, historyCard));
+  else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => dryRunCard(nudge, d, institutionTimezone, m![2])));
+  else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => historyCard(d, staff.timezone)));
   return true;
 }
 
@@ -85,16 +81,26 @@ async function known(nudge: App, id: string, card: (detail: RuleDetail) => Adapt
   });
   if (detail) return card(detail);
   const ids = (await nudge.rules.listRules()).map((r) => r.id);
-  return noticeCard({ title: "No such rule", text: `There is no rule "${id.slice(0, 80)}". ${ids.length ? `The rules are: ${ids.join(", ")}.` : "No rules have been imported yet."}` });
+  return noticeCard({
+    title: "No such rule",
+    text: `There is no rule "${id.slice(0, 80)}". ${ids.length ? `The rules are: ${ids.join(", ")}.` : "No rules have been imported yet."}`,
+  });
 }
 
-async function rulesListCard(nudge: App): Promise<AdaptiveCard> {
+async function rulesListCard(nudge: App, timezone: string): Promise<AdaptiveCard> {
   const rules = await nudge.rules.listRules();
-  if (rules.length === 0) return noticeCard({ title: "Rules", text: "No rules have been imported yet: npx nudge rules import rules/library --as <staff number>." });
-  const lastRun = await nudge.rules.lastRunSummaries(timezone());
+  if (rules.length === 0)
+    return noticeCard({ title: "Rules", text: "No rules have been imported yet: npx nudge rules import rules/library --as <staff number>." });
+  const lastRun = await nudge.rules.lastRunSummaries(timezone);
   return rulesCard({
-    rules: rules.map((r) => ({ id: r.id, title: r.title, state: r.enabled ? "On" : "Off", version: r.version, lastRun: lastRun.get(r.id) ?? "Not in a run yet" })),
-    note: "Ask \"rule <id>\" for the details, \"dry run <id>\" for what it would flag, \"history <id>\" for its versions.",
+    rules: rules.map((r) => ({
+      id: r.id,
+      title: r.title,
+      state: r.enabled ? "On" : "Off",
+      version: r.version,
+      lastRun: lastRun.get(r.id) ?? "Not in a run yet",
+    })),
+    note: 'Ask "rule <id>" for the details, "dry run <id>" for what it would flag, "history <id>" for its versions.',
   });
 }
 
@@ -113,8 +119,13 @@ function ruleDetailCard(d: RuleDetail): AdaptiveCard {
   });
 }
 
-function historyCard(d: RuleDetail): AdaptiveCard {
-  const lines = [...d.versions].reverse().map((v) => `- Version ${v.version}${v.version === d.version ? " (current)" : ""}: ${v.author ?? "unknown author"}, ${DATE.format(v.createdAt)}${v.comment ? `: ${v.comment}` : ""}`);
+function historyCard(d: RuleDetail, timezone: string): AdaptiveCard {
+  const lines = [...d.versions]
+    .reverse()
+    .map(
+      (v) =>
+        `- Version ${v.version}${v.version === d.version ? " (current)" : ""}: ${v.author ?? "unknown author"}, ${dateIn(timezone).format(v.createdAt)}${v.comment ? `: ${v.comment}` : ""}`,
+    );
   return noticeCard({ title: `History of ${d.id}`, text: `${lines.join("\n")}\n\nTo go back: "rollback ${d.id} to <version>".` });
 }
 
@@ -136,25 +147,30 @@ function changeData(d: RuleDetail, change: RuleChangeKind, version: number): Rul
 }
 
 function rollbackCard(d: RuleDetail, version: number): AdaptiveCard {
-  if (!d.versions.some((v) => v.version === version)) return noticeCard({ title: "No such version", text: `${d.id} has versions 1 to ${d.versions.at(-1)?.version ?? d.version}; there is no version ${version}.` });
+  if (!d.versions.some((v) => v.version === version))
+    return noticeCard({
+      title: "No such version",
+      text: `${d.id} has versions 1 to ${d.versions.at(-1)?.version ?? d.version}; there is no version ${version}.`,
+    });
   if (version === d.version) return noticeCard({ title: "Nothing to roll back", text: `${d.id} is already at version ${version}.` });
   return ruleChangeCard(changeData(d, "rollback", version));
 }
 
-const countText = (n: number) => (n > 0 && n < SMALL_GROUP ? `fewer than ${SMALL_GROUP}` : String(n));
-
-async function dryRunCard(nudge: App, d: RuleDetail, asked: string | undefined): Promise<AdaptiveCard> {
-  const result = await nudge.rules.dryRunStoredRule(d.id, timezone(), asked);
+async function dryRunCard(nudge: App, d: RuleDetail, institutionTimezone: string, asked: string | undefined): Promise<AdaptiveCard> {
+  const result = await nudge.rules.dryRunStoredRule(d.id, institutionTimezone, asked);
   return noticeCard({ title: `Dry run of ${d.id}`, text: "invalid" in result ? result.invalid : dryRunText(result.report) });
 }
 
 /** Counts only: no student is named or numbered, and any group under 5 is "fewer than 5". */
-export function dryRunText(report: DryRunReport): string {
+export function dryRunText(report: DryRunReport<Count>): string {
+  const countText = figureText;
   const lines = [`As of ${report.asOf}, version ${report.currentVersion ?? "new"}. Nothing is written.`];
   if (report.skipped) lines.push(`On that day the rule would be skipped: ${report.skipped}.`);
   lines.push(`Students evaluated: ${countText(report.evaluated)}`);
   lines.push(`The condition holds for: ${countText(report.matched)}`);
-  lines.push(`Would get a new flag: ${countText(report.flagged)}${report.alreadyFlagged || report.inCooldown ? ` (the others already flagged or in cooldown)` : ""}`);
+  lines.push(
+    `Would get a new flag: ${countText(report.flagged)}${report.alreadyFlagged || report.inCooldown ? ` (the others already flagged or in cooldown)` : ""}`,
+  );
   if (report.notEvaluable) lines.push(`Not evaluable (missing data): ${countText(report.notEvaluable)}`);
   if (report.byCohort.length) {
     lines.push("By cohort:");
@@ -190,12 +206,15 @@ export async function ruleChangeAction(nudge: App, staff: StaffPerson, confirm: 
     throw error;
   }
   const card = changeData(before, change, version);
-  const at = whenText(new Date());
+  const at = whenText(new Date(), staff.timezone);
   if (!confirm) return ruleChangeCard({ ...card, result: `Cancelled by ${author.displayName} at ${at}: nothing changed.`, resultColor: "default" });
   try {
     if (change === "rollback") {
       const done = await nudge.rules.rollback(ruleId, version, author);
-      const result = done.action === "unchanged" ? `Already at version ${version}: nothing changed (${author.displayName}, ${at}).` : `✓ Rolled back to version ${version} (now version ${done.version}) by ${author.displayName} at ${at}`;
+      const result =
+        done.action === "unchanged"
+          ? `Already at version ${version}: nothing changed (${author.displayName}, ${at}).`
+          : `✓ Rolled back to version ${version} (now version ${done.version}) by ${author.displayName} at ${at}`;
       return ruleChangeCard({ ...card, result, resultColor: done.action === "unchanged" ? "default" : "good" });
     }
     const done = await nudge.rules.setEnabled(ruleId, change === "enable", author);

@@ -17,7 +17,15 @@ import { safeguardingAction } from "./safeguarding-actions.ts";
 import { refreshIds } from "./staff-person.ts";
 import { answerStudentText } from "./student-replies.ts";
 
-const STAFF_VERBS: ReadonlySet<string> = new Set([VERBS.meetingOutcome, VERBS.analyticsAsk, VERBS.rulesConfirm, VERBS.rulesCancel, VERBS.safeguardingAcknowledge, VERBS.safeguardingCircumstances, ...Object.values(VERBS).filter((v) => v.startsWith("digest."))]);
+const STAFF_VERBS: ReadonlySet<string> = new Set([
+  VERBS.meetingOutcome,
+  VERBS.analyticsAsk,
+  VERBS.rulesConfirm,
+  VERBS.rulesCancel,
+  VERBS.safeguardingAcknowledge,
+  VERBS.safeguardingCircumstances,
+  ...Object.values(VERBS).filter((v) => v.startsWith("digest.")),
+]);
 const STUDENT_VERBS: ReadonlySet<string> = new Set([VERBS.studentReply, VERBS.meetingChoose]);
 
 export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
@@ -39,7 +47,13 @@ export interface CardActionDeps {
   conversations: ConversationSettings;
 }
 
-export async function handleCardAction(nudge: App, context: TurnContext, verb: string, data: Record<string, unknown>, deps: CardActionDeps): Promise<AdaptiveCard | string> {
+export async function handleCardAction(
+  nudge: App,
+  context: TurnContext,
+  verb: string,
+  data: Record<string, unknown>,
+  deps: CardActionDeps,
+): Promise<AdaptiveCard | string> {
   const { policy, calendar } = deps;
   const person = await nudge.access.whoIs(context.activity.from?.aadObjectId);
   try {
@@ -47,14 +61,22 @@ export async function handleCardAction(nudge: App, context: TurnContext, verb: s
     if (STAFF_VERBS.has(verb)) {
       if (person.kind !== "staff") {
         // A student's client never shows a staff card: the invoke was made up, so it leaves a trace.
-        await nudge.audit.record({ actor: { kind: "student", studentNumber: person.studentNumber }, action: "access.refused", targetType: "card", targetId: verb, details: { capability: capabilityOf(verb), reason: "a staff button pressed by a student", via: "bot" } });
+        await nudge.audit.record({
+          actor: { kind: "student", studentNumber: person.studentNumber },
+          action: "access.refused",
+          targetType: "card",
+          targetId: verb,
+          details: { capability: capabilityOf(verb), reason: "a staff button pressed by a student", via: "bot" },
+        });
         return say("staff_button_refused");
       }
       if (verb === VERBS.analyticsAsk) return await questionCard(nudge, person, String(data.text ?? ""));
       // rules.edit is asked again here (authorise audits a refusal): the card's payload can be edited.
       if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return await ruleChangeAction(nudge, person, verb === VERBS.rulesConfirm, data);
-      if (verb === VERBS.safeguardingAcknowledge || verb === VERBS.safeguardingCircumstances) return await safeguardingAction(nudge, person, verb, data, deps.conversations.safeguarding.timezone);
-      if (verb === VERBS.meetingOutcome) return await nudge.meetings.outcomeAndCard({ meetingId: Number(data.meetingId), staffNumber: person.staffNumber, outcome: String(data.outcome) });
+      if (verb === VERBS.safeguardingAcknowledge || verb === VERBS.safeguardingCircumstances)
+        return await safeguardingAction(nudge, person, verb, data, deps.conversations.safeguarding.timezone);
+      if (verb === VERBS.meetingOutcome)
+        return await nudge.meetings.outcomeAndCard({ meetingId: Number(data.meetingId), staffNumber: person.staffNumber, outcome: String(data.outcome) });
       return await nudge.digest.digestAction(person, verb, data, { policy, calendar, refreshUserIds: refreshIds(context) });
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";

@@ -8,7 +8,7 @@ import type { TurnContext } from "botbuilder";
 import { answerCard, noticeCard, suggestionsCard, type AdaptiveCard, type AnswerCardData, type TeamsChart } from "../adaptive-cards/index.ts";
 import { figureText, type Answer } from "../analytics/index.ts";
 import type { App } from "../app/index.ts";
-import { SOURCE_WORDS } from "../interventions/index.ts";
+import { sourceActivity } from "../core/index.ts";
 import { sendCard } from "./send-card.ts";
 import type { StaffPerson } from "./staff-person.ts";
 
@@ -18,7 +18,7 @@ const DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", ye
 const dayWords = (iso: string) => DAY.format(new Date(`${iso}T00:00:00Z`));
 
 export const QUESTION_HELP =
-  "- a question about groups of students, e.g. \"how many first-years had no VLE activity in the last 14 days?\", \"reply rate by channel this month\", \"which rules flagged most students this week?\" (groups under 5 are not shown)";
+  '- a question about groups of students, e.g. "how many first-years had no VLE activity in the last 14 days?", "reply rate by channel this month", "which rules flagged most students this week?" (groups under 5 are not shown)';
 
 export async function mayAskQuestions(nudge: App, staff: StaffPerson): Promise<boolean> {
   return (await nudge.access.mayDo(staff.staffId, ["analytics.ask"]))["analytics.ask"] === true;
@@ -47,7 +47,7 @@ export function answerCardData(question: string, answer: Answer): AnswerCardData
   const max = Math.max(0, ...exact.map((v) => v ?? 0));
   const fresh = Object.entries(answer.freshness)
     .filter(([, day]) => day !== null)
-    .map(([source, day]) => `${SOURCE_WORDS[source] ?? source} up to ${dayWords(day!)}`);
+    .map(([source, day]) => `${sourceActivity(source)} up to ${dayWords(day!)}`);
   const cells = (row: Answer["rows"][number]) => [figureText(row.value), ...answer.columns.slice(1).map((c) => figureText(row.figures?.[c] ?? null))];
   return {
     question,
@@ -55,7 +55,11 @@ export function answerCardData(question: string, answer: Answer): AnswerCardData
     period: answer.period.from === answer.period.to ? dayWords(answer.period.from) : `${dayWords(answer.period.from)} to ${dayWords(answer.period.to)}`,
     freshness: fresh.length ? `Data: ${fresh.join("; ")}.` : "No engagement data has been loaded yet.",
     columns: answer.columns,
-    rows: answer.rows.map((row, i) => ({ label: row.label, cells: cells(row), bar: exact[i] && max ? BAR.repeat(Math.max(1, Math.round((exact[i]! / max) * BAR_WIDTH))) : "" })),
+    rows: answer.rows.map((row, i) => ({
+      label: row.label,
+      cells: cells(row),
+      bar: exact[i] && max ? BAR.repeat(Math.max(1, Math.round((exact[i]! / max) * BAR_WIDTH))) : "",
+    })),
     total: answer.total ? { label: answer.total.label, cells: cells(answer.total) } : null,
     notes: answer.notes,
     chart: teamsChart(answer),

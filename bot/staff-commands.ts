@@ -2,10 +2,10 @@
 
 export const STAFF_HELP = [
   "Here is what you can ask me:",
-  "- \"my tutees\": your personal tutees and who needs a look",
-  "- \"student <name or student number>\": a student's evidence and history (recorded in the audit log)",
-  "- \"digest now\": your digest card, with what is waiting for you",
-  "- \"help\": this list",
+  '- "my tutees": your personal tutees and who needs a look',
+  '- "student <name or student number>": a student\'s evidence and history (recorded in the audit log)',
+  '- "digest now": your digest card, with what is waiting for you',
+  '- "help": this list',
   "Your digest arrives each weekday morning when something is new.",
 ].join("\n");
 

@@ -36,7 +36,13 @@ export async function answerStudentMessage(nudge: App, context: TurnContext, stu
 }
 
 /** Recorded and classified like a reply by SMS or email. */
-export async function answerStudentText(nudge: App, context: TurnContext, studentId: number, text: string, settings: ConversationSettings): Promise<ReplyOutcome> {
+export async function answerStudentText(
+  nudge: App,
+  context: TurnContext,
+  studentId: number,
+  text: string,
+  settings: ConversationSettings,
+): Promise<ReplyOutcome> {
   const activity = context.activity;
   return nudge.conversations.receiveStudentMessage(
     { studentId, channel: "teams", text, providerMessageId: activity.id ? `teams:${activity.conversation?.id}:${activity.id}` : undefined },

@@ -57,7 +57,7 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudg
   // One handler per audience; people nobody knows are told so politely and shown nothing.
   app.activity("message", async (context) => {
     const person = await nudge.access.whoIs(context.activity.from?.aadObjectId);
-    if (person.kind === "staff") return answerStaffMessage(nudge, context, person);
+    if (person.kind === "staff") return answerStaffMessage(nudge, context, person, conversations.safeguarding.timezone);
     if (person.kind === "student") return answerStudentMessage(nudge, context, person.studentId, conversations);
     await context.sendActivity(say("unknown_person"));
   });

@@ -11,7 +11,8 @@ import { sendCard } from "./send-card.ts";
 import { STAFF_HELP } from "./staff-commands.ts";
 import { refreshIds, type StaffPerson } from "./staff-person.ts";
 
-export async function answerStaffMessage(nudge: App, context: TurnContext, staff: StaffPerson): Promise<void> {
+/** `institutionTimezone`: NUDGE_TIMEZONE, for what "yesterday" means in rules commands. */
+export async function answerStaffMessage(nudge: App, context: TurnContext, staff: StaffPerson, institutionTimezone: string): Promise<void> {
   const text = (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim();
   if (/^(help|\?|hi|hello)\b/i.test(text) || !text) {
     await context.sendActivity(await staffHelp(nudge, staff));
@@ -27,7 +28,7 @@ export async function answerStaffMessage(nudge: App, context: TurnContext, staff
   const asked = /^student\s+(.+)$/i.exec(text);
   if (asked) return sendCard(context, await nudge.digest.studentLookupCard(staff, asked[1]!.trim()));
   // Rules commands, for admins (anyone else is told politely that rules are for admins).
-  if (await answerAdminMessage(nudge, context, staff, text)) return;
+  if (await answerAdminMessage(nudge, context, staff, text, institutionTimezone)) return;
   // Anything else is a question about groups of students, for those whose role allows it.
   if (await mayAskQuestions(nudge, staff)) return answerQuestion(nudge, context, staff, text);
   await context.sendActivity(`Sorry, I didn't understand "${text.slice(0, 80)}".\n\n${await staffHelp(nudge, staff)}`);

@@ -58,7 +58,10 @@ const markdown = new Marked({
 
 /** One line, no control characters: a subject is a header. */
 function cleanSubject(subject: string): string {
-  return subject.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  return subject
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 export function renderEmailContent(input: EmailContentInput): EmailContent {

@@ -47,7 +47,14 @@ const HEADER_PARTS = new Set(["message/rfc822", "text/rfc822-headers", "message/
 /** Message ids as `<id>`, whichever way the header spelled them (some clients drop the brackets). */
 function messageIds(value: string | string[] | undefined): string[] {
   const values = Array.isArray(value) ? value : value ? [value] : [];
-  return values.flatMap((v) => v.match(MESSAGE_ID) ?? v.split(/\s+/).filter((id) => id.includes("@")).map((id) => `<${id}>`));
+  return values.flatMap(
+    (v) =>
+      v.match(MESSAGE_ID) ??
+      v
+        .split(/\s+/)
+        .filter((id) => id.includes("@"))
+        .map((id) => `<${id}>`),
+  );
 }
 
 export async function parseInboundEmail(raw: Buffer | string): Promise<InboundEmail> {
@@ -61,7 +68,10 @@ export async function parseInboundEmail(raw: Buffer | string): Promise<InboundEm
   // The parser accepts anything; a message has named header fields before its body.
   if (!mail.headerLines.some((line) => line.key !== "")) throw new InboundEmailError("the message has no header fields: expected a raw MIME email (RFC 5322)");
   if (isBounce(mail)) return readBounce(mail);
-  const from = mail.from?.value.find((a) => a.address)?.address?.trim().toLowerCase();
+  const from = mail.from?.value
+    .find((a) => a.address)
+    ?.address?.trim()
+    .toLowerCase();
   if (!from) throw new InboundEmailError("the message has no From address");
   return {
     kind: "reply",
@@ -110,7 +120,13 @@ function readBounce(mail: ParsedMail): InboundBounce {
   const text = mail.text ?? "";
   if (ids.size === 0) for (const id of headerMessageIds(text)) ids.add(id);
   const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.+)$`, "im").exec(text)?.[1]?.trim();
-  const recipient = field("Final-Recipient")?.replace(/^rfc822;\s*/i, "").toLowerCase() ?? field("Original-Recipient")?.replace(/^rfc822;\s*/i, "").toLowerCase();
+  const recipient =
+    field("Final-Recipient")
+      ?.replace(/^rfc822;\s*/i, "")
+      .toLowerCase() ??
+    field("Original-Recipient")
+      ?.replace(/^rfc822;\s*/i, "")
+      .toLowerCase();
   const status = field("Status")?.match(/^[245]\.\d{1,3}\.\d{1,3}/)?.[0];
   const action = field("Action")?.toLowerCase();
   return { kind: "bounce", originalMessageIds: [...ids], recipient, status, action };
@@ -138,7 +154,10 @@ export function newText(text: string): string {
   }
   const kept = lines.slice(0, end).filter((line) => !/^\s*>/.test(line));
   while (kept.length && /^\s*([-_=]{5,})?\s*$/.test(kept[kept.length - 1]!)) kept.pop();
-  return kept.join("\n").replace(/\n{3,}/g, "\n\n").trim();
+  return kept
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
 }
 
 function startsQuote(lines: string[], i: number): boolean {

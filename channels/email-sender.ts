@@ -118,7 +118,9 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
           },
           // nodemailer adds it as the text/calendar alternative calendar clients act on.
           ...(message.attachments ? { attachments: message.attachments } : {}),
-          ...(message.calendar ? { icalEvent: { method: message.calendar.method, filename: message.calendar.filename, content: message.calendar.content } } : {}),
+          ...(message.calendar
+            ? { icalEvent: { method: message.calendar.method, filename: message.calendar.filename, content: message.calendar.content } }
+            : {}),
         });
       } catch (error) {
         throw classifySmtpError(error);
@@ -131,7 +133,9 @@ export function createEmailSender(settings: EmailSenderSettings): ChannelSender 
   };
 }
 
-export function createStaffEmailSender(settings: Pick<EmailSenderSettings, "host" | "port" | "secure" | "user" | "password" | "from" | "timeoutMs" | "ignoreTLS">): StaffEmailSender {
+export function createStaffEmailSender(
+  settings: Pick<EmailSenderSettings, "host" | "port" | "secure" | "user" | "password" | "from" | "timeoutMs" | "ignoreTLS">,
+): StaffEmailSender {
   const domain = fromDomain(settings.from);
   const transport = smtpTransport(settings as EmailSenderSettings);
   return {
@@ -145,7 +149,9 @@ export function createStaffEmailSender(settings: Pick<EmailSenderSettings, "host
           text: message.text,
           messageId,
           headers: { "Auto-Submitted": "auto-generated" },
-          ...(message.calendar ? { icalEvent: { method: message.calendar.method, filename: message.calendar.filename, content: message.calendar.content } } : {}),
+          ...(message.calendar
+            ? { icalEvent: { method: message.calendar.method, filename: message.calendar.filename, content: message.calendar.content } }
+            : {}),
         });
       } catch (error) {
         throw classifySmtpError(error);

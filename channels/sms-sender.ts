@@ -137,7 +137,6 @@ function failureOf(error: unknown, headers: Record<string, unknown> | undefined)
   return new ChannelFailure("permanent", `${described}: ${why}`, detail);
 }
 
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }

@@ -3,6 +3,7 @@
  * Framework adapter), keeps within Teams' rate limits by waiting, and turns Bot Connector errors
  * into the channel contract's failure kinds.
  */
+import { HOUR_MS } from "../core/index.ts";
 import { parseRetryAfter } from "../delivery/index.ts";
 import { RollingLimiter, systemClock, type Clock, type RateWindow } from "./rate-limiter.ts";
 import { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type OutboundMessage, type SendResult } from "../delivery/index.ts";
@@ -40,7 +41,7 @@ function conversationWindows(perSecond = 7): RateWindow[] {
     { limit: perSecond, perMs: 1_000 },
     { limit: 8, perMs: 2_000 },
     { limit: 60, perMs: 30_000 },
-    { limit: 1_800, perMs: 3_600_000 },
+    { limit: 1_800, perMs: HOUR_MS },
   ];
 }
 const APP_PER_SECOND = 50;
@@ -118,8 +119,16 @@ const RETRYABLE_STATUS = new Set([412, 429, 500, 502, 503, 504]);
 const UNAVAILABLE_STATUS = new Set([403, 404]);
 /** Node's error codes for a connection that failed or was cut, and the HTTP client's own. */
 const NETWORK_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ESOCKETTIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH",
-  "ENOTFOUND", "EAI_AGAIN", "REQUEST_SEND_ERROR",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "REQUEST_SEND_ERROR",
 ]);
 
 interface ConnectorError {
@@ -161,4 +170,3 @@ function headerValue(headers: unknown, name: string): string | undefined {
   const value = typeof get === "function" ? get.call(headers, name) : (headers as Record<string, unknown>)[name];
   return typeof value === "string" ? value : undefined;
 }
-

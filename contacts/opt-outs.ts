@@ -7,7 +7,6 @@ import type { ChannelName } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
 
-
 const COLUMN = { teams: "teamsOptOutAt", sms: "smsOptOutAt", email: "emailOptOutAt" } as const;
 
 export interface OptOutChange {

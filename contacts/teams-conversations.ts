@@ -30,7 +30,10 @@ export type RememberOutcome = "created" | "stored" | "uninstalled" | "unknown";
 
 export async function rememberConversation(db: Database, seen: ConversationSeen): Promise<RememberOutcome> {
   if (seen.what === "removed") {
-    const { count } = await db.prisma.conversationReference.updateMany({ where: { teamsUserId: seen.teamsUserId }, data: { unavailableAt: new Date(), unavailableReason: "uninstalled" } });
+    const { count } = await db.prisma.conversationReference.updateMany({
+      where: { teamsUserId: seen.teamsUserId },
+      data: { unavailableAt: new Date(), unavailableReason: "uninstalled" },
+    });
     return count > 0 ? "uninstalled" : "unknown";
   }
   try {
@@ -47,7 +50,16 @@ async function store(db: Database, seen: ConversationSeen): Promise<RememberOutc
   const { studentId, staffId } = await personByAadObjectId(db, seen.aadObjectId);
   if (studentId === null && staffId === null) return "unknown";
   const { teamsUserId } = seen;
-  const fields = { studentId, staffId, conversationId: seen.conversationId, serviceUrl: seen.serviceUrl, tenantId: seen.tenantId, reference: seen.reference, unavailableAt: null, unavailableReason: null };
+  const fields = {
+    studentId,
+    staffId,
+    conversationId: seen.conversationId,
+    serviceUrl: seen.serviceUrl,
+    tenantId: seen.tenantId,
+    reference: seen.reference,
+    unavailableAt: null,
+    unavailableReason: null,
+  };
   return db.prisma.$transaction(async (tx) => {
     // A person has one conversation with the bot; an older one under another Teams user id (say,
     // from an earlier app registration) is stale.

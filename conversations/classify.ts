@@ -47,7 +47,8 @@ const SMS_STOP = new Set(["cancel", "end", "quit"]);
 const RESUME = new Set(["start", "unstop", "resume", "unpause", "restart", "opt in", "opt back in", "optin"]);
 
 /** A word that says stop, needed before a message opts anyone out. */
-const STOP_CUE = /\b(?:stop|stopall|stopiwch|unsub\w*|un subscribe|opt (?:me )?out|opted out|no more|dim mwy|(?:do not|never|not|no longer) (?:want|wish|need|like) (?:to )?(?:receive|get|hear|be contacted|be messaged|be texted|these|this|them|any|your)|rather not (?:get|receive|have)|(?:do not|never) (?:message|text|contact|email|send|call|msg)|leave me alone|remove (?:me|my (?:number|email|mobile|phone|address))|take me off|get me off|off (?:the|your|this) (?:mailing )?list|mailing list|pack it in|knock it off|cut it out|enough|quit|block|go away|cease|cancel (?:my |the |these |this |all )?(?:subscription|messages|texts|emails|notifications|alerts|reminders|nudges|these))\b/;
+const STOP_CUE =
+  /\b(?:stop|stopall|stopiwch|unsub\w*|un subscribe|opt (?:me )?out|opted out|no more|dim mwy|(?:do not|never|not|no longer) (?:want|wish|need|like) (?:to )?(?:receive|get|hear|be contacted|be messaged|be texted|these|this|them|any|your)|rather not (?:get|receive|have)|(?:do not|never) (?:message|text|contact|email|send|call|msg)|leave me alone|remove (?:me|my (?:number|email|mobile|phone|address))|take me off|get me off|off (?:the|your|this) (?:mailing )?list|mailing list|pack it in|knock it off|cut it out|enough|quit|block|go away|cease|cancel (?:my |the |these |this |all )?(?:subscription|messages|texts|emails|notifications|alerts|reminders|nudges|these))\b/;
 
 export async function classifyMessage(text: string, context: ClassifyContext = {}, model?: IntentModel): Promise<Classification> {
   const screening = screenMessage(text);
@@ -59,7 +60,10 @@ export async function classifyMessage(text: string, context: ClassifyContext = {
     return { ...base, intent: level, confidence };
   }
 
-  const bare = normalise(text).replace(/[^a-z ]+/g, " ").replace(/\s+/g, " ").trim();
+  const bare = normalise(text)
+    .replace(/[^a-z ]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   if (ALWAYS_STOP.has(bare) || (context.channel !== "teams" && SMS_STOP.has(bare))) return { ...base, intent: "stop", confidence: 1 };
   if (RESUME.has(bare)) return { ...base, intent: "resume", confidence: 1 };
 

@@ -31,7 +31,8 @@ export function readCorpus(part: CorpusPart): LabelledMessage[] {
     }
     const { text, intent } = (row ?? {}) as { text?: unknown; intent?: unknown };
     if (typeof text !== "string" || !text.trim()) throw new Error(`corpus/${part}.jsonl line ${index + 1}: text: expected a message`);
-    if (typeof intent !== "string" || !isIntent(intent)) throw new Error(`corpus/${part}.jsonl line ${index + 1}: intent: "${String(intent)}" is not an intent`);
+    if (typeof intent !== "string" || !isIntent(intent))
+      throw new Error(`corpus/${part}.jsonl line ${index + 1}: intent: "${String(intent)}" is not an intent`);
     messages.push({ text, intent });
   });
   return messages;

@@ -29,7 +29,10 @@ export async function trainIntentModel(examples = readCorpus("train")): Promise<
   const container = await containerBootstrap();
   container.use(LangEn);
   container.register("logger", SILENT, true);
-  const nlp = new Nlp({ languages: ["en"], autoSave: false, autoLoad: false, log: false, nlu: { log: false }, ner: { builtins: [] }, sentiment: false }, container);
+  const nlp = new Nlp(
+    { languages: ["en"], autoSave: false, autoLoad: false, log: false, nlu: { log: false }, ner: { builtins: [] }, sentiment: false },
+    container,
+  );
   for (const example of examples) nlp.addDocument("en", normalise(example.text), example.intent);
   await nlp.train();
   return {

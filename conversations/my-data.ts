@@ -15,7 +15,14 @@ import { computeMetrics } from "../rules/index.ts";
 const DAY_MONTH = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", timeZone: "UTC" });
 
 /** The figures shown, in the order shown; a figure whose data does not exist is left out. */
-const FIGURES = ["vle_days_since_last", "vle_active_days_14d", "attendance_rate_28d", "sessions_expected_28d", "submissions_missed_28d", "library_visits_28d"] as const;
+const FIGURES = [
+  "vle_days_since_last",
+  "vle_active_days_14d",
+  "attendance_rate_28d",
+  "sessions_expected_28d",
+  "submissions_missed_28d",
+  "library_visits_28d",
+] as const;
 
 function metric(name: string): Metric {
   const found = lookupMetric(name);
@@ -35,15 +42,28 @@ export async function myDataCardFor(db: Database, studentId: number, now: Date, 
   const has = new Set(feeds.map((f) => f.source));
   const facts: MyDataCardData["facts"] = [];
   const since = values.vle_days_since_last;
-  if (since !== null && since !== undefined && has.has("vle")) facts.push({ title: "Last time on the VLE", value: since === 0 ? "the last day we have data for" : DAY_MONTH.format(new Date(`${isoDay(asOf - since)}T00:00:00Z`)) });
+  if (since !== null && since !== undefined && has.has("vle"))
+    facts.push({
+      title: "Last time on the VLE",
+      value: since === 0 ? "the last day we have data for" : DAY_MONTH.format(new Date(`${isoDay(asOf - since)}T00:00:00Z`)),
+    });
   if (has.has("vle") && values.vle_active_days_14d != null) facts.push({ title: "Days on the VLE, last 14 days", value: String(values.vle_active_days_14d) });
   if (has.has("attendance") && values.attendance_rate_28d != null && values.sessions_expected_28d) {
-    facts.push({ title: "Sessions attended, last 28 days", value: `${Math.round(values.attendance_rate_28d * values.sessions_expected_28d)} of ${values.sessions_expected_28d}` });
+    facts.push({
+      title: "Sessions attended, last 28 days",
+      value: `${Math.round(values.attendance_rate_28d * values.sessions_expected_28d)} of ${values.sessions_expected_28d}`,
+    });
   }
-  if (has.has("submission") && values.submissions_missed_28d != null) facts.push({ title: "Coursework not handed in (due in the last 28 days)", value: String(values.submissions_missed_28d) });
+  if (has.has("submission") && values.submissions_missed_28d != null)
+    facts.push({ title: "Coursework not handed in (due in the last 28 days)", value: String(values.submissions_missed_28d) });
   if (has.has("library") && values.library_visits_28d != null) facts.push({ title: "Library visits, last 28 days", value: String(values.library_visits_28d) });
 
-  const flags = await db.prisma.flag.findMany({ where: { studentId, state: { in: ["open", "actioned", "snoozed"] } }, orderBy: { raisedAt: "desc" }, take: 5, select: { evidence: true } });
+  const flags = await db.prisma.flag.findMany({
+    where: { studentId, state: { in: ["open", "actioned", "snoozed"] } },
+    orderBy: { raisedAt: "desc" },
+    take: 5,
+    select: { evidence: true },
+  });
   const shown = flags.map((f) => {
     const evidence = f.evidence as unknown as FlagEvidence;
     const phrases = evidencePhrases([evidence], "student");

@@ -6,11 +6,12 @@
  * on; each intent's action is below. The answer is an intervention of its own (kind `reply`), so
  * every message the student receives is recorded.
  */
+import { consentInForce, withholds } from "../access/index.ts";
 import type { ChannelName } from "../core/index.ts";
 import { setChannelOptOut } from "../contacts/index.ts";
 
 import { noticeCard } from "../adaptive-cards/index.ts";
-import { say } from "../core/index.ts";
+import { say, DAY_MS } from "../core/index.ts";
 import { nextWorkingInstant, relativeDayInWords } from "../core/index.ts";
 import { dateLabel } from "../core/index.ts";
 import type { Intent } from "./intents.ts";
@@ -77,7 +78,6 @@ const OPEN_WINDOW_DAYS = 30;
 export const HELP_INVITED_DAYS = 14;
 /** Requests about one's data: a month to answer (UK GDPR), and a second request within it joins the first. */
 const DATA_REQUEST_DAYS = 30;
-const DAY_MS = 86_400_000;
 
 const ACTOR_SYSTEM = { kind: "system", component: "replies" } as const;
 const CHANNEL_WORDS: Record<ChannelName, string> = { teams: "in Teams", sms: "by text", email: "by email" };
@@ -88,23 +88,46 @@ async function latestOpenIntervention(db: Database, studentId: number, now: Date
   const recent = { studentId, kind: { not: "reply" as const }, createdAt: { gt: new Date(now.getTime() - OPEN_WINDOW_DAYS * DAY_MS) } };
   const select = { id: true, templateData: true, createdAt: true } as const;
   return (
-    (await db.prisma.intervention.findFirst({ where: { ...recent, state: { in: ["sent", "delivered"] } }, orderBy: [{ updatedAt: "desc" }, { id: "desc" }], select })) ??
-    (await db.prisma.intervention.findFirst({ where: { ...recent, state: "queued" }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select }))
+    (await db.prisma.intervention.findFirst({
+      where: { ...recent, state: { in: ["sent", "delivered"] } },
+      orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+      select,
+    })) ?? (await db.prisma.intervention.findFirst({ where: { ...recent, state: "queued" }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select }))
   );
 }
 
 /** Whether a message that offered help reached the student recently ("reply HELP and we'll be in touch"). */
 export async function helpInvitedRecently(db: Database, studentId: number, now: Date): Promise<boolean> {
   const since = new Date(now.getTime() - HELP_INVITED_DAYS * DAY_MS);
-  const sent = await db.prisma.intervention.count({ where: { studentId, kind: { not: "reply" }, state: { in: ["sent", "delivered"] }, updatedAt: { gt: since } } });
+  const sent = await db.prisma.intervention.count({
+    where: { studentId, kind: { not: "reply" }, state: { in: ["sent", "delivered"] }, updatedAt: { gt: since } },
+  });
   return sent > 0;
 }
 
 /** Records and sends (inline or through the outbox) the answer, as an intervention of kind `reply`. */
 async function answerStudent(tx: Tx, studentId: number, channel: ChannelName, answer: string, inline: boolean, now: Date): Promise<void> {
   const texts: TemplateData["texts"] = channel === "email" ? { email: { subject: say("reply_email_subject"), body: answer } } : { [channel]: answer };
-  const { id } = await createProposed(tx, { studentId, kind: "reply", channelOrder: [channel], body: answer, subject: texts.email?.subject ?? null, templateData: { texts, evidence: [], flagIds: [] } as object, proposedBy: "student" }, ACTOR_SYSTEM);
-  await transition(tx, { interventionId: id, to: "approved", actor: ACTOR_SYSTEM, changes: { approvedAt: now }, details: { policy: "an answer to the student's own message" } });
+  const { id } = await createProposed(
+    tx,
+    {
+      studentId,
+      kind: "reply",
+      channelOrder: [channel],
+      body: answer,
+      subject: texts.email?.subject ?? null,
+      templateData: { texts, evidence: [], flagIds: [] } as object,
+      proposedBy: "student",
+    },
+    ACTOR_SYSTEM,
+  );
+  await transition(tx, {
+    interventionId: id,
+    to: "approved",
+    actor: ACTOR_SYSTEM,
+    changes: { approvedAt: now },
+    details: { policy: "an answer to the student's own message" },
+  });
   if (!inline) return queueApproved(tx, id, ACTOR_SYSTEM, now);
   await tx.delivery.create({ data: { interventionId: id, channel, dueAt: now, state: "sent", attempts: 1, sentAt: now, providerStatus: "inline" } });
   await transition(tx, { interventionId: id, to: "queued", actor: ACTOR_SYSTEM, details: { channel } });
@@ -118,10 +141,17 @@ export function helpList(channel: ChannelName): string {
 
 /** The student's state before acting on "resume": what there is to undo. */
 async function resumable(db: Database, studentId: number, channel: ChannelName, now: Date) {
-  const student = await db.prisma.student.findUniqueOrThrow({ where: { id: studentId }, select: { teamsOptOutAt: true, smsOptOutAt: true, emailOptOutAt: true, pausedUntil: true } });
-  const consent = await db.prisma.consent.findFirst({ where: { studentId, purpose: "analytics" }, orderBy: [{ recordedAt: "desc" }, { id: "desc" }], select: { state: true } });
+  const student = await db.prisma.student.findUniqueOrThrow({
+    where: { id: studentId },
+    select: { teamsOptOutAt: true, smsOptOutAt: true, emailOptOutAt: true, pausedUntil: true },
+  });
+  const consent = await consentInForce(db, studentId, "analytics");
   const optedOut = { teams: student.teamsOptOutAt, sms: student.smsOptOutAt, email: student.emailOptOutAt }[channel] !== null;
-  return { optedOut, paused: student.pausedUntil !== null && student.pausedUntil > now, consentWithdrawn: consent?.state === "withdrawn" || consent?.state === "refused" };
+  return {
+    optedOut,
+    paused: student.pausedUntil !== null && student.pausedUntil > now,
+    consentWithdrawn: withholds(consent),
+  };
 }
 
 interface Context {
@@ -143,7 +173,20 @@ async function tellTutor(tx: Tx, ctx: Context, title: string, intro: string): Pr
   const name = fullName(ctx.student) || ctx.student.studentNumber;
   const text = `${intro}\n\n"${ctx.message.text.slice(0, 1500)}"\n\n(${name}, ${ctx.student.studentNumber}, ${CHANNEL_WORDS[ctx.message.channel]}.) Ask me for "student ${ctx.student.studentNumber}" in Teams to see their record, or wait for your digest.`;
   for (const tutor of tutors) {
-    await queueStaffNotice(tx, { staffId: tutor.staffId }, { kind: "student_request", priority: PRIORITY.soon, studentId: ctx.message.studentId, subject: `${title}: ${name}`, text, card: noticeCard({ title: `${title}: ${name}`, text }), route: "teams-then-email", dueAt: ctx.dueAt });
+    await queueStaffNotice(
+      tx,
+      { staffId: tutor.staffId },
+      {
+        kind: "student_request",
+        priority: PRIORITY.soon,
+        studentId: ctx.message.studentId,
+        subject: `${title}: ${name}`,
+        text,
+        card: noticeCard({ title: `${title}: ${name}`, text }),
+        route: "teams-then-email",
+        dueAt: ctx.dueAt,
+      },
+    );
   }
   return tutors.length;
 }
@@ -156,17 +199,38 @@ async function crisisOrDistress(tx: Tx, ctx: Context, replyId: number, classific
   const toldStaff = crisis
     ? "Crisis lines (999, Samaritans 116 123, Shout 85258), and that someone from the university will contact them as soon as they can."
     : `${bereavement ? "Condolences" : "A kind acknowledgement"}, that their tutor will see the message ${ctx.whenRead}, and how to reach wellbeing support and Samaritans.`;
-  const raised = await raiseConcern(tx, { studentId: ctx.message.studentId, replyId, level: crisis ? "crisis" : "distress", reasons: classification.reasons, text: ctx.message.text.slice(0, 4000), channel: ctx.message.channel, receivedAt: ctx.message.receivedAt ?? ctx.now, told: toldStaff }, s, ctx.now);
+  const raised = await raiseConcern(
+    tx,
+    {
+      studentId: ctx.message.studentId,
+      replyId,
+      level: crisis ? "crisis" : "distress",
+      reasons: classification.reasons,
+      text: ctx.message.text.slice(0, 4000),
+      channel: ctx.message.channel,
+      receivedAt: ctx.message.receivedAt ?? ctx.now,
+      told: toldStaff,
+    },
+    s,
+    ctx.now,
+  );
   const when = relativeDayInWords(raised.dueAt, ctx.now, s.timezone);
   if (crisis) {
-    const lines = [...s.crisisLines, ...(s.wellbeingContact ? [s.wellbeingContact] : []), ...(s.securityContact ? [s.securityContact] : [])].map((l) => `- ${l}`).join("\n");
+    const lines = [...s.crisisLines, ...(s.wellbeingContact ? [s.wellbeingContact] : []), ...(s.securityContact ? [s.securityContact] : [])]
+      .map((l) => `- ${l}`)
+      .join("\n");
     const who = raised.told === "tutor" ? say("who_tutor") : say("who_safeguarding");
-    const answer = sms ? say("crisis_answer_sms", { who_short: raised.told === "tutor" ? say("who_tutor_short") : say("who_safeguarding_short") }) : say("crisis_answer", { lines, who });
+    const answer = sms
+      ? say("crisis_answer_sms", { who_short: raised.told === "tutor" ? say("who_tutor_short") : say("who_safeguarding_short") })
+      : say("crisis_answer", { lines, who });
     return { answer, concernId: raised.concernId };
   }
   const tutorWho = raised.told === "tutor" ? (ctx.tutor ? `${ctx.tutor}, your personal tutor,` : "Your personal tutor") : "The university's wellbeing team";
   if (sms) {
-    const answer = say(bereavement ? "distress_answer_sms_bereavement" : "distress_answer_sms", { tutor_short: raised.told === "tutor" ? (ctx.tutor ?? "Your personal tutor") : "The wellbeing team", when });
+    const answer = say(bereavement ? "distress_answer_sms_bereavement" : "distress_answer_sms", {
+      tutor_short: raised.told === "tutor" ? (ctx.tutor ?? "Your personal tutor") : "The wellbeing team",
+      when,
+    });
     return { answer, concernId: raised.concernId };
   }
   const answer = say(bereavement ? "distress_answer_bereavement" : "distress_answer", {
@@ -178,24 +242,52 @@ async function crisisOrDistress(tx: Tx, ctx: Context, replyId: number, classific
 
 async function openOrJoinRequest(tx: Tx, ctx: Context, kind: "access" | "erasure"): Promise<string> {
   const since = new Date(ctx.now.getTime() - DATA_REQUEST_DAYS * DAY_MS);
-  const open = await tx.dataRequest.findFirst({ where: { studentId: ctx.message.studentId, kind, state: { in: ["received", "in_progress"] }, requestedAt: { gte: since } }, orderBy: { requestedAt: "desc" } });
+  const open = await tx.dataRequest.findFirst({
+    where: { studentId: ctx.message.studentId, kind, state: { in: ["received", "in_progress"] }, requestedAt: { gte: since } },
+    orderBy: { requestedAt: "desc" },
+  });
   const tz = ctx.settings.safeguarding.timezone;
   const actor = { kind: "student", studentNumber: ctx.student.studentNumber } as const;
   const privacyContact = ctx.settings.privacy.privacyContact;
   if (open) {
-    await writeAudit(tx, { actor, action: "data_request.repeated", targetType: "data_request", targetId: String(open.id), studentId: ctx.message.studentId, details: { kind, channel: ctx.message.channel } });
+    await writeAudit(tx, {
+      actor,
+      action: "data_request.repeated",
+      targetType: "data_request",
+      targetId: String(open.id),
+      studentId: ctx.message.studentId,
+      details: { kind, channel: ctx.message.channel },
+    });
     const values = { reference: open.id, asked: dateLabel(open.requestedAt, tz), due: dateLabel(open.dueBy, tz), privacy_contact: privacyContact };
     return kind === "access" ? say("data_copy_joined", values) : say("erasure_joined", values);
   }
-  const request = await tx.dataRequest.create({ data: { studentId: ctx.message.studentId, kind, channel: ctx.message.channel, requestedAt: ctx.now, dueBy: new Date(ctx.now.getTime() + DATA_REQUEST_DAYS * DAY_MS) } });
-  await writeAudit(tx, { actor, action: "data_request.received", targetType: "data_request", targetId: String(request.id), studentId: ctx.message.studentId, details: { kind, channel: ctx.message.channel } });
+  const request = await tx.dataRequest.create({
+    data: {
+      studentId: ctx.message.studentId,
+      kind,
+      channel: ctx.message.channel,
+      requestedAt: ctx.now,
+      dueBy: new Date(ctx.now.getTime() + DATA_REQUEST_DAYS * DAY_MS),
+    },
+  });
+  await writeAudit(tx, {
+    actor,
+    action: "data_request.received",
+    targetType: "data_request",
+    targetId: String(request.id),
+    studentId: ctx.message.studentId,
+    details: { kind, channel: ctx.message.channel },
+  });
   const values = { reference: request.id, due: dateLabel(request.dueBy, tz), privacy_contact: privacyContact };
   return kind === "access" ? say("data_copy_opened", values) : say("erasure_opened", values);
 }
 
 async function needsHelp(tx: Tx, ctx: Context, replyId: number, result: ReplyOutcome): Promise<string> {
   const { studentId } = ctx.message;
-  const pending = await tx.intervention.findFirst({ where: { studentId, kind: "invitation_to_talk", state: { in: ["proposed", "awaiting_approval"] } }, select: { id: true } });
+  const pending = await tx.intervention.findFirst({
+    where: { studentId, kind: "invitation_to_talk", state: { in: ["proposed", "awaiting_approval"] } },
+    select: { id: true },
+  });
   const actor = { kind: "student", studentNumber: ctx.student.studentNumber } as const;
   if (pending) {
     result.proposedInvitationId = pending.id;
@@ -205,14 +297,28 @@ async function needsHelp(tx: Tx, ctx: Context, replyId: number, result: ReplyOut
     const channels = [ctx.message.channel, ...(["teams", "email", "sms"] as const).filter((c) => c !== ctx.message.channel)];
     const { id } = await createProposed(
       tx,
-      { studentId, kind: "invitation_to_talk", channelOrder: channels, body, subject, templateData: { texts: { teams: body, sms: body, email: { subject, body } }, evidence: [], flagIds: [] }, proposedBy: "student", dedupeKey: `invitation_to_talk:${studentId}:reply:${replyId}` },
+      {
+        studentId,
+        kind: "invitation_to_talk",
+        channelOrder: channels,
+        body,
+        subject,
+        templateData: { texts: { teams: body, sms: body, email: { subject, body } }, evidence: [], flagIds: [] },
+        proposedBy: "student",
+        dedupeKey: `invitation_to_talk:${studentId}:reply:${replyId}`,
+      },
       actor,
       { replyId },
     );
     await transition(tx, { interventionId: id, to: "awaiting_approval", actor, details: { because: "the student asked for help" } });
     result.proposedInvitationId = id;
   }
-  await tellTutor(tx, ctx, "Asked for help", `${fullName(ctx.student) || ctx.student.studentNumber} would like a chat. An invitation to talk is waiting for your approval in your digest.`);
+  await tellTutor(
+    tx,
+    ctx,
+    "Asked for help",
+    `${fullName(ctx.student) || ctx.student.studentNumber} would like a chat. An invitation to talk is waiting for your approval in your digest.`,
+  );
   const tutor = ctx.tutor ?? "your personal tutor";
   return ctx.message.channel === "sms" ? say("help_requested_sms", { tutor, when: ctx.whenRead }) : say("help_requested", { tutor, when: ctx.whenRead });
 }
@@ -224,7 +330,10 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
     const seen = await db.prisma.reply.findUnique({ where: { providerMessageId: message.providerMessageId }, select: { id: true } });
     if (seen) return { duplicate: true, replyId: seen.id };
   }
-  const student = await db.prisma.student.findUniqueOrThrow({ where: { id: message.studentId }, select: { studentNumber: true, givenName: true, preferredName: true, familyName: true } });
+  const student = await db.prisma.student.findUniqueOrThrow({
+    where: { id: message.studentId },
+    select: { studentNumber: true, givenName: true, preferredName: true, familyName: true },
+  });
   const classification = await classifyMessage(message.text, { channel: message.channel }, options.model);
   let intent: Intent = classification.intent;
   const safe = classification.safeguarding === "none";
@@ -241,7 +350,17 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
 
   const s = settings.safeguarding;
   const dueAt = nextWorkingInstant(now, s.timezone, s.workingHours);
-  const ctx: Context = { db, message, settings, now, inline: options.answerInline, student, tutor: await personalTutorName(db, message.studentId, now), whenRead: relativeDayInWords(dueAt, now, s.timezone), dueAt };
+  const ctx: Context = {
+    db,
+    message,
+    settings,
+    now,
+    inline: options.answerInline,
+    student,
+    tutor: await personalTutorName(db, message.studentId, now),
+    whenRead: relativeDayInWords(dueAt, now, s.timezone),
+    dueAt,
+  };
   const open = await latestOpenIntervention(db, message.studentId, now);
   const actor = { kind: "student", studentNumber: student.studentNumber } as const;
 
@@ -261,8 +380,21 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
           receivedAt: message.receivedAt ?? now,
         },
       });
-      await writeAudit(tx, { actor, action: "reply.received", targetType: "reply", targetId: String(reply.id), studentId: message.studentId, details: { channel: message.channel, classification: intent, safeguarding: classification.safeguarding, interventionId: open?.id ?? null } });
-      const result: ReplyOutcome = { duplicate: false, replyId: reply.id, classification: intent, safeguarding: classification.safeguarding, interventionId: open?.id };
+      await writeAudit(tx, {
+        actor,
+        action: "reply.received",
+        targetType: "reply",
+        targetId: String(reply.id),
+        studentId: message.studentId,
+        details: { channel: message.channel, classification: intent, safeguarding: classification.safeguarding, interventionId: open?.id ?? null },
+      });
+      const result: ReplyOutcome = {
+        duplicate: false,
+        replyId: reply.id,
+        classification: intent,
+        safeguarding: classification.safeguarding,
+        interventionId: open?.id,
+      };
       if (slotChoice) result.meeting = { meetingId: slotChoice.meetingId, booked: slotChoice.booked };
 
       switch (intent) {
@@ -280,7 +412,14 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
           const days = classification.pauseDays ?? 14;
           const until = new Date(now.getTime() + days * DAY_MS);
           await tx.student.update({ where: { id: message.studentId }, data: { pausedUntil: until } });
-          await writeAudit(tx, { actor, action: "student.pause", targetType: "student", targetId: student.studentNumber, studentId: message.studentId, details: { days, until: until.toISOString() } });
+          await writeAudit(tx, {
+            actor,
+            action: "student.pause",
+            targetType: "student",
+            targetId: student.studentNumber,
+            studentId: message.studentId,
+            details: { days, until: until.toISOString() },
+          });
           result.answer = say("pause_answer", { until: dateLabel(until, s.timezone) });
           break;
         }
@@ -288,7 +427,14 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
           const state = resumeState!;
           if (state.paused) {
             await tx.student.update({ where: { id: message.studentId }, data: { pausedUntil: null } });
-            await writeAudit(tx, { actor, action: "student.resume", targetType: "student", targetId: student.studentNumber, studentId: message.studentId, details: { channel: message.channel } });
+            await writeAudit(tx, {
+              actor,
+              action: "student.resume",
+              targetType: "student",
+              targetId: student.studentNumber,
+              studentId: message.studentId,
+              details: { channel: message.channel },
+            });
           }
           const parts = [
             ...(state.consentWithdrawn ? [say("consent_granted")] : []),
@@ -321,7 +467,8 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
           break;
         case "stop":
           // Inline only (the SMS or Teams exchange): no further email after an email opt-out.
-          if (options.answerInline) result.answer = message.channel === "sms" ? say("stop_answer_sms") : say("stop_answer", { channel_words: CHANNEL_WORDS[message.channel] });
+          if (options.answerInline)
+            result.answer = message.channel === "sms" ? say("stop_answer_sms") : say("stop_answer", { channel_words: CHANNEL_WORDS[message.channel] });
           break;
         case "thanks":
           // No chatter by text or email; in Teams a short acknowledgement closes the exchange.
@@ -331,7 +478,12 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
           if (slotChoice) {
             result.answer = slotChoice.answer;
           } else {
-            await tellTutor(tx, ctx, "Replied to Nudge", `${fullName(student) || student.studentNumber} wrote to Nudge; nothing in it was recognised as a request, so it is passed to you to read.`);
+            await tellTutor(
+              tx,
+              ctx,
+              "Replied to Nudge",
+              `${fullName(student) || student.studentNumber} wrote to Nudge; nothing in it was recognised as a request, so it is passed to you to read.`,
+            );
             result.answer = say("other_received", { tutor: ctx.tutor ? `${ctx.tutor}, your personal tutor,` : "Your personal tutor", when: ctx.whenRead });
           }
           break;
@@ -343,10 +495,14 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
     if (message.providerMessageId && isUniqueViolation(error)) return { duplicate: true };
     throw error;
   }
-  if (intent === "consent_withdraw") await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: "withdrawn", source: message.channel }, undefined, now);
-  if (intent === "resume" && resumeState?.consentWithdrawn) await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: "granted", source: message.channel }, undefined, now);
-  if (intent === "resume" && resumeState?.optedOut) await setChannelOptOut(db, { studentId: message.studentId, channel: message.channel, optedOut: false, source: `${message.channel}-reply` });
-  if (intent === "stop") await setChannelOptOut(db, { studentId: message.studentId, channel: message.channel, optedOut: true, source: `${message.channel}-reply` });
+  if (intent === "consent_withdraw")
+    await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: "withdrawn", source: message.channel }, undefined, now);
+  if (intent === "resume" && resumeState?.consentWithdrawn)
+    await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: "granted", source: message.channel }, undefined, now);
+  if (intent === "resume" && resumeState?.optedOut)
+    await setChannelOptOut(db, { studentId: message.studentId, channel: message.channel, optedOut: false, source: `${message.channel}-reply` });
+  if (intent === "stop")
+    await setChannelOptOut(db, { studentId: message.studentId, channel: message.channel, optedOut: true, source: `${message.channel}-reply` });
   if (intent === "my_data" && message.channel === "teams") outcome.card = await myDataCardFor(db, message.studentId, now, settings.safeguarding.timezone);
   return outcome;
 }

@@ -24,10 +24,17 @@ export function explainWhy(evidence: readonly FlagEvidence[], channel: ChannelNa
   const phrases = evidencePhrases(evidence, detailed ? "student" : "student-minimal");
   const closing = detailed || channel === "email" ? say("why_closing", { tutor: tutorName ?? "your personal tutor" }) : say("why_closing_sms");
   const titles = [...new Set(evidence.map((e) => e.rule.title))];
-  const latest = evidence.map((e) => e.asOf).sort().at(-1)!;
+  const latest = evidence
+    .map((e) => e.asOf)
+    .sort()
+    .at(-1)!;
   // Which check it was: by name in Teams and email (the admin's own words), with the day in Teams.
-  const check = channel === "sms" || titles.length !== 1 ? "" : ` ${detailed ? say("why_check_detailed", { title: titles[0]!, day: dayInWords(latest) }) : say("why_check", { title: titles[0]! })}`;
-  const compose = (shown: readonly string[]) => `${shown.length ? `We sent it because ${joinPhrases(shown)}.` : "We sent it because of a routine check of your engagement data."}${check} ${closing}`;
+  const check =
+    channel === "sms" || titles.length !== 1
+      ? ""
+      : ` ${detailed ? say("why_check_detailed", { title: titles[0]!, day: dayInWords(latest) }) : say("why_check", { title: titles[0]! })}`;
+  const compose = (shown: readonly string[]) =>
+    `${shown.length ? `We sent it because ${joinPhrases(shown)}.` : "We sent it because of a routine check of your engagement data."}${check} ${closing}`;
   if (channel !== "sms") return compose(phrases.slice(0, 3));
   // Drop the least telling phrases until the text fits in two segments.
   for (let n = Math.min(phrases.length, 2); n >= 0; n--) {

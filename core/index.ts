@@ -2,8 +2,20 @@
  * The foundation every module may use: the product's vocabulary, the institution's clock and
  * working hours, the one error model, logging, text normalisation, and what Nudge says to students.
  */
-export { CHANNELS, ENGAGEMENT_SOURCES, isChannel, MINUTE_MS, HOUR_MS, DAY_MS, WEEK_MS, type ChannelName, type EngagementSource } from "./vocabulary.ts";
-export { isTimeZone, wallClock, zonedInstant, partsOf, timeLabel, dateLabel, whenLabel, type WallClock } from "./zoned-time.ts";
+export {
+  CHANNELS,
+  ENGAGEMENT_SOURCES,
+  SOURCE_WORDS,
+  sourceActivity,
+  isChannel,
+  MINUTE_MS,
+  HOUR_MS,
+  DAY_MS,
+  WEEK_MS,
+  type ChannelName,
+  type EngagementSource,
+} from "./vocabulary.ts";
+export { DEFAULT_TIMEZONE, isTimeZone, wallClock, zonedInstant, partsOf, timeLabel, dateLabel, whenLabel, type WallClock } from "./zoned-time.ts";
 export { nextWorkingInstant, relativeDayInWords, DEFAULT_WORKING_HOURS, type WorkingHours } from "./working-hours.ts";
 export { normalise, wordsOf } from "./normalise-text.ts";
 export { say, STUDENT_MESSAGES, type StudentMessageKey } from "./student-messages.ts";

@@ -7,9 +7,22 @@ import { pino, type Logger, type LevelWithSilent } from "pino";
 export type { Logger };
 
 const PERSONAL_KEYS = [
-  "name", "givenName", "familyName", "preferredName", "displayName",
-  "email", "mobile", "phone", "from", "to", "text", "body",
-  "password", "appPassword", "authToken", "authorization",
+  "name",
+  "givenName",
+  "familyName",
+  "preferredName",
+  "displayName",
+  "email",
+  "mobile",
+  "phone",
+  "from",
+  "to",
+  "text",
+  "body",
+  "password",
+  "appPassword",
+  "authToken",
+  "authorization",
 ];
 
 export const REDACT_PATHS = [...PERSONAL_KEYS, ...PERSONAL_KEYS.map((k) => `*.${k}`), 'req.headers["x-twilio-signature"]'];

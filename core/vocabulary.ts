@@ -13,6 +13,24 @@ export function isChannel(value: unknown): value is ChannelName {
 export const ENGAGEMENT_SOURCES = ["vle", "attendance", "library", "submission", "printing"] as const;
 export type EngagementSource = (typeof ENGAGEMENT_SOURCES)[number];
 
+/**
+ * Each source in words, once for every module: `name` where a source is named in a phrase ("no
+ * VLE activity", "how fresh is the attendance data?"), `activity` for what it records about a
+ * student ("VLE activity up to 3 November", the privacy notice's list).
+ */
+export const SOURCE_WORDS: Readonly<Record<EngagementSource, { name: string; activity: string }>> = {
+  vle: { name: "VLE", activity: "VLE activity" },
+  attendance: { name: "attendance", activity: "attendance registers" },
+  library: { name: "library", activity: "library visits" },
+  submission: { name: "submission", activity: "assignment submissions" },
+  printing: { name: "printing", activity: "printing" },
+};
+
+/** A source's activity in words, or the key itself for anything that is not a source. */
+export function sourceActivity(source: string): string {
+  return (SOURCE_WORDS as Record<string, { activity: string } | undefined>)[source]?.activity ?? source;
+}
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;

@@ -2,6 +2,7 @@
  * Staff working hours (weekdays, a window of the institution's clock): when a message that waits
  * for a person will be in front of one, and how to tell the student when that is.
  */
+import { DAY_MS } from "./vocabulary.ts";
 import { dateLabel, wallClock, zonedInstant } from "./zoned-time.ts";
 
 export interface WorkingHours {
@@ -34,7 +35,7 @@ export function nextWorkingInstant(now: Date, timeZone: string, hours: WorkingHo
 /** "today", "tomorrow" or "on Monday 7 December": when a message due at `due` is read, said at `now`. */
 export function relativeDayInWords(due: Date, now: Date, timeZone: string): string {
   const [a, n] = [wallClock(due, timeZone), wallClock(now, timeZone)];
-  const days = Math.round((Date.UTC(a.year, a.month - 1, a.day) - Date.UTC(n.year, n.month - 1, n.day)) / 86_400_000);
+  const days = Math.round((Date.UTC(a.year, a.month - 1, a.day) - Date.UTC(n.year, n.month - 1, n.day)) / DAY_MS);
   if (days <= 0) return "today";
   if (days === 1) return "tomorrow";
   return `on ${dateLabel(due, timeZone)}`;

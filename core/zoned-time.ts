@@ -7,6 +7,9 @@
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
+/** The institution's timezone unless NUDGE_TIMEZONE says otherwise (the configuration's default). */
+export const DEFAULT_TIMEZONE = "Europe/London";
+
 /** Whether Intl knows the timezone (e.g. "Europe/London"). */
 export function isTimeZone(timeZone: string): boolean {
   try {
@@ -23,7 +26,15 @@ function clockOf(timeZone: string): Intl.DateTimeFormat {
   let clock = clocks.get(timeZone);
   if (!clock) {
     try {
-      clock = new Intl.DateTimeFormat("en-GB", { timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      clock = new Intl.DateTimeFormat("en-GB", {
+        timeZone,
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      });
     } catch {
       throw new RangeError(`timezone: "${timeZone}" is not a known time zone (e.g. "Europe/London")`);
     }
@@ -71,7 +82,6 @@ export function zonedInstant(year: number, month: number, day: number, minutes: 
   return new Date(wall - Math.min(...offsets) * MINUTE_MS);
 }
 
-
 const labelFormats = new Map<string, Intl.DateTimeFormat>();
 
 export function partsOf(at: Date, timeZone: string): Record<"weekday" | "day" | "month" | "hour" | "minute", string> {
@@ -79,7 +89,15 @@ export function partsOf(at: Date, timeZone: string): Record<"weekday" | "day" | 
   let format = labelFormats.get(key);
   if (!format) {
     clockOf(timeZone);
-    format = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    format = new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      weekday: "long",
+      day: "numeric",
+      month: "long",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
     labelFormats.set(key, format);
   }
   const parts = format.formatToParts(at);
@@ -108,4 +126,3 @@ export function whenLabel(at: Date, now: Date, timeZone: string): string {
   if (days === 1) return `tomorrow at ${time}`;
   return `on ${dateLabel(at, timeZone)} at ${time}`;
 }
-

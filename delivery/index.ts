@@ -4,7 +4,16 @@
  */
 export { dispatchDue, dispatchOnce, claimDue, newDispatcherId, recordBounces, retryDelayMs, type DispatchSettings, type DispatchFigures } from "./outbox.ts";
 export { dispatchStaffMessages, type StaffSenders, type StaffDispatchSettings, type StaffDispatchFigures } from "./staff-outbox.ts";
-export { ChannelFailure, PROVIDER_TIMEOUT_MS, type ChannelSender, type StaffEmailSender, type OutboundMessage, type SendResult, type FailureKind, type CalendarAttachment } from "./ports.ts";
+export {
+  ChannelFailure,
+  PROVIDER_TIMEOUT_MS,
+  type ChannelSender,
+  type StaffEmailSender,
+  type OutboundMessage,
+  type SendResult,
+  type FailureKind,
+  type CalendarAttachment,
+} from "./ports.ts";
 export { parseRetryAfter } from "./retry.ts";
 export { applySmsStatus, type SmsStatusUpdate, type SmsStatusOutcome } from "./sms-status.ts";
 export { outboxJobs, type OutboxJobSettings } from "./jobs.ts";

@@ -25,7 +25,10 @@ export function outboxJobs(db: Database, settings: OutboxJobSettings): Scheduled
       catchUp: false,
       async run(): Promise<JobFigures> {
         const started = Date.now();
-        const figures = await dispatchDue(db, settings.senders(), { ...settings.dispatch, ...(settings.staffSenders ? { staff: settings.staffSenders() } : {}) });
+        const figures = await dispatchDue(db, settings.senders(), {
+          ...settings.dispatch,
+          ...(settings.staffSenders ? { staff: settings.staffSenders() } : {}),
+        });
         await settings.afterDispatch?.();
         return { ...figures, durationMs: Date.now() - started };
       },

@@ -1,5 +1,5 @@
 /**
- * The outbox dispatcher: the only caller of channel senders (DESIGN invariant 1).
+ * The outbox dispatcher: the only caller of channel senders (invariant 1).
  *
  * Each pass claims due deliveries with a lease (a claim token in `leaseOwner`, an expiry in
  * `leaseUntil`), so several dispatchers — threads of one service or several machines — never send
@@ -68,7 +68,18 @@ export interface DispatchFigures {
   errors: number;
 }
 
-const emptyFigures = (): DispatchFigures => ({ claimed: 0, sent: 0, held: 0, retried: 0, fellBack: 0, failed: 0, cancelled: 0, expired: 0, lostLeases: 0, errors: 0 });
+const emptyFigures = (): DispatchFigures => ({
+  claimed: 0,
+  sent: 0,
+  held: 0,
+  retried: 0,
+  fellBack: 0,
+  failed: 0,
+  cancelled: 0,
+  expired: 0,
+  lostLeases: 0,
+  errors: 0,
+});
 
 const SYSTEM = { kind: "system", component: "outbox" } as const;
 
@@ -86,7 +97,12 @@ const CLAIM_ROUNDS = 10;
  */
 export async function claimDue(db: Database, owner: string, limit: number, leaseMs: number, now: Date): Promise<{ token: string; ids: number[] }> {
   const token = `${owner}#${++claimSequence}`;
-  const due = { OR: [{ state: "pending" as const, dueAt: { lte: now } }, { state: "sending" as const, leaseUntil: { lt: now } }] };
+  const due = {
+    OR: [
+      { state: "pending" as const, dueAt: { lte: now } },
+      { state: "sending" as const, leaseUntil: { lt: now } },
+    ],
+  };
   for (let round = 0; round < CLAIM_ROUNDS; round++) {
     const candidates = await db.prisma.delivery.findMany({ where: due, orderBy: [{ dueAt: "asc" }, { id: "asc" }], take: limit, select: { id: true } });
     if (candidates.length === 0) break;
@@ -122,12 +138,21 @@ class Dispatch {
 
   /** Writes to a claimed row only while the claim is ours. */
   private async release(tx: Pick<Database["prisma"], "delivery">, id: number, data: Record<string, unknown>): Promise<boolean> {
-    const { count } = await tx.delivery.updateMany({ where: { id, leaseOwner: this.token, state: "sending" }, data: { leaseOwner: null, leaseUntil: null, ...data } });
+    const { count } = await tx.delivery.updateMany({
+      where: { id, leaseOwner: this.token, state: "sending" },
+      data: { leaseOwner: null, leaseUntil: null, ...data },
+    });
     return count === 1;
   }
 
   /** The card a Teams message is sent as, and the calendar invitation an email carries. */
-  private async extrasFor(channel: ChannelName, intervention: { id: number; studentId: number; kind: string; templateData: unknown; student: { studentNumber: string } }, data: Partial<TemplateData> | null, text: string, now: Date): Promise<Pick<OutboundMessage, "card" | "calendar" | "attachments">> {
+  private async extrasFor(
+    channel: ChannelName,
+    intervention: { id: number; studentId: number; kind: string; templateData: unknown; student: { studentNumber: string } },
+    data: Partial<TemplateData> | null,
+    text: string,
+    now: Date,
+  ): Promise<Pick<OutboundMessage, "card" | "calendar" | "attachments">> {
     if (channel === "teams") {
       const card = await studentTeamsCard(this.db, intervention, text, now);
       return card ? { card } : {};
@@ -153,7 +178,15 @@ class Dispatch {
       include: {
         intervention: {
           select: {
-            id: true, studentId: true, kind: true, state: true, approvedAt: true, body: true, subject: true, templateData: true, channelOrder: true,
+            id: true,
+            studentId: true,
+            kind: true,
+            state: true,
+            approvedAt: true,
+            body: true,
+            subject: true,
+            templateData: true,
+            channelOrder: true,
             student: { select: { studentNumber: true, mobile: true, email: true, conversationReference: { select: { reference: true } } } },
           },
         },
@@ -166,7 +199,13 @@ class Dispatch {
     }
     const decision = await checkBeforeSend(
       this.prisma,
-      { studentId: intervention.studentId, interventionId: intervention.id, channel: delivery.channel, kind: intervention.kind, approvedAt: intervention.approvedAt },
+      {
+        studentId: intervention.studentId,
+        interventionId: intervention.id,
+        channel: delivery.channel,
+        kind: intervention.kind,
+        approvedAt: intervention.approvedAt,
+      },
       this.settings.rules,
       now,
     );
@@ -210,9 +249,18 @@ class Dispatch {
       if (failure.kind === "retryable" && attempts < this.settings.maxAttempts) {
         const delay = retryDelayMs(attempts, failure.detail.retryAfterMs, this.settings.retryBaseMs, this.settings.random);
         const due = new Date(Date.now() + delay);
-        return (await this.release(this.prisma, id, { state: "pending", attempts, dueAt: due, lastError: reason, heldReason: `retry ${attempts + 1} of ${this.settings.maxAttempts}` })) ? "retried" : "lostLeases";
+        return (await this.release(this.prisma, id, {
+          state: "pending",
+          attempts,
+          dueAt: due,
+          lastError: reason,
+          heldReason: `retry ${attempts + 1} of ${this.settings.maxAttempts}`,
+        }))
+          ? "retried"
+          : "lostLeases";
       }
-      if (failure.kind === "unavailable" && delivery.channel === "teams") await markConversationUnavailable(this.prisma, intervention.studentId, failure.message);
+      if (failure.kind === "unavailable" && delivery.channel === "teams")
+        await markConversationUnavailable(this.prisma, intervention.studentId, failure.message);
       const why = failure.kind === "retryable" ? `gave up after ${attempts} tries: ${failure.message}` : reason;
       return this.fallBack(id, intervention.id, delivery.channel, why, now, attempts);
     }
@@ -223,9 +271,23 @@ class Dispatch {
       // Teams may accept without an activity id (202, no body): stored as none, since an empty
       // string would meet the next one in the unique column.
       const providerMessageId = result.providerMessageId || null;
-      const mine = await this.release(tx, id, { state: "sent", attempts, sentAt: new Date(), providerMessageId, providerStatus: "accepted", heldReason: null, lastError: null });
+      const mine = await this.release(tx, id, {
+        state: "sent",
+        attempts,
+        sentAt: new Date(),
+        providerMessageId,
+        providerStatus: "accepted",
+        heldReason: null,
+        lastError: null,
+      });
       if (!mine) return "lostLeases" as const;
-      await transition(tx, { interventionId: intervention.id, to: "sent", actor: SYSTEM, changes: { channel: delivery.channel }, details: { channel: delivery.channel, deliveryId: id, attempts } });
+      await transition(tx, {
+        interventionId: intervention.id,
+        to: "sent",
+        actor: SYSTEM,
+        changes: { channel: delivery.channel },
+        details: { channel: delivery.channel, deliveryId: id, attempts },
+      });
       return "sent" as const;
     });
   }
@@ -235,15 +297,30 @@ class Dispatch {
     return this.prisma.$transaction(async (tx) => {
       const mine = await this.release(tx, id, { state: "failed", failedAt: now, lastError: reason, heldReason: null, ...(attempts ? { attempts } : {}) });
       if (!mine) return "lostLeases" as const;
-      const intervention = await tx.intervention.findUniqueOrThrow({ where: { id: interventionId }, select: { studentId: true, channelOrder: true, deliveries: { select: { channel: true } } } });
+      const intervention = await tx.intervention.findUniqueOrThrow({
+        where: { id: interventionId },
+        select: { studentId: true, channelOrder: true, deliveries: { select: { channel: true } } },
+      });
       const tried = new Set(intervention.deliveries.map((d) => d.channel));
       const next = channelOrderOf(intervention.channelOrder).find((c) => !tried.has(c));
       if (next) {
         await tx.delivery.create({ data: { interventionId, channel: next, dueAt: now } });
-        await writeAudit(tx, { actor: SYSTEM, action: "delivery.fallback", targetType: "intervention", targetId: String(interventionId), studentId: intervention.studentId, details: { from: channel, to: next, reason } });
+        await writeAudit(tx, {
+          actor: SYSTEM,
+          action: "delivery.fallback",
+          targetType: "intervention",
+          targetId: String(interventionId),
+          studentId: intervention.studentId,
+          details: { from: channel, to: next, reason },
+        });
         return "fellBack" as const;
       }
-      await transition(tx, { interventionId, to: "failed", actor: SYSTEM, details: { reason: `no channel could reach the student; last: ${channel}: ${reason}` } });
+      await transition(tx, {
+        interventionId,
+        to: "failed",
+        actor: SYSTEM,
+        details: { reason: `no channel could reach the student; last: ${channel}: ${reason}` },
+      });
       return "failed" as const;
     });
   }
@@ -259,7 +336,12 @@ class Dispatch {
 }
 
 /** One pass: claim a batch and work through it with bounded concurrency. */
-export async function dispatchOnce(db: Database, senders: ReadonlyMap<ChannelName, ChannelSender>, settings: DispatchSettings, now = new Date()): Promise<DispatchFigures> {
+export async function dispatchOnce(
+  db: Database,
+  senders: ReadonlyMap<ChannelName, ChannelSender>,
+  settings: DispatchSettings,
+  now = new Date(),
+): Promise<DispatchFigures> {
   const figures = emptyFigures();
   const { token, ids } = await claimDue(db, settings.owner, settings.batchSize ?? 100, settings.leaseMs ?? 120_000, now);
   figures.claimed = ids.length;
@@ -281,13 +363,24 @@ export async function dispatchOnce(db: Database, senders: ReadonlyMap<ChannelNam
 }
 
 /** Passes until nothing is due (or `maxPasses`): what the scheduled job and `nudge outbox dispatch` run. */
-export async function dispatchDue(db: Database, senders: ReadonlyMap<ChannelName, ChannelSender>, settings: DispatchSettings, maxPasses = 1000): Promise<DispatchFigures & { staff: StaffDispatchFigures }> {
+export async function dispatchDue(
+  db: Database,
+  senders: ReadonlyMap<ChannelName, ChannelSender>,
+  settings: DispatchSettings,
+  maxPasses = 1000,
+): Promise<DispatchFigures & { staff: StaffDispatchFigures }> {
   const total = emptyFigures();
   const staff: StaffDispatchFigures = { claimed: 0, sent: 0, retried: 0, fellBack: 0, failed: 0, lostLeases: 0, errors: 0 };
   for (let pass = 0; pass < maxPasses; pass++) {
     // The priority lane: whatever staff messages are due go before each batch of students'.
     if (settings.staff) {
-      const figures = await dispatchStaffMessages(db, settings.staff, { owner: settings.owner, maxAttempts: settings.maxAttempts, retryBaseMs: settings.retryBaseMs, random: settings.random, clock: settings.clock });
+      const figures = await dispatchStaffMessages(db, settings.staff, {
+        owner: settings.owner,
+        maxAttempts: settings.maxAttempts,
+        retryBaseMs: settings.retryBaseMs,
+        random: settings.random,
+        clock: settings.clock,
+      });
       for (const key of Object.keys(staff) as (keyof StaffDispatchFigures)[]) staff[key] += figures[key];
     }
     const figures = await dispatchOnce(db, senders, settings, settings.clock?.() ?? new Date());
@@ -310,12 +403,19 @@ export async function recordBounces(db: Database, providerMessageIds: readonly s
   let marked = 0;
   for (const providerMessageId of providerMessageIds) {
     await db.prisma.$transaction(async (tx) => {
-      const delivery = await tx.delivery.findUnique({ where: { providerMessageId }, select: { id: true, interventionId: true, intervention: { select: { state: true } } } });
+      const delivery = await tx.delivery.findUnique({
+        where: { providerMessageId },
+        select: { id: true, interventionId: true, intervention: { select: { state: true } } },
+      });
       if (!delivery) return;
-      const { count } = await tx.delivery.updateMany({ where: { id: delivery.id, state: { in: ["sent", "delivered"] } }, data: { state: "failed", failedAt: new Date(), lastError: reason, providerStatus: "bounced" } });
+      const { count } = await tx.delivery.updateMany({
+        where: { id: delivery.id, state: { in: ["sent", "delivered"] } },
+        data: { state: "failed", failedAt: new Date(), lastError: reason, providerStatus: "bounced" },
+      });
       if (count === 0) return;
       // Only a sent intervention fails; one already reported delivered keeps that state.
-      if (delivery.intervention.state === "sent") await transition(tx, { interventionId: delivery.interventionId, to: "failed", actor: SYSTEM, details: { reason, deliveryId: delivery.id } });
+      if (delivery.intervention.state === "sent")
+        await transition(tx, { interventionId: delivery.interventionId, to: "failed", actor: SYSTEM, details: { reason, deliveryId: delivery.id } });
       marked++;
     });
   }

@@ -1,9 +1,8 @@
 /**
  * What every channel sender is, what it is given and how it fails. Only the outbox dispatcher
- * calls a sender (DESIGN invariant 1); senders never touch the database.
+ * calls a sender (invariant 1); senders never touch the database.
  */
 import type { ChannelName } from "../core/index.ts";
-
 
 /** One message to one person (a student, or staff for the staff outbox) on one channel, already rendered and already allowed. */
 export interface OutboundMessage {

@@ -1,4 +1,4 @@
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from "../core/index.ts";
 
 /**
  * Delay before retry `attempt` (1-based): exponential with "equal jitter" (half fixed, half random,

@@ -6,7 +6,7 @@
  * No send-time checks apply: quiet hours, caps and pauses are for students, never for staff alerts.
  */
 import type { Database } from "../prisma/index.ts";
-import type { Channel } from "../generated/sqlite/enums.ts";
+import type { Channel } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import { retryDelayMs } from "./retry.ts";
 import { ChannelFailure, type CalendarAttachment, type ChannelSender, type StaffEmailSender } from "./ports.ts";
@@ -43,12 +43,29 @@ let claims = 0;
 
 async function claim(db: Database, owner: string, limit: number, leaseMs: number, now: Date): Promise<{ token: string; ids: number[] }> {
   const token = `${owner}#s${++claims}`;
-  const due = { OR: [{ state: "pending" as const, dueAt: { lte: now } }, { state: "sending" as const, leaseUntil: { lt: now } }] };
+  const due = {
+    OR: [
+      { state: "pending" as const, dueAt: { lte: now } },
+      { state: "sending" as const, leaseUntil: { lt: now } },
+    ],
+  };
   for (let round = 0; round < 10; round++) {
-    const candidates = await db.prisma.staffMessage.findMany({ where: due, orderBy: [{ priority: "asc" }, { dueAt: "asc" }, { id: "asc" }], take: limit, select: { id: true } });
+    const candidates = await db.prisma.staffMessage.findMany({
+      where: due,
+      orderBy: [{ priority: "asc" }, { dueAt: "asc" }, { id: "asc" }],
+      take: limit,
+      select: { id: true },
+    });
     if (candidates.length === 0) break;
-    await db.prisma.staffMessage.updateMany({ where: { id: { in: candidates.map((c) => c.id) }, ...due }, data: { state: "sending", leaseOwner: token, leaseUntil: new Date(now.getTime() + leaseMs) } });
-    const claimed = await db.prisma.staffMessage.findMany({ where: { leaseOwner: token, state: "sending" }, orderBy: [{ priority: "asc" }, { dueAt: "asc" }, { id: "asc" }], select: { id: true } });
+    await db.prisma.staffMessage.updateMany({
+      where: { id: { in: candidates.map((c) => c.id) }, ...due },
+      data: { state: "sending", leaseOwner: token, leaseUntil: new Date(now.getTime() + leaseMs) },
+    });
+    const claimed = await db.prisma.staffMessage.findMany({
+      where: { leaseOwner: token, state: "sending" },
+      orderBy: [{ priority: "asc" }, { dueAt: "asc" }, { id: "asc" }],
+      select: { id: true },
+    });
     if (claimed.length) return { token, ids: claimed.map((c) => c.id) };
   }
   return { token, ids: [] };
@@ -59,9 +76,21 @@ type Outcome = Exclude<keyof StaffDispatchFigures, "claimed" | "errors">;
 async function processOne(db: Database, senders: StaffSenders, settings: StaffDispatchSettings, token: string, id: number, now: Date): Promise<Outcome> {
   const row = await db.prisma.staffMessage.findUniqueOrThrow({
     where: { id },
-    include: { staff: { select: { staffNumber: true, displayName: true, email: true, active: true, conversationReference: { select: { reference: true, unavailableAt: true } } } } },
+    include: {
+      staff: {
+        select: {
+          staffNumber: true,
+          displayName: true,
+          email: true,
+          active: true,
+          conversationReference: { select: { reference: true, unavailableAt: true } },
+        },
+      },
+    },
   });
-  const release = async (data: Record<string, unknown>) => (await db.prisma.staffMessage.updateMany({ where: { id, leaseOwner: token, state: "sending" }, data: { leaseOwner: null, leaseUntil: null, ...data } })).count === 1;
+  const release = async (data: Record<string, unknown>) =>
+    (await db.prisma.staffMessage.updateMany({ where: { id, leaseOwner: token, state: "sending" }, data: { leaseOwner: null, leaseUntil: null, ...data } }))
+      .count === 1;
   const attempts = row.attempts + 1;
   const fail = async (reason: string, kind: ChannelFailure["kind"]): Promise<Outcome> => {
     if (kind === "retryable" && attempts < settings.maxAttempts) {
@@ -69,16 +98,54 @@ async function processOne(db: Database, senders: StaffSenders, settings: StaffDi
       return (await release({ state: "pending", attempts, dueAt, lastError: reason.slice(0, 500) })) ? "retried" : "lostLeases";
     }
     return db.prisma.$transaction(async (tx) => {
-      const mine = (await tx.staffMessage.updateMany({ where: { id, leaseOwner: token, state: "sending" }, data: { leaseOwner: null, leaseUntil: null, state: "failed", attempts, failedAt: now, lastError: reason.slice(0, 500) } })).count === 1;
+      const mine =
+        (
+          await tx.staffMessage.updateMany({
+            where: { id, leaseOwner: token, state: "sending" },
+            data: { leaseOwner: null, leaseUntil: null, state: "failed", attempts, failedAt: now, lastError: reason.slice(0, 500) },
+          })
+        ).count === 1;
       if (!mine) return "lostLeases" as const;
       const next: Channel | null = row.fallback;
       if (next) {
         const { id: _id, createdAt: _c, staff: _s, ...copy } = row;
-        await tx.staffMessage.create({ data: { ...copy, card: copy.card ?? undefined, calendar: copy.calendar ?? undefined, channel: next, fallback: null, fallbackOf: id, state: "pending", attempts: 0, dueAt: now, lastError: null, leaseOwner: null, leaseUntil: null, providerMessageId: null, sentAt: null, failedAt: null } });
-        await writeAudit(tx, { actor: SYSTEM, action: "staff_message.fallback", targetType: "staff_message", targetId: String(id), studentId: row.studentId ?? undefined, details: { kind: row.kind, from: row.channel, to: next, reason: reason.slice(0, 200) } });
+        await tx.staffMessage.create({
+          data: {
+            ...copy,
+            card: copy.card ?? undefined,
+            calendar: copy.calendar ?? undefined,
+            channel: next,
+            fallback: null,
+            fallbackOf: id,
+            state: "pending",
+            attempts: 0,
+            dueAt: now,
+            lastError: null,
+            leaseOwner: null,
+            leaseUntil: null,
+            providerMessageId: null,
+            sentAt: null,
+            failedAt: null,
+          },
+        });
+        await writeAudit(tx, {
+          actor: SYSTEM,
+          action: "staff_message.fallback",
+          targetType: "staff_message",
+          targetId: String(id),
+          studentId: row.studentId ?? undefined,
+          details: { kind: row.kind, from: row.channel, to: next, reason: reason.slice(0, 200) },
+        });
         return "fellBack" as const;
       }
-      await writeAudit(tx, { actor: SYSTEM, action: "staff_message.failed", targetType: "staff_message", targetId: String(id), studentId: row.studentId ?? undefined, details: { kind: row.kind, channel: row.channel, reason: reason.slice(0, 200) } });
+      await writeAudit(tx, {
+        actor: SYSTEM,
+        action: "staff_message.failed",
+        targetType: "staff_message",
+        targetId: String(id),
+        studentId: row.studentId ?? undefined,
+        details: { kind: row.kind, channel: row.channel, reason: reason.slice(0, 200) },
+      });
       return "failed" as const;
     });
   };
@@ -90,13 +157,25 @@ async function processOne(db: Database, senders: StaffSenders, settings: StaffDi
       if (!senders.teams) return fail("Teams is not available in this process", "unavailable");
       const conversation = row.staff?.conversationReference;
       if (!conversation || conversation.unavailableAt) return fail("no Teams conversation with the bot", "unavailable");
-      ({ providerMessageId } = await senders.teams.send({ deliveryId: id, interventionId: 0, recipient: { id: row.staffId ?? 0, studentNumber: row.staff!.staffNumber, teamsReference: conversation.reference }, text: row.text, ...(row.card ? { card: row.card as object } : {}) }));
+      ({ providerMessageId } = await senders.teams.send({
+        deliveryId: id,
+        interventionId: 0,
+        recipient: { id: row.staffId ?? 0, studentNumber: row.staff!.staffNumber, teamsReference: conversation.reference },
+        text: row.text,
+        ...(row.card ? { card: row.card as object } : {}),
+      }));
     } else if (row.channel === "email") {
       const address = row.address ?? row.staff?.email ?? null;
       if (!address) return fail("no email address", "permanent");
       if (!senders.email) return fail("email (SMTP) is not configured", "unavailable");
       const calendar = row.calendar as CalendarAttachment | null;
-      ({ providerMessageId } = await senders.email.send({ id, to: { name: row.staff?.displayName, address }, subject: row.subject ?? "A message from Nudge", text: row.text, ...(calendar ? { calendar } : {}) }));
+      ({ providerMessageId } = await senders.email.send({
+        id,
+        to: { name: row.staff?.displayName, address },
+        subject: row.subject ?? "A message from Nudge",
+        text: row.text,
+        ...(calendar ? { calendar } : {}),
+      }));
     } else {
       return fail(`${row.channel} is not a staff channel`, "permanent");
     }
@@ -105,15 +184,41 @@ async function processOne(db: Database, senders: StaffSenders, settings: StaffDi
     return fail(`${failure.kind}: ${failure.message}`, failure.kind);
   }
   return db.prisma.$transaction(async (tx) => {
-    const mine = (await tx.staffMessage.updateMany({ where: { id, leaseOwner: token, state: "sending" }, data: { leaseOwner: null, leaseUntil: null, state: "sent", attempts, sentAt: new Date(), providerMessageId: providerMessageId || null, lastError: null } })).count === 1;
+    const mine =
+      (
+        await tx.staffMessage.updateMany({
+          where: { id, leaseOwner: token, state: "sending" },
+          data: {
+            leaseOwner: null,
+            leaseUntil: null,
+            state: "sent",
+            attempts,
+            sentAt: new Date(),
+            providerMessageId: providerMessageId || null,
+            lastError: null,
+          },
+        })
+      ).count === 1;
     if (!mine) return "lostLeases" as const;
-    await writeAudit(tx, { actor: SYSTEM, action: "staff_message.sent", targetType: "staff_message", targetId: String(id), studentId: row.studentId ?? undefined, details: { kind: row.kind, channel: row.channel, to: row.staff?.staffNumber ?? "mailbox" } });
+    await writeAudit(tx, {
+      actor: SYSTEM,
+      action: "staff_message.sent",
+      targetType: "staff_message",
+      targetId: String(id),
+      studentId: row.studentId ?? undefined,
+      details: { kind: row.kind, channel: row.channel, to: row.staff?.staffNumber ?? "mailbox" },
+    });
     return "sent" as const;
   });
 }
 
 /** Sends every staff message due, most urgent first; passes until none is left (or `maxPasses`). */
-export async function dispatchStaffMessages(db: Database, senders: StaffSenders, settings: StaffDispatchSettings, maxPasses = 100): Promise<StaffDispatchFigures> {
+export async function dispatchStaffMessages(
+  db: Database,
+  senders: StaffSenders,
+  settings: StaffDispatchSettings,
+  maxPasses = 100,
+): Promise<StaffDispatchFigures> {
   const figures: StaffDispatchFigures = { claimed: 0, sent: 0, retried: 0, fellBack: 0, failed: 0, lostLeases: 0, errors: 0 };
   for (let pass = 0; pass < maxPasses; pass++) {
     const now = settings.clock?.() ?? new Date();

@@ -215,14 +215,7 @@ export function* submissionRows(s: Setting) {
     for (let k = 0; k < draw.count; k++) {
       const at = draw.submittedAt[k]!;
       const score = draw.score[k]!;
-      yield [
-        ++id,
-        i,
-        draw.assessment[k]!,
-        SUBMISSION_STATUSES[draw.status[k]!]!,
-        Number.isNaN(at) ? null : new Date(at),
-        Number.isNaN(score) ? null : score,
-      ];
+      yield [++id, i, draw.assessment[k]!, SUBMISSION_STATUSES[draw.status[k]!]!, Number.isNaN(at) ? null : new Date(at), Number.isNaN(score) ? null : score];
     }
   }
 }

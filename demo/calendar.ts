@@ -2,9 +2,9 @@
  * Day numbers and UK clock times. Day numbers are days since 1970-01-01 UTC, as stored in
  * EngagementDaily.day; timetables are set in UK local time, so BST is applied when converting.
  */
+import { DAY_MS, HOUR_MS } from "../core/index.ts";
 
-export const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
+export { DAY_MS };
 
 export function dayNumber(date: Date): number {
   return Math.floor(date.getTime() / DAY_MS);

@@ -5,6 +5,7 @@
  * memory and every later pass looks sessions and due dates up by index. Module ids double as
  * module instance ids (one presentation each), and ids are positions in these arrays plus one.
  */
+import { HOUR_MS } from "../core/index.ts";
 import { academicYearLabel, academicYearStart, dayDate, isoDay, ukTime, weekday, type Period } from "./calendar.ts";
 import { programmesFor, type ProgrammeSpec } from "./catalogue.ts";
 import { stream } from "./random.ts";
@@ -149,7 +150,7 @@ function buildSessions(
         s.module[i] = module.id;
         s.day[i] = day;
         s.startsAt[i] = start.getTime();
-        s.endsAt[i] = start.getTime() + session.hours * 3_600_000;
+        s.endsAt[i] = start.getTime() + session.hours * HOUR_MS;
         s.practical[i] = session.practical;
       }
     }
@@ -168,8 +169,18 @@ function buildAssessments(seed: number, modules: readonly ModuleInfo[], period: 
     const project = /Project|Dissertation/.test(module.title);
     // Due roughly mid-period and near its end, so both fall inside the data when it is long enough.
     const plans = [
-      { fraction: 0.4 + 0.15 * random.float(), title: project ? "Project proposal" : quiz ? "Online quiz" : "Coursework 1", kind: quiz && !project ? "quiz" : "coursework", weight: quiz && !project ? 0.2 : 0.4 },
-      { fraction: 0.8 + 0.15 * random.float(), title: project ? "Interim report" : random.chance(0.5) ? "Coursework 2" : "Essay", kind: "coursework", weight: 0 },
+      {
+        fraction: 0.4 + 0.15 * random.float(),
+        title: project ? "Project proposal" : quiz ? "Online quiz" : "Coursework 1",
+        kind: quiz && !project ? "quiz" : "coursework",
+        weight: quiz && !project ? 0.2 : 0.4,
+      },
+      {
+        fraction: 0.8 + 0.15 * random.float(),
+        title: project ? "Interim report" : random.chance(0.5) ? "Coursework 2" : "Essay",
+        kind: "coursework",
+        weight: 0,
+      },
     ];
     plans[1]!.weight = Math.round((1 - plans[0]!.weight) * 100) / 100;
     const ids: number[] = [];
@@ -212,14 +223,7 @@ export const MODULE_INSTANCE_COLUMNS = ["id", "moduleId", "presentationCode", "s
 /** Presentations run from the first day of data to four weeks after the last: teaching goes on. */
 export function* moduleInstanceRows(c: Curriculum, period: Period) {
   for (const module of c.modules) {
-    yield [
-      module.id,
-      module.id,
-      c.presentation,
-      dayDate(period.startDay),
-      dayDate(period.endDay + 28),
-      `vle-${module.code.toLowerCase()}-${c.presentation}`,
-    ];
+    yield [module.id, module.id, c.presentation, dayDate(period.startDay), dayDate(period.endDay + 28), `vle-${module.code.toLowerCase()}-${c.presentation}`];
   }
 }
 

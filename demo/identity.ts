@@ -29,7 +29,9 @@ export function emailPart(name: string): string {
 
 /** A name-based (version 5 style) UUID: stable for the same inputs, unique across them. */
 export function deterministicUuid(...parts: (string | number)[]): string {
-  const hex = createHash("sha1").update(`nudge-demo:${parts.join(":")}`).digest("hex");
+  const hex = createHash("sha1")
+    .update(`nudge-demo:${parts.join(":")}`)
+    .digest("hex");
   const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }

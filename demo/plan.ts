@@ -3,15 +3,8 @@
  * tables whose rows are generated lazily from it. The writer streams these into the database and
  * the fingerprint worker replays the same list, so both see exactly the same rows in the same order.
  */
-import {
-  ATTENDANCE_COLUMNS,
-  attendanceRows,
-  ENGAGEMENT_COLUMNS,
-  engagementRows,
-  SUBMISSION_COLUMNS,
-  submissionRows,
-  type Setting,
-} from "./activity.ts";
+import { HOUR_MS } from "../core/index.ts";
+import { ATTENDANCE_COLUMNS, attendanceRows, ENGAGEMENT_COLUMNS, engagementRows, SUBMISSION_COLUMNS, submissionRows, type Setting } from "./activity.ts";
 import { DAY_MS, type Period } from "./calendar.ts";
 import { planCohort } from "./cohort.ts";
 import {
@@ -70,7 +63,7 @@ export function buildPlan(input: PlanInput): Plan {
   const curriculum = buildCurriculum(input.seed, input.students, period);
   const cohort = planCohort(input.seed, input.students, curriculum, period);
   const setting: Setting = { seed: input.seed, period, curriculum, cohort };
-  return { ...setting, staff: planStaff(setting), loadedAt: new Date((period.endDay + 1) * DAY_MS + 6 * 3_600_000) };
+  return { ...setting, staff: planStaff(setting), loadedAt: new Date((period.endDay + 1) * DAY_MS + 6 * HOUR_MS) };
 }
 
 export interface TableSpec {

@@ -10,7 +10,7 @@ import { dayNumber, isoDay } from "./calendar.ts";
 import { DemoSeedError } from "./errors.ts";
 import { fingerprintInWorker } from "./fingerprint.ts";
 import { buildPlan, demoTables, type PlanInput } from "./plan.ts";
-import { assertEmpty, clearAll } from "./reset.ts";
+import { assertEmpty, clearAll } from "./queries.ts";
 import type { CountKey, DemoCounts, DemoOptions } from "./types.ts";
 
 export type { DemoCounts, DemoOptions };
@@ -40,7 +40,11 @@ export async function seedDemo(db: Database, options: DemoOptions): Promise<Demo
   try {
     await db.sql.transaction(async (tx) => {
       if (options.reset) await clearAll(tx);
-      else await assertEmpty(tx, tables.map((spec) => spec.table));
+      else
+        await assertEmpty(
+          tx,
+          tables.map((spec) => spec.table),
+        );
       fingerprint = fingerprintInWorker(input);
       for (const spec of tables) {
         const load = () => tx.bulkInsert(spec.table, spec.columns, spec.rows());

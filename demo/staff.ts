@@ -4,7 +4,7 @@
  * programme, and the central teams (student centre, admins, an operator).
  */
 import { roleScopeKey } from "../access/index.ts";
-import type { StaffRole } from "../generated/sqlite/enums.ts";
+import type { StaffRole } from "../prisma/index.ts";
 import type { Setting } from "./activity.ts";
 import { dayDate } from "./calendar.ts";
 import { deterministicUuid, emailPart, nameSource } from "./identity.ts";
@@ -51,7 +51,18 @@ export function tutorOf(staff: readonly StaffMember[], group: number): number {
 const ACADEMIC_ROLES: readonly StaffRole[] = ["programme_leader", "level_tutor", "personal_tutor"];
 const OFFICE_DAYS = ["mon", "tue", "wed", "thu", "fri"];
 
-export const STAFF_COLUMNS = ["id", "staffNumber", "displayName", "email", "entraObjectId", "active", "officeHours", "timezone", "createdAt", "updatedAt"] as const;
+export const STAFF_COLUMNS = [
+  "id",
+  "staffNumber",
+  "displayName",
+  "email",
+  "entraObjectId",
+  "active",
+  "officeHours",
+  "timezone",
+  "createdAt",
+  "updatedAt",
+] as const;
 
 export function* staffRows(s: Setting, staff: readonly StaffMember[], createdAt: Date) {
   const nextName = nameSource(s.seed, "staff");

@@ -8,7 +8,9 @@ import { studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from ".
 import type { Database } from "../prisma/index.ts";
 
 const BLOCKS = "▁▂▃▄▅▆▇█";
-const DATE = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "Europe/London" });
+/** "Monday 7 December" and "3 Dec, 09:30" in the tutor's own timezone. */
+const dateIn = (timeZone: string) => new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone });
+const timeIn = (timeZone: string) => new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone });
 
 /** A row of block characters, one per week, scaled to the busiest week. */
 export function sparkline(weeks: readonly number[]): string {
@@ -17,7 +19,7 @@ export function sparkline(weeks: readonly number[]): string {
 }
 
 /** Clipped to the limits a page of `DIGEST_PAGE_SIZE` students is sized for (adaptive-cards/limits.ts). */
-export function digestStudent(entry: DigestEntry): DigestStudent {
+export function digestStudent(entry: DigestEntry, timezone: string): DigestStudent {
   return {
     studentId: entry.studentId,
     name: clip(entry.name, LIMIT.name),
@@ -36,14 +38,12 @@ export function digestStudent(entry: DigestEntry): DigestStudent {
     concern: entry.concern
       ? {
           concernId: entry.concern.concernId,
-          heading: `${entry.concern.level === "crisis" ? "Urgent: their message suggests they may be at risk" : "Their message suggests a hard time"} (${TIME.format(entry.concern.receivedAt)}, ${entry.concern.channel})`,
+          heading: `${entry.concern.level === "crisis" ? "Urgent: their message suggests they may be at risk" : "Their message suggests a hard time"} (${timeIn(timezone).format(entry.concern.receivedAt)}, ${entry.concern.channel})`,
           text: clip(entry.concern.text, LIMIT.concernText),
         }
       : null,
   };
 }
-
-const TIME = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -65,12 +65,23 @@ export interface ComposedDigest {
  * A new digest for the tutor, or null when no tutee needs a look. A scheduled digest sets what
  * the next one counts as new; the caller marks the replies on it seen once it has been posted.
  */
-export async function composeDigest(db: Database, staffNumber: string, trigger: DigestTrigger, refreshUserIds: string[], now = new Date(), found?: DigestStudents): Promise<ComposedDigest | null> {
+export async function composeDigest(
+  db: Database,
+  staffNumber: string,
+  trigger: DigestTrigger,
+  refreshUserIds: string[],
+  now = new Date(),
+  found?: DigestStudents,
+): Promise<ComposedDigest | null> {
   const staff = await db.prisma.staff.findUniqueOrThrow({ where: { staffNumber }, select: { id: true } });
   const { ids, newIds } = found ?? (await digestStudents(db, staffNumber, now));
   if (ids.length === 0) return null;
   const digest = await db.prisma.tutorDigest.create({ data: { staffId: staff.id, studentIds: ids, trigger, sentAt: now } });
-  const page = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, { newCount: newIds.size, purpose: trigger === "asked" ? "digest now" : "digest", now });
+  const page = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, {
+    newCount: newIds.size,
+    purpose: trigger === "asked" ? "digest now" : "digest",
+    now,
+  });
   return { digestId: digest.id, card: page.card, studentIds: ids, shownReplyIds: page.shownReplyIds, email: digestEmail(page, now) };
 }
 
@@ -81,7 +92,11 @@ export interface DigestStudents {
 
 /** Who a new digest would show, "new" counted since the tutor's last scheduled digest. */
 export async function digestStudents(db: Database, staffNumber: string, now = new Date()): Promise<DigestStudents> {
-  const previous = await db.prisma.tutorDigest.findFirst({ where: { staff: { staffNumber }, trigger: "schedule" }, orderBy: { sentAt: "desc" }, select: { sentAt: true } });
+  const previous = await db.prisma.tutorDigest.findFirst({
+    where: { staff: { staffNumber }, trigger: "schedule" },
+    orderBy: { sentAt: "desc" },
+    select: { sentAt: true },
+  });
   return studentsForDigest(db, staffNumber, previous?.sentAt ?? null, now);
 }
 
@@ -104,7 +119,12 @@ export async function digestPage(
   const pages = Math.max(1, Math.ceil(ids.length / DIGEST_PAGE_SIZE));
   const current = Math.min(Math.max(1, Math.trunc(page) || 1), pages);
   const slice = ids.slice((current - 1) * DIGEST_PAGE_SIZE, current * DIGEST_PAGE_SIZE);
-  const { tutor, entries } = await tutorDigest(db, staffNumber, { studentIds: slice, decisionsSince: digest.sentAt, purpose: options.purpose, now: options.now });
+  const { tutor, entries } = await tutorDigest(db, staffNumber, {
+    studentIds: slice,
+    decisionsSince: digest.sentAt,
+    purpose: options.purpose,
+    now: options.now,
+  });
   const waiting = entries.filter((e) => e.done === null && e.actionable).length;
   const summary =
     options.newCount !== undefined
@@ -113,15 +133,23 @@ export async function digestPage(
   const card = digestCard({
     digestId: digest.id,
     tutorName: tutor.displayName,
-    dateLabel: DATE.format(digest.sentAt),
+    dateLabel: dateIn(tutor.timezone).format(digest.sentAt),
     page: current,
     pages,
     totalStudents: ids.length,
     summary,
-    students: entries.map(digestStudent),
+    students: entries.map((entry) => digestStudent(entry, tutor.timezone)),
     refreshUserIds,
   });
-  return { card, shownReplyIds: entries.flatMap((e) => e.shownReplyIds), entries, summary, tutorName: tutor.displayName, total: ids.length };
+  return {
+    card,
+    shownReplyIds: entries.flatMap((e) => e.shownReplyIds),
+    entries,
+    summary,
+    tutorName: tutor.displayName,
+    timezone: tutor.timezone,
+    total: ids.length,
+  };
 }
 
 export interface DigestPage {
@@ -130,11 +158,13 @@ export interface DigestPage {
   entries: DigestEntry[];
   summary: string;
   tutorName: string;
+  /** The tutor's timezone: the times on the page are theirs. */
+  timezone: string;
   total: number;
 }
 
 /** A digest page as plain text: readable without Teams, every action pointing back to the card in Teams. */
-export function digestEmail(page: Pick<DigestPage, "entries" | "summary" | "tutorName" | "total">, now: Date): { subject: string; text: string } {
+export function digestEmail(page: Pick<DigestPage, "entries" | "summary" | "tutorName" | "timezone" | "total">, now: Date): { subject: string; text: string } {
   const blocks = page.entries.map((e, i) => {
     const lines = [`${i + 1}. ${e.name} (${e.studentNumber})${e.programme ? `, ${e.programme}` : ""}`];
     if (e.concern) lines.push(`   ${e.concern.level === "crisis" ? "URGENT: " : ""}their message needs a person: "${e.concern.text}"`);
@@ -146,7 +176,7 @@ export function digestEmail(page: Pick<DigestPage, "entries" | "summary" | "tuto
   });
   const more = page.total > page.entries.length ? `\n\n…and ${page.total - page.entries.length} more: your digest card in Teams has them all.` : "";
   return {
-    subject: `Your tutee digest, ${DATE.format(now)}: ${page.total === 1 ? "1 tutee needs" : `${page.total} tutees need`} a look`,
+    subject: `Your tutee digest, ${dateIn(page.timezone).format(now)}: ${page.total === 1 ? "1 tutee needs" : `${page.total} tutees need`} a look`,
     text: `Dear ${page.tutorName},\n\n${page.summary}\n\n${blocks.join("\n\n")}${more}\n\nTo approve, edit, invite or dismiss, open Nudge in Teams and say "digest now": the card there has the buttons.`,
   };
 }

@@ -5,8 +5,9 @@
  * another tutor of the same student sees the same state). Every student shown is a read of an
  * individual, so each one is checked by the access gate and audited.
  */
+import { DAY_MS } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused, decide, staffByNumber, type StaffIdentity } from "../access/index.ts";
+import { AccessRefused, decide, staffByNumber, withholdingAnalytics, type StaffIdentity } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import type { FlagEvidence } from "../rules/index.ts";
 import { staffEvidenceLine } from "../rules/index.ts";
@@ -53,7 +54,6 @@ export const TREND_WEEKS = 6;
 /** History lines per student: what the digest and student cards show, no more. */
 const HISTORY_LINES = 3;
 const RECENT_FLAG_DAYS = 7;
-const DAY_MS = 86_400_000;
 
 /** Audit actions that count as a decision on a student, and how they read on a card. */
 const DECISIONS: Record<string, string> = {
@@ -75,13 +75,19 @@ const KIND_WORDS: Record<string, string> = {
   reply: "Answer",
 };
 
-const TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short", timeZone: "Europe/London" });
+/** "09:30, 3 Dec" in the reader's timezone. */
+const timeIn = (timeZone: string) => new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", day: "numeric", month: "short", timeZone });
 
 /**
  * The students for a new digest: tutees needing a look, those with something new first. Ids only;
  * nothing about them is read until a page is shown (`tutorDigest`).
  */
-export async function studentsForDigest(db: Database, staffNumber: string, since: Date | null, now = new Date()): Promise<{ ids: number[]; newIds: Set<number> }> {
+export async function studentsForDigest(
+  db: Database,
+  staffNumber: string,
+  since: Date | null,
+  now = new Date(),
+): Promise<{ ids: number[]; newIds: Set<number> }> {
   const tutor = await staffByNumber(db, staffNumber);
   if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
   const found = await tuteesNeedingALook(db, tutor.staffId, now, since);
@@ -102,7 +108,7 @@ export async function tutorDigest(db: Database, staffNumber: string, options: Di
       entries.push(await withheld(db, studentId, decision.reason));
       continue;
     }
-    const entry = await entryFor(db, studentId, options.decisionsSince ?? null, now);
+    const entry = await entryFor(db, studentId, options.decisionsSince ?? null, now, tutor.timezone);
     const mayDecide = await decide(db, { kind: "staff", staffId: tutor.staffId }, "intervention.decide", { studentId }, now);
     entries.push({ ...entry, actionable: mayDecide.allowed && entry.done === null });
     await writeAudit(db.prisma, {
@@ -141,7 +147,7 @@ async function tuteesNeedingALook(db: Database, staffId: number, now: Date, sinc
   ]);
   const decided = new Map(decisions.map((d) => [d.studentId!, d._max.at!]));
   // Flags of students who opted out of learning analytics are not shown; their own messages are.
-  const optedOut = await optedOutOf(db, tutees);
+  const optedOut = await withholdingAnalytics(db, tutees);
   const items = new Map<number, Date[]>();
   const add = (studentId: number, at: Date | null | undefined, always: boolean) => {
     if (!at || (!always && (decided.get(studentId) ?? new Date(0)) >= at)) return;
@@ -155,13 +161,6 @@ async function tuteesNeedingALook(db: Database, staffId: number, now: Date, sinc
   for (const c of concerns) add(c.studentId, c._max.raisedAt, true);
   const newIds = new Set([...items].filter(([, dates]) => since === null || dates.some((d) => d > since)).map(([id]) => id));
   return { ids: [...items.keys()], newIds };
-}
-
-/** Students whose analytics consent in force is refused or withdrawn. */
-async function optedOutOf(db: Database, studentIds: readonly number[]): Promise<Set<number>> {
-  const consents = await db.prisma.consent.findMany({ where: { studentId: { in: [...studentIds] }, purpose: "analytics" }, orderBy: [{ recordedAt: "asc" }, { id: "asc" }], select: { studentId: true, state: true } });
-  const latest = new Map(consents.map((c) => [c.studentId, c.state]));
-  return new Set([...latest].filter(([, state]) => state !== "granted").map(([id]) => id));
 }
 
 /** Flagged in the last week and not dismissed, closed or snoozed. */
@@ -197,8 +196,12 @@ async function withheld(db: Database, studentId: number, reason: string): Promis
   };
 }
 
-async function entryFor(db: Database, studentId: number, decisionsSince: Date | null, now: Date): Promise<Omit<DigestEntry, "actionable">> {
-  const openConcern = await db.prisma.safeguardingConcern.findFirst({ where: { studentId, state: "open" }, orderBy: { raisedAt: "desc" }, select: { id: true, level: true, reply: { select: { id: true, text: true, receivedAt: true, channel: true } } } });
+async function entryFor(db: Database, studentId: number, decisionsSince: Date | null, now: Date, timezone: string): Promise<Omit<DigestEntry, "actionable">> {
+  const openConcern = await db.prisma.safeguardingConcern.findFirst({
+    where: { studentId, state: "open" },
+    orderBy: { raisedAt: "desc" },
+    select: { id: true, level: true, reply: { select: { id: true, text: true, receivedAt: true, channel: true } } },
+  });
   const { prisma } = db;
   const student = await prisma.student.findUniqueOrThrow({
     where: { id: studentId },
@@ -207,22 +210,47 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
       givenName: true,
       preferredName: true,
       familyName: true,
-      programmeEnrolments: { where: { status: "active" }, take: 1, orderBy: { startDate: "desc" }, select: { yearOfStudy: true, programme: { select: { title: true } } } },
+      programmeEnrolments: {
+        where: { status: "active" },
+        take: 1,
+        orderBy: { startDate: "desc" },
+        select: { yearOfStudy: true, programme: { select: { title: true } } },
+      },
     },
   });
   const [flags, interventions, replies, decisions] = await Promise.all([
     prisma.flag.findMany({ where: { studentId, ...flagNeedsALook(now) }, orderBy: { raisedAt: "desc" }, select: { evidence: true, raisedAt: true } }),
-    prisma.intervention.findMany({ where: { studentId, kind: { not: "reply" } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: 10, select: { id: true, kind: true, state: true, body: true, channel: true, createdAt: true, updatedAt: true } }),
-    prisma.reply.findMany({ where: { studentId }, orderBy: { receivedAt: "desc" }, take: HISTORY_LINES + 1, select: { id: true, text: true, classification: true, channel: true, receivedAt: true } }),
-    decisionsSince ? prisma.auditLog.findMany({ where: { studentId, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) }, at: { gt: decisionsSince } }, orderBy: [{ at: "desc" }, { id: "desc" }], take: 1 }) : Promise.resolve([]),
+    prisma.intervention.findMany({
+      where: { studentId, kind: { not: "reply" } },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: 10,
+      select: { id: true, kind: true, state: true, body: true, channel: true, createdAt: true, updatedAt: true },
+    }),
+    prisma.reply.findMany({
+      where: { studentId },
+      orderBy: { receivedAt: "desc" },
+      take: HISTORY_LINES + 1,
+      select: { id: true, text: true, classification: true, channel: true, receivedAt: true },
+    }),
+    decisionsSince
+      ? prisma.auditLog.findMany({
+          where: { studentId, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) }, at: { gt: decisionsSince } },
+          orderBy: [{ at: "desc" }, { id: "desc" }],
+          take: 1,
+        })
+      : Promise.resolve([]),
   ]);
   const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
-  const optedOut = (await optedOutOf(db, [studentId])).has(studentId);
+  const optedOut = (await withholdingAnalytics(db, [studentId])).has(studentId);
   const enrolment = student.programmeEnrolments[0];
 
   const shownHistory = [
-    ...interventions.filter((i) => i.id !== pending?.id).map((i) => ({ at: i.createdAt, replyId: null, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
-    ...replies.filter((r) => r.id !== openConcern?.reply.id).map((r) => ({ at: r.receivedAt, replyId: r.id, line: `${shortDay(r.receivedAt)}: replied "${clip(r.text, 60)}" by ${channelWords(r.channel)}` })),
+    ...interventions
+      .filter((i) => i.id !== pending?.id)
+      .map((i) => ({ at: i.createdAt, replyId: null, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
+    ...replies
+      .filter((r) => r.id !== openConcern?.reply.id)
+      .map((r) => ({ at: r.receivedAt, replyId: r.id, line: `${shortDay(r.receivedAt)}: replied "${clip(r.text, 60)}" by ${channelWords(r.channel)}` })),
   ]
     .sort((a, b) => b.at.getTime() - a.at.getTime())
     .slice(0, HISTORY_LINES);
@@ -235,12 +263,26 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
     studentNumber: student.studentNumber,
     programme: enrolment ? `${enrolment.programme.title}, year ${enrolment.yearOfStudy}` : null,
     // Staff see only that a student opted out, nothing the analytics found (POLICY P7).
-    evidence: optedOut ? "Opted out of learning analytics: only their own messages are shown." : evidenceLine(flags.map((f) => f.evidence as unknown as FlagEvidence), replies.find((r) => r.classification === "needs_help")?.text, openConcern !== null),
+    evidence: optedOut
+      ? "Opted out of learning analytics: only their own messages are shown."
+      : evidenceLine(
+          flags.map((f) => f.evidence as unknown as FlagEvidence),
+          replies.find((r) => r.classification === "needs_help")?.text,
+          openConcern !== null,
+        ),
     weeks: optedOut ? [] : await weeklyActivity(db, studentId, now),
     history,
     proposal: pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
-    done: decisions[0] ? await decisionWords(db, decisions[0]) : null,
-    concern: openConcern ? { concernId: openConcern.id, level: openConcern.level === "crisis" ? "crisis" : "distress", text: openConcern.reply.text, receivedAt: openConcern.reply.receivedAt, channel: channelWords(openConcern.reply.channel) } : null,
+    done: decisions[0] ? await decisionWords(db, decisions[0], timezone) : null,
+    concern: openConcern
+      ? {
+          concernId: openConcern.id,
+          level: openConcern.level === "crisis" ? "crisis" : "distress",
+          text: openConcern.reply.text,
+          receivedAt: openConcern.reply.receivedAt,
+          channel: channelWords(openConcern.reply.channel),
+        }
+      : null,
     shownReplyIds,
   };
 }
@@ -264,14 +306,21 @@ async function weeklyActivity(db: Database, studentId: number, now: Date): Promi
   return weeks;
 }
 
-async function decisionWords(db: Database, entry: { action: string; actorKind: string; actorId: string; at: Date; details: unknown }): Promise<string> {
-  const who = entry.actorKind === "staff" ? ((await db.prisma.staff.findUnique({ where: { staffNumber: entry.actorId }, select: { displayName: true } }))?.displayName ?? entry.actorId) : "the student";
+async function decisionWords(
+  db: Database,
+  entry: { action: string; actorKind: string; actorId: string; at: Date; details: unknown },
+  timezone: string,
+): Promise<string> {
+  const who =
+    entry.actorKind === "staff"
+      ? ((await db.prisma.staff.findUnique({ where: { staffNumber: entry.actorId }, select: { displayName: true } }))?.displayName ?? entry.actorId)
+      : "the student";
   const details = (entry.details ?? {}) as { kind?: string; verdict?: string; until?: string };
   let what = DECISIONS[entry.action] ?? entry.action;
   if (entry.action === "intervention.approved" || entry.action === "intervention.rejected") what = `${KIND_WORDS[details.kind ?? ""] ?? "Suggestion"} ${what}`;
   if (entry.action === "flag.dismissed" && details.verdict) what = `Dismissed (${details.verdict.replace(/_/g, " ")})`;
   if (entry.action === "flag.snoozed" && details.until) what = `Snoozed until ${dayInWords(details.until.slice(0, 10))}`;
-  return `${what} by ${who}, ${TIME.format(entry.at)}`;
+  return `${what} by ${who}, ${timeIn(timezone).format(entry.at)}`;
 }
 
 function stateWords(state: string, channel: string | null): string {

@@ -2,8 +2,27 @@
  * A personal tutor's digest: which tutees need a look, each with the evidence in plain words, the
  * recent weeks, what was tried, and the suggestion waiting; paged cards that update in place.
  */
-export { tutorDigest, studentsForDigest, markRepliesSeen, evidenceLine, TREND_WEEKS, type DigestEntry, type DigestOptions, type TutorDigestPage } from "./entries.ts";
-export { composeDigest, digestPage, digestStudent, digestStudents, sparkline, type ComposedDigest, type DigestStudents, type DigestTrigger, type StoredDigest } from "./cards.ts";
+export {
+  tutorDigest,
+  studentsForDigest,
+  markRepliesSeen,
+  evidenceLine,
+  TREND_WEEKS,
+  type DigestEntry,
+  type DigestOptions,
+  type TutorDigestPage,
+} from "./entries.ts";
+export {
+  composeDigest,
+  digestPage,
+  digestStudent,
+  digestStudents,
+  sparkline,
+  type ComposedDigest,
+  type DigestStudents,
+  type DigestTrigger,
+  type StoredDigest,
+} from "./cards.ts";
 export { sendDigests, markSentDigestsSeen, digestJobs } from "./jobs.ts";
 export { digestEmail, type DigestPage } from "./cards.ts";
 export { tuteesCardFor, digestNow, studentLookupCard, digestAction, type StaffMember, type DigestActionData, type DigestActionDeps } from "./tutor-tools.ts";

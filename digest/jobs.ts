@@ -41,7 +41,19 @@ export async function sendDigests(db: Database, now: Date): Promise<JobFigures> 
     const digest = await composeDigest(db, tutor.staffNumber, "schedule", inTeams ? [conversation.teamsUserId] : [], now, found);
     if (!digest) continue;
     await db.prisma.$transaction(async (tx) => {
-      const [messageId] = await queueStaffNotice(tx, { staffId: tutor.id }, { kind: "digest", priority: PRIORITY.routine, subject: digest.email.subject, text: digest.email.text, card: digest.card, route: "teams-then-email", dueAt: now });
+      const [messageId] = await queueStaffNotice(
+        tx,
+        { staffId: tutor.id },
+        {
+          kind: "digest",
+          priority: PRIORITY.routine,
+          subject: digest.email.subject,
+          text: digest.email.text,
+          card: digest.card,
+          route: "teams-then-email",
+          dueAt: now,
+        },
+      );
       await tx.tutorDigest.update({ where: { id: digest.digestId }, data: { staffMessageId: messageId!, shownReplyIds: digest.shownReplyIds } });
     });
     figures.queued++;
@@ -52,10 +64,16 @@ export async function sendDigests(db: Database, now: Date): Promise<JobFigures> 
 
 /** Replies on digests whose message has gone (by Teams or its email fallback) are now seen. */
 export async function markSentDigestsSeen(db: Database, now = new Date()): Promise<number> {
-  const waiting = await db.prisma.tutorDigest.findMany({ where: { staffMessageId: { not: null }, repliesSeenAt: null }, select: { id: true, staffMessageId: true, shownReplyIds: true } });
+  const waiting = await db.prisma.tutorDigest.findMany({
+    where: { staffMessageId: { not: null }, repliesSeenAt: null },
+    select: { id: true, staffMessageId: true, shownReplyIds: true },
+  });
   if (waiting.length === 0) return 0;
   const ids = waiting.map((d) => d.staffMessageId!);
-  const sent = await db.prisma.staffMessage.findMany({ where: { state: "sent", OR: [{ id: { in: ids } }, { fallbackOf: { in: ids } }] }, select: { id: true, fallbackOf: true } });
+  const sent = await db.prisma.staffMessage.findMany({
+    where: { state: "sent", OR: [{ id: { in: ids } }, { fallbackOf: { in: ids } }] },
+    select: { id: true, fallbackOf: true },
+  });
   const delivered = new Set(sent.map((m) => m.fallbackOf ?? m.id));
   let marked = 0;
   for (const digest of waiting) {

@@ -36,7 +36,18 @@ export async function tuteesCardFor(db: Database, staff: StaffMember, now = new 
   const { entries } = await tutorDigest(db, staff.staffNumber, { studentIds: shown.map((a) => a.studentId), purpose: "my tutees", now });
   return tuteesCard({
     tutorName: staff.displayName,
-    tutees: entries.map((e) => ({ name: e.name, studentNumber: e.studentNumber, programme: e.programme, status: e.concern ? "Their message needs a person" : e.proposal ? "Waiting for your decision" : e.evidence.startsWith("A reply") ? "No recent flags" : e.evidence })),
+    tutees: entries.map((e) => ({
+      name: e.name,
+      studentNumber: e.studentNumber,
+      programme: e.programme,
+      status: e.concern
+        ? "Their message needs a person"
+        : e.proposal
+          ? "Waiting for your decision"
+          : e.evidence.startsWith("A reply")
+            ? "No recent flags"
+            : e.evidence,
+    })),
     more: assignments.length > shown.length ? `and ${assignments.length - shown.length} more: ask for a student by name or number` : null,
   });
 }
@@ -60,7 +71,14 @@ export async function studentLookupCard(db: Database, staff: StaffMember, term: 
   if (byNumber) {
     const decision = await decide(db, actor, "student.read", { studentId: byNumber.id }, now);
     if (!decision.allowed) {
-      await writeAudit(db.prisma, { actor: { kind: "staff", staffNumber: staff.staffNumber }, action: "access.refused", targetType: "student", targetId: String(byNumber.id), studentId: byNumber.id, details: { capability: "student.read", reason: decision.reason, via: "bot" } });
+      await writeAudit(db.prisma, {
+        actor: { kind: "staff", staffNumber: staff.staffNumber },
+        action: "access.refused",
+        targetType: "student",
+        targetId: String(byNumber.id),
+        studentId: byNumber.id,
+        details: { capability: "student.read", reason: decision.reason, via: "bot" },
+      });
       return noticeCard({ title: "Not available", text: `You can't see student ${term}: ${decision.reason}. The attempt has been recorded.` });
     }
     ids = [byNumber.id];
@@ -68,7 +86,11 @@ export async function studentLookupCard(db: Database, staff: StaffMember, term: 
     const words = term.split(/\s+/).filter(Boolean).slice(0, 3);
     // SQLite's LIKE ignores case already; PostgreSQL needs to be asked.
     const like = (w: string) => (db.kind === "postgresql" ? { contains: w, mode: "insensitive" as const } : { contains: w });
-    const candidates = await db.prisma.student.findMany({ where: { AND: words.map((w) => ({ OR: [{ givenName: like(w) }, { familyName: like(w) }, { preferredName: like(w) }] })), erasedAt: null }, select: { id: true }, take: NAME_CANDIDATES });
+    const candidates = await db.prisma.student.findMany({
+      where: { AND: words.map((w) => ({ OR: [{ givenName: like(w) }, { familyName: like(w) }, { preferredName: like(w) }] })), erasedAt: null },
+      select: { id: true },
+      take: NAME_CANDIDATES,
+    });
     ids = [];
     for (const c of candidates) if ((await decide(db, actor, "student.read", { studentId: c.id }, now)).allowed) ids.push(c.id);
   }
@@ -78,10 +100,13 @@ export async function studentLookupCard(db: Database, staff: StaffMember, term: 
     const list = entries.map((e) => `- ${e.name} (${e.studentNumber})`).join("\n");
     return noticeCard({ title: `${ids.length} students match "${term}"`, text: `${list}\n\nAsk again with the student number.` });
   }
-  const { entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids, purpose: "student command", now });
+  const { tutor, entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids, purpose: "student command", now });
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: ids[0]! }, select: { pausedUntil: true } });
   await markRepliesSeen(db, entries[0]!.shownReplyIds, now);
-  return studentCard({ student: { ...digestStudent(entries[0]!), actionable: false }, status: student.pausedUntil && student.pausedUntil > now ? `Paused messages until ${student.pausedUntil.toISOString().slice(0, 10)}` : null });
+  return studentCard({
+    student: { ...digestStudent(entries[0]!, tutor.timezone), actionable: false },
+    status: student.pausedUntil && student.pausedUntil > now ? `Paused messages until ${student.pausedUntil.toISOString().slice(0, 10)}` : null,
+  });
 }
 
 /** What a digest button carries; inputs (edited text, verdict, note) arrive merged into it. */
@@ -104,11 +129,23 @@ export interface DigestActionDeps {
 }
 
 /** A digest button: do it, then show the page again as it now stands; a refusal comes back as text. */
-export async function digestAction(db: Database, staff: StaffMember, verb: string, data: DigestActionData, deps: DigestActionDeps): Promise<AdaptiveCard | string> {
+export async function digestAction(
+  db: Database,
+  staff: StaffMember,
+  verb: string,
+  data: DigestActionData,
+  deps: DigestActionDeps,
+): Promise<AdaptiveCard | string> {
   const digestId = Number(data.digestId);
   const digest = Number.isInteger(digestId) ? await db.prisma.tutorDigest.findUnique({ where: { id: digestId } }) : null;
   if (!digest || digest.staffId !== staff.staffId) {
-    await writeAudit(db.prisma, { actor: { kind: "staff", staffNumber: staff.staffNumber }, action: "access.refused", targetType: "digest", targetId: String(data.digestId), details: { verb, reason: "not this person's digest" } });
+    await writeAudit(db.prisma, {
+      actor: { kind: "staff", staffNumber: staff.staffNumber },
+      action: "access.refused",
+      targetType: "digest",
+      targetId: String(data.digestId),
+      details: { verb, reason: "not this person's digest" },
+    });
     return "This card isn't yours, so I can't act on it. The attempt has been recorded.";
   }
   const studentId = Number(data.studentId);
@@ -144,8 +181,9 @@ export async function digestAction(db: Database, staff: StaffMember, verb: strin
     default:
       return `Sorry, I don't know the action "${verb}".`;
   }
-  const page = await digestPage(db, digest, who, Number(data.page ?? 1), deps.refreshUserIds, { purpose: verb === "digest.refresh" ? "digest refresh" : "digest" });
+  const page = await digestPage(db, digest, who, Number(data.page ?? 1), deps.refreshUserIds, {
+    purpose: verb === "digest.refresh" ? "digest refresh" : "digest",
+  });
   await markRepliesSeen(db, page.shownReplyIds, new Date());
   return page.card;
 }
-

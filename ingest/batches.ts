@@ -49,7 +49,10 @@ export async function findCompletedBatch(sql: SqlExecutor, format: string, entit
   return row ? { id: Number(row.id), read: Number(row.read), finishedAt: new Date(row.finishedAt) } : null;
 }
 
-export async function startBatch(sql: SqlExecutor, batch: { format: string; entity: string | null; origin: string; checksum: string | null; strict: boolean; now: Date }): Promise<number> {
+export async function startBatch(
+  sql: SqlExecutor,
+  batch: { format: string; entity: string | null; origin: string; checksum: string | null; strict: boolean; now: Date },
+): Promise<number> {
   const [row] = await sql.query<{ id: number }>(
     `INSERT INTO "IngestBatch" ("format", "entity", "origin", "checksum", "strict", "status", "startedAt")
      VALUES ($1, $2, $3, $4, $5, 'running'${status(sql)}, $6) RETURNING "id"`,
@@ -67,6 +70,16 @@ export async function finishBatch(
     `UPDATE "IngestBatch" SET "status" = $2${status(sql)}, "read" = $3, "loaded" = $4, "rejected" = $5, "duplicates" = $6,
             "errors" = $7${json(sql)}, "notes" = $8${json(sql)}, "finishedAt" = $9
       WHERE "id" = $1`,
-    [id, outcome.status, outcome.read, outcome.loaded, outcome.rejected, outcome.duplicates, JSON.stringify(outcome.errors), JSON.stringify(outcome.notes), outcome.now],
+    [
+      id,
+      outcome.status,
+      outcome.read,
+      outcome.loaded,
+      outcome.rejected,
+      outcome.duplicates,
+      JSON.stringify(outcome.errors),
+      JSON.stringify(outcome.notes),
+      outcome.now,
+    ],
   );
 }

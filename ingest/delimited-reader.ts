@@ -245,7 +245,11 @@ export function fieldCountProblem(fields: string[], header: readonly string[], d
 }
 
 /** Index of each expected column in the header; throws naming the columns that are missing. */
-export function columnIndexes<const T extends readonly string[]>(header: readonly string[], wanted: T, optionalColumns: readonly string[] = []): Record<T[number], number> {
+export function columnIndexes<const T extends readonly string[]>(
+  header: readonly string[],
+  wanted: T,
+  optionalColumns: readonly string[] = [],
+): Record<T[number], number> {
   const upper = header.map((name) => name.toUpperCase());
   const missing: string[] = [];
   const indexes = {} as Record<string, number>;
@@ -254,6 +258,7 @@ export function columnIndexes<const T extends readonly string[]>(header: readonl
     if (index === -1 && !optionalColumns.includes(name)) missing.push(name);
     indexes[name] = index;
   }
-  if (missing.length) throw new FileRejectedError(`the header lacks column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (found: ${header.join(", ")})`, 1);
+  if (missing.length)
+    throw new FileRejectedError(`the header lacks column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (found: ${header.join(", ")})`, 1);
   return indexes as Record<T[number], number>;
 }

@@ -54,7 +54,9 @@ function moveInto(from: string, dir: string, name: string, runStamp: string): st
 function claim(source: string, into: string, settleMs: number, now: Date): string[] {
   let names: string[];
   try {
-    names = readdirSync(source, { withFileTypes: true }).filter((e) => e.isFile() && !IN_PROGRESS.test(e.name)).map((e) => e.name);
+    names = readdirSync(source, { withFileTypes: true })
+      .filter((e) => e.isFile() && !IN_PROGRESS.test(e.name))
+      .map((e) => e.name);
   } catch {
     return [];
   }

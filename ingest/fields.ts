@@ -2,7 +2,7 @@
  * Field validation shared by the parsers. Each check throws a `RowError` whose message names the
  * field and the value, so a parser can report "line 12: START_DATE '2017-13-12' is not a date".
  */
-import { NudgeError } from "../core/index.ts";
+import { NudgeError, DAY_MS } from "../core/index.ts";
 
 /** A bad value in one row; the parser reports it against the row's line and moves on. */
 export class RowError extends NudgeError {
@@ -12,8 +12,6 @@ export class RowError extends NudgeError {
     super(message);
   }
 }
-
-const MS_PER_DAY = 86_400_000;
 
 /** Shown in messages: long values are cut so one bad row cannot flood a report. */
 export function shown(value: string): string {
@@ -48,7 +46,7 @@ export function dayOfDate(text: string): number | null {
   const check = new Date(ms);
   // Date.UTC rolls 2017-13-12 over into 2018-01-12; a real date survives the round trip.
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
-  return ms / MS_PER_DAY;
+  return ms / DAY_MS;
 }
 
 /** A calendar date (YYYY-MM-DD) as its day number. */
@@ -110,11 +108,11 @@ export function codeField<T>(value: string | undefined, field: string, codes: Re
 
 /** The instant at 00:00 UTC of a day number (how date-only values are stored as DateTime). */
 export function dateOfDay(day: number): Date {
-  return new Date(day * MS_PER_DAY);
+  return new Date(day * DAY_MS);
 }
 
 export function dayOfInstant(date: Date): number {
-  return Math.floor(date.getTime() / MS_PER_DAY);
+  return Math.floor(date.getTime() / DAY_MS);
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();

@@ -5,7 +5,6 @@
 import type { EngagementSource } from "../core/index.ts";
 import { enumCast, type SqlExecutor } from "../prisma/index.ts";
 
-
 export async function recordFreshness(tx: SqlExecutor, latestDayBySource: ReadonlyMap<EngagementSource, number>, batchId: number, now: Date): Promise<void> {
   for (const [source, day] of latestDayBySource) {
     // The feed is named after its source; a later load of older data keeps the newer data day.

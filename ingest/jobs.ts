@@ -1,4 +1,5 @@
 /** The ingest module's scheduled jobs: the drop folder, and retention of raw xAPI statements. */
+import { DAY_MS } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { processDropFolder } from "./drop-folder.ts";
 import { purgeRawStatements } from "./xapi.ts";
@@ -9,8 +10,6 @@ export interface IngestJobSettings {
   timezone: string;
   xapiRetentionDays: number;
 }
-
-const DAY_MS = 86_400_000;
 
 export function ingestJobs(db: Database, settings: IngestJobSettings): ScheduledJob[] {
   const jobs: ScheduledJob[] = [];
@@ -23,7 +22,9 @@ export function ingestJobs(db: Database, settings: IngestJobSettings): Scheduled
       // The next check finds whatever arrived meanwhile: nothing is lost by skipping a slot.
       catchUp: false,
       async run() {
-        const run = await processDropFolder(db, dropFolder.path, { options: { timezone: settings.timezone, keepRawStatements: settings.xapiRetentionDays > 0 } });
+        const run = await processDropFolder(db, dropFolder.path, {
+          options: { timezone: settings.timezone, keepRawStatements: settings.xapiRetentionDays > 0 },
+        });
         return { processed: run.processed.length, failed: run.failed.length };
       },
     });

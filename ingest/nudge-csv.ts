@@ -19,7 +19,8 @@ const CHANNELS = new Map([
 
 function guidField(value: string | undefined, field: string): string | null {
   const text = optional(value);
-  if (text !== null && !GUID.test(text)) throw new RowError(`${field} ${shown(text)} is not a GUID (the Entra object id, like 7d1c0b9e-4f2a-4c51-9a63-2f0e8b6d41a7)`);
+  if (text !== null && !GUID.test(text))
+    throw new RowError(`${field} ${shown(text)} is not a GUID (the Entra object id, like 7d1c0b9e-4f2a-4c51-9a63-2f0e8b6d41a7)`);
   return text?.toLowerCase() ?? null;
 }
 
@@ -60,7 +61,9 @@ class EntraClaims {
 
 async function entraClaims(sql: SqlExecutor, table: "Student" | "Staff", numberColumn: string): Promise<EntraClaims> {
   return new EntraClaims(
-    await sql.query<{ owner: string; entraObjectId: string }>(`SELECT "${numberColumn}" AS "owner", "entraObjectId" FROM "${table}" WHERE "entraObjectId" IS NOT NULL`),
+    await sql.query<{ owner: string; entraObjectId: string }>(
+      `SELECT "${numberColumn}" AS "owner", "entraObjectId" FROM "${table}" WHERE "entraObjectId" IS NOT NULL`,
+    ),
   );
 }
 
@@ -94,10 +97,9 @@ async function parseStudentContacts(context: FileContext): Promise<WriteStep> {
   const { now } = clock(context);
   return async (tx) => {
     const stored = new Map(
-      (await tx.query<Contact & { studentNumber: string }>(`SELECT "studentNumber", ${CONTACT_FIELDS.map((name) => `"${name}"`).join(", ")} FROM "Student"`)).map((row) => [
-        row.studentNumber,
-        row,
-      ]),
+      (
+        await tx.query<Contact & { studentNumber: string }>(`SELECT "studentNumber", ${CONTACT_FIELDS.map((name) => `"${name}"`).join(", ")} FROM "Student"`)
+      ).map((row) => [row.studentNumber, row]),
     );
     const changed: unknown[][] = [];
     for (const row of rows.values()) {
@@ -111,7 +113,15 @@ async function parseStudentContacts(context: FileContext): Promise<WriteStep> {
       tx,
       {
         table: "Student",
-        columns: { studentNumber: "text", mobile: "text", email: "text", entraObjectId: "text", preferredChannel: { enum: "Channel" }, timezone: "text", updatedAt: "timestamp" },
+        columns: {
+          studentNumber: "text",
+          mobile: "text",
+          email: "text",
+          entraObjectId: "text",
+          preferredChannel: { enum: "Channel" },
+          timezone: "text",
+          updatedAt: "timestamp",
+        },
         key: ["studentNumber"],
       },
       changed,
@@ -144,9 +154,11 @@ async function parseStaffContacts(context: FileContext): Promise<WriteStep> {
   const { now } = clock(context);
   return async (tx) => {
     const stored = new Map(
-      (await tx.query<{ staffNumber: string; displayName: string; entraObjectId: string | null; timezone: string }>(
-        `SELECT "staffNumber", "displayName", "entraObjectId", "timezone" FROM "Staff"`,
-      )).map((row) => [row.staffNumber, row]),
+      (
+        await tx.query<{ staffNumber: string; displayName: string; entraObjectId: string | null; timezone: string }>(
+          `SELECT "staffNumber", "displayName", "entraObjectId", "timezone" FROM "Staff"`,
+        )
+      ).map((row) => [row.staffNumber, row]),
     );
     const changed: unknown[][] = [];
     for (const row of rows.values()) {
@@ -159,7 +171,11 @@ async function parseStaffContacts(context: FileContext): Promise<WriteStep> {
     }
     await upsertRows(
       tx,
-      { table: "Staff", columns: { staffNumber: "text", displayName: "text", entraObjectId: "text", timezone: "text", updatedAt: "timestamp" }, key: ["staffNumber"] },
+      {
+        table: "Staff",
+        columns: { staffNumber: "text", displayName: "text", entraObjectId: "text", timezone: "text", updatedAt: "timestamp" },
+        key: ["staffNumber"],
+      },
       changed,
     );
     return { loaded: changed.length, duplicates: rows.values().length - changed.length };

@@ -10,6 +10,7 @@
  * label for tutors), submissions with score (OUTCOME), and VLE clicks as daily per-module rollups.
  * Not kept (data minimisation): gender, region, education, IMD band, age band, site catalogue.
  */
+import { DAY_MS } from "../core/index.ts";
 import { basename } from "node:path";
 import { enumCast, type SqlExecutor } from "../prisma/index.ts";
 import { columnIndexes, fieldCountProblem, openDelimited, scanRawLines, splitDelimitedLine } from "./delimited-reader.ts";
@@ -41,7 +42,8 @@ function int(value: string | undefined, field: string, options: { min?: number; 
   const text = value!.trim();
   const number = Number(text);
   if (!Number.isInteger(number)) throw new RowError(`${field} ${shown(text)} is not a whole number`);
-  if (options.min !== undefined && number < options.min) throw new RowError(`${field} ${shown(text)} is ${options.min === 0 ? "negative" : `below ${options.min}`}`);
+  if (options.min !== undefined && number < options.min)
+    throw new RowError(`${field} ${shown(text)} is ${options.min === 0 ? "negative" : `below ${options.min}`}`);
   return number;
 }
 
@@ -64,7 +66,9 @@ async function presentations(sql: SqlExecutor): Promise<Map<string, Presentation
   const rows = await sql.query<{ id: number; code: string; presentationCode: string; startDate: string | Date; endDate: string | Date | null }>(
     `SELECT i."id", m."code", i."presentationCode", i."startDate", i."endDate" FROM "ModuleInstance" i JOIN "Module" m ON m."id" = i."moduleId"`,
   );
-  return new Map(rows.map((row) => [`${row.code}-${row.presentationCode}`, { id: Number(row.id), startDay: storedDay(row.startDate)!, endDay: storedDay(row.endDate) }]));
+  return new Map(
+    rows.map((row) => [`${row.code}-${row.presentationCode}`, { id: Number(row.id), startDay: storedDay(row.startDate)!, endDay: storedDay(row.endDate) }]),
+  );
 }
 
 function presentationOf(known: Map<string, Presentation>, module: string, presentation: string): Presentation {
@@ -95,7 +99,7 @@ function startDayOf(context: FileContext, module: string, presentation: string, 
   if (!match) throw new RowError(`code_presentation ${shown(presentation)} has no configured start date and is not an OU code like 2013J`);
   // OU presentation codes: the letter is the start month (A = January … B = February, J = October).
   const month = match[2]!.charCodeAt(0) - 65;
-  const day = Date.UTC(Number(match[1]), month, 1) / 86_400_000;
+  const day = Date.UTC(Number(match[1]), month, 1) / DAY_MS;
   if (!assumed.has(presentation)) {
     assumed.add(presentation);
     context.note(`${presentation}: no start date configured; assumed ${isoDateOfDay(day)} from the presentation code`);
@@ -194,17 +198,26 @@ async function parseStudentInfo(context: FileContext): Promise<WriteStep> {
     const disability = isq(get("disability")) ? null : get("disability")!.trim().toUpperCase();
     if (disability !== null && disability !== "Y" && disability !== "N") throw new RowError(`disability ${shown(get("disability")!.trim())} is not Y or N`);
     const finalResult = isq(get("final_result")) ? null : get("final_result")!.trim();
-    if (finalResult !== null && !FINAL_RESULTS.has(finalResult)) throw new RowError(`final_result ${shown(finalResult)} is not one of Pass, Fail, Withdrawn, Distinction`);
+    if (finalResult !== null && !FINAL_RESULTS.has(finalResult))
+      throw new RowError(`final_result ${shown(finalResult)} is not one of Pass, Fail, Withdrawn, Distinction`);
     // A student in several presentations appears once per presentation; the last row wins.
     students.set(student, disability);
     enrolments.push({ student, instanceId: p.id, finalResult });
   });
   return async (tx) => {
     const now = new Date();
-    await upsertRows(tx, STUDENT_TABLE, [...students].map(([number, disability]) => [number, disability, now, now]));
+    await upsertRows(
+      tx,
+      STUDENT_TABLE,
+      [...students].map(([number, disability]) => [number, disability, now, now]),
+    );
     const ids = await idsBy(tx, "Student", "studentNumber");
     const unique = new Map(enrolments.map((row) => [`${row.student}:${row.instanceId}`, [ids.get(row.student)!, row.instanceId, row.finalResult]]));
-    await upsertRows(tx, { table: "ModuleEnrolment", columns: { studentId: "int", moduleInstanceId: "int", finalResult: "text" }, key: ["studentId", "moduleInstanceId"] }, [...unique.values()]);
+    await upsertRows(
+      tx,
+      { table: "ModuleEnrolment", columns: { studentId: "int", moduleInstanceId: "int", finalResult: "text" }, key: ["studentId", "moduleInstanceId"] },
+      [...unique.values()],
+    );
     return { loaded: enrolments.length };
   };
 }
@@ -225,11 +238,24 @@ async function parseRegistrations(context: FileContext): Promise<WriteStep> {
     if (registered !== null && unregistered !== null && unregistered < registered) {
       throw new RowError(`date_unregistration ${unregistered} is before date_registration ${registered}`);
     }
-    rows.push([student, p.id, registered === null ? null : dateOfDay(p.startDay + registered), unregistered === null ? null : dateOfDay(p.startDay + unregistered)]);
+    rows.push([
+      student,
+      p.id,
+      registered === null ? null : dateOfDay(p.startDay + registered),
+      unregistered === null ? null : dateOfDay(p.startDay + unregistered),
+    ]);
   });
   return async (tx) => {
     const unique = new Map(rows.map((row) => [`${row[0]}:${row[1]}`, row]));
-    await upsertRows(tx, { table: "ModuleEnrolment", columns: { studentId: "int", moduleInstanceId: "int", enrolledAt: "timestamp", withdrawnAt: "timestamp" }, key: ["studentId", "moduleInstanceId"] }, [...unique.values()]);
+    await upsertRows(
+      tx,
+      {
+        table: "ModuleEnrolment",
+        columns: { studentId: "int", moduleInstanceId: "int", enrolledAt: "timestamp", withdrawnAt: "timestamp" },
+        key: ["studentId", "moduleInstanceId"],
+      },
+      [...unique.values()],
+    );
     return { loaded: rows.length };
   };
 }
@@ -276,7 +302,14 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
     const day = assessment.startDay + submitted;
     const key = `${studentId}:${assessment.id}`;
     if (rows.has(key)) return context.duplicate();
-    rows.set(key, { studentId, assessmentId: assessment.id, instanceId: assessment.instanceId, day, late: assessment.dueDay !== null && day > assessment.dueDay, score });
+    rows.set(key, {
+      studentId,
+      assessmentId: assessment.id,
+      instanceId: assessment.instanceId,
+      day,
+      late: assessment.dueDay !== null && day > assessment.dueDay,
+      score,
+    });
   });
   return async (tx) => {
     // What stored submissions already contributed, so a re-load adds only the difference.
@@ -285,7 +318,11 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
       `SELECT s."studentId", s."assessmentId", s."status", s."submittedAt", s."score" FROM "Submission" s JOIN "Assessment" a ON a."id" = s."assessmentId" WHERE a."externalId" LIKE 'oulad-%'`,
     )) {
       if (row.submittedAt === null) continue;
-      stored.set(`${row.studentId}:${row.assessmentId}`, { day: storedDay(row.submittedAt)!, late: row.status === "late", score: row.score === null ? null : Number(row.score) });
+      stored.set(`${row.studentId}:${row.assessmentId}`, {
+        day: storedDay(row.submittedAt)!,
+        late: row.status === "late",
+        score: row.score === null ? null : Number(row.score),
+      });
     }
     const deltas: RollupRow[] = [];
     const changed: unknown[][] = [];
@@ -305,7 +342,11 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
     }
     await upsertRows(
       tx,
-      { table: "Submission", columns: { studentId: "int", assessmentId: "int", status: { enum: "SubmissionStatus" }, submittedAt: "timestamp", score: "float" }, key: ["studentId", "assessmentId"] },
+      {
+        table: "Submission",
+        columns: { studentId: "int", assessmentId: "int", status: { enum: "SubmissionStatus" }, submittedAt: "timestamp", score: "float" },
+        key: ["studentId", "assessmentId"],
+      },
       changed,
     );
     await mergeRollups(tx, deltas, "add");
@@ -369,14 +410,18 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
       return context.reject(line, `unknown student id_student ${shown(studentText)} (load studentInfo.csv first)`);
     }
     const siteText = fields[c.id_site]!;
-    if (isq(siteText) || !Number.isInteger(Number(siteText))) return context.reject(line, isq(siteText) ? "id_site is missing" : `id_site ${shown(siteText)} is not a whole number`);
+    if (isq(siteText) || !Number.isInteger(Number(siteText)))
+      return context.reject(line, isq(siteText) ? "id_site is missing" : `id_site ${shown(siteText)} is not a whole number`);
     const dateText = fields[c.date]!;
     const offset = Number(dateText);
-    if (isq(dateText) || !Number.isInteger(offset)) return context.reject(line, isq(dateText) ? "date is missing" : `date ${shown(dateText)} is not a whole number of days`);
-    if (offset < -OFFSET_BIAS || offset >= OFFSET_BIAS) return context.reject(line, `date ${offset} is more than ${OFFSET_BIAS} days from the presentation start`);
+    if (isq(dateText) || !Number.isInteger(offset))
+      return context.reject(line, isq(dateText) ? "date is missing" : `date ${shown(dateText)} is not a whole number of days`);
+    if (offset < -OFFSET_BIAS || offset >= OFFSET_BIAS)
+      return context.reject(line, `date ${offset} is more than ${OFFSET_BIAS} days from the presentation start`);
     const clickText = fields[c.sum_click]!;
     const clicks = Number(clickText);
-    if (isq(clickText) || !Number.isInteger(clicks)) return context.reject(line, isq(clickText) ? "sum_click is missing" : `sum_click ${shown(clickText)} is not a whole number`);
+    if (isq(clickText) || !Number.isInteger(clicks))
+      return context.reject(line, isq(clickText) ? "sum_click is missing" : `sum_click ${shown(clickText)} is not a whole number`);
     if (clicks < 0) return context.reject(line, `sum_click ${shown(clickText)} is negative`);
     if (clicks > MAX_CLICKS) return context.reject(line, `sum_click ${shown(clickText)} is more than ${MAX_CLICKS} clicks on one site in a day`);
     const key = (ordinal * STUDENT_SPAN + studentId) * OFFSET_SPAN + offset + OFFSET_BIAS;

@@ -107,7 +107,14 @@ export async function ingestSource(
   });
   // Records a batch that loaded nothing (rejected or failed), outside any transaction.
   const recordEmptyBatch = async (status: Exclude<BatchStatus, "running" | "completed" | "partial">) => {
-    const id = await startBatch(db.sql, { format, entity: source.entity, origin: source.origin, checksum: source.checksum, strict: settings.strict ?? false, now: now() });
+    const id = await startBatch(db.sql, {
+      format,
+      entity: source.entity,
+      origin: source.origin,
+      checksum: source.checksum,
+      strict: settings.strict ?? false,
+      now: now(),
+    });
     await finishBatch(db.sql, id, { status, ...counts, loaded: 0, errors, notes, now: now() });
     return id;
   };
@@ -132,7 +139,14 @@ export async function ingestSource(
   try {
     const status: BatchStatus = counts.rejected > 0 ? "partial" : "completed";
     const batchId = await db.sql.transaction(async (tx) => {
-      const id = await startBatch(tx, { format, entity: source.entity, origin: source.origin, checksum: source.checksum, strict: settings.strict ?? false, now: now() });
+      const id = await startBatch(tx, {
+        format,
+        entity: source.entity,
+        origin: source.origin,
+        checksum: source.checksum,
+        strict: settings.strict ?? false,
+        now: now(),
+      });
       const result = await write(tx, id);
       counts.loaded = result.loaded;
       counts.duplicates += result.duplicates ?? 0;

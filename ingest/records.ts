@@ -2,12 +2,12 @@
  * What the record parsers share (UDD, Nudge's own CSV, OULAD): reading records by column name,
  * files by entity name, staged upserts, reference lookups and a few field checks.
  */
+import { DEFAULT_TIMEZONE } from "../core/index.ts";
 import { basename } from "node:path";
 import type { SqlExecutor } from "../prisma/index.ts";
 import { columnIndexes, fieldCountProblem, openDelimited } from "./delimited-reader.ts";
 import { dayOfInstant, localDayOf, optional, required, RowError, shown } from "./fields.ts";
 import type { DirectoryPlan, FileContext } from "./types.ts";
-
 
 /** A field of the current row by column name; undefined when the header lacks the column. */
 export type Fields = (name: string) => string | undefined;
@@ -198,7 +198,6 @@ export function emailField(value: string | undefined, field: string): string | n
 
 export function clock(context: FileContext): { now: Date; timezone: string; today: number } {
   const now = context.options.now?.() ?? new Date();
-  const timezone = context.options.timezone ?? "Europe/London";
+  const timezone = context.options.timezone ?? DEFAULT_TIMEZONE;
   return { now, timezone, today: localDayOf(now, timezone) };
 }
-

@@ -11,10 +11,8 @@
 import type { EngagementSource } from "../core/index.ts";
 import { enumCast, withoutSecondaryIndexes, type SqlExecutor } from "../prisma/index.ts";
 
-
 /** studentId, day, source, moduleInstanceKey, count, expected, late, missed */
 export type RollupRow = [number, number, EngagementSource, number, number, number, number, number];
-
 
 const STAGE = "ingest_rollup_stage";
 const KEY = `"studentId", "day", "source", "moduleInstanceKey"`;

@@ -11,7 +11,7 @@
  * (SPECIAL CATEGORY, POLICY P8), programme and module structure, enrolments, timetabled events,
  * attendance marks, assessments and submissions with marks (OUTCOME). Everything else UDD carries
  * (DOB, SEXID, addresses, entry qualifications, grades, predictions …) is read past, not stored.
- * Where UDD leaves something Nudge needs to the xAPI feed or has no field for it, the README's
+ * Where UDD leaves something Nudge needs to the xAPI feed or has no field for it, docs/operators/loading-data.md's
  * UDD section says what is assumed (module dates, attendance marks, year of study).
  */
 import { enumCast, type SqlExecutor } from "../prisma/index.ts";
@@ -70,10 +70,30 @@ const COURSE_AIM = codes(
     "M71 M72 M73 M76 M78 M79 M80 M86 M88 M90 M91 M99 P41 P42 P43 P45 P50 P55 P56 P70 P77 P78 P80 P85 P90 Q41 Q42 Q43 Q45 Q50 Q56 Q57 " +
     "Q70 Q80 Q90 R42 R43 R45 R50 R56 R57 R70 R80 R90 S42 S57 S80 S90 X00 X01 X41 X42 X43 X44 X45 X46 X98 X99 Z99",
 );
-const ACTIVE_MEMBERSHIP = new Map([["1", true], ["2", false]]);
-const MOD_RESULT = new Map<string, string | null>([["1", "Pass"], ["2", "Fail"], ["3", null]]);
+const ACTIVE_MEMBERSHIP = new Map([
+  ["1", true],
+  ["2", false],
+]);
+const MOD_RESULT = new Map<string, string | null>([
+  ["1", "Pass"],
+  ["2", "Fail"],
+  ["3", null],
+]);
 const EVENT_TYPE = new Map(
-  Object.entries({ 10: "dissertation", 11: "field_trip", 12: "assessment", 13: "lecture", 14: "meeting", 15: "practical", 16: "laboratory", 17: "seminar", 18: "tutorial", 19: "workshop", 20: "study_skills", 21: "other" }),
+  Object.entries({
+    10: "dissertation",
+    11: "field_trip",
+    12: "assessment",
+    13: "lecture",
+    14: "meeting",
+    15: "practical",
+    16: "laboratory",
+    17: "seminar",
+    18: "tutorial",
+    19: "workshop",
+    20: "study_skills",
+    21: "other",
+  }),
 );
 const ASSESS_TYPE = new Map(
   Object.entries({ 1: "coursework", 2: "exam", 3: "group_work", 4: "oral_exam", 5: "practical", 6: "presentation", 7: "project", 98: "other" }),
@@ -155,7 +175,18 @@ function photoUrl(value: string | undefined, field: string): string | null {
 
 const STUDENT_TABLE: TableSpec = {
   table: "Student",
-  columns: { studentNumber: "text", givenName: "text", familyName: "text", email: "text", mobile: "text", photoUrl: "text", ethnicity: "text", disability: "text", createdAt: "timestamp", updatedAt: "timestamp" },
+  columns: {
+    studentNumber: "text",
+    givenName: "text",
+    familyName: "text",
+    email: "text",
+    mobile: "text",
+    photoUrl: "text",
+    ethnicity: "text",
+    disability: "text",
+    createdAt: "timestamp",
+    updatedAt: "timestamp",
+  },
   key: ["studentNumber"],
   insertOnly: ["createdAt"],
 };
@@ -180,9 +211,11 @@ async function parseStudents(context: FileContext): Promise<WriteStep> {
   const { now } = clock(context);
   return async (tx) => {
     const stored = new Map(
-      (await tx.query<StudentRow & { studentNumber: string }>(
-        `SELECT "studentNumber", "givenName", "familyName", "email", "mobile", "photoUrl", "ethnicity", "disability" FROM "Student"`,
-      )).map((row) => [row.studentNumber, row]),
+      (
+        await tx.query<StudentRow & { studentNumber: string }>(
+          `SELECT "studentNumber", "givenName", "familyName", "email", "mobile", "photoUrl", "ethnicity", "disability" FROM "Student"`,
+        )
+      ).map((row) => [row.studentNumber, row]),
     );
     const changed: unknown[][] = [];
     let duplicates = 0;
@@ -191,7 +224,10 @@ async function parseStudents(context: FileContext): Promise<WriteStep> {
       const merged = [row.givenName, row.familyName, row.email, row.mobile, row.photoUrl, row.ethnicity, row.disability].map((value, k) =>
         keep(value, old ? [old.givenName, old.familyName, old.email, old.mobile, old.photoUrl, old.ethnicity, old.disability][k] : null),
       );
-      if (old && JSON.stringify(merged) === JSON.stringify([old.givenName, old.familyName, old.email, old.mobile, old.photoUrl, old.ethnicity, old.disability])) {
+      if (
+        old &&
+        JSON.stringify(merged) === JSON.stringify([old.givenName, old.familyName, old.email, old.mobile, old.photoUrl, old.ethnicity, old.disability])
+      ) {
         duplicates++;
         continue;
       }
@@ -320,7 +356,12 @@ async function parseModuleInstances(context: FileContext): Promise<WriteStep> {
     for (const row of await tx.query<{ id: number; moduleId: number; presentationCode: string; startDate: string; endDate: string | null }>(
       `SELECT "id", "moduleId", "presentationCode", "startDate", "endDate" FROM "ModuleInstance"`,
     )) {
-      stored.set(row.presentationCode, { id: Number(row.id), moduleId: Number(row.moduleId), startDay: storedDay(row.startDate), endDay: storedDay(row.endDate) });
+      stored.set(row.presentationCode, {
+        id: Number(row.id),
+        moduleId: Number(row.moduleId),
+        startDay: storedDay(row.startDate),
+        endDay: storedDay(row.endDate),
+      });
     }
     const inserted: unknown[][] = [];
     let loaded = 0;
@@ -330,9 +371,23 @@ async function parseModuleInstances(context: FileContext): Promise<WriteStep> {
       loaded++;
       if (!old) inserted.push([row.moduleId, row.code, dateOfDay(row.startDay), dateOfDay(row.endDay)]);
       // A corrected MOD_ID moves the instance (and what refers to it) rather than adding one.
-      else await tx.query(`UPDATE "ModuleInstance" SET "moduleId" = $2, "startDate" = $3, "endDate" = $4 WHERE "id" = $1`, [old.id, row.moduleId, dateOfDay(row.startDay), dateOfDay(row.endDay)]);
+      else
+        await tx.query(`UPDATE "ModuleInstance" SET "moduleId" = $2, "startDate" = $3, "endDate" = $4 WHERE "id" = $1`, [
+          old.id,
+          row.moduleId,
+          dateOfDay(row.startDay),
+          dateOfDay(row.endDay),
+        ]);
     }
-    await upsertRows(tx, { table: "ModuleInstance", columns: { moduleId: "int", presentationCode: "text", startDate: "timestamp", endDate: "timestamp" }, key: ["moduleId", "presentationCode"] }, inserted);
+    await upsertRows(
+      tx,
+      {
+        table: "ModuleInstance",
+        columns: { moduleId: "int", presentationCode: "text", startDate: "timestamp", endDate: "timestamp" },
+        key: ["moduleId", "presentationCode"],
+      },
+      inserted,
+    );
     return { loaded, duplicates: rows.values().length - loaded };
   };
 }
@@ -351,13 +406,23 @@ async function parseStaff(context: FileContext): Promise<WriteStep> {
   const rows = new RowsByKey<StaffRow>(context);
   await eachRecord(context, { required: ["STAFF_ID"], optional: ["TITLE", "FIRST_NAME", "LAST_NAME", "PRIMARY_EMAIL_ADDRESS"] }, (get, line) => {
     const number = required(get("STAFF_ID"), "STAFF_ID");
-    const name = [get("TITLE"), get("FIRST_NAME"), get("LAST_NAME")].map((part) => optional(part)).filter((part) => part !== null).join(" ");
-    rows.add(number, `STAFF_ID ${shown(number)}`, { number, displayName: name || null, email: emailField(get("PRIMARY_EMAIL_ADDRESS"), "PRIMARY_EMAIL_ADDRESS") }, line);
+    const name = [get("TITLE"), get("FIRST_NAME"), get("LAST_NAME")]
+      .map((part) => optional(part))
+      .filter((part) => part !== null)
+      .join(" ");
+    rows.add(
+      number,
+      `STAFF_ID ${shown(number)}`,
+      { number, displayName: name || null, email: emailField(get("PRIMARY_EMAIL_ADDRESS"), "PRIMARY_EMAIL_ADDRESS") },
+      line,
+    );
   });
   const { now } = clock(context);
   return async (tx) => {
     const stored = new Map(
-      (await tx.query<{ staffNumber: string; displayName: string; email: string | null }>(`SELECT "staffNumber", "displayName", "email" FROM "Staff"`)).map((row) => [row.staffNumber, row]),
+      (await tx.query<{ staffNumber: string; displayName: string; email: string | null }>(`SELECT "staffNumber", "displayName", "email" FROM "Staff"`)).map(
+        (row) => [row.staffNumber, row],
+      ),
     );
     const changed: unknown[][] = [];
     for (const row of rows.values()) {
@@ -369,7 +434,12 @@ async function parseStaff(context: FileContext): Promise<WriteStep> {
     }
     await upsertRows(
       tx,
-      { table: "Staff", columns: { staffNumber: "text", displayName: "text", email: "text", createdAt: "timestamp", updatedAt: "timestamp" }, key: ["staffNumber"], insertOnly: ["createdAt"] },
+      {
+        table: "Staff",
+        columns: { staffNumber: "text", displayName: "text", email: "text", createdAt: "timestamp", updatedAt: "timestamp" },
+        key: ["staffNumber"],
+        insertOnly: ["createdAt"],
+      },
       changed,
     );
     return { loaded: changed.length, duplicates: rows.values().length - changed.length };
@@ -400,12 +470,18 @@ async function parseStaffLinks(context: FileContext): Promise<WriteStep> {
     if (required(get("SCOPE"), "SCOPE").toUpperCase() !== NUDGE_SCOPE) return void otherScopes++;
     codeField(get("RELATIONSHIP"), "RELATIONSHIP", RELATIONSHIPS, "Nudge staff_link RELATIONSHIP");
     const property = required(get("PROPERTY_NAME"), "PROPERTY_NAME");
-    if (property.toUpperCase() !== "STUDENT_ID") throw new RowError(`PROPERTY_NAME ${shown(property)} is not STUDENT_ID: a personal tutor is linked to a student`);
+    if (property.toUpperCase() !== "STUDENT_ID")
+      throw new RowError(`PROPERTY_NAME ${shown(property)} is not STUDENT_ID: a personal tutor is linked to a student`);
     const studentId = referenced(students, get("PROPERTY_VALUE"), "PROPERTY_VALUE", "STUDENT_ID", "student.tsv");
     const staffId = referenced(staff, get("STAFF_ID"), "STAFF_ID", "staff member", "staff.tsv");
     const provided = optional(get("PROVIDED_AT"));
     const startDay = provided === null ? today : localDayOf(dateTimeField(provided, "PROVIDED_AT"), timezone);
-    rows.add(`${studentId}:${staffId}`, `the link of STAFF_ID ${shown(get("STAFF_ID")!.trim())} to ${shown(get("PROPERTY_VALUE")!.trim())}`, { studentId, staffId, startDay }, line);
+    rows.add(
+      `${studentId}:${staffId}`,
+      `the link of STAFF_ID ${shown(get("STAFF_ID")!.trim())} to ${shown(get("PROPERTY_VALUE")!.trim())}`,
+      { studentId, staffId, startDay },
+      line,
+    );
   });
   if (otherScopes) context.note(`${otherScopes} row(s) for other applications' SCOPE were read past (Nudge acts on SCOPE ${NUDGE_SCOPE})`);
   return async (tx) => {
@@ -413,20 +489,27 @@ async function parseStaffLinks(context: FileContext): Promise<WriteStep> {
     const open = await selectIn<{ id: number; studentId: number; staffId: number }>(
       tx,
       [...new Set(links.map((link) => link.studentId))],
-      (p) => `SELECT "id", "studentId", "staffId" FROM "TutorAssignment" WHERE "role" = 'personal_tutor'${enumCast(tx, "StaffRole")} AND "endDate" IS NULL AND "studentId" IN (${p})`,
+      (p) =>
+        `SELECT "id", "studentId", "staffId" FROM "TutorAssignment" WHERE "role" = 'personal_tutor'${enumCast(tx, "StaffRole")} AND "endDate" IS NULL AND "studentId" IN (${p})`,
     );
     const current = new Set(open.map((row) => `${row.studentId}:${row.staffId}`));
     const named = new Set(links.map((link) => `${link.studentId}:${link.staffId}`));
     const changed = links.filter((link) => !current.has(`${link.studentId}:${link.staffId}`));
     await upsertRows(
       tx,
-      { table: "TutorAssignment", columns: { studentId: "int", staffId: "int", role: { enum: "StaffRole" }, startDate: "timestamp", endDate: "timestamp" }, key: ["studentId", "staffId", "role"], insertOnly: ["startDate"] },
+      {
+        table: "TutorAssignment",
+        columns: { studentId: "int", staffId: "int", role: { enum: "StaffRole" }, startDate: "timestamp", endDate: "timestamp" },
+        key: ["studentId", "staffId", "role"],
+        insertOnly: ["startDate"],
+      },
       changed.map((link) => [link.studentId, link.staffId, "personal_tutor", dateOfDay(link.startDay), null]),
     );
     // The file's tutors of a student are that student's tutors now: earlier ones end.
     const startOf = new Map(links.map((link) => [link.studentId, link.startDay]));
     const ended = open.filter((row) => !named.has(`${row.studentId}:${row.staffId}`));
-    for (const row of ended) await tx.query(`UPDATE "TutorAssignment" SET "endDate" = $2 WHERE "id" = $1`, [row.id, dateOfDay(startOf.get(Number(row.studentId))!)]);
+    for (const row of ended)
+      await tx.query(`UPDATE "TutorAssignment" SET "endDate" = $2 WHERE "id" = $1`, [row.id, dateOfDay(startOf.get(Number(row.studentId))!)]);
     if (ended.length) context.note(`${ended.length} earlier personal-tutor assignment(s) ended: the file names other tutors for those students`);
     return { loaded: changed.length, duplicates: links.length - changed.length };
   };
@@ -468,7 +551,11 @@ async function parseMemberships(context: FileContext): Promise<WriteStep> {
     const ended = optionalDateField(get("COURSE_END_DATE"), "COURSE_END_DATE");
     const expected = optionalDateField(get("COURSE_EXPECTED_END_DATE"), "COURSE_EXPECTED_END_DATE");
     if (ended !== null && ended < startDay) throw new RowError(`COURSE_END_DATE ${isoDateOfDay(ended)} is before COURSE_JOIN_DATE ${isoDateOfDay(startDay)}`);
-    const status = membershipStatus(active, uddCode(get("WITHDRAWAL_REASON"), "WITHDRAWAL_REASON", WITHDRAWAL_REASON), uddCode(get("COURSE_OUTCOME"), "COURSE_OUTCOME", COURSE_OUTCOME));
+    const status = membershipStatus(
+      active,
+      uddCode(get("WITHDRAWAL_REASON"), "WITHDRAWAL_REASON", WITHDRAWAL_REASON),
+      uddCode(get("COURSE_OUTCOME"), "COURSE_OUTCOME", COURSE_OUTCOME),
+    );
     // YEAR_PRG belongs to UDD student_on_course_instance; without it, academic years since joining.
     let year = optional(get("YEAR_PRG")) === null ? null : integerField(get("YEAR_PRG"), "YEAR_PRG", { min: 0, max: 25 });
     if (year === null) {
@@ -476,20 +563,39 @@ async function parseMemberships(context: FileContext): Promise<WriteStep> {
       year = Math.max(1, academicYearOf(Math.min(today, ended ?? today)) - academicYearOf(startDay) + 1);
     }
     const row: MembershipRow = { studentId, course, startDay, endDay: ended ?? expected, year, status };
-    rows.add(`${studentId}:${course}:${startDay}`, `the membership of ${shown(get("STUDENT_ID")!.trim())} in ${shown(course)} from ${isoDateOfDay(startDay)}`, row, line);
+    rows.add(
+      `${studentId}:${course}:${startDay}`,
+      `the membership of ${shown(get("STUDENT_ID")!.trim())} in ${shown(course)} from ${isoDateOfDay(startDay)}`,
+      row,
+      line,
+    );
   });
   if (derivedYears) context.note(`${derivedYears} row(s) without YEAR_PRG: year of study counted in academic years (from 1 August) since COURSE_JOIN_DATE`);
   return async (tx) => {
     const memberships = rows.values();
-    const programmes = await programmeIds(tx, context, memberships.map((row) => row.course));
+    const programmes = await programmeIds(
+      tx,
+      context,
+      memberships.map((row) => row.course),
+    );
     const studentIds = [...new Set(memberships.map((row) => row.studentId))];
     const stored = new Map<string, string>();
-    for (const row of await selectIn<{ studentId: number; programmeId: number; startDate: string; endDate: string | null; yearOfStudy: number; status: string }>(
+    for (const row of await selectIn<{
+      studentId: number;
+      programmeId: number;
+      startDate: string;
+      endDate: string | null;
+      yearOfStudy: number;
+      status: string;
+    }>(
       tx,
       studentIds,
       (p) => `SELECT "studentId", "programmeId", "startDate", "endDate", "yearOfStudy", "status" FROM "ProgrammeEnrolment" WHERE "studentId" IN (${p})`,
     )) {
-      stored.set(`${row.studentId}:${row.programmeId}:${storedDay(row.startDate)}`, JSON.stringify([storedDay(row.endDate), Number(row.yearOfStudy), row.status]));
+      stored.set(
+        `${row.studentId}:${row.programmeId}:${storedDay(row.startDate)}`,
+        JSON.stringify([storedDay(row.endDate), Number(row.yearOfStudy), row.status]),
+      );
     }
     const changed = memberships.filter((row) => {
       const old = stored.get(`${row.studentId}:${programmes.get(row.course)}:${row.startDay}`);
@@ -499,10 +605,24 @@ async function parseMemberships(context: FileContext): Promise<WriteStep> {
       tx,
       {
         table: "ProgrammeEnrolment",
-        columns: { studentId: "int", programmeId: "int", yearOfStudy: "int", startDate: "timestamp", endDate: "timestamp", status: { enum: "EnrolmentStatus" } },
+        columns: {
+          studentId: "int",
+          programmeId: "int",
+          yearOfStudy: "int",
+          startDate: "timestamp",
+          endDate: "timestamp",
+          status: { enum: "EnrolmentStatus" },
+        },
         key: ["studentId", "programmeId", "startDate"],
       },
-      changed.map((row) => [row.studentId, programmes.get(row.course)!, row.year, dateOfDay(row.startDay), row.endDay === null ? null : dateOfDay(row.endDay), row.status]),
+      changed.map((row) => [
+        row.studentId,
+        programmes.get(row.course)!,
+        row.year,
+        dateOfDay(row.startDay),
+        row.endDay === null ? null : dateOfDay(row.endDay),
+        row.status,
+      ]),
     );
     await updateStudentEnrolment(tx, studentIds);
     return { loaded: changed.length, duplicates: memberships.length - changed.length };
@@ -514,8 +634,14 @@ async function programmeIds(tx: SqlExecutor, context: FileContext, courses: read
   const known = await idsBy(tx, "Programme", "code");
   const missing = [...new Set(courses)].filter((code) => !known.has(code));
   if (missing.length === 0) return known;
-  await upsertRows(tx, PROGRAMME_TABLE, missing.map((code) => [code, code, null, null]));
-  context.note(`programme(s) ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", ..." : ""} created from COURSE_ID with the code as title (load course.tsv to name them)`);
+  await upsertRows(
+    tx,
+    PROGRAMME_TABLE,
+    missing.map((code) => [code, code, null, null]),
+  );
+  context.note(
+    `programme(s) ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", ..." : ""} created from COURSE_ID with the code as title (load course.tsv to name them)`,
+  );
   return idsBy(tx, "Programme", "code");
 }
 
@@ -530,11 +656,13 @@ async function updateStudentEnrolment(tx: SqlExecutor, studentIds: readonly numb
     (p) => `SELECT "studentId", "startDate", "endDate", "status" FROM "ProgrammeEnrolment" WHERE "studentId" IN (${p}) ORDER BY "startDate"`,
   );
   const current = new Map(
-    (await selectIn<{ id: number; enrolmentStatus: string; enrolmentEndDate: string | null }>(
-      tx,
-      studentIds,
-      (p) => `SELECT "id", "enrolmentStatus", "enrolmentEndDate" FROM "Student" WHERE "id" IN (${p})`,
-    )).map((row) => [Number(row.id), `${row.enrolmentStatus}:${storedDay(row.enrolmentEndDate)}`]),
+    (
+      await selectIn<{ id: number; enrolmentStatus: string; enrolmentEndDate: string | null }>(
+        tx,
+        studentIds,
+        (p) => `SELECT "id", "enrolmentStatus", "enrolmentEndDate" FROM "Student" WHERE "id" IN (${p})`,
+      )
+    ).map((row) => [Number(row.id), `${row.enrolmentStatus}:${storedDay(row.enrolmentEndDate)}`]),
   );
   const byStudent = new Map<number, typeof enrolments>();
   for (const row of enrolments) {
@@ -575,8 +703,18 @@ async function parseModuleEnrolments(context: FileContext): Promise<WriteStep> {
   await eachRecord(context, { required: ["STUDENT_ID", "MOD_INSTANCE_ID"], optional: ["MOD_START_DATE", "MOD_RESULT"] }, (get, line) => {
     const studentId = referenced(students, get("STUDENT_ID"), "STUDENT_ID", "student", "student.tsv");
     const instanceId = moduleInstanceOf(instances, get("MOD_INSTANCE_ID"));
-    const row = { studentId, instanceId, enrolledDay: optionalDateField(get("MOD_START_DATE"), "MOD_START_DATE"), result: uddCode(get("MOD_RESULT"), "MOD_RESULT", MOD_RESULT) };
-    rows.add(`${studentId}:${instanceId}`, `STUDENT_ID ${shown(get("STUDENT_ID")!.trim())} on MOD_INSTANCE_ID ${shown(get("MOD_INSTANCE_ID")!.trim())}`, row, line);
+    const row = {
+      studentId,
+      instanceId,
+      enrolledDay: optionalDateField(get("MOD_START_DATE"), "MOD_START_DATE"),
+      result: uddCode(get("MOD_RESULT"), "MOD_RESULT", MOD_RESULT),
+    };
+    rows.add(
+      `${studentId}:${instanceId}`,
+      `STUDENT_ID ${shown(get("STUDENT_ID")!.trim())} on MOD_INSTANCE_ID ${shown(get("MOD_INSTANCE_ID")!.trim())}`,
+      row,
+      line,
+    );
   });
   return async (tx) => {
     const enrolments = rows.values();
@@ -598,7 +736,11 @@ async function parseModuleEnrolments(context: FileContext): Promise<WriteStep> {
     }
     await upsertRows(
       tx,
-      { table: "ModuleEnrolment", columns: { studentId: "int", moduleInstanceId: "int", enrolledAt: "timestamp", finalResult: "text" }, key: ["studentId", "moduleInstanceId"] },
+      {
+        table: "ModuleEnrolment",
+        columns: { studentId: "int", moduleInstanceId: "int", enrolledAt: "timestamp", finalResult: "text" },
+        key: ["studentId", "moduleInstanceId"],
+      },
       changed,
     );
     return { loaded: changed.length, duplicates: enrolments.length - changed.length };
@@ -624,7 +766,13 @@ async function storedEvents(sql: SqlExecutor): Promise<Map<string, StoredEvent>>
   return new Map(
     rows.map((row) => [
       row.externalId,
-      { id: Number(row.id), startsAt: storedTime(row.startsAt)!, endsAt: storedTime(row.endsAt), kind: row.kind, moduleInstanceId: row.moduleInstanceId === null ? null : Number(row.moduleInstanceId) },
+      {
+        id: Number(row.id),
+        startsAt: storedTime(row.startsAt)!,
+        endsAt: storedTime(row.endsAt),
+        kind: row.kind,
+        moduleInstanceId: row.moduleInstanceId === null ? null : Number(row.moduleInstanceId),
+      },
     ]),
   );
 }
@@ -643,7 +791,8 @@ async function parseEvents(context: FileContext): Promise<WriteStep> {
     // Attendance counts on the event's day, so an event without a start cannot be used.
     const startsAt = dateTimeField(get("EVENT_START"), "EVENT_START").getTime();
     const endsAt = optional(get("EVENT_END")) === null ? null : dateTimeField(get("EVENT_END"), "EVENT_END").getTime();
-    if (endsAt !== null && endsAt < startsAt) throw new RowError(`EVENT_END ${shown(get("EVENT_END")!.trim())} is before EVENT_START ${shown(get("EVENT_START")!.trim())}`);
+    if (endsAt !== null && endsAt < startsAt)
+      throw new RowError(`EVENT_END ${shown(get("EVENT_END")!.trim())} is before EVENT_START ${shown(get("EVENT_START")!.trim())}`);
     const kind = uddCode(get("EVENT_TYPE"), "EVENT_TYPE", EVENT_TYPE) ?? optional(get("EVENT_TYPE_RAW"))?.toLowerCase() ?? null;
     rows.add(externalId, `EVENT_ID ${shown(externalId)}`, { externalId, startsAt, endsAt, kind }, line);
   });
@@ -661,17 +810,29 @@ async function parseEvents(context: FileContext): Promise<WriteStep> {
       const [before, after] = [old?.startsAt, row.startsAt].map((at) => (at === undefined ? -1 : localDayOf(new Date(at), timezone)));
       if (old && before !== after) moved.set(old.id, { before: { day: before!, key }, after: { day: after!, key } });
     }
-    await upsertRows(tx, { table: "TimetableEvent", columns: { externalId: "text", kind: "text", startsAt: "timestamp", endsAt: "timestamp" }, key: ["externalId"] }, changed);
+    await upsertRows(
+      tx,
+      { table: "TimetableEvent", columns: { externalId: "text", kind: "text", startsAt: "timestamp", endsAt: "timestamp" }, key: ["externalId"] },
+      changed,
+    );
     await moveAttendance(tx, moved);
     return { loaded: changed.length, duplicates: rows.values().length - changed.length };
   };
 }
 
 /** Marks of events whose day or module changed move with them in EngagementDaily. */
-async function moveAttendance(tx: SqlExecutor, moved: ReadonlyMap<number, { before: EventPlace; after: EventPlace }>, except: ReadonlySet<string> = new Set()): Promise<void> {
+async function moveAttendance(
+  tx: SqlExecutor,
+  moved: ReadonlyMap<number, { before: EventPlace; after: EventPlace }>,
+  except: ReadonlySet<string> = new Set(),
+): Promise<void> {
   if (moved.size === 0) return;
   const deltas: RollupRow[] = [];
-  for (const row of await selectIn<{ studentId: number; eventId: number; mark: Mark }>(tx, [...moved.keys()], (p) => `SELECT "studentId", "eventId", "mark" FROM "Attendance" WHERE "eventId" IN (${p})`)) {
+  for (const row of await selectIn<{ studentId: number; eventId: number; mark: Mark }>(
+    tx,
+    [...moved.keys()],
+    (p) => `SELECT "studentId", "eventId", "mark" FROM "Attendance" WHERE "eventId" IN (${p})`,
+  )) {
     if (except.has(`${row.studentId}:${row.eventId}`)) continue;
     const place = moved.get(Number(row.eventId))!;
     deltas.push(attendanceRollup(Number(row.studentId), row.mark, place.before, -1), attendanceRollup(Number(row.studentId), row.mark, place.after, 1));
@@ -724,7 +885,9 @@ async function parseStudentEvents(context: FileContext): Promise<WriteStep> {
     context.sawActivity("attendance", localDayOf(new Date(event.startsAt), timezone));
   });
   if (unmarked) context.note(`${unmarked} row(s) without ATTENDANCE_MARK: the student is expected at the event, no attendance is recorded`);
-  const placeOf = new Map([...events.values()].map((event) => [event.id, { day: localDayOf(new Date(event.startsAt), timezone), key: event.moduleInstanceId ?? 0 }]));
+  const placeOf = new Map(
+    [...events.values()].map((event) => [event.id, { day: localDayOf(new Date(event.startsAt), timezone), key: event.moduleInstanceId ?? 0 }]),
+  );
   return async (tx) => {
     const marks = rows.values();
     const stored = new Map<string, { mark: Mark; method: string | null; recordedAt: number | null }>();
@@ -735,7 +898,9 @@ async function parseStudentEvents(context: FileContext): Promise<WriteStep> {
     )) {
       stored.set(`${row.studentId}:${row.eventId}`, { mark: row.mark, method: row.method, recordedAt: storedTime(row.recordedAt) });
     }
-    const relinked = new Map([...links].map(([eventId, instanceId]) => [eventId, { before: placeOf.get(eventId)!, after: { day: placeOf.get(eventId)!.day, key: instanceId } }]));
+    const relinked = new Map(
+      [...links].map(([eventId, instanceId]) => [eventId, { before: placeOf.get(eventId)!, after: { day: placeOf.get(eventId)!.day, key: instanceId } }]),
+    );
     const after = (eventId: number) => relinked.get(eventId)?.after ?? placeOf.get(eventId)!;
     const deltas: RollupRow[] = [];
     const changed: unknown[][] = [];
@@ -754,7 +919,11 @@ async function parseStudentEvents(context: FileContext): Promise<WriteStep> {
     }
     await upsertRows(
       tx,
-      { table: "Attendance", columns: { studentId: "int", eventId: "int", mark: { enum: "AttendanceMark" }, method: "text", recordedAt: "timestamp" }, key: ["studentId", "eventId"] },
+      {
+        table: "Attendance",
+        columns: { studentId: "int", eventId: "int", mark: { enum: "AttendanceMark" }, method: "text", recordedAt: "timestamp" },
+        key: ["studentId", "eventId"],
+      },
       changed,
     );
     for (const [eventId, instanceId] of links) await tx.query(`UPDATE "TimetableEvent" SET "moduleInstanceId" = $2 WHERE "id" = $1`, [eventId, instanceId]);
@@ -778,13 +947,26 @@ interface StoredAssessment {
 }
 
 async function storedAssessments(sql: SqlExecutor): Promise<Map<string, StoredAssessment>> {
-  const rows = await sql.query<{ id: number; externalId: string; moduleInstanceId: number; title: string; kind: string; weight: number | null; dueAt: string | null }>(
-    `SELECT "id", "externalId", "moduleInstanceId", "title", "kind", "weight", "dueAt" FROM "Assessment"`,
-  );
+  const rows = await sql.query<{
+    id: number;
+    externalId: string;
+    moduleInstanceId: number;
+    title: string;
+    kind: string;
+    weight: number | null;
+    dueAt: string | null;
+  }>(`SELECT "id", "externalId", "moduleInstanceId", "title", "kind", "weight", "dueAt" FROM "Assessment"`);
   return new Map(
     rows.map((row) => [
       row.externalId,
-      { id: Number(row.id), moduleInstanceId: Number(row.moduleInstanceId), title: row.title, kind: row.kind, weight: row.weight === null ? null : Number(row.weight), dueDay: storedDay(row.dueAt) },
+      {
+        id: Number(row.id),
+        moduleInstanceId: Number(row.moduleInstanceId),
+        title: row.title,
+        kind: row.kind,
+        weight: row.weight === null ? null : Number(row.weight),
+        dueDay: storedDay(row.dueAt),
+      },
     ]),
   );
 }
@@ -800,29 +982,41 @@ interface AssessmentRow {
 async function parseAssessments(context: FileContext): Promise<WriteStep> {
   const instances = await moduleInstanceIds(context.db.sql);
   const rows = new RowsByKey<AssessmentRow>(context);
-  await eachRecord(context, { required: ["ASSESS_INSTANCE_ID", "MOD_INSTANCE_ID"], optional: ["ASSESS_TYPE", "ASSESS_TYPE_RAW_NAME", "ASSESS_DETAIL", "ASSESS_WEIGHT"] }, (get, line) => {
-    const externalId = required(get("ASSESS_INSTANCE_ID"), "ASSESS_INSTANCE_ID");
-    const weight = optional(get("ASSESS_WEIGHT")) === null ? null : numberField(get("ASSESS_WEIGHT"), "ASSESS_WEIGHT");
-    if (weight !== null && (weight < 0 || weight > 100)) throw new RowError(`ASSESS_WEIGHT ${shown(get("ASSESS_WEIGHT")!.trim())} is not a percentage (0-100)`);
-    const row = {
-      externalId,
-      instanceId: moduleInstanceOf(instances, get("MOD_INSTANCE_ID")),
-      title: optional(get("ASSESS_DETAIL")) ?? optional(get("ASSESS_TYPE_RAW_NAME")),
-      kind: uddCode(get("ASSESS_TYPE"), "ASSESS_TYPE", ASSESS_TYPE),
-      weight,
-    };
-    rows.add(externalId, `ASSESS_INSTANCE_ID ${shown(externalId)}`, row, line);
-  });
+  await eachRecord(
+    context,
+    { required: ["ASSESS_INSTANCE_ID", "MOD_INSTANCE_ID"], optional: ["ASSESS_TYPE", "ASSESS_TYPE_RAW_NAME", "ASSESS_DETAIL", "ASSESS_WEIGHT"] },
+    (get, line) => {
+      const externalId = required(get("ASSESS_INSTANCE_ID"), "ASSESS_INSTANCE_ID");
+      const weight = optional(get("ASSESS_WEIGHT")) === null ? null : numberField(get("ASSESS_WEIGHT"), "ASSESS_WEIGHT");
+      if (weight !== null && (weight < 0 || weight > 100))
+        throw new RowError(`ASSESS_WEIGHT ${shown(get("ASSESS_WEIGHT")!.trim())} is not a percentage (0-100)`);
+      const row = {
+        externalId,
+        instanceId: moduleInstanceOf(instances, get("MOD_INSTANCE_ID")),
+        title: optional(get("ASSESS_DETAIL")) ?? optional(get("ASSESS_TYPE_RAW_NAME")),
+        kind: uddCode(get("ASSESS_TYPE"), "ASSESS_TYPE", ASSESS_TYPE),
+        weight,
+      };
+      rows.add(externalId, `ASSESS_INSTANCE_ID ${shown(externalId)}`, row, line);
+    },
+  );
   return async (tx) => {
     const stored = await storedAssessments(tx);
     const changed: unknown[][] = [];
     const moved = new Map<number, { before: AssessmentPlace; after: AssessmentPlace }>();
     for (const row of rows.values()) {
       const old = stored.get(row.externalId);
-      const next = [row.externalId, row.instanceId, keep(row.title, old?.title) ?? row.externalId, keep(row.kind, old?.kind) ?? "other", keep(row.weight, old?.weight)];
+      const next = [
+        row.externalId,
+        row.instanceId,
+        keep(row.title, old?.title) ?? row.externalId,
+        keep(row.kind, old?.kind) ?? "other",
+        keep(row.weight, old?.weight),
+      ];
       if (old && JSON.stringify(next) === JSON.stringify([row.externalId, old.moduleInstanceId, old.title, old.kind, old.weight])) continue;
       changed.push(next);
-      if (old && old.moduleInstanceId !== row.instanceId) moved.set(old.id, { before: { dueDay: old.dueDay, key: old.moduleInstanceId }, after: { dueDay: old.dueDay, key: row.instanceId } });
+      if (old && old.moduleInstanceId !== row.instanceId)
+        moved.set(old.id, { before: { dueDay: old.dueDay, key: old.moduleInstanceId }, after: { dueDay: old.dueDay, key: row.instanceId } });
     }
     await upsertRows(
       tx,
@@ -835,7 +1029,11 @@ async function parseAssessments(context: FileContext): Promise<WriteStep> {
 }
 
 /** Submissions of assessments whose module or due day changed move with them in EngagementDaily. */
-async function moveSubmissions(tx: SqlExecutor, moved: ReadonlyMap<number, { before: AssessmentPlace; after: AssessmentPlace }>, except: ReadonlySet<string> = new Set()): Promise<void> {
+async function moveSubmissions(
+  tx: SqlExecutor,
+  moved: ReadonlyMap<number, { before: AssessmentPlace; after: AssessmentPlace }>,
+  except: ReadonlySet<string> = new Set(),
+): Promise<void> {
   if (moved.size === 0) return;
   const deltas: RollupRow[] = [];
   for (const row of await selectIn<{ studentId: number; assessmentId: number; status: SubmissionStatus; submittedAt: string | null }>(
@@ -846,7 +1044,10 @@ async function moveSubmissions(tx: SqlExecutor, moved: ReadonlyMap<number, { bef
     if (except.has(`${row.studentId}:${row.assessmentId}`)) continue;
     const place = moved.get(Number(row.assessmentId))!;
     const submittedDay = storedDay(row.submittedAt);
-    deltas.push(...submissionRollups(Number(row.studentId), row.status, submittedDay, place.before, -1), ...submissionRollups(Number(row.studentId), row.status, submittedDay, place.after, 1));
+    deltas.push(
+      ...submissionRollups(Number(row.studentId), row.status, submittedDay, place.before, -1),
+      ...submissionRollups(Number(row.studentId), row.status, submittedDay, place.after, 1),
+    );
   }
   await mergeRollups(tx, deltas, "add");
 }
@@ -913,7 +1114,11 @@ async function parseSubmissions(context: FileContext): Promise<WriteStep> {
       assessmentIds,
       (p) => `SELECT "studentId", "assessmentId", "status", "submittedAt", "score" FROM "Submission" WHERE "assessmentId" IN (${p})`,
     )) {
-      stored.set(`${row.studentId}:${row.assessmentId}`, { status: row.status, submittedDay: storedDay(row.submittedAt), score: row.score === null ? null : Number(row.score) });
+      stored.set(`${row.studentId}:${row.assessmentId}`, {
+        status: row.status,
+        submittedDay: storedDay(row.submittedAt),
+        score: row.score === null ? null : Number(row.score),
+      });
     }
     const dated = datedAssessments(submissions, placeOf);
     const after = (id: number) => dated.get(id)?.after ?? placeOf.get(id)!;
@@ -933,7 +1138,11 @@ async function parseSubmissions(context: FileContext): Promise<WriteStep> {
     }
     await upsertRows(
       tx,
-      { table: "Submission", columns: { studentId: "int", assessmentId: "int", status: { enum: "SubmissionStatus" }, submittedAt: "timestamp", score: "float" }, key: ["studentId", "assessmentId"] },
+      {
+        table: "Submission",
+        columns: { studentId: "int", assessmentId: "int", status: { enum: "SubmissionStatus" }, submittedAt: "timestamp", score: "float" },
+        key: ["studentId", "assessmentId"],
+      },
       changed,
     );
     for (const [id, place] of dated) await tx.query(`UPDATE "Assessment" SET "dueAt" = $2 WHERE "id" = $1`, [id, dateOfDay(place.after.dueDay!)]);
@@ -947,13 +1156,17 @@ async function parseSubmissions(context: FileContext): Promise<WriteStep> {
  * UDD has deadlines per student only; an assessment without a due date takes the earliest one in
  * the file (the standard deadline, later ones being extensions). Set once, so it stays stable.
  */
-function datedAssessments(rows: readonly SubmissionRow[], placeOf: ReadonlyMap<number, AssessmentPlace>): Map<number, { before: AssessmentPlace; after: AssessmentPlace }> {
+function datedAssessments(
+  rows: readonly SubmissionRow[],
+  placeOf: ReadonlyMap<number, AssessmentPlace>,
+): Map<number, { before: AssessmentPlace; after: AssessmentPlace }> {
   const dated = new Map<number, { before: AssessmentPlace; after: AssessmentPlace }>();
   for (const row of rows) {
     const before = placeOf.get(row.assessmentId)!;
     if (before.dueDay !== null || row.dueDay === null) continue;
     const earlier = dated.get(row.assessmentId)?.after.dueDay;
-    if (earlier === undefined || earlier === null || row.dueDay < earlier) dated.set(row.assessmentId, { before, after: { dueDay: row.dueDay, key: before.key } });
+    if (earlier === undefined || earlier === null || row.dueDay < earlier)
+      dated.set(row.assessmentId, { before, after: { dueDay: row.dueDay, key: before.key } });
   }
   return dated;
 }
@@ -1039,7 +1252,8 @@ const PARSERS: Record<Entity, (context: FileContext) => Promise<WriteStep>> = {
 
 export const uddFormat: FeedFormat = {
   name: "udd",
-  description: "Jisc UDD student records: student, course, module, module_instance, memberships, events, attendance, assessments, staff, staff_link (.tsv or .csv)",
+  description:
+    "Jisc UDD student records: student, course, module, module_instance, memberships, events, attendance, assessments, staff, staff_link (.tsv or .csv)",
   plan: (paths) => planFiles(paths, UDD_NAMES),
   entityOf: (path) => entityOfFile(path, UDD_NAMES),
   parse: (context) => PARSERS[context.entity as Entity](context),

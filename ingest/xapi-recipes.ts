@@ -22,7 +22,6 @@ import { type EngagementSource, NudgeError } from "../core/index.ts";
  * Any other verb is "unmapped": not stored, counted per verb in the report.
  */
 
-
 /** What one statement adds to its EngagementDaily row. */
 export interface Contribution {
   source: EngagementSource;
@@ -65,7 +64,11 @@ export const VOIDED_VERB = "adlnet.gov/expapi/verbs/voided";
  * Moodle's plugin mix http/https and add trailing slashes for the same verb (a listed defect).
  */
 export function iriKey(iri: string): string {
-  return iri.trim().replace(/^https?:\/\//i, "").replace(/\/+$/, "").toLowerCase();
+  return iri
+    .trim()
+    .replace(/^https?:\/\//i, "")
+    .replace(/\/+$/, "")
+    .toLowerCase();
 }
 
 /** An extension's value, whatever the scheme or case of its key (`name` as an iriKey). */

@@ -15,7 +15,7 @@
  * Statements without an id: files get a UUID derived from the statement's content (so loading
  * the same file again adds nothing twice); the push endpoint assigns a random one, as an LRS does.
  */
-import { type EngagementSource, NudgeError } from "../core/index.ts";
+import { type EngagementSource, NudgeError, DEFAULT_TIMEZONE, DAY_MS } from "../core/index.ts";
 import { createHash, randomUUID } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -48,7 +48,6 @@ export class StatementError extends NudgeError {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IRI = /^[a-z][a-z0-9+.-]*:\S+$/i;
-const DAY_MS = 86_400_000;
 
 function instantOf(text: string): Date | null {
   try {
@@ -69,7 +68,11 @@ const activityList = z.union([activityRef, z.array(activityRef)]).optional();
 const agent = z
   .looseObject({
     objectType: z.string().optional(),
-    mbox: z.string().trim().regex(/^mailto:[^@\s]+@[^@\s]+$/i, { message: "is not a mailto: address" }).optional(),
+    mbox: z
+      .string()
+      .trim()
+      .regex(/^mailto:[^@\s]+@[^@\s]+$/i, { message: "is not a mailto: address" })
+      .optional(),
     account: z.looseObject({ name: z.string().trim().min(1, { message: "is empty" }), homePage: z.string().optional() }).optional(),
     mbox_sha1sum: z.string().optional(),
     openid: z.string().optional(),
@@ -129,7 +132,14 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-const EXPECTED: Record<string, string> = { object: "a JSON object", record: "a JSON object", string: "a string", boolean: "true or false", array: "an array", number: "a number" };
+const EXPECTED: Record<string, string> = {
+  object: "a JSON object",
+  record: "a JSON object",
+  string: "a string",
+  boolean: "true or false",
+  array: "an array",
+  number: "a number",
+};
 
 /** The first problem zod found, as "verb.id 'x' is not an IRI" / "actor is required". */
 function issueError(issue: z.core.$ZodIssue, data: unknown): StatementError {
@@ -177,7 +187,9 @@ function unwrap(value: Record<string, unknown>): unknown {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (isRecord(value)) {
-    const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort();
     return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
@@ -195,12 +207,26 @@ const withoutDefinition = (activity: unknown) => {
  * attachments; the timestamp as an instant rather than as written. Shallow copies only (hot path).
  */
 function comparableText(statement: Record<string, unknown>): string {
-  const { id: _id, authority: _authority, stored: _stored, version: _version, attachments: _attachments, timestamp, verb, object, context, ...rest } = statement;
+  const {
+    id: _id,
+    authority: _authority,
+    stored: _stored,
+    version: _version,
+    attachments: _attachments,
+    timestamp,
+    verb,
+    object,
+    context,
+    ...rest
+  } = statement;
   const parts: Record<string, unknown> = { ...rest, verb, object, context };
   if (isRecord(verb)) parts.verb = { ...verb, display: undefined };
   if (isRecord(object) && (object.objectType ?? "Activity") === "Activity") parts.object = withoutDefinition(object);
   if (isRecord(context) && isRecord(context.contextActivities)) {
-    const lists = Object.entries(context.contextActivities).map(([kind, list]) => [kind, Array.isArray(list) ? list.map(withoutDefinition) : withoutDefinition(list)]);
+    const lists = Object.entries(context.contextActivities).map(([kind, list]) => [
+      kind,
+      Array.isArray(list) ? list.map(withoutDefinition) : withoutDefinition(list),
+    ]);
     parts.context = { ...context, contextActivities: Object.fromEntries(lists) };
   }
   if (typeof timestamp === "string") parts.timestamp = instantOf(timestamp)?.getTime() ?? timestamp;
@@ -275,7 +301,8 @@ export function readStatement(input: unknown, settings: { now: Date; receivedAt?
   }
   let mapping: ReadStatement["mapping"];
   if (iriKey(data.verb.id) === VOIDED_VERB) {
-    if (data.object.objectType !== "StatementRef") throw new StatementError("object.objectType", "object.objectType must be StatementRef in a voiding statement");
+    if (data.object.objectType !== "StatementRef")
+      throw new StatementError("object.objectType", "object.objectType must be StatementRef in a voiding statement");
     mapping = { kind: "void", target: data.object.id!.trim().toLowerCase() };
   } else {
     try {
@@ -468,11 +495,23 @@ interface Instance {
 class ModuleIndex {
   private readonly maps: Map<string, Instance[]>[] = [new Map(), new Map(), new Map(), new Map()];
 
-  constructor(rows: { id: number; code: string; presentationCode: string; vleSiteId: string | null; startDate: string | Date; endDate: string | Date | null }[]) {
-    const [bySite, byPresentation, byInstance, byModule] = this.maps as [Map<string, Instance[]>, Map<string, Instance[]>, Map<string, Instance[]>, Map<string, Instance[]>];
-    const add = (map: Map<string, Instance[]>, key: string, instance: Instance) => map.set(key.toLowerCase(), [...(map.get(key.toLowerCase()) ?? []), instance]);
+  constructor(
+    rows: { id: number; code: string; presentationCode: string; vleSiteId: string | null; startDate: string | Date; endDate: string | Date | null }[],
+  ) {
+    const [bySite, byPresentation, byInstance, byModule] = this.maps as [
+      Map<string, Instance[]>,
+      Map<string, Instance[]>,
+      Map<string, Instance[]>,
+      Map<string, Instance[]>,
+    ];
+    const add = (map: Map<string, Instance[]>, key: string, instance: Instance) =>
+      map.set(key.toLowerCase(), [...(map.get(key.toLowerCase()) ?? []), instance]);
     for (const row of rows) {
-      const instance = { id: Number(row.id), startDay: dayOfInstant(new Date(row.startDate)), endDay: row.endDate === null ? null : dayOfInstant(new Date(row.endDate)) };
+      const instance = {
+        id: Number(row.id),
+        startDay: dayOfInstant(new Date(row.startDate)),
+        endDay: row.endDate === null ? null : dayOfInstant(new Date(row.endDate)),
+      };
       if (row.vleSiteId) add(bySite, row.vleSiteId, instance);
       add(byPresentation, row.presentationCode, instance);
       add(byInstance, `${row.code}-${row.presentationCode}`, instance);
@@ -522,7 +561,11 @@ interface Known {
   voidingIds: Map<string, string>;
 }
 
-const emailOf = (mbox: string) => mbox.replace(/^mailto:/i, "").trim().toLowerCase();
+const emailOf = (mbox: string) =>
+  mbox
+    .replace(/^mailto:/i, "")
+    .trim()
+    .toLowerCase();
 
 async function lookUp(sql: SqlExecutor, statements: readonly ReadStatement[]): Promise<Known> {
   const accounts = new Set<string>();
@@ -534,17 +577,40 @@ async function lookUp(sql: SqlExecutor, statements: readonly ReadStatement[]): P
     ids.add(s.id);
     if (s.mapping.kind === "void") ids.add(s.mapping.target);
   }
-  const byAccount = await selectIn<{ id: number; studentNumber: string }>(sql, [...accounts], (p) => `SELECT "id", "studentNumber" FROM "Student" WHERE "studentNumber" IN (${p})`);
-  const byEmail = await selectIn<{ id: number; email: string }>(sql, [...emails], (p) => `SELECT "id", lower("email") AS "email" FROM "Student" WHERE lower("email") IN (${p})`);
+  const byAccount = await selectIn<{ id: number; studentNumber: string }>(
+    sql,
+    [...accounts],
+    (p) => `SELECT "id", "studentNumber" FROM "Student" WHERE "studentNumber" IN (${p})`,
+  );
+  const byEmail = await selectIn<{ id: number; email: string }>(
+    sql,
+    [...emails],
+    (p) => `SELECT "id", lower("email") AS "email" FROM "Student" WHERE lower("email") IN (${p})`,
+  );
   const modules = await sql.query<ConstructorParameters<typeof ModuleIndex>[0][number]>(
     `SELECT i."id", m."code", i."presentationCode", i."vleSiteId", i."startDate", i."endDate" FROM "ModuleInstance" i JOIN "Module" m ON m."id" = i."moduleId"`,
   );
-  const stored = await selectIn<{ id: string; studentId: number; day: number; source: string; verb: string; count: number; expected: number; late: number; missed: number; raw: string | null }>(
+  const stored = await selectIn<{
+    id: string;
+    studentId: number;
+    day: number;
+    source: string;
+    verb: string;
+    count: number;
+    expected: number;
+    late: number;
+    missed: number;
+    raw: string | null;
+  }>(
     sql,
     [...ids],
     (p) => `SELECT "id", "studentId", "day", "source", "verb", "count", "expected", "late", "missed", "raw" FROM "ActivityStatement" WHERE "id" IN (${p})`,
   );
-  const voids = await selectIn<{ id: string; voidedById: string }>(sql, [...ids], (p) => `SELECT "id", "voidedById" FROM "VoidedStatement" WHERE "voidedById" IN (${p})`);
+  const voids = await selectIn<{ id: string; voidedById: string }>(
+    sql,
+    [...ids],
+    (p) => `SELECT "id", "voidedById" FROM "VoidedStatement" WHERE "voidedById" IN (${p})`,
+  );
   return {
     studentByAccount: new Map(byAccount.map((row) => [row.studentNumber, Number(row.id)])),
     studentByEmail: new Map(byEmail.map((row) => [row.email, Number(row.id)])),
@@ -552,7 +618,14 @@ async function lookUp(sql: SqlExecutor, statements: readonly ReadStatement[]): P
     stored: new Map(
       stored.map((row) => [
         row.id,
-        { studentId: Number(row.studentId), day: Number(row.day), source: row.source, verb: iriKey(row.verb), counts: countsKey({ count: Number(row.count), expected: Number(row.expected), late: Number(row.late), missed: Number(row.missed) }), raw: row.raw },
+        {
+          studentId: Number(row.studentId),
+          day: Number(row.day),
+          source: row.source,
+          verb: iriKey(row.verb),
+          counts: countsKey({ count: Number(row.count), expected: Number(row.expected), late: Number(row.late), missed: Number(row.missed) }),
+          raw: row.raw,
+        },
       ]),
     ),
     voidingIds: new Map(voids.map((row) => [row.voidedById, row.id])),
@@ -568,8 +641,13 @@ function studentOf(known: Known, actor: ReadStatement["actor"]): number | undefi
 }
 
 function describeActor(actor: ReadStatement["actor"]): string {
-  const names = [actor.accountName !== undefined ? `account.name ${shown(actor.accountName)}` : null, actor.mbox !== undefined ? `mbox ${shown(actor.mbox)}` : null].filter(Boolean);
-  return names.length ? `actor ${names.join(" / ")} is not a known student` : "actor has no account.name or mbox (mbox_sha1sum and openid cannot be matched to a student)";
+  const names = [
+    actor.accountName !== undefined ? `account.name ${shown(actor.accountName)}` : null,
+    actor.mbox !== undefined ? `mbox ${shown(actor.mbox)}` : null,
+  ].filter(Boolean);
+  return names.length
+    ? `actor ${names.join(" / ")} is not a known student`
+    : "actor has no account.name or mbox (mbox_sha1sum and openid cannot be matched to a student)";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -620,13 +698,19 @@ class Tally {
 
   notes(): string[] {
     const list = (counts: Map<string, number>) =>
-      [...counts].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([name, n]) => `${name} (${n})`).join(", ") + (counts.size > 20 ? `, and ${counts.size - 20} more` : "");
+      [...counts]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 20)
+        .map(([name, n]) => `${name} (${n})`)
+        .join(", ") + (counts.size > 20 ? `, and ${counts.size - 20} more` : "");
     const notes: string[] = [];
     if (this.unmapped.size) notes.push(`statements with verbs that have no mapping were not stored: ${list(this.unmapped)}`);
     if (this.ignored.size) notes.push(`statements recognised but not counted: ${list(this.ignored)}`);
-    if (this.derivedIds) notes.push(`${this.derivedIds} statement(s) had no id: each was given a UUID derived from its content, so loading them again adds nothing twice`);
+    if (this.derivedIds)
+      notes.push(`${this.derivedIds} statement(s) had no id: each was given a UUID derived from its content, so loading them again adds nothing twice`);
     if (this.fromStored) notes.push(`${this.fromStored} statement(s) had no timestamp: their day was taken from "stored"`);
-    if (this.unknownActors) notes.push(`${this.unknownActors} statement(s) about people who are not students here (staff, guests) were accepted and not stored`);
+    if (this.unknownActors)
+      notes.push(`${this.unknownActors} statement(s) about people who are not students here (staff, guests) were accepted and not stored`);
     return notes;
   }
 }
@@ -636,7 +720,7 @@ const bump = (counts: Map<string, number>, key: string) => counts.set(key, (coun
 /** Reads, validates and resolves every statement of `source`; returns the write step. */
 export async function parseStatements(context: FileContext, source: StatementSource, settings: StatementSettings): Promise<WriteStep> {
   const now = context.options.now?.() ?? new Date();
-  const timezone = context.options.timezone ?? "Europe/London";
+  const timezone = context.options.timezone ?? DEFAULT_TIMEZONE;
   const tally = new Tally();
   // Reported in line order once all are known (people and stored ids are looked up after reading).
   const problems: StatementProblem[] = [];
@@ -734,7 +818,13 @@ function sameStatement(stored: StoredStatement, incoming: ReadStatement, derived
       // Unreadable raw JSON: compare what it contributed instead.
     }
   }
-  return stored.studentId === derived.studentId && stored.day === derived.day && stored.source === derived.source && stored.verb === iriKey(incoming.verb) && stored.counts === countsKey(derived);
+  return (
+    stored.studentId === derived.studentId &&
+    stored.day === derived.day &&
+    stored.source === derived.source &&
+    stored.verb === iriKey(incoming.verb) &&
+    stored.counts === countsKey(derived)
+  );
 }
 
 const STAGE = "ingest_xapi_stage";
@@ -779,7 +869,10 @@ async function writeStatements(
   // Voids first: a target arriving in this same batch is then inserted already voided.
   let newVoids = 0;
   for (const v of input.voids) {
-    const inserted = await tx.query(`INSERT INTO "VoidedStatement" ("id", "voidedById", "voidedAt") VALUES ($1, $2, $3) ON CONFLICT ("id") DO NOTHING RETURNING "id"`, [v.target, v.id, input.storedAt]);
+    const inserted = await tx.query(
+      `INSERT INTO "VoidedStatement" ("id", "voidedById", "voidedAt") VALUES ($1, $2, $3) ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
+      [v.target, v.id, input.storedAt],
+    );
     newVoids += inserted.length;
   }
 
@@ -794,8 +887,20 @@ async function writeStatements(
      ON CONFLICT ("id") DO NOTHING`,
     [input.storedAt, batchId],
   );
-  const inserted = await tx.query<{ n: number | string }>(`SELECT COUNT(*) AS "n" FROM ${STAGE} s JOIN "ActivityStatement" a ON a."id" = s."id" WHERE a."batchId" = $1`, [batchId]);
-  const added = await tx.query<{ studentId: number; day: number; source: EngagementSource; moduleInstanceKey: number; count: number | string; expected: number | string; late: number | string; missed: number | string }>(
+  const inserted = await tx.query<{ n: number | string }>(
+    `SELECT COUNT(*) AS "n" FROM ${STAGE} s JOIN "ActivityStatement" a ON a."id" = s."id" WHERE a."batchId" = $1`,
+    [batchId],
+  );
+  const added = await tx.query<{
+    studentId: number;
+    day: number;
+    source: EngagementSource;
+    moduleInstanceKey: number;
+    count: number | string;
+    expected: number | string;
+    late: number | string;
+    missed: number | string;
+  }>(
     `SELECT s."studentId", s."day", s."source", s."moduleInstanceKey", SUM(s."count") AS "count", SUM(s."expected") AS "expected", SUM(s."late") AS "late", SUM(s."missed") AS "missed"
        FROM ${STAGE} s JOIN "ActivityStatement" a ON a."id" = s."id"
       WHERE a."batchId" = $1 AND a."voided" = false
@@ -804,15 +909,45 @@ async function writeStatements(
   );
   await tx.execScript(`DELETE FROM ${STAGE}`);
 
-  const rollups: RollupRow[] = added.map((r) => [Number(r.studentId), Number(r.day), r.source, Number(r.moduleInstanceKey), Number(r.count), Number(r.expected), Number(r.late), Number(r.missed)]);
+  const rollups: RollupRow[] = added.map((r) => [
+    Number(r.studentId),
+    Number(r.day),
+    r.source,
+    Number(r.moduleInstanceKey),
+    Number(r.count),
+    Number(r.expected),
+    Number(r.late),
+    Number(r.missed),
+  ]);
   // Targets stored earlier: mark voided and take their contribution back out.
   for (const target of new Set(input.voids.map((v) => v.target))) {
-    const undone = await tx.query<{ studentId: number; day: number; source: EngagementSource; moduleInstanceKey: number; count: number; expected: number; late: number; missed: number }>(
+    const undone = await tx.query<{
+      studentId: number;
+      day: number;
+      source: EngagementSource;
+      moduleInstanceKey: number;
+      count: number;
+      expected: number;
+      late: number;
+      missed: number;
+    }>(
       `UPDATE "ActivityStatement" SET "voided" = true WHERE "id" = $1 AND "voided" = false
        RETURNING "studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"`,
       [target],
     );
-    for (const r of undone) rollups.push(negated([Number(r.studentId), Number(r.day), r.source, Number(r.moduleInstanceKey), Number(r.count), Number(r.expected), Number(r.late), Number(r.missed)]));
+    for (const r of undone)
+      rollups.push(
+        negated([
+          Number(r.studentId),
+          Number(r.day),
+          r.source,
+          Number(r.moduleInstanceKey),
+          Number(r.count),
+          Number(r.expected),
+          Number(r.late),
+          Number(r.missed),
+        ]),
+      );
   }
   await mergeRollups(tx, rollups, "add");
 
@@ -835,7 +970,9 @@ export const xapiFormat: FeedFormat = {
     return { files: files.map((path) => ({ path, entity: "statements" })), skipped };
   },
   entityOf(path) {
-    return STATEMENT_FILE.test(path) ? { entity: "statements" } : { error: `${basename(path)} is not a statements file: xAPI statements come as .json, .jsonl or .ndjson` };
+    return STATEMENT_FILE.test(path)
+      ? { entity: "statements" }
+      : { error: `${basename(path)} is not a statements file: xAPI statements come as .json, .jsonl or .ndjson` };
   },
   async parse(context) {
     return parseStatements(context, await openStatementsFile(context.path), { unknownActors: "reject" });
@@ -869,7 +1006,8 @@ function withIds(values: readonly unknown[], statementId: string | undefined): {
   for (const [index, value] of values.entries()) {
     if (!isRecord(value)) return invalid(index, "statement", "statement must be a JSON object");
     const given = typeof value.id === "string" ? value.id.trim().toLowerCase() : undefined;
-    if (statementId !== undefined && given !== undefined && given !== statementId) return invalid(index, "id", `id '${given}' does not match the statementId parameter '${statementId}'`);
+    if (statementId !== undefined && given !== undefined && given !== statementId)
+      return invalid(index, "id", `id '${given}' does not match the statementId parameter '${statementId}'`);
     const id = given ?? statementId ?? randomUUID();
     ids.push(id);
     out.push(value.id === undefined ? { ...value, id } : value);
@@ -886,7 +1024,11 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
   const now = request.options?.now?.() ?? new Date();
   const values = Array.isArray(request.body) ? request.body : [request.body];
   if (request.statementId !== undefined && (Array.isArray(request.body) || !UUID.test(request.statementId))) {
-    return invalid(null, "statementId", Array.isArray(request.body) ? "PUT takes one statement, not an array" : `statementId ${shown(request.statementId)} is not a UUID`);
+    return invalid(
+      null,
+      "statementId",
+      Array.isArray(request.body) ? "PUT takes one statement, not an array" : `statementId ${shown(request.statementId)} is not a UUID`,
+    );
   }
   const prepared = withIds(values, request.statementId?.toLowerCase());
   if ("status" in prepared) return prepared;
@@ -906,8 +1048,16 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
   if (values.length === 0) return { status: "stored", ids: [], report: null };
 
   const problems: StatementProblem[] = [];
-  const source: IngestSource = { file: request.origin.split(" from ")[0]!, path: "", entity: "statements", origin: request.origin, checksum: null, totalBytes: request.totalBytes };
-  const parse = (context: FileContext) => parseStatements(context, memorySource(prepared.values), { unknownActors: "skip", receivedAt: now, onProblem: (p) => problems.push(p) });
+  const source: IngestSource = {
+    file: request.origin.split(" from ")[0]!,
+    path: "",
+    entity: "statements",
+    origin: request.origin,
+    checksum: null,
+    totalBytes: request.totalBytes,
+  };
+  const parse = (context: FileContext) =>
+    parseStatements(context, memorySource(prepared.values), { unknownActors: "skip", receivedAt: now, onProblem: (p) => problems.push(p) });
   const outcome = await ingestSource(db, "xapi", source, parse, { strict: true, options: request.options });
 
   const conflicts = problems.filter((p) => p.kind === "conflict");
@@ -924,7 +1074,9 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
  * idempotency keys and the record of what each statement contributed. Returns how many.
  */
 export async function purgeRawStatements(sql: SqlExecutor, olderThan: Date): Promise<number> {
-  const [row] = await sql.query<{ n: number | string }>(`SELECT COUNT(*) AS "n" FROM "ActivityStatement" WHERE "raw" IS NOT NULL AND "storedAt" < $1`, [olderThan]);
+  const [row] = await sql.query<{ n: number | string }>(`SELECT COUNT(*) AS "n" FROM "ActivityStatement" WHERE "raw" IS NOT NULL AND "storedAt" < $1`, [
+    olderThan,
+  ]);
   await sql.query(`UPDATE "ActivityStatement" SET "raw" = NULL WHERE "raw" IS NOT NULL AND "storedAt" < $1`, [olderThan]);
   return Number(row?.n ?? 0);
 }

@@ -179,7 +179,12 @@ export function createGraphCalendar(settings: GraphSettings): GraphCalendar {
       const schedule = schedules.find((s) => String(s?.scheduleId ?? "").toLowerCase() === tutorEmail.toLowerCase()) ?? schedules[0];
       if (!schedule) throw new GraphError(200, null, `Graph free/busy: no schedule came back for ${tutorEmail}`);
       // A mailbox Graph cannot read (not found, no permission) comes back as 200 with an error inside.
-      if (schedule.error) throw new GraphError(200, schedule.error.responseCode ?? null, `Graph free/busy: ${schedule.error.responseCode ?? "error"}: ${schedule.error.message ?? "no schedule"}`);
+      if (schedule.error)
+        throw new GraphError(
+          200,
+          schedule.error.responseCode ?? null,
+          `Graph free/busy: ${schedule.error.responseCode ?? "error"}: ${schedule.error.message ?? "no schedule"}`,
+        );
       // biome-ignore lint/suspicious/noExplicitAny: Graph's JSON, each field checked before use.
       const items: any[] = Array.isArray(schedule.scheduleItems) ? schedule.scheduleItems : [];
       return items

@@ -1,2 +1,10 @@
 /** Services outside the university's Nudge: Microsoft Graph for tutors' calendars. */
-export { createGraphCalendar, tutorCalendarOf, graphTutorCalendar, GraphError, type GraphCalendar, type GraphMeeting, type GraphSettings } from "./graph-calendar.ts";
+export {
+  createGraphCalendar,
+  tutorCalendarOf,
+  graphTutorCalendar,
+  GraphError,
+  type GraphCalendar,
+  type GraphMeeting,
+  type GraphSettings,
+} from "./graph-calendar.ts";

@@ -42,7 +42,9 @@ const kindSchema = z.strictObject({
   system: z.boolean().optional(),
   roles: z.array(z.string()).min(1, { message: "needs at least one role" }),
 });
-const policySchema = z.strictObject(Object.fromEntries(APPROVABLE_KINDS.map((k) => [k, kindSchema.optional()])) as Record<ApprovableKind, z.ZodOptional<typeof kindSchema>>);
+const policySchema = z.strictObject(
+  Object.fromEntries(APPROVABLE_KINDS.map((k) => [k, kindSchema.optional()])) as Record<ApprovableKind, z.ZodOptional<typeof kindSchema>>,
+);
 
 /** Reads a policy file; kinds it leaves out keep the default. Errors name the file, line and field. */
 export function parseApprovalPolicy(text: string, file = "approval policy"): ApprovalPolicy {
@@ -64,11 +66,15 @@ export function parseApprovalPolicy(text: string, file = "approval policy"): App
     const given = parsed.data[kind];
     if (!given) continue;
     if (given.system && kind !== "nudge") {
-      throw new ApprovalPolicyError(`${file}${lineOf([kind, "system"])}: ${kind}.system: only a nudge may be approved by the system; a ${kind.replace(/_/g, " ")} needs a person's approval (POLICY P2)`);
+      throw new ApprovalPolicyError(
+        `${file}${lineOf([kind, "system"])}: ${kind}.system: only a nudge may be approved by the system; a ${kind.replace(/_/g, " ")} needs a person's approval (POLICY P2)`,
+      );
     }
     given.roles.forEach((role, i) => {
       if (!(DECIDING_ROLES as string[]).includes(role)) {
-        throw new ApprovalPolicyError(`${file}${lineOf([kind, "roles", i])}: ${kind}.roles[${i}]: "${role}" may not decide on interventions; use ${DECIDING_ROLES.join(", ")}`);
+        throw new ApprovalPolicyError(
+          `${file}${lineOf([kind, "roles", i])}: ${kind}.roles[${i}]: "${role}" may not decide on interventions; use ${DECIDING_ROLES.join(", ")}`,
+        );
       }
     });
     policy[kind] = { system: given.system ?? false, roles: given.roles as Role[] };

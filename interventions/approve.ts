@@ -34,7 +34,10 @@ function checkEditedText(text: string, channels: readonly string[]): string {
   if (trimmed.length > MAX_TEXT) throw new DecisionRejected(`text: the edited message has ${trimmed.length} characters; keep it within ${MAX_TEXT}`);
   if (channels.includes("sms")) {
     const { segments, encoding } = smsSegmentsOf(trimmed);
-    if (segments > MAX_SMS_SEGMENTS) throw new DecisionRejected(`text: as an SMS it needs ${segments} segments (${encoding}); keep it within ${MAX_SMS_SEGMENTS} or remove SMS from its channels`);
+    if (segments > MAX_SMS_SEGMENTS)
+      throw new DecisionRejected(
+        `text: as an SMS it needs ${segments} segments (${encoding}); keep it within ${MAX_SMS_SEGMENTS} or remove SMS from its channels`,
+      );
   }
   return trimmed;
 }
@@ -62,7 +65,8 @@ export async function approveIntervention(db: Database, request: ApproveRequest,
         const texts = { ...(data.texts ?? {}) };
         if (texts.teams !== undefined || order.includes("teams")) texts.teams = edited;
         if (texts.sms !== undefined || order.includes("sms")) texts.sms = edited;
-        if (texts.email !== undefined || order.includes("email")) texts.email = { subject: texts.email?.subject ?? intervention.subject ?? "A message from your personal tutor", body: edited };
+        if (texts.email !== undefined || order.includes("email"))
+          texts.email = { subject: texts.email?.subject ?? intervention.subject ?? "A message from your personal tutor", body: edited };
         Object.assign(changes, { body: edited, originalBody: intervention.originalBody ?? intervention.body, templateData: { ...data, texts } });
       }
       await transition(tx, {
@@ -75,24 +79,43 @@ export async function approveIntervention(db: Database, request: ApproveRequest,
       await queueApproved(tx, intervention.id, actor, now);
     });
   } catch (error) {
-    if (error instanceof IllegalTransition) throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be approved`, { kind: "conflict" });
+    if (error instanceof IllegalTransition)
+      throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be approved`, { kind: "conflict" });
     throw error;
   }
 }
 
-export async function rejectIntervention(db: Database, request: { interventionId: number; staffNumber: string; note: string }, policy: ApprovalPolicy): Promise<void> {
+export async function rejectIntervention(
+  db: Database,
+  request: { interventionId: number; staffNumber: string; note: string },
+  policy: ApprovalPolicy,
+): Promise<void> {
   const intervention = await decidable(db, request.interventionId);
   if (!request.note.trim()) throw new DecisionRejected("note: say why it is rejected (kept as feedback on the rule)");
-  const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: intervention.studentId }, policy[intervention.kind as ApprovableKind].roles);
+  const staff = await authorise(
+    db,
+    request.staffNumber,
+    "intervention.decide",
+    { studentId: intervention.studentId },
+    policy[intervention.kind as ApprovableKind].roles,
+  );
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
   try {
     await db.prisma.$transaction(async (tx) => {
       if (intervention.state === "proposed") await transition(tx, { interventionId: intervention.id, to: "awaiting_approval", actor });
-      await transition(tx, { interventionId: intervention.id, to: "rejected", actor, changes: { decisionNote: request.note }, details: { note: request.note, kind: intervention.kind } });
-      if (intervention.flagId) await tx.flag.update({ where: { id: intervention.flagId }, data: { state: "dismissed", closedAt: new Date(), closedReason: request.note } });
+      await transition(tx, {
+        interventionId: intervention.id,
+        to: "rejected",
+        actor,
+        changes: { decisionNote: request.note },
+        details: { note: request.note, kind: intervention.kind },
+      });
+      if (intervention.flagId)
+        await tx.flag.update({ where: { id: intervention.flagId }, data: { state: "dismissed", closedAt: new Date(), closedReason: request.note } });
     });
   } catch (error) {
-    if (error instanceof IllegalTransition) throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be rejected`, { kind: "conflict" });
+    if (error instanceof IllegalTransition)
+      throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be rejected`, { kind: "conflict" });
     throw error;
   }
 }

@@ -34,18 +34,34 @@ export async function awaitingDecision(db: Database, staffNumber: string, policy
   const mine: AwaitingDecision[] = [];
   for (const item of waiting) {
     if (mine.length >= MAX_LISTED || !staff) break;
-    const decision = await decide(db, { kind: "staff", staffId: staff.staffId }, "intervention.decide", { studentId: item.studentId }, now, policy[item.kind as ApprovableKind]?.roles);
+    const decision = await decide(
+      db,
+      { kind: "staff", staffId: staff.staffId },
+      "intervention.decide",
+      { studentId: item.studentId },
+      now,
+      policy[item.kind as ApprovableKind]?.roles,
+    );
     if (!decision.allowed) continue;
-    await writeAudit(db.prisma, { actor: { kind: "staff", staffNumber: staff.staffNumber }, action: "intervention.view", targetType: "intervention", targetId: String(item.id), studentId: item.studentId });
+    await writeAudit(db.prisma, {
+      actor: { kind: "staff", staffNumber: staff.staffNumber },
+      action: "intervention.view",
+      targetType: "intervention",
+      targetId: String(item.id),
+      studentId: item.studentId,
+    });
     mine.push({ id: item.id, kind: item.kind, student: item.student.studentNumber, proposedBy: item.proposedBy, proposedAt: item.createdAt, text: item.body });
   }
   return mine;
 }
 
 /** Approve, and say where the intervention now stands (queued, or held by a send-time check). */
-export async function approveAndReport(db: Database, request: ApproveRequest, policy: ApprovalPolicy): Promise<{ id: number; state: string; approvedAt: Date | null }> {
+export async function approveAndReport(
+  db: Database,
+  request: ApproveRequest,
+  policy: ApprovalPolicy,
+): Promise<{ id: number; state: string; approvedAt: Date | null }> {
   await approveIntervention(db, request, policy);
   const after = await db.prisma.intervention.findUniqueOrThrow({ where: { id: request.interventionId }, select: { state: true, approvedAt: true } });
   return { id: request.interventionId, ...after };
 }
-

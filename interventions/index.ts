@@ -1,11 +1,19 @@
 /** Interventions: lifecycle, approval policy (POLICY P2), proposals from flags, replies. */
 export { TRANSITIONS, IllegalTransition, canTransition, transition, createProposed, type InterventionActor } from "./lifecycle.ts";
-export { DEFAULT_POLICY, APPROVABLE_KINDS, ApprovalPolicyError, loadApprovalPolicy, parseApprovalPolicy, type ApprovalPolicy, type ApprovableKind } from "./approval-policy.ts";
+export {
+  DEFAULT_POLICY,
+  APPROVABLE_KINDS,
+  ApprovalPolicyError,
+  loadApprovalPolicy,
+  parseApprovalPolicy,
+  type ApprovalPolicy,
+  type ApprovableKind,
+} from "./approval-policy.ts";
 export { proposeFromFlags, channelOrderFor, type ProposeReport, type ProposeSettings, type TemplateData, type RenderedTexts } from "./propose.ts";
 export { queueApproved, channelOrderOf } from "./queue.ts";
 export { approveIntervention, rejectIntervention, DecisionRejected, type ApproveRequest } from "./approve.ts";
 export { checkBeforeSend, quietHoursEnd, type DeliveryRules, type SendDecision } from "./send-checks.ts";
-export { explainEvidence, fullName, firstName, dayInWords, messageValues, SOURCE_WORDS } from "./message-values.ts";
+export { fullName, firstName, dayInWords, messageValues } from "./message-values.ts";
 export { dismissFlags, snoozeFlags, referStudent, TutorActionError, VERDICTS, type Verdict } from "./tutor-actions.ts";
 export { personalTutorName } from "./tutors.ts";
 

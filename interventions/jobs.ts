@@ -10,7 +10,10 @@ import type { Database } from "../prisma/index.ts";
 import { asOfDayFor, runRules } from "../rules/index.ts";
 import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
 
-export function rulesJobs(db: Database, settings: { schedule: string; timezone: string; policy: ApprovalPolicy; channels: readonly ChannelName[] }): ScheduledJob[] {
+export function rulesJobs(
+  db: Database,
+  settings: { schedule: string; timezone: string; policy: ApprovalPolicy; channels: readonly ChannelName[] },
+): ScheduledJob[] {
   return [
     {
       name: "rules-run",

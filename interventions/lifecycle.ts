@@ -10,7 +10,7 @@
  */
 import { NudgeError } from "../core/index.ts";
 import type { Tx } from "../prisma/index.ts";
-import type { InterventionState } from "../generated/sqlite/enums.ts";
+import type { InterventionState } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
 
 export const TRANSITIONS: Readonly<Record<InterventionState, readonly InterventionState[]>> = {

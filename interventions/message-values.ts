@@ -3,16 +3,8 @@
  * gets when they ask "why did I get this?". Both come from the flag's evidence, so the message and
  * its explanation can never disagree.
  */
+import { sourceActivity } from "../core/index.ts";
 import type { FlagEvidence } from "../rules/index.ts";
-
-/** Data sources in words a student understands (POLICY P6). */
-export const SOURCE_WORDS: Readonly<Record<string, string>> = {
-  vle: "VLE activity",
-  attendance: "attendance registers",
-  library: "library visits",
-  submission: "assignment submissions",
-  printing: "printing",
-};
 
 const DAY_MONTH = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", timeZone: "UTC" });
 const DAY_MONTH_YEAR = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
@@ -24,7 +16,7 @@ export function dayInWords(isoDay: string, withYear = false): string {
 }
 
 export function sourcesInWords(sources: readonly string[]): string {
-  const words = sources.map((s) => SOURCE_WORDS[s] ?? s);
+  const words = sources.map((s) => sourceActivity(s));
   return words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
@@ -66,7 +58,7 @@ export function explainEvidence(evidence: readonly FlagEvidence[], options: { wi
   const parts = evidence.map((e) => {
     const lines = [`"${e.rule.title}" (looked at data up to ${dayInWords(e.asOf, true)}).`];
     const sources = Object.entries(e.sources).map(([source, state]) =>
-      state.lastDataDay ? `${SOURCE_WORDS[source] ?? source} up to ${dayInWords(state.lastDataDay)}` : `${SOURCE_WORDS[source] ?? source} (none recorded)`,
+      state.lastDataDay ? `${sourceActivity(source)} up to ${dayInWords(state.lastDataDay)}` : `${sourceActivity(source)} (none recorded)`,
     );
     if (sources.length) lines.push(`Data used: ${sources.join("; ")}.`);
     if (e.lastVleDate) lines.push(`Your last VLE activity we have is from ${dayInWords(e.lastVleDate)}.`);
@@ -78,6 +70,6 @@ export function explainEvidence(evidence: readonly FlagEvidence[], options: { wi
   });
   return [
     `You got this message because of ${evidence.length === 1 ? "this check" : "these checks"}: ${parts.join(" ")}`,
-    "It is an automatic check, not a judgement; data can be incomplete. Your personal tutor can talk it through, and you can reply \"what data do you hold\" for a copy of everything we keep.",
+    'It is an automatic check, not a judgement; data can be incomplete. Your personal tutor can talk it through, and you can reply "what data do you hold" for a copy of everything we keep.',
   ].join("\n");
 }

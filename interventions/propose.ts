@@ -4,12 +4,12 @@
  * - flags from `nudge` rules on the same day merge into one message (the first rule's text; the
  *   explanation lists every rule), approved by the system and queued, when the policy allows it;
  * - any other kind (invitation to talk, referral, escalation) waits for an authorised person.
- * Unique keys make a repeated run create nothing new (DESIGN invariant 2).
+ * Unique keys make a repeated run create nothing new (invariant 2).
  */
 
 import type { ChannelName } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import type { InterventionKind } from "../generated/sqlite/enums.ts";
+import type { InterventionKind } from "../prisma/index.ts";
 import type { FlagEvidence } from "../rules/index.ts";
 import { renderTemplate } from "../rules/index.ts";
 import type { RuleDocument } from "../rules/index.ts";
@@ -73,12 +73,18 @@ export function renderTexts(document: RuleDocument, values: Record<string, strin
   const texts: RenderedTexts = {};
   if (document.messages.teams) texts.teams = renderTemplate(document.messages.teams, values);
   if (document.messages.sms) texts.sms = renderTemplate(document.messages.sms, values);
-  if (document.messages.email) texts.email = { subject: renderTemplate(document.messages.email.subject, values), body: renderTemplate(document.messages.email.body, values) };
+  if (document.messages.email)
+    texts.email = { subject: renderTemplate(document.messages.email.subject, values), body: renderTemplate(document.messages.email.body, values) };
   return texts;
 }
 
 /** The student's own order first (where the rule has a message for it), then the rule's; enabled channels only. */
-export function channelOrderFor(studentOrder: unknown, ruleChannels: readonly ChannelName[], texts: RenderedTexts, enabled: readonly ChannelName[]): ChannelName[] {
+export function channelOrderFor(
+  studentOrder: unknown,
+  ruleChannels: readonly ChannelName[],
+  texts: RenderedTexts,
+  enabled: readonly ChannelName[],
+): ChannelName[] {
   const preferred = Array.isArray(studentOrder) ? (studentOrder as ChannelName[]) : [];
   const order = [...preferred.filter((c) => ruleChannels.includes(c)), ...ruleChannels.filter((c) => !preferred.includes(c))];
   return order.filter((c) => enabled.includes(c) && texts[c] !== undefined);
@@ -107,7 +113,6 @@ async function openFlags(db: Database): Promise<OpenFlag[]> {
   return flags.map((f) => ({ ...f, evidence: f.evidence as unknown as FlagEvidence, document: versions.get(`${f.ruleId}@${f.ruleVersion}`)! }));
 }
 
-
 export async function proposeFromFlags(db: Database, settings: ProposeSettings): Promise<ProposeReport> {
   const now = settings.now ?? new Date();
   const flags = await openFlags(db);
@@ -116,13 +121,19 @@ export async function proposeFromFlags(db: Database, settings: ProposeSettings):
   for (const flag of flags) byStudent.set(flag.studentId, [...(byStudent.get(flag.studentId) ?? []), flag]);
 
   for (const [studentId, studentFlags] of byStudent) {
-    const student = await db.prisma.student.findUniqueOrThrow({ where: { id: studentId }, select: { givenName: true, preferredName: true, channelOrder: true } });
+    const student = await db.prisma.student.findUniqueOrThrow({
+      where: { id: studentId },
+      select: { givenName: true, preferredName: true, channelOrder: true },
+    });
     const tutorName = await personalTutorName(db, studentId, now);
     // Nudges of one day merge; everything else stands alone.
     const groups = new Map<string, { kind: InterventionKind; flags: OpenFlag[] }>();
     for (const flag of studentFlags) {
       const kind = flag.document.intervention as InterventionKind;
-      const key = kind === "nudge" && flag.document.significance === "nudge" ? `nudge:${studentId}:${flag.periodKey}` : `${kind}:${studentId}:${flag.ruleId}:${flag.periodKey}`;
+      const key =
+        kind === "nudge" && flag.document.significance === "nudge"
+          ? `nudge:${studentId}:${flag.periodKey}`
+          : `${kind}:${studentId}:${flag.ruleId}:${flag.periodKey}`;
       const group = groups.get(key) ?? { kind, flags: [] };
       group.flags.push(flag);
       groups.set(key, group);
@@ -138,7 +149,10 @@ export async function proposeFromFlags(db: Database, settings: ProposeSettings):
         const existing = await tx.intervention.findUnique({ where: { dedupeKey }, select: { id: true } });
         if (existing) {
           // Another rule already reached this student today: the flag is covered by that message.
-          await tx.flag.updateMany({ where: { id: { in: group.flags.map((f) => f.id) }, state: "open" }, data: { state: "actioned", closedReason: `covered by intervention ${existing.id}` } });
+          await tx.flag.updateMany({
+            where: { id: { in: group.flags.map((f) => f.id) }, state: "open" },
+            data: { state: "actioned", closedReason: `covered by intervention ${existing.id}` },
+          });
           return null;
         }
         const data: TemplateData = { texts, evidence: group.flags.map((f) => f.evidence), flagIds: group.flags.map((f) => f.id) };
@@ -161,10 +175,21 @@ export async function proposeFromFlags(db: Database, settings: ProposeSettings):
         );
         await tx.flag.updateMany({ where: { id: { in: group.flags.map((f) => f.id) } }, data: { state: "actioned" } });
         if (system) {
-          await transition(tx, { interventionId: intervention.id, to: "approved", actor, changes: { approvedAt: now }, details: { policy: "a rule's nudge is approved by the system", rules: group.flags.map((f) => f.ruleId) } });
+          await transition(tx, {
+            interventionId: intervention.id,
+            to: "approved",
+            actor,
+            changes: { approvedAt: now },
+            details: { policy: "a rule's nudge is approved by the system", rules: group.flags.map((f) => f.ruleId) },
+          });
           await queueApproved(tx, intervention.id, actor, now);
         } else {
-          await transition(tx, { interventionId: intervention.id, to: "awaiting_approval", actor, details: { approvers: settings.policy[group.kind as keyof ApprovalPolicy]?.roles ?? [] } });
+          await transition(tx, {
+            interventionId: intervention.id,
+            to: "awaiting_approval",
+            actor,
+            details: { approvers: settings.policy[group.kind as keyof ApprovalPolicy]?.roles ?? [] },
+          });
         }
         return intervention.id;
       });

@@ -18,7 +18,12 @@ export async function queueApproved(tx: Tx, interventionId: number, actor: Inter
   if (!first) {
     // Recorded all the same (POLICY P3): the intervention fails, saying why.
     await transition(tx, { interventionId, to: "queued", actor });
-    await transition(tx, { interventionId, to: "failed", actor: { kind: "system", component: "outbox" }, details: { reason: "no enabled channel has a message for this student" } });
+    await transition(tx, {
+      interventionId,
+      to: "failed",
+      actor: { kind: "system", component: "outbox" },
+      details: { reason: "no enabled channel has a message for this student" },
+    });
     return;
   }
   await tx.delivery.create({ data: { interventionId, channel: first, dueAt: now } });

@@ -1,14 +1,16 @@
 /**
- * The last word before anything leaves (DESIGN invariant 4): everything that can change between a
+ * The last word before anything leaves (invariant 4): everything that can change between a
  * flag and a send is read again at send time: enrolment, erasure, restriction of processing,
  * analytics consent, the channel's opt-out and reachability, the student's pause, quiet hours in
  * the student's timezone, the weekly cap across every rule and channel, and expiry.
  */
+import { DAY_MS } from "../core/index.ts";
+import { withholds } from "../access/index.ts";
 import type { ChannelName } from "../core/index.ts";
 import { isOptedOut } from "../contacts/index.ts";
 
 import type { Db } from "../prisma/index.ts";
-import type { InterventionKind } from "../generated/sqlite/enums.ts";
+import type { InterventionKind } from "../prisma/index.ts";
 
 export interface DeliveryRules {
   /** Most messages per student in any 7 days (answers to the student's own messages excepted). */
@@ -36,7 +38,6 @@ export interface SendContext {
   approvedAt: Date | null;
 }
 
-const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
 /** Local minutes after midnight of `at` in `timeZone`. */
@@ -64,13 +65,19 @@ export function quietHoursEnd(at: Date, timeZone: string, quiet: { from: number;
 
 function reachability(
   channel: ChannelName,
-  student: { mobile: string | null; email: string | null; contactRemovedAt: Date | null; conversationReference: { unavailableAt: Date | null; unavailableReason: string | null } | null },
+  student: {
+    mobile: string | null;
+    email: string | null;
+    contactRemovedAt: Date | null;
+    conversationReference: { unavailableAt: Date | null; unavailableReason: string | null } | null;
+  },
 ): string | null {
   if (student.contactRemovedAt && channel !== "teams") return "contact details removed at the end of enrolment";
   switch (channel) {
     case "teams":
       if (!student.conversationReference) return "no Teams conversation (the app is not installed for the student)";
-      if (student.conversationReference.unavailableAt) return `Teams unavailable: ${student.conversationReference.unavailableReason ?? "blocked or uninstalled"}`;
+      if (student.conversationReference.unavailableAt)
+        return `Teams unavailable: ${student.conversationReference.unavailableReason ?? "blocked or uninstalled"}`;
       return null;
     case "sms":
       return student.mobile ? null : "no mobile number";
@@ -103,7 +110,7 @@ export async function checkBeforeSend(prisma: Db, context: SendContext, rules: D
   if (student.enrolmentStatus !== "active") return { action: "cancel", reason: `the student is no longer actively enrolled (${student.enrolmentStatus})` };
   const answer = context.kind === "reply";
   const consent = student.consents[0]?.state;
-  if (!answer && (consent === "refused" || consent === "withdrawn")) return { action: "cancel", reason: `analytics consent ${consent}` };
+  if (!answer && withholds(consent)) return { action: "cancel", reason: `analytics consent ${consent}` };
   if (!answer && context.approvedAt && now.getTime() - context.approvedAt.getTime() > rules.expiryDays * DAY_MS) {
     return { action: "cancel", reason: `not sent within ${rules.expiryDays} days of approval`, expire: true };
   }

@@ -4,7 +4,7 @@
  * checked by the access gate (refusals audited there) and recorded in the audit log in the same
  * transaction as the change.
  */
-import { say, NudgeError } from "../core/index.ts";
+import { say, NudgeError, DAY_MS } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
@@ -22,12 +22,15 @@ export class TutorActionError extends NudgeError {
 export const VERDICTS = ["useful", "not_useful", "wrong_data"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-const DAY_MS = 86_400_000;
 /** Flags a dismissal or snooze acts on: recent ones not already closed. */
 const ACTIONABLE_FLAG_DAYS = 30;
 
 function actionableFlags(studentId: number, now: Date) {
-  return { studentId, state: { in: ["open" as const, "actioned" as const, "snoozed" as const] }, raisedAt: { gte: new Date(now.getTime() - ACTIONABLE_FLAG_DAYS * DAY_MS) } };
+  return {
+    studentId,
+    state: { in: ["open" as const, "actioned" as const, "snoozed" as const] },
+    raisedAt: { gte: new Date(now.getTime() - ACTIONABLE_FLAG_DAYS * DAY_MS) },
+  };
 }
 
 /**
@@ -40,7 +43,8 @@ export async function dismissFlags(
   policy: ApprovalPolicy,
   now = new Date(),
 ): Promise<{ flags: number; rejected: number }> {
-  if (!(VERDICTS as readonly string[]).includes(request.verdict)) throw new TutorActionError(`verdict: "${request.verdict}" is not one of ${VERDICTS.join(", ")}`);
+  if (!(VERDICTS as readonly string[]).includes(request.verdict))
+    throw new TutorActionError(`verdict: "${request.verdict}" is not one of ${VERDICTS.join(", ")}`);
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.nudge.roles);
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
   const comment = request.comment?.trim() || null;
@@ -48,28 +52,62 @@ export async function dismissFlags(
     const flags = await tx.flag.findMany({ where: actionableFlags(request.studentId, now), select: { id: true, ruleId: true } });
     if (flags.length === 0) throw new TutorActionError("there is no recent flag on this student to dismiss");
     const ids = flags.map((f) => f.id);
-    await tx.flag.updateMany({ where: { id: { in: ids } }, data: { state: "dismissed", closedAt: now, closedReason: `dismissed by ${staff.staffNumber}: ${request.verdict}` } });
-    await tx.ruleFeedback.createMany({ data: flags.map((f) => ({ ruleId: f.ruleId, flagId: f.id, staffId: staff.staffId, verdict: request.verdict as Verdict, comment })) });
-    const waiting = await tx.intervention.findMany({ where: { studentId: request.studentId, state: { in: ["proposed", "awaiting_approval"] }, kind: "nudge", flagId: { in: ids } }, select: { id: true, state: true } });
+    await tx.flag.updateMany({
+      where: { id: { in: ids } },
+      data: { state: "dismissed", closedAt: now, closedReason: `dismissed by ${staff.staffNumber}: ${request.verdict}` },
+    });
+    await tx.ruleFeedback.createMany({
+      data: flags.map((f) => ({ ruleId: f.ruleId, flagId: f.id, staffId: staff.staffId, verdict: request.verdict as Verdict, comment })),
+    });
+    const waiting = await tx.intervention.findMany({
+      where: { studentId: request.studentId, state: { in: ["proposed", "awaiting_approval"] }, kind: "nudge", flagId: { in: ids } },
+      select: { id: true, state: true },
+    });
     for (const w of waiting) {
       if (w.state === "proposed") await transition(tx, { interventionId: w.id, to: "awaiting_approval", actor });
-      await transition(tx, { interventionId: w.id, to: "rejected", actor, changes: { decisionNote: `dismissed: ${request.verdict}` }, details: { note: comment, verdict: request.verdict, kind: "nudge" } });
+      await transition(tx, {
+        interventionId: w.id,
+        to: "rejected",
+        actor,
+        changes: { decisionNote: `dismissed: ${request.verdict}` },
+        details: { note: comment, verdict: request.verdict, kind: "nudge" },
+      });
     }
-    await writeAudit(tx, { actor, action: "flag.dismissed", targetType: "student", targetId: String(request.studentId), studentId: request.studentId, details: { flagIds: ids, verdict: request.verdict, comment, rules: [...new Set(flags.map((f) => f.ruleId))] } });
+    await writeAudit(tx, {
+      actor,
+      action: "flag.dismissed",
+      targetType: "student",
+      targetId: String(request.studentId),
+      studentId: request.studentId,
+      details: { flagIds: ids, verdict: request.verdict, comment, rules: [...new Set(flags.map((f) => f.ruleId))] },
+    });
     return { flags: ids.length, rejected: waiting.length };
   });
 }
 
 /** Puts the student's recent flags aside for `days`; they come back on the digest when it ends. */
-export async function snoozeFlags(db: Database, request: { studentId: number; staffNumber: string; days: number }, policy: ApprovalPolicy, now = new Date()): Promise<{ flags: number; until: Date }> {
-  if (!Number.isInteger(request.days) || request.days < 1 || request.days > 60) throw new TutorActionError(`days: snooze for 1 to 60 days, not ${request.days}`);
+export async function snoozeFlags(
+  db: Database,
+  request: { studentId: number; staffNumber: string; days: number },
+  policy: ApprovalPolicy,
+  now = new Date(),
+): Promise<{ flags: number; until: Date }> {
+  if (!Number.isInteger(request.days) || request.days < 1 || request.days > 60)
+    throw new TutorActionError(`days: snooze for 1 to 60 days, not ${request.days}`);
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.nudge.roles);
   const until = new Date(now.getTime() + request.days * DAY_MS);
   return db.prisma.$transaction(async (tx) => {
     const flags = await tx.flag.findMany({ where: { ...actionableFlags(request.studentId, now), state: { in: ["open", "actioned"] } }, select: { id: true } });
     if (flags.length === 0) throw new TutorActionError("there is no recent flag on this student to snooze");
     await tx.flag.updateMany({ where: { id: { in: flags.map((f) => f.id) } }, data: { state: "snoozed", snoozedUntil: until } });
-    await writeAudit(tx, { actor: { kind: "staff", staffNumber: staff.staffNumber }, action: "flag.snoozed", targetType: "student", targetId: String(request.studentId), studentId: request.studentId, details: { flagIds: flags.map((f) => f.id), days: request.days, until: until.toISOString() } });
+    await writeAudit(tx, {
+      actor: { kind: "staff", staffNumber: staff.staffNumber },
+      action: "flag.snoozed",
+      targetType: "student",
+      targetId: String(request.studentId),
+      studentId: request.studentId,
+      details: { flagIds: flags.map((f) => f.id), days: request.days, until: until.toISOString() },
+    });
     return { flags: flags.length, until };
   });
 }
@@ -79,11 +117,22 @@ export async function snoozeFlags(db: Database, request: { studentId: number; st
  * tutor (their role must be one the approval policy names for referrals), and a short message to
  * the student saying who will be in touch. The tutor's note stays with staff.
  */
-export async function referStudent(db: Database, request: { studentId: number; staffNumber: string; note?: string }, policy: ApprovalPolicy, now = new Date()): Promise<{ interventionId: number }> {
+export async function referStudent(
+  db: Database,
+  request: { studentId: number; staffNumber: string; note?: string },
+  policy: ApprovalPolicy,
+  now = new Date(),
+): Promise<{ interventionId: number }> {
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.referral.roles);
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
-  const student = await db.prisma.student.findUniqueOrThrow({ where: { id: request.studentId }, select: { givenName: true, preferredName: true, channelOrder: true } });
-  const open = await db.prisma.intervention.findFirst({ where: { studentId: request.studentId, kind: "referral", state: { in: ["proposed", "awaiting_approval", "approved", "queued"] } }, select: { id: true } });
+  const student = await db.prisma.student.findUniqueOrThrow({
+    where: { id: request.studentId },
+    select: { givenName: true, preferredName: true, channelOrder: true },
+  });
+  const open = await db.prisma.intervention.findFirst({
+    where: { studentId: request.studentId, kind: "referral", state: { in: ["proposed", "awaiting_approval", "approved", "queued"] } },
+    select: { id: true },
+  });
   if (open) throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`, { kind: "conflict" });
   const body = say("referral", { student: firstName(student), tutor: staff.displayName });
   const subject = say("referral_subject");
@@ -92,11 +141,25 @@ export async function referStudent(db: Database, request: { studentId: number; s
   return db.prisma.$transaction(async (tx) => {
     const { id } = await createProposed(
       tx,
-      { studentId: request.studentId, kind: "referral", channelOrder: order, body, subject, templateData: { texts, evidence: [], flagIds: [] }, proposedBy: `staff:${staff.staffNumber}` },
+      {
+        studentId: request.studentId,
+        kind: "referral",
+        channelOrder: order,
+        body,
+        subject,
+        templateData: { texts, evidence: [], flagIds: [] },
+        proposedBy: `staff:${staff.staffNumber}`,
+      },
       actor,
     );
     await transition(tx, { interventionId: id, to: "awaiting_approval", actor });
-    await transition(tx, { interventionId: id, to: "approved", actor, changes: { approvedById: staff.staffId, approvedAt: now, decisionNote: request.note?.trim() || null }, details: { kind: "referral", note: request.note?.trim() || null } });
+    await transition(tx, {
+      interventionId: id,
+      to: "approved",
+      actor,
+      changes: { approvedById: staff.staffId, approvedAt: now, decisionNote: request.note?.trim() || null },
+      details: { kind: "referral", note: request.note?.trim() || null },
+    });
     await queueApproved(tx, id, actor, now);
     return { interventionId: id };
   });

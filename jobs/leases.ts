@@ -1,6 +1,6 @@
 /**
  * Job leases (`JobLease`, one row per job): whoever holds an unexpired lease runs the job, so one
- * instance runs it across processes and machines (DESIGN invariant 3). A holder renews its lease
+ * instance runs it across processes and machines (invariant 3). A holder renews its lease
  * while it runs; a crashed holder's lease simply expires. Times come from each instance's clock,
  * so instances sharing a database need synchronised clocks (NTP), well within the lease length.
  */

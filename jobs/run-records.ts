@@ -25,7 +25,18 @@ type Row = Awaited<ReturnType<Db["jobRun"]["findFirstOrThrow"]>>;
 
 function toRecord(row: Row): JobRunRecord {
   const { trigger = null, ...figures } = (row.summary ?? {}) as JobFigures & { trigger?: JobTrigger };
-  return { id: row.id, job: row.job, scheduledFor: row.scheduledFor, owner: row.owner, status: row.status, trigger, startedAt: row.startedAt, finishedAt: row.finishedAt, error: row.error, figures };
+  return {
+    id: row.id,
+    job: row.job,
+    scheduledFor: row.scheduledFor,
+    owner: row.owner,
+    status: row.status,
+    trigger,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    error: row.error,
+    figures,
+  };
 }
 
 /** JSON-safe copy of a job's figures (Dates become ISO text, undefined is dropped). */
@@ -37,7 +48,14 @@ function asJson(value: JobFigures): object {
 export async function claimSlot(prisma: Db, claim: { job: string; scheduledFor: Date; owner: string; trigger: JobTrigger }): Promise<JobRunRecord | null> {
   try {
     const row = await prisma.jobRun.create({
-      data: { job: claim.job, scheduledFor: claim.scheduledFor, owner: claim.owner, status: "running", startedAt: new Date(), summary: { trigger: claim.trigger } },
+      data: {
+        job: claim.job,
+        scheduledFor: claim.scheduledFor,
+        owner: claim.owner,
+        status: "running",
+        startedAt: new Date(),
+        summary: { trigger: claim.trigger },
+      },
     });
     return toRecord(row);
   } catch (error) {

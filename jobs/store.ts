@@ -1,6 +1,6 @@
 /**
  * What the scheduler keeps in the database, behind one interface bound to it: the leases that let
- * one instance at a time run each job (DESIGN invariant 3), and a run record per slot.
+ * one instance at a time run each job (invariant 3), and a run record per slot.
  */
 import type { Database } from "../prisma/index.ts";
 import { acquireLease, currentLeases, releaseLease, renewLease, type Lease } from "./leases.ts";

@@ -99,7 +99,8 @@ export function teamsRuleProblems(manifest: object, context: RuleContext): Probl
       const seen = new Set<string>();
       commands.forEach((command, c) => {
         if (typeof command.title === "string") {
-          if (command.title.length > COMMAND_LIMITS.title) add(`${at}/${c}/title`, `is ${command.title.length} characters; Teams allows at most ${COMMAND_LIMITS.title} ("${command.title}")`);
+          if (command.title.length > COMMAND_LIMITS.title)
+            add(`${at}/${c}/title`, `is ${command.title.length} characters; Teams allows at most ${COMMAND_LIMITS.title} ("${command.title}")`);
           const key = command.title.trim().toLowerCase();
           if (seen.has(key)) add(`${at}/${c}/title`, `repeats the command "${command.title}"`);
           seen.add(key);

@@ -49,13 +49,19 @@ export function manifestSettingsFrom(source: Record<string, string | undefined>,
   const problems: Array<{ variable: string; message: string }> = [];
   if (!config.bot.appId) problems.push({ variable: "MICROSOFT_APP_ID", message: "is not set: the manifest needs the Azure Bot's app id (bots[0].botId)" });
   if (!config.publicBaseUrl) {
-    problems.push({ variable: "PUBLIC_BASE_URL", message: "is not set: the manifest needs the service's public https address (validDomains, the privacy page)" });
+    problems.push({
+      variable: "PUBLIC_BASE_URL",
+      message: "is not set: the manifest needs the service's public https address (validDomains, the privacy page)",
+    });
   } else if (!config.publicBaseUrl.startsWith("https://")) {
     problems.push({ variable: "PUBLIC_BASE_URL", message: `must be an https:// address for Teams (got "${config.publicBaseUrl}")` });
   }
   const developerName = config.privacy.institutionName;
   if (developerName.length > DEVELOPER_NAME_MAX) {
-    problems.push({ variable: "NUDGE_INSTITUTION_NAME", message: `is ${developerName.length} characters; the manifest's developer name ("Created by" in Teams) allows ${DEVELOPER_NAME_MAX}` });
+    problems.push({
+      variable: "NUDGE_INSTITUTION_NAME",
+      message: `is ${developerName.length} characters; the manifest's developer name ("Created by" in Teams) allows ${DEVELOPER_NAME_MAX}`,
+    });
   }
   if (problems.length > 0) throw new PackageSettingsError(problems);
   return { appId: config.bot.teamsAppId!, botId: config.bot.appId!, publicBaseUrl: config.publicBaseUrl!, version, developerName };
@@ -125,7 +131,9 @@ async function main(argv: string[]): Promise<number> {
     settings = manifestSettingsFrom(process.env, values["app-version"] ?? packageVersion());
   } catch (error) {
     if (!(error instanceof PackageSettingsError)) throw error;
-    console.error(`Cannot build the Teams app package:\n${error.problems.map((p) => `  ${p.variable} ${p.message}`).join("\n")}\nSet the settings in the environment or .env (see "Deploy to Teams" in README.md).`);
+    console.error(
+      `Cannot build the Teams app package:\n${error.problems.map((p) => `  ${p.variable} ${p.message}`).join("\n")}\nSet the settings in the environment or .env (see "Deploy to Teams" in README.md).`,
+    );
     return 1;
   }
 
@@ -134,7 +142,9 @@ async function main(argv: string[]): Promise<number> {
     built = await buildAppPackage(settings);
   } catch (error) {
     if (!(error instanceof ManifestProblemsError)) throw error;
-    console.error(`The Teams app package would be refused (manifest schema v${MANIFEST_VERSION} and Teams rules):\n${error.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+    console.error(
+      `The Teams app package would be refused (manifest schema v${MANIFEST_VERSION} and Teams rules):\n${error.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`,
+    );
     return 1;
   }
 
@@ -152,8 +162,8 @@ async function main(argv: string[]): Promise<number> {
       "  1. Upload it: Teams admin centre > Teams apps > Manage apps > Upload new app (or, to try it first,",
       "     Teams Developer Portal > Apps > Import app).",
       "  2. Install it for students and staff with an app setup policy (Teams apps > Setup policies > Installed apps).",
-      "  3. Check: GET /healthz on the service, then say \"help\" to Nudge in Teams.",
-      'See "Deploy to Teams" in README.md.',
+      '  3. Check: GET /healthz on the service, then say "help" to Nudge in Teams.',
+      "See docs/operators/teams-app.md.",
     ].join("\n"),
   );
   return 0;

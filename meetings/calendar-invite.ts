@@ -20,7 +20,6 @@ export interface MeetingCalendar {
 
 const PRODUCT_ID = "-//Nudge//Meetings//EN";
 
-
 /** The .ics for a meeting that has a booked time: REQUEST to invite, CANCEL to withdraw it. */
 export async function meetingCalendar(db: Database, meetingId: number, method: CalendarMethod): Promise<MeetingCalendar> {
   const meeting = await db.prisma.meeting.findUnique({
@@ -31,7 +30,8 @@ export async function meetingCalendar(db: Database, meetingId: number, method: C
     },
   });
   if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`, { kind: "not_found" });
-  if (!meeting.startsAt || !meeting.endsAt || !meeting.icsUid) throw new MeetingError(`meeting ${meetingId} has no booked time: there is nothing to put in a calendar`);
+  if (!meeting.startsAt || !meeting.endsAt || !meeting.icsUid)
+    throw new MeetingError(`meeting ${meetingId} has no booked time: there is nothing to put in a calendar`);
 
   const { student, tutor } = meeting;
   const attendees: Attendee[] = (

@@ -15,7 +15,12 @@ import { chooseSlot, recordOutcome, type OutcomeName } from "./meetings.ts";
 const label = (start: Date, end: Date, timezone: string) => slotLabel({ start, end }, timezone);
 
 /** The card a student's Teams message is sent as, or null for plain text (answers to them). */
-export async function studentTeamsCard(db: Database, intervention: { id: number; studentId: number; kind: string; templateData: unknown }, text: string, now = new Date()): Promise<AdaptiveCard | null> {
+export async function studentTeamsCard(
+  db: Database,
+  intervention: { id: number; studentId: number; kind: string; templateData: unknown },
+  text: string,
+  now = new Date(),
+): Promise<AdaptiveCard | null> {
   if (intervention.kind === "reply") return null;
   const meetingId = (intervention.templateData as { meetingId?: unknown } | null)?.meetingId;
   if (intervention.kind === "invitation_to_talk" && typeof meetingId === "number") {
@@ -28,7 +33,16 @@ export async function studentTeamsCard(db: Database, intervention: { id: number;
 export async function invitationCardData(db: Database, meetingId: number, now = new Date()): Promise<InvitationCardData> {
   const meeting = await db.prisma.meeting.findUniqueOrThrow({
     where: { id: meetingId },
-    select: { state: true, proposedSlots: true, startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, tutor: { select: { displayName: true, timezone: true } }, intervention: { select: { body: true, templateData: true } } },
+    select: {
+      state: true,
+      proposedSlots: true,
+      startsAt: true,
+      endsAt: true,
+      location: true,
+      onlineMeetingUrl: true,
+      tutor: { select: { displayName: true, timezone: true } },
+      intervention: { select: { body: true, templateData: true } },
+    },
   });
   const texts = (meeting.intervention.templateData as { texts?: { teams?: string } } | null)?.texts;
   const slots = storedSlots(meeting.proposedSlots);
@@ -41,11 +55,15 @@ export async function invitationCardData(db: Database, meetingId: number, now = 
     closed: null,
   };
   if (meeting.state !== "proposed" && meeting.startsAt && meeting.endsAt) {
-    data.booked = { label: label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone), location: meeting.location, onlineMeetingUrl: meeting.onlineMeetingUrl };
+    data.booked = {
+      label: label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone),
+      location: meeting.location,
+      onlineMeetingUrl: meeting.onlineMeetingUrl,
+    };
   } else if (meeting.state === "cancelled") {
-    data.closed = "This invitation was withdrawn. Reply \"I need help\" if you'd still like a chat.";
+    data.closed = 'This invitation was withdrawn. Reply "I need help" if you\'d still like a chat.';
   } else if (slots.every((s) => s.start <= now)) {
-    data.closed = "These times have passed. Reply \"I need help\" and your tutor will suggest new ones.";
+    data.closed = 'These times have passed. Reply "I need help" and your tutor will suggest new ones.';
   }
   return data;
 }
@@ -53,7 +71,15 @@ export async function invitationCardData(db: Database, meetingId: number, now = 
 export async function bookedCardData(db: Database, meetingId: number, audience: "student" | "tutor"): Promise<MeetingBookedCardData> {
   const meeting = await db.prisma.meeting.findUniqueOrThrow({
     where: { id: meetingId },
-    select: { startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, graphEventId: true, tutor: { select: { displayName: true, timezone: true, email: true } }, student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true, email: true } } },
+    select: {
+      startsAt: true,
+      endsAt: true,
+      location: true,
+      onlineMeetingUrl: true,
+      graphEventId: true,
+      tutor: { select: { displayName: true, timezone: true, email: true } },
+      student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true, email: true } },
+    },
   });
   const s = meeting.student;
   const email = audience === "student" ? s.email : meeting.tutor.email;
@@ -66,17 +92,31 @@ export async function bookedCardData(db: Database, meetingId: number, audience: 
     when: meeting.startsAt && meeting.endsAt ? label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone) : "to be arranged",
     location: meeting.location,
     onlineMeetingUrl: meeting.onlineMeetingUrl,
-    calendarNote: inTutorCalendar ? `It's in your calendar${meeting.onlineMeetingUrl ? ", with the Teams link" : ""}.` : email ? "A calendar invitation is on its way to you by email." : null,
+    calendarNote: inTutorCalendar
+      ? `It's in your calendar${meeting.onlineMeetingUrl ? ", with the Teams link" : ""}.`
+      : email
+        ? "A calendar invitation is on its way to you by email."
+        : null,
   };
 }
 
 export async function outcomeCardData(db: Database, meetingId: number): Promise<OutcomeCardData> {
   const meeting = await db.prisma.meeting.findUniqueOrThrow({
     where: { id: meetingId },
-    select: { startsAt: true, endsAt: true, outcome: true, outcomeRecordedAt: true, outcomeRecordedById: true, tutor: { select: { timezone: true } }, student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true } } },
+    select: {
+      startsAt: true,
+      endsAt: true,
+      outcome: true,
+      outcomeRecordedAt: true,
+      outcomeRecordedById: true,
+      tutor: { select: { timezone: true } },
+      student: { select: { givenName: true, familyName: true, preferredName: true, studentNumber: true } },
+    },
   });
   const s = meeting.student;
-  const by = meeting.outcomeRecordedById ? await db.prisma.staff.findUnique({ where: { id: meeting.outcomeRecordedById }, select: { displayName: true } }) : null;
+  const by = meeting.outcomeRecordedById
+    ? await db.prisma.staff.findUnique({ where: { id: meeting.outcomeRecordedById }, select: { displayName: true } })
+    : null;
   return {
     meetingId,
     studentName: fullName(s) || s.studentNumber,
@@ -84,7 +124,11 @@ export async function outcomeCardData(db: Database, meetingId: number): Promise<
     when: meeting.startsAt && meeting.endsAt ? label(meeting.startsAt, meeting.endsAt, meeting.tutor.timezone) : "not booked",
     recorded:
       meeting.outcome && meeting.outcomeRecordedAt
-        ? { outcome: MEETING_OUTCOMES.find((o) => o.value === meeting.outcome)?.label ?? meeting.outcome, by: by?.displayName ?? "a member of staff", at: meeting.outcomeRecordedAt.toISOString().slice(0, 16).replace("T", " ") }
+        ? {
+            outcome: MEETING_OUTCOMES.find((o) => o.value === meeting.outcome)?.label ?? meeting.outcome,
+            by: by?.displayName ?? "a member of staff",
+            at: meeting.outcomeRecordedAt.toISOString().slice(0, 16).replace("T", " "),
+          }
         : null,
   };
 }
@@ -105,7 +149,10 @@ export async function chooseSlotCard(db: Database, request: { studentId: number;
 /** The card a student's own message was sent as, if the id is one of their own messages. */
 export async function cardOfOwnMessage(db: Database, studentId: number, interventionId: number): Promise<AdaptiveCard | null> {
   if (!Number.isSafeInteger(interventionId)) return null;
-  const intervention = await db.prisma.intervention.findUnique({ where: { id: interventionId }, select: { id: true, studentId: true, kind: true, templateData: true, body: true } });
+  const intervention = await db.prisma.intervention.findUnique({
+    where: { id: interventionId },
+    select: { id: true, studentId: true, kind: true, templateData: true, body: true },
+  });
   if (!intervention || intervention.studentId !== studentId) return null;
   const text = (intervention.templateData as { texts?: { teams?: string } } | null)?.texts?.teams ?? intervention.body;
   return studentTeamsCard(db, intervention, text);

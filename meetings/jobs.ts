@@ -43,9 +43,25 @@ export async function sendMeetingNotices(db: Database, reminderHours: number, no
     const ics = booking.via === "ics" ? await meetingCalendar(db, meeting.id, "REQUEST") : null;
     await db.prisma.$transaction(async (tx) => {
       // The card in Teams; by email instead when Teams cannot reach them.
-      await queueStaffNotice(tx, { staffId: meeting.tutorId }, { ...notice, studentId: meeting.studentId, subject, text, card: meetingBookedCard(data), route: ics ? "teams" : "teams-then-email" });
+      await queueStaffNotice(
+        tx,
+        { staffId: meeting.tutorId },
+        { ...notice, studentId: meeting.studentId, subject, text, card: meetingBookedCard(data), route: ics ? "teams" : "teams-then-email" },
+      );
       // The event is already in the tutor's calendar when Graph made it (they organise it): an .ics would add it twice.
-      if (ics) await queueStaffNotice(tx, { staffId: meeting.tutorId }, { ...notice, studentId: meeting.studentId, subject, text, calendar: { method: ics.method, filename: ics.filename, content: ics.content }, route: "email" });
+      if (ics)
+        await queueStaffNotice(
+          tx,
+          { staffId: meeting.tutorId },
+          {
+            ...notice,
+            studentId: meeting.studentId,
+            subject,
+            text,
+            calendar: { method: ics.method, filename: ics.filename, content: ics.content },
+            route: "email",
+          },
+        );
     });
     figures.invitations++;
   }
@@ -54,14 +70,29 @@ export async function sendMeetingNotices(db: Database, reminderHours: number, no
     await queueStudentReminder(db, meeting.id, now);
     const data = await bookedCardData(db, meeting.id, "tutor");
     const text = `Reminder: your chat with ${data.withWhom} is ${data.when}.`;
-    await db.prisma.$transaction((tx) => queueStaffNotice(tx, { staffId: meeting.tutorId }, { ...notice, studentId: meeting.studentId, subject: text, text, route: "teams-then-email" }));
+    await db.prisma.$transaction((tx) =>
+      queueStaffNotice(tx, { staffId: meeting.tutorId }, { ...notice, studentId: meeting.studentId, subject: text, text, route: "teams-then-email" }),
+    );
     figures.reminders++;
   }
   for (const meeting of due.outcomeRequests) {
     if (!(await markNotified(db, meeting.id, "outcomeRequestedAt", now))) continue;
     const data = await outcomeCardData(db, meeting.id);
     const text = `How did your chat with ${data.studentName} (${data.studentNumber}) go? Record the outcome on the card in Teams (say "help" to Nudge there), so the flags that led to it can close.`;
-    await db.prisma.$transaction((tx) => queueStaffNotice(tx, { staffId: meeting.tutorId }, { ...notice, studentId: meeting.studentId, subject: `How did the chat with ${data.studentName} go?`, text, card: outcomeCard(data), route: "teams-then-email" }));
+    await db.prisma.$transaction((tx) =>
+      queueStaffNotice(
+        tx,
+        { staffId: meeting.tutorId },
+        {
+          ...notice,
+          studentId: meeting.studentId,
+          subject: `How did the chat with ${data.studentName} go?`,
+          text,
+          card: outcomeCard(data),
+          route: "teams-then-email",
+        },
+      ),
+    );
     figures.outcomeQuestions++;
   }
   return figures;

@@ -13,10 +13,11 @@
  * Meeting states: proposed -> booked -> held | no_show; proposed or booked -> cancelled (erasure,
  * or an invitation whose times have all gone). Every change is audited in its own transaction.
  */
+import { lockTutor } from "./queries.ts";
 import type { ChannelName } from "../core/index.ts";
-import { say } from "../core/index.ts";
+import { say, DAY_MS, HOUR_MS } from "../core/index.ts";
 
-import type { MeetingOutcome, MeetingState } from "../generated/sqlite/enums.ts";
+import type { MeetingOutcome, MeetingState } from "../prisma/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
@@ -105,7 +106,6 @@ export type NoticeField = "tutorNotifiedAt" | "reminderSentAt" | "outcomeRequest
 
 const OUTCOMES: readonly OutcomeName[] = ["met", "no_show", "support_agreed", "referred"];
 const ALL_CHANNELS: readonly ChannelName[] = ["teams", "sms", "email"];
-const DAY_MS = 86_400_000;
 /** Nudges within this many days count as what the meeting answered (their flags close with it). */
 const OUTCOME_CLOSES_DAYS = 30;
 const SYSTEM = { kind: "system", component: "meetings" } as const;
@@ -125,7 +125,11 @@ export function storedSlots(value: unknown): Slot[] {
 type SlotStatus = "open" | "past" | "taken";
 
 /** Each offered slot, 1-based: still open, already past, or taken by another booked meeting of the tutor. */
-async function slotStatuses(tx: Tx, meeting: { id: number; tutorId: number; proposedSlots: unknown }, now: Date): Promise<{ choice: number; slot: Slot; status: SlotStatus }[]> {
+async function slotStatuses(
+  tx: Tx,
+  meeting: { id: number; tutorId: number; proposedSlots: unknown },
+  now: Date,
+): Promise<{ choice: number; slot: Slot; status: SlotStatus }[]> {
   const slots = storedSlots(meeting.proposedSlots);
   if (slots.length === 0) return [];
   const booked = await tx.meeting.findMany({
@@ -160,14 +164,6 @@ function bodyOf(texts: RenderedTexts, order: readonly ChannelName[]): string {
   return first === undefined ? "" : typeof first === "string" ? first : first.body;
 }
 
-/**
- * The PostgreSQL row lock on the tutor, so two students cannot book the same time of theirs at
- * once (SQLite runs one writing transaction at a time anyway).
- */
-async function lockTutor(db: Database, tx: Tx, tutorId: number): Promise<void> {
-  if (db.kind === "postgresql") await tx.$queryRaw`SELECT "id" FROM "Staff" WHERE "id" = ${tutorId} FOR UPDATE`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The invitation
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +180,10 @@ interface InvitationWords {
 
 function smsInvitation(w: InvitationWords): string | undefined {
   const choices = choicesInWords(w.slots.map((_, i) => i + 1));
-  const list = slotList(w.slots.map((slot, i) => ({ choice: i + 1, slot })), w.timeZone);
+  const list = slotList(
+    w.slots.map((slot, i) => ({ choice: i + 1, slot })),
+    w.timeZone,
+  );
   const values = { student: w.student, tutor: w.tutor, choices, slots: list, zone_note: w.zoneNote };
   const candidates = [say("invitation_sms", values), say("invitation_sms_shorter", values), say("invitation_sms_shortest", values)];
   // Names with characters outside GSM-7 halve what fits: the shorter wordings, else no SMS.
@@ -214,18 +213,40 @@ export function invitationTexts(w: InvitationWords): RenderedTexts {
  * (with a time still free) or booked and not over. An invitation none of whose times is still free
  * is cancelled instead, so the tutor can offer new ones.
  */
-async function clearTheWay(tx: Tx, request: { studentId: number; tutorId: number; studentName: string; tutorName: string; timeZone: string; actor: { kind: "staff"; staffNumber: string } }, now: Date): Promise<void> {
-  const meetings = await tx.meeting.findMany({ where: { studentId: request.studentId, tutorId: request.tutorId, state: { in: ["proposed", "booked"] } }, orderBy: { id: "asc" } });
+async function clearTheWay(
+  tx: Tx,
+  request: { studentId: number; tutorId: number; studentName: string; tutorName: string; timeZone: string; actor: { kind: "staff"; staffNumber: string } },
+  now: Date,
+): Promise<void> {
+  const meetings = await tx.meeting.findMany({
+    where: { studentId: request.studentId, tutorId: request.tutorId, state: { in: ["proposed", "booked"] } },
+    orderBy: { id: "asc" },
+  });
   for (const meeting of meetings) {
     if (meeting.state === "booked") {
-      if (meeting.endsAt! > now) throw new MeetingError(`${request.studentName} already has a meeting booked with ${request.tutorName}: ${slotLabel({ start: meeting.startsAt!, end: meeting.endsAt! }, request.timeZone)}`, { kind: "conflict" });
+      if (meeting.endsAt! > now)
+        throw new MeetingError(
+          `${request.studentName} already has a meeting booked with ${request.tutorName}: ${slotLabel({ start: meeting.startsAt!, end: meeting.endsAt! }, request.timeZone)}`,
+          { kind: "conflict" },
+        );
       continue;
     }
     const statuses = await slotStatuses(tx, meeting, now);
-    if (statuses.some((s) => s.status === "open")) throw new MeetingError(`${request.studentName} already has an invitation to talk from ${request.tutorName} waiting for an answer (meeting ${meeting.id})`, { kind: "conflict" });
+    if (statuses.some((s) => s.status === "open"))
+      throw new MeetingError(
+        `${request.studentName} already has an invitation to talk from ${request.tutorName} waiting for an answer (meeting ${meeting.id})`,
+        { kind: "conflict" },
+      );
     const cancelled = await tx.meeting.updateMany({ where: { id: meeting.id, state: "proposed" }, data: { state: "cancelled" } });
     if (cancelled.count === 1) {
-      await writeAudit(tx, { actor: request.actor, action: "meeting.cancelled", targetType: "meeting", targetId: String(meeting.id), studentId: request.studentId, details: { reason: "none of the times offered is still free; replaced by a new invitation" } });
+      await writeAudit(tx, {
+        actor: request.actor,
+        action: "meeting.cancelled",
+        targetType: "meeting",
+        targetId: String(meeting.id),
+        studentId: request.studentId,
+        details: { reason: "none of the times offered is still free; replaced by a new invitation" },
+      });
     }
   }
 }
@@ -236,11 +257,23 @@ async function clearTheWay(tx: Tx, request: { studentId: number; tutorId: number
  * the tutor's office hours, clear of their booked meetings and, given their calendar, of whatever
  * else is in it.
  */
-export async function inviteToTalk(db: Database, request: InviteRequest, policy: ApprovalPolicy, now = new Date(), calendar?: TutorCalendar): Promise<InviteResult> {
+export async function inviteToTalk(
+  db: Database,
+  request: InviteRequest,
+  policy: ApprovalPolicy,
+  now = new Date(),
+  calendar?: TutorCalendar,
+): Promise<InviteResult> {
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.invitation_to_talk.roles);
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
-  const tutor = await db.prisma.staff.findUniqueOrThrow({ where: { id: staff.staffId }, select: { displayName: true, officeHours: true, timezone: true, email: true } });
-  const student = await db.prisma.student.findUniqueOrThrow({ where: { id: request.studentId }, select: { givenName: true, preferredName: true, channelOrder: true, timezone: true } });
+  const tutor = await db.prisma.staff.findUniqueOrThrow({
+    where: { id: staff.staffId },
+    select: { displayName: true, officeHours: true, timezone: true, email: true },
+  });
+  const student = await db.prisma.student.findUniqueOrThrow({
+    where: { id: request.studentId },
+    select: { givenName: true, preferredName: true, channelOrder: true, timezone: true },
+  });
   const studentName = firstName(student);
   const who = { studentId: request.studentId, tutorId: staff.staffId, studentName, tutorName: tutor.displayName, timeZone: tutor.timezone, actor };
   await db.prisma.$transaction((tx) => clearTheWay(tx, who, now)); // refuse early, before the slots are worked out
@@ -253,11 +286,23 @@ export async function inviteToTalk(db: Database, request: InviteRequest, policy:
   });
   // Between transactions: a slow calendar must not hold database locks.
   const fromCalendar = calendar ? await calendarBusy(calendar, tutor.email, now, horizon) : undefined;
-  const slots = proposeSlots(tutor.officeHours, tutor.timezone, now, { horizonDays, tutorName: tutor.displayName, busy: [...busy.map((b) => ({ start: b.startsAt!, end: b.endsAt! })), ...(fromCalendar?.busy ?? [])] });
-  if (slots.length === 0) throw new MeetingError(`${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the next ${horizonDays} days`, { kind: "conflict" });
+  const slots = proposeSlots(tutor.officeHours, tutor.timezone, now, {
+    horizonDays,
+    tutorName: tutor.displayName,
+    busy: [...busy.map((b) => ({ start: b.startsAt!, end: b.endsAt! })), ...(fromCalendar?.busy ?? [])],
+  });
+  if (slots.length === 0)
+    throw new MeetingError(
+      `${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the next ${horizonDays} days`,
+      { kind: "conflict" },
+    );
   // The event is made when the student books: only possible with the calendar and the tutor's mailbox.
   const bookInCalendar = calendar !== undefined && tutor.email !== null;
-  const calendarDetails = fromCalendar && (fromCalendar.source === "calendar" ? { freeBusy: "calendar", busyTimes: fromCalendar.busy.length } : { freeBusy: "office hours only", reason: fromCalendar.reason });
+  const calendarDetails =
+    fromCalendar &&
+    (fromCalendar.source === "calendar"
+      ? { freeBusy: "calendar", busyTimes: fromCalendar.busy.length }
+      : { freeBusy: "office hours only", reason: fromCalendar.reason });
 
   const zoneNote = student.timezone === tutor.timezone ? "" : ` Times are ${tutor.timezone.replace(/_/g, " ")} time.`;
   const texts = invitationTexts({ student: studentName, tutor: tutor.displayName, slots, timeZone: tutor.timezone, zoneNote });
@@ -275,11 +320,34 @@ export async function inviteToTalk(db: Database, request: InviteRequest, policy:
       await clearTheWay(tx, who, now);
       const interventionId = pending
         ? pending.id
-        : (await createProposed(tx, { studentId: request.studentId, kind: "invitation_to_talk", channelOrder: order, body: bodyOf(texts, order), subject: texts.email!.subject, templateData: { texts, evidence: [], flagIds: [] } as object, proposedBy: `staff:${staff.staffNumber}` }, actor)).id;
+        : (
+            await createProposed(
+              tx,
+              {
+                studentId: request.studentId,
+                kind: "invitation_to_talk",
+                channelOrder: order,
+                body: bodyOf(texts, order),
+                subject: texts.email!.subject,
+                templateData: { texts, evidence: [], flagIds: [] } as object,
+                proposedBy: `staff:${staff.staffNumber}`,
+              },
+              actor,
+            )
+          ).id;
       const proposedSlots = slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() }));
-      const meeting = await tx.meeting.create({ data: { interventionId, studentId: request.studentId, tutorId: staff.staffId, state: "proposed", proposedSlots } });
+      const meeting = await tx.meeting.create({
+        data: { interventionId, studentId: request.studentId, tutorId: staff.staffId, state: "proposed", proposedSlots },
+      });
       const before = (pending?.templateData ?? {}) as Partial<TemplateData>;
-      const data: TemplateData = { evidence: before.evidence ?? [], flagIds: before.flagIds ?? [], ...before, texts, meetingId: meeting.id, bookInTutorCalendar: bookInCalendar || undefined };
+      const data: TemplateData = {
+        evidence: before.evidence ?? [],
+        flagIds: before.flagIds ?? [],
+        ...before,
+        texts,
+        meetingId: meeting.id,
+        bookInTutorCalendar: bookInCalendar || undefined,
+      };
 
       const current = await tx.intervention.findUniqueOrThrow({ where: { id: interventionId }, select: { state: true } });
       if (current.state === "proposed") await transition(tx, { interventionId, to: "awaiting_approval", actor });
@@ -287,15 +355,34 @@ export async function inviteToTalk(db: Database, request: InviteRequest, policy:
         interventionId,
         to: "approved",
         actor,
-        changes: { approvedById: staff.staffId, approvedAt: now, decisionNote: note, channelOrder: order, body: bodyOf(texts, order), subject: texts.email!.subject, templateData: data as object },
+        changes: {
+          approvedById: staff.staffId,
+          approvedAt: now,
+          decisionNote: note,
+          channelOrder: order,
+          body: bodyOf(texts, order),
+          subject: texts.email!.subject,
+          templateData: data as object,
+        },
         details: { kind: "invitation_to_talk", meetingId: meeting.id, note },
       });
       await queueApproved(tx, interventionId, actor, now);
-      await writeAudit(tx, { actor, action: "meeting.proposed", targetType: "meeting", targetId: String(meeting.id), studentId: request.studentId, details: { interventionId, slots: proposedSlots, reused: pending !== null, ...(calendarDetails ? { tutorCalendar: calendarDetails } : {}) } });
+      await writeAudit(tx, {
+        actor,
+        action: "meeting.proposed",
+        targetType: "meeting",
+        targetId: String(meeting.id),
+        studentId: request.studentId,
+        details: { interventionId, slots: proposedSlots, reused: pending !== null, ...(calendarDetails ? { tutorCalendar: calendarDetails } : {}) },
+      });
       return { interventionId, meetingId: meeting.id, slots };
     });
   } catch (error) {
-    if (error instanceof IllegalTransition) throw new MeetingError(`the invitation to talk ${error.interventionId} was decided meanwhile (it is ${error.from ?? "gone"}): look again before inviting`, { kind: "conflict" });
+    if (error instanceof IllegalTransition)
+      throw new MeetingError(
+        `the invitation to talk ${error.interventionId} was decided meanwhile (it is ${error.from ?? "gone"}): look again before inviting`,
+        { kind: "conflict" },
+      );
     throw error;
   }
 }
@@ -313,7 +400,8 @@ export function slotChoiceOf(text: string): number | null {
 async function meetingForChoice(db: Database, request: SlotChoiceRequest, now: Date) {
   if (request.meetingId !== undefined) {
     const meeting = await db.prisma.meeting.findUnique({ where: { id: request.meetingId } });
-    if (!meeting || meeting.studentId !== request.studentId) throw new MeetingError(`meeting ${request.meetingId} is not an invitation to this student`, { kind: "not_found" });
+    if (!meeting || meeting.studentId !== request.studentId)
+      throw new MeetingError(`meeting ${request.meetingId} is not an invitation to this student`, { kind: "not_found" });
     return meeting;
   }
   return awaitingChoice(db, request.studentId, now);
@@ -341,7 +429,10 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
   if (!meeting) throw new MeetingError("there is no invitation to talk waiting for this student's choice", { kind: "not_found" });
   const [tutor, student, invitation] = await Promise.all([
     db.prisma.staff.findUniqueOrThrow({ where: { id: meeting.tutorId }, select: { displayName: true, timezone: true } }),
-    db.prisma.student.findUniqueOrThrow({ where: { id: meeting.studentId }, select: { studentNumber: true, givenName: true, preferredName: true, email: true } }),
+    db.prisma.student.findUniqueOrThrow({
+      where: { id: meeting.studentId },
+      select: { studentNumber: true, givenName: true, preferredName: true, email: true },
+    }),
     db.prisma.intervention.findUnique({ where: { id: meeting.interventionId }, select: { templateData: true } }),
   ]);
   // The tutor's calendar invites the student itself (an attendee of the event, from the tutor's
@@ -349,7 +440,13 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
   // would leave the other. So the .ics waits: bookInTutorCalendar queues it if the event fails.
   const calendarInvites = (invitation?.templateData as Partial<TemplateData> | null)?.bookInTutorCalendar === true;
   const zone = tutor.timezone;
-  const result = (answer: string, booked: boolean, slot?: Slot | null): SlotChoiceResult => ({ meetingId: meeting.id, startsAt: slot?.start ?? null, endsAt: slot?.end ?? null, answer, booked });
+  const result = (answer: string, booked: boolean, slot?: Slot | null): SlotChoiceResult => ({
+    meetingId: meeting.id,
+    startsAt: slot?.start ?? null,
+    endsAt: slot?.end ?? null,
+    answer,
+    booked,
+  });
   const alreadyBooked = (m: { startsAt: Date | null; endsAt: Date | null; location: string | null; onlineMeetingUrl: string | null }) => {
     const slot = { start: m.startsAt!, end: m.endsAt! };
     return result(say("meeting_already_booked", { when: slotLabel(slot, zone), tutor: tutor.displayName, place: placeOf(m) }), true, slot);
@@ -361,11 +458,16 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
 
   const statuses = await slotStatuses(db.prisma, meeting, now);
   const open = statuses.filter((s) => s.status === "open");
-  const stillFree = open.length ? say("meeting_still_free", { slots: slotList(open, zone), choices: choicesInWords(open.map((s) => s.choice)) }) : say("meeting_none_free_others", { tutor: tutor.displayName });
+  const stillFree = open.length
+    ? say("meeting_still_free", { slots: slotList(open, zone), choices: choicesInWords(open.map((s) => s.choice)) })
+    : say("meeting_none_free_others", { tutor: tutor.displayName });
   const picked = statuses.find((s) => s.choice === request.choice);
   if (!picked) {
     if (!open.length) return result(say("meeting_none_free", { tutor: tutor.displayName }), false);
-    return result(say("meeting_not_a_choice", { choice: request.choice, choices: choicesInWords(open.map((s) => s.choice)), slots: slotList(open, zone) }), false);
+    return result(
+      say("meeting_not_a_choice", { choice: request.choice, choices: choicesInWords(open.map((s) => s.choice)), slots: slotList(open, zone) }),
+      false,
+    );
   }
   if (picked.status === "past") return result(say("meeting_past", { when: slotLabel(picked.slot, zone), still_free: stillFree }), false);
   if (picked.status === "taken") return result(say("meeting_taken", { when: slotLabel(picked.slot, zone), still_free: stillFree }), false);
@@ -392,13 +494,20 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
         studentId: meeting.studentId,
         details: { choice: picked.choice, startsAt: picked.slot.start.toISOString(), endsAt: picked.slot.end.toISOString(), channel: request.channel },
       });
-      if (student.email && !calendarInvites) await queueCalendarInvitation(tx, { meetingId: meeting.id, studentId: meeting.studentId, studentName: firstName(student), tutorName: tutor.displayName, label, place }, now);
+      if (student.email && !calendarInvites)
+        await queueCalendarInvitation(
+          tx,
+          { meetingId: meeting.id, studentId: meeting.studentId, studentName: firstName(student), tutorName: tutor.displayName, label, place },
+          now,
+        );
       return "booked";
     });
   } catch (error) {
     if (!(error instanceof SlotTaken)) throw error;
     const remaining = (await slotStatuses(db.prisma, meeting, now)).filter((s) => s.status === "open");
-    const rest = remaining.length ? say("meeting_still_free", { slots: slotList(remaining, zone), choices: choicesInWords(remaining.map((s) => s.choice)) }) : stillFree;
+    const rest = remaining.length
+      ? say("meeting_still_free", { slots: slotList(remaining, zone), choices: choicesInWords(remaining.map((s) => s.choice)) })
+      : stillFree;
     return result(say("meeting_taken", { when: label, still_free: rest }), false);
   }
   if (outcome === "lost") {
@@ -410,17 +519,42 @@ export async function chooseSlot(db: Database, request: SlotChoiceRequest, now =
 }
 
 /** The booked meeting's calendar invitation to the student, by email: an answer to their choice. */
-async function queueCalendarInvitation(tx: Tx, m: { meetingId: number; studentId: number; studentName: string; tutorName: string; label: string; place: string }, now: Date): Promise<void> {
+async function queueCalendarInvitation(
+  tx: Tx,
+  m: { meetingId: number; studentId: number; studentName: string; tutorName: string; label: string; place: string },
+  now: Date,
+): Promise<void> {
   const subject = say("meeting_booked_email_subject", { tutor: m.tutorName, when: m.label });
   const body = say("meeting_booked_email", { student: m.studentName, tutor: m.tutorName, when: m.label, place: m.place });
-  const data: TemplateData = { texts: { email: { subject, body } }, evidence: [], flagIds: [], meetingId: m.meetingId, calendar: { meetingId: m.meetingId, method: "REQUEST" } };
+  const data: TemplateData = {
+    texts: { email: { subject, body } },
+    evidence: [],
+    flagIds: [],
+    meetingId: m.meetingId,
+    calendar: { meetingId: m.meetingId, method: "REQUEST" },
+  };
   const { id } = await createProposed(
     tx,
-    { studentId: m.studentId, kind: "reply", channelOrder: ["email"], subject, body, templateData: data as object, proposedBy: "student", dedupeKey: `meeting:${m.meetingId}:calendar:REQUEST` },
+    {
+      studentId: m.studentId,
+      kind: "reply",
+      channelOrder: ["email"],
+      subject,
+      body,
+      templateData: data as object,
+      proposedBy: "student",
+      dedupeKey: `meeting:${m.meetingId}:calendar:REQUEST`,
+    },
     SYSTEM,
     { meetingId: m.meetingId },
   );
-  await transition(tx, { interventionId: id, to: "approved", actor: SYSTEM, changes: { approvedAt: now }, details: { policy: "the calendar invitation for a meeting the student booked", meetingId: m.meetingId } });
+  await transition(tx, {
+    interventionId: id,
+    to: "approved",
+    actor: SYSTEM,
+    changes: { approvedAt: now },
+    details: { policy: "the calendar invitation for a meeting the student booked", meetingId: m.meetingId },
+  });
   await queueApproved(tx, id, SYSTEM, now);
 }
 
@@ -476,8 +610,17 @@ export async function bookInTutorCalendar(db: Database, meetingId: number, calen
         transactionId: meeting.icsUid ?? `meeting-${meetingId}@nudge`,
       });
       const stored = await db.prisma.$transaction(async (tx) => {
-        const { count } = await tx.meeting.updateMany({ where: { id: meetingId, state: "booked", graphEventId: null }, data: { graphEventId: event.eventId, ...(event.joinUrl ? { onlineMeetingUrl: event.joinUrl } : {}) } });
-        if (count === 1) await writeAudit(tx, { actor: SYSTEM, action: "meeting.calendar_event", ...target, details: { eventId: event.eventId, onlineMeeting: event.joinUrl !== null, studentInvited: student.email !== null } });
+        const { count } = await tx.meeting.updateMany({
+          where: { id: meetingId, state: "booked", graphEventId: null },
+          data: { graphEventId: event.eventId, ...(event.joinUrl ? { onlineMeetingUrl: event.joinUrl } : {}) },
+        });
+        if (count === 1)
+          await writeAudit(tx, {
+            actor: SYSTEM,
+            action: "meeting.calendar_event",
+            ...target,
+            details: { eventId: event.eventId, onlineMeeting: event.joinUrl !== null, studentInvited: student.email !== null },
+          });
         return count === 1;
       });
       if (stored) return { via: "calendar", ...event };
@@ -491,9 +634,25 @@ export async function bookInTutorCalendar(db: Database, meetingId: number, calen
   await db.prisma.$transaction(async (tx) => {
     const queued = await tx.intervention.findUnique({ where: { dedupeKey: `meeting:${meetingId}:calendar:REQUEST` }, select: { id: true } });
     if (student.email && !queued) {
-      await queueCalendarInvitation(tx, { meetingId, studentId: meeting.studentId, studentName: firstName(student), tutorName: tutor.displayName, label: slotLabel(slot, tutor.timezone), place: placeOf(meeting) }, now);
+      await queueCalendarInvitation(
+        tx,
+        {
+          meetingId,
+          studentId: meeting.studentId,
+          studentName: firstName(student),
+          tutorName: tutor.displayName,
+          label: slotLabel(slot, tutor.timezone),
+          place: placeOf(meeting),
+        },
+        now,
+      );
     }
-    await writeAudit(tx, { actor: SYSTEM, action: "meeting.calendar_fallback", ...target, details: { reason, studentInvitation: student.email ? "by email (.ics)" : "none: no email address" } });
+    await writeAudit(tx, {
+      actor: SYSTEM,
+      action: "meeting.calendar_fallback",
+      ...target,
+      details: { reason, studentInvitation: student.email ? "by email (.ics)" : "none: no email address" },
+    });
   });
   return { via: "ics", reason };
 }
@@ -502,7 +661,11 @@ export async function bookInTutorCalendar(db: Database, meetingId: number, calen
  * A student's message that is only a slot number ("2"), while they have an invitation waiting (or
  * a meeting just booked): the choice, made. Null when the message is not that.
  */
-export async function answerSlotReply(db: Database, message: { studentId: number; channel: ChannelName; text: string }, now = new Date()): Promise<SlotChoiceResult | null> {
+export async function answerSlotReply(
+  db: Database,
+  message: { studentId: number; channel: ChannelName; text: string },
+  now = new Date(),
+): Promise<SlotChoiceResult | null> {
   const choice = slotChoiceOf(message.text);
   if (choice === null) return null;
   const meeting = await awaitingChoice(db, message.studentId, now);
@@ -517,13 +680,16 @@ export async function answerSlotReply(db: Database, message: { studentId: number
 /** The flags the meeting answered: the invitation's, and those of the student's nudges in the last 30 days. */
 async function flagsBehind(tx: Tx, meeting: { studentId: number; interventionId: number }, now: Date): Promise<number[]> {
   const interventions = await tx.intervention.findMany({
-    where: { studentId: meeting.studentId, OR: [{ id: meeting.interventionId }, { kind: "nudge", createdAt: { gte: new Date(now.getTime() - OUTCOME_CLOSES_DAYS * DAY_MS) } }] },
+    where: {
+      studentId: meeting.studentId,
+      OR: [{ id: meeting.interventionId }, { kind: "nudge", createdAt: { gte: new Date(now.getTime() - OUTCOME_CLOSES_DAYS * DAY_MS) } }],
+    },
     select: { flagId: true, templateData: true },
   });
   const ids = new Set<number>();
   for (const i of interventions) {
     if (i.flagId !== null) ids.add(i.flagId);
-    for (const id of ((i.templateData as Partial<TemplateData> | null)?.flagIds ?? [])) ids.add(id);
+    for (const id of (i.templateData as Partial<TemplateData> | null)?.flagIds ?? []) ids.add(id);
   }
   return [...ids];
 }
@@ -539,12 +705,17 @@ export async function recordOutcome(db: Database, request: OutcomeRequest, now =
   if (!meeting) throw new MeetingError(`meeting ${request.meetingId} does not exist`, { kind: "not_found" });
   const staff = await authorise(db, request.staffNumber, "student.contact", { studentId: meeting.studentId });
   const recordedAlready = async (m: { outcome: string | null; outcomeRecordedById: number | null; outcomeRecordedAt: Date | null }) => {
-    const by = m.outcomeRecordedById === null ? null : await db.prisma.staff.findUnique({ where: { id: m.outcomeRecordedById }, select: { displayName: true } });
-    return new MeetingError(`the outcome of meeting ${meeting.id} was already recorded by ${by?.displayName ?? "someone else"}${m.outcomeRecordedAt ? ` on ${m.outcomeRecordedAt.toISOString().slice(0, 10)}` : ""}: ${m.outcome?.replace(/_/g, " ")}`);
+    const by =
+      m.outcomeRecordedById === null ? null : await db.prisma.staff.findUnique({ where: { id: m.outcomeRecordedById }, select: { displayName: true } });
+    return new MeetingError(
+      `the outcome of meeting ${meeting.id} was already recorded by ${by?.displayName ?? "someone else"}${m.outcomeRecordedAt ? ` on ${m.outcomeRecordedAt.toISOString().slice(0, 10)}` : ""}: ${m.outcome?.replace(/_/g, " ")}`,
+    );
   };
   if (meeting.outcome !== null) throw await recordedAlready(meeting);
-  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meeting.id} is ${meeting.state}: only a booked meeting has an outcome`, { kind: "conflict" });
-  if (meeting.startsAt! > now) throw new MeetingError(`meeting ${meeting.id} has not started yet: it starts ${meeting.startsAt!.toISOString()}`, { kind: "conflict" });
+  if (meeting.state !== "booked")
+    throw new MeetingError(`meeting ${meeting.id} is ${meeting.state}: only a booked meeting has an outcome`, { kind: "conflict" });
+  if (meeting.startsAt! > now)
+    throw new MeetingError(`meeting ${meeting.id} has not started yet: it starts ${meeting.startsAt!.toISOString()}`, { kind: "conflict" });
 
   const state = request.outcome === "no_show" ? "no_show" : "held";
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
@@ -559,7 +730,14 @@ export async function recordOutcome(db: Database, request: OutcomeRequest, now =
       where: { id: { in: flagIds }, studentId: meeting.studentId, state: { in: ["open", "snoozed", "actioned"] } },
       data: { state: "closed", closedAt: now, closedReason: `meeting: ${request.outcome}` },
     });
-    await writeAudit(tx, { actor, action: "meeting.outcome", targetType: "meeting", targetId: String(meeting.id), studentId: meeting.studentId, details: { outcome: request.outcome, state, flagsClosed: count } });
+    await writeAudit(tx, {
+      actor,
+      action: "meeting.outcome",
+      targetType: "meeting",
+      targetId: String(meeting.id),
+      studentId: meeting.studentId,
+      details: { outcome: request.outcome, state, flagsClosed: count },
+    });
     return count;
   });
   if (closed === null) throw await recordedAlready(await db.prisma.meeting.findUniqueOrThrow({ where: { id: meeting.id } }));
@@ -571,15 +749,23 @@ export async function recordOutcome(db: Database, request: OutcomeRequest, now =
 // ---------------------------------------------------------------------------------------------
 
 const noticeSelect = { id: true, studentId: true, tutorId: true, startsAt: true, endsAt: true } as const;
-const asNotice = (m: { id: number; studentId: number; tutorId: number; startsAt: Date | null; endsAt: Date | null }): MeetingNotice => ({ id: m.id, meetingId: m.id, studentId: m.studentId, tutorId: m.tutorId, startsAt: m.startsAt!, endsAt: m.endsAt! });
+const asNotice = (m: { id: number; studentId: number; tutorId: number; startsAt: Date | null; endsAt: Date | null }): MeetingNotice => ({
+  id: m.id,
+  meetingId: m.id,
+  studentId: m.studentId,
+  tutorId: m.tutorId,
+  startsAt: m.startsAt!,
+  endsAt: m.endsAt!,
+});
 
 /** What is due: the tutor's calendar invitation, the student's reminder, the request for the outcome. */
 export async function dueMeetingNotices(db: Database, now: Date, options: { reminderHours?: number } = {}): Promise<DueMeetingNotices> {
   const reminderHours = options.reminderHours ?? 24;
-  const find = (where: object) => db.prisma.meeting.findMany({ where: { state: "booked", ...where }, orderBy: [{ startsAt: "asc" }, { id: "asc" }], select: noticeSelect });
+  const find = (where: object) =>
+    db.prisma.meeting.findMany({ where: { state: "booked", ...where }, orderBy: [{ startsAt: "asc" }, { id: "asc" }], select: noticeSelect });
   const [tutorInvitations, reminders, outcomeRequests] = await Promise.all([
     find({ tutorNotifiedAt: null }),
-    find({ reminderSentAt: null, startsAt: { gt: now, lte: new Date(now.getTime() + reminderHours * 3_600_000) } }),
+    find({ reminderSentAt: null, startsAt: { gt: now, lte: new Date(now.getTime() + reminderHours * HOUR_MS) } }),
     find({ outcomeRequestedAt: null, endsAt: { lt: now } }),
   ]);
   return { tutorInvitations: tutorInvitations.map(asNotice), reminders: reminders.map(asNotice), outcomeRequests: outcomeRequests.map(asNotice) };
@@ -601,7 +787,8 @@ export async function queueStudentReminder(db: Database, meetingId: number, now 
     include: { student: { select: { givenName: true, preferredName: true, channelOrder: true } }, tutor: { select: { displayName: true, timezone: true } } },
   });
   if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`, { kind: "not_found" });
-  if (meeting.state !== "booked") throw new MeetingError(`meeting ${meetingId} is ${meeting.state}: only a booked meeting has a reminder`, { kind: "conflict" });
+  if (meeting.state !== "booked")
+    throw new MeetingError(`meeting ${meetingId} is ${meeting.state}: only a booked meeting has a reminder`, { kind: "conflict" });
   const dedupeKey = `meeting:${meetingId}:reminder`;
   const existing = await db.prisma.intervention.findUnique({ where: { dedupeKey }, select: { id: true } });
   if (existing) return { interventionId: existing.id, created: false };
@@ -623,11 +810,26 @@ export async function queueStudentReminder(db: Database, meetingId: number, now 
     return await db.prisma.$transaction(async (tx) => {
       const { id } = await createProposed(
         tx,
-        { studentId: meeting.studentId, kind: "reply", channelOrder: order, subject: texts.email!.subject, body: bodyOf(texts, order), templateData: data as object, proposedBy: "student", dedupeKey },
+        {
+          studentId: meeting.studentId,
+          kind: "reply",
+          channelOrder: order,
+          subject: texts.email!.subject,
+          body: bodyOf(texts, order),
+          templateData: data as object,
+          proposedBy: "student",
+          dedupeKey,
+        },
         SYSTEM,
         { meetingId, reminder: true },
       );
-      await transition(tx, { interventionId: id, to: "approved", actor: SYSTEM, changes: { approvedAt: now }, details: { policy: "the reminder of a meeting the student booked", meetingId } });
+      await transition(tx, {
+        interventionId: id,
+        to: "approved",
+        actor: SYSTEM,
+        changes: { approvedAt: now },
+        details: { policy: "the reminder of a meeting the student booked", meetingId },
+      });
       await queueApproved(tx, id, SYSTEM, now);
       return { interventionId: id, created: true };
     });

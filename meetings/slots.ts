@@ -70,13 +70,18 @@ const dayOf = (value: string): Weekday | undefined => {
   return index < 0 ? undefined : WEEKDAYS[index];
 };
 
-const notATime = (issue: { input?: unknown }) => (issue.input === undefined ? `missing: give a time like "10:00"` : `${show(issue.input)} is not a time (HH:MM, 24-hour clock)`);
+const notATime = (issue: { input?: unknown }) =>
+  issue.input === undefined ? `missing: give a time like "10:00"` : `${show(issue.input)} is not a time (HH:MM, 24-hour clock)`;
 const timeSchema = z.string({ error: notATime }).regex(TIME, { error: notATime });
 
 const windowSchema = z
   .strictObject(
     {
-      day: z.string({ error: (issue) => issue.input === undefined ? `missing: give a day like "tue"` : `${show(issue.input)} is not a day (${WEEKDAYS.join(", ")})` }).refine((d) => dayOf(d) !== undefined, { error: (issue) => `${show(issue.input)} is not a day (${WEEKDAYS.join(", ")})` }),
+      day: z
+        .string({
+          error: (issue) => (issue.input === undefined ? `missing: give a day like "tue"` : `${show(issue.input)} is not a day (${WEEKDAYS.join(", ")})`),
+        })
+        .refine((d) => dayOf(d) !== undefined, { error: (issue) => `${show(issue.input)} is not a day (${WEEKDAYS.join(", ")})` }),
       from: timeSchema,
       to: timeSchema,
     },
@@ -88,9 +93,14 @@ const windowSchema = z
     },
   )
   // Checked only once both are times (a malformed one has its own message).
-  .refine((w) => !(minutesOf(w.to) <= minutesOf(w.from)), { path: ["to"], error: (issue) => `${show((issue.input as { to: string }).to)} is not after "from" (${(issue.input as { from: string }).from})` });
+  .refine((w) => !(minutesOf(w.to) <= minutesOf(w.from)), {
+    path: ["to"],
+    error: (issue) => `${show((issue.input as { to: string }).to)} is not after "from" (${(issue.input as { from: string }).from})`,
+  });
 
-const officeHoursSchema = z.array(windowSchema, { error: (issue) => `${show(issue.input)} is not a list of office hours like [{"day":"tue","from":"10:00","to":"12:00"}]` });
+const officeHoursSchema = z.array(windowSchema, {
+  error: (issue) => `${show(issue.input)} is not a list of office hours like [{"day":"tue","from":"10:00","to":"12:00"}]`,
+});
 
 function fieldOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : `${text}.${String(part)}`), "officeHours");
@@ -99,7 +109,9 @@ function fieldOf(path: readonly PropertyKey[]): string {
 /** The tutor's office hours, checked: MeetingError naming the field ("officeHours[1].from: …"), or none configured. */
 export function parseOfficeHours(value: unknown, tutorName = "the tutor"): OfficeHoursWindow[] {
   if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
-    throw new MeetingError(`${tutorName} has no office hours configured: set them (e.g. [{"day":"tue","from":"10:00","to":"12:00"}]) before inviting a student to talk`);
+    throw new MeetingError(
+      `${tutorName} has no office hours configured: set them (e.g. [{"day":"tue","from":"10:00","to":"12:00"}]) before inviting a student to talk`,
+    );
   }
   const parsed = officeHoursSchema.safeParse(value);
   if (!parsed.success) {

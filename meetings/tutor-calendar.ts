@@ -32,9 +32,7 @@ export interface TutorCalendar {
 }
 
 /** What was learnt from the tutor's calendar for an invitation: said in the invitation's audit entry. */
-export type CalendarBusyResult =
-  | { source: "calendar"; busy: Slot[] }
-  | { source: "office hours only"; busy: Slot[]; reason: string };
+export type CalendarBusyResult = { source: "calendar"; busy: Slot[] } | { source: "office hours only"; busy: Slot[]; reason: string };
 
 /**
  * The tutor's busy times from their calendar. Never throws: an invitation from office hours alone

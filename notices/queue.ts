@@ -4,7 +4,7 @@
  * for students, and every one is recorded. A safeguarding alert goes to Teams and email at once;
  * other notices go to Teams, and to email when Teams cannot reach the person.
  */
-import type { Channel, StaffMessageKind } from "../generated/sqlite/enums.ts";
+import type { Channel, StaffMessageKind } from "../prisma/index.ts";
 import type { Tx } from "../prisma/index.ts";
 
 /** Lower goes first. */
@@ -56,7 +56,16 @@ export async function queueStaffNotice(tx: Tx, recipient: StaffRecipient, notice
           : [{ ...teams, fallback: "email", calendar: notice.calendar ?? null }];
   const ids: number[] = [];
   for (const row of rows) {
-    const created = await tx.staffMessage.create({ data: { ...base, channel: row.channel, fallback: row.fallback, ...(row.card ? { card: row.card } : {}), ...(row.calendar ? { calendar: row.calendar } : {}) }, select: { id: true } });
+    const created = await tx.staffMessage.create({
+      data: {
+        ...base,
+        channel: row.channel,
+        fallback: row.fallback,
+        ...(row.card ? { card: row.card } : {}),
+        ...(row.calendar ? { calendar: row.calendar } : {}),
+      },
+      select: { id: true },
+    });
     ids.push(created.id);
   }
   return ids;

@@ -14,10 +14,7 @@ export type AdapterWrapper = <A extends object>(adapter: A) => A;
 
 export async function createPrismaClient(target: DatabaseTarget, driver: SqlDriver, wrap: AdapterWrapper = (adapter) => adapter): Promise<Db> {
   if (target.kind === "postgresql") {
-    const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([
-      import("../generated/postgresql/client.ts"),
-      import("@prisma/adapter-pg"),
-    ]);
+    const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([import("../generated/postgresql/client.ts"), import("@prisma/adapter-pg")]);
     if (!driver.pgPool) throw new Error("PostgreSQL driver has no pool");
     return new PgClient({ adapter: wrap(new PrismaPg(driver.pgPool)) }) as unknown as Db;
   }

@@ -48,4 +48,3 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL, options: 
     throw error;
   }
 }
-

@@ -136,9 +136,7 @@ export async function migrate(driver: SqlDriver, migrations = readMigrations(dri
       await driver.transaction(async (tx) => {
         const status = compare(migrations, await appliedMigrations(tx));
         if (status.modified.length) {
-          throw new MigrationError(
-            `migration ${status.modified.join(", ")} was changed after it was applied; restore the original file`,
-          );
+          throw new MigrationError(`migration ${status.modified.join(", ")} was changed after it was applied; restore the original file`);
         }
         if (status.applied.includes(migration.name)) return;
         try {

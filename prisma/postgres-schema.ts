@@ -2,8 +2,7 @@
  * Renders the PostgreSQL schema from the SQLite source of truth. Only the datasource provider and
  * URL and the generated client's folder differ, so the two can never disagree on models.
  */
-export const POSTGRES_SCHEMA_HEADER =
-  "// GENERATED from ../schema.prisma by `npm run db:sync`. Do not edit: edit ../schema.prisma.\n";
+export const POSTGRES_SCHEMA_HEADER = "// GENERATED from ../schema.prisma by `npm run db:sync`. Do not edit: edit ../schema.prisma.\n";
 
 export function renderPostgresSchema(sqliteSchema: string): string {
   const replacements: Array<[RegExp, string]> = [

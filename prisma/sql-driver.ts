@@ -248,7 +248,7 @@ async function* copyText(rows: BulkRows, counted: { rows: number }): AsyncGenera
 }
 
 function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
-  const query = async <T,>(sql: string, params: readonly unknown[] = []): Promise<T[]> => (await client.query(sql, params as unknown[])).rows as T[];
+  const query = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => (await client.query(sql, params as unknown[])).rows as T[];
   return {
     kind: "postgresql",
     async execScript(sql) {
@@ -260,9 +260,7 @@ function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
     async bulkInsert(table, columns, rows) {
       const connection = "release" in client ? client : await client.connect();
       try {
-        const copy = connection.query(
-          copyFrom(`COPY ${quote(table)} (${columns.map(quote).join(", ")}) FROM STDIN WITH (FORMAT csv, NULL '${PG_NULL}')`),
-        );
+        const copy = connection.query(copyFrom(`COPY ${quote(table)} (${columns.map(quote).join(", ")}) FROM STDIN WITH (FORMAT csv, NULL '${PG_NULL}')`));
         const counted = { rows: 0 };
         await pipeline(Readable.from(copyText(rows, counted)), copy);
         return counted.rows;
@@ -309,10 +307,7 @@ async function openPostgres(url: string): Promise<SqlDriver> {
     },
     async resetIdSequences(tables) {
       for (const table of tables) {
-        await pool.query(
-          `SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX(id) FROM ${quote(table)}), 0) + 1, false)`,
-          [quote(table)],
-        );
+        await pool.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT MAX(id) FROM ${quote(table)}), 0) + 1, false)`, [quote(table)]);
       }
     },
     async close() {

@@ -3,6 +3,7 @@
  * anonymised counts kept for statistics (POLICY P9), and removing every free text and identifier
  * from the rows that stay.
  */
+import { clearStaffMessageCards, clearTemplateData } from "./queries.ts";
 import type { Tx } from "../prisma/index.ts";
 
 /** What replaces a removed text. */
@@ -21,7 +22,11 @@ export interface StatisticKey {
 }
 
 /** Counts kept from the student's rows (plus `extra` ones), none of which can be traced back to them. */
-export async function anonymisedCounts(tx: Tx, studentId: number, extra: ReadonlyArray<[metric: string, at: Date, dimension: string]> = []): Promise<Array<[StatisticKey, number]>> {
+export async function anonymisedCounts(
+  tx: Tx,
+  studentId: number,
+  extra: ReadonlyArray<[metric: string, at: Date, dimension: string]> = [],
+): Promise<Array<[StatisticKey, number]>> {
   const counts = new Map<string, [StatisticKey, number]>();
   const add = (metric: string, at: Date, dimension: string) => {
     const key = { metric, period: academicYear(at), dimension };
@@ -31,10 +36,14 @@ export async function anonymisedCounts(tx: Tx, studentId: number, extra: Readonl
     counts.set(id, entry);
   };
   for (const [metric, at, dimension] of extra) add(metric, at, dimension);
-  for (const row of await tx.intervention.findMany({ where: { studentId }, select: { kind: true, state: true, createdAt: true } })) add("interventions", row.createdAt, `kind=${row.kind};state=${row.state}`);
-  for (const row of await tx.flag.findMany({ where: { studentId }, select: { ruleId: true, raisedAt: true } })) add("flags", row.raisedAt, `rule=${row.ruleId}`);
-  for (const row of await tx.reply.findMany({ where: { studentId }, select: { classification: true, receivedAt: true } })) add("replies", row.receivedAt, `classification=${row.classification}`);
-  for (const row of await tx.meeting.findMany({ where: { studentId }, select: { state: true, outcome: true, createdAt: true } })) add("meetings", row.createdAt, `state=${row.state};outcome=${row.outcome ?? "none"}`);
+  for (const row of await tx.intervention.findMany({ where: { studentId }, select: { kind: true, state: true, createdAt: true } }))
+    add("interventions", row.createdAt, `kind=${row.kind};state=${row.state}`);
+  for (const row of await tx.flag.findMany({ where: { studentId }, select: { ruleId: true, raisedAt: true } }))
+    add("flags", row.raisedAt, `rule=${row.ruleId}`);
+  for (const row of await tx.reply.findMany({ where: { studentId }, select: { classification: true, receivedAt: true } }))
+    add("replies", row.receivedAt, `classification=${row.classification}`);
+  for (const row of await tx.meeting.findMany({ where: { studentId }, select: { state: true, outcome: true, createdAt: true } }))
+    add("meetings", row.createdAt, `state=${row.state};outcome=${row.outcome ?? "none"}`);
   return [...counts.values()];
 }
 
@@ -46,8 +55,7 @@ export async function removeTexts(tx: Tx, studentId: number): Promise<void> {
   await tx.intervention.updateMany({ where: byStudent, data: { body: REMOVED, decisionNote: null } });
   await tx.intervention.updateMany({ where: { ...byStudent, subject: { not: null } }, data: { subject: REMOVED } });
   await tx.intervention.updateMany({ where: { ...byStudent, originalBody: { not: null } }, data: { originalBody: REMOVED } });
-  // A JSON column to SQL NULL: the same statement in SQLite and PostgreSQL.
-  await tx.$executeRaw`UPDATE "Intervention" SET "templateData" = NULL WHERE "studentId" = ${studentId}`;
+  await clearTemplateData(tx, studentId);
   await tx.delivery.updateMany({ where: { intervention: byStudent }, data: { lastError: null, providerMessageId: null, providerStatus: null } });
   await tx.reply.updateMany({ where: byStudent, data: { text: REMOVED, providerMessageId: null } });
   await tx.meeting.updateMany({ where: byStudent, data: { proposedSlots: [], location: null, onlineMeetingUrl: null, graphEventId: null, icsUid: null } });
@@ -55,7 +63,7 @@ export async function removeTexts(tx: Tx, studentId: number): Promise<void> {
   await tx.dataRequest.updateMany({ where: { ...byStudent, note: { not: null } }, data: { note: null } });
   // Alerts and notices to staff quote the student's words and contact details.
   await tx.staffMessage.updateMany({ where: byStudent, data: { subject: REMOVED, text: REMOVED, lastError: null, providerMessageId: null } });
-  await tx.$executeRaw`UPDATE "StaffMessage" SET "card" = NULL WHERE "studentId" = ${studentId}`;
+  await clearStaffMessageCards(tx, studentId);
   await tx.staffMessage.updateMany({ where: { ...byStudent, state: { in: ["pending", "sending"] } }, data: { state: "cancelled" } });
   await tx.safeguardingConcern.updateMany({ where: byStudent, data: { toldStudent: null } });
 }

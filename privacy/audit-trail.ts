@@ -52,7 +52,14 @@ export async function readAuditTrail(db: Database, query: AuditQuery, reader: Au
     details: { since: query.since?.toISOString() ?? null, entries: Math.min(rows.length, query.limit) },
   });
   return {
-    entries: rows.slice(0, query.limit).map((r) => ({ at: r.at, actorKind: r.actorKind, actorId: r.actorId, action: r.action, target: r.targetType ? `${r.targetType}:${r.targetId ?? ""}` : null, details: r.details })),
+    entries: rows.slice(0, query.limit).map((r) => ({
+      at: r.at,
+      actorKind: r.actorKind,
+      actorId: r.actorId,
+      action: r.action,
+      target: r.targetType ? `${r.targetType}:${r.targetId ?? ""}` : null,
+      details: r.details,
+    })),
     more: rows.length > query.limit,
   };
 }

@@ -4,7 +4,7 @@
  * provider (a delivery claimed and still within its lease) is left to finish. Erasure, retention
  * and a withdrawal of consent share it.
  */
-import type { InterventionState } from "../generated/sqlite/enums.ts";
+import type { InterventionState } from "../prisma/index.ts";
 import { IllegalTransition, transition } from "../interventions/index.ts";
 import type { Tx } from "../prisma/index.ts";
 import type { AuditActor } from "../audit/index.ts";
@@ -18,7 +18,14 @@ export interface CancelOptions {
   keepAnswers?: boolean;
 }
 
-export async function cancelUnsent(tx: Tx, studentId: number, actor: AuditActor, reason: string, now: Date, options: CancelOptions = {}): Promise<{ interventionsCancelled: number; deliveriesCancelled: number }> {
+export async function cancelUnsent(
+  tx: Tx,
+  studentId: number,
+  actor: AuditActor,
+  reason: string,
+  now: Date,
+  options: CancelOptions = {},
+): Promise<{ interventionsCancelled: number; deliveriesCancelled: number }> {
   const apply = options.apply ?? true;
   const stopped = { interventionsCancelled: 0, deliveriesCancelled: 0 };
   const waiting = await tx.intervention.findMany({
@@ -28,7 +35,10 @@ export async function cancelUnsent(tx: Tx, studentId: number, actor: AuditActor,
   });
   for (const { id } of waiting) {
     // Waiting rows, and rows whose sender's claim ran out; a send in progress is left to finish.
-    const cancellable = { interventionId: id, OR: [{ state: "pending" as const }, { state: "sending" as const, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }] };
+    const cancellable = {
+      interventionId: id,
+      OR: [{ state: "pending" as const }, { state: "sending" as const, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] }],
+    };
     stopped.deliveriesCancelled += apply
       ? (await tx.delivery.updateMany({ where: cancellable, data: { state: "cancelled", leaseOwner: null, leaseUntil: null, heldReason: reason } })).count
       : await tx.delivery.count({ where: cancellable });

@@ -12,9 +12,15 @@ import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { writeAudit, type AuditActor } from "../audit/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
-import type { Authorised } from "../access/index.ts";
+import { consentInForce, type Authorised } from "../access/index.ts";
 
-export const CONSENT_PURPOSES = ["analytics", "special_category_health", "special_category_disability", "special_category_ethnicity", "special_category_other"] as const;
+export const CONSENT_PURPOSES = [
+  "analytics",
+  "special_category_health",
+  "special_category_disability",
+  "special_category_ethnicity",
+  "special_category_other",
+] as const;
 export type ConsentPurposeName = (typeof CONSENT_PURPOSES)[number];
 export const CONSENT_STATES = ["granted", "refused", "withdrawn"] as const;
 export type ConsentStateName = (typeof CONSENT_STATES)[number];
@@ -50,12 +56,6 @@ export function checkConsent(purpose: string, state: string): { purpose: Consent
   return { purpose: purpose as ConsentPurposeName, state: state as ConsentStateName };
 }
 
-/** The state in force for a purpose: the latest record, or none. */
-export async function consentInForce(db: Database, studentId: number, purpose: ConsentPurposeName): Promise<ConsentStateName | null> {
-  const latest = await db.prisma.consent.findFirst({ where: { studentId, purpose }, orderBy: [{ recordedAt: "desc" }, { id: "desc" }], select: { state: true } });
-  return latest?.state ?? null;
-}
-
 /**
  * Records a consent choice. `staff`: who recorded it on the student's behalf (the caller has
  * checked `consent.record` for them); without it, the student did.
@@ -68,7 +68,15 @@ export async function recordConsent(db: Database, change: ConsentChange, staff?:
   const actor: AuditActor = staff ? { kind: "staff", staffNumber: staff.staffNumber } : { kind: "student", studentNumber: student.studentNumber };
   return db.prisma.$transaction(async (tx) => {
     const consent = await tx.consent.create({
-      data: { studentId: change.studentId, purpose, state, source: change.source, recordedAt: now, recordedById: staff?.staffId ?? null, note: change.note?.trim() || null },
+      data: {
+        studentId: change.studentId,
+        purpose,
+        state,
+        source: change.source,
+        recordedAt: now,
+        recordedById: staff?.staffId ?? null,
+        note: change.note?.trim() || null,
+      },
     });
     let flagsClosed = 0;
     let interventionsCancelled = 0;

@@ -26,9 +26,10 @@
  * Erasing an erased record changes nothing and says so.
  *
  * A source system that still sends the student (the student records feed) would bring them back
- * as a new record: the feed must leave them out, which the README says.
+ * as a new record: the feed must leave them out, which docs/admins/data-protection-requests.md says.
  */
-import { NudgeError } from "../core/index.ts";
+import { clearChannelOrder } from "./queries.ts";
+import { NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { Tx } from "../prisma/index.ts";
 import { cancelUnsent } from "./cancel-unsent.ts";
@@ -73,7 +74,11 @@ export function erasedNumber(studentId: number): string {
 export async function findStudentForErasure(db: Database, studentNumber: string): Promise<{ id: number; erasedAt: Date | null } | null> {
   const student = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true, erasedAt: true } });
   if (student) return student;
-  const erasure = await db.prisma.auditLog.findFirst({ where: { action: "student.erase", targetType: "student", targetId: studentNumber }, orderBy: { id: "desc" }, select: { studentId: true } });
+  const erasure = await db.prisma.auditLog.findFirst({
+    where: { action: "student.erase", targetType: "student", targetId: studentNumber },
+    orderBy: { id: "desc" },
+    select: { studentId: true },
+  });
   if (erasure?.studentId == null) return null;
   return db.prisma.student.findUnique({ where: { id: erasure.studentId }, select: { id: true, erasedAt: true } });
 }
@@ -147,7 +152,7 @@ export async function eraseStudent(db: Database, studentNumber: string, staff: A
           mobile: null,
           photoUrl: null,
           entraObjectId: null,
-          timezone: "Europe/London",
+          timezone: DEFAULT_TIMEZONE,
           preferredChannel: null,
           teamsOptOutAt: null,
           smsOptOutAt: null,
@@ -161,13 +166,28 @@ export async function eraseStudent(db: Database, studentNumber: string, staff: A
           healthCode: null,
         },
       });
-      await tx.$executeRaw`UPDATE "Student" SET "channelOrder" = NULL WHERE "id" = ${studentId}`;
+      await clearChannelOrder(tx, studentId);
 
       // 7. The record of the erasure.
-      const open = await tx.dataRequest.findFirst({ where: { studentId, kind: "erasure", state: { in: ["received", "in_progress"] } }, orderBy: { id: "asc" }, select: { id: true } });
+      const open = await tx.dataRequest.findFirst({
+        where: { studentId, kind: "erasure", state: { in: ["received", "in_progress"] } },
+        orderBy: { id: "asc" },
+        select: { id: true },
+      });
       const request = open
         ? await tx.dataRequest.update({ where: { id: open.id }, data: { state: "completed", completedAt: now, handledById: staff.staffId } })
-        : await tx.dataRequest.create({ data: { studentId, kind: "erasure", state: "completed", channel: "staff", requestedAt: now, dueBy: now, completedAt: now, handledById: staff.staffId } });
+        : await tx.dataRequest.create({
+            data: {
+              studentId,
+              kind: "erasure",
+              state: "completed",
+              channel: "staff",
+              requestedAt: now,
+              dueBy: now,
+              completedAt: now,
+              handledById: staff.staffId,
+            },
+          });
       await writeAudit(tx, {
         actor,
         action: "student.erase",
@@ -176,19 +196,35 @@ export async function eraseStudent(db: Database, studentNumber: string, staff: A
         studentId,
         details: { erasedNumber: number, dataRequestId: request.id, ...stopped, deleted, statistics: counts.length },
       });
-      return { studentNumber, erasedNumber: number, alreadyErased: false, erasedAt: now, ...stopped, deleted, statistics: counts.length, dataRequestId: request.id };
+      return {
+        studentNumber,
+        erasedNumber: number,
+        alreadyErased: false,
+        erasedAt: now,
+        ...stopped,
+        deleted,
+        statistics: counts.length,
+        dataRequestId: request.id,
+      };
     },
     { maxWait: 15_000, timeout: 120_000 },
   );
 }
 
-async function stopInFlight(tx: Tx, studentId: number, actor: AuditActor, now: Date): Promise<{ interventionsCancelled: number; deliveriesCancelled: number; flagsClosed: number }> {
+async function stopInFlight(
+  tx: Tx,
+  studentId: number,
+  actor: AuditActor,
+  now: Date,
+): Promise<{ interventionsCancelled: number; deliveriesCancelled: number; flagsClosed: number }> {
   const stopped = { interventionsCancelled: 0, deliveriesCancelled: 0, flagsClosed: 0 };
-  stopped.flagsClosed = (await tx.flag.updateMany({ where: { studentId, state: { in: ["open", "snoozed"] } }, data: { state: "closed", closedAt: now, closedReason: "record erased" } })).count;
+  stopped.flagsClosed = (
+    await tx.flag.updateMany({
+      where: { studentId, state: { in: ["open", "snoozed"] } },
+      data: { state: "closed", closedAt: now, closedReason: "record erased" },
+    })
+  ).count;
   await tx.meeting.updateMany({ where: { studentId, state: { in: ["proposed", "booked"] } }, data: { state: "cancelled" } });
   Object.assign(stopped, await cancelUnsent(tx, studentId, actor, CANCEL_REASON, now));
   return stopped;
 }
-
-
-

@@ -69,7 +69,10 @@ export async function exportStudent(db: Database, studentNumber: string, actor: 
   const sections: Record<string, Row[]> = {
     Student: [student],
     ProgrammeEnrolment: await p.programmeEnrolment.findMany({ ...byStudent, include: { programme: { select: { code: true, title: true } } } }),
-    ModuleEnrolment: await p.moduleEnrolment.findMany({ ...byStudent, include: { moduleInstance: { select: { presentationCode: true, module: { select: { code: true, title: true } } } } } }),
+    ModuleEnrolment: await p.moduleEnrolment.findMany({
+      ...byStudent,
+      include: { moduleInstance: { select: { presentationCode: true, module: { select: { code: true, title: true } } } } },
+    }),
     TutorAssignment: await p.tutorAssignment.findMany({ ...byStudent, include: { staff: staffName } }),
     ExtenuatingCircumstance: await p.extenuatingCircumstance.findMany(byStudent),
     EngagementDaily: await p.engagementDaily.findMany({ ...byStudent, orderBy: [{ day: "asc" }, { source: "asc" }] }),
@@ -89,7 +92,14 @@ export async function exportStudent(db: Database, studentNumber: string, actor: 
     DataRequest: await p.dataRequest.findMany(byStudent),
     AuditLog: await p.auditLog.findMany({ ...byStudent, orderBy: { at: "asc" } }),
   };
-  await writeAudit(p, { actor, action: "student.export", targetType: "student", targetId: studentNumber, studentId, details: { format: EXPORT_FORMAT, rows: Object.values(sections).reduce((n, rows) => n + rows.length, 0) } });
+  await writeAudit(p, {
+    actor,
+    action: "student.export",
+    targetType: "student",
+    targetId: studentNumber,
+    studentId,
+    details: { format: EXPORT_FORMAT, rows: Object.values(sections).reduce((n, rows) => n + rows.length, 0) },
+  });
   return { format: EXPORT_FORMAT, exportedAt: now.toISOString(), studentNumber, about: SECTIONS, sections };
 }
 

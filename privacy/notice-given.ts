@@ -6,5 +6,12 @@ export type NoticeOccasion = "first contact" | "asked";
 
 export async function recordNoticeGiven(db: Database, studentId: number, occasion: NoticeOccasion, channel: string): Promise<void> {
   const { studentNumber } = await db.prisma.student.findUniqueOrThrow({ where: { id: studentId }, select: { studentNumber: true } });
-  await writeAudit(db.prisma, { actor: { kind: "system", component: "bot" }, action: "privacy.notice", targetType: "student", targetId: studentNumber, studentId, details: { occasion, channel } });
+  await writeAudit(db.prisma, {
+    actor: { kind: "system", component: "bot" },
+    action: "privacy.notice",
+    targetType: "student",
+    targetId: studentNumber,
+    studentId,
+    details: { occasion, channel },
+  });
 }

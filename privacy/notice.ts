@@ -13,7 +13,7 @@
  * a student receives on first contact.
  */
 import escapeHtml from "escape-html";
-import type { Channel, EngagementSource } from "../generated/sqlite/enums.ts";
+import { ENGAGEMENT_SOURCES, SOURCE_WORDS, type ChannelName as Channel, type EngagementSource } from "../core/index.ts";
 import { CAPABILITIES, MATRIX, ROLES, type CapabilityName, type Role, type Scope } from "../access/index.ts";
 
 export const DEFAULT_INSTITUTION_NAME = "your university";
@@ -80,8 +80,7 @@ export interface PrivacyNotice {
 interface SourceWords {
   /** The label in the notice's list. */
   term: string;
-  /** In a sentence: "your student record and your VLE activity, attendance …". */
-  short: string;
+  /** What it records, at length; in a sentence the source is named by core's SOURCE_WORDS. */
   text: string;
 }
 
@@ -89,17 +88,26 @@ interface SourceWords {
  * Every engagement source ingest knows, in words; null for a source no feed format loads yet (it
  * is then not in the notice). A new source must be described here before it compiles.
  */
-export const SOURCE_WORDS: Record<EngagementSource, SourceWords | null> = {
-  vle: { term: "VLE", short: "VLE activity", text: "when you log in to the virtual learning environment (Moodle, Canvas or Blackboard) and view or take part in your modules' pages, counted per day" },
-  attendance: { term: "Attendance", short: "attendance", text: "whether you attended timetabled sessions (registers, card swipes or QR codes)" },
-  library: { term: "Library", short: "library use", text: "library visits and loans, and use of e-resources, counted per day" },
-  submission: { term: "Submissions", short: "coursework submissions", text: "whether coursework was handed in on time, late or not at all (marks are never used to decide whether to contact you)" },
+export const NOTICE_SOURCES: Record<EngagementSource, SourceWords | null> = {
+  vle: {
+    term: "VLE",
+    text: "when you log in to the virtual learning environment (Moodle, Canvas or Blackboard) and view or take part in your modules' pages, counted per day",
+  },
+  attendance: { term: "Attendance", text: "whether you attended timetabled sessions (registers, card swipes or QR codes)" },
+  library: { term: "Library", text: "library visits and loans, and use of e-resources, counted per day" },
+  submission: {
+    term: "Submissions",
+    text: "whether coursework was handed in on time, late or not at all (marks are never used to decide whether to contact you)",
+  },
   printing: null,
 };
 
 const CHANNEL_WORDS: Record<Channel, { name: string; text: string }> = {
   teams: { name: "Teams", text: "messages in a one-to-one chat with the Nudge app in Microsoft Teams" },
-  sms: { name: "text message", text: "text messages to the mobile number in your student record, sent through an SMS provider that handles them for us under contract and receives only your number and the message" },
+  sms: {
+    name: "text message",
+    text: "text messages to the mobile number in your student record, sent through an SMS provider that handles them for us under contract and receives only your number and the message",
+  },
   email: { name: "email", text: "emails to the email address in your student record" },
 };
 
@@ -147,7 +155,9 @@ const NEVER_INDIVIDUAL = "Never see information about you as an individual.";
 export function accessRows(): AccessRow[] {
   return ROLES.map((role) => {
     const granted = (Object.keys(CAPABILITIES) as CapabilityName[]).filter((name) => MATRIX[role][name] !== undefined);
-    const scopes = [...new Set(granted.filter((name) => CAPABILITIES[name].individual).map((name) => MATRIX[role][name]!))].filter((s): s is Exclude<Scope, "aggregate"> => s !== "aggregate");
+    const scopes = [...new Set(granted.filter((name) => CAPABILITIES[name].individual).map((name) => MATRIX[role][name]!))].filter(
+      (s): s is Exclude<Scope, "aggregate"> => s !== "aggregate",
+    );
     return {
       role,
       who: ROLE_WORDS[role],
@@ -171,7 +181,9 @@ function concernRoles(): Role[] {
 /** Other staff roles that may act on an individual's data at all (data-protection duties). */
 function dutyRoles(): Role[] {
   const others = [...supportRoles(), ...concernRoles()];
-  return ROLES.filter((role) => role !== "student" && !others.includes(role) && (Object.keys(MATRIX[role]) as CapabilityName[]).some((name) => CAPABILITIES[name].individual));
+  return ROLES.filter(
+    (role) => role !== "student" && !others.includes(role) && (Object.keys(MATRIX[role]) as CapabilityName[]).some((name) => CAPABILITIES[name].individual),
+  );
 }
 
 const SUPPORT_ROLE_NAMES: Partial<Record<Role, string>> = {
@@ -180,8 +192,8 @@ const SUPPORT_ROLE_NAMES: Partial<Record<Role, string>> = {
   programme_leader: "your programme leader",
 };
 
-function sourcesInUse(): SourceWords[] {
-  return Object.values(SOURCE_WORDS).filter((s): s is SourceWords => s !== null);
+function sourcesInUse(): (SourceWords & { short: string })[] {
+  return ENGAGEMENT_SOURCES.flatMap((source) => (NOTICE_SOURCES[source] ? [{ ...NOTICE_SOURCES[source], short: SOURCE_WORDS[source].activity }] : []));
 }
 
 function capitalised(text: string): string {
@@ -220,10 +232,16 @@ export function privacyNotice(settings: PrivacyNoticeSettings): PrivacyNotice {
       title: "The data Nudge uses",
       paragraphs: ["Nudge receives data from the university's own systems:"],
       items: [
-        { term: "Student records", text: "your name, student number, email address, mobile number, photo and Microsoft Teams identity; your programme, year and modules; your enrolment status; who your personal tutor is; and the dates (never the reasons) of any extenuating circumstances" },
+        {
+          term: "Student records",
+          text: "your name, student number, email address, mobile number, photo and Microsoft Teams identity; your programme, year and modules; your enrolment status; who your personal tutor is; and the dates (never the reasons) of any extenuating circumstances",
+        },
         ...sourcesInUse().map((s) => ({ term: s.term, text: s.text })),
         { term: "Your messages", text: "the messages Nudge sends you, your replies, and the choices you make (pausing, stopping, your preferred channel)" },
-        { term: "Special-category data", text: "a disability, ethnicity or health category code from your student record is used only with your explicit consent for that purpose, and only where essential. Without your consent it never reaches the checks, staff or anything exported to staff" },
+        {
+          term: "Special-category data",
+          text: "a disability, ethnicity or health category code from your student record is used only with your explicit consent for that purpose, and only where essential. Without your consent it never reaches the checks, staff or anything exported to staff",
+        },
       ],
       after: ["Nudge does not store your date of birth, home address or other details from your student record that it does not need."],
     },
@@ -232,7 +250,9 @@ export function privacyNotice(settings: PrivacyNoticeSettings): PrivacyNotice {
       title: "How Nudge contacts you",
       paragraphs: [channels.length ? "Nudge can reach you by:" : "No channels are switched on: Nudge does not message students at the moment."],
       items: channels.map((c) => ({ term: capitalised(CHANNEL_WORDS[c].name), text: CHANNEL_WORDS[c].text })),
-      after: ["Messages say as little as possible: a text message or email does not contain your figures unless the university decided it should. Nothing is sent while you have paused Nudge, or once your enrolment has ended."],
+      after: [
+        "Messages say as little as possible: a text message or email does not contain your figures unless the university decided it should. Nothing is sent while you have paused Nudge, or once your enrolment has ended.",
+      ],
     },
     {
       id: "purposes",
@@ -241,11 +261,13 @@ export function privacyNotice(settings: PrivacyNoticeSettings): PrivacyNotice {
       items: [
         { text: "To notice early when your engagement suggests things might be getting hard, and offer you a chance to talk with your personal tutor." },
         { text: "To agree support with you and follow up until things improve." },
-        { text: "To give staff counts over groups of students (never about one person, with small groups hidden) so that teaching and support can improve, and to report each year on whether Nudge helps." },
+        {
+          text: "To give staff counts over groups of students (never about one person, with small groups hidden) so that teaching and support can improve, and to report each year on whether Nudge helps.",
+        },
       ],
       after: [
         "Nudge is not assessment and not discipline: nothing it finds is used for marks, progression, awards or disciplinary decisions.",
-        "Short automatic prompts are sent by the system. Anything more, such as an invitation to talk sent in your tutor's name, a referral, or involving your programme leader, is only done after a member of staff has approved it, and every message is recorded. Every message says why it was sent; reply \"why?\" to any of them to see the reason again.",
+        'Short automatic prompts are sent by the system. Anything more, such as an invitation to talk sent in your tutor\'s name, a referral, or involving your programme leader, is only done after a member of staff has approved it, and every message is recorded. Every message says why it was sent; reply "why?" to any of them to see the reason again.',
       ],
     },
     {
@@ -274,7 +296,14 @@ export function privacyNotice(settings: PrivacyNoticeSettings): PrivacyNotice {
               : "After that, the rest of your data in Nudge is deleted or anonymised, in line with the university's retention schedule.",
         },
         ...(settings.rawActivityDays !== undefined
-          ? [{ text: settings.rawActivityDays > 0 ? `Raw VLE activity records are kept for ${days(settings.rawActivityDays)}; after that only the daily counts made from them remain.` : "Raw VLE activity records are not kept; only the daily counts made from them are." }]
+          ? [
+              {
+                text:
+                  settings.rawActivityDays > 0
+                    ? `Raw VLE activity records are kept for ${days(settings.rawActivityDays)}; after that only the daily counts made from them remain.`
+                    : "Raw VLE activity records are not kept; only the daily counts made from them are.",
+              },
+            ]
           : []),
         { text: "Anonymised statistics (counts that cannot identify you) may be kept to report on whether Nudge helps." },
         { text: "A log of who looked at or acted on your record is kept, so the university can show that your data was handled properly." },
@@ -283,15 +312,26 @@ export function privacyNotice(settings: PrivacyNoticeSettings): PrivacyNotice {
     {
       id: "rights",
       title: "Your rights, and how to use them",
-      paragraphs: [`You can reply to any Nudge message (or write to Nudge in Teams) with the words below, or contact ${contact}. Requests are answered within one month.`],
+      paragraphs: [
+        `You can reply to any Nudge message (or write to Nudge in Teams) with the words below, or contact ${contact}. Requests are answered within one month.`,
+      ],
       items: [
-        { term: "See your data (access)", text: `reply "what data do you hold about me?" for a copy of everything Nudge holds about you, in a portable electronic format and as a readable summary.` },
+        {
+          term: "See your data (access)",
+          text: `reply "what data do you hold about me?" for a copy of everything Nudge holds about you, in a portable electronic format and as a readable summary.`,
+        },
         { term: "Why you were contacted", text: `reply "why?" to see which check a message came from and the data it was based on.` },
         { term: "Correct it (rectification)", text: `if something is wrong, tell ${contact}; it is corrected and the change is recorded.` },
         { term: "Erase it (erasure)", text: `ask ${contact} to erase your personal data from Nudge; only anonymised counts are kept.` },
-        { term: "Pause or restrict it (restriction)", text: `reply "pause" (or "pause for 2 weeks") to stop messages for a while; ask ${contact} to restrict processing altogether, and nothing about you is checked or sent meanwhile.` },
+        {
+          term: "Pause or restrict it (restriction)",
+          text: `reply "pause" (or "pause for 2 weeks") to stop messages for a while; ask ${contact} to restrict processing altogether, and nothing about you is checked or sent meanwhile.`,
+        },
         { term: "Object", text: `you can object to Nudge using your data: contact ${contact}.` },
-        { term: "Stop, or withdraw consent", text: `reply "stop" to stop messages on that channel; consent to learning analytics or to special-category data can be refused or withdrawn at any time through ${contact}.` },
+        {
+          term: "Stop, or withdraw consent",
+          text: `reply "stop" to stop messages on that channel; consent to learning analytics or to special-category data can be refused or withdrawn at any time through ${contact}.`,
+        },
       ],
       after: [
         "Refusing or withdrawing consent, objecting or stopping messages never affects your marks, progression or standing. It means Nudge will not use that data or contact you, so you may miss these early offers of support; your personal tutor can still contact you directly.",
@@ -331,17 +371,22 @@ export function noticeHtml(notice: PrivacyNotice): string {
 <thead><tr><th scope="col">Who</th><th scope="col">What they can do</th><th scope="col">Whose data</th></tr></thead>
 <tbody>
 ${rows
-  .map((r) => `<tr data-role="${e(r.role)}"><th scope="row">${e(r.who)}</th><td>${r.can.length ? `<ul>${r.can.map((c) => `<li>${e(capitalised(c))}</li>`).join("")}</ul>` : "Nothing"}</td><td>${e(r.limits)}</td></tr>`)
+  .map(
+    (r) =>
+      `<tr data-role="${e(r.role)}"><th scope="row">${e(r.who)}</th><td>${r.can.length ? `<ul>${r.can.map((c) => `<li>${e(capitalised(c))}</li>`).join("")}</ul>` : "Nothing"}</td><td>${e(r.limits)}</td></tr>`,
+  )
   .join("\n")}
 </tbody>
 </table>`
       : "";
   const toc = notice.sections.map((s) => `<li><a href="#${s.id}">${e(s.title)}</a></li>`).join("\n");
   const body = notice.sections
-    .map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-title">
+    .map(
+      (s) => `<section id="${s.id}" aria-labelledby="${s.id}-title">
 <h2 id="${s.id}-title">${e(s.title)}</h2>
 ${[paragraphs(s.paragraphs), items(s.items), access(s.access), paragraphs(s.after)].filter(Boolean).join("\n")}
-</section>`)
+</section>`,
+    )
     .join("\n");
   return `<!DOCTYPE html>
 <html lang="en-GB">
@@ -410,7 +455,9 @@ export function welcomeText(settings: PrivacyNoticeSettings, givenName?: string 
 /** The two things students most ask about, in a sentence each: who sees their data, and how long it is kept. */
 export function privacySummary(settings: PrivacyNoticeSettings): { who: string; retention: string } {
   const who = listInWords(supportRoles().map((r) => SUPPORT_ROLE_NAMES[r] ?? ROLE_WORDS[r].toLowerCase()));
-  const concern = concernRoles().length ? `, and ${listInWords(concernRoles().map((r) => ROLE_WORDS[r].toLowerCase()))} only if a message you send suggests you might be at risk` : "";
+  const concern = concernRoles().length
+    ? `, and ${listInWords(concernRoles().map((r) => ROLE_WORDS[r].toLowerCase()))} only if a message you send suggests you might be at risk`
+    : "";
   const contactDays = settings.retention?.contactDays;
   const anonymiseDays = settings.retention?.anonymiseDays;
   const retention = `It is kept while you are enrolled; ${contactDays ? `${days(contactDays)} after your course ends` : "when your course ends"} your contact details are removed, and ${anonymiseDays !== undefined ? `${days(anonymiseDays)} after it ends` : "later"} the rest is deleted or anonymised.`;
@@ -419,7 +466,11 @@ export function privacySummary(settings: PrivacyNoticeSettings): { who: string; 
 
 /** Whether a student's message asks for the privacy notice (not a request for their own data). */
 export function asksForPrivacyNotice(text: string): boolean {
-  const t = text.trim().replace(/[.!?]+$/, "").trim().toLowerCase();
+  const t = text
+    .trim()
+    .replace(/[.!?]+$/, "")
+    .trim()
+    .toLowerCase();
   return (
     /^(the )?privacy( notice| policy| statement| information)?$/.test(t) ||
     /^(show|send|give) me (the |your )?privacy( notice| policy| statement)?$/.test(t) ||

@@ -10,7 +10,7 @@
  */
 import { NudgeError } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { EnrolmentStatus } from "../generated/sqlite/enums.ts";
+import { EnrolmentStatus } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import type { Authorised } from "../access/index.ts";
 
@@ -78,7 +78,8 @@ export function checkRectification(field: string, raw: string): { field: Rectifi
       if (value && (!EMAIL.test(value) || value.length > 320)) throw bad("must be an email address such as name@student.example.ac.uk, or empty to remove it");
       return { field, value: value ? value.toLowerCase() : null };
     case "mobile":
-      if (value && !E164.test(value)) throw bad("must be an E.164 number such as +447700900123 (a plus sign, the country code, no spaces), or empty to remove it");
+      if (value && !E164.test(value))
+        throw bad("must be an E.164 number such as +447700900123 (a plus sign, the country code, no spaces), or empty to remove it");
       return { field, value: value || null };
     case "timezone":
       if (!isTimezone(value)) throw bad("must be an IANA timezone such as Europe/London");
@@ -90,7 +91,12 @@ export function checkRectification(field: string, raw: string): { field: Rectifi
 }
 
 /** Corrects one field; `staff` must already be authorised for `student.rectify` on this student. */
-export async function rectifyStudent(db: Database, request: RectifyRequest, staff: Authorised<"student.rectify">, now: Date = new Date()): Promise<RectifyResult> {
+export async function rectifyStudent(
+  db: Database,
+  request: RectifyRequest,
+  staff: Authorised<"student.rectify">,
+  now: Date = new Date(),
+): Promise<RectifyResult> {
   const { field, value } = checkRectification(request.field, request.value);
   return db.prisma.$transaction(async (tx) => {
     const student = await tx.student.findUnique({ where: { studentNumber: request.studentNumber } });
@@ -102,7 +108,17 @@ export async function rectifyStudent(db: Database, request: RectifyRequest, staf
 
     await tx.student.update({ where: { id: student.id }, data: { [field]: value } });
     const dataRequest = await tx.dataRequest.create({
-      data: { studentId: student.id, kind: "rectification", state: "completed", channel: "staff", requestedAt: now, dueBy: now, completedAt: now, handledById: staff.staffId, note: `${field} corrected` },
+      data: {
+        studentId: student.id,
+        kind: "rectification",
+        state: "completed",
+        channel: "staff",
+        requestedAt: now,
+        dueBy: now,
+        completedAt: now,
+        handledById: staff.staffId,
+        note: `${field} corrected`,
+      },
     });
     await writeAudit(tx, {
       actor: { kind: "staff", staffNumber: staff.staffNumber },

@@ -25,7 +25,14 @@ export interface RestrictResult {
   dataRequestId: number | null;
 }
 
-export async function setRestriction(db: Database, studentNumber: string, restrict: boolean, staff: Authorised<"student.rectify">, note?: string, now = new Date()): Promise<RestrictResult> {
+export async function setRestriction(
+  db: Database,
+  studentNumber: string,
+  restrict: boolean,
+  staff: Authorised<"student.rectify">,
+  note?: string,
+  now = new Date(),
+): Promise<RestrictResult> {
   const student = await db.prisma.student.findUnique({ where: { studentNumber }, select: { id: true, restrictedAt: true, erasedAt: true } });
   if (!student || student.erasedAt) throw new RestrictError(`no student ${studentNumber}`, { kind: "not_found" });
   const unchanged = { studentNumber, restricted: restrict, changed: false, flagsClosed: 0, interventionsCancelled: 0, dataRequestId: null };
@@ -38,9 +45,23 @@ export async function setRestriction(db: Database, studentNumber: string, restri
     let dataRequestId: number | null = null;
     if (restrict) {
       const reason = "processing restricted";
-      ({ count: flagsClosed } = await tx.flag.updateMany({ where: { studentId: student.id, state: { in: ["open", "snoozed"] } }, data: { state: "closed", closedAt: now, closedReason: reason } }));
+      ({ count: flagsClosed } = await tx.flag.updateMany({
+        where: { studentId: student.id, state: { in: ["open", "snoozed"] } },
+        data: { state: "closed", closedAt: now, closedReason: reason },
+      }));
       ({ interventionsCancelled } = await cancelUnsent(tx, student.id, actor, reason, now));
-      const request = await tx.dataRequest.create({ data: { studentId: student.id, kind: "restriction", state: "completed", channel: "staff", dueBy: now, completedAt: now, handledById: staff.staffId, note: note?.trim() || null } });
+      const request = await tx.dataRequest.create({
+        data: {
+          studentId: student.id,
+          kind: "restriction",
+          state: "completed",
+          channel: "staff",
+          dueBy: now,
+          completedAt: now,
+          handledById: staff.staffId,
+          note: note?.trim() || null,
+        },
+      });
       dataRequestId = request.id;
     }
     await writeAudit(tx, {

@@ -29,6 +29,7 @@
  * Safe to repeat: a second run finds nothing to do and reports zeros. A dry run reads the same
  * students and counts the same figures without writing anything.
  */
+import { DAY_MS } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { dayOfDate } from "../ingest/index.ts";
 import type { Tx } from "../prisma/index.ts";
@@ -79,7 +80,6 @@ export const RETENTION_ACTOR: AuditActor = { kind: "system", component: "retenti
 
 /** What replaces a removed text. */
 
-const DAY_MS = 86_400_000;
 const ANONYMOUS_PREFIX = "anon-";
 /** States before sending: an intervention in one of these can still be cancelled. */
 const CANCEL_REASON = "enrolment ended: contact details removed";
@@ -89,14 +89,19 @@ export function anonymousNumber(studentId: number): string {
   return `${ANONYMOUS_PREFIX}${studentId}`;
 }
 
-
 function localDay(at: Date, timezone: string): number {
   // en-CA formats as YYYY-MM-DD.
   return dayOfDate(new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at))!;
 }
 
 /** Contact details are still on the record (or their removal was never recorded). */
-const contactDetailsLeft = [{ contactRemovedAt: null }, { email: { not: null } }, { mobile: { not: null } }, { photoUrl: { not: null } }, { entraObjectId: { not: null } }];
+const contactDetailsLeft = [
+  { contactRemovedAt: null },
+  { email: { not: null } },
+  { mobile: { not: null } },
+  { photoUrl: { not: null } },
+  { entraObjectId: { not: null } },
+];
 
 /** Something of the student's is still reachable, or still waiting to be sent or proposed. */
 const contactLeft = [
@@ -107,7 +112,6 @@ const contactLeft = [
 ];
 
 const notAnonymised = { NOT: { studentNumber: { startsWith: ANONYMOUS_PREFIX } } };
-
 
 interface ContactOutcome {
   /** Contact details or the Teams conversation went, or the removal was first recorded. */
@@ -141,11 +145,13 @@ export async function runRetention(db: Database, settings: RetentionSettings, op
   // Both lists first: a dry run changes nothing, so it must not see a student twice either.
   const toAnonymise = await db.prisma.student.findMany({ where: { ...dueForAnonymising, restrictedAt: null }, select: { id: true }, orderBy: { id: "asc" } });
   const anonymising = new Set(toAnonymise.map((s) => s.id));
-  const toRemoveContact = (await db.prisma.student.findMany({ where: { ...dueForContactRemoval, restrictedAt: null }, select: { id: true }, orderBy: { id: "asc" } })).filter(
-    (s) => !anonymising.has(s.id),
-  );
+  const toRemoveContact = (
+    await db.prisma.student.findMany({ where: { ...dueForContactRemoval, restrictedAt: null }, select: { id: true }, orderBy: { id: "asc" } })
+  ).filter((s) => !anonymising.has(s.id));
   report.heldRestricted = await db.prisma.student.count({ where: { restrictedAt: { not: null }, OR: [dueForAnonymising, dueForContactRemoval] } });
-  report.heldNoEndDate = await db.prisma.student.count({ where: { enrolmentStatus: { in: ["withdrawn", "completed"] }, enrolmentEndDate: null, ...live, ...notAnonymised } });
+  report.heldNoEndDate = await db.prisma.student.count({
+    where: { enrolmentStatus: { in: ["withdrawn", "completed"] }, enrolmentEndDate: null, ...live, ...notAnonymised },
+  });
 
   const statistics = new Set<string>();
   const tally = (contact: ContactOutcome | null) => {
@@ -192,9 +198,16 @@ async function removeContact(tx: Tx, studentId: number, apply: boolean): Promise
   // The student row first: in PostgreSQL a concurrent run waits here, then finds nothing to claim.
   const claim = { id: studentId, OR: contactDetailsLeft };
   const claimed = apply
-    ? (await tx.student.updateMany({ where: claim, data: { email: null, mobile: null, photoUrl: null, entraObjectId: null, contactRemovedAt: student.contactRemovedAt ?? now } })).count
+    ? (
+        await tx.student.updateMany({
+          where: claim,
+          data: { email: null, mobile: null, photoUrl: null, entraObjectId: null, contactRemovedAt: student.contactRemovedAt ?? now },
+        })
+      ).count
     : await tx.student.count({ where: claim });
-  const conversations = apply ? (await tx.conversationReference.deleteMany({ where: { studentId } })).count : await tx.conversationReference.count({ where: { studentId } });
+  const conversations = apply
+    ? (await tx.conversationReference.deleteMany({ where: { studentId } })).count
+    : await tx.conversationReference.count({ where: { studentId } });
   outcome.removed = claimed > 0 || conversations > 0;
 
   const openFlags = { studentId, state: { in: ["open" as const, "snoozed" as const] } };
@@ -234,7 +247,15 @@ async function anonymise(tx: Tx, studentId: number, apply: boolean): Promise<{ c
 
   // Claim the record before counting, so two runs cannot both add its counts.
   const claim = { id: studentId, ...notAnonymised };
-  const identity = { studentNumber: anonymousNumber(studentId), givenName: null, familyName: null, preferredName: null, disability: null, ethnicity: null, healthCode: null };
+  const identity = {
+    studentNumber: anonymousNumber(studentId),
+    givenName: null,
+    familyName: null,
+    preferredName: null,
+    disability: null,
+    ethnicity: null,
+    healthCode: null,
+  };
   const claimed = apply ? (await tx.student.updateMany({ where: claim, data: identity })).count : await tx.student.count({ where: claim });
   if (claimed === 0) return null;
 
@@ -270,6 +291,3 @@ async function anonymise(tx: Tx, studentId: number, apply: boolean): Promise<{ c
   }
   return { contact, statistics: statistics.map(([key]) => key) };
 }
-
-
-

@@ -33,7 +33,12 @@ export async function restrictFor(db: Database, studentNumber: string, staffNumb
   return setRestriction(db, studentNumber, restrict, staff, note);
 }
 
-export async function consentFor(db: Database, studentNumber: string, staffNumber: string, change: { purpose: string; state: string; source: string; note?: string }): Promise<ConsentResult> {
+export async function consentFor(
+  db: Database,
+  studentNumber: string,
+  staffNumber: string,
+  change: { purpose: string; state: string; source: string; note?: string },
+): Promise<ConsentResult> {
   const studentId = await studentIdOf(db, studentNumber, ConsentError);
   const staff = await authorise(db, staffNumber, "consent.record", { studentId });
   return recordConsent(db, { studentId, ...change }, staff);
@@ -73,7 +78,17 @@ export async function openRequests(db: Database, staffNumber: string, now = new 
     orderBy: { dueBy: "asc" },
     select: { id: true, kind: true, state: true, channel: true, requestedAt: true, dueBy: true, note: true, student: { select: { studentNumber: true } } },
   });
-  return open.map((r) => ({ reference: `DR-${r.id}`, kind: r.kind, state: r.state, student: r.student?.studentNumber ?? null, channel: r.channel, requestedAt: r.requestedAt, dueBy: r.dueBy, overdue: r.dueBy < now, note: r.note }));
+  return open.map((r) => ({
+    reference: `DR-${r.id}`,
+    kind: r.kind,
+    state: r.state,
+    student: r.student?.studentNumber ?? null,
+    channel: r.channel,
+    requestedAt: r.requestedAt,
+    dueBy: r.dueBy,
+    overdue: r.dueBy < now,
+    note: r.note,
+  }));
 }
 
 /** A copy of one's data sent by email through the outbox; the request completes once it has gone. */
@@ -88,7 +103,12 @@ export async function sendDataCopy(db: Database, requestId: number, staffNumber:
  * A copy handed over by staff another way: `handOver` writes it (the CLI, to files); only once it
  * has done so is the request complete, so a failed write leaves the request open.
  */
-export async function handOverDataCopy(db: Database, requestId: number, staffNumber: string, handOver: (copy: SubjectAccessExport) => void | Promise<void>): Promise<void> {
+export async function handOverDataCopy(
+  db: Database,
+  requestId: number,
+  staffNumber: string,
+  handOver: (copy: SubjectAccessExport) => void | Promise<void>,
+): Promise<void> {
   const request = await openAccessRequest(db, requestId);
   const staff = await authorise(db, staffNumber, "student.export", { studentId: request.student.id });
   const copy = await exportStudent(db, request.student.studentNumber, { kind: "staff", staffNumber: staff.staffNumber });

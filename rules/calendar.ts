@@ -44,7 +44,11 @@ function toDayRanges(refs: readonly PeriodRef[], calendar: CalendarDocument | nu
   for (const ref of refs) {
     const list = typeof ref === "string" ? (calendar?.periods[ref] ?? []) : [ref];
     for (const range of list) {
-      ranges.push({ label: range.label ?? (typeof ref === "string" ? ref : `${range.from} to ${range.to}`), from: dayOfDate(range.from)!, to: dayOfDate(range.to)! });
+      ranges.push({
+        label: range.label ?? (typeof ref === "string" ? ref : `${range.from} to ${range.to}`),
+        from: dayOfDate(range.from)!,
+        to: dayOfDate(range.to)!,
+      });
     }
   }
   return ranges;
@@ -65,7 +69,7 @@ export function activeOn(
   if (periods.activePeriods?.length) {
     const active = toDayRanges(periods.activePeriods, calendar);
     if (!active.some((r) => r.from <= day && day <= r.to)) {
-      const names = periods.activePeriods.map((ref) => (typeof ref === "string" ? ref : ref.label ?? `${ref.from} to ${ref.to}`));
+      const names = periods.activePeriods.map((ref) => (typeof ref === "string" ? ref : (ref.label ?? `${ref.from} to ${ref.to}`)));
       return { active: false, reason: `outside its active periods (${names.join(", ")})` };
     }
   }

@@ -11,40 +11,45 @@
  *    flagged that week later withdrew or failed, against the rate for everyone evaluated.
  *    Outcomes are read for this comparison only and never feed a rule (POLICY P1).
  */
+import { DAY_MS } from "../core/index.ts";
+import { countFigure, type FEWER_THAN_5 } from "../access/index.ts";
+import { withdrewOrFailed } from "./queries/outcomes.ts";
 import type { Database } from "../prisma/index.ts";
 import { evaluateRules, nearbyFlags, runInputs } from "./run.ts";
 import { isoDay } from "./freshness.ts";
 import { loadCalendar, loadRulesToRun, type StoredRule } from "./store.ts";
-import type { StudentMetrics } from "./metrics-query.ts";
-import { dayOf } from "../prisma/index.ts";
+import type { StudentMetrics } from "./queries/metrics.ts";
 import type { Population } from "./population.ts";
 import type { ValidRule } from "./validate.ts";
 
 export const SIMULATED_DAYS = 7;
 
-export interface CohortCount {
+/** A count of students: exact inside rules/, disclosure-controlled (1 to 4 as "fewer than 5") when shown. */
+export type Count = number | typeof FEWER_THAN_5;
+
+export interface CohortCount<C extends Count = number> {
   cohort: string;
-  students: number;
+  students: C;
 }
 
-export interface DryRunReport {
+export interface DryRunReport<C extends Count = number> {
   rule: string;
   asOf: string;
   /** The version compared against, when the rule is stored. */
   currentVersion: number | null;
   skipped?: string;
-  evaluated: number;
+  evaluated: C;
   /** Students the condition holds for on the day. */
-  matched: number;
+  matched: C;
   /** Of those, how many would get a new flag now (the rest were flagged today already or are in cooldown). */
-  flagged: number;
-  notEvaluable: number;
-  inCooldown: number;
-  alreadyFlagged: number;
+  flagged: C;
+  notEvaluable: C;
+  inCooldown: C;
+  alreadyFlagged: C;
   /** Students the condition holds for, by cohort. */
-  byCohort: CohortCount[];
+  byCohort: CohortCount<C>[];
   /** Whom the condition holds for, against the current version's condition. */
-  comparedWithCurrent?: { newlyFlagged: number; noLongerFlagged: number; matchedByCurrent: number };
+  comparedWithCurrent?: { newlyFlagged: C; noLongerFlagged: C; matchedByCurrent: C };
   load: {
     days: number;
     flagsPerDay: { mean: number; max: number };
@@ -52,13 +57,13 @@ export interface DryRunReport {
     /** nudge rules message students directly; significant ones fill tutors' digests. */
     reaches: "students (sent automatically)" | "tutors' digests (for approval)";
   };
-  backtest?: Backtest;
+  backtest?: Backtest<C>;
 }
 
-export interface Backtest {
+export interface Backtest<C extends Count = number> {
   week: { from: string; to: string };
-  flagged: { students: number; withOutcome: number; rate: number | null };
-  everyone: { students: number; withOutcome: number; rate: number | null };
+  flagged: { students: C; withOutcome: C; rate: number | null };
+  everyone: { students: C; withOutcome: C; rate: number | null };
   /** How many times likelier a flagged student was to withdraw or fail. */
   lift: number | null;
   note?: string;
@@ -77,35 +82,12 @@ function byCohort(matched: readonly number[], metrics: readonly StudentMetrics[]
 }
 
 async function personalTutors(db: Database, asOfDay: number): Promise<Map<number, number>> {
-  const day = new Date(asOfDay * 86_400_000);
+  const day = new Date(asOfDay * DAY_MS);
   const rows = await db.prisma.tutorAssignment.findMany({
     where: { role: "personal_tutor", startDate: { lte: day }, OR: [{ endDate: null }, { endDate: { gt: day } }] },
     select: { studentId: true, staffId: true },
   });
   return new Map(rows.map((r) => [r.studentId, r.staffId]));
-}
-
-/**
- * Students with a recorded outcome of withdrawal or failure after the as-of day. A student who was
- * evaluated on the day (so enrolled then) and whose record says withdrawn now withdrew later.
- */
-async function withdrewOrFailed(db: Database, asOfDay: number): Promise<{ bad: Set<number>; anyOutcome: boolean }> {
-  const day = (column: string) => dayOf(db.sql, column);
-  const rows = await db.sql.query<{ studentId: number }>(
-    `SELECT me."studentId" FROM "ModuleEnrolment" me
-      WHERE LOWER(me."finalResult") IN ('withdrawn', 'fail') OR (me."withdrawnAt" IS NOT NULL AND ${day(`me."withdrawnAt"`)} > ${asOfDay})
-     UNION
-     SELECT pe."studentId" FROM "ProgrammeEnrolment" pe
-      WHERE pe."status" = 'withdrawn' AND pe."endDate" IS NOT NULL AND ${day(`pe."endDate"`)} > ${asOfDay}
-     UNION
-     SELECT s."id" FROM "Student" s WHERE s."enrolmentStatus" = 'withdrawn'`,
-  );
-  const [any] = await db.sql.query<{ n: number | string }>(
-    `SELECT (SELECT COUNT(*) FROM "ModuleEnrolment" WHERE "finalResult" IS NOT NULL OR "withdrawnAt" IS NOT NULL)
-          + (SELECT COUNT(*) FROM "ProgrammeEnrolment" WHERE "status" <> 'active')
-          + (SELECT COUNT(*) FROM "Student" WHERE "enrolmentStatus" = 'withdrawn') AS n`,
-  );
-  return { bad: new Set(rows.map((r) => Number(r.studentId))), anyOutcome: Number(any?.n ?? 0) > 0 };
 }
 
 export interface DryRunOptions {
@@ -143,7 +125,12 @@ export async function dryRun(db: Database, candidate: ValidRule, options: DryRun
     inCooldown: mine!.inCooldown,
     alreadyFlagged: mine!.alreadyFlagged,
     byCohort: byCohort(mine!.matched, today.metrics, today.population),
-    load: { days: SIMULATED_DAYS, flagsPerDay: { mean: 0, max: 0 }, perTutorPerDay: { tutors: 0, mean: 0, max: 0 }, reaches: candidate.document.significance === "nudge" ? "students (sent automatically)" : "tutors' digests (for approval)" },
+    load: {
+      days: SIMULATED_DAYS,
+      flagsPerDay: { mean: 0, max: 0 },
+      perTutorPerDay: { tutors: 0, mean: 0, max: 0 },
+      reaches: candidate.document.significance === "nudge" ? "students (sent automatically)" : "tutors' digests (for approval)",
+    },
   };
   if (theirs) {
     const after = new Set(mine!.matched);
@@ -203,3 +190,49 @@ async function backtest(db: Database, asOfDay: number, flagged: Set<number>, eva
   if (!anyOutcome) result.note = "no outcome data (final results or withdrawal dates) is loaded, so there is nothing to compare against";
   return result;
 }
+
+/**
+ * The report as any edge may show it (Teams, the CLI, the studio): every count of students of 1 to
+ * 4 becomes "fewer than 5", and a backtest rate over a hidden count is left out, since it would
+ * give the count back. Nothing in a dry run names a student.
+ */
+export function discloseDryRun(report: DryRunReport): DryRunReport<Count> {
+  const c = countFigure;
+  const side = (s: Backtest["flagged"]) => ({
+    students: c(s.students),
+    withOutcome: c(s.withOutcome),
+    rate: isHiddenCount(s.students) || isHiddenCount(s.withOutcome) ? null : s.rate,
+  });
+  const { backtest, comparedWithCurrent, ...rest } = report;
+  return {
+    ...rest,
+    evaluated: c(report.evaluated),
+    matched: c(report.matched),
+    flagged: c(report.flagged),
+    notEvaluable: c(report.notEvaluable),
+    inCooldown: c(report.inCooldown),
+    alreadyFlagged: c(report.alreadyFlagged),
+    byCohort: report.byCohort.map((row) => ({ cohort: row.cohort, students: c(row.students) })),
+    ...(comparedWithCurrent
+      ? {
+          comparedWithCurrent: {
+            newlyFlagged: c(comparedWithCurrent.newlyFlagged),
+            noLongerFlagged: c(comparedWithCurrent.noLongerFlagged),
+            matchedByCurrent: c(comparedWithCurrent.matchedByCurrent),
+          },
+        }
+      : {}),
+    ...(backtest
+      ? {
+          backtest: {
+            ...backtest,
+            flagged: side(backtest.flagged),
+            everyone: side(backtest.everyone),
+            lift: side(backtest.flagged).rate === null ? null : backtest.lift,
+          },
+        }
+      : {}),
+  };
+}
+
+const isHiddenCount = (n: number) => countFigure(n) !== n;

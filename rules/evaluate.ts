@@ -7,7 +7,7 @@
 import type { EngagementSource } from "../core/index.ts";
 import { activeOn, type CalendarDocument } from "./calendar.ts";
 import { isoDay, type CohortSilence, type FeedState } from "./freshness.ts";
-import type { StudentMetrics } from "./metrics-query.ts";
+import type { StudentMetrics } from "./queries/metrics.ts";
 import { inCohort, type Exclusion, type Population } from "./population.ts";
 import type { ValidRule } from "./validate.ts";
 
@@ -58,13 +58,16 @@ export interface EvaluationContext {
 }
 
 function silenceReason(silences: CohortSilence[]): string {
-  return silences
-    .map((s) => `no ${s.feed} data for anyone in it ${s.lastDay === null ? "in the period looked at" : `since ${isoDay(s.lastDay)}`}`)
-    .join("; ");
+  return silences.map((s) => `no ${s.feed} data for anyone in it ${s.lastDay === null ? "in the period looked at" : `since ${isoDay(s.lastDay)}`}`).join("; ");
 }
 
 /** Why a rule does not run at all on the day (outside its periods, a stale feed), or undefined. */
-export function whySkipped(rule: ValidRule, calendar: CalendarDocument | null, feeds: ReadonlyMap<EngagementSource, FeedState>, asOfDay: number): string | undefined {
+export function whySkipped(
+  rule: ValidRule,
+  calendar: CalendarDocument | null,
+  feeds: ReadonlyMap<EngagementSource, FeedState>,
+  asOfDay: number,
+): string | undefined {
   const activity = activeOn(rule.document, calendar, asOfDay);
   if (!activity.active) return `not active on ${isoDay(asOfDay)}: ${activity.reason}`;
   const stale = rule.feeds.map((feed) => feeds.get(feed)?.stale).filter((reason): reason is string => Boolean(reason));

@@ -26,7 +26,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
 /** By SMS and email every VLE measure says the same: the figures and dates stay in Teams. */
 const VLE_MINIMAL = "we haven't seen much of you on the VLE recently";
 
-const FAMILY = /^(vle_days_since_last|library_days_since_last|any_days_since_last|consecutive_absences|days_since_start|first_week_vle_events|vle_events|vle_active_days|vle_change|vle_percentile_prev|vle_percentile|attendance_rate|sessions_expected|absences|submissions_missed|submissions_late|submissions_due|library_visits)(?:_(\d+)d)?$/;
+const FAMILY =
+  /^(vle_days_since_last|library_days_since_last|any_days_since_last|consecutive_absences|days_since_start|first_week_vle_events|vle_events|vle_active_days|vle_change|vle_percentile_prev|vle_percentile|attendance_rate|sessions_expected|absences|submissions_missed|submissions_late|submissions_due|library_visits)(?:_(\d+)d)?$/;
 
 interface Reading {
   family: string;
@@ -43,7 +44,9 @@ function phrase(reading: Reading, all: ReadonlyMap<string, Reading>, evidence: F
     case "vle_days_since_last":
       if (minimal) return VLE_MINIMAL;
       if (staff) return `No VLE activity for ${plural(v, "day")}${evidence.lastVleDate ? ` (last ${day(evidence.lastVleDate, true)})` : ""}`;
-      return evidence.lastVleDate ? `we haven't seen you on the VLE since ${day(evidence.lastVleDate)}` : `we haven't seen you on the VLE for ${plural(v, "day")}`;
+      return evidence.lastVleDate
+        ? `we haven't seen you on the VLE since ${day(evidence.lastVleDate)}`
+        : `we haven't seen you on the VLE for ${plural(v, "day")}`;
     case "any_days_since_last":
       if (minimal) return "we haven't seen much activity from you recently";
       if (staff) return `No recorded engagement for ${plural(v, "day")}`;
@@ -54,7 +57,9 @@ function phrase(reading: Reading, all: ReadonlyMap<string, Reading>, evidence: F
     case "vle_events":
       if (minimal) return VLE_MINIMAL;
       if (staff) return `${plural(v, "VLE event")} in ${n} days`;
-      return v === 0 ? `we haven't seen you on the VLE in the last ${plural(n, "day")}` : `we've seen only ${plural(v, "bit")} of activity from you on the VLE in the last ${plural(n, "day")}`;
+      return v === 0
+        ? `we haven't seen you on the VLE in the last ${plural(n, "day")}`
+        : `we've seen only ${plural(v, "bit")} of activity from you on the VLE in the last ${plural(n, "day")}`;
     case "vle_active_days":
       if (minimal) return VLE_MINIMAL;
       return staff ? `On the VLE ${v} of the last ${n} days` : `you've been on the VLE on ${v} of the last ${plural(n, "day")}`;
@@ -62,24 +67,34 @@ function phrase(reading: Reading, all: ReadonlyMap<string, Reading>, evidence: F
       if (minimal) return VLE_MINIMAL;
       const percent = Math.round(v * 100);
       if (staff) return `VLE activity at ${percent}% of their usual (last ${n} days)`;
-      return v === 0 ? `you haven't been on the VLE in the last ${plural(n, "day")}, when you usually are` : `your activity on the VLE in the last ${plural(n, "day")} is about ${percent}% of what it usually is`;
+      return v === 0
+        ? `you haven't been on the VLE in the last ${plural(n, "day")}, when you usually are`
+        : `your activity on the VLE in the last ${plural(n, "day")} is about ${percent}% of what it usually is`;
     }
     case "vle_percentile":
       if (minimal) return VLE_MINIMAL;
-      return staff ? `VLE activity in the lowest ${Math.max(1, Math.round(v))}% of their cohort (last ${n} days)` : `your activity on the VLE in the last ${plural(n, "day")} is lower than most of your course-mates'`;
+      return staff
+        ? `VLE activity in the lowest ${Math.max(1, Math.round(v))}% of their cohort (last ${n} days)`
+        : `your activity on the VLE in the last ${plural(n, "day")} is lower than most of your course-mates'`;
     case "vle_percentile_prev":
       if (all.has("vle_percentile")) return null;
       if (minimal) return VLE_MINIMAL;
-      return staff ? `VLE activity low in the cohort the ${n} days before, too` : `your activity on the VLE was lower than most of your course-mates' for a while before that too`;
+      return staff
+        ? `VLE activity low in the cohort the ${n} days before, too`
+        : `your activity on the VLE was lower than most of your course-mates' for a while before that too`;
     case "attendance_rate": {
       if (minimal) return "you've missed some of your sessions recently";
       const expected = all.get("sessions_expected")?.value;
       if (expected !== undefined && expected > 0) {
         const attended = Math.round(v * expected);
-        return staff ? `${attended} of ${plural(expected, "session")} attended (last ${n} days)` : `you've been to ${attended} of your last ${plural(expected, "session")}`;
+        return staff
+          ? `${attended} of ${plural(expected, "session")} attended (last ${n} days)`
+          : `you've been to ${attended} of your last ${plural(expected, "session")}`;
       }
       const percent = Math.round(v * 100);
-      return staff ? `${percent}% of sessions attended (last ${n} days)` : `you've been to about ${percent}% of your timetabled sessions in the last ${plural(n, "day")}`;
+      return staff
+        ? `${percent}% of sessions attended (last ${n} days)`
+        : `you've been to about ${percent}% of your timetabled sessions in the last ${plural(n, "day")}`;
     }
     case "absences":
       if (minimal) return "you've missed some of your sessions recently";
@@ -90,14 +105,20 @@ function phrase(reading: Reading, all: ReadonlyMap<string, Reading>, evidence: F
     case "submissions_missed":
       if (minimal) return v === 1 ? "a piece of coursework hasn't been handed in yet" : "some coursework hasn't been handed in yet";
       if (staff) return `${plural(v, "assessment")} due in the last ${n} days not submitted`;
-      return v === 1 ? `a piece of coursework due in the last ${plural(n, "day")} hasn't been handed in yet` : `${v} pieces of coursework due in the last ${plural(n, "day")} haven't been handed in yet`;
+      return v === 1
+        ? `a piece of coursework due in the last ${plural(n, "day")} hasn't been handed in yet`
+        : `${v} pieces of coursework due in the last ${plural(n, "day")} haven't been handed in yet`;
     case "submissions_late":
       if (minimal) return "some coursework was handed in late recently";
-      return staff ? `${plural(v, "late submission")} (last ${n} days)` : `${v === 1 ? "a piece of coursework was" : `${v} pieces of coursework were`} handed in late in the last ${plural(n, "day")}`;
+      return staff
+        ? `${plural(v, "late submission")} (last ${n} days)`
+        : `${v === 1 ? "a piece of coursework was" : `${v} pieces of coursework were`} handed in late in the last ${plural(n, "day")}`;
     case "library_visits":
       if (minimal) return "you haven't used the library much recently";
       if (staff) return `${plural(v, "library visit")} in ${n} days`;
-      return v === 0 ? `you haven't used the library in the last ${plural(n, "day")}` : `you've used the library ${plural(v, "time")} in the last ${plural(n, "day")}`;
+      return v === 0
+        ? `you haven't used the library in the last ${plural(n, "day")}`
+        : `you've used the library ${plural(v, "time")} in the last ${plural(n, "day")}`;
     case "first_week_vle_events":
       if (minimal) return VLE_MINIMAL;
       if (staff) return `${plural(v, "VLE event")} in their first week`;

@@ -32,7 +32,12 @@ export function checkFiles(path: string, storedCalendar: CalendarDocument | null
     result.problems.push(...checked.problems);
     if (!checked.calendar) continue;
     if (result.calendar) {
-      result.problems.push({ severity: "error", file: source.file, field: "calendar", message: `a second calendar (the first is in ${result.calendar.file}): import one at a time` });
+      result.problems.push({
+        severity: "error",
+        file: source.file,
+        field: "calendar",
+        message: `a second calendar (the first is in ${result.calendar.file}): import one at a time`,
+      });
       continue;
     }
     result.calendar = { document: checked.calendar, source: source.text, file: source.file };
@@ -46,7 +51,15 @@ export function checkFiles(path: string, storedCalendar: CalendarDocument | null
     const id = checked.rule.document.id;
     if (seen.has(id)) {
       const at = source.positionOf(["id"]);
-      result.problems.push({ severity: "error", file: source.file, line: at?.line, column: at?.column, document: `rule ${id}`, field: "id", message: `the same id as ${seen.get(id)}` });
+      result.problems.push({
+        severity: "error",
+        file: source.file,
+        line: at?.line,
+        column: at?.column,
+        document: `rule ${id}`,
+        field: "id",
+        message: `the same id as ${seen.get(id)}`,
+      });
       continue;
     }
     seen.set(id, source.file);

@@ -9,14 +9,13 @@
  * rollups only change through ingest batches or the demo generator, and both move a feed's
  * freshness row, which is part of the hash.
  */
+import { tableCounts } from "./queries/runs.ts";
 import type { EngagementSource } from "../core/index.ts";
 import { createHash } from "node:crypto";
 
 import type { Database } from "../prisma/index.ts";
 import type { FeedState } from "./freshness.ts";
 import type { StoredRule } from "./store.ts";
-
-const COUNTED = ["IngestBatch", "Consent", "Student", "ProgrammeEnrolment", "ModuleEnrolment", "TutorAssignment", "ExtenuatingCircumstance"] as const;
 
 export async function runFingerprint(
   db: Database,
@@ -29,9 +28,7 @@ export async function runFingerprint(
   for (const { rule, version } of rules) hash.update(`rule ${rule.document.id}@${version}\n`);
   const calendar = await db.prisma.academicCalendar.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
   hash.update(`calendar ${calendar?.id ?? "-"}\n`);
-  const counts = COUNTED.map((table) => `(SELECT COUNT(*) FROM "${table}") AS "${table}", (SELECT MAX("id") FROM "${table}") AS "${table}:max"`);
-  const [row] = await db.sql.query<Record<string, unknown>>(`SELECT ${counts.join(", ")}, (SELECT MAX("updatedAt") FROM "Student") AS "Student:updated"`);
-  for (const [key, value] of Object.entries(row ?? {})) hash.update(`${key} ${value instanceof Date ? value.toISOString() : String(value)}\n`);
+  for (const [key, value] of Object.entries(await tableCounts(db))) hash.update(`${key} ${value instanceof Date ? value.toISOString() : String(value)}\n`);
   const freshness = await db.prisma.feedFreshness.findMany({ orderBy: { feed: "asc" } });
   for (const f of freshness) hash.update(`feed ${f.feed} ${f.source} ${f.lastDataDay} ${f.lastLoadedAt.toISOString()} ${f.expectedEveryHours}\n`);
   for (const [feed, state] of [...feeds].sort(([a], [b]) => a.localeCompare(b))) hash.update(`stale ${feed} ${state.stale ?? "no"}\n`);

@@ -1,15 +1,12 @@
 /**
- * Writing flags with their evidence, and closing the open flags of students the system must stop
- * acting on. The evidence is what a tutor's digest and a student's "why did I get this?" are built
- * from: the rule and version, each metric's value with unit and window, the data sources with how
- * fresh they were, the cohort, the day.
+ * A flag's evidence: what a tutor's digest and a student's "why did I get this?" are built from:
+ * the rule and version, each metric's value with unit and window, the data sources with how fresh
+ * they were, the cohort, the day. Writing and closing flags is in queries/flags.ts.
  */
 
 import type { EngagementSource } from "../core/index.ts";
-import type { SqlExecutor } from "../prisma/index.ts";
-import type { RuleOutcome } from "./evaluate.ts";
 import { isoDay, type FeedState } from "./freshness.ts";
-import type { StudentMetrics } from "./metrics-query.ts";
+import type { StudentMetrics } from "./queries/metrics.ts";
 import type { Population } from "./population.ts";
 import type { ValidRule } from "./validate.ts";
 
@@ -34,7 +31,12 @@ export function buildEvidence(
   const metrics: FlagEvidence["metrics"] = {};
   for (const metric of rule.condition.metrics) {
     const value = student.values[metric.name] ?? null;
-    metrics[metric.name] = { value: value === null ? null : Math.round(value * 1000) / 1000, unit: metric.family.unit, window: metric.family.window.replace(/\bN\b/g, String(metric.n)), description: metric.family.description.replace(/\bN\b/g, String(metric.n)) };
+    metrics[metric.name] = {
+      value: value === null ? null : Math.round(value * 1000) / 1000,
+      unit: metric.family.unit,
+      window: metric.family.window.replace(/\bN\b/g, String(metric.n)),
+      description: metric.family.description.replace(/\bN\b/g, String(metric.n)),
+    };
   }
   const sources: FlagEvidence["sources"] = {};
   for (const feed of rule.feeds) {
@@ -51,86 +53,4 @@ export function buildEvidence(
   const sinceVle = student.values.vle_days_since_last;
   if (sinceVle != null && student.startDay !== null && asOfDay - sinceVle > student.startDay) evidence.lastVleDate = isoDay(asOfDay - sinceVle);
   return evidence;
-}
-
-const FLAG_COLUMNS = ["studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state", "evidence", "raisedAt"] as const;
-const COLUMN_LIST = FLAG_COLUMNS.map((c) => `"${c}"`).join(", ");
-const STAGE = "rules_flag_stage";
-/** Student ids per statement when closing flags. */
-const CHUNK = 500;
-
-/**
- * Inserts the new flags; one per (student, rule, day), so a repeated run adds none. A day's run can
- * raise tens of thousands (each with its evidence), so they take the bulk path: one prepared
- * statement on SQLite; on PostgreSQL, COPY into a temporary table and one INSERT … SELECT (about
- * three times faster than multi-row INSERTs for 23,000 flags).
- */
-export async function insertFlags(
-  tx: SqlExecutor,
-  runId: number,
-  asOfDay: number,
-  outcomes: readonly RuleOutcome[],
-  evidenceOf: (outcome: RuleOutcome, student: StudentMetrics) => FlagEvidence,
-  now: Date,
-): Promise<void> {
-  function* rows(): Generator<unknown[]> {
-    for (const outcome of outcomes) {
-      for (const student of outcome.flagged) {
-        yield [student.studentId, outcome.id, outcome.version, isoDay(asOfDay), asOfDay, runId, "open", JSON.stringify(evidenceOf(outcome, student)), now];
-      }
-    }
-  }
-  if (tx.kind === "sqlite") {
-    await tx.runMany(`INSERT INTO "Flag" (${COLUMN_LIST}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`, rows());
-    return;
-  }
-  await tx.execScript(
-    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} ("studentId" integer, "ruleId" text, "ruleVersion" integer, "periodKey" text, "day" integer, "runId" integer, "state" text, "evidence" text, "raisedAt" timestamp(3)) ON COMMIT DELETE ROWS`,
-  );
-  if ((await tx.bulkInsert(STAGE, FLAG_COLUMNS, rows())) === 0) return;
-  await tx.execScript(
-    `INSERT INTO "Flag" (${COLUMN_LIST})
-     SELECT "studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state"::"FlagState", "evidence"::jsonb, "raisedAt" FROM ${STAGE}
-     ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`,
-  );
-  await tx.execScript(`DELETE FROM ${STAGE}`);
-}
-
-/** Flags written by a run, per rule (what actually went in, after ON CONFLICT). */
-export async function flagsWrittenBy(tx: SqlExecutor, runId: number): Promise<Map<string, number>> {
-  const rows = await tx.query<{ ruleId: string; n: number | string }>(`SELECT "ruleId", COUNT(*) AS n FROM "Flag" WHERE "runId" = $1 GROUP BY "ruleId"`, [runId]);
-  return new Map(rows.map((r) => [r.ruleId, Number(r.n)]));
-}
-
-export interface ClosedFlags {
-  consent: number;
-  restricted: number;
-  notEnrolled: number;
-}
-
-/**
- * Open and snoozed flags of students the system must stop acting on are closed, with the reason:
- * analytics consent refused or withdrawn, processing restricted or erased, no longer enrolled.
- */
-export async function closeIneligibleFlags(tx: SqlExecutor, population: Population, now: Date): Promise<ClosedFlags> {
-  const closed: ClosedFlags = { consent: 0, restricted: 0, notEnrolled: 0 };
-  const byReason = { consent: [] as number[], restricted: [] as number[] };
-  for (const [studentId, reason] of population.excluded) if (reason !== "extenuating") byReason[reason].push(studentId);
-  const close = async (where: string, params: unknown[], reason: string) => {
-    const rows = await tx.query<{ id: number }>(
-      `UPDATE "Flag" SET "state" = 'closed', "closedAt" = $1, "closedReason" = $2
-        WHERE "state" IN ('open', 'snoozed') AND ${where} RETURNING "id"`,
-      [now, reason, ...params],
-    );
-    return rows.length;
-  };
-  for (const [key, reason] of [["consent", "analytics consent refused or withdrawn"], ["restricted", "processing restricted or record erased"]] as const) {
-    const ids = byReason[key];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
-      closed[key] += await close(`"studentId" IN (${chunk.map((_, j) => `$${j + 3}`).join(", ")})`, chunk, reason);
-    }
-  }
-  closed.notEnrolled = await close(`"studentId" IN (SELECT "id" FROM "Student" WHERE "enrolmentStatus" <> 'active')`, [], "no longer enrolled");
-  return closed;
 }

@@ -1,5 +1,5 @@
 /**
- * The stale-data guard (POLICY P10, DESIGN invariant 6): a missing or stale feed never produces
+ * The stale-data guard (POLICY P10, invariant 6): a missing or stale feed never produces
  * flags. Two checks, both before anyone is flagged:
  *  - feed level: the feed was never loaded, its data stops short of the as-of day by more than its
  *    expected interval, or (for a run about the last few days) it has not been loaded within that
@@ -10,13 +10,12 @@
  *    for that cohort.
  */
 
+import { DAY_MS, HOUR_MS } from "../core/index.ts";
 import type { EngagementSource } from "../core/index.ts";
 import type { Database, SqlExecutor } from "../prisma/index.ts";
-import { latestFeedDays, type StudentMetrics } from "./metrics-query.ts";
+import { latestFeedDays, type StudentMetrics } from "./queries/metrics.ts";
 import { DAYS_SINCE_LOOKBACK } from "./metrics.ts";
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 /** A cohort with no data from a feed for this many days is treated as not covered by it. */
 export const COHORT_SILENCE_DAYS = 7;
 /** Cohorts smaller than this are too small to tell a missing feed from disengagement. */
@@ -88,7 +87,11 @@ export async function silentCohorts(
   const recent = await latestFeedDays(sql, asOfDay, watched, { ...options, withinDays: COHORT_SILENCE_DAYS });
   const quiet = large.flatMap((groupKey) => watched.filter((feed) => !recent.get(groupKey)?.has(feed)).map((feed) => ({ groupKey, feed })));
   // The day each silence began, looked up only for the (few) silent cohorts.
-  const before = await latestFeedDays(sql, asOfDay, watched, { ...options, withinDays: DAYS_SINCE_LOOKBACK, groups: [...new Set(quiet.map((q) => q.groupKey))] });
+  const before = await latestFeedDays(sql, asOfDay, watched, {
+    ...options,
+    withinDays: DAYS_SINCE_LOOKBACK,
+    groups: [...new Set(quiet.map((q) => q.groupKey))],
+  });
   const silent = new Map<string, CohortSilence[]>();
   for (const { groupKey, feed } of quiet) {
     const list = silent.get(groupKey) ?? [];

@@ -6,21 +6,49 @@ export { CATALOGUE, lookupMetric, type Metric, type MetricFamily } from "./metri
 export { PLACEHOLDERS, smsSegmentsOf, renderTemplate, MAX_SMS_SEGMENTS } from "./templates.ts";
 export { evidencePhrases, joinPhrases, staffEvidenceLine, type Register } from "./evidence-words.ts";
 export type { FlagEvidence } from "./flags.ts";
-export { computeMetrics, type StudentMetrics } from "./metrics-query.ts";
+export { computeMetrics, type StudentMetrics } from "./queries/metrics.ts";
 export { formatProblem, type Problem } from "./document.ts";
 export { checkFiles, hasErrors, type CheckedFiles } from "./files.ts";
 export { validateRule, validateCalendar, type RuleDocument, type ValidRule } from "./validate.ts";
-export { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, referenceProblems, RuleNotFound, type RuleDetail, type RuleSummary, type SaveOutcome } from "./store.ts";
+export {
+  listRules,
+  showRule,
+  setEnabled,
+  rollback,
+  saveAll,
+  loadCalendar,
+  referenceProblems,
+  RuleNotFound,
+  type RuleDetail,
+  type RuleSummary,
+  type SaveOutcome,
+} from "./store.ts";
 export { runRules, type RunReport, type RunOptions, type RunTrigger } from "./run.ts";
 export { isoDay, feedStates } from "./freshness.ts";
-export { dryRun, type DryRunReport, type Backtest } from "./dry-run.ts";
+export { dryRun, discloseDryRun, type DryRunReport, type Backtest, type Count } from "./dry-run.ts";
 export { asOfDayFor, localDay } from "./days.ts";
 export { lastRunSummaries, dryRunDay, dryRunStoredRule } from "./overview.ts";
 
-import { dryRun } from "./dry-run.ts";
+import { discloseDryRun, dryRun, type DryRunOptions } from "./dry-run.ts";
+import type { ValidRule } from "./validate.ts";
+import type { Database } from "../prisma/index.ts";
 import { dryRunDay, dryRunStoredRule, lastRunSummaries } from "./overview.ts";
 import { runRules } from "./run.ts";
 import { listRules, loadCalendar, referenceProblems, rollback, saveAll, setEnabled, showRule } from "./store.ts";
 
 /** What the edges may ask of the rules (app/ binds the database). */
-export const useCases = { listRules, showRule, setEnabled, rollback, saveAll, loadCalendar, referenceProblems, runRules, dryRun, lastRunSummaries, dryRunDay, dryRunStoredRule };
+export const useCases = {
+  listRules,
+  showRule,
+  setEnabled,
+  rollback,
+  saveAll,
+  loadCalendar,
+  referenceProblems,
+  runRules,
+  /** For the edges, counts disclosure-controlled: the same report Teams and the CLI show. */
+  dryRun: async (db: Database, rule: ValidRule, options: DryRunOptions) => discloseDryRun(await dryRun(db, rule, options)),
+  lastRunSummaries,
+  dryRunDay,
+  dryRunStoredRule,
+};

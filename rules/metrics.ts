@@ -9,7 +9,6 @@ import type { EngagementSource } from "../core/index.ts";
  * of N days ends on the as-of day and includes it.
  */
 
-
 /** Where a metric's data comes from: engagement feeds, or the student record (no feed to go stale). */
 export type MetricSource = EngagementSource | "records";
 
@@ -21,7 +20,7 @@ export interface MetricFamily {
   /** In words, for the catalogue. */
   window: string;
   sources: readonly MetricSource[];
-  /** When the value is null (then a condition on it cannot be true; see the README). */
+  /** When the value is null (then a condition on it cannot be true; see docs/admins/rules.md). */
   nullWhen?: string;
 }
 
@@ -91,7 +90,8 @@ export const CATALOGUE = {
   }),
   vle_percentile: family({
     name: "vle_percentile_<N>d",
-    description: "Where the student's VLE events in the last N days rank in their cohort (programme and year): the percentage of the cohort with less activity. 0 = least active.",
+    description:
+      "Where the student's VLE events in the last N days rank in their cohort (programme and year): the percentage of the cohort with less activity. 0 = least active.",
     unit: "percentile (0-100)",
     window: "last N days",
     sources: ["vle", "records"],
@@ -182,7 +182,8 @@ export const CATALOGUE = {
 
 export type FamilyKey = keyof typeof CATALOGUE;
 
-const WINDOWED = /^(vle_events|vle_active_days|vle_change|vle_percentile_prev|vle_percentile|attendance_rate|sessions_expected|absences|submissions_missed|submissions_late|submissions_due|library_visits)_(\d+)d$/;
+const WINDOWED =
+  /^(vle_events|vle_active_days|vle_change|vle_percentile_prev|vle_percentile|attendance_rate|sessions_expected|absences|submissions_missed|submissions_late|submissions_due|library_visits)_(\d+)d$/;
 
 /** Days of rollups a metric reads, ending on the as-of day. */
 function lookbackOf(key: FamilyKey, n: number | null): number {

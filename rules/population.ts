@@ -1,11 +1,13 @@
 /**
  * Who a run may flag, and the facts cohort filters need. Students are never evaluated while
- * (POLICY P7, P8, DESIGN invariant 4):
+ * (POLICY P7, P8, invariant 4):
  *  - their latest analytics consent is refused or withdrawn,
  *  - processing is restricted, or the record is erased,
  *  - an extenuating circumstance covers the as-of day (no nudges about a known difficulty).
  * Enrolment is part of the metrics query itself (only students enrolled on the day are there).
  */
+import { DAY_MS } from "../core/index.ts";
+import { withholdingAnalytics } from "../access/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { RuleDocument } from "./validate.ts";
 
@@ -21,17 +23,9 @@ export interface Population {
   tutorGroupsOf: Map<number, Set<string>>;
 }
 
-const DAY_MS = 86_400_000;
-
 export async function excludedStudents(db: Database): Promise<Map<number, Exclusion>> {
   const excluded = new Map<number, Exclusion>();
-  const consent = await db.sql.query<{ studentId: number }>(
-    `SELECT c."studentId" FROM "Consent" c
-      WHERE c."purpose" = 'analytics' AND c."state" IN ('refused', 'withdrawn')
-        AND NOT EXISTS (SELECT 1 FROM "Consent" d WHERE d."studentId" = c."studentId" AND d."purpose" = 'analytics'
-                          AND (d."recordedAt" > c."recordedAt" OR (d."recordedAt" = c."recordedAt" AND d."id" > c."id")))`,
-  );
-  for (const row of consent) excluded.set(Number(row.studentId), "consent");
+  for (const studentId of await withholdingAnalytics(db)) excluded.set(studentId, "consent");
   const restricted = await db.prisma.student.findMany({ where: { OR: [{ restrictedAt: { not: null } }, { erasedAt: { not: null } }] }, select: { id: true } });
   for (const row of restricted) excluded.set(row.id, "restricted");
   return excluded;
@@ -41,7 +35,10 @@ export async function loadPopulation(db: Database, rules: readonly RuleDocument[
   const excluded = await excludedStudents(db);
   const dayStart = new Date(asOfDay * DAY_MS);
   const dayEnd = new Date((asOfDay + 1) * DAY_MS - 1);
-  const circumstances = await db.prisma.extenuatingCircumstance.findMany({ where: { fromDate: { lte: dayEnd }, toDate: { gte: dayStart } }, select: { studentId: true } });
+  const circumstances = await db.prisma.extenuatingCircumstance.findMany({
+    where: { fromDate: { lte: dayEnd }, toDate: { gte: dayStart } },
+    select: { studentId: true },
+  });
   for (const row of circumstances) if (!excluded.has(row.studentId)) excluded.set(row.studentId, "extenuating");
 
   const programmes = await db.prisma.programme.findMany({ select: { id: true, code: true } });

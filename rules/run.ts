@@ -10,8 +10,10 @@ import type { Database } from "../prisma/index.ts";
 import { evaluateRule, whySkipped, type RuleOutcome, type SkippedCohort } from "./evaluate.ts";
 import { feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
 import { runFingerprint } from "./fingerprint.ts";
-import { buildEvidence, closeIneligibleFlags, flagsWrittenBy, insertFlags, type ClosedFlags } from "./flags.ts";
-import { computeMetrics, type StudentMetrics } from "./metrics-query.ts";
+import { buildEvidence } from "./flags.ts";
+import { closeIneligibleFlags, flagsWrittenBy, insertFlags, type ClosedFlags } from "./queries/flags.ts";
+import { finishRun } from "./queries/runs.ts";
+import { computeMetrics, type StudentMetrics } from "./queries/metrics.ts";
 import type { Metric } from "./metrics.ts";
 import { loadPopulation, type Exclusion, type Population } from "./population.ts";
 import { loadCalendar, loadRulesToRun, type StoredRule } from "./store.ts";
@@ -73,7 +75,10 @@ export async function runInputs(db: Database, calendar: CalendarDocument | null,
 export async function loadRunInputs(db: Database, asOfDay: number, now: Date, ids?: readonly string[]): Promise<RunInputs> {
   const calendar = await loadCalendar(db);
   const loaded = await loadRulesToRun(db, calendar, ids);
-  const invalid = loaded.invalid.map((i) => ({ id: i.id, reason: `version ${i.version} is no longer valid: ${i.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}` }));
+  const invalid = loaded.invalid.map((i) => ({
+    id: i.id,
+    reason: `version ${i.version} is no longer valid: ${i.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+  }));
   return { ...(await runInputs(db, calendar, loaded.rules, asOfDay, now)), invalid };
 }
 
@@ -106,7 +111,11 @@ export async function evaluateRules(
   const needed = metricsOf(runnable);
   const metrics = needed.length ? await computeMetrics(db.sql, needed, asOfDay, { currentOnly: options.currentOnly }) : [];
   const silent = await silentCohorts(db.sql, metrics, feedsUsed, asOfDay, { currentOnly: options.currentOnly });
-  const population = await loadPopulation(db, runnable.map((r) => r.rule.document), asOfDay);
+  const population = await loadPopulation(
+    db,
+    runnable.map((r) => r.rule.document),
+    asOfDay,
+  );
   const context = { asOfDay, metrics, population, feeds: inputs.feeds, silent, calendar: inputs.calendar };
   const outcomes = inputs.rules.map((stored) => evaluateRule({ ...stored, ...options.flagged(stored) }, context));
   return { metrics, population, outcomes };
@@ -168,17 +177,20 @@ export async function runRules(db: Database, options: RunOptions): Promise<RunRe
     const { metrics, population, outcomes } = await evaluateRules(db, inputs, asOfDay, { currentOnly: true, flagged });
     const stored = new Map(inputs.rules.map((r) => [r.rule.document.id, r]));
     const report = await db.sql.transaction(async (tx) => {
-      await insertFlags(tx, run.id, asOfDay, outcomes, (outcome, student) => buildEvidence(stored.get(outcome.id)!.rule, outcome.version, student, asOfDay, inputs.feeds, population), now);
+      await insertFlags(
+        tx,
+        run.id,
+        asOfDay,
+        outcomes,
+        (outcome, student) => buildEvidence(stored.get(outcome.id)!.rule, outcome.version, student, asOfDay, inputs.feeds, population),
+        now,
+      );
       const written = await flagsWrittenBy(tx, run.id);
       const flagsClosed = await closeIneligibleFlags(tx, population, now);
       const report = buildReport(run.id, options.trigger, asOfDay, inputs, metrics.length, outcomes, written, started);
       report.excluded = exclusionCounts(metrics, population);
       report.flagsClosed = flagsClosed;
-      await tx.query(`UPDATE "RuleRun" SET "status" = 'succeeded', "finishedAt" = $1, "summary" = $2${tx.kind === "postgresql" ? "::jsonb" : ""} WHERE "id" = $3`, [
-        new Date(),
-        JSON.stringify(summaryOf(report)),
-        run.id,
-      ]);
+      await finishRun(tx, run.id, summaryOf(report), new Date());
       return report;
     });
     return report;

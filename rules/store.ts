@@ -45,26 +45,51 @@ async function saveRule(tx: Tx, item: RuleToSave, author: StaffIdentity, comment
   if (existing) {
     const current = await tx.ruleVersion.findUnique({ where: { ruleId_version: { ruleId: document.id, version: existing.currentVersion } } });
     const before = current?.document as unknown as RuleDocument | undefined;
-    if (before && canonicalJson(before) === canonicalJson(document)) return { id: document.id, action: "unchanged", version: existing.currentVersion, changed: [] };
+    if (before && canonicalJson(before) === canonicalJson(document))
+      return { id: document.id, action: "unchanged", version: existing.currentVersion, changed: [] };
     const latest = await tx.ruleVersion.aggregate({ where: { ruleId: document.id }, _max: { version: true } });
     const version = (latest._max.version ?? 0) + 1;
     const changed = changedFields(before, document);
-    await tx.ruleVersion.create({ data: { ruleId: document.id, version, document: document as object, source: item.source ?? null, authorId: author.staffId, comment: comment ?? null } });
+    await tx.ruleVersion.create({
+      data: { ruleId: document.id, version, document: document as object, source: item.source ?? null, authorId: author.staffId, comment: comment ?? null },
+    });
     await tx.rule.update({ where: { id: document.id }, data: { title: document.title, currentVersion: version, ownerId: owner?.id ?? null } });
-    await writeAudit(tx, { actor: staffActor(author), action: "rule.update", targetType: "rule", targetId: document.id, details: { version, previousVersion: existing.currentVersion, changed } });
+    await writeAudit(tx, {
+      actor: staffActor(author),
+      action: "rule.update",
+      targetType: "rule",
+      targetId: document.id,
+      details: { version, previousVersion: existing.currentVersion, changed },
+    });
     return { id: document.id, action: "updated", version, changed };
   }
   await tx.rule.create({ data: { id: document.id, title: document.title, enabled: false, currentVersion: 1, ownerId: owner?.id ?? null } });
-  await tx.ruleVersion.create({ data: { ruleId: document.id, version: 1, document: document as object, source: item.source ?? null, authorId: author.staffId, comment: comment ?? null } });
-  await writeAudit(tx, { actor: staffActor(author), action: "rule.create", targetType: "rule", targetId: document.id, details: { version: 1, enabled: false } });
+  await tx.ruleVersion.create({
+    data: { ruleId: document.id, version: 1, document: document as object, source: item.source ?? null, authorId: author.staffId, comment: comment ?? null },
+  });
+  await writeAudit(tx, {
+    actor: staffActor(author),
+    action: "rule.create",
+    targetType: "rule",
+    targetId: document.id,
+    details: { version: 1, enabled: false },
+  });
   return { id: document.id, action: "created", version: 1, changed: changedFields(undefined, document) };
 }
 
 async function saveCalendar(tx: Tx, calendar: CalendarDocument, source: string | undefined, author: StaffIdentity): Promise<"created" | "unchanged"> {
   const latest = await tx.academicCalendar.findFirst({ orderBy: { id: "desc" } });
   if (latest && canonicalJson(latest.document) === canonicalJson(calendar)) return "unchanged";
-  const row = await tx.academicCalendar.create({ data: { name: calendar.calendar, document: calendar as object, source: source ?? null, authorId: author.staffId } });
-  await writeAudit(tx, { actor: staffActor(author), action: "calendar.import", targetType: "calendar", targetId: String(row.id), details: { name: calendar.calendar, periods: Object.keys(calendar.periods) } });
+  const row = await tx.academicCalendar.create({
+    data: { name: calendar.calendar, document: calendar as object, source: source ?? null, authorId: author.staffId },
+  });
+  await writeAudit(tx, {
+    actor: staffActor(author),
+    action: "calendar.import",
+    targetType: "calendar",
+    targetId: String(row.id),
+    details: { name: calendar.calendar, periods: Object.keys(calendar.periods) },
+  });
   return "created";
 }
 
@@ -99,7 +124,13 @@ export async function setEnabled(db: Database, id: string, enabled: boolean, aut
     if (!rule) throw new RuleNotFound(`no rule '${id}'`);
     if (rule.enabled === enabled) return { changed: false, version: rule.currentVersion };
     await tx.rule.update({ where: { id }, data: { enabled } });
-    await writeAudit(tx, { actor: staffActor(author), action: enabled ? "rule.enable" : "rule.disable", targetType: "rule", targetId: id, details: { version: rule.currentVersion } });
+    await writeAudit(tx, {
+      actor: staffActor(author),
+      action: enabled ? "rule.enable" : "rule.disable",
+      targetType: "rule",
+      targetId: id,
+      details: { version: rule.currentVersion },
+    });
     return { changed: true, version: rule.currentVersion };
   });
 }
@@ -117,9 +148,17 @@ export async function rollback(db: Database, id: string, toVersion: number, auth
     const latest = await tx.ruleVersion.aggregate({ where: { ruleId: id }, _max: { version: true } });
     const version = (latest._max.version ?? 0) + 1;
     const changed = changedFields(current?.document as unknown as RuleDocument, document);
-    await tx.ruleVersion.create({ data: { ruleId: id, version, document: document as object, source: target.source, authorId: author.staffId, comment: `rollback to version ${toVersion}` } });
+    await tx.ruleVersion.create({
+      data: { ruleId: id, version, document: document as object, source: target.source, authorId: author.staffId, comment: `rollback to version ${toVersion}` },
+    });
     await tx.rule.update({ where: { id }, data: { title: document.title, currentVersion: version } });
-    await writeAudit(tx, { actor: staffActor(author), action: "rule.rollback", targetType: "rule", targetId: id, details: { version, restoredVersion: toVersion, previousVersion: rule.currentVersion, changed } });
+    await writeAudit(tx, {
+      actor: staffActor(author),
+      action: "rule.rollback",
+      targetType: "rule",
+      targetId: id,
+      details: { version, restoredVersion: toVersion, previousVersion: rule.currentVersion, changed },
+    });
     return { id, action: "updated" as const, version, changed };
   });
 }
@@ -160,7 +199,10 @@ export interface RuleDetail extends RuleSummary {
 }
 
 export async function showRule(db: Database, id: string, version?: number): Promise<RuleDetail> {
-  const rule = await db.prisma.rule.findUnique({ where: { id }, include: { owner: true, versions: { include: { author: true }, orderBy: { version: "asc" } } } });
+  const rule = await db.prisma.rule.findUnique({
+    where: { id },
+    include: { owner: true, versions: { include: { author: true }, orderBy: { version: "asc" } } },
+  });
   if (!rule) throw new RuleNotFound(`no rule '${id}'`);
   const shown = rule.versions.find((v) => v.version === (version ?? rule.currentVersion));
   if (!shown) throw new RuleNotFound(`rule '${id}' has no version ${version} (it has 1 to ${rule.versions.at(-1)?.version ?? 0})`);
@@ -190,8 +232,16 @@ export interface StoredRule {
  * The rules a run evaluates (enabled ones, or those named), at their current version, validated
  * again: a stored rule the current catalogue no longer accepts is reported, not evaluated.
  */
-export async function loadRulesToRun(db: Database, calendar: CalendarDocument | null, ids?: readonly string[]): Promise<{ rules: StoredRule[]; invalid: { id: string; version: number; problems: Problem[] }[] }> {
-  const rows = await db.prisma.rule.findMany({ where: ids ? { id: { in: [...ids] } } : { enabled: true }, include: { versions: true }, orderBy: { id: "asc" } });
+export async function loadRulesToRun(
+  db: Database,
+  calendar: CalendarDocument | null,
+  ids?: readonly string[],
+): Promise<{ rules: StoredRule[]; invalid: { id: string; version: number; problems: Problem[] }[] }> {
+  const rows = await db.prisma.rule.findMany({
+    where: ids ? { id: { in: [...ids] } } : { enabled: true },
+    include: { versions: true },
+    orderBy: { id: "asc" },
+  });
   if (ids) {
     const missing = ids.filter((id) => !rows.some((r) => r.id === id));
     if (missing.length) throw new RuleNotFound(`no rule ${missing.map((m) => `'${m}'`).join(", ")}`);
@@ -216,13 +266,26 @@ export async function referenceProblems(db: Database, rules: readonly { rule: Va
   const problems: Problem[] = [];
   const known = async (kind: "programmes" | "modules" | "tutorGroups", codes: string[]) => {
     const where = { code: { in: codes } };
-    const found = kind === "programmes" ? await db.prisma.programme.findMany({ where, select: { code: true } }) : kind === "modules" ? await db.prisma.module.findMany({ where, select: { code: true } }) : await db.prisma.tutorGroup.findMany({ where, select: { code: true } });
+    const found =
+      kind === "programmes"
+        ? await db.prisma.programme.findMany({ where, select: { code: true } })
+        : kind === "modules"
+          ? await db.prisma.module.findMany({ where, select: { code: true } })
+          : await db.prisma.tutorGroup.findMany({ where, select: { code: true } });
     return new Set(found.map((f) => f.code));
   };
   for (const { rule, document } of rules) {
     const add = (severity: Problem["severity"], path: Path, message: string) => {
       const at = document?.positionOf(path);
-      problems.push({ severity, file: document?.file, document: `rule ${rule.document.id}`, field: fieldName(path), line: at?.line, column: at?.column, message });
+      problems.push({
+        severity,
+        file: document?.file,
+        document: `rule ${rule.document.id}`,
+        field: fieldName(path),
+        line: at?.line,
+        column: at?.column,
+        message,
+      });
     };
     const { owner, cohort } = rule.document;
     if (owner && !(await db.prisma.staff.findUnique({ where: { staffNumber: owner } }))) add("error", ["owner"], `${owner} is not a known member of staff`);
@@ -231,7 +294,12 @@ export async function referenceProblems(db: Database, rules: readonly { rule: Va
       if (!codes) continue;
       const found = await known(kind, codes);
       codes.forEach((code, i) => {
-        if (!found.has(code)) add("warning", ["cohort", kind, i], `no ${kind === "tutorGroups" ? "tutor group" : kind.slice(0, -1)} with code ${code} is loaded yet: until one is, the rule matches no one there`);
+        if (!found.has(code))
+          add(
+            "warning",
+            ["cohort", kind, i],
+            `no ${kind === "tutorGroups" ? "tutor group" : kind.slice(0, -1)} with code ${code} is loaded yet: until one is, the rule matches no one there`,
+          );
       });
     }
   }

@@ -14,7 +14,7 @@ export const PLACEHOLDERS = {
   first_name: { description: "The student's preferred name, else their given name.", longest: 20 },
   tutor_name: { description: "The student's personal tutor.", longest: 30 },
   as_of_date: { description: "The day the data was looked at, e.g. 23 November.", longest: 12 },
-  sources: { description: "The data the rule looked at, in words, e.g. \"Moodle activity and attendance registers\".", longest: 60 },
+  sources: { description: 'The data the rule looked at, in words, e.g. "Moodle activity and attendance registers".', longest: 60 },
   rule_title: { description: "The rule's title.", longest: 120 },
   last_vle_date: { description: "The day of the student's last VLE activity, e.g. 3 November (rules using vle_days_since_last).", longest: 12 },
 } as const;

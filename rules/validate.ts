@@ -15,7 +15,6 @@ import { fieldName, type Path, type Problem, type SourceDocument } from "./docum
 import { feedsOf } from "./metrics.ts";
 import { checkTemplate } from "./templates.ts";
 
-
 export type Channel = "teams" | "sms" | "email";
 export type InterventionKind = "nudge" | "invitation_to_talk" | "referral" | "escalation" | "staff_message";
 
@@ -66,7 +65,8 @@ function pathOf(pointer: string): (string | number)[] {
 /** Ajv's error, in words an admin can act on, at the field it concerns. */
 function schemaProblem(error: ErrorObject): { path: Path; message: string } {
   const path = pathOf(error.instancePath);
-  if (error.propertyName !== undefined) return { path, message: `'${error.propertyName}' is not a valid name: use lower-case letters, digits and hyphens (e.g. reading-weeks)` };
+  if (error.propertyName !== undefined)
+    return { path, message: `'${error.propertyName}' is not a valid name: use lower-case letters, digits and hyphens (e.g. reading-weeks)` };
   switch (error.keyword) {
     case "additionalProperties":
       return { path: [...path, error.params.additionalProperty as string], message: "unknown field" };
@@ -165,7 +165,11 @@ export function validateRule(data: unknown, context: ValidationContext): RuleVal
     }
   }
   if (messages && compiled?.ok) {
-    const templateContext = { metrics: compiled.condition.metrics, metricsAcknowledged: rule.metricsInMessagesAcknowledged === true, title: typeof rule.title === "string" ? rule.title : "" };
+    const templateContext = {
+      metrics: compiled.condition.metrics,
+      metricsAcknowledged: rule.metricsInMessagesAcknowledged === true,
+      title: typeof rule.title === "string" ? rule.title : "",
+    };
     const templates: [Channel, Path, unknown][] = [
       ["teams", ["messages", "teams"], messages.teams],
       ["sms", ["messages", "sms"], messages.sms],
@@ -208,7 +212,10 @@ export interface CalendarValidation {
 }
 
 export function validateCalendar(data: unknown, source?: SourceDocument): CalendarValidation {
-  const name = typeof data === "object" && data && typeof (data as { calendar?: unknown }).calendar === "string" ? `calendar ${(data as { calendar: string }).calendar}` : "calendar";
+  const name =
+    typeof data === "object" && data && typeof (data as { calendar?: unknown }).calendar === "string"
+      ? `calendar ${(data as { calendar: string }).calendar}`
+      : "calendar";
   const report = reporter(source, name);
   if (!checkCalendarShape(data)) {
     for (const p of schemaProblems(checkCalendarShape.errors ?? [])) report.add("error", p.path, p.message);

@@ -29,23 +29,46 @@ export interface AcknowledgeResult {
 export type Acknowledger = { kind: "staff"; staffNumber: string } | { kind: "link"; recipient: AlertRecipientId };
 
 export async function acknowledgeConcern(db: Database, concernId: number, by: Acknowledger, now = new Date()): Promise<AcknowledgeResult> {
-  const concern = Number.isSafeInteger(concernId) ? await db.prisma.safeguardingConcern.findUnique({ where: { id: concernId }, select: { id: true, studentId: true, state: true, acknowledgedAt: true, acknowledgedBy: true } }) : null;
+  const concern = Number.isSafeInteger(concernId)
+    ? await db.prisma.safeguardingConcern.findUnique({
+        where: { id: concernId },
+        select: { id: true, studentId: true, state: true, acknowledgedAt: true, acknowledgedBy: true },
+      })
+    : null;
   if (!concern) throw new ConcernError("That alert no longer exists.", { kind: "not_found" });
   const staffNumber = by.kind === "staff" ? by.staffNumber : by.recipient.kind === "staff" ? by.recipient.staffNumber : null;
   // A person on the staff records is checked by the gate (a refusal is audited there), even with a link.
   if (staffNumber) await authorise(db, staffNumber, "safeguarding.respond", { studentId: concern.studentId });
   const name = staffNumber ?? (by.kind === "link" && by.recipient.kind === "email" ? by.recipient.address : "unknown");
   if (concern.state === "acknowledged") {
-    return { concernId, studentId: concern.studentId, already: true, acknowledgedBy: concern.acknowledgedBy ?? "someone", acknowledgedAt: concern.acknowledgedAt ?? now };
+    return {
+      concernId,
+      studentId: concern.studentId,
+      already: true,
+      acknowledgedBy: concern.acknowledgedBy ?? "someone",
+      acknowledgedAt: concern.acknowledgedAt ?? now,
+    };
   }
   return db.prisma.$transaction(async (tx) => {
-    const { count } = await tx.safeguardingConcern.updateMany({ where: { id: concernId, state: "open" }, data: { state: "acknowledged", acknowledgedAt: now, acknowledgedBy: name } });
+    const { count } = await tx.safeguardingConcern.updateMany({
+      where: { id: concernId, state: "open" },
+      data: { state: "acknowledged", acknowledgedAt: now, acknowledgedBy: name },
+    });
     if (count === 0) {
       const current = await tx.safeguardingConcern.findUniqueOrThrow({ where: { id: concernId }, select: { acknowledgedAt: true, acknowledgedBy: true } });
-      return { concernId, studentId: concern.studentId, already: true, acknowledgedBy: current.acknowledgedBy ?? "someone", acknowledgedAt: current.acknowledgedAt ?? now };
+      return {
+        concernId,
+        studentId: concern.studentId,
+        already: true,
+        acknowledgedBy: current.acknowledgedBy ?? "someone",
+        acknowledgedAt: current.acknowledgedAt ?? now,
+      };
     }
     // Alerts still waiting (a distress notice before working hours, an escalation) are no longer needed.
-    const { count: withdrawn } = await tx.staffMessage.updateMany({ where: { concernId, state: "pending" }, data: { state: "cancelled", lastError: `acknowledged by ${name}` } });
+    const { count: withdrawn } = await tx.staffMessage.updateMany({
+      where: { concernId, state: "pending" },
+      data: { state: "cancelled", lastError: `acknowledged by ${name}` },
+    });
     await writeAudit(tx, {
       actor: staffNumber ? { kind: "staff", staffNumber } : { kind: "system", component: `safeguarding-link:${name}` },
       action: "safeguarding.acknowledged",
@@ -62,15 +85,36 @@ export async function acknowledgeConcern(db: Database, concernId: number, by: Ac
  * Records an extenuating circumstance (the dates only, never the reason: rules do not nudge about
  * work in that window) for the student of a concern, and acknowledges the concern.
  */
-export async function recordCircumstances(db: Database, concernId: number, staffNumber: string, from: string, to: string, now = new Date()): Promise<AcknowledgeResult> {
+export async function recordCircumstances(
+  db: Database,
+  concernId: number,
+  staffNumber: string,
+  from: string,
+  to: string,
+  now = new Date(),
+): Promise<AcknowledgeResult> {
   const day = /^\d{4}-\d{2}-\d{2}$/;
-  if (!day.test(from) || Number.isNaN(Date.parse(`${from}T00:00:00Z`))) throw new ConcernError(`Please give the first day as a date (you gave "${from.slice(0, 20)}").`);
-  if (!day.test(to) || Number.isNaN(Date.parse(`${to}T00:00:00Z`))) throw new ConcernError(`Please give the last day as a date (you gave "${to.slice(0, 20)}").`);
+  if (!day.test(from) || Number.isNaN(Date.parse(`${from}T00:00:00Z`)))
+    throw new ConcernError(`Please give the first day as a date (you gave "${from.slice(0, 20)}").`);
+  if (!day.test(to) || Number.isNaN(Date.parse(`${to}T00:00:00Z`)))
+    throw new ConcernError(`Please give the last day as a date (you gave "${to.slice(0, 20)}").`);
   if (to < from) throw new ConcernError("The last day is before the first day: please check the dates.");
-  const concern = Number.isSafeInteger(concernId) ? await db.prisma.safeguardingConcern.findUnique({ where: { id: concernId }, select: { studentId: true } }) : null;
+  const concern = Number.isSafeInteger(concernId)
+    ? await db.prisma.safeguardingConcern.findUnique({ where: { id: concernId }, select: { studentId: true } })
+    : null;
   if (!concern) throw new ConcernError("That alert no longer exists.", { kind: "not_found" });
   await authorise(db, staffNumber, "safeguarding.respond", { studentId: concern.studentId });
-  const circumstance = await db.prisma.extenuatingCircumstance.create({ data: { studentId: concern.studentId, fromDate: new Date(`${from}T00:00:00Z`), toDate: new Date(`${to}T23:59:59Z`), recordedAt: now }, select: { id: true } });
-  await writeAudit(db.prisma, { actor: { kind: "staff", staffNumber }, action: "extenuating.recorded", targetType: "extenuating_circumstance", targetId: String(circumstance.id), studentId: concern.studentId, details: { from, to, concernId } });
+  const circumstance = await db.prisma.extenuatingCircumstance.create({
+    data: { studentId: concern.studentId, fromDate: new Date(`${from}T00:00:00Z`), toDate: new Date(`${to}T23:59:59Z`), recordedAt: now },
+    select: { id: true },
+  });
+  await writeAudit(db.prisma, {
+    actor: { kind: "staff", staffNumber },
+    action: "extenuating.recorded",
+    targetType: "extenuating_circumstance",
+    targetId: String(circumstance.id),
+    studentId: concern.studentId,
+    details: { from, to, concernId },
+  });
   return acknowledgeConcern(db, concernId, { kind: "staff", staffNumber }, now);
 }

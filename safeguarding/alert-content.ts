@@ -4,7 +4,7 @@
  * own words are included: the person alerted needs them to judge what to do.
  */
 import { safeguardingAlertCard, type SafeguardingAlertCardData } from "../adaptive-cards/index.ts";
-import type { Channel } from "../generated/sqlite/enums.ts";
+import type { Channel } from "../prisma/index.ts";
 import { dateLabel, timeLabel } from "../core/index.ts";
 import type { CrisisReason, DistressReason } from "./screen.ts";
 
@@ -113,7 +113,9 @@ export function alertEmail(facts: AlertFacts, timeZone: string, acknowledgeUrl: 
     "",
     `What Nudge told them: ${facts.told}`,
     "",
-    acknowledgeUrl ? `When you are handling it, acknowledge it here so others know: ${acknowledgeUrl}` : "When you are handling it, acknowledge it in Teams (the Nudge app) so others know.",
+    acknowledgeUrl
+      ? `When you are handling it, acknowledge it here so others know: ${acknowledgeUrl}`
+      : "When you are handling it, acknowledge it in Teams (the Nudge app) so others know.",
     facts.level === "crisis" ? "Unacknowledged crisis alerts go to the next safeguarding contacts." : "",
   ]
     .filter((line, i, all) => !(line === "" && all[i - 1] === ""))

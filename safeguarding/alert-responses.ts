@@ -13,7 +13,14 @@ import { alertFacts } from "./raise.ts";
 export type AlertResponse = { kind: "acknowledge" } | { kind: "circumstances"; from: string; to: string };
 
 /** "I'm handling this" or extenuating circumstances (which acknowledges too): the alert card as it now stands. */
-export async function respondToAlert(db: Database, concernId: number, staffNumber: string, response: AlertResponse, timezone: string, now = new Date()): Promise<object> {
+export async function respondToAlert(
+  db: Database,
+  concernId: number,
+  staffNumber: string,
+  response: AlertResponse,
+  timezone: string,
+  now = new Date(),
+): Promise<object> {
   if (response.kind === "circumstances") await recordCircumstances(db, concernId, staffNumber, response.from, response.to, now);
   else await acknowledgeConcern(db, concernId, { kind: "staff", staffNumber }, now);
   return alertCard(await alertFacts(db.prisma, concernId, now, timezone), timezone);

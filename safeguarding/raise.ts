@@ -12,9 +12,9 @@
  * contacts, tutors (outside production); without either, every member of staff holding the
  * safeguarding role. The audit entry names who was told, never what the student wrote.
  */
-import { nextWorkingInstant } from "../core/index.ts";
+import { nextWorkingInstant, DEFAULT_TIMEZONE } from "../core/index.ts";
 import { dateLabel, timeLabel } from "../core/index.ts";
-import type { Channel } from "../generated/sqlite/enums.ts";
+import type { Channel } from "../prisma/index.ts";
 import { PRIORITY, queueStaffNotice, type StaffRecipient } from "../notices/index.ts";
 import type { Tx } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
@@ -61,7 +61,9 @@ export async function personalTutors(tx: Tx, studentId: number, now: Date): Prom
 /** Configured contacts as recipients: staff numbers that are active staff, and mailboxes. Unknown numbers are reported. */
 async function resolveContacts(tx: Tx, contacts: readonly SafeguardingContact[]): Promise<{ people: Person[]; mailboxes: string[]; unknown: string[] }> {
   const numbers = contacts.filter((c) => c.kind === "staff").map((c) => c.staffNumber);
-  const staff = numbers.length ? await tx.staff.findMany({ where: { staffNumber: { in: numbers }, active: true }, select: { id: true, staffNumber: true, displayName: true } }) : [];
+  const staff = numbers.length
+    ? await tx.staff.findMany({ where: { staffNumber: { in: numbers }, active: true }, select: { id: true, staffNumber: true, displayName: true } })
+    : [];
   const found = new Set(staff.map((s) => s.staffNumber));
   return {
     people: staff.map((s) => ({ staffId: s.id, staffNumber: s.staffNumber, displayName: s.displayName })),
@@ -71,12 +73,15 @@ async function resolveContacts(tx: Tx, contacts: readonly SafeguardingContact[])
 }
 
 async function safeguardingRoleHolders(tx: Tx): Promise<Person[]> {
-  const staff = await tx.staff.findMany({ where: { active: true, roles: { some: { role: "safeguarding" } } }, select: { id: true, staffNumber: true, displayName: true } });
+  const staff = await tx.staff.findMany({
+    where: { active: true, roles: { some: { role: "safeguarding" } } },
+    select: { id: true, staffNumber: true, displayName: true },
+  });
   return staff.map((s) => ({ staffId: s.id, staffNumber: s.staffNumber, displayName: s.displayName }));
 }
 
 /** The facts every alert about this concern shows. */
-export async function alertFacts(tx: Tx, concernId: number, now: Date, timeZone = "Europe/London"): Promise<AlertFacts> {
+export async function alertFacts(tx: Tx, concernId: number, now: Date, timeZone = DEFAULT_TIMEZONE): Promise<AlertFacts> {
   const concern = await tx.safeguardingConcern.findUniqueOrThrow({
     where: { id: concernId },
     select: {
@@ -96,7 +101,12 @@ export async function alertFacts(tx: Tx, concernId: number, now: Date, timeZone 
           familyName: true,
           mobile: true,
           email: true,
-          programmeEnrolments: { where: { status: "active" }, take: 1, orderBy: { startDate: "desc" }, select: { yearOfStudy: true, programme: { select: { title: true } } } },
+          programmeEnrolments: {
+            where: { status: "active" },
+            take: 1,
+            orderBy: { startDate: "desc" },
+            select: { yearOfStudy: true, programme: { select: { title: true } } },
+          },
         },
       },
     },
@@ -121,7 +131,9 @@ export async function alertFacts(tx: Tx, concernId: number, now: Date, timeZone 
     channel: concern.reply.channel,
     receivedAt: concern.reply.receivedAt,
     told: concern.toldStudent ?? "",
-    acknowledged: concern.acknowledgedAt ? `Acknowledged by ${await acknowledgerName(tx, concern.acknowledgedBy)} at ${timeLabel(concern.acknowledgedAt, timeZone)}, ${dateLabel(concern.acknowledgedAt, timeZone)}` : null,
+    acknowledged: concern.acknowledgedAt
+      ? `Acknowledged by ${await acknowledgerName(tx, concern.acknowledgedBy)} at ${timeLabel(concern.acknowledgedAt, timeZone)}, ${dateLabel(concern.acknowledgedAt, timeZone)}`
+      : null,
   };
 }
 
@@ -141,11 +153,22 @@ export async function alertPeople(
   studentId: number,
 ): Promise<number> {
   const card = alertCard(facts, settings.timezone);
-  const link = (recipient: AlertRecipientId) => (settings.publicBaseUrl ? acknowledgeUrl(settings.publicBaseUrl, settings.linkSecret, facts.concernId, recipient) : null);
+  const link = (recipient: AlertRecipientId) =>
+    settings.publicBaseUrl ? acknowledgeUrl(settings.publicBaseUrl, settings.linkSecret, facts.concernId, recipient) : null;
   const kind = facts.level === "crisis" ? "safeguarding_alert" : "distress_notice";
   const queue = async (recipient: StaffRecipient, id: AlertRecipientId) => {
     const email = alertEmail(facts, settings.timezone, link(id));
-    await queueStaffNotice(tx, recipient, { kind, priority: how.priority, studentId, concernId: facts.concernId, subject: email.subject, text: email.text, card, route: how.route, dueAt: how.dueAt });
+    await queueStaffNotice(tx, recipient, {
+      kind,
+      priority: how.priority,
+      studentId,
+      concernId: facts.concernId,
+      subject: email.subject,
+      text: email.text,
+      card,
+      route: how.route,
+      dueAt: how.dueAt,
+    });
   };
   for (const person of recipients.people) await queue({ staffId: person.staffId }, { kind: "staff", staffNumber: person.staffNumber });
   for (const address of recipients.mailboxes) await queue({ address }, { kind: "email", address });
@@ -179,7 +202,15 @@ export async function raiseConcern(tx: Tx, concern: NewConcern, settings: Safegu
     const first = haveContacts ? contacts : { people: tutors.length ? tutors : await safeguardingRoleHolders(tx), mailboxes: [] };
     recipients += await alertPeople(tx, facts, first, { priority: PRIORITY.urgent, route: "both", dueAt }, settings, concern.studentId);
     // The tutor is told too, unless they were the first line.
-    if (haveContacts && tutors.length) recipients += await alertPeople(tx, facts, { people: tutors, mailboxes: [] }, { priority: PRIORITY.urgent, route: "teams-then-email", dueAt }, settings, concern.studentId);
+    if (haveContacts && tutors.length)
+      recipients += await alertPeople(
+        tx,
+        facts,
+        { people: tutors, mailboxes: [] },
+        { priority: PRIORITY.urgent, route: "teams-then-email", dueAt },
+        settings,
+        concern.studentId,
+      );
     told = haveContacts || !tutors.length ? "safeguarding" : "tutor";
   } else {
     dueAt = nextWorkingInstant(now, settings.timezone, settings.workingHours);
@@ -195,7 +226,16 @@ export async function raiseConcern(tx: Tx, concern: NewConcern, settings: Safegu
     targetType: "concern",
     targetId: String(created.id),
     studentId: concern.studentId,
-    details: { level: concern.level, reasons: [...concern.reasons], channel: concern.channel, recipients, told, dueAt: dueAt.toISOString(), ...(contacts.unknown.length ? { unknownContacts: contacts.unknown } : {}), studentNumber: student.studentNumber },
+    details: {
+      level: concern.level,
+      reasons: [...concern.reasons],
+      channel: concern.channel,
+      recipients,
+      told,
+      dueAt: dueAt.toISOString(),
+      ...(contacts.unknown.length ? { unknownContacts: contacts.unknown } : {}),
+      studentNumber: student.studentNumber,
+    },
   });
   return { concernId: created.id, told, dueAt, recipients };
 }

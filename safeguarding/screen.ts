@@ -9,7 +9,7 @@
  * it. Typos in the key words are forgiven ("suicdal", "depresed") by an edit-distance match.
  *
  * A hit is a reason for a person to read the message, never a diagnosis; false alarms are the
- * accepted price of never missing one (DESIGN invariant 7).
+ * accepted price of never missing one (invariant 7).
  */
 import { distance } from "fastest-levenshtein";
 import { normalise, wordsOf } from "../core/index.ts";
@@ -25,7 +25,8 @@ export interface Screening {
   reasons: (CrisisReason | DistressReason)[];
 }
 
-const RELATIVE = "(?:mum|mom|mam|mother|mummy|dad|father|daddy|nan|nana|nanna|gran|granny|grandma|grandmother|grandad|granddad|grandpa|grandfather|grandparents?|brother|bro|sister|sis|sibling|son|daughter|baby|child|husband|wife|partner|boyfriend|girlfriend|bf|gf|fiance|fiancee|uncle|auntie|aunty|aunt|cousin|niece|nephew|friend|best friend|mate|flatmate|housemate|stepmum|stepdad|step mum|step dad|family|parents?)";
+const RELATIVE =
+  "(?:mum|mom|mam|mother|mummy|dad|father|daddy|nan|nana|nanna|gran|granny|grandma|grandmother|grandad|granddad|grandpa|grandfather|grandparents?|brother|bro|sister|sis|sibling|son|daughter|baby|child|husband|wife|partner|boyfriend|girlfriend|bf|gf|fiance|fiancee|uncle|auntie|aunty|aunt|cousin|niece|nephew|friend|best friend|mate|flatmate|housemate|stepmum|stepdad|step mum|step dad|family|parents?)";
 
 /** Phrases of crisis, on normalised text (see normalise.ts: "can't" is "can not", "im" is "i am"). */
 const CRISIS: ReadonlyArray<[CrisisReason, RegExp]> = [
@@ -33,7 +34,10 @@ const CRISIS: ReadonlyArray<[CrisisReason, RegExp]> = [
     "suicidal",
     /\bsuicid\w*|\bkill(?:ing)? (?:my ?self|me ?self)\b|\bkms\b|\bun ?alive\b|\bend(?:ing)? (?:it all|my life|my own life|things|everything|my suffering|the pain|my pain)\b|\b(?:want|wanna|going|gonna|ready|need|just|thinking (?:of|about)|planning|plan|might|should|could|tempted) (?:to )?end(?:ing)? it\b|\btake my (?:own )?life\b|\b(?:want|wanna|going|ready|need|planning|plan|tempted|deserve) to die\b|\bwant(?:ed)? (?:to be|be) dead\b|\bwish(?:ed)? i (?:was|were) dead\b|\bwish(?:ed)? i (?:was|were|had) (?:never|not) (?:been )?born\b|\bwish i (?:could )?(?:just )?(?:die|disappear|not wake up|never wake up|did not wake up|was not here|was not alive|could sleep for ?ever)\b|\bnever (?:want to )?wake up\b|\bbetter off (?:dead|without me)\b|\b(?:do not|does not|not|no longer) (?:really )?(?:want|wanna|wish) to (?:be here|live|be alive|exist|wake up|carry on|go on|be around|keep going)\b|\b(?:do not|not) (?:think|know if|know whether|sure if|sure that|sure) i (?:really )?(?:want|wanna) to (?:be here|live|be alive|exist|go on|carry on|keep going)\b|\bnot sure (?:if |that )?i (?:want|wanna) to (?:be here|live|be alive|exist|go on|carry on|keep going)\b|\bno (?:point|reason|use) (?:in |to |of )?(?:living|live|life|being alive|being here|going on|carrying on|existing|trying any ?more|me being here)\b|\bwhat is the point (?:in |of )?(?:living|life|anything|it all|going on|carrying on|trying|being here|being alive|any ?more|of me)\b|\bwhy am i (?:still )?(?:here|alive)\b|\b(?:can|could) not (?:go on|carry on|keep going)(?! with)\b|\b(?:can|could) not (?:do|take|handle) (?:this|it|life) any ?more\b|\bsee (?:the|any) point (?:in|of) (?:living|life|being alive|being here|going on|existing|anything|any of it)\b|\bnot worth (?:living|being alive|it any ?more)\b|\blife (?:is not|is no longer|not) worth\b|\b(?:tired|sick) of (?:living|being alive|life|existing)\b|\bgive up on (?:life|living|everything)\b|\b(?:goodbye|bye) (?:for ?ever|everyone|world|cruel world)\b|\bfinal goodbye\b|\bthis is (?:my )?goodbye\b|\bdisappear for ?ever\b|\bnot (?:be|being) (?:around|here) (?:much longer|any ?more|for much longer)\b|\bwill not be (?:around|here) (?:much longer|for long|any ?more)\b|\bjump(?:ing)? (?:off|in front|from) (?:a |the )?(?:bridge|building|roof|train|car|cliff|balcony|window)\b|\bhang(?:ing)? my ?self\b|\bslit\b|\bpills? to (?:end|sleep for ?ever|die)\b|\bno way out\b|\bnothing (?:left )?to live for\b|\b(?:world|everyone) (?:would be|is) better (?:off )?without me\b|\b(?:eisiau|isio|isie|moyn) marw\b|\b(?:eisiau|isio) byw\b|\bl?ladd fy hun\b|\bun ?aliv\w*|\b(?:i will|i am going to|gonna) be dead\b|\bbe dead (?:soon|by|before)\b|\b(?:will not|not going to|will never) be (?:here|around|alive)\b|\bdone with (?:life|living|everything|it all|being alive)\b|\bstop existing\b|\bkeep my ?self safe\b|\bsaving (?:up )?(?:my )?(?:pills|tablets|meds)\b|\b(?:if|when) i (?:just )?(?:was|were|am) (?:gone|not here|not around|dead|no longer here)\b|\bif i (?:just )?(?:disappeared|died|vanished|was not here|was not around|wasnt here)\b|\b(?:miss|notice) (?:me )?if i\b|\bgone for good\b|\bways to (?:do it|die|end it|kill|end my)\b|\b(?:thinking|thought|think) (?:about|of) jumping\b|\b(?:roof|rooftop|ledge|edge of)\b.*\bjump\w*|\b(?:got|bought|have|found) a rope\b|\b(?:do not|can not|not) see my ?self (?:making it|being here|being around|alive|getting through)\b|\bgo dark (?:permanently|for ?ever|for good)\b|\bpermanent (?:sleep|solution)\b|\b(?:by|on|near|at|standing on|standing by|walked to) the (?:train )?(?:tracks|railway line|railway)\b|\b(?:reason|point) (?:to|in|of) (?:keep |keeping |carry on |go on )?(?:living|live|being alive)\b|\brather (?:be dead|die|not be alive|not exist|not be here)\b|\bsleep and (?:not|never) wake\b|\bsaying goodbye\b|\bhow to (?:end it|kill|die)\b|\b(?:be around|be here) (?:much longer|for much longer|for long)\b|\bgiven away (?:all )?my (?:stuff|things|belongings)\b|\bwhere i am going\b|\bbridge\b.*\b(?:thinking|think|jump)\w*|\b(?:go to |just )?sleep for ?ever\b|\bhope i (?:just )?(?:do not|never) wake up\b|\b(?:vanish|disappear) (?:and never|for good|for ?ever)\b|\bwant (?:it|this|everything|life) (?:all )?to (?:be over|end|stop)\b|\bno reason (?:for me )?to (?:be alive|live|be here|go on|exist|keep going)\b|\b(?:can not|do not|no) see (?:a|any) way out\b|\bway out except\b|\b(?:i am|feel like|felt like) (?:such )?a burden\b/,
   ],
-  ["self_harm", /\bself ?harm\w*|\bsh again\b|\b(?:cut|cutting|cuts|burn|burning|burnt|hurt|hurting|harm|harming|punish|punishing|starve|starving|scratch|scratching|hit|hitting) (?:my ?self|my arms?|my wrists?|my legs?|my thighs?|my skin)\b|\b(?:been|started|start|back to|relapsed?(?: and)?) cutting\b|\bcutting again\b|\brelapsed\b|\bcut (?:again|too deep|deeper|my ?self)\b|\bcutting (?:most days|every day|again|more|my ?self)\b|\bgetting deeper\b|\buntil (?:they|it) bleeds?\b/],
+  [
+    "self_harm",
+    /\bself ?harm\w*|\bsh again\b|\b(?:cut|cutting|cuts|burn|burning|burnt|hurt|hurting|harm|harming|punish|punishing|starve|starving|scratch|scratching|hit|hitting) (?:my ?self|my arms?|my wrists?|my legs?|my thighs?|my skin)\b|\b(?:been|started|start|back to|relapsed?(?: and)?) cutting\b|\bcutting again\b|\brelapsed\b|\bcut (?:again|too deep|deeper|my ?self)\b|\bcutting (?:most days|every day|again|more|my ?self)\b|\bgetting deeper\b|\buntil (?:they|it) bleeds?\b/,
+  ],
   [
     "overdose",
     /\boverdos\w*|\bod(?:'d|ed)?\b(?! on (?:coffee|caffeine|sugar|work|red ?bull|energy))|\b(?:took|taken|take|taking|swallowed|swallow|had|downed|necked) (?:all |a |an |the |my |whole |entire |loads |lots |load |bunch |handful |too many |a lot |way too many |\d+ |of |packet |packets |box |boxes |bottle |strip )*(?:pills?|tablets?|paracetamol|ibuprofen|co ?codamol|sleeping pills|meds|medication|medicine|painkillers|antidepressants|sertraline|codeine)\b(?! (?:for|as|with|because|cause) )/,
@@ -72,14 +76,46 @@ const DISTRESS: ReadonlyArray<[DistressReason, RegExp]> = [
     "money",
     /\bcan not afford\b|\bcould not afford\b|\bno money\b|\bout of money\b|\b(?:run|ran|running) out of money\b|\bskint\b|\b(?:i am|so|completely|totally|flat|proper|properly|really|dead|very|absolutely) broke\b|\bdebts?\b|\barrears\b|\boverdraft\b|\bbailiffs?\b|\bfood ?banks?\b|\bhungry\b|\bstarving\b|\bstudent finance (?:has not|have not|did not|not|still|is late|delayed|messed|stopped|cut)\b|\blost my job\b|\bsacked\b|\bmade redundant\b|\bbills\b|\bhardship\b|\bpay (?:my |the )?rent\b|\brent (?:is )?(?:due|late|owed)\b|\bmoney (?:problems|issues|worries|troubles|stress)\b|\bfinancial (?:problems|issues|difficult\w*|hardship|trouble|worries|stress|mess)\b|\bcost of living\b|\bcan not pay\b|\bworking (?:two jobs|40 hours|every night) to (?:pay|afford|cover)\b|\brents? (?:is |are )?(?:over ?due|due|late|owed)\b|\b(?:bank|account|accounts) (?:is |are )?empty\b|£ ?\d+ (?:left|in my (?:account|bank))\b|\bbetween food and\b|\bcan not (?:buy|get|afford) food\b/,
   ],
-  ["housing", /\bhomeless\w*|\bnowhere to (?:live|stay|sleep|go)\b|\bsofa ?surf\w*|\bkicked out\b|\bthrown out\b|\bevict\w*|\blandlord\b|\bhousing\b|\bsleeping rough\b|\bno heating\b|\bmould\b|\bunsafe (?:house|flat|accommodation)\b|\bliving in (?:my|a) car\b|\b(?:mates|friends|friend's|mate's) (?:floor|sofas?|couch)\b|\btenancy\b|\bno place (?:of my own|to (?:live|stay|sleep))\b/],
-  ["caring", /\bcarer\b|\bcaring for\b|\blook(?:ing)? after my (?:\w+ )?(?:mum|mom|mam|mother|dad|father|nan|gran|grandma|grandad|brother|sister|son|daughter|baby|kids|children|family|parents?|partner)\b|\bchildcare\b|\blook(?:ing)? after (?:my )?(?:little |younger |baby |elderly |disabled |poorly )?(?:sisters|brothers|siblings|kids|children|her|him|them)\b|\bonly one who can look after\b|\bsingle (?:mum|mom|parent|dad)\b/],
-  ["loneliness", /\blonely\b|\bloneliness\b|\bisolated\b|\bno friends\b|\bno one to talk to\b|\bnobody to talk to\b|\bnobody cares\b|\bno one cares\b|\bon my own all the time\b|\bhomesick\b|\b(?:do not|not) (?:really )?feel like my ?self\b|\beverything is grey\b|\b(?:do not|does not) (?:really )?have any friends\b|\binvisible\b|\bno one (?:even )?notices me\b|\bnobody (?:even )?notices me\b|\bbullied\b|\bbullying\b|\bharass\w*|\bracis\w*|\bdiscriminat\w*/],
-  ["hard_times", /\bfamily (?:problems|issues|emergency|stuff|crisis|things|troubles)\b|\bpersonal (?:problems|issues|circumstances|reasons|stuff)\b|\bdivorc\w*|\bsplit up\b|\bbroke up\b|\bbreak ?up\b|\b(?:parents|mum and dad) (?:are )?(?:splitting|separating|divorcing)\b|\bddim yn iawn\b|\bextenuating\b|\bmitigating\b|\barrested\b|\bpolice\b|\bprison\b|\bdeport\w*|\brefugee\b|\basylum\b/],
+  [
+    "housing",
+    /\bhomeless\w*|\bnowhere to (?:live|stay|sleep|go)\b|\bsofa ?surf\w*|\bkicked out\b|\bthrown out\b|\bevict\w*|\blandlord\b|\bhousing\b|\bsleeping rough\b|\bno heating\b|\bmould\b|\bunsafe (?:house|flat|accommodation)\b|\bliving in (?:my|a) car\b|\b(?:mates|friends|friend's|mate's) (?:floor|sofas?|couch)\b|\btenancy\b|\bno place (?:of my own|to (?:live|stay|sleep))\b/,
+  ],
+  [
+    "caring",
+    /\bcarer\b|\bcaring for\b|\blook(?:ing)? after my (?:\w+ )?(?:mum|mom|mam|mother|dad|father|nan|gran|grandma|grandad|brother|sister|son|daughter|baby|kids|children|family|parents?|partner)\b|\bchildcare\b|\blook(?:ing)? after (?:my )?(?:little |younger |baby |elderly |disabled |poorly )?(?:sisters|brothers|siblings|kids|children|her|him|them)\b|\bonly one who can look after\b|\bsingle (?:mum|mom|parent|dad)\b/,
+  ],
+  [
+    "loneliness",
+    /\blonely\b|\bloneliness\b|\bisolated\b|\bno friends\b|\bno one to talk to\b|\bnobody to talk to\b|\bnobody cares\b|\bno one cares\b|\bon my own all the time\b|\bhomesick\b|\b(?:do not|not) (?:really )?feel like my ?self\b|\beverything is grey\b|\b(?:do not|does not) (?:really )?have any friends\b|\binvisible\b|\bno one (?:even )?notices me\b|\bnobody (?:even )?notices me\b|\bbullied\b|\bbullying\b|\bharass\w*|\bracis\w*|\bdiscriminat\w*/,
+  ],
+  [
+    "hard_times",
+    /\bfamily (?:problems|issues|emergency|stuff|crisis|things|troubles)\b|\bpersonal (?:problems|issues|circumstances|reasons|stuff)\b|\bdivorc\w*|\bsplit up\b|\bbroke up\b|\bbreak ?up\b|\b(?:parents|mum and dad) (?:are )?(?:splitting|separating|divorcing)\b|\bddim yn iawn\b|\bextenuating\b|\bmitigating\b|\barrested\b|\bpolice\b|\bprison\b|\bdeport\w*|\brefugee\b|\basylum\b/,
+  ],
 ];
 
 /** Words a slip of the finger should not hide: misspellings within a small edit distance are read as them. */
-const KEY_WORDS = ["suicide", "suicidal", "overdose", "overdosed", "depressed", "depression", "anxiety", "anxious", "funeral", "bereavement", "hopeless", "worthless", "homeless", "evicted", "hospital", "struggling", "overwhelmed", "assaulted", "harming"];
+const KEY_WORDS = [
+  "suicide",
+  "suicidal",
+  "overdose",
+  "overdosed",
+  "depressed",
+  "depression",
+  "anxiety",
+  "anxious",
+  "funeral",
+  "bereavement",
+  "hopeless",
+  "worthless",
+  "homeless",
+  "evicted",
+  "hospital",
+  "struggling",
+  "overwhelmed",
+  "assaulted",
+  "harming",
+];
 
 function correctKeyWords(words: readonly string[]): string[] {
   return words.map((word) => {

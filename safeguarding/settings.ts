@@ -1,4 +1,5 @@
 /** Who is alerted, how fast, and what a student in crisis or distress is told. */
+import { DEFAULT_TIMEZONE } from "../core/index.ts";
 import type { WorkingHours } from "../core/index.ts";
 
 /** A safeguarding contact: a member of staff (Teams and email) or an address (a duty mailbox). */
@@ -39,7 +40,7 @@ export function defaultSafeguardingSettings(overrides: Partial<SafeguardingSetti
     escalationContacts: [],
     escalateMinutes: 30,
     crisisLines: DEFAULT_CRISIS_LINES,
-    timezone: "Europe/London",
+    timezone: DEFAULT_TIMEZONE,
     workingHours: { from: 9 * 60, to: 17 * 60 },
     linkSecret: "development-only-link-secret-not-for-production",
     ...overrides,

@@ -4,7 +4,7 @@
  * missed slot is caught up once at start. What the jobs are, and where leases and records are
  * kept, belongs to jobs/ and the modules that define them.
  */
-export { startScheduler, type Scheduler, type SchedulerSettings } from "./start-scheduler.ts";
+export { startScheduler, cronTimer, type Scheduler, type SchedulerSettings, type SlotTimer } from "./start-scheduler.ts";
 export { runJob, DEFAULT_LEASE_TTL_MS, type RunOutcome, type RunnerSettings } from "./run-job.ts";
 export type { CaughtUp } from "./catch-up.ts";
 export { jobStatuses, type JobStatus } from "./job-status.ts";

@@ -29,18 +29,26 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runJob(store: JobStore, job: ScheduledJob, slot: { scheduledFor: Date; trigger: JobTrigger }, settings: RunnerSettings): Promise<RunOutcome> {
+export async function runJob(
+  store: JobStore,
+  job: ScheduledJob,
+  slot: { scheduledFor: Date; trigger: JobTrigger },
+  settings: RunnerSettings,
+): Promise<RunOutcome> {
   const { owner, leaseTtlMs, logger } = settings;
   if (!(await store.acquireLease(job.name, owner, leaseTtlMs))) {
     return { outcome: "busy", lease: (await store.currentLeases()).get(job.name) ?? null };
   }
   // Renew at a third of the lease, so two renewals can fail before the lease runs out.
-  const heartbeat = setInterval(() => {
-    store.renewLease(job.name, owner, leaseTtlMs).then(
-      (renewed) => renewed || logger.warn({ job: job.name }, "job lease lost: another instance may start this job"),
-      (error: unknown) => logger.warn({ job: job.name, err: error }, "job lease renewal failed"),
-    );
-  }, Math.max(1, Math.floor(leaseTtlMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      store.renewLease(job.name, owner, leaseTtlMs).then(
+        (renewed) => renewed || logger.warn({ job: job.name }, "job lease lost: another instance may start this job"),
+        (error: unknown) => logger.warn({ job: job.name, err: error }, "job lease renewal failed"),
+      );
+    },
+    Math.max(1, Math.floor(leaseTtlMs / 3)),
+  );
   heartbeat.unref();
   try {
     const abandoned = await store.failAbandonedRuns(job.name, owner);

@@ -20,7 +20,26 @@ export interface SchedulerSettings {
   leaseTtlMs?: number;
   /** How old a missed slot may be and still be caught up at start (default 24 hours). */
   catchUpWithinMs?: number;
+  /** What fires each job's slots: node-cron (the default), or a test's own clock. */
+  timer?: SlotTimer;
 }
+
+/**
+ * Calls `onSlot` with each slot of the job's schedule as it comes, awaiting the returned promise
+ * before the next (a job never overlaps itself in one process); `stop` ends it.
+ */
+export type SlotTimer = (job: ScheduledJob, timezone: string, onSlot: (slot: Date) => Promise<void>, logger: Logger) => { stop(): Promise<void> | void };
+
+/** node-cron in the institution's timezone; the slot is the context's date, not when the timer fired. */
+export const cronTimer: SlotTimer = (job, timezone, onSlot, logger) => {
+  const task: ScheduledTask = cron.schedule(job.schedule, ({ date }) => onSlot(date), {
+    name: job.name,
+    timezone,
+    noOverlap: true,
+    logger: cronLogger(logger, job.name),
+  });
+  return { stop: () => task.destroy() };
+};
 
 export interface Scheduler {
   readonly owner: string;
@@ -58,29 +77,33 @@ export function startScheduler(jobs: readonly ScheduledJob[], settings: Schedule
     return work;
   };
 
-  const tasks: ScheduledTask[] = jobs.map((job) => {
-    const task = cron.schedule(
-      job.schedule,
-      // The context's date is the slot (not the moment the timer fired): the run record's key.
-      ({ date }) =>
+  const timer = settings.timer ?? cronTimer;
+  const tasks = jobs.map((job) => {
+    const task = timer(
+      job,
+      timezone,
+      // The slot is the run record's key.
+      (slot) =>
         track(
-          runJob(store, job, { scheduledFor: date, trigger: "schedule" }, runner)
+          runJob(store, job, { scheduledFor: slot, trigger: "schedule" }, runner)
             .then((result) => {
-              if (result.outcome !== "ran") logger.debug({ job: job.name, scheduledFor: date, outcome: result.outcome }, "job run by another instance");
+              if (result.outcome !== "ran") logger.debug({ job: job.name, scheduledFor: slot, outcome: result.outcome }, "job run by another instance");
             })
             .catch((error: unknown) => logger.error({ job: job.name, err: error }, "job could not be run")),
         ),
-      { name: job.name, timezone, noOverlap: true, logger: cronLogger(logger, job.name) },
+      logger,
     );
     logger.info({ job: job.name, schedule: job.schedule, timezone }, "job scheduled");
     return task;
   });
 
   const caughtUp = track(
-    catchUpMissedRuns(store, jobs, { ...runner, timezone, withinMs: settings.catchUpWithinMs ?? DEFAULT_CATCH_UP_WITHIN_MS, stopped: () => stopped }).catch((error: unknown) => {
-      logger.error({ err: error }, "catch-up of missed runs failed");
-      return [];
-    }),
+    catchUpMissedRuns(store, jobs, { ...runner, timezone, withinMs: settings.catchUpWithinMs ?? DEFAULT_CATCH_UP_WITHIN_MS, stopped: () => stopped }).catch(
+      (error: unknown) => {
+        logger.error({ err: error }, "catch-up of missed runs failed");
+        return [];
+      },
+    ),
   );
 
   return {
@@ -88,7 +111,7 @@ export function startScheduler(jobs: readonly ScheduledJob[], settings: Schedule
     caughtUp,
     async stop() {
       stopped = true;
-      for (const task of tasks) await task.destroy();
+      for (const task of tasks) await task.stop();
       while (inProgress.size) await Promise.allSettled(inProgress);
     },
   };

@@ -1,7 +1,7 @@
 /**
- * The README's generated tables: each sits between two marker comments and is rendered from the
- * code it documents, so the documentation cannot drift. `npm run docs:<name>` rewrites one; the
- * tests fail when one is out of date.
+ * The documentation's generated tables: each sits between two marker comments in the page that
+ * explains it and is rendered from the code it documents, so the documentation cannot drift.
+ * `npm run docs:<name>` rewrites one; the tests fail when one is out of date.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { renderAccessTable } from "../access/index.ts";
@@ -9,9 +9,9 @@ import { renderMetricsTable } from "../rules/catalogue-table.ts";
 import { renderConfigTable } from "../server/config-table.ts";
 
 export const README_TABLES = {
-  config: { label: "configuration table", render: renderConfigTable },
-  access: { label: "access table", render: renderAccessTable },
-  metrics: { label: "metrics table", render: renderMetricsTable },
+  config: { label: "configuration table", render: renderConfigTable, page: "docs/operators/configuration.md" },
+  access: { label: "access table", render: renderAccessTable, page: "docs/data-protection.md" },
+  metrics: { label: "metrics table", render: renderMetricsTable, page: "docs/admins/rules.md" },
 } as const;
 export type ReadmeTable = keyof typeof README_TABLES;
 
@@ -24,7 +24,7 @@ export function replaceReadmeTable(readme: string, name: ReadmeTable): string {
   const { start, end } = markers(name);
   const from = readme.indexOf(start);
   const to = readme.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md: ${README_TABLES[name].label} markers not found`);
+  if (from < 0 || to < from) throw new Error(`${README_TABLES[name].page}: ${README_TABLES[name].label} markers not found`);
   return `${readme.slice(0, from + start.length)}\n${README_TABLES[name].render()}\n${readme.slice(to)}`;
 }
 
@@ -32,7 +32,7 @@ export function replaceReadmeTable(readme: string, name: ReadmeTable): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const name = process.argv[2] as ReadmeTable;
   if (!(name in README_TABLES)) throw new Error(`usage: readme-tables.ts ${Object.keys(README_TABLES).join("|")}`);
-  const path = new URL("../README.md", import.meta.url);
+  const path = new URL(`../${README_TABLES[name].page}`, import.meta.url);
   writeFileSync(path, replaceReadmeTable(readFileSync(path, "utf8"), name));
-  console.log(`README.md ${README_TABLES[name].label} updated`);
+  console.log(`${README_TABLES[name].page}: ${README_TABLES[name].label} updated`);
 }

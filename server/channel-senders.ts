@@ -58,7 +58,10 @@ export async function closeStaffSenders(senders: StaffSenders): Promise<void> {
  * Senders for a process without the HTTP service (`nudge outbox dispatch`, `nudge jobs run`): made
  * on first use, with a bot adapter of its own for proactive Teams messages.
  */
-export function lazyChannelSenders(config: Config, logger: Logger): { get(): ReadonlyMap<ChannelName, ChannelSender>; staffSenders(): StaffSenders; close(): Promise<void> } {
+export function lazyChannelSenders(
+  config: Config,
+  logger: Logger,
+): { get(): ReadonlyMap<ChannelName, ChannelSender>; staffSenders(): StaffSenders; close(): Promise<void> } {
   let senders: Map<ChannelName, ChannelSender> | undefined;
   let staffSenders: StaffSenders | undefined;
   let messenger: TeamsMessenger | undefined;

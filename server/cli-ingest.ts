@@ -17,7 +17,8 @@ export class IngestUsageError extends NudgeError {
 /** `--start 2013J=2013-10-05` (or `AAA-2013J=…`), repeatable. */
 function presentationStart(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const match = /^([^=]+)=(.+)$/.exec(value);
-  if (!match || dayOfDate(match[2]!.trim()) === null) throw new InvalidArgumentError(`'${value}' must be PRESENTATION=YYYY-MM-DD with a real date, e.g. 2013J=2013-10-05`);
+  if (!match || dayOfDate(match[2]!.trim()) === null)
+    throw new InvalidArgumentError(`'${value}' must be PRESENTATION=YYYY-MM-DD with a real date, e.g. 2013J=2013-10-05`);
   return { ...previous, [match[1]!.trim()]: match[2]!.trim() };
 }
 

@@ -9,7 +9,9 @@ import { idArgument } from "./cli-options.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 
 export function registerInterventionsCommand(program: Command): void {
-  const interventions = program.command("interventions").description("proposed interventions: list those you may decide, approve (optionally edited) or reject");
+  const interventions = program
+    .command("interventions")
+    .description("proposed interventions: list those you may decide, approve (optionally edited) or reject");
 
   interventions
     .command("list")
@@ -17,8 +19,16 @@ export function registerInterventionsCommand(program: Command): void {
     .requiredOption("--as <staff>", "your staff number")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption & { as: string }) => {
-      const result = { interventions: await withApp((app, config) => app.interventions.awaitingDecision(options.as, loadApprovalPolicy(config.approvalPolicyFile))) };
-      print(options, result, result.interventions.length ? result.interventions.map((i) => `#${i.id} ${i.kind} for ${i.student} (${i.proposedBy}): ${i.text}`) : ["nothing is waiting for your decision"]);
+      const result = {
+        interventions: await withApp((app, config) => app.interventions.awaitingDecision(options.as, loadApprovalPolicy(config.approvalPolicyFile))),
+      };
+      print(
+        options,
+        result,
+        result.interventions.length
+          ? result.interventions.map((i) => `#${i.id} ${i.kind} for ${i.student} (${i.proposedBy}): ${i.text}`)
+          : ["nothing is waiting for your decision"],
+      );
     });
 
   interventions
@@ -30,7 +40,12 @@ export function registerInterventionsCommand(program: Command): void {
     .option("--note <note>", "a note kept with the decision")
     .option("--json", "print one JSON object")
     .action(async (id: number, options: JsonOption & { as: string; text?: string; note?: string }) => {
-      const after = await withApp((app, config) => app.interventions.approve({ interventionId: id, staffNumber: options.as, editedText: options.text, note: options.note }, loadApprovalPolicy(config.approvalPolicyFile)));
+      const after = await withApp((app, config) =>
+        app.interventions.approve(
+          { interventionId: id, staffNumber: options.as, editedText: options.text, note: options.note },
+          loadApprovalPolicy(config.approvalPolicyFile),
+        ),
+      );
       print(options, after, [`#${id} approved by ${options.as}: ${after.state}`]);
     });
 
@@ -42,7 +57,9 @@ export function registerInterventionsCommand(program: Command): void {
     .requiredOption("--note <reason>", "why it is rejected")
     .option("--json", "print one JSON object")
     .action(async (id: number, options: JsonOption & { as: string; note: string }) => {
-      await withApp((app, config) => app.interventions.reject({ interventionId: id, staffNumber: options.as, note: options.note }, loadApprovalPolicy(config.approvalPolicyFile)));
+      await withApp((app, config) =>
+        app.interventions.reject({ interventionId: id, staffNumber: options.as, note: options.note }, loadApprovalPolicy(config.approvalPolicyFile)),
+      );
       print(options, { id, state: "rejected" }, [`#${id} rejected by ${options.as}`]);
     });
 }

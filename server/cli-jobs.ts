@@ -50,7 +50,8 @@ function statusLines(job: JobStatus): string[] {
 
 function outcomeLines(job: string, result: RunOutcome, timezone: string): string[] {
   if (result.outcome === "ran") return [`${job}: ${runText(result.run, timezone)}`];
-  if (result.outcome === "busy") return [`${job}: not run: another instance is running it${result.lease ? ` (lease ${leaseText(result.lease, timezone)})` : ""}`];
+  if (result.outcome === "busy")
+    return [`${job}: not run: another instance is running it${result.lease ? ` (lease ${leaseText(result.lease, timezone)})` : ""}`];
   return [`${job}: not run: this slot already has a run`];
 }
 
@@ -65,9 +66,21 @@ export function registerJobsCommand(program: Command): void {
       const result = await withApp(async (app, config) => {
         const { lazyChannelSenders } = await import("./channel-senders.ts");
         const senders = lazyChannelSenders(config, createLogger("silent"));
-        return { timezone: config.timezone, jobs: await jobStatuses(app.jobs.store(), serviceJobs(app, config, { senders: senders.get, staffSenders: senders.staffSenders }), config.timezone) };
+        return {
+          timezone: config.timezone,
+          jobs: await jobStatuses(app.jobs.store(), serviceJobs(app, config, { senders: senders.get, staffSenders: senders.staffSenders }), config.timezone),
+        };
       });
-      print(options, result, result.jobs.length ? result.jobs.map((job) => statusLines(job).join("\n")).join("\n\n").split("\n") : ["no scheduled jobs"]);
+      print(
+        options,
+        result,
+        result.jobs.length
+          ? result.jobs
+              .map((job) => statusLines(job).join("\n"))
+              .join("\n\n")
+              .split("\n")
+          : ["no scheduled jobs"],
+      );
     });
 
   jobs

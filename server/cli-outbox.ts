@@ -32,7 +32,12 @@ export function registerOutboxCommand(program: Command): void {
         const { lazyChannelSenders } = await import("./channel-senders.ts");
         const senders = lazyChannelSenders(config, logger);
         try {
-          const figures = await app.delivery.dispatchDue(senders.get(), { owner: newOwnerId(), rules: config.delivery, maxAttempts: config.delivery.maxAttempts, staff: senders.staffSenders() });
+          const figures = await app.delivery.dispatchDue(senders.get(), {
+            owner: newOwnerId(),
+            rules: config.delivery,
+            maxAttempts: config.delivery.maxAttempts,
+            staff: senders.staffSenders(),
+          });
           const { staff, ...students } = figures;
           print(options, figures, [...Object.entries(students).map(([k, v]) => `${k}: ${v}`), ...Object.entries(staff).map(([k, v]) => `staff ${k}: ${v}`)]);
         } finally {

@@ -10,7 +10,14 @@ import type { Classification } from "../conversations/index.ts";
 const MAX_LINE = 4000;
 
 function lineOf(c: Classification): Record<string, unknown> {
-  return { text: c.text, intent: c.intent, confidence: Math.round(c.confidence * 1000) / 1000, safeguarding: c.safeguarding, ...(c.reasons.length ? { reasons: c.reasons } : {}), ...(c.pauseDays !== undefined ? { pauseDays: c.pauseDays } : {}) };
+  return {
+    text: c.text,
+    intent: c.intent,
+    confidence: Math.round(c.confidence * 1000) / 1000,
+    safeguarding: c.safeguarding,
+    ...(c.reasons.length ? { reasons: c.reasons } : {}),
+    ...(c.pauseDays !== undefined ? { pauseDays: c.pauseDays } : {}),
+  };
 }
 
 export function registerRepliesCommand(program: Command): void {
@@ -32,7 +39,11 @@ export function registerRepliesCommand(program: Command): void {
       const model = await intentModel();
       const write = async (message: string) => {
         const c = await classifyMessage(message.slice(0, MAX_LINE), { channel }, model);
-        process.stdout.write(options.json ? `${JSON.stringify(lineOf(c))}\n` : `${c.intent} (${c.confidence.toFixed(2)}${c.safeguarding !== "none" ? `, safeguarding: ${c.safeguarding}${c.reasons.length ? ` [${c.reasons.join(", ")}]` : ""}` : ""})\t${c.text}\n`);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(lineOf(c))}\n`
+            : `${c.intent} (${c.confidence.toFixed(2)}${c.safeguarding !== "none" ? `, safeguarding: ${c.safeguarding}${c.reasons.length ? ` [${c.reasons.join(", ")}]` : ""}` : ""})\t${c.text}\n`,
+        );
       };
       if (text !== undefined) return write(text);
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });

@@ -13,7 +13,8 @@ import { print, type JsonOption } from "./cli-output.ts";
 /** "DR-12" as the student was told it, or just 12. */
 function requestArgument(value: string): number {
   const match = /^(?:DR-)?(\d+)$/i.exec(value.trim());
-  if (!match || !Number.isSafeInteger(Number(match[1])) || Number(match[1]) < 1) throw new InvalidArgumentError(`'${value}' must be a request reference such as DR-12`);
+  if (!match || !Number.isSafeInteger(Number(match[1])) || Number(match[1]) < 1)
+    throw new InvalidArgumentError(`'${value}' must be a request reference such as DR-12`);
   return Number(match[1]);
 }
 
@@ -33,7 +34,10 @@ export function registerRequestsCommand(program: Command): void {
         options,
         result,
         result.requests.length
-          ? result.requests.map((r) => `${r.reference} ${r.kind} for ${r.student ?? "(erased)"}, ${r.state}, due ${day(r.dueBy)}${r.overdue ? " OVERDUE" : ""}${r.note ? ` (${r.note})` : ""}`)
+          ? result.requests.map(
+              (r) =>
+                `${r.reference} ${r.kind} for ${r.student ?? "(erased)"}, ${r.state}, due ${day(r.dueBy)}${r.overdue ? " OVERDUE" : ""}${r.note ? ` (${r.note})` : ""}`,
+            )
           : ["no open requests"],
       );
     });
@@ -47,18 +51,28 @@ export function registerRequestsCommand(program: Command): void {
     .option("--out <file.json>", "write the copy here and a readable HTML beside it; the request is then complete")
     .option("--json", "print one JSON object")
     .action(async (id: number, options: JsonOption & { as: string; send?: boolean; out?: string }) => {
-      if (Boolean(options.send) === Boolean(options.out)) throw new DataCopyError("say how the copy reaches the student: --send (email) or --out FILE (you hand it over)");
+      if (Boolean(options.send) === Boolean(options.out))
+        throw new DataCopyError("say how the copy reaches the student: --send (email) or --out FILE (you hand it over)");
       const result = await withApp(async (app) => {
         if (options.send) {
           const { interventionId, studentNumber } = await app.privacy.sendDataCopy(id, options.as);
-          return { reference: `DR-${id}`, sent: "email", interventionId, lines: [`DR-${id}: the copy is queued for ${studentNumber} by email (intervention ${interventionId}); the request completes once it has gone`] };
+          return {
+            reference: `DR-${id}`,
+            sent: "email",
+            interventionId,
+            lines: [`DR-${id}: the copy is queued for ${studentNumber} by email (intervention ${interventionId}); the request completes once it has gone`],
+          };
         }
         const html = options.out!.replace(/(\.json)?$/i, ".html");
         await app.privacy.handOverDataCopy(id, options.as, (data) => {
           writeFileSync(options.out!, `${JSON.stringify(data, null, 2)}\n`);
           writeFileSync(html, exportHtml(data));
         });
-        return { reference: `DR-${id}`, written: [options.out!, html], lines: [`DR-${id}: the copy is in ${options.out} and ${html}; the request is complete`] };
+        return {
+          reference: `DR-${id}`,
+          written: [options.out!, html],
+          lines: [`DR-${id}: the copy is in ${options.out} and ${html}; the request is complete`],
+        };
       });
       const { lines, ...json } = result;
       print(options, json, lines);

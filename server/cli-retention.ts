@@ -18,7 +18,9 @@ function lines(report: RetentionReport, settings: { contactDays: number; anonymi
 }
 
 export function registerRetentionCommand(program: Command): void {
-  const retention = program.command("retention").description("retention of students' data after enrolment ends: contact details removed, records later anonymised");
+  const retention = program
+    .command("retention")
+    .description("retention of students' data after enrolment ends: contact details removed, records later anonymised");
 
   retention
     .command("run")

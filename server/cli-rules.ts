@@ -3,6 +3,7 @@
  * Changes need `--as <staff number>` of someone the access gate lets edit rules (admins), and each
  * is audited with who and what. Exit codes: 0 done, 1 failed or refused, 2 bad usage or invalid rules.
  */
+import { figureText } from "../access/index.ts";
 import { NudgeError } from "../core/index.ts";
 import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
@@ -16,6 +17,7 @@ import {
   hasErrors,
   PLACEHOLDERS,
   validateRule,
+  type Count,
   type DryRunReport,
   type Problem,
   type RunReport,
@@ -49,8 +51,13 @@ function requirePath(path: string): void {
 }
 
 function runLines(report: RunReport): string[] {
-  if (report.unchanged) return [`rules run for ${report.asOf}: nothing changed since run ${report.sameAs}; nothing to evaluate (${report.durationMs} ms). Use --force to evaluate anyway.`];
-  const lines = [`rules run ${report.runId} for ${report.asOf}: ${report.studentsEvaluated} students, ${report.flagsWritten} new flags, ${report.durationMs} ms`];
+  if (report.unchanged)
+    return [
+      `rules run for ${report.asOf}: nothing changed since run ${report.sameAs}; nothing to evaluate (${report.durationMs} ms). Use --force to evaluate anyway.`,
+    ];
+  const lines = [
+    `rules run ${report.runId} for ${report.asOf}: ${report.studentsEvaluated} students, ${report.flagsWritten} new flags, ${report.durationMs} ms`,
+  ];
   for (const rule of report.rules) {
     const extra = [
       rule.alreadyFlagged ? `${rule.alreadyFlagged} already flagged today` : "",
@@ -68,27 +75,41 @@ function runLines(report: RunReport): string[] {
   return lines;
 }
 
-function dryRunLines(report: DryRunReport): string[] {
+function dryRunLines(report: DryRunReport<Count>): string[] {
+  const n = figureText;
   const lines = [`dry run of ${report.rule} as of ${report.asOf}${report.currentVersion ? ` (against version ${report.currentVersion})` : " (new rule)"}`];
   if (report.skipped) lines.push(`  note: on that day the rule would be skipped: ${report.skipped}`);
-  const held = [report.alreadyFlagged ? `${report.alreadyFlagged} already flagged that day` : "", report.inCooldown ? `${report.inCooldown} in cooldown` : ""].filter(Boolean);
-  lines.push(`  the condition holds for ${report.matched} of ${report.evaluated} students evaluated; ${report.flagged} would get a new flag${held.length ? ` (${held.join(", ")})` : ""}${report.notEvaluable ? `; ${report.notEvaluable} not evaluable` : ""}`);
-  for (const c of report.byCohort.slice(0, 20)) lines.push(`    ${c.cohort}: ${c.students}`);
+  const held = [
+    report.alreadyFlagged ? `${n(report.alreadyFlagged)} already flagged that day` : "",
+    report.inCooldown ? `${n(report.inCooldown)} in cooldown` : "",
+  ].filter(Boolean);
+  lines.push(
+    `  the condition holds for ${n(report.matched)} of ${n(report.evaluated)} students evaluated; ${n(report.flagged)} would get a new flag${held.length ? ` (${held.join(", ")})` : ""}${report.notEvaluable ? `; ${n(report.notEvaluable)} not evaluable` : ""}`,
+  );
+  for (const c of report.byCohort.slice(0, 20)) lines.push(`    ${c.cohort}: ${n(c.students)}`);
   if (report.byCohort.length > 20) lines.push(`    … ${report.byCohort.length - 20} more cohorts`);
   if (report.comparedWithCurrent) {
     const c = report.comparedWithCurrent;
-    lines.push(`  against the current version (holds for ${c.matchedByCurrent}): ${c.newlyFlagged} newly flagged, ${c.noLongerFlagged} no longer flagged`);
+    lines.push(
+      `  against the current version (holds for ${n(c.matchedByCurrent)}): ${n(c.newlyFlagged)} newly flagged, ${n(c.noLongerFlagged)} no longer flagged`,
+    );
   }
   const l = report.load;
-  lines.push(`  over the ${l.days} days to ${report.asOf}, with cooldown: ${l.flagsPerDay.mean} flags a day (at most ${l.flagsPerDay.max}), reaching ${l.reaches}`);
-  lines.push(`  per personal tutor: ${l.perTutorPerDay.mean} a day on average across ${l.perTutorPerDay.tutors} tutors, at most ${l.perTutorPerDay.max} in a day`);
+  lines.push(
+    `  over the ${l.days} days to ${report.asOf}, with cooldown: ${l.flagsPerDay.mean} flags a day (at most ${l.flagsPerDay.max}), reaching ${l.reaches}`,
+  );
+  lines.push(
+    `  per personal tutor: ${l.perTutorPerDay.mean} a day on average across ${l.perTutorPerDay.tutors} tutors, at most ${l.perTutorPerDay.max} in a day`,
+  );
   const b = report.backtest;
   if (b) {
     lines.push(`  backtest, flags raised ${b.week.from} to ${b.week.to}:`);
     if (b.note) lines.push(`    ${b.note}`);
     const pct = (r: number | null) => (r === null ? "n/a" : `${Math.round(r * 1000) / 10}%`);
-    lines.push(`    flagged students who later withdrew or failed: ${b.flagged.withOutcome} of ${b.flagged.students} (${pct(b.flagged.rate)})`);
-    lines.push(`    everyone evaluated: ${b.everyone.withOutcome} of ${b.everyone.students} (${pct(b.everyone.rate)})${b.lift === null ? "" : `; lift ${b.lift}x`}`);
+    lines.push(`    flagged students who later withdrew or failed: ${n(b.flagged.withOutcome)} of ${n(b.flagged.students)} (${pct(b.flagged.rate)})`);
+    lines.push(
+      `    everyone evaluated: ${n(b.everyone.withOutcome)} of ${n(b.everyone.students)} (${pct(b.everyone.rate)})${b.lift === null ? "" : `; lift ${b.lift}x`}`,
+    );
   }
   return lines;
 }
@@ -129,10 +150,22 @@ export function registerRulesCommand(program: Command): void {
         return files;
       });
       const ok = !hasErrors(checked.problems);
-      print(options, { ok, files: checked.files.length, rules: checked.rules.map((r) => r.rule.document.id), calendar: checked.calendar?.document.calendar ?? null, problems: checked.problems }, [
-        ...problemLines(checked.problems),
-        ok ? `${checked.rules.length} rule(s)${checked.calendar ? " and a calendar" : ""} valid` : `invalid: ${checked.problems.filter((p) => p.severity === "error").length} error(s)`,
-      ]);
+      print(
+        options,
+        {
+          ok,
+          files: checked.files.length,
+          rules: checked.rules.map((r) => r.rule.document.id),
+          calendar: checked.calendar?.document.calendar ?? null,
+          problems: checked.problems,
+        },
+        [
+          ...problemLines(checked.problems),
+          ok
+            ? `${checked.rules.length} rule(s)${checked.calendar ? " and a calendar" : ""} valid`
+            : `invalid: ${checked.problems.filter((p) => p.severity === "error").length} error(s)`,
+        ],
+      );
       if (!ok) process.exitCode = 2;
     });
 
@@ -155,14 +188,20 @@ export function registerRulesCommand(program: Command): void {
           return;
         }
         const saved = await app.rules.saveAll(
-          { calendar: checked.calendar ? { document: checked.calendar.document, source: checked.calendar.source } : undefined, rules: checked.rules.map((r) => ({ rule: r.rule, source: r.source })) },
+          {
+            calendar: checked.calendar ? { document: checked.calendar.document, source: checked.calendar.source } : undefined,
+            rules: checked.rules.map((r) => ({ rule: r.rule, source: r.source })),
+          },
           author,
           options.comment,
         );
         print(options, { imported: true, calendar: saved.calendar ?? null, rules: saved.rules, problems: checked.problems }, [
           ...problemLines(checked.problems),
           ...(saved.calendar ? [`calendar ${checked.calendar!.document.calendar}: ${saved.calendar}`] : []),
-          ...saved.rules.map((r) => `${r.id}: ${r.action}${r.action === "unchanged" ? "" : `, version ${r.version}`}${r.action === "updated" ? ` (changed: ${r.changed.join(", ")})` : ""}${r.action === "created" ? " (disabled: dry-run it, then enable it)" : ""}`),
+          ...saved.rules.map(
+            (r) =>
+              `${r.id}: ${r.action}${r.action === "unchanged" ? "" : `, version ${r.version}`}${r.action === "updated" ? ` (changed: ${r.changed.join(", ")})` : ""}${r.action === "created" ? " (disabled: dry-run it, then enable it)" : ""}`,
+          ),
         ]);
       });
     });
@@ -173,7 +212,13 @@ export function registerRulesCommand(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption) => {
       const list = await withApp((app) => app.rules.listRules());
-      print(options, { rules: list }, list.length ? list.map((r) => `${r.enabled ? "on " : "off"} ${r.id} v${r.version} [${r.significance}, ${r.intervention}] ${r.title}`) : ["no rules yet: npx nudge rules import rules/library --as <staff number>"]);
+      print(
+        options,
+        { rules: list },
+        list.length
+          ? list.map((r) => `${r.enabled ? "on " : "off"} ${r.id} v${r.version} [${r.significance}, ${r.intervention}] ${r.title}`)
+          : ["no rules yet: npx nudge rules import rules/library --as <staff number>"],
+      );
     });
 
   rules
@@ -188,11 +233,16 @@ export function registerRulesCommand(program: Command): void {
         `# ${detail.id} version ${detail.shownVersion} of ${detail.version}${detail.shownVersion === detail.version ? " (current)" : ""}, ${detail.enabled ? "enabled" : "disabled"}`,
         (detail.source ?? stringify(detail.document)).trimEnd(),
         "# versions:",
-        ...detail.versions.map((v) => `#   ${v.version}  ${v.createdAt.toISOString().slice(0, 16).replace("T", " ")}  ${v.author ?? "-"}${v.comment ? `  ${v.comment}` : ""}`),
+        ...detail.versions.map(
+          (v) => `#   ${v.version}  ${v.createdAt.toISOString().slice(0, 16).replace("T", " ")}  ${v.author ?? "-"}${v.comment ? `  ${v.comment}` : ""}`,
+        ),
       ]);
     });
 
-  for (const [name, enabled] of [["enable", true], ["disable", false]] as const) {
+  for (const [name, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
     rules
       .command(name)
       .description(enabled ? "switch a rule on: the next run evaluates it" : "switch a rule off: its open flags stay as they are")
@@ -214,7 +264,11 @@ export function registerRulesCommand(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (id: string, options: JsonOption & { to: number; as: string }) => {
       const result = await withApp(async (app) => app.rules.rollback(id, options.to, await app.access.authorise(options.as, "rules.edit")));
-      print(options, result, [result.action === "unchanged" ? `${id} is already at version ${options.to}` : `${id}: version ${result.version} restores version ${options.to} (changed: ${result.changed.join(", ") || "nothing"})`]);
+      print(options, result, [
+        result.action === "unchanged"
+          ? `${id} is already at version ${options.to}`
+          : `${id}: version ${result.version} restores version ${options.to} (changed: ${result.changed.join(", ") || "nothing"})`,
+      ]);
     });
 
   rules
@@ -253,10 +307,19 @@ export function registerRulesCommand(program: Command): void {
     .description("the metrics catalogue: every metric a condition may use, and the placeholders messages may use")
     .option("--json", "print one JSON object")
     .action((options: JsonOption) => {
-      const metrics = Object.values(CATALOGUE).map((m) => ({ name: m.name, unit: m.unit, window: m.window, sources: m.sources, description: m.description, nullWhen: "nullWhen" in m ? m.nullWhen : undefined }));
+      const metrics = Object.values(CATALOGUE).map((m) => ({
+        name: m.name,
+        unit: m.unit,
+        window: m.window,
+        sources: m.sources,
+        description: m.description,
+        nullWhen: "nullWhen" in m ? m.nullWhen : undefined,
+      }));
       const placeholders = Object.entries(PLACEHOLDERS).map(([name, p]) => ({ name, description: p.description }));
       print(options, { metrics, placeholders }, [
-        ...metrics.map((m) => `${m.name}  [${m.unit}; ${m.window}; ${m.sources.join(", ")}]\n    ${m.description}${m.nullWhen ? `\n    null when ${m.nullWhen}` : ""}`),
+        ...metrics.map(
+          (m) => `${m.name}  [${m.unit}; ${m.window}; ${m.sources.join(", ")}]\n    ${m.description}${m.nullWhen ? `\n    null when ${m.nullWhen}` : ""}`,
+        ),
         "",
         `Placeholders in messages: ${placeholders.map((p) => `{{${p.name}}}`).join(", ")}, and any metric the condition uses.`,
       ]);

@@ -35,7 +35,7 @@ const scopeText = (r: { role: string; programme?: string | null; yearOfStudy?: n
   `${r.role}${r.programme ? ` of ${r.programme}` : ""}${r.yearOfStudy ? ` year ${r.yearOfStudy}` : ""}`;
 
 export function registerStaffCommand(program: Command): void {
-  const staff = program.command("staff").description("staff roles: who may see and do what (see the README's access table)");
+  const staff = program.command("staff").description("staff roles: who may see and do what (see the access table in docs/data-protection.md)");
   const roleArgument = (command: Command) =>
     command
       .argument("<staff-number>")
@@ -68,6 +68,8 @@ export function registerStaffCommand(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (staffNumber: string, options: { json?: boolean }) => {
       const roles = await withApp((app) => app.access.rolesOfStaff(staffNumber));
-      process.stdout.write(options.json ? `${JSON.stringify({ staffNumber, roles })}\n` : `${roles.length ? roles.map(scopeText).join("\n") : `${staffNumber} holds no role`}\n`);
+      process.stdout.write(
+        options.json ? `${JSON.stringify({ staffNumber, roles })}\n` : `${roles.length ? roles.map(scopeText).join("\n") : `${staffNumber} holds no role`}\n`,
+      );
     });
 }

@@ -71,8 +71,13 @@ export function registerStudentCommand(program: Command): void {
     .action(async (studentNumber: string, options: JsonOption & { purpose: string; state: string; as: string; source: string; note?: string }) => {
       // Checked before anything is read.
       checkConsent(options.purpose, options.state);
-      const result = await withApp((app) => app.privacy.consentFor(studentNumber, options.as, { purpose: options.purpose, state: options.state, source: options.source, note: options.note }));
-      const stopped = result.flagsClosed || result.interventionsCancelled ? `; ${count(result.flagsClosed, "open flag")} closed, ${count(result.interventionsCancelled, "unsent message")} cancelled` : "";
+      const result = await withApp((app) =>
+        app.privacy.consentFor(studentNumber, options.as, { purpose: options.purpose, state: options.state, source: options.source, note: options.note }),
+      );
+      const stopped =
+        result.flagsClosed || result.interventionsCancelled
+          ? `; ${count(result.flagsClosed, "open flag")} closed, ${count(result.interventionsCancelled, "unsent message")} cancelled`
+          : "";
       print(options, result, [`${studentNumber}: ${result.purpose} consent ${result.state} (was ${result.previous ?? "not recorded"})${stopped}`]);
     });
 
@@ -104,12 +109,16 @@ export function registerStudentCommand(program: Command): void {
     .action(async (studentNumber: string, options: JsonOption & { as: string }) => {
       const result = await withApp((app) => app.privacy.eraseFor(studentNumber, options.as));
       const deleted = Object.values(result.deleted).reduce((n, c) => n + c, 0);
-      print(options, result, result.alreadyErased
-        ? [`${studentNumber}: already erased on ${result.erasedAt.toISOString().slice(0, 10)} (now ${result.erasedNumber}); nothing changed`]
-        : [
-            `${studentNumber}: erased; the record is now ${result.erasedNumber} (recorded as DR-${result.dataRequestId})`,
-            `  ${count(deleted, "row")} deleted; ${count(result.interventionsCancelled, "intervention")} and ${count(result.deliveriesCancelled, "delivery", "deliveries")} cancelled; ${count(result.flagsClosed, "flag")} closed`,
-            `  ${count(result.statistics, "anonymised count")} kept`,
-          ]);
+      print(
+        options,
+        result,
+        result.alreadyErased
+          ? [`${studentNumber}: already erased on ${result.erasedAt.toISOString().slice(0, 10)} (now ${result.erasedNumber}); nothing changed`]
+          : [
+              `${studentNumber}: erased; the record is now ${result.erasedNumber} (recorded as DR-${result.dataRequestId})`,
+              `  ${count(deleted, "row")} deleted; ${count(result.interventionsCancelled, "intervention")} and ${count(result.deliveriesCancelled, "delivery", "deliveries")} cancelled; ${count(result.flagsClosed, "flag")} closed`,
+              `  ${count(result.statistics, "anonymised count")} kept`,
+            ],
+      );
     });
 }

@@ -47,7 +47,7 @@ function yesterdayUtc(): Date {
 
 export function buildProgram(): Command {
   const program = new Command("nudge")
-    .description("Nudge: student-engagement interventions. Settings come from the environment and .env (see README).")
+    .description("Nudge: student-engagement interventions. Settings come from the environment and .env (see docs/operators/configuration.md).")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
@@ -57,11 +57,14 @@ export function buildProgram(): Command {
     .description("create the database if needed and apply pending migrations (SQLite or PostgreSQL, from DATABASE_URL)")
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption) => {
-      const result = await withApp(async (app) => {
-        const applied = await app.operations.migrate();
-        const status = await app.operations.migrationStatus();
-        return { database: app.databaseKind, applied, schemaVersion: status.schemaVersion };
-      }, { migrate: false });
+      const result = await withApp(
+        async (app) => {
+          const applied = await app.operations.migrate();
+          const status = await app.operations.migrationStatus();
+          return { database: app.databaseKind, applied, schemaVersion: status.schemaVersion };
+        },
+        { migrate: false },
+      );
       print(options, result, [
         `${result.database}: ${result.applied.length ? `applied ${result.applied.join(", ")}` : "already up to date"}`,
         `schema version: ${result.schemaVersion}`,
@@ -110,22 +113,23 @@ export function buildProgram(): Command {
       // Synthetic people, and --reset deletes the audit log with everything else: never in production.
       if (loadConfig().isProduction) throw new ProductionRefusal("demo seed is refused when NODE_ENV=production");
       const started = performance.now();
-      const counts = await withApp(
-        (app) =>
-          app.demo.seed({
-            students: options.students,
-            days: options.days,
-            seed: options.seed,
-            endDate: options.end ?? yesterdayUtc(),
-            reset: options.reset ?? false,
-          }),
+      const counts = await withApp((app) =>
+        app.demo.seed({
+          students: options.students,
+          days: options.days,
+          seed: options.seed,
+          endDate: options.end ?? yesterdayUtc(),
+          reset: options.reset ?? false,
+        }),
       );
       const seconds = Math.round((performance.now() - started) / 10) / 100;
       print(options, { ...counts, seconds }, [
         `seeded ${counts.students} students over ${counts.startDate}..${counts.endDate} in ${seconds}s`,
         `  staff ${counts.staff}, programmes ${counts.programmes}, modules ${counts.modules}, tutor groups ${counts.tutorGroups}`,
         `  engagement rows ${counts.engagementDays}, attendance ${counts.attendance}, submissions ${counts.submissions}`,
-        `  profiles: ${Object.entries(counts.profiles).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+        `  profiles: ${Object.entries(counts.profiles)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`,
         `  fingerprint ${counts.fingerprint}`,
       ]);
     });

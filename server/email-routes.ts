@@ -100,12 +100,7 @@ async function unsubscribe(req: restify.Request, res: restify.Response, deps: Em
     if (!(await deps.app.contacts.studentExists(studentId))) return unknownStudent(res);
     throw error;
   }
-  page(
-    res,
-    200,
-    say("unsubscribed_title"),
-    paragraph(say("unsubscribed")),
-  );
+  page(res, 200, say("unsubscribed_title"), paragraph(say("unsubscribed")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,7 +175,8 @@ async function inbound(req: restify.Request, deps: EmailRouteDeps): Promise<Outc
   if (!INBOUND_TYPES.has(type)) throw new Refusal(415, "Content-Type must be message/rfc822 (or text/plain) with the raw email as the body");
   const encoding = req.header("content-encoding");
   if (encoding && encoding.toLowerCase() !== "identity") throw new Refusal(415, `Content-Encoding ${encoding} is not supported`);
-  if (Number(req.header("content-length") || 0) > EMAIL_INBOUND_MAX_BYTES) throw new Refusal(413, `the message is larger than ${EMAIL_INBOUND_MAX_BYTES} bytes`);
+  if (Number(req.header("content-length") || 0) > EMAIL_INBOUND_MAX_BYTES)
+    throw new Refusal(413, `the message is larger than ${EMAIL_INBOUND_MAX_BYTES} bytes`);
   const raw = await readRawBody(req, EMAIL_INBOUND_MAX_BYTES);
   let email: Awaited<ReturnType<typeof parseInboundEmail>>;
   try {

@@ -33,4 +33,3 @@ ${body}
 `;
   res.sendRaw(status, html, PAGE_HEADERS);
 }
-

@@ -1,6 +1,7 @@
 /**
  * restify wiring: routes only. Handlers delegate to the bot and to domain modules.
  */
+import { DEFAULT_TIMEZONE } from "../core/index.ts";
 import { randomBytes } from "node:crypto";
 import restify from "restify";
 import type { TeamsBot } from "../bot/index.ts";
@@ -65,7 +66,7 @@ export function createHttpServer({ app, bot, logger, isReady, xapi, channels, pr
 
   registerPrivacyRoutes(server, privacy ?? DEFAULT_NOTICE_SETTINGS);
 
-  registerXapiRoutes(server, { app, logger, settings: xapi ?? { timezone: "Europe/London", keepRawStatements: true } });
+  registerXapiRoutes(server, { app, logger, settings: xapi ?? { timezone: DEFAULT_TIMEZONE, keepRawStatements: true } });
 
   // Replies are answered in the same exchange by SMS (TwiML) and through the outbox by email.
   registerSmsRoutes(server, {

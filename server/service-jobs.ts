@@ -35,7 +35,11 @@ export function serviceJobs(nudge: App, config: Config, deps: ServiceJobDeps): S
     }),
     ...nudge.privacy.jobs({ ...config.retention, timezone: config.timezone, subjectAccessDelivery: config.subjectAccessDelivery }),
     ...nudge.digest.jobs({ schedule: config.tutors.digestSchedule }),
-    ...nudge.meetings.jobs({ schedule: config.tutors.meetingNoticesSchedule, reminderHours: config.tutors.reminderHours, calendar: deps.calendar ?? tutorCalendarOf(config.graph) }),
+    ...nudge.meetings.jobs({
+      schedule: config.tutors.meetingNoticesSchedule,
+      reminderHours: config.tutors.reminderHours,
+      calendar: deps.calendar ?? tutorCalendarOf(config.graph),
+    }),
     ...nudge.safeguarding.jobs({ schedule: config.safeguarding.schedule, settings: conversationSettings(config).safeguarding }),
   ];
 }

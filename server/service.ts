@@ -42,7 +42,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let ready = false;
   const conversations = conversationSettings(config);
   const privacy = conversations.privacy;
-  if (config.safeguarding.contacts.length === 0) logger.warn("no NUDGE_SAFEGUARDING_CONTACTS: crisis alerts go to the student's personal tutor (development only)");
+  if (config.safeguarding.contacts.length === 0)
+    logger.warn("no NUDGE_SAFEGUARDING_CONTACTS: crisis alerts go to the student's personal tutor (development only)");
   // One client for the bot and the jobs: they share its Graph token.
   const calendar = tutorCalendarOf(config.graph);
   if (calendar) logger.info("tutors' calendars through Microsoft Graph: free/busy for invitations, Teams meetings for bookings");
@@ -59,7 +60,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // Every module's jobs are listed in server/service-jobs.ts, which `nudge jobs` shares.
   const senders = createChannelSenders(config, logger, bot.messenger);
   const staffSenders = createStaffSenders(config, senders, bot.messenger);
-  const scheduler = startScheduler(serviceJobs(app, config, { senders: () => senders, staffSenders: () => staffSenders, calendar }), { store: app.jobs.store(), timezone: config.timezone, logger });
+  const scheduler = startScheduler(serviceJobs(app, config, { senders: () => senders, staffSenders: () => staffSenders, calendar }), {
+    store: app.jobs.store(),
+    timezone: config.timezone,
+    logger,
+  });
   ready = true;
   logger.info({ port, env: config.env, channels: config.channels }, "nudge listening");
 

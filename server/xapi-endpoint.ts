@@ -120,7 +120,10 @@ async function storeStatements(req: restify.Request, res: restify.Response, meth
     throw refusalOf(outcome);
   }
   const report = outcome.report;
-  deps.logger.info({ statements: outcome.ids.length, loaded: report?.loaded ?? 0, duplicates: report?.duplicates ?? 0, batchId: report?.batchId ?? null }, "xapi statements");
+  deps.logger.info(
+    { statements: outcome.ids.length, loaded: report?.loaded ?? 0, duplicates: report?.duplicates ?? 0, batchId: report?.batchId ?? null },
+    "xapi statements",
+  );
   if (method === "PUT") res.send(204);
   else res.send(200, outcome.ids);
 }

@@ -71,7 +71,8 @@ const ofType = (card: unknown, type: string) => [...objects(card)].filter((o) =>
 const executes = (card: unknown) => ofType(card, "Action.Execute");
 const titles = (card: unknown) => [...objects(card)].filter((o) => typeof o.type === "string" && o.type.startsWith("Action.")).map((o) => o.title);
 /** Each row of buttons: every ActionSet, and the `actions` of the card and of each show-card. */
-const buttonRows = (card: unknown) => [...objects(card)].filter((o) => o.type === "ActionSet" || o.type === "AdaptiveCard").map((o) => (o.actions as unknown[] | undefined) ?? []);
+const buttonRows = (card: unknown) =>
+  [...objects(card)].filter((o) => o.type === "ActionSet" || o.type === "AdaptiveCard").map((o) => (o.actions as unknown[] | undefined) ?? []);
 /** The digest's container for one student (they are the containers with a separator). */
 const studentBlocks = (card: AdaptiveCard) => card.body.filter((o) => o.type === "Container" && o.separator === true);
 const texts = (card: unknown) => ofType(card, "TextBlock").map((o) => o.text);
@@ -158,7 +159,14 @@ describe("digest", () => {
     const ids = [...objects(card)].filter((o) => typeof o.type === "string" && o.type.startsWith("Input.")).map((o) => o.id);
     expect(ids).toEqual(["editedText-1042", "note-1042", "verdict-1042", "comment-1042", "note-1103", "verdict-1103", "comment-1103"]);
     const verdict = ofType(card, "Input.ChoiceSet")[0];
-    expect(verdict).toMatchObject({ isRequired: true, choices: [{ value: "useful", title: "Useful, but no action needed" }, { value: "not_useful", title: "Not useful" }, { value: "wrong_data", title: "Wrong data" }] });
+    expect(verdict).toMatchObject({
+      isRequired: true,
+      choices: [
+        { value: "useful", title: "Useful, but no action needed" },
+        { value: "not_useful", title: "Not useful" },
+        { value: "wrong_data", title: "Wrong data" },
+      ],
+    });
   });
 
   it("reads an input in either id form", () => {
@@ -195,7 +203,10 @@ describe("digest", () => {
     expect(paging(digestCard(digest))).toEqual([["Next", VERBS.digestPage, { digestId: 318, page: 2 }]]);
     expect(paging(digestCard(SAMPLES.digest["last-page"]!))).toEqual([["Previous", VERBS.digestPage, { digestId: 318, page: 1 }]]);
     const middle = digestCard({ ...SAMPLES.digest["worst-case"]!, page: 2, pages: 4 });
-    expect(paging(middle).map(([title, , data]) => [title, data])).toEqual([["Previous", { digestId: 318, page: 1 }], ["Next", { digestId: 318, page: 3 }]]);
+    expect(paging(middle).map(([title, , data]) => [title, data])).toEqual([
+      ["Previous", { digestId: 318, page: 1 }],
+      ["Next", { digestId: 318, page: 3 }],
+    ]);
     expect(middle.actions).toHaveLength(2);
 
     const single = digestCard(SAMPLES.digest["one-page"]!);

@@ -4,246 +4,12 @@
  * that includes a hidden cell.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { askQuestion, FEWER_THAN_5, NOT_SHOWN, QUESTIONS, type Answer, type Figure } from "../../analytics/index.ts";
-import { useMigratedDatabase } from "../helpers/database.ts";
-import { buildAnalyticsWorld, NOW, type AnalyticsWorld } from "./world.ts";
+import { askQuestion, FEWER_THAN_5, QUESTIONS, type Answer } from "../../analytics/index.ts";
+import { EXPECTED } from "./expected-answers.ts";
 
 const f5 = FEWER_THAN_5;
-const r = (from: number, to: number) => ({ from, to });
-
-type Expected = {
-  title?: string;
-  period?: [string, string];
-  columns?: string[];
-  /** [label, first column, ...other columns] */
-  rows: [string, ...Figure[]][];
-  total?: Figure[] | null;
-  chart?: "bar" | "line";
-};
-
-const ALL_YEARS_TREND = ["VLE", "Attendance", "Library", "Submissions"];
-
-const EXPECTED: Record<string, Expected> = {
-  // No activity: VLE-inactive cells COMP1 3, COMP2 6, HIST1 5, HIST2 1, LAW3 5, SENG4 4.
-  "how many first-years in Computing had no VLE activity in the last 14 days?": {
-    title: "First-years in BSc Computing with no VLE activity",
-    period: ["2026-11-07", "2026-11-20"],
-    rows: [["First-years in BSc Computing", f5]],
-    total: null,
-  },
-  "how many students had no library activity in the last 4 weeks, by programme?": {
-    period: ["2026-10-24", "2026-11-20"],
-    rows: [
-      ["BA History", 0],
-      ["BSc Computing", 0],
-      ["LLB Law", 0],
-      ["MEng Software Engineering", 0],
-    ],
-    total: [0],
-  },
-  "how many second-years had no attendance in the last 7 days?": { rows: [["Second-years", 0]], total: null },
-  "final-years with no activity in the last fortnight, by year": {
-    rows: [
-      ["Year 3", 0],
-      ["Year 4", f5],
-    ],
-    total: [f5],
-  },
-  "how many year 1 students in History had no Moodle activity for ten days?": { period: ["2026-11-11", "2026-11-20"], rows: [["First-years in BA History", 5]], total: null },
-
-  // Flags this week/month (same students): COMP1 3, COMP2 8, HIST1 6, HIST2 1, LAW3 5, SENG4 4.
-  "how many students were flagged this week?": { period: ["2026-11-16", "2026-11-21"], rows: [["Students", r(22, 31)]], total: null },
-  "flags by programme this month": {
-    period: ["2026-11-01", "2026-11-21"],
-    rows: [
-      ["BA History", r(7, 10)],
-      ["BSc Computing", r(9, 12)],
-      ["LLB Law", 5],
-      ["MEng Software Engineering", f5],
-    ],
-    total: [r(22, 31)],
-  },
-  "how many first-years were flagged last week, by rule?": {
-    period: ["2026-11-09", "2026-11-15"],
-    rows: [
-      ["Low attendance", 0],
-      ["Missed submission", 0],
-      ["No VLE activity for 14 days", f5],
-    ],
-    total: null,
-  },
-  "flags by year in the last 30 days": {
-    rows: [
-      ["Year 1", r(7, 10)],
-      ["Year 2", r(9, 12)],
-      ["Year 3", 5],
-      ["Year 4", f5],
-    ],
-    total: [r(22, 31)],
-  },
-  "flags by week in the last 8 weeks": {
-    period: ["2026-09-26", "2026-11-20"],
-    chart: "line",
-    rows: [
-      ["26 Sep–2 Oct", 0],
-      ["3 Oct–9 Oct", 0],
-      ["10 Oct–16 Oct", 0],
-      ["17 Oct–23 Oct", 0],
-      ["24 Oct–30 Oct", 0],
-      ["31 Oct–6 Nov", 0],
-      ["7 Nov–13 Nov", r(6, 9)],
-      ["14 Nov–20 Nov", r(22, 31)],
-    ],
-    total: null,
-  },
-  "how many students in Law were flagged this month?": { rows: [["Students in LLB Law", 5]], total: null },
-
-  // Top rules: no-vle (3, 6, 5, 1, 5, 4), missed-submission HIST1 6, low-attendance COMP2 2.
-  "which rules flagged most students this week?": {
-    rows: [
-      ["No VLE activity for 14 days", r(19, 28)],
-      ["Missed submission", 6],
-      ["Low attendance", f5],
-    ],
-  },
-  "top 5 rules this month": {
-    rows: [
-      ["No VLE activity for 14 days", r(19, 28)],
-      ["Missed submission", 6],
-      ["Low attendance", f5],
-    ],
-  },
-  "which rules flagged the most first-years in Computing last week?": { rows: [["No VLE activity for 14 days", f5]] },
-
-  // Trends: averages per student per 7-day block, oldest first.
-  "engagement trend by source for first-years in Computing over the last 6 weeks": {
-    columns: ALL_YEARS_TREND,
-    chart: "line",
-    rows: [
-      ["10 Oct–16 Oct", 140, 10, 2, 0],
-      ["17 Oct–23 Oct", 140, 10, 2, 0],
-      ["24 Oct–30 Oct", 140, 10, 3, 0],
-      ["31 Oct–6 Nov", 105, 10, 2, 1],
-      ["7 Nov–13 Nov", 105, 10, 2, 0],
-      ["14 Nov–20 Nov", 105, 10, 3, 0],
-    ],
-  },
-  "VLE engagement trend for second-years over the last 8 weeks": {
-    columns: ["VLE"],
-    // HIST year 2 (3 students) is left out; COMP year 2: 8 students, 6 without VLE from D-20.
-    rows: [
-      ["26 Sep–2 Oct", 140],
-      ["3 Oct–9 Oct", 140],
-      ["10 Oct–16 Oct", 140],
-      ["17 Oct–23 Oct", 140],
-      ["24 Oct–30 Oct", 140],
-      ["31 Oct–6 Nov", 35],
-      ["7 Nov–13 Nov", 35],
-      ["14 Nov–20 Nov", 35],
-    ],
-  },
-  "how has engagement changed for History over the last 4 weeks?": {
-    columns: ALL_YEARS_TREND,
-    rows: [
-      ["24 Oct–30 Oct", 140, 10, 3, 0],
-      ["31 Oct–6 Nov", 40, 10, 2, 1],
-      ["7 Nov–13 Nov", 40, 10, 2, 0],
-      ["14 Nov–20 Nov", 40, 10, 3, 0],
-    ],
-  },
-
-  // Reach: Teams COMP1 9 (6 replied), SMS LAW1 3 (1), email LAW1 8 (2).
-  "reply rate by channel this month": {
-    columns: ["students messaged", "replied", "reply rate (%)"],
-    rows: [
-      ["Teams", 9, 6, 66.7],
-      ["SMS", f5, f5, f5],
-      ["Email", 8, f5, NOT_SHOWN],
-    ],
-    total: null,
-  },
-  "nudge reach by channel last week": {
-    rows: [
-      ["Teams", 0, 0, null],
-      ["SMS", 0, 0, null],
-      ["Email", 0, 0, null],
-    ],
-  },
-  "how many students did we nudge this month?": {
-    rows: [
-      ["Teams", 9, 6, 66.7],
-      ["SMS", f5, f5, f5],
-      ["Email", 8, f5, NOT_SHOWN],
-    ],
-  },
-  "reply rate for first-years in Computing in the last 30 days": {
-    rows: [
-      ["Teams", 9, 6, 66.7],
-      ["SMS", 0, 0, null],
-      ["Email", 0, 0, null],
-    ],
-  },
-
-  // Meetings this month: HIST1 7 invitations, 6 booked, 5 held, 1 no-show; COMP2 2, 2, 2, 0.
-  "invitations and meetings this month": {
-    columns: ["invitations sent", "meetings booked", "held", "no-shows"],
-    rows: [["Students", r(8, 11), r(7, 10), r(6, 9), f5]],
-    total: null,
-  },
-  "how many meetings were held last month?": { period: ["2026-10-01", "2026-10-31"], rows: [["Students", 5, 5, 5, 0]] },
-  "no-shows by programme this month": {
-    rows: [
-      ["BA History", 7, 6, 5, f5],
-      ["BSc Computing", f5, f5, f5, 0],
-    ],
-    total: [r(8, 11), r(7, 10), r(6, 9), f5],
-  },
-  "invitations to talk for first-years in the last 4 weeks": { rows: [["First-years", 7, 6, 5, f5]] },
-
-  // Freshness: four feeds to D (2026-11-20), loaded at 05:00 the next morning; no printing feed.
-  "how fresh is the data?": {
-    title: "Data freshness",
-    columns: ["data up to", "days behind", "last loaded", "status"],
-    rows: [
-      ["VLE", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Attendance", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Library", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Submissions", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Printing", null, null, null, { text: "never loaded" }],
-    ],
-  },
-  "feed freshness": {
-    rows: [
-      ["VLE", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Attendance", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Library", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Submissions", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }],
-      ["Printing", null, null, null, { text: "never loaded" }],
-    ],
-  },
-  "when was the VLE data last loaded?": { rows: [["VLE", { text: "2026-11-20" }, 0, { text: "2026-11-21 05:00 UTC" }, { text: "fresh" }]] },
-
-  // Feedback: no-vle 6 useful, 2 not useful; missed-submission 1 useful; the wrong-data one is old.
-  "rule feedback from tutors": {
-    columns: ["useful", "not useful", "wrong data"],
-    rows: [
-      ["Missed submission", f5, 0, 0],
-      ["No VLE activity for 14 days", 6, f5, 0],
-    ],
-  },
-  "rule feedback this month": {
-    rows: [
-      ["Missed submission", f5, 0, 0],
-      ["No VLE activity for 14 days", 6, f5, 0],
-    ],
-  },
-  "how useful did tutors find the rules in the last 90 days?": {
-    rows: [
-      ["Missed submission", f5, 0, 0],
-      ["No VLE activity for 14 days", 6, f5, 0],
-    ],
-  },
-};
+import { useMigratedDatabase } from "../helpers/database.ts";
+import { buildAnalyticsWorld, NOW, type AnalyticsWorld } from "./world.ts";
 
 const cells = (answer: Answer, row: Answer["rows"][number]) => [row.value, ...answer.columns.slice(1).map((c) => row.figures?.[c] ?? null)];
 
@@ -279,7 +45,11 @@ describe("answers to the documented examples", () => {
 
   it("charts draw exact figures only", async () => {
     const answer = await ask("flags by programme this month");
-    expect(answer.chart).toEqual({ kind: "bar", labels: ["BA History", "BSc Computing", "LLB Law", "MEng Software Engineering"], series: [{ name: "students flagged", values: [null, null, 5, null] }] });
+    expect(answer.chart).toEqual({
+      kind: "bar",
+      labels: ["BA History", "BSc Computing", "LLB Law", "MEng Software Engineering"],
+      series: [{ name: "students flagged", values: [null, null, 5, null] }],
+    });
     const trend = await ask("VLE engagement trend for second-years over the last 8 weeks");
     expect(trend.chart.series).toEqual([{ name: "VLE", values: [140, 140, 140, 140, 140, 35, 35, 35] }]);
   });
@@ -313,7 +83,9 @@ describe("answers to the documented examples", () => {
       const answer = await ask("how many second-years in Computing had no VLE activity in the last 14 days?");
       expect(answer.rows[0]!.value).toBe(f5);
     } finally {
-      await t.db.prisma.consent.create({ data: { studentId: first!, purpose: "analytics", state: "granted", source: "teams", recordedAt: new Date(NOW.getTime() + 1000) } });
+      await t.db.prisma.consent.create({
+        data: { studentId: first!, purpose: "analytics", state: "granted", source: "teams", recordedAt: new Date(NOW.getTime() + 1000) },
+      });
       await t.db.prisma.student.update({ where: { id: second! }, data: { restrictedAt: null } });
     }
     expect((await ask("how many second-years in Computing had no VLE activity in the last 14 days?")).rows[0]!.value).toBe(6);

@@ -1,5 +1,5 @@
 /**
- * Who may ask, what is refused, and the audit trail every question leaves (POLICY P5, P11, DESIGN
+ * Who may ask, what is refused, and the audit trail every question leaves (POLICY P5, P11,
  * invariant 5).
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -23,7 +23,11 @@ describe("asking analytics questions", () => {
   describe("who may ask", () => {
     it("the access gate decides analytics.ask without a target student (aggregate scope)", async () => {
       const centre = await t.db.prisma.staff.findUniqueOrThrow({ where: { staffNumber: world.staff.centre } });
-      expect(await decide(t.db, { kind: "staff", staffId: centre.id }, "analytics.ask")).toMatchObject({ allowed: true, role: "student_centre", scope: "aggregate" });
+      expect(await decide(t.db, { kind: "staff", staffId: centre.id }, "analytics.ask")).toMatchObject({
+        allowed: true,
+        role: "student_centre",
+        scope: "aggregate",
+      });
     });
 
     it.each(["centre", "levelTutor", "leader", "admin"] as const)("%s gets an answer", async (who) => {

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { askQuestion, FEWER_THAN_5, type Answer, type Figure } from "../../analytics/index.ts";
-import { flagCells, inactiveCells } from "../../analytics/measures.ts";
+import { flagCells, inactiveCells } from "../../analytics/queries.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildAnalyticsWorld, COHORTS, D, NOW, RULES, type AnalyticsWorld } from "./world.ts";
 
@@ -61,7 +61,12 @@ describe("differencing attacks", () => {
     const byProgramme = await ask("how many first-years had no VLE activity in the last 14 days, by programme?");
     expect(row(byProgramme, "BSc Computing")).toBe(FEWER_THAN_5);
     // Shown exactly, 8 - (5 + 0 + 0) would give 3.
-    expectNothingLearnt(difference(only(all), ["BA History", "LLB Law", "MEng Software Engineering"].map((l) => row(byProgramme, l))));
+    expectNothingLearnt(
+      difference(
+        only(all),
+        ["BA History", "LLB Law", "MEng Software Engineering"].map((l) => row(byProgramme, l)),
+      ),
+    );
     // The card's own total is the same protected figure.
     expect(byProgramme.total!.value).toEqual(only(all));
   });
@@ -86,12 +91,19 @@ describe("differencing attacks", () => {
   it("a card's total minus its rows", async () => {
     const byYear = await ask("how many students had no VLE activity in the last 14 days, by year?");
     expect(row(byYear, "Year 4")).toBe(FEWER_THAN_5);
-    expectNothingLearnt(difference(byYear.total!.value, ["Year 1", "Year 2", "Year 3"].map((l) => row(byYear, l))));
+    expectNothingLearnt(
+      difference(
+        byYear.total!.value,
+        ["Year 1", "Year 2", "Year 3"].map((l) => row(byYear, l)),
+      ),
+    );
   });
 
   it("a rule across all programmes minus the same rule in each programme", async () => {
     const top = await ask("which rules flagged most students this week?");
-    const perProgramme = await Promise.all(["Computing", "History", "Law", "Software Engineering"].map((p) => ask(`how many students in ${p} were flagged this week, by rule?`)));
+    const perProgramme = await Promise.all(
+      ["Computing", "History", "Law", "Software Engineering"].map((p) => ask(`how many students in ${p} were flagged this week, by rule?`)),
+    );
     const noVle = perProgramme.map((a) => row(a, RULES.noVle.title));
     expect(noVle[3]).toBe(FEWER_THAN_5);
     // Shown exactly, 24 - (9 + 6 + 5) would give Software Engineering's 4.
@@ -102,8 +114,18 @@ describe("differencing attacks", () => {
     const byYear = await ask("flags by year this month");
     const byProgramme = await ask("flags by programme this month");
     expect(byYear.total!.value).toEqual(byProgramme.total!.value);
-    expectNothingLearnt(difference(byYear.total!.value, ["BA History", "BSc Computing", "LLB Law"].map((l) => row(byProgramme, l))));
-    expectNothingLearnt(difference(byProgramme.total!.value, ["Year 1", "Year 2", "Year 3"].map((l) => row(byYear, l))));
+    expectNothingLearnt(
+      difference(
+        byYear.total!.value,
+        ["BA History", "BSc Computing", "LLB Law"].map((l) => row(byProgramme, l)),
+      ),
+    );
+    expectNothingLearnt(
+      difference(
+        byProgramme.total!.value,
+        ["Year 1", "Year 2", "Year 3"].map((l) => row(byYear, l)),
+      ),
+    );
   });
 
   it("meetings: a programme's row minus its years", async () => {
@@ -145,9 +167,13 @@ describe("differencing attacks", () => {
     it("Computing first-years flagged: 3, then 4", async () => {
       const before = await snapshot(FLAG_QUESTIONS);
       const student = world.ids.get(COHORTS.COMP1![3]!)!;
-      const added = await t.db.prisma.flag.create({ data: { studentId: student, ruleId: RULES.noVle.id, ruleVersion: 1, periodKey: "2026-11-20", day: D, evidence: {} } });
+      const added = await t.db.prisma.flag.create({
+        data: { studentId: student, ruleId: RULES.noVle.id, ruleVersion: 1, periodKey: "2026-11-20", day: D, evidence: {} },
+      });
       try {
-        const comp1 = (await flagCells(t.db, { from: D - 4, to: D + 1 }, {}, "all")).find((c) => c.programme === world.programmeIds["COMP-BSC"] && c.year === 1);
+        const comp1 = (await flagCells(t.db, { from: D - 4, to: D + 1 }, {}, "all")).find(
+          (c) => c.programme === world.programmeIds["COMP-BSC"] && c.year === 1,
+        );
         expect(comp1?.n).toBe(4);
         expect(await snapshot(FLAG_QUESTIONS)).toEqual(before);
       } finally {
@@ -161,7 +187,9 @@ describe("differencing attacks", () => {
       const removed = await t.db.prisma.engagementDaily.findMany({ where: { studentId: student, source: "vle", day: { gte: D - 20 } } });
       await t.db.prisma.engagementDaily.deleteMany({ where: { studentId: student, source: "vle", day: { gte: D - 20 } } });
       try {
-        const comp1 = (await inactiveCells(t.db, "vle", { from: D - 13, to: D }, {})).find((c) => c.programme === world.programmeIds["COMP-BSC"] && c.year === 1);
+        const comp1 = (await inactiveCells(t.db, "vle", { from: D - 13, to: D }, {})).find(
+          (c) => c.programme === world.programmeIds["COMP-BSC"] && c.year === 1,
+        );
         expect(comp1?.n).toBe(4);
         expect(await snapshot(INACTIVE_QUESTIONS)).toEqual(before);
       } finally {

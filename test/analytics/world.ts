@@ -88,13 +88,20 @@ export async function buildAnalyticsWorld(db: Database): Promise<AnalyticsWorld>
   const p = db.prisma;
   const ids = world.ids;
   const id = (number: string) => ids.get(number)!;
-  for (const programme of PROGRAMMES) await p.programme.update({ where: { code: programme.code }, data: { title: programme.title, lengthYears: programme.lengthYears } });
+  for (const programme of PROGRAMMES)
+    await p.programme.update({ where: { code: programme.code }, data: { title: programme.title, lengthYears: programme.lengthYears } });
 
   // Staff who may ask (and some who may not).
   const comp = await p.programme.findUniqueOrThrow({ where: { code: "COMP-BSC" } });
-  const person = async (staffNumber: string, role: "student_centre" | "level_tutor" | "programme_leader" | "operator", scope: { programmeId?: number; yearOfStudy?: number } = {}) => {
+  const person = async (
+    staffNumber: string,
+    role: "student_centre" | "level_tutor" | "programme_leader" | "operator",
+    scope: { programmeId?: number; yearOfStudy?: number } = {},
+  ) => {
     const staff = await p.staff.create({ data: { staffNumber, displayName: staffNumber } });
-    await p.staffRoleAssignment.create({ data: { staffId: staff.id, role, programmeId: scope.programmeId, yearOfStudy: scope.yearOfStudy, scopeKey: roleScopeKey(role, scope) } });
+    await p.staffRoleAssignment.create({
+      data: { staffId: staff.id, role, programmeId: scope.programmeId, yearOfStudy: scope.yearOfStudy, scopeKey: roleScopeKey(role, scope) },
+    });
   };
   await person("C0001", "student_centre");
   await person("L0001", "level_tutor", { programmeId: comp.id, yearOfStudy: 1 });
@@ -106,7 +113,14 @@ export async function buildAnalyticsWorld(db: Database): Promise<AnalyticsWorld>
   const flag = (number: string, ruleId: string, day: number) =>
     p.flag.create({ data: { studentId: id(number), ruleId, ruleVersion: 1, periodKey: isoDay(day), day, evidence: {}, raisedAt: at(day + 1, 6) } });
   const inactive = (key: string, count: number) => COHORTS[key]!.slice(0, count);
-  for (const [key, count] of [["COMP1", 3], ["COMP2", 6], ["HIST1", 5], ["HIST2", 1], ["LAW3", 5], ["SENG4", 4]] as const) {
+  for (const [key, count] of [
+    ["COMP1", 3],
+    ["COMP2", 6],
+    ["HIST1", 5],
+    ["HIST2", 1],
+    ["LAW3", 5],
+    ["SENG4", 4],
+  ] as const) {
     for (const number of inactive(key, count)) await flag(number, RULES.noVle.id, D);
   }
   for (const number of COHORTS.COMP2!.slice(6, 8)) await flag(number, RULES.lowAttendance.id, D - 1);
@@ -116,12 +130,23 @@ export async function buildAnalyticsWorld(db: Database): Promise<AnalyticsWorld>
 
   // Nudges: this month's, one from last month, one not sent, and an answer to a student (not outreach).
   const tutor = world.tutorId;
-  const nudge = async (number: string, channel: "teams" | "sms" | "email", day: number | null, replied: boolean, kind: "nudge" | "reply" | "invitation_to_talk" = "nudge") => {
+  const nudge = async (
+    number: string,
+    channel: "teams" | "sms" | "email",
+    day: number | null,
+    replied: boolean,
+    kind: "nudge" | "reply" | "invitation_to_talk" = "nudge",
+  ) => {
     const intervention = await p.intervention.create({
       data: { studentId: id(number), kind, state: day === null ? "queued" : "sent", channel, body: "…", proposedBy: "rule:test@1" },
     });
-    await p.delivery.create({ data: { interventionId: intervention.id, channel, dueAt: at(day ?? D), state: day === null ? "pending" : "sent", sentAt: day === null ? null : at(day) } });
-    if (replied) await p.reply.create({ data: { studentId: id(number), interventionId: intervention.id, channel, text: "thanks", classification: "thanks", receivedAt: at((day ?? D) + 1) } });
+    await p.delivery.create({
+      data: { interventionId: intervention.id, channel, dueAt: at(day ?? D), state: day === null ? "pending" : "sent", sentAt: day === null ? null : at(day) },
+    });
+    if (replied)
+      await p.reply.create({
+        data: { studentId: id(number), interventionId: intervention.id, channel, text: "thanks", classification: "thanks", receivedAt: at((day ?? D) + 1) },
+      });
     return intervention.id;
   };
   for (const [i, number] of COHORTS.COMP1!.slice(3).entries()) await nudge(number, "teams", D - 3, i < 6);

@@ -17,7 +17,11 @@ import { buildWorld, D, except, healthy, type World } from "../rules/world.ts";
 
 const ADMIN = { id: "29:1rules-admin", name: "Rules Admin", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000e1" };
 const TUTOR = { id: "29:1rules-tutor", name: "Dr Tutor", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000e2" };
-const conversationOf = (person: { id: string }) => ({ conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: `a:chat-${person.id}` });
+const conversationOf = (person: { id: string }) => ({
+  conversationType: "personal",
+  tenantId: "72f988bf-0000-4000-8000-000000000001",
+  id: `a:chat-${person.id}`,
+});
 const RULE = "no-vle-10-days";
 const quiet = except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual));
 /** 7 quiet first-years on XA, 2 quiet second-years on YB (a group under 5), and healthy classmates. */
@@ -47,7 +51,9 @@ describe("admins: rules in chat", () => {
     const answer = await post(teamsMessage(connector.serviceUrl, text, { from: person, conversation: conversationOf(person), id: `m-${Math.random()}` }));
     expect(answer.status).toBeLessThan(300);
     // A slow answer (a dry run on a busy machine) is preceded by a typing indicator: not an answer.
-    const sent = connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(person).id)) && c.body?.type !== "typing");
+    const sent = connector.calls
+      .slice(from)
+      .filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(person).id)) && c.body?.type !== "typing");
     expect(sent, JSON.stringify(sent.map((c) => [c.path, c.body?.type, shownText(c.body).slice(0, 200)]))).toHaveLength(1);
     return sent[0]!.body;
   };
@@ -62,10 +68,7 @@ describe("admins: rules in chat", () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     connector = await startFakeConnector();
-    service = await startService(
-      testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams" }),
-      createLogger("silent"),
-    );
+    service = await startService(testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams" }), createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
     world = await buildWorld(service.db, SPECS);
     let i = 0;

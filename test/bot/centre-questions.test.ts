@@ -1,13 +1,12 @@
 /**
  * Student-centre staff asking questions in Teams, over `/api/messages` on the running service:
- * every documented example answers with a card showing exactly what `analytics/` computed (whose
- * figures test/analytics checks by hand), near misses get suggestions as buttons that answer when
+ * every documented example answers with a card showing the figures worked out by hand
+ * (test/analytics/expected-answers.ts), near misses get suggestions as buttons that answer when
  * pressed, and a question about one student is refused and audited.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { answerCard } from "../../adaptive-cards/index.ts";
-import { askQuestion, QUESTIONS } from "../../analytics/index.ts";
-import { answerCardData } from "../../bot/centre-handler.ts";
+import { askQuestion, QUESTIONS, type Figure } from "../../analytics/index.ts";
+import { EXPECTED } from "../analytics/expected-answers.ts";
 import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
@@ -17,8 +16,19 @@ import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsMessa
 
 const CENTRE = { id: "29:1centre-teams-id", name: "Student Centre", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000d1" };
 const TUTOR = { id: "29:1tutor-q-teams-id", name: "Dr Tutor", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000d2" };
-const conversationOf = (person: { id: string }) => ({ conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: `a:chat-${person.id}` });
+const conversationOf = (person: { id: string }) => ({
+  conversationType: "personal",
+  tenantId: "72f988bf-0000-4000-8000-000000000001",
+  id: `a:chat-${person.id}`,
+});
 const EXAMPLES = QUESTIONS.flatMap((q) => q.examples);
+
+/** How a card writes a figure, written out here rather than taken from the code that renders it. */
+function written(figure: Figure): string {
+  if (figure === null) return "–";
+  if (typeof figure === "number" || typeof figure === "string") return String(figure);
+  return "text" in figure ? figure.text : `${figure.from}–${figure.to}`;
+}
 
 describe("student-centre questions in Teams", () => {
   let testDb: TestDatabase;
@@ -67,16 +77,20 @@ describe("student-centre questions in Teams", () => {
     vi.useRealTimers();
   });
 
-  it.each(EXAMPLES)("answers %j with a card of exactly the aggregate figures", async (question) => {
+  it.each(EXAMPLES)("answers %j with a card of the figures worked out by hand", async (question) => {
     const sent = await ask(CENTRE, question);
     const card = sent.attachments?.[0]?.content;
     expect(card, JSON.stringify(sent)).toBeDefined();
-    // The same question asked of analytics/ directly (its figures are checked by hand in test/analytics).
-    const direct = await askQuestion(service.db, world.staff.centre, question);
-    expect(direct.kind).toBe("answer");
-    if (direct.kind !== "answer") return;
-    expect(card).toEqual(answerCard(answerCardData(question, direct.answer)));
-    expect(shownText(sent)).toContain(direct.answer.title);
+    const expected = EXPECTED[question]!;
+    const shown = shownText(sent);
+    if (expected.title) expect(shown).toContain(expected.title);
+    // Each row of the card is its label, then its figures, one text block each.
+    const lines = shown.split("\n");
+    for (const [label, ...figures] of expected.rows) {
+      const row = [label, ...figures.map(written)];
+      const found = lines.some((_, i) => row.every((text, k) => lines[i + k] === text));
+      expect(found, `${question}: a row ${JSON.stringify(row)} in\n${shown}`).toBe(true);
+    }
   });
 
   it("hides a group of fewer than 5 over /api/messages, and shows a total that includes it as a range", async () => {
@@ -101,8 +115,13 @@ describe("student-centre questions in Teams", () => {
 
   it("audits every question, with no student named", async () => {
     const audited = await service.db.prisma.auditLog.findMany({ where: { action: "analytics.question", actorId: world.staff.centre } });
-    // Each example was asked twice: through the bot and directly.
-    expect(audited.length).toBeGreaterThanOrEqual(EXAMPLES.length * 2);
+    // Each example was asked through the bot, once.
+    expect(audited.length).toBeGreaterThanOrEqual(EXAMPLES.length);
+    for (const question of EXAMPLES)
+      expect(
+        audited.some((a) => (a.details as { question?: string } | null)?.question === question),
+        question,
+      ).toBe(true);
     expect(audited.every((a) => a.studentId === null)).toBe(true);
   });
 
@@ -110,7 +129,9 @@ describe("student-centre questions in Teams", () => {
     const sent = await ask(CENTRE, "how many first years had no vle actvity in the last fortnigth");
     const suggestions = cardActions(sent.attachments[0].content).filter((a) => a.verb === "analytics.ask");
     expect(suggestions.length).toBeGreaterThan(0);
-    const pressed = await post(teamsCardAction(connector.serviceUrl, suggestions[0]!.verb, suggestions[0]!.data, { from: CENTRE, conversation: conversationOf(CENTRE) }));
+    const pressed = await post(
+      teamsCardAction(connector.serviceUrl, suggestions[0]!.verb, suggestions[0]!.data, { from: CENTRE, conversation: conversationOf(CENTRE) }),
+    );
     expect(pressed.body.type).toBe("application/vnd.microsoft.card.adaptive");
     const direct = await askQuestion(service.db, world.staff.centre, String(suggestions[0]!.data.text));
     expect(direct.kind).toBe("answer");

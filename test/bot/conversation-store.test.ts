@@ -85,7 +85,11 @@ describe("remembering 1:1 Teams conversations from activities posted to the runn
 
     const sent = connector.calls.slice(calls);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ method: "POST", path: `/v3/conversations/${encodeURIComponent(STUDENT_CHAT)}/activities`, body: { text: "Hi Ada, a quick check-in from your tutor." } });
+    expect(sent[0]).toMatchObject({
+      method: "POST",
+      path: `/v3/conversations/${encodeURIComponent(STUDENT_CHAT)}/activities`,
+      body: { text: "Hi Ada, a quick check-in from your tutor." },
+    });
     expect(result.providerMessageId).toBe(`${STUDENT_CHAT}|${sent[0]!.response.id}`);
   });
 
@@ -113,15 +117,29 @@ describe("remembering 1:1 Teams conversations from activities posted to the runn
 
     const row = await rowOf(STAFF.id);
     // Teams leaves tenantId out of this conversation; it comes from channelData.
-    expect(row).toMatchObject({ staffId, studentId: null, conversationId: STAFF_CHAT, serviceUrl: connector.serviceUrl, tenantId: TENANT, unavailableAt: null });
+    expect(row).toMatchObject({
+      staffId,
+      studentId: null,
+      conversationId: STAFF_CHAT,
+      serviceUrl: connector.serviceUrl,
+      tenantId: TENANT,
+      unavailableAt: null,
+    });
     expect(row!.reference).toMatchObject({ conversation: { id: STAFF_CHAT }, user: { id: STAFF.id } });
   });
 
   it("stores nothing for someone who is neither a student nor staff, and still answers them", async () => {
     const before = await rows();
     const calls = connector.calls.length;
-    await post(teamsInstallationUpdate(connector.serviceUrl, "add", { from: STRANGER, conversation: { conversationType: "personal", tenantId: TENANT, id: "a:1stranger-chat" } }));
-    await post(teamsMessage(connector.serviceUrl, "hi", { from: STRANGER, conversation: { conversationType: "personal", tenantId: TENANT, id: "a:1stranger-chat" } }));
+    await post(
+      teamsInstallationUpdate(connector.serviceUrl, "add", {
+        from: STRANGER,
+        conversation: { conversationType: "personal", tenantId: TENANT, id: "a:1stranger-chat" },
+      }),
+    );
+    await post(
+      teamsMessage(connector.serviceUrl, "hi", { from: STRANGER, conversation: { conversationType: "personal", tenantId: TENANT, id: "a:1stranger-chat" } }),
+    );
 
     expect(await rowOf(STRANGER.id)).toBeNull();
     expect(await rows()).toEqual(before);
@@ -130,14 +148,29 @@ describe("remembering 1:1 Teams conversations from activities posted to the runn
 
   it("ignores group chats and channels: only the 1:1 conversation is kept", async () => {
     const before = await rows();
-    await post(teamsMessage(connector.serviceUrl, "hello all", { from: STUDENT, conversation: { conversationType: "groupChat", isGroup: true, tenantId: TENANT, id: "19:group-chat@thread.v2" } }));
-    await post(teamsInstallationUpdate(connector.serviceUrl, "add", { from: STUDENT, conversation: { conversationType: "channel", isGroup: true, tenantId: TENANT, id: "19:general@thread.tacv2" } }));
+    await post(
+      teamsMessage(connector.serviceUrl, "hello all", {
+        from: STUDENT,
+        conversation: { conversationType: "groupChat", isGroup: true, tenantId: TENANT, id: "19:group-chat@thread.v2" },
+      }),
+    );
+    await post(
+      teamsInstallationUpdate(connector.serviceUrl, "add", {
+        from: STUDENT,
+        conversation: { conversationType: "channel", isGroup: true, tenantId: TENANT, id: "19:general@thread.tacv2" },
+      }),
+    );
     expect(await rows()).toEqual(before);
   });
 
   it("a conversation under a new Teams user id (a new app registration) replaces the student's old one", async () => {
     const renewed = { ...STUDENT, id: "29:1student-new-registration" };
-    await post(teamsInstallationUpdate(connector.serviceUrl, "add", { from: renewed, conversation: { conversationType: "personal", tenantId: TENANT, id: "a:1new-chat" } }));
+    await post(
+      teamsInstallationUpdate(connector.serviceUrl, "add", {
+        from: renewed,
+        conversation: { conversationType: "personal", tenantId: TENANT, id: "a:1new-chat" },
+      }),
+    );
 
     const forStudent = (await rows()).filter((r) => r.studentId === studentId);
     expect(forStudent).toEqual([expect.objectContaining({ teamsUserId: renewed.id, conversationId: "a:1new-chat" })]);

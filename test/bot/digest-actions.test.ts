@@ -66,7 +66,11 @@ describe("the digest card's actions", () => {
     await runRules(service.db, { asOfDay: D, trigger: "manual", now: new Date() });
     const proposed = await proposeFromFlags(service.db, { policy: POLICY, channels: ["teams"], now: new Date() });
     expect(proposed, JSON.stringify(proposed)).toMatchObject({ interventionsCreated: STUDENTS });
-    await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(teamsInstallationUpdate(connector.serviceUrl, "add", { from: TUTOR, conversation })) });
+    await fetch(`${base}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(teamsInstallationUpdate(connector.serviceUrl, "add", { from: TUTOR, conversation })),
+    });
     const queued = await sendDigests(service.db, new Date());
     expect(queued, JSON.stringify(queued)).toMatchObject({ queued: 1, byEmail: 0 });
     expect(await sendStaffMessages(service.db, config)).toMatchObject({ sent: 1 });
@@ -82,11 +86,19 @@ describe("the digest card's actions", () => {
   it("pages a long digest: the first page holds DIGEST_PAGE_SIZE students and Next shows the rest", async () => {
     const pages = Math.ceil(STUDENTS / DIGEST_PAGE_SIZE);
     expect(shownText({ attachments: [{ content: card }] })).toContain(`Page 1 of ${pages}`);
-    const onFirst = new Set(cardActions(card).map((a) => a.data.studentId).filter(Boolean));
+    const onFirst = new Set(
+      cardActions(card)
+        .map((a) => a.data.studentId)
+        .filter(Boolean),
+    );
     expect(onFirst.size).toBe(DIGEST_PAGE_SIZE);
     const next = cardActions(card).find((a) => a.verb === "digest.page")!;
     const second = await press(next);
-    const onSecond = new Set(cardActions(second.value).map((a) => a.data.studentId).filter(Boolean));
+    const onSecond = new Set(
+      cardActions(second.value)
+        .map((a) => a.data.studentId)
+        .filter(Boolean),
+    );
     expect(onSecond.size).toBe(DIGEST_PAGE_SIZE);
     expect([...onSecond].some((id) => onFirst.has(id))).toBe(false);
   });
@@ -112,7 +124,10 @@ describe("the digest card's actions", () => {
 
   it("dismiss keeps the verdict as feedback on the rule and rejects the waiting suggestion", async () => {
     const studentId = ids.get("S2")!;
-    const answer = await press(studentOn(card, "S2").verb("digest.dismiss"), { [`verdict-${studentId}`]: "wrong_data", [`comment-${studentId}`]: "on placement, uses another VLE" });
+    const answer = await press(studentOn(card, "S2").verb("digest.dismiss"), {
+      [`verdict-${studentId}`]: "wrong_data",
+      [`comment-${studentId}`]: "on placement, uses another VLE",
+    });
     expect(shownText({ attachments: [{ content: answer.value }] })).toMatch(/Dismissed \(wrong data\) by Dr Tutor/);
     const feedback = await service.db.prisma.ruleFeedback.findMany({ where: { flag: { studentId } } });
     expect(feedback).toEqual([expect.objectContaining({ ruleId: "no-vle-10-days", verdict: "wrong_data", comment: "on placement, uses another VLE" })]);

@@ -34,7 +34,10 @@ describe("pinned messages and replies seen only when shown", () => {
   const tutorSays = async (text: string) => {
     const from = connector.calls.length;
     await post(teamsMessage(connector.serviceUrl, text, { id: `m-${Math.random()}`, from: TUTOR, conversation }));
-    return connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes("chat-pinned-tutor")).at(-1)?.body;
+    return connector.calls
+      .slice(from)
+      .filter((c) => c.method === "POST" && c.path.includes("chat-pinned-tutor"))
+      .at(-1)?.body;
   };
 
   beforeAll(async () => {
@@ -42,15 +45,27 @@ describe("pinned messages and replies seen only when shown", () => {
     connector = await startFakeConnector();
     service = await startService(testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams" }), createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
-    const world = await buildWorld(service.db, Array.from({ length: STUDENTS }, (_, i) => ({ number: `P${i + 1}`, programme: "XA", year: 1, activity: healthy() })));
+    const world = await buildWorld(
+      service.db,
+      Array.from({ length: STUDENTS }, (_, i) => ({ number: `P${i + 1}`, programme: "XA", year: 1, activity: healthy() })),
+    );
     for (const [number, id] of world.ids) ids.set(number, id);
     await p().staff.update({ where: { id: world.tutorId }, data: { entraObjectId: TUTOR.aadObjectId } });
     // Each student wrote four ordinary replies, a minute apart; P1 then wrote something that needs a person.
     const start = Date.now() - 3_600_000;
     for (const [number, studentId] of ids) {
-      for (let i = 0; i < 4; i++) await receiveStudentMessage(service.db, { studentId, channel: "teams", text: `${number} here, just saying hello number ${i + 1}` }, { answerInline: true, now: new Date(start + i * 60_000) });
+      for (let i = 0; i < 4; i++)
+        await receiveStudentMessage(
+          service.db,
+          { studentId, channel: "teams", text: `${number} here, just saying hello number ${i + 1}` },
+          { answerInline: true, now: new Date(start + i * 60_000) },
+        );
     }
-    await receiveStudentMessage(service.db, { studentId: ids.get("P1")!, channel: "sms", text: "sorry I've been off, my dad died on sunday" }, { answerInline: true, now: new Date(start + 10 * 60_000) });
+    await receiveStudentMessage(
+      service.db,
+      { studentId: ids.get("P1")!, channel: "sms", text: "sorry I've been off, my dad died on sunday" },
+      { answerInline: true, now: new Date(start + 10 * 60_000) },
+    );
   });
 
   afterAll(async () => {
@@ -68,7 +83,11 @@ describe("pinned messages and replies seen only when shown", () => {
     const acknowledge = cardActions(card).find((a) => a.verb === "digest.acknowledge");
     expect(acknowledge?.data.studentId).toBe(ids.get("P1"));
 
-    const onPage = new Set(cardActions(card).map((a) => a.data.studentId).filter((id): id is number => typeof id === "number"));
+    const onPage = new Set(
+      cardActions(card)
+        .map((a) => a.data.studentId)
+        .filter((id): id is number => typeof id === "number"),
+    );
     expect(onPage.size).toBe(DIGEST_PAGE_SIZE);
     const replies = await p().reply.findMany({ orderBy: [{ studentId: "asc" }, { receivedAt: "asc" }] });
     for (const reply of replies) {
@@ -80,7 +99,7 @@ describe("pinned messages and replies seen only when shown", () => {
     }
   });
 
-  it("stays pinned (on the student card too) until someone presses \"I'm handling this\"", async () => {
+  it('stays pinned (on the student card too) until someone presses "I\'m handling this"', async () => {
     const studentCard = await tutorSays("student P1");
     expect(shownText(studentCard)).toContain("my dad died on sunday");
     expect(cardActions(studentCard.attachments[0].content).map((a) => a.verb)).toContain("safeguarding.acknowledge");
@@ -91,7 +110,10 @@ describe("pinned messages and replies seen only when shown", () => {
     const updated = shownText({ attachments: [{ content: answer!.value }] });
     expect(updated).not.toContain("Their message suggests a hard time");
     expect(cardActions(answer!.value).map((a) => a.verb)).not.toContain("digest.acknowledge");
-    expect(await p().safeguardingConcern.findFirstOrThrow({ where: { studentId: ids.get("P1")! } })).toMatchObject({ state: "acknowledged", acknowledgedBy: "T0001" });
+    expect(await p().safeguardingConcern.findFirstOrThrow({ where: { studentId: ids.get("P1")! } })).toMatchObject({
+      state: "acknowledged",
+      acknowledgedBy: "T0001",
+    });
     expect(shownText(await tutorSays("student P1"))).not.toContain("I'm handling this");
   });
 });

@@ -24,7 +24,15 @@ import { testServiceConfig } from "../helpers/service-config.ts";
 import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsInstallationUpdate, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
+import {
+  cardActions,
+  shownText,
+  startFakeConnector,
+  teamsCardAction,
+  teamsInstallationUpdate,
+  teamsMessage,
+  type FakeConnector,
+} from "../helpers/fake-connector.ts";
 import { TestSmtpServer } from "../helpers/smtp-sink.ts";
 import { buildWorld, D, except, healthy } from "../rules/world.ts";
 
@@ -35,7 +43,11 @@ const OTHER_TUTOR = { id: "29:1other-teams-id", name: "Dr Other", aadObjectId: "
 const STRANGER = { id: "29:1stranger-teams-id", name: "Someone", aadObjectId: "6b1d2c9e-0000-4000-8000-0000000000ff" };
 const OFFICE_HOURS = ["mon", "tue", "wed", "thu", "fri"].map((day) => ({ day, from: "10:00", to: "12:00" }));
 
-const conversationOf = (person: { id: string }) => ({ conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: `a:chat-${person.id}` });
+const conversationOf = (person: { id: string }) => ({
+  conversationType: "personal",
+  tenantId: "72f988bf-0000-4000-8000-000000000001",
+  id: `a:chat-${person.id}`,
+});
 
 describe("Teams for students and tutors: the whole journey", () => {
   let testDb: TestDatabase;
@@ -54,8 +66,11 @@ describe("Teams for students and tutors: the whole journey", () => {
   };
   /** What the bot posted into a person's chat since `from` (proactive or as a turn's reply). */
   const sentTo = (person: { id: string }, from = 0) =>
-    connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(person).id)) && /\/activities(\/[^/]+)?$/.test(c.path));
-  const say = (person: typeof STUDENT, text: string) => post(teamsMessage(connector.serviceUrl, text, { from: person, conversation: conversationOf(person), id: `m-${Math.random()}` }));
+    connector.calls
+      .slice(from)
+      .filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(person).id)) && /\/activities(\/[^/]+)?$/.test(c.path));
+  const say = (person: typeof STUDENT, text: string) =>
+    post(teamsMessage(connector.serviceUrl, text, { from: person, conversation: conversationOf(person), id: `m-${Math.random()}` }));
   const press = (person: typeof STUDENT, action: { verb: string; data: Record<string, unknown> }, inputs: Record<string, unknown> = {}) =>
     post(teamsCardAction(connector.serviceUrl, action.verb, { ...action.data, ...inputs }, { from: person, conversation: conversationOf(person) }));
   const dispatch = async () => {
@@ -98,12 +113,18 @@ describe("Teams for students and tutors: the whole journey", () => {
     ]);
     studentId = world.ids.get("S1")!;
     otherStudentId = world.ids.get("S2")!;
-    await p.student.update({ where: { id: studentId }, data: { givenName: "Sam", familyName: "Okoro", entraObjectId: STUDENT.aadObjectId, email: "sam@student.example.ac.uk", channelOrder: ["teams", "email"] } });
+    await p.student.update({
+      where: { id: studentId },
+      data: { givenName: "Sam", familyName: "Okoro", entraObjectId: STUDENT.aadObjectId, email: "sam@student.example.ac.uk", channelOrder: ["teams", "email"] },
+    });
     await p.staff.update({ where: { id: world.tutorId }, data: { entraObjectId: TUTOR.aadObjectId, email: "tutor@example.ac.uk", officeHours: OFFICE_HOURS } });
     // A second personal tutor of Sam's, and a tutor whose only tutee is S2.
     const second = await p.staff.create({ data: { staffNumber: "T0002", displayName: "Dr Second", entraObjectId: CO_TUTOR.aadObjectId } });
-    const other = await p.staff.create({ data: { staffNumber: "T0003", displayName: "Dr Other", entraObjectId: OTHER_TUTOR.aadObjectId, officeHours: OFFICE_HOURS } });
-    for (const s of [second, other]) await p.staffRoleAssignment.create({ data: { staffId: s.id, role: "personal_tutor", scopeKey: roleScopeKey("personal_tutor") } });
+    const other = await p.staff.create({
+      data: { staffNumber: "T0003", displayName: "Dr Other", entraObjectId: OTHER_TUTOR.aadObjectId, officeHours: OFFICE_HOURS },
+    });
+    for (const s of [second, other])
+      await p.staffRoleAssignment.create({ data: { staffId: s.id, role: "personal_tutor", scopeKey: roleScopeKey("personal_tutor") } });
     await p.tutorAssignment.create({ data: { studentId, staffId: second.id, startDate: new Date("2025-09-01") } });
     await p.tutorAssignment.deleteMany({ where: { studentId: otherStudentId } });
     await p.tutorAssignment.create({ data: { studentId: otherStudentId, staffId: other.id, startDate: new Date("2025-09-01") } });
@@ -134,7 +155,11 @@ describe("Teams for students and tutors: the whole journey", () => {
   let digestCard: any;
   it("flags the student and sends each of their tutors a digest card; a tutor with nothing new gets none", async () => {
     await runRules(service.db, { asOfDay: D, trigger: "manual", now: new Date() });
-    const proposed = await proposeFromFlags(service.db, { policy: (await import("../../interventions/index.ts")).loadApprovalPolicy(config.approvalPolicyFile), channels: config.channels, now: new Date() });
+    const proposed = await proposeFromFlags(service.db, {
+      policy: (await import("../../interventions/index.ts")).loadApprovalPolicy(config.approvalPolicyFile),
+      channels: config.channels,
+      now: new Date(),
+    });
     expect(proposed.interventionsCreated).toBe(2);
     expect(await service.db.prisma.intervention.count({ where: { studentId, state: "awaiting_approval", kind: "nudge" } })).toBe(1);
 
@@ -148,7 +173,9 @@ describe("Teams for students and tutors: the whole journey", () => {
     expect(text).toMatch(/No VLE activity/i);
     expect(text).not.toContain("S2");
     expect(digestCard.refresh.userIds).toEqual([TUTOR.id]);
-    expect(cardActions(digestCard).map((a) => a.verb)).toEqual(expect.arrayContaining(["digest.approve", "digest.edit", "digest.invite", "digest.refer", "digest.dismiss", "digest.snooze"]));
+    expect(cardActions(digestCard).map((a) => a.verb)).toEqual(
+      expect.arrayContaining(["digest.approve", "digest.edit", "digest.invite", "digest.refer", "digest.dismiss", "digest.snooze"]),
+    );
 
     // Nothing new since: the next run sends nothing.
     expect(await sendDigests(service.db, new Date())).toMatchObject({ queued: 0, nothingNew: 3 });
@@ -202,8 +229,13 @@ describe("Teams for students and tutors: the whole journey", () => {
     const answer = await press(STUDENT, why);
     expect(answer.body.type).toBe("application/vnd.microsoft.card.adaptive");
     expect(shownText({ attachments: [{ content: answer.body.value }] })).toMatch(/Hi Sam/);
-    expect(shownText(sentTo(STUDENT, before).at(-1)?.body)).toMatch(/^We sent it because we haven't seen you on the VLE .*That's from our "No VLE activity for 10 days" check/);
-    expect(await service.db.prisma.reply.findFirstOrThrow({ where: { studentId }, orderBy: { id: "desc" } })).toMatchObject({ classification: "why", channel: "teams" });
+    expect(shownText(sentTo(STUDENT, before).at(-1)?.body)).toMatch(
+      /^We sent it because we haven't seen you on the VLE .*That's from our "No VLE activity for 10 days" check/,
+    );
+    expect(await service.db.prisma.reply.findFirstOrThrow({ where: { studentId }, orderBy: { id: "desc" } })).toMatchObject({
+      classification: "why",
+      channel: "teams",
+    });
   });
 
   it("records 'I need help' and answers with the tutor's name; the tutor's next digest has the invitation", async () => {
@@ -261,7 +293,10 @@ describe("Teams for students and tutors: the whole journey", () => {
   it("after the meeting asks the tutor for the outcome, which closes the intervention's flags", async () => {
     // The meeting took place: its time is moved to the past (slots are at least a day ahead).
     const ended = new Date(Date.now() - 3_600_000);
-    await service.db.prisma.meeting.update({ where: { id: meetingId }, data: { startsAt: new Date(ended.getTime() - 1_800_000), endsAt: ended, reminderSentAt: new Date() } });
+    await service.db.prisma.meeting.update({
+      where: { id: meetingId },
+      data: { startsAt: new Date(ended.getTime() - 1_800_000), endsAt: ended, reminderSentAt: new Date() },
+    });
     const from = connector.calls.length;
     expect(await sendMeetingNotices(service.db, 24, new Date())).toMatchObject({ outcomeQuestions: 1 });
     await sendStaffMessages(service.db, config);
@@ -301,6 +336,8 @@ describe("Teams for students and tutors: the whole journey", () => {
     const stranger = await post(teamsMessage(connector.serviceUrl, "student S1", { from: STRANGER, conversation: conversationOf(STRANGER) }));
     expect(stranger.status).toBeLessThan(300);
     expect(shownText(sentTo(STRANGER).at(-1)?.body)).toMatch(/don't recognise your account/);
-    expect(await press(STRANGER, { verb: "digest.approve", data: { digestId: 1, interventionId: 1 } })).toMatchObject({ body: { value: expect.stringMatching(/don't recognise/) } });
+    expect(await press(STRANGER, { verb: "digest.approve", data: { digestId: 1, interventionId: 1 } })).toMatchObject({
+      body: { value: expect.stringMatching(/don't recognise/) },
+    });
   });
 });

@@ -5,7 +5,11 @@ const URL_ = "https://nudge.example.ac.uk/api/email/unsubscribe?t=1.abc";
 
 describe("renderEmailContent", () => {
   it("renders Markdown paragraphs, line breaks and links, and ends both parts with the same footer", () => {
-    const content = renderEmailContent({ subject: "Checking in", text: "Hi Ada,\n\nSee **your** [timetable](https://tt.example.ac.uk/?w=1&d=2) or https://vle.example.ac.uk/?id=9&s=2\n\nBest wishes,\nYour tutor", unsubscribeUrl: URL_ });
+    const content = renderEmailContent({
+      subject: "Checking in",
+      text: "Hi Ada,\n\nSee **your** [timetable](https://tt.example.ac.uk/?w=1&d=2) or https://vle.example.ac.uk/?id=9&s=2\n\nBest wishes,\nYour tutor",
+      unsubscribeUrl: URL_,
+    });
     expect(content.html).toContain("<p>Hi Ada,</p>");
     expect(content.html).toContain('<strong>your</strong> <a href="https://tt.example.ac.uk/?w=1&amp;d=2" style="color:#0b57d0">timetable</a>');
     // A bare address with `&` stays one working link (the entity once, never `&amp;amp;`).
@@ -23,7 +27,7 @@ describe("renderEmailContent", () => {
   it("never lets the text add markup: raw HTML is shown as text, unsafe links and remote images are dropped", () => {
     const content = renderEmailContent({
       subject: "Hi <b>there</b>\r\nBcc: someone@example.com",
-      text: "<div onclick=\"x()\">\nblock\n</div>\n\nName: <script>steal()</script> [x](javascript:alert(1)) [y](data:text/html,hi) ![pixel](https://tracker.example/p.png) <!-- c -->",
+      text: '<div onclick="x()">\nblock\n</div>\n\nName: <script>steal()</script> [x](javascript:alert(1)) [y](data:text/html,hi) ![pixel](https://tracker.example/p.png) <!-- c -->',
       unsubscribeUrl: URL_,
     });
     // The rendered text alone: between the layout's article element and the footer rule.

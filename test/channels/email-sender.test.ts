@@ -106,7 +106,9 @@ describe("the email sender against a real SMTP server", () => {
     expect(parsed.messageId).toBe(result.providerMessageId);
 
     // Both parts say the same thing: the text as written, the HTML rendered from it.
-    expect(parsed.text).toContain("We noticed you have not logged in to the [module page](https://vle.example.ac.uk/course/view.php?id=9&section=2) this week.");
+    expect(parsed.text).toContain(
+      "We noticed you have not logged in to the [module page](https://vle.example.ac.uk/course/view.php?id=9&section=2) this week.",
+    );
     expect(parsed.text).toContain("Best wishes,\nYour personal tutor");
     const html = parsed.html as string;
     expect(html).toContain('<a href="https://vle.example.ac.uk/course/view.php?id=9&amp;section=2" style="color:#0b57d0">module page</a>');
@@ -135,7 +137,8 @@ describe("the email sender against a real SMTP server", () => {
   });
 
   it("escapes markup that came in through a template value", async () => {
-    const text = "Hi <script>alert('x')</script> Ada <img src=x onerror=alert(1)>,\n\n<a href=\"https://evil.example\">click</a> or [this](javascript:alert(1))";
+    const text =
+      "Hi <script>alert('x')</script> Ada <img src=x onerror=alert(1)>,\n\n<a href=\"https://evil.example\">click</a> or [this](javascript:alert(1))";
     await sender().send(message({ text }));
     const parsed = smtp.received[0]!.parsed;
     const html = parsed.html as string;
@@ -221,7 +224,8 @@ describe("classifySmtpError", () => {
   it("maps SMTP replies and connection errors to failure kinds", () => {
     expect(classifySmtpError(smtpError({ code: "EENVELOPE", responseCode: 550, command: "RCPT TO", rejected: ["a@b.example"] })).kind).toBe("unavailable");
     expect(classifySmtpError(smtpError({ code: "EENVELOPE", responseCode: 553, rejected: ["a@b.example"] })).kind).toBe("unavailable");
-    for (const responseCode of [421, 450, 451, 452]) expect(classifySmtpError(smtpError({ code: "EENVELOPE", responseCode, command: "RCPT TO" })).kind).toBe("retryable");
+    for (const responseCode of [421, 450, 451, 452])
+      expect(classifySmtpError(smtpError({ code: "EENVELOPE", responseCode, command: "RCPT TO" })).kind).toBe("retryable");
     // The message itself refused (too large, content) will be refused again: permanent.
     expect(classifySmtpError(smtpError({ code: "EMESSAGE", responseCode: 554, command: "DATA" })).kind).toBe("permanent");
     expect(classifySmtpError(smtpError({ code: "EAUTH", responseCode: 535, command: "AUTH PLAIN" })).kind).toBe("permanent");

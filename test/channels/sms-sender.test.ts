@@ -9,7 +9,10 @@ const TOKEN = "test-auth-token";
 const SERVICE = `MG${"2".repeat(32)}`;
 const MOBILE = "+447700900123";
 
-function message(overrides: Partial<OutboundMessage["recipient"]> = {}, text = "Hi Ada, we noticed you have not logged in to Moodle this week."): OutboundMessage {
+function message(
+  overrides: Partial<OutboundMessage["recipient"]> = {},
+  text = "Hi Ada, we noticed you have not logged in to Moodle this week.",
+): OutboundMessage {
   return { deliveryId: 1, interventionId: 1, recipient: { id: 1, studentNumber: "S0001", mobile: MOBILE, ...overrides }, text };
 }
 
@@ -146,7 +149,11 @@ describe("the SMS sender against a stand-in Twilio API", () => {
 
   it("maps an invalid number and other 4xx to permanent, without quoting the number", async () => {
     const sms = sender();
-    fake.fail({ status: 400, code: 21211, message: `The 'To' number ${MOBILE} is not a valid phone number.` }, { status: 400, code: 21617 }, { status: 404, code: 20404 });
+    fake.fail(
+      { status: 400, code: 21211, message: `The 'To' number ${MOBILE} is not a valid phone number.` },
+      { status: 400, code: 21617 },
+      { status: 404, code: 20404 },
+    );
     for (const code of [21211, 21617, 20404]) {
       const failure = await failureOf(sms.send(message()));
       expect(failure.kind).toBe("permanent");

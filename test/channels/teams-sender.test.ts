@@ -12,7 +12,9 @@ import { startFakeConnector, teamsMessage, type FakeConnector } from "../helpers
 
 /** A conversation reference as the bot stores it from a student's message. */
 function referenceFor(serviceUrl: string, conversationId = "a:1personal-chat-id") {
-  const incoming = teamsMessage(serviceUrl, "hello", { conversation: { conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: conversationId } });
+  const incoming = teamsMessage(serviceUrl, "hello", {
+    conversation: { conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: conversationId },
+  });
   return JSON.parse(JSON.stringify(TurnContext.getConversationReference(incoming as never)));
 }
 
@@ -192,7 +194,11 @@ describe("the Teams sender through the bot's adapter to a stand-in Bot Connector
     expect(sentAt.at(-1)).toBeGreaterThanOrEqual(2000);
     // All of them were sent, none failed.
     expect(new Set(results.map((r) => r.providerMessageId)).size).toBe(20);
-    expect(sendsTo("a:1personal-chat-id").map((c) => c.body.text).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `message ${i + 1}`).sort());
+    expect(
+      sendsTo("a:1personal-chat-id")
+        .map((c) => c.body.text)
+        .sort(),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => `message ${i + 1}`).sort());
   });
 
   it("keeps within the app-wide ceiling across conversations", async () => {

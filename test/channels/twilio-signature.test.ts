@@ -43,7 +43,9 @@ describe("verifyTwilioRequest", () => {
   it("refuses a request signed for http:// when the public address is https:// (and the reverse)", () => {
     const signature = sign("http://nudge.example.ac.uk/api/sms/inbound");
     expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: PUBLIC, path: "/api/sms/inbound", signature, params: PARAMS })).toMatchObject({ ok: false });
-    expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: "http://nudge.example.ac.uk", path: "/api/sms/inbound", signature, params: PARAMS })).toEqual({ ok: true });
+    expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: "http://nudge.example.ac.uk", path: "/api/sms/inbound", signature, params: PARAMS })).toEqual(
+      { ok: true },
+    );
   });
 
   it("refuses a request signed for the internal address the service sees behind a proxy", () => {
@@ -56,10 +58,14 @@ describe("verifyTwilioRequest", () => {
     const signature = sign(`${PUBLIC}${path}`);
     expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: PUBLIC, path, signature, params: PARAMS })).toEqual({ ok: true });
     expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: PUBLIC, path: "/api/sms/status", signature, params: PARAMS })).toMatchObject({ ok: false });
-    expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: PUBLIC, path: "/api/sms/status?delivery=43", signature, params: PARAMS })).toMatchObject({ ok: false });
+    expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: PUBLIC, path: "/api/sms/status?delivery=43", signature, params: PARAMS })).toMatchObject({
+      ok: false,
+    });
   });
 
   it("refuses rather than throws when the public address cannot be parsed", () => {
-    expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: "not a url", path: "/api/sms/inbound", signature: "x", params: PARAMS })).toMatchObject({ ok: false });
+    expect(verifyTwilioRequest({ authToken: TOKEN, publicBaseUrl: "not a url", path: "/api/sms/inbound", signature: "x", params: PARAMS })).toMatchObject({
+      ok: false,
+    });
   });
 });

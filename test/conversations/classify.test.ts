@@ -55,7 +55,14 @@ describe("crisis and distress come first", () => {
   });
 
   it("does not take everyday figures of speech for a crisis", async () => {
-    for (const text of ["this essay is killing me lol", "I'm dying to know my grade", "my laptop died", "dead tired today haha", "my feet are killing me", "can we end the meeting early"]) {
+    for (const text of [
+      "this essay is killing me lol",
+      "I'm dying to know my grade",
+      "my laptop died",
+      "dead tired today haha",
+      "my feet are killing me",
+      "can we end the meeting early",
+    ]) {
       expect((await classify(text)).safeguarding, text).not.toBe("crisis");
     }
   });
@@ -73,7 +80,8 @@ describe("keywords", () => {
   });
 
   it("reads start, resume and unpause as resume, and opt in too", async () => {
-    for (const text of ["start", "resume", "unpause", "START", "opt in", "you can message me again"]) expect((await classify(text, "teams")).intent, text).toBe("resume");
+    for (const text of ["start", "resume", "unpause", "START", "opt in", "you can message me again"])
+      expect((await classify(text, "teams")).intent, text).toBe("resume");
   });
 
   it("reads help as a request for help", async () => {

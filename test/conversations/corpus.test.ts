@@ -5,7 +5,16 @@
  * stop request opts anyone out. Then 90% right overall. The report per intent is printed.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { classifyMessage, INTENTS, intentModel, readCorpus, type Classification, type Intent, type IntentModel, type LabelledMessage } from "../../conversations/index.ts";
+import {
+  classifyMessage,
+  INTENTS,
+  intentModel,
+  readCorpus,
+  type Classification,
+  type Intent,
+  type IntentModel,
+  type LabelledMessage,
+} from "../../conversations/index.ts";
 
 describe("the reply classifier on the held-out corpus", () => {
   const train = readCorpus("train");
@@ -22,7 +31,9 @@ describe("the reply classifier on the held-out corpus", () => {
       return `  ${intent.padEnd(17)} ${right}/${mine.length} (${mine.length ? Math.round((100 * right) / mine.length) : 0}%)`;
     });
     const right = results.filter((r) => r.got.intent === r.message.intent).length;
-    console.log(`held-out corpus: ${test.length} messages (training: ${train.length}), ${right} right (${((100 * right) / test.length).toFixed(1)}%)\n${lines.join("\n")}`);
+    console.log(
+      `held-out corpus: ${test.length} messages (training: ${train.length}), ${right} right (${((100 * right) / test.length).toFixed(1)}%)\n${lines.join("\n")}`,
+    );
   });
 
   it("is large enough, in both parts, for every intent, and the parts share no message", () => {
@@ -43,7 +54,9 @@ describe("the reply classifier on the held-out corpus", () => {
 
   it("never reads a crisis or distress message as stop, pause, thanks or other", () => {
     const mild: readonly Intent[] = ["stop", "pause", "thanks", "other"];
-    const wrong = results.filter((r) => (r.message.intent === "crisis" || r.message.intent === "distress") && (mild.includes(r.got.intent) || r.got.safeguarding === "none"));
+    const wrong = results.filter(
+      (r) => (r.message.intent === "crisis" || r.message.intent === "distress") && (mild.includes(r.got.intent) || r.got.safeguarding === "none"),
+    );
     expect(wrong.map((r) => `${r.message.text} -> ${r.got.intent}`)).toEqual([]);
   });
 

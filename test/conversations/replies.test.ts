@@ -28,13 +28,24 @@ describe("what students say, and what happens", () => {
   const ids = new Map<string, number>();
   const p = () => service.db.prisma;
   const now = new Date();
-  const say = (number: string, text: string, channel: "teams" | "sms" | "email" = "teams") => receiveStudentMessage(service.db, { studentId: ids.get(number)!, channel, text }, { answerInline: channel !== "email", now });
+  const say = (number: string, text: string, channel: "teams" | "sms" | "email" = "teams") =>
+    receiveStudentMessage(service.db, { studentId: ids.get(number)!, channel, text }, { answerInline: channel !== "email", now });
 
   const sms = async (number: string, body: string) => {
     const from = (await p().student.findUniqueOrThrow({ where: { id: ids.get(number)! } })).mobile!;
-    const fields = { MessageSid: `SM${Math.random().toString(16).slice(2).padEnd(32, "0").slice(0, 32)}`, AccountSid: SID, From: from, To: "+447700900999", Body: body };
+    const fields = {
+      MessageSid: `SM${Math.random().toString(16).slice(2).padEnd(32, "0").slice(0, 32)}`,
+      AccountSid: SID,
+      From: from,
+      To: "+447700900999",
+      Body: body,
+    };
     const signature = twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC}/api/sms/inbound`, fields);
-    const response = await fetch(`${base}/api/sms/inbound`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(fields).toString() });
+    const response = await fetch(`${base}/api/sms/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+      body: new URLSearchParams(fields).toString(),
+    });
     return (/<Message>([\s\S]*?)<\/Message>/.exec(await response.text())?.[1] ?? "").replace(/&apos;/g, "'");
   };
   const teams = async (text: string) => {
@@ -42,23 +53,59 @@ describe("what students say, and what happens", () => {
     await fetch(`${base}/api/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(teamsMessage(connector.serviceUrl, text, { id: `m-${Math.random()}`, from: { id: "29:replies", name: "Student", aadObjectId: AAD } })),
+      body: JSON.stringify(
+        teamsMessage(connector.serviceUrl, text, { id: `m-${Math.random()}`, from: { id: "29:replies", name: "Student", aadObjectId: AAD } }),
+      ),
     });
-    return connector.calls.slice(from).filter((c) => c.method === "POST").map((c) => shownText(c.body)).join("\n");
+    return connector.calls
+      .slice(from)
+      .filter((c) => c.method === "POST")
+      .map((c) => shownText(c.body))
+      .join("\n");
   };
   /** A message that reached the student, as the outbox leaves it, with its evidence. */
   const sentNudge = async (number: string, evidence: FlagEvidence[], channel: "teams" | "sms" = "sms") =>
-    p().intervention.create({ data: { studentId: ids.get(number)!, kind: "nudge", state: "sent", channel, body: "Hi, checking in. Reply HELP if you'd like a chat.", proposedBy: "rule:r@1", templateData: { texts: {}, flagIds: [], evidence: evidence as object[] } } });
+    p().intervention.create({
+      data: {
+        studentId: ids.get(number)!,
+        kind: "nudge",
+        state: "sent",
+        channel,
+        body: "Hi, checking in. Reply HELP if you'd like a chat.",
+        proposedBy: "rule:r@1",
+        templateData: { texts: {}, flagIds: [], evidence: evidence as object[] },
+      },
+    });
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
     connector = await startFakeConnector();
     service = await startService(
-      parseConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent", PUBLIC_BASE_URL: PUBLIC, NUDGE_CHANNELS: "teams,sms", TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_FROM: "+447700900999", NUDGE_QUIET_HOURS: "off", NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *", NUDGE_RULES_SCHEDULE: "0 0 1 1 *", NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *", NUDGE_MEETING_NOTICES_SCHEDULE: "0 0 1 1 *", NUDGE_RETENTION_SCHEDULE: "0 0 1 1 *", NUDGE_SAFEGUARDING_SCHEDULE: "0 0 1 1 *" }),
+      parseConfig({
+        PORT: "0",
+        HOST: "127.0.0.1",
+        DATABASE_URL: testDb.url,
+        LOG_LEVEL: "silent",
+        PUBLIC_BASE_URL: PUBLIC,
+        NUDGE_CHANNELS: "teams,sms",
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: TOKEN,
+        TWILIO_FROM: "+447700900999",
+        NUDGE_QUIET_HOURS: "off",
+        NUDGE_OUTBOX_SCHEDULE: "0 0 1 1 *",
+        NUDGE_RULES_SCHEDULE: "0 0 1 1 *",
+        NUDGE_DIGEST_SCHEDULE: "0 0 1 1 *",
+        NUDGE_MEETING_NOTICES_SCHEDULE: "0 0 1 1 *",
+        NUDGE_RETENTION_SCHEDULE: "0 0 1 1 *",
+        NUDGE_SAFEGUARDING_SCHEDULE: "0 0 1 1 *",
+      }),
       createLogger("silent"),
     );
     base = `http://127.0.0.1:${service.port}`;
-    const world = await buildWorld(service.db, ["R1", "R2", "R3", "R4", "R5", "R6", "R7"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })));
+    const world = await buildWorld(
+      service.db,
+      ["R1", "R2", "R3", "R4", "R5", "R6", "R7"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })),
+    );
     for (const [number, id] of world.ids) {
       ids.set(number, id);
       await p().student.update({ where: { id }, data: { mobile: `+4477009001${String(id).padStart(2, "0")}` } });
@@ -90,9 +137,14 @@ describe("what students say, and what happens", () => {
     const answer = await sms("R2", "HELP");
     expect(answer).toMatch(/We've asked Dr Tutor to get in touch/);
     expect(answer).toMatch(/Reply STOP to opt out/);
-    expect(await p().intervention.findFirstOrThrow({ where: { studentId: ids.get("R2")!, kind: "invitation_to_talk" } })).toMatchObject({ state: "awaiting_approval" });
+    expect(await p().intervention.findFirstOrThrow({ where: { studentId: ids.get("R2")!, kind: "invitation_to_talk" } })).toMatchObject({
+      state: "awaiting_approval",
+    });
     // The tutor hears in working hours, in Teams or else by email, not at the next digest.
-    expect(await p().staffMessage.findFirstOrThrow({ where: { studentId: ids.get("R2")!, kind: "student_request" } })).toMatchObject({ channel: "teams", fallback: "email" });
+    expect(await p().staffMessage.findFirstOrThrow({ where: { studentId: ids.get("R2")!, kind: "student_request" } })).toMatchObject({
+      channel: "teams",
+      fallback: "email",
+    });
   });
 
   it('Teams "help" after a nudge reaches the tutor; before any nudge it lists what can be said', async () => {
@@ -123,7 +175,24 @@ describe("what students say, and what happens", () => {
   it('"how is my attendance?" and "what labels have you put on me?": in Teams a card with the figures and open flags; by SMS where to see them, without figures', async () => {
     const studentId = ids.get("R4")!;
     await p().rule.create({ data: { id: "quiet-vle", title: "Quiet on the VLE" } });
-    await p().flag.create({ data: { studentId, ruleId: "quiet-vle", ruleVersion: 1, periodKey: "x", day: D, state: "open", evidence: { asOf: "2026-11-20", rule: { id: "quiet-vle", version: 1, title: "Quiet on the VLE", condition: "" }, metrics: { vle_days_since_last: { value: 12, unit: "days", window: "", description: "" } }, sources: {}, cohort: "", lastVleDate: "2026-11-08" } } });
+    await p().flag.create({
+      data: {
+        studentId,
+        ruleId: "quiet-vle",
+        ruleVersion: 1,
+        periodKey: "x",
+        day: D,
+        state: "open",
+        evidence: {
+          asOf: "2026-11-20",
+          rule: { id: "quiet-vle", version: 1, title: "Quiet on the VLE", condition: "" },
+          metrics: { vle_days_since_last: { value: 12, unit: "days", window: "", description: "" } },
+          sources: {},
+          cohort: "",
+          lastVleDate: "2026-11-08",
+        },
+      },
+    });
     const teamsAnswer = await say("R4", "how is my attendance?");
     expect(teamsAnswer.classification).toBe("my_data");
     const card = shownText({ attachments: [{ content: teamsAnswer.card }] });
@@ -154,7 +223,10 @@ describe("what students say, and what happens", () => {
     expect(await p().consent.count({ where: { studentId, purpose: "analytics" } })).toBe(0);
     await say("R5", "withdraw my consent");
     expect((await say("R5", "opt in")).answer).toMatch(/use your engagement data again/);
-    expect((await p().consent.findMany({ where: { studentId, purpose: "analytics" }, orderBy: { id: "asc" } })).map((c) => c.state)).toEqual(["withdrawn", "granted"]);
+    expect((await p().consent.findMany({ where: { studentId, purpose: "analytics" }, orderBy: { id: "asc" } })).map((c) => c.state)).toEqual([
+      "withdrawn",
+      "granted",
+    ]);
   });
 
   it('"ok but actually I\'m not fine" is not thanks: it reaches a person as distress', async () => {
@@ -167,18 +239,29 @@ describe("what students say, and what happens", () => {
     const evidence = (rule: string, metrics: Record<string, number>): FlagEvidence => ({
       asOf: "2026-11-30",
       rule: { id: rule, version: 1, title: rule === "a" ? "Quiet on the VLE" : "Missing sessions", condition: "" },
-      metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, { value: v, unit: k.startsWith("attendance") ? "fraction (0-1)" : "days", window: "", description: "catalogue text that must not appear" }])),
+      metrics: Object.fromEntries(
+        Object.entries(metrics).map(([k, v]) => [
+          k,
+          { value: v, unit: k.startsWith("attendance") ? "fraction (0-1)" : "days", window: "", description: "catalogue text that must not appear" },
+        ]),
+      ),
       sources: { vle: { lastDataDay: "2026-11-30", lastLoadedAt: null } },
       cohort: "XA year 1",
       lastVleDate: "2026-11-03",
     });
-    await sentNudge("R6", [evidence("a", { vle_days_since_last: 27 }), evidence("b", { vle_days_since_last: 27, attendance_rate_28d: 0.333, sessions_expected_28d: 6 })]);
-    const teamsWhy = (await receiveStudentMessage(service.db, { studentId: ids.get("R6")!, channel: "teams", text: "why did I get this" }, { answerInline: true, now })).answer!;
+    await sentNudge("R6", [
+      evidence("a", { vle_days_since_last: 27 }),
+      evidence("b", { vle_days_since_last: 27, attendance_rate_28d: 0.333, sessions_expected_28d: 6 }),
+    ]);
+    const teamsWhy = (
+      await receiveStudentMessage(service.db, { studentId: ids.get("R6")!, channel: "teams", text: "why did I get this" }, { answerInline: true, now })
+    ).answer!;
     expect(teamsWhy).toMatch(/^We sent it because we haven't seen you on the VLE since 3 November and you've been to 2 of your last 6 sessions\./);
     expect(teamsWhy.match(/3 November/g)).toHaveLength(1);
     expect(teamsWhy).not.toMatch(/fraction|ratio|catalogue text|0\.333/);
     expect(teamsWhy.split(/(?<=\.)\s+/).length).toBeLessThanOrEqual(3);
-    const smsWhy = (await receiveStudentMessage(service.db, { studentId: ids.get("R6")!, channel: "sms", text: "why" }, { answerInline: true, now: RUN_TIME })).answer!;
+    const smsWhy = (await receiveStudentMessage(service.db, { studentId: ids.get("R6")!, channel: "sms", text: "why" }, { answerInline: true, now: RUN_TIME }))
+      .answer!;
     expect(smsSegmentsOf(smsWhy).segments).toBeLessThanOrEqual(2);
     expect(smsWhy).not.toMatch(/\d|November/);
     expect(smsWhy).toMatch(/haven't seen much of you on the VLE recently and you've missed some of your sessions recently/);

@@ -66,7 +66,13 @@ describe("a student in crisis or distress reaches a person at once", () => {
     const response = await fetch(`${base}/api/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(teamsMessage(connector.serviceUrl, text, { id: `m-${Math.random()}`, from: { id: `29:${who}`, name: who, aadObjectId: PEOPLE[who] }, conversation: conversation(who) })),
+      body: JSON.stringify(
+        teamsMessage(connector.serviceUrl, text, {
+          id: `m-${Math.random()}`,
+          from: { id: `29:${who}`, name: who, aadObjectId: PEOPLE[who] },
+          conversation: conversation(who),
+        }),
+      ),
     });
     expect(response.status).toBeLessThan(300);
     return connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversation(who).id)));
@@ -74,17 +80,39 @@ describe("a student in crisis or distress reaches a person at once", () => {
   const sms = async (body: string, messageSid: string) => {
     const fields = { MessageSid: messageSid, AccountSid: SID, From: MOBILE, To: "+447700900999", Body: body };
     const signature = twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC}/api/sms/inbound`, fields);
-    const response = await fetch(`${base}/api/sms/inbound`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(fields).toString() });
+    const response = await fetch(`${base}/api/sms/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+      body: new URLSearchParams(fields).toString(),
+    });
     expect(response.status).toBe(200);
-    return (/<Message>([\s\S]*?)<\/Message>/.exec(await response.text())?.[1] ?? "").replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+    return (/<Message>([\s\S]*?)<\/Message>/.exec(await response.text())?.[1] ?? "")
+      .replace(/&apos;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&");
   };
   const email = async (text: string, messageId: string) => {
-    const mime = [`From: Sam Email <${STUDENT_EMAIL}>`, "To: replies@example.ac.uk", "Subject: Re: checking in", `Message-ID: <${messageId}@mail.example.ac.uk>`, "Date: Mon, 7 Dec 2026 10:00:00 +0000", "Content-Type: text/plain; charset=utf-8", "", text, ""].join("\r\n");
-    const response = await fetch(`${base}/api/email/inbound`, { method: "POST", headers: { "content-type": "message/rfc822", authorization: `Bearer ${INBOUND}` }, body: mime });
+    const mime = [
+      `From: Sam Email <${STUDENT_EMAIL}>`,
+      "To: replies@example.ac.uk",
+      "Subject: Re: checking in",
+      `Message-ID: <${messageId}@mail.example.ac.uk>`,
+      "Date: Mon, 7 Dec 2026 10:00:00 +0000",
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      text,
+      "",
+    ].join("\r\n");
+    const response = await fetch(`${base}/api/email/inbound`, {
+      method: "POST",
+      headers: { "content-type": "message/rfc822", authorization: `Bearer ${INBOUND}` },
+      body: mime,
+    });
     expect(response.status).toBe(200);
   };
   const mailTo = (address: string, since = 0) => smtp.received.slice(since).filter((m) => m.rcptTo.includes(address));
-  const teamsTo = (who: keyof typeof PEOPLE, since: number) => connector.calls.slice(since).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversation(who).id)));
+  const teamsTo = (who: keyof typeof PEOPLE, since: number) =>
+    connector.calls.slice(since).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversation(who).id)));
   const student = (key: string) => p().student.findUniqueOrThrow({ where: { id: ids.get(key)! } });
 
   beforeAll(async () => {
@@ -121,13 +149,19 @@ describe("a student in crisis or distress reaches a person at once", () => {
     });
     service = await startService(config, createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
-    const world = await buildWorld(service.db, ["T1", "S2", "E3"].map((number) => ({ number, programme: "CS", year: 1, activity: healthy() })));
+    const world = await buildWorld(
+      service.db,
+      ["T1", "S2", "E3"].map((number) => ({ number, programme: "CS", year: 1, activity: healthy() })),
+    );
     for (const [key, id] of world.ids) ids.set(key, id);
     await p().student.update({ where: { id: ids.get("T1")! }, data: { givenName: "Tam", familyName: "Teams", entraObjectId: PEOPLE.teamsStudent } });
     await p().student.update({ where: { id: ids.get("S2")! }, data: { givenName: "Sol", familyName: "Sms", mobile: MOBILE } });
     await p().student.update({ where: { id: ids.get("E3")! }, data: { givenName: "Sam", familyName: "Email", email: STUDENT_EMAIL } });
     await p().staff.update({ where: { staffNumber: "T0001" }, data: { entraObjectId: PEOPLE.tutor, email: "tutor@example.ac.uk" } });
-    for (const [number, name, address, entra] of [["W0001", "Wellbeing Lead", "lead@example.ac.uk", PEOPLE.lead], ["W0002", "Head of Wellbeing", "head@example.ac.uk", null]] as const) {
+    for (const [number, name, address, entra] of [
+      ["W0001", "Wellbeing Lead", "lead@example.ac.uk", PEOPLE.lead],
+      ["W0002", "Head of Wellbeing", "head@example.ac.uk", null],
+    ] as const) {
       const staff = await p().staff.create({ data: { staffNumber: number, displayName: name, email: address, entraObjectId: entra } });
       await p().staffRoleAssignment.create({ data: { staffId: staff.id, role: "safeguarding", scopeKey: "safeguarding" } });
     }
@@ -204,12 +238,21 @@ describe("a student in crisis or distress reaches a person at once", () => {
     const pressed = await fetch(`${base}/api/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(teamsCardAction(connector.serviceUrl, "safeguarding.acknowledge", { concernId: concerns[0]!.id }, { from: { id: "29:lead", name: "lead", aadObjectId: PEOPLE.lead }, conversation: conversation("lead") })),
+      body: JSON.stringify(
+        teamsCardAction(
+          connector.serviceUrl,
+          "safeguarding.acknowledge",
+          { concernId: concerns[0]!.id },
+          { from: { id: "29:lead", name: "lead", aadObjectId: PEOPLE.lead }, conversation: conversation("lead") },
+        ),
+      ),
     });
     const card = (await pressed.json()) as { value?: unknown };
     expect(shownText({ attachments: [{ content: card.value }] })).toMatch(/✓ Acknowledged by Wellbeing Lead at \d\d:\d\d/);
     // S2's is acknowledged through the link in the duty mailbox's email: the page first, then its button.
-    const link = /https:\/\/nudge\.example\.ac\.uk(\/safeguarding\/acknowledge\/\S+)/.exec(smtp.received.find((m) => m.rcptTo.includes(DUTY) && m.parsed.subject?.endsWith("(S2)"))!.parsed.text!)![1]!;
+    const link = /https:\/\/nudge\.example\.ac\.uk(\/safeguarding\/acknowledge\/\S+)/.exec(
+      smtp.received.find((m) => m.rcptTo.includes(DUTY) && m.parsed.subject?.endsWith("(S2)"))!.parsed.text!,
+    )![1]!;
     const page = await fetch(`${base}${link}`);
     expect(await page.text()).toContain("I'm handling this");
     expect((await p().safeguardingConcern.findUniqueOrThrow({ where: { id: concerns[1]!.id } })).state).toBe("open");
@@ -228,8 +271,18 @@ describe("a student in crisis or distress reaches a person at once", () => {
     await outboxCycle(late);
     const escalated = mailTo("head@example.ac.uk", mails);
     expect(escalated.map((m) => m.parsed.subject)).toEqual([expect.stringMatching(/^URGENT: Not yet acknowledged\. Urgent: a student may be at risk \(E3\)$/)]);
-    const audit = await p().auditLog.findMany({ where: { action: { in: ["safeguarding.raised", "safeguarding.acknowledged", "safeguarding.escalated"] } }, orderBy: { id: "asc" } });
-    expect(audit.map((a) => a.action)).toEqual(["safeguarding.raised", "safeguarding.raised", "safeguarding.raised", "safeguarding.acknowledged", "safeguarding.acknowledged", "safeguarding.escalated"]);
+    const audit = await p().auditLog.findMany({
+      where: { action: { in: ["safeguarding.raised", "safeguarding.acknowledged", "safeguarding.escalated"] } },
+      orderBy: { id: "asc" },
+    });
+    expect(audit.map((a) => a.action)).toEqual([
+      "safeguarding.raised",
+      "safeguarding.raised",
+      "safeguarding.raised",
+      "safeguarding.acknowledged",
+      "safeguarding.acknowledged",
+      "safeguarding.escalated",
+    ]);
   });
 
   it("distress: a kind answer with support, and the tutor told within the working hour", async () => {

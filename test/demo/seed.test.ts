@@ -36,9 +36,7 @@ const TABLES: Record<Exclude<keyof DemoCounts, "profiles" | "startDate" | "endDa
 
 /** Day number of a DateTime column, in each database's own SQL. */
 function dayOf(db: Database, column: string): string {
-  return db.kind === "sqlite"
-    ? `CAST(julianday(${column}) - 2440587.5 AS INTEGER)`
-    : `CAST(FLOOR(EXTRACT(EPOCH FROM ${column}) / 86400) AS INTEGER)`;
+  return db.kind === "sqlite" ? `CAST(julianday(${column}) - 2440587.5 AS INTEGER)` : `CAST(FLOOR(EXTRACT(EPOCH FROM ${column}) / 86400) AS INTEGER)`;
 }
 
 /** SHA-256 over a query's rows, in the query's order. */
@@ -87,14 +85,22 @@ async function addServiceHistory(db: Database): Promise<void> {
     ["Rule", ["id", "title", "ownerId", "updatedAt"], ["no-vle-10-days", "No VLE activity for 10 days", 1, at]],
     ["RuleVersion", ["id", "ruleId", "version", "document", "authorId"], [1, "no-vle-10-days", 1, { when: "vle.daysSince >= 10" }, 1]],
     ["RuleRun", ["id", "asOfDay", "trigger"], [1, END_DAY, "manual"]],
-    ["Flag", ["id", "studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "evidence"], [1, 1, "no-vle-10-days", 1, "2026-11-23", END_DAY, 1, { days: 10 }]],
+    [
+      "Flag",
+      ["id", "studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "evidence"],
+      [1, 1, "no-vle-10-days", 1, "2026-11-23", END_DAY, 1, { days: 10 }],
+    ],
     ["Intervention", ["id", "studentId", "flagId", "kind", "body", "proposedBy", "updatedAt"], [1, 1, 1, "nudge", "Hello", "rule:no-vle-10-days@1", at]],
     ["Delivery", ["id", "interventionId", "channel", "dueAt"], [1, 1, "teams", at]],
     ["Reply", ["id", "studentId", "interventionId", "channel", "text", "classification"], [1, 1, 1, "teams", "thanks", "thanks"]],
     ["Meeting", ["id", "interventionId", "studentId", "tutorId", "proposedSlots"], [1, 1, 1, 2, []]],
     ["RuleFeedback", ["id", "ruleId", "flagId", "staffId", "verdict"], [1, "no-vle-10-days", 1, 2, "useful"]],
     ["AuditLog", ["id", "actorKind", "actorId", "action", "studentId"], [1, "staff", "E100002", "student.view", 1]],
-    ["ConversationReference", ["id", "studentId", "teamsUserId", "conversationId", "serviceUrl", "reference", "updatedAt"], [1, 1, "29:1", "a:1", "https://smba.example", {}, at]],
+    [
+      "ConversationReference",
+      ["id", "studentId", "teamsUserId", "conversationId", "serviceUrl", "reference", "updatedAt"],
+      [1, 1, "29:1", "a:1", "https://smba.example", {}, at],
+    ],
     ["DataRequest", ["id", "studentId", "kind", "channel", "dueBy", "handledById"], [1, 1, "access", "teams", at, 3]],
     ["IngestBatch", ["id", "format", "origin"], [1, "xapi", "test"]],
     ["ActivityStatement", ["id", "studentId", "day", "source", "verb", "batchId"], ["6f1c1a52-0000-4000-8000-000000000001", 1, END_DAY, "vle", "viewed", 1]],
@@ -216,7 +222,14 @@ describe("demo cohort generator", () => {
   });
 
   it("rolls attendance up into EngagementDaily exactly as the Attendance rows say", async () => {
-    const detail = await a.sql.query<{ studentId: number; day: number; count: number | string; expected: number | string; late: number | string; missed: number | string }>(
+    const detail = await a.sql.query<{
+      studentId: number;
+      day: number;
+      count: number | string;
+      expected: number | string;
+      late: number | string;
+      missed: number | string;
+    }>(
       `SELECT a."studentId", ${dayOf(a, `e."startsAt"`)} AS day,
               SUM(CASE WHEN a."mark" IN ('present', 'late') THEN 1 ELSE 0 END) AS count,
               COUNT(*) AS expected,

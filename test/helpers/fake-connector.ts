@@ -106,9 +106,20 @@ export function teamsMessage(serviceUrl: string, text: string, overrides: Record
 }
 
 /** The app installed ("add") or uninstalled ("remove") in a 1:1 chat (shape from Teams' installationUpdate schema). */
-export function teamsInstallationUpdate(serviceUrl: string, action: "add" | "remove" | "add-upgrade" | "remove-upgrade", overrides: Record<string, unknown> = {}) {
+export function teamsInstallationUpdate(
+  serviceUrl: string,
+  action: "add" | "remove" | "add-upgrade" | "remove-upgrade",
+  overrides: Record<string, unknown> = {},
+) {
   const { text: _text, textFormat: _format, localTimestamp: _local, ...base } = teamsMessage(serviceUrl, "");
-  return { ...base, type: "installationUpdate", id: "f:3033745319439849398", action, channelData: { ...base.channelData, source: { name: "message" } }, ...overrides };
+  return {
+    ...base,
+    type: "installationUpdate",
+    id: "f:3033745319439849398",
+    action,
+    channelData: { ...base.channelData, source: { name: "message" } },
+    ...overrides,
+  };
 }
 
 /**

@@ -61,7 +61,15 @@ export interface FakeGraph {
   close(): Promise<void>;
 }
 
-const GRAPH_CODES: Record<number, string> = { 400: "BadRequest", 401: "InvalidAuthenticationToken", 403: "ErrorAccessDenied", 404: "ErrorItemNotFound", 429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable" };
+const GRAPH_CODES: Record<number, string> = {
+  400: "BadRequest",
+  401: "InvalidAuthenticationToken",
+  403: "ErrorAccessDenied",
+  404: "ErrorItemNotFound",
+  429: "TooManyRequests",
+  500: "InternalServerError",
+  503: "ServiceUnavailable",
+};
 
 /** "2026-12-01T10:00:00.0000000": Graph's dateTime, seven fraction digits, in UTC. */
 const graphDateTime = (iso: string) => `${new Date(iso).toISOString().slice(0, 19)}.0000000`;
@@ -97,20 +105,46 @@ export async function startFakeGraph(): Promise<FakeGraph> {
       if (url.pathname === `/${tenantId}/oauth2/v2.0/token` || /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname)) {
         const form = Object.fromEntries(new URLSearchParams(raw));
         tokenRequests.push({ method: req.method ?? "", path: url.pathname, body: form });
-        if (!url.pathname.startsWith(`/${tenantId}/`)) return reply(400, { error: "invalid_request", error_description: "AADSTS90002: Tenant not found.\r\nTrace ID: 0000" });
-        if (form.grant_type !== "client_credentials" || form.scope !== "https://graph.microsoft.com/.default") return reply(400, { error: "invalid_request", error_description: "AADSTS900144: The request body must contain the following parameter: 'grant_type'." });
+        if (!url.pathname.startsWith(`/${tenantId}/`))
+          return reply(400, { error: "invalid_request", error_description: "AADSTS90002: Tenant not found.\r\nTrace ID: 0000" });
+        if (form.grant_type !== "client_credentials" || form.scope !== "https://graph.microsoft.com/.default")
+          return reply(400, {
+            error: "invalid_request",
+            error_description: "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+          });
         if (form.client_id !== clientId || form.client_secret !== clientSecret) {
-          return reply(401, { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: 1111\r\nCorrelation ID: 2222", error_codes: [7000215] });
+          return reply(401, {
+            error: "invalid_client",
+            error_description:
+              "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.\r\nTrace ID: 1111\r\nCorrelation ID: 2222",
+            error_codes: [7000215],
+          });
         }
         const token = `token-${++issued}`;
         tokens.set(token, Date.now() + fake.tokenLifetime * 1000);
         return reply(200, { token_type: "Bearer", expires_in: fake.tokenLifetime, ext_expires_in: fake.tokenLifetime, access_token: token });
       }
 
-      const record: GraphRequestRecord = { method: req.method ?? "", path: decodeURIComponent(url.pathname), body: raw ? JSON.parse(raw) : undefined, authorization: req.headers.authorization, prefer: req.headers.prefer as string | undefined };
+      const record: GraphRequestRecord = {
+        method: req.method ?? "",
+        path: decodeURIComponent(url.pathname),
+        body: raw ? JSON.parse(raw) : undefined,
+        authorization: req.headers.authorization,
+        prefer: req.headers.prefer as string | undefined,
+      };
       requests.push(record);
       const graphError = (status: number, code?: string, message?: string, headers: Record<string, string> = {}) =>
-        reply(status, { error: { code: code ?? GRAPH_CODES[status] ?? "UnknownError", message: message ?? `scripted ${status}`, innerError: { "request-id": "00000000-0000-0000-0000-000000000000", date: new Date().toISOString() } } }, headers);
+        reply(
+          status,
+          {
+            error: {
+              code: code ?? GRAPH_CODES[status] ?? "UnknownError",
+              message: message ?? `scripted ${status}`,
+              innerError: { "request-id": "00000000-0000-0000-0000-000000000000", date: new Date().toISOString() },
+            },
+          },
+          headers,
+        );
 
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       const expiry = bearer ? tokens.get(bearer) : undefined;
@@ -138,8 +172,20 @@ export async function startFakeGraph(): Promise<FakeGraph> {
             return {
               scheduleId: id,
               availabilityView: "0",
-              scheduleItems: items.map((i) => ({ isPrivate: false, status: i.status ?? "busy", subject: "Busy", location: "", start: { dateTime: graphDateTime(i.start), timeZone: "UTC" }, end: { dateTime: graphDateTime(i.end), timeZone: "UTC" } })),
-              workingHours: { daysOfWeek: ["monday", "tuesday", "wednesday", "thursday", "friday"], startTime: "08:00:00.0000000", endTime: "17:00:00.0000000", timeZone: { name: "UTC" } },
+              scheduleItems: items.map((i) => ({
+                isPrivate: false,
+                status: i.status ?? "busy",
+                subject: "Busy",
+                location: "",
+                start: { dateTime: graphDateTime(i.start), timeZone: "UTC" },
+                end: { dateTime: graphDateTime(i.end), timeZone: "UTC" },
+              })),
+              workingHours: {
+                daysOfWeek: ["monday", "tuesday", "wednesday", "thursday", "friday"],
+                startTime: "08:00:00.0000000",
+                endTime: "17:00:00.0000000",
+                timeZone: { name: "UTC" },
+              },
             };
           }),
         });
@@ -147,7 +193,13 @@ export async function startFakeGraph(): Promise<FakeGraph> {
       if (req.method === "POST" && create) {
         const user = create[1]!;
         const again = record.body.transactionId ? events.find((e) => e.user === user && e.body.transactionId === record.body.transactionId) : undefined;
-        const event = again ?? { id: `AAMkAGI1AAAt9AHj-${nextEvent++}=`, user, body: record.body, joinUrl: `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${nextEvent}%40thread.v2/0`, cancelled: false };
+        const event = again ?? {
+          id: `AAMkAGI1AAAt9AHj-${nextEvent++}=`,
+          user,
+          body: record.body,
+          joinUrl: `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${nextEvent}%40thread.v2/0`,
+          cancelled: false,
+        };
         if (!again) events.push(event);
         return reply(201, {
           "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#users('${user}')/events/$entity`,
@@ -186,7 +238,8 @@ export async function startFakeGraph(): Promise<FakeGraph> {
     events,
     tokenLifetime: 3599,
     setBusy: (user: string, items: BusyItem[]) => void busy.set(user.toLowerCase(), items),
-    setScheduleError: (user: string, error: { responseCode: string; message: string } | undefined) => void (error ? scheduleErrors.set(user.toLowerCase(), error) : scheduleErrors.delete(user.toLowerCase())),
+    setScheduleError: (user: string, error: { responseCode: string; message: string } | undefined) =>
+      void (error ? scheduleErrors.set(user.toLowerCase(), error) : scheduleErrors.delete(user.toLowerCase())),
     fail: (...more: GraphFault[]) => void faults.push(...more),
     revokeTokens: () => tokens.clear(),
     close: () =>
@@ -199,5 +252,12 @@ export async function startFakeGraph(): Promise<FakeGraph> {
 
 /** Client settings pointing at the fake. */
 export function fakeGraphSettings(graph: FakeGraph, overrides: Partial<{ timeoutMs: number; maxRetryWaitMs: number }> = {}) {
-  return { tenantId: graph.tenantId, clientId: graph.clientId, clientSecret: graph.clientSecret, baseUrl: graph.graphUrl, loginBaseUrl: graph.loginUrl, ...overrides };
+  return {
+    tenantId: graph.tenantId,
+    clientId: graph.clientId,
+    clientSecret: graph.clientSecret,
+    baseUrl: graph.graphUrl,
+    loginBaseUrl: graph.loginUrl,
+    ...overrides,
+  };
 }

@@ -8,10 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** What the next request gets instead of a 201; each fault is used once, in order. */
-export type TwilioFault =
-  | { status: 429; retryAfter?: string }
-  | { status: number; code?: number; message?: string }
-  | { hang: true };
+export type TwilioFault = { status: 429; retryAfter?: string } | { status: number; code?: number; message?: string } | { hang: true };
 
 export interface TwilioRequestRecord {
   method: string;
@@ -89,7 +86,9 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       const match = req.method === "POST" ? MESSAGES.exec(path) : null;
       if (!match) return answer(404, twilioError(404, 20404, "The requested resource was not found"));
       const accountSid = match[1]!;
-      const user = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64").toString().split(":")[0];
+      const user = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64")
+        .toString()
+        .split(":")[0];
       if (user !== accountSid) return answer(401, twilioError(401, 20003));
       if (fault) {
         const code = "code" in fault && fault.code !== undefined ? fault.code : fault.status === 429 ? 20429 : fault.status >= 500 ? 20500 : 21211;

@@ -58,4 +58,3 @@ export class TestSmtpServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
-

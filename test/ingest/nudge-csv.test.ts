@@ -64,11 +64,32 @@ describe("nudge-csv files", () => {
 
   it("stores Teams identity, channel and timezone; a blank value keeps what UDD gave", async () => {
     expect(await students()).toEqual([
-      { studentNumber: "S001", mobile: "+447700900101", email: "ada.lovelace@example.com", entraObjectId: ENTRA_ADA, preferredChannel: "teams", timezone: "Europe/London" },
+      {
+        studentNumber: "S001",
+        mobile: "+447700900101",
+        email: "ada.lovelace@example.com",
+        entraObjectId: ENTRA_ADA,
+        preferredChannel: "teams",
+        timezone: "Europe/London",
+      },
       // MOBILE blank: the UDD mobile stays.
-      { studentNumber: "S002", mobile: "+447700900002", email: "alan.turing@example.com", entraObjectId: null, preferredChannel: "sms", timezone: "Asia/Kolkata" },
+      {
+        studentNumber: "S002",
+        mobile: "+447700900002",
+        email: "alan.turing@example.com",
+        entraObjectId: null,
+        preferredChannel: "sms",
+        timezone: "Asia/Kolkata",
+      },
       { studentNumber: "S003", mobile: "+447700900103", email: null, entraObjectId: null, preferredChannel: "email", timezone: "Europe/London" },
-      { studentNumber: "S006", mobile: "+447700900006", email: "mary@student.example.ac.uk", entraObjectId: null, preferredChannel: null, timezone: "Europe/London" },
+      {
+        studentNumber: "S006",
+        mobile: "+447700900006",
+        email: "mary@student.example.ac.uk",
+        entraObjectId: null,
+        preferredChannel: null,
+        timezone: "Europe/London",
+      },
     ]);
     expect(await staff()).toEqual([
       { staffNumber: "T01", displayName: "Dr Katherine Johnson", entraObjectId: "0f8fad5b-d9cb-469f-a165-70867728950e", timezone: "Europe/London" },

@@ -87,7 +87,9 @@ describe("OULAD ingest", () => {
   });
 
   it("keeps one student across presentations, disability as special-category data and final_result as an outcome", async () => {
-    const students = await db.sql.query<{ studentNumber: string; disability: string | null }>(`SELECT "studentNumber", "disability" FROM "Student" ORDER BY "studentNumber"`);
+    const students = await db.sql.query<{ studentNumber: string; disability: string | null }>(
+      `SELECT "studentNumber", "disability" FROM "Student" ORDER BY "studentNumber"`,
+    );
     expect(students).toEqual([
       { studentNumber: "11391", disability: "N" },
       { studentNumber: "28400", disability: "Y" },
@@ -185,7 +187,11 @@ describe("OULAD ingest", () => {
     const vle = join(dir, "studentVle.csv");
     writeFileSync(vle, "code_module,code_presentation,id_student,id_site,date\r\nAAA,2013J,11391,1,1\r\n");
     const badHeader = await ingest(db, "oulad", { path: vle, options });
-    expect(badHeader.errors[0]).toEqual({ file: "studentVle.csv", line: 1, message: "the header lacks column sum_click (found: code_module, code_presentation, id_student, id_site, date)" });
+    expect(badHeader.errors[0]).toEqual({
+      file: "studentVle.csv",
+      line: 1,
+      message: "the header lacks column sum_click (found: code_module, code_presentation, id_student, id_site, date)",
+    });
     expect(badHeader.files[0]!.status).toBe("rejected");
 
     const courses = join(dir, "courses.csv");

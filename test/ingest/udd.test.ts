@@ -26,18 +26,43 @@ const counts = (file: FileReport) => ({ status: file.status, read: file.read, lo
 
 /** EngagementDaily as "student|date|source|module instance" -> [count, expected, late, missed]. */
 async function daily(): Promise<Record<string, number[]>> {
-  const rows = await db.sql.query<{ student: string; day: number; source: string; instance: string | null; count: number; expected: number; late: number; missed: number }>(
+  const rows = await db.sql.query<{
+    student: string;
+    day: number;
+    source: string;
+    instance: string | null;
+    count: number;
+    expected: number;
+    late: number;
+    missed: number;
+  }>(
     `SELECT s."studentNumber" AS "student", e."day", e."source", i."presentationCode" AS "instance", e."count", e."expected", e."late", e."missed"
        FROM "EngagementDaily" e JOIN "Student" s ON s."id" = e."studentId" LEFT JOIN "ModuleInstance" i ON i."id" = e."moduleInstanceKey"`,
   );
   return Object.fromEntries(
-    rows.map((r) => [`${r.student}|${iso(Number(r.day) * 86_400_000)}|${r.source}|${r.instance ?? "none"}`, [r.count, r.expected, r.late, r.missed].map(Number)]),
+    rows.map((r) => [
+      `${r.student}|${iso(Number(r.day) * 86_400_000)}|${r.source}|${r.instance ?? "none"}`,
+      [r.count, r.expected, r.late, r.missed].map(Number),
+    ]),
   );
 }
 
 /** Everything the UDD loader writes, for "nothing changed" comparisons. */
 async function snapshot(): Promise<unknown[]> {
-  const tables = ["Student", "Programme", "ProgrammeEnrolment", "Module", "ModuleInstance", "ModuleEnrolment", "Staff", "TutorAssignment", "TimetableEvent", "Attendance", "Assessment", "Submission"];
+  const tables = [
+    "Student",
+    "Programme",
+    "ProgrammeEnrolment",
+    "Module",
+    "ModuleInstance",
+    "ModuleEnrolment",
+    "Staff",
+    "TutorAssignment",
+    "TimetableEvent",
+    "Attendance",
+    "Assessment",
+    "Submission",
+  ];
   const all: unknown[] = [];
   for (const table of tables) all.push(table, await db.sql.query(`SELECT * FROM "${table}" ORDER BY "id"`));
   all.push(await daily());
@@ -57,8 +82,24 @@ afterAll(async () => {
 
 describe("UDD file names and load order", () => {
   it("orders files so referenced entities load first, by entity or API endpoint name", () => {
-    const plan = uddFormat.plan(["/x/studentassessmentinstance.tsv", "/x/student_event.csv", "/x/event.tsv", "/x/student.tsv", "/x/moduleinstance.tsv", "/x/module.tsv", "/x/course.csv"]);
-    expect(plan.files.map((f) => f.entity)).toEqual(["student", "course", "module", "module_instance", "event", "student_event", "student_on_assessment_instance"]);
+    const plan = uddFormat.plan([
+      "/x/studentassessmentinstance.tsv",
+      "/x/student_event.csv",
+      "/x/event.tsv",
+      "/x/student.tsv",
+      "/x/moduleinstance.tsv",
+      "/x/module.tsv",
+      "/x/course.csv",
+    ]);
+    expect(plan.files.map((f) => f.entity)).toEqual([
+      "student",
+      "course",
+      "module",
+      "module_instance",
+      "event",
+      "student_event",
+      "student_on_assessment_instance",
+    ]);
     expect(plan.skipped).toEqual([]);
   });
 
@@ -115,7 +156,9 @@ describe("loading a UDD export with real-world defects", () => {
       expect.stringMatching(/^7: ATTENDANCE_MARK 'asleep' is not in the attendance mark code list/),
       "8: EVENT_ID 'E9' is not a known event (load event.tsv first)",
     ]);
-    expect(errorsOf(first, "stafflink.tsv")).toEqual([expect.stringMatching(/^5: RELATIONSHIP 'programme_leader' is not in the Nudge staff_link RELATIONSHIP code list/)]);
+    expect(errorsOf(first, "stafflink.tsv")).toEqual([
+      expect.stringMatching(/^5: RELATIONSHIP 'programme_leader' is not in the Nudge staff_link RELATIONSHIP code list/),
+    ]);
     expect(errorsOf(first, "studentassessmentinstance.tsv")).toEqual(["7: ASSESS_AGREED_MARK '120' is not a percentage (0-100)"]);
     expect(counts(fileOf(first, "course.tsv"))).toEqual({ status: "completed", read: 1, loaded: 1, rejected: 0, duplicates: 0 });
   });
@@ -125,11 +168,38 @@ describe("loading a UDD export with real-world defects", () => {
       `SELECT "studentNumber", "givenName", "familyName", "email", "mobile", "photoUrl", "ethnicity", "disability" FROM "Student" ORDER BY "studentNumber"`,
     );
     expect(students).toEqual([
-      { studentNumber: "S001", givenName: "Ada", familyName: "Lovelace", email: "ada@student.example.ac.uk", mobile: "+447700900001", photoUrl: "https://photos.example.ac.uk/S001.jpg", ethnicity: "10", disability: "1" },
-      { studentNumber: "S002", givenName: "Alan", familyName: "Turing", email: "alan@student.example.ac.uk", mobile: "+447700900002", photoUrl: null, ethnicity: "31", disability: "5" },
+      {
+        studentNumber: "S001",
+        givenName: "Ada",
+        familyName: "Lovelace",
+        email: "ada@student.example.ac.uk",
+        mobile: "+447700900001",
+        photoUrl: "https://photos.example.ac.uk/S001.jpg",
+        ethnicity: "10",
+        disability: "1",
+      },
+      {
+        studentNumber: "S002",
+        givenName: "Alan",
+        familyName: "Turing",
+        email: "alan@student.example.ac.uk",
+        mobile: "+447700900002",
+        photoUrl: null,
+        ethnicity: "31",
+        disability: "5",
+      },
       { studentNumber: "S003", givenName: "Grace", familyName: "Hopper", email: null, mobile: null, photoUrl: null, ethnicity: null, disability: null },
       // DIFFLEARN1 '02' is code 2; an international 00 prefix becomes +.
-      { studentNumber: "S006", givenName: "Mary", familyName: "Somerville", email: "mary@student.example.ac.uk", mobile: "+447700900006", photoUrl: null, ethnicity: "10", disability: "2" },
+      {
+        studentNumber: "S006",
+        givenName: "Mary",
+        familyName: "Somerville",
+        email: "mary@student.example.ac.uk",
+        mobile: "+447700900006",
+        photoUrl: null,
+        ethnicity: "10",
+        disability: "2",
+      },
     ]);
     // Data minimisation: date of birth, ULN and postcode were in the file and are nowhere in the row.
     const stored = JSON.stringify(await db.sql.query(`SELECT * FROM "Student"`));
@@ -294,7 +364,9 @@ describe("loading again", () => {
     // S001's missing A3 was handed in late on 16 November.
     expect(rollups["S001|2026-11-13|submission|CS102-2026-S1"]).toEqual([0, 1, 0, 0]);
     expect(rollups["S001|2026-11-16|submission|CS102-2026-S1"]).toEqual([1, 0, 1, 0]);
-    const expected = Object.entries(rollups).filter(([key]) => key.includes("|attendance|")).reduce((sum, [, v]) => sum + v[1]!, 0);
+    const expected = Object.entries(rollups)
+      .filter(([key]) => key.includes("|attendance|"))
+      .reduce((sum, [, v]) => sum + v[1]!, 0);
     expect(expected).toBe(4);
   });
 

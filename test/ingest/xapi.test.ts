@@ -27,7 +27,10 @@ async function daily(): Promise<Record<string, number[]>> {
   const numbers = new Map((await db.prisma.student.findMany()).map((s) => [s.id, s.studentNumber]));
   const moduleName = (key: number) => Object.entries(modules).find(([, id]) => id === key)?.[0] ?? String(key);
   return Object.fromEntries(
-    rows.map((r) => [`${numbers.get(r.studentId)}|${new Date(r.day * 86_400_000).toISOString().slice(0, 10)}|${r.source}|${moduleName(r.moduleInstanceKey)}`, [r.count, r.expected, r.late, r.missed]]),
+    rows.map((r) => [
+      `${numbers.get(r.studentId)}|${new Date(r.day * 86_400_000).toISOString().slice(0, 10)}|${r.source}|${moduleName(r.moduleInstanceKey)}`,
+      [r.count, r.expected, r.late, r.missed],
+    ]),
   );
 }
 
@@ -160,7 +163,11 @@ describe("xAPI statement files", () => {
   it("is idempotent on statement ids: a file with the same statements and one more adds only that one", async () => {
     const before = await daily();
     const statements = JSON.parse(readFileSync(join(FIXTURES, "statements-array.json"), "utf8")) as unknown[];
-    const extra = statement({ id: "0b0c0d0e-0000-4000-8000-000000000001", actor: { account: { homePage: "x", name: "S1001" } }, timestamp: "2026-10-09T10:00:00Z" });
+    const extra = statement({
+      id: "0b0c0d0e-0000-4000-8000-000000000001",
+      actor: { account: { homePage: "x", name: "S1001" } },
+      timestamp: "2026-10-09T10:00:00Z",
+    });
     const report = await load(writeWork("again.json", JSON.stringify([...statements, extra])));
     expect(report).toMatchObject({ read: 10, loaded: 1, duplicates: 9, rejected: 0 });
     expect(await daily()).toEqual({ ...before, "S1001|2026-10-09|vle|none": [1, 0, 0, 0] });
@@ -178,9 +185,18 @@ describe("xAPI statement files", () => {
   });
 
   it("reads an array of Learning Locker documents, a StatementResult and a single pretty-printed statement", async () => {
-    const envelopes = writeWork("ll-array.json", JSON.stringify([{ _id: { $oid: "1" }, statement: statement({ id: "0b0c0d0e-0000-4000-8000-000000000010", timestamp: "2026-09-03T10:00:00Z" }) }]));
-    const result = writeWork("result.json", JSON.stringify({ statements: [statement({ id: "0b0c0d0e-0000-4000-8000-000000000011", timestamp: "2026-09-04T10:00:00Z" })], more: "" }));
-    const single = writeWork("single.json", JSON.stringify(statement({ id: "0b0c0d0e-0000-4000-8000-000000000012", timestamp: "2026-09-05T10:00:00Z" }), null, 2));
+    const envelopes = writeWork(
+      "ll-array.json",
+      JSON.stringify([{ _id: { $oid: "1" }, statement: statement({ id: "0b0c0d0e-0000-4000-8000-000000000010", timestamp: "2026-09-03T10:00:00Z" }) }]),
+    );
+    const result = writeWork(
+      "result.json",
+      JSON.stringify({ statements: [statement({ id: "0b0c0d0e-0000-4000-8000-000000000011", timestamp: "2026-09-04T10:00:00Z" })], more: "" }),
+    );
+    const single = writeWork(
+      "single.json",
+      JSON.stringify(statement({ id: "0b0c0d0e-0000-4000-8000-000000000012", timestamp: "2026-09-05T10:00:00Z" }), null, 2),
+    );
     for (const path of [envelopes, result, single]) {
       const report = await load(path);
       expect(report.errors).toEqual([]);
@@ -192,22 +208,35 @@ describe("xAPI statement files", () => {
 
   it("finds the module by UDD MOD_INSTANCE_ID (kept as the presentation code) unless several modules share it", async () => {
     const history = await db.prisma.module.create({ data: { code: "HI200", title: "History" } });
-    const udd = await db.prisma.moduleInstance.create({ data: { moduleId: history.id, presentationCode: "HI200-200-2026S1-0", startDate: new Date("2026-09-21") } });
+    const udd = await db.prisma.moduleInstance.create({
+      data: { moduleId: history.id, presentationCode: "HI200-200-2026S1-0", startDate: new Date("2026-09-21") },
+    });
     await db.prisma.moduleInstance.create({ data: { moduleId: history.id, presentationCode: "2026J", startDate: new Date("2026-10-01") } });
     const programming = await db.prisma.module.findUniqueOrThrow({ where: { code: "CS102" } });
     await db.prisma.moduleInstance.create({ data: { moduleId: programming.id, presentationCode: "2026J", startDate: new Date("2026-10-01") } });
     const area = (id: string) => ({ extensions: { "http://xapi.jisc.ac.uk/courseArea": { "http://xapi.jisc.ac.uk/uddModInstanceID": id } } });
-    const path = writeWork("udd-modules.jsonl", [
-      statement({ id: "0b0c0d0e-0000-4000-8000-000000000040", timestamp: "2026-09-10T10:00:00Z", context: area("hi200-200-2026S1-0") }),
-      statement({ id: "0b0c0d0e-0000-4000-8000-000000000041", timestamp: "2026-10-05T10:00:00Z", context: area("2026J") }),
-    ].map((s) => JSON.stringify(s)).join("\n"));
+    const path = writeWork(
+      "udd-modules.jsonl",
+      [
+        statement({ id: "0b0c0d0e-0000-4000-8000-000000000040", timestamp: "2026-09-10T10:00:00Z", context: area("hi200-200-2026S1-0") }),
+        statement({ id: "0b0c0d0e-0000-4000-8000-000000000041", timestamp: "2026-10-05T10:00:00Z", context: area("2026J") }),
+      ]
+        .map((s) => JSON.stringify(s))
+        .join("\n"),
+    );
     expect(await load(path)).toMatchObject({ loaded: 2, rejected: 0 });
-    const keys = await db.prisma.activityStatement.findMany({ where: { id: { in: ["0b0c0d0e-0000-4000-8000-000000000040", "0b0c0d0e-0000-4000-8000-000000000041"] } }, orderBy: { id: "asc" } });
+    const keys = await db.prisma.activityStatement.findMany({
+      where: { id: { in: ["0b0c0d0e-0000-4000-8000-000000000040", "0b0c0d0e-0000-4000-8000-000000000041"] } },
+      orderBy: { id: "asc" },
+    });
     expect(keys.map((k) => k.moduleInstanceKey)).toEqual([udd.id, 0]);
   });
 
   it("numbers errors in a JSON array by the statement's position", async () => {
-    const path = writeWork("positions.json", JSON.stringify([statement({ timestamp: "2026-09-06T10:00:00Z" }), { actor: {} }, statement({ verb: { id: "x" } })], null, 2));
+    const path = writeWork(
+      "positions.json",
+      JSON.stringify([statement({ timestamp: "2026-09-06T10:00:00Z" }), { actor: {} }, statement({ verb: { id: "x" } })], null, 2),
+    );
     const report = await load(path);
     expect(report.errors.map((e) => [e.line, e.message])).toEqual([
       [2, "actor has no identifier (account, mbox, mbox_sha1sum or openid)"],
@@ -216,7 +245,10 @@ describe("xAPI statement files", () => {
   });
 
   it("loads nothing from a file with a rejected statement in strict mode", async () => {
-    const path = writeWork("strict.jsonl", [statement({ id: "0b0c0d0e-0000-4000-8000-000000000020", timestamp: "2026-09-07T10:00:00Z" }), { id: "nope" }].map((s) => JSON.stringify(s)).join("\n"));
+    const path = writeWork(
+      "strict.jsonl",
+      [statement({ id: "0b0c0d0e-0000-4000-8000-000000000020", timestamp: "2026-09-07T10:00:00Z" }), { id: "nope" }].map((s) => JSON.stringify(s)).join("\n"),
+    );
     const report = await load(path, {}, true);
     expect(report.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 1 });
     expect(await db.prisma.activityStatement.findUnique({ where: { id: "0b0c0d0e-0000-4000-8000-000000000020" } })).toBeNull();
@@ -225,7 +257,10 @@ describe("xAPI statement files", () => {
   it("rejects an empty file and a file that is not JSON, and skips other files in a folder", async () => {
     expect((await load(writeWork("empty.json", "\n\n"))).errors[0]?.message).toBe("the file is empty (no statements)");
     expect((await load(writeWork("text.jsonl", "hello\n"))).errors[0]).toMatchObject({ line: 1, message: expect.stringMatching(/^not JSON/) });
-    expect((await load(writeWork("broken.json", '[\n  {"a": 1},\n  {"b" 2}\n]'))).errors[0]).toMatchObject({ line: 3, message: expect.stringMatching(/^not valid JSON/) });
+    expect((await load(writeWork("broken.json", '[\n  {"a": 1},\n  {"b" 2}\n]'))).errors[0]).toMatchObject({
+      line: 3,
+      message: expect.stringMatching(/^not valid JSON/),
+    });
     expect(xapiFormat.entityOf("/x/statements.csv")).toEqual({ error: expect.stringMatching(/not a statements file/) });
     expect(xapiFormat.plan(["/x/b.jsonl", "/x/a.json", "/x/notes.txt"])).toEqual({
       files: [
@@ -237,7 +272,9 @@ describe("xAPI statement files", () => {
   });
 
   it("keeps no statement JSON when told not to, and retention forgets it after the cutoff", async () => {
-    await load(writeWork("no-raw.jsonl", JSON.stringify(statement({ id: "0b0c0d0e-0000-4000-8000-000000000030", timestamp: "2026-09-08T10:00:00Z" }))), { keepRawStatements: false });
+    await load(writeWork("no-raw.jsonl", JSON.stringify(statement({ id: "0b0c0d0e-0000-4000-8000-000000000030", timestamp: "2026-09-08T10:00:00Z" }))), {
+      keepRawStatements: false,
+    });
     expect((await db.prisma.activityStatement.findUnique({ where: { id: "0b0c0d0e-0000-4000-8000-000000000030" } }))?.raw).toBeNull();
 
     const withRaw = await db.prisma.activityStatement.count({ where: { raw: { not: null } } });
@@ -271,7 +308,12 @@ describe("one statement", () => {
 
   it.each([
     ["actor missing", { actor: undefined }, "actor", "actor is required"],
-    ["a Group actor", { actor: { objectType: "Group", mbox: "mailto:a@b.c" } }, "actor.objectType", "actor.objectType 'Group' is a Group: Nudge needs statements about one person"],
+    [
+      "a Group actor",
+      { actor: { objectType: "Group", mbox: "mailto:a@b.c" } },
+      "actor.objectType",
+      "actor.objectType 'Group' is a Group: Nudge needs statements about one person",
+    ],
     ["an mbox without mailto:", { actor: { mbox: "a@b.c" } }, "actor.mbox", "actor.mbox 'a@b.c' is not a mailto: address"],
     ["verb.id not an IRI", { verb: { id: "viewed" } }, "verb.id", "verb.id 'viewed' is not an IRI"],
     ["verb missing", { verb: undefined }, "verb", "verb is required"],
@@ -281,9 +323,24 @@ describe("one statement", () => {
     ["no timestamp or stored", { timestamp: undefined }, "timestamp", "timestamp is required (the statement has neither timestamp nor stored)"],
     ["a future timestamp", { timestamp: "2026-10-20T00:00:00Z" }, "timestamp", "timestamp '2026-10-20T00:00:00Z' is more than a day in the future"],
     ["result.completion not boolean", { result: { completion: "yes" } }, "result.completion", "result.completion must be true or false"],
-    ["attendance without completion", { verb: { id: "http://adlnet.gov/expapi/verbs/attended" } }, "result.completion", expect.stringMatching(/^result.completion is required in an attendance statement/)],
-    ["voiding without StatementRef", { verb: { id: "http://adlnet.gov/expapi/verbs/voided" } }, "object.objectType", "object.objectType must be StatementRef in a voiding statement"],
-    ["voiding a non-UUID", { verb: { id: "http://adlnet.gov/expapi/verbs/voided" }, object: { objectType: "StatementRef", id: "x" } }, "object.id", "object.id 'x' is not a UUID"],
+    [
+      "attendance without completion",
+      { verb: { id: "http://adlnet.gov/expapi/verbs/attended" } },
+      "result.completion",
+      expect.stringMatching(/^result.completion is required in an attendance statement/),
+    ],
+    [
+      "voiding without StatementRef",
+      { verb: { id: "http://adlnet.gov/expapi/verbs/voided" } },
+      "object.objectType",
+      "object.objectType must be StatementRef in a voiding statement",
+    ],
+    [
+      "voiding a non-UUID",
+      { verb: { id: "http://adlnet.gov/expapi/verbs/voided" }, object: { objectType: "StatementRef", id: "x" } },
+      "object.id",
+      "object.id 'x' is not a UUID",
+    ],
   ])("names the field: %s", (_name, overrides, field, message) => {
     expect(errorOf(statement(overrides))).toEqual({ field, message });
   });
@@ -296,7 +353,9 @@ describe("one statement", () => {
     const a = read(statement());
     expect(a.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a.idGiven).toBe(false);
-    expect(read(statement({ verb: { id: "http://id.tincanapi.com/verb/viewed", display: { "en-GB": "looked at" } }, stored: "2026-10-01T00:00:00Z" })).id).toBe(a.id);
+    expect(read(statement({ verb: { id: "http://id.tincanapi.com/verb/viewed", display: { "en-GB": "looked at" } }, stored: "2026-10-01T00:00:00Z" })).id).toBe(
+      a.id,
+    );
     expect(read(statement({ timestamp: "2026-09-01T11:00:00+01:00" })).id).toBe(a.id); // same instant
     expect(read(statement({ timestamp: "2026-09-01T10:00:01Z" })).id).not.toBe(a.id);
   });
@@ -308,14 +367,19 @@ describe("one statement", () => {
 
 describe("the Jisc recipes", () => {
   const when = new Date("2026-10-01T10:00:00Z");
-  const map = (verb: string, rest: Record<string, unknown> = {}) => mapStatement({ verb: { id: verb }, object: { id: "https://x.example/1" }, ...rest } as never, when);
+  const map = (verb: string, rest: Record<string, unknown> = {}) =>
+    mapStatement({ verb: { id: verb }, object: { id: "https://x.example/1" }, ...rest } as never, when);
   const source = (verb: string, rest?: Record<string, unknown>) => {
     const mapping = map(verb, rest);
     return mapping.kind === "counted" ? mapping.contribution.source : mapping.kind;
   };
 
   it("treats http and https, and a trailing slash, as the same verb", () => {
-    for (const verb of ["http://brindlewaye.com/xAPITerms/verbs/loggedin", "https://brindlewaye.com/xAPITerms/verbs/loggedin/", "HTTPS://BRINDLEWAYE.COM/xapiterms/verbs/LOGGEDIN"]) {
+    for (const verb of [
+      "http://brindlewaye.com/xAPITerms/verbs/loggedin",
+      "https://brindlewaye.com/xAPITerms/verbs/loggedin/",
+      "HTTPS://BRINDLEWAYE.COM/xapiterms/verbs/LOGGEDIN",
+    ]) {
       expect(source(verb)).toBe("vle");
     }
   });
@@ -326,22 +390,41 @@ describe("the Jisc recipes", () => {
     expect(source("http://id.tincanapi.com/verb/viewed", { context: { extensions: { "https://xapi.jisc.ac.uk/recipeCat": "Library" } } })).toBe("library");
     expect(source("http://id.tincanapi.com/verb/viewed")).toBe("vle");
     expect(source("http://activitystrea.ms/schema/1.0/borrowed")).toBe("library");
-    expect(source("http://activitystrea.ms/schema/1.0/access", { object: { id: "https://b/1", definition: { type: "http://xapi.jisc.ac.uk/activities/library" } } })).toBe("library");
+    expect(
+      source("http://activitystrea.ms/schema/1.0/access", { object: { id: "https://b/1", definition: { type: "http://xapi.jisc.ac.uk/activities/library" } } }),
+    ).toBe("library");
   });
 
   it("does not count library exits, other facilities, log-outs or marks", () => {
     const exit = { context: { extensions: { "http://xapi.jisc.ac.uk/extensions/direction_of_access": "Out" } } };
     expect(map("http://activitystrea.ms/schema/1.0/access", exit)).toEqual({ kind: "ignored", reason: expect.stringMatching(/library exit/) });
-    expect(map("http://activitystrea.ms/schema/1.0/access", { object: { id: "https://b/2", definition: { type: "http://xapi.jisc.ac.uk/activities/facility" } } })).toMatchObject({ kind: "ignored" });
+    expect(
+      map("http://activitystrea.ms/schema/1.0/access", { object: { id: "https://b/2", definition: { type: "http://xapi.jisc.ac.uk/activities/facility" } } }),
+    ).toMatchObject({ kind: "ignored" });
     expect(map("https://brindlewaye.com/xAPITerms/verbs/loggedout")).toMatchObject({ kind: "ignored" });
     expect(map("http://adlnet.gov/expapi/verbs/scored")).toMatchObject({ kind: "ignored", reason: expect.stringMatching(/outcome/) });
     expect(map("http://example.com/verbs/danced")).toEqual({ kind: "unmapped" });
   });
 
   it("counts submissions (on time or late) and other completions as VLE activity", () => {
-    const assignment = (due: string) => ({ object: { id: "https://vle/mod/assign/view.php?id=1", definition: { type: "http://adlnet.gov/expapi/activities/module", extensions: { "http://xapi.jisc.ac.uk/dueDate": due } } } });
-    expect(map("http://adlnet.gov/expapi/verbs/completed", assignment("2026-10-02T00:00:00Z"))).toEqual({ kind: "counted", contribution: { source: "submission", count: 1, expected: 0, late: 0, missed: 0 } });
-    expect(map("http://activitystrea.ms/schema/1.0/submit", assignment("2026-09-30T00:00:00Z"))).toEqual({ kind: "counted", contribution: { source: "submission", count: 1, expected: 0, late: 1, missed: 0 } });
-    expect(source("http://adlnet.gov/expapi/verbs/completed", { object: { id: "https://vle/mod/quiz/view.php?id=10", definition: { type: "http://xapi.jisc.ac.uk/vle/quiz" } } })).toBe("vle");
+    const assignment = (due: string) => ({
+      object: {
+        id: "https://vle/mod/assign/view.php?id=1",
+        definition: { type: "http://adlnet.gov/expapi/activities/module", extensions: { "http://xapi.jisc.ac.uk/dueDate": due } },
+      },
+    });
+    expect(map("http://adlnet.gov/expapi/verbs/completed", assignment("2026-10-02T00:00:00Z"))).toEqual({
+      kind: "counted",
+      contribution: { source: "submission", count: 1, expected: 0, late: 0, missed: 0 },
+    });
+    expect(map("http://activitystrea.ms/schema/1.0/submit", assignment("2026-09-30T00:00:00Z"))).toEqual({
+      kind: "counted",
+      contribution: { source: "submission", count: 1, expected: 0, late: 1, missed: 0 },
+    });
+    expect(
+      source("http://adlnet.gov/expapi/verbs/completed", {
+        object: { id: "https://vle/mod/quiz/view.php?id=10", definition: { type: "http://xapi.jisc.ac.uk/vle/quiz" } },
+      }),
+    ).toBe("vle");
   });
 });

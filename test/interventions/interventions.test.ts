@@ -91,7 +91,7 @@ describe("interventions", () => {
       expect(await db().prisma.flag.count({ where: { studentId: ids.get("S1"), state: "actioned" } })).toBe(3);
     });
 
-    it("creates nothing new when run again (DESIGN invariant 2)", async () => {
+    it("creates nothing new when run again (invariant 2)", async () => {
       const before = await db().prisma.intervention.count();
       await runRules(db(), { asOfDay: D, trigger: "manual", now: RUN_TIME, force: true });
       const report = await proposeFromFlags(db(), { policy: DEFAULT_POLICY, channels: ["teams", "email"], now: RUN_TIME });
@@ -104,8 +104,12 @@ describe("interventions", () => {
     it("refuses an illegal move and leaves state and audit untouched", async () => {
       const nudge = await db().prisma.intervention.findFirstOrThrow({ where: { kind: "nudge" } });
       const audits = await db().prisma.auditLog.count();
-      await expect(db().prisma.$transaction((tx) => transition(tx, { interventionId: nudge.id, to: "awaiting_approval", actor: { kind: "system", component: "test" } }))).rejects.toThrow(IllegalTransition);
-      await expect(db().prisma.$transaction((tx) => transition(tx, { interventionId: nudge.id, to: "delivered", actor: { kind: "system", component: "test" } }))).rejects.toThrow(/cannot go from queued to delivered/);
+      await expect(
+        db().prisma.$transaction((tx) => transition(tx, { interventionId: nudge.id, to: "awaiting_approval", actor: { kind: "system", component: "test" } })),
+      ).rejects.toThrow(IllegalTransition);
+      await expect(
+        db().prisma.$transaction((tx) => transition(tx, { interventionId: nudge.id, to: "delivered", actor: { kind: "system", component: "test" } })),
+      ).rejects.toThrow(/cannot go from queued to delivered/);
       expect((await db().prisma.intervention.findUniqueOrThrow({ where: { id: nudge.id } })).state).toBe("queued");
       expect(await db().prisma.auditLog.count()).toBe(audits);
     });
@@ -124,15 +128,32 @@ describe("interventions", () => {
     it("refuses a policy that leaves out the tutor's role", async () => {
       const referral = await db().prisma.intervention.findFirstOrThrow({ where: { kind: "referral" } });
       const strict = parseApprovalPolicy("referral:\n  roles: [programme_leader]\n");
-      await expect(approveIntervention(db(), { interventionId: referral.id, staffNumber: "T0001" }, strict)).rejects.toThrow(/only programme leader may do this/);
+      await expect(approveIntervention(db(), { interventionId: referral.id, staffNumber: "T0001" }, strict)).rejects.toThrow(
+        /only programme leader may do this/,
+      );
     });
 
     it("lets the student's tutor approve with an edit: who, when, the edit and the original are kept, and it is queued", async () => {
       const referral = await db().prisma.intervention.findFirstOrThrow({ where: { kind: "referral" } });
       const at = new Date("2026-11-21T09:15:00Z");
-      await approveIntervention(db(), { interventionId: referral.id, staffNumber: "T0001", editedText: "Hi S1, I'd like to introduce you to Student Support. Is that OK?", note: "spoke to programme team" }, DEFAULT_POLICY, at);
+      await approveIntervention(
+        db(),
+        {
+          interventionId: referral.id,
+          staffNumber: "T0001",
+          editedText: "Hi S1, I'd like to introduce you to Student Support. Is that OK?",
+          note: "spoke to programme team",
+        },
+        DEFAULT_POLICY,
+        at,
+      );
       const after = await db().prisma.intervention.findUniqueOrThrow({ where: { id: referral.id }, include: { deliveries: true, approvedBy: true } });
-      expect(after).toMatchObject({ state: "queued", approvedAt: at, decisionNote: "spoke to programme team", body: "Hi S1, I'd like to introduce you to Student Support. Is that OK?" });
+      expect(after).toMatchObject({
+        state: "queued",
+        approvedAt: at,
+        decisionNote: "spoke to programme team",
+        body: "Hi S1, I'd like to introduce you to Student Support. Is that OK?",
+      });
       expect(after.approvedBy?.staffNumber).toBe("T0001");
       expect(after.originalBody).toBe("Hi S1, Dr Tutor would like to put you in touch with Student Support.");
       expect((after.templateData as any).texts.teams).toBe(after.body);
@@ -141,14 +162,22 @@ describe("interventions", () => {
       expect(approved).toMatchObject({ actorKind: "staff", actorId: "T0001" });
       expect(approved.details).toMatchObject({ edited: true, from: "awaiting_approval" });
       // Decided once: a second decision is refused with the reason.
-      await expect(rejectIntervention(db(), { interventionId: referral.id, staffNumber: "T0001", note: "changed my mind" }, DEFAULT_POLICY)).rejects.toThrow(/is queued: it can no longer be rejected/);
+      await expect(rejectIntervention(db(), { interventionId: referral.id, staffNumber: "T0001", note: "changed my mind" }, DEFAULT_POLICY)).rejects.toThrow(
+        /is queued: it can no longer be rejected/,
+      );
     });
 
     it("refuses an edit an SMS could not carry, naming the field", async () => {
       const student = ids.get("S2")!;
-      const proposal = await db().prisma.intervention.create({ data: { studentId: student, kind: "staff_message", state: "awaiting_approval", body: "Hello", channelOrder: ["sms"], proposedBy: "staff:T0001" } });
-      await expect(approveIntervention(db(), { interventionId: proposal.id, staffNumber: "T0001", editedText: "ł".repeat(200) }, DEFAULT_POLICY)).rejects.toThrow(/^text: as an SMS it needs \d segments/);
-      await expect(approveIntervention(db(), { interventionId: proposal.id, staffNumber: "T0001", editedText: "   " }, DEFAULT_POLICY)).rejects.toThrow(DecisionRejected);
+      const proposal = await db().prisma.intervention.create({
+        data: { studentId: student, kind: "staff_message", state: "awaiting_approval", body: "Hello", channelOrder: ["sms"], proposedBy: "staff:T0001" },
+      });
+      await expect(
+        approveIntervention(db(), { interventionId: proposal.id, staffNumber: "T0001", editedText: "ł".repeat(200) }, DEFAULT_POLICY),
+      ).rejects.toThrow(/^text: as an SMS it needs \d segments/);
+      await expect(approveIntervention(db(), { interventionId: proposal.id, staffNumber: "T0001", editedText: "   " }, DEFAULT_POLICY)).rejects.toThrow(
+        DecisionRejected,
+      );
       await rejectIntervention(db(), { interventionId: proposal.id, staffNumber: "T0001", note: "not needed" }, DEFAULT_POLICY);
       expect((await db().prisma.intervention.findUniqueOrThrow({ where: { id: proposal.id } })).state).toBe("rejected");
     });
@@ -161,7 +190,9 @@ describe("interventions", () => {
       );
     });
     it("refuses a role that may not decide, and unknown kinds", () => {
-      expect(() => parseApprovalPolicy("escalation:\n  roles: [student_centre]\n", "p.yaml")).toThrow(/p\.yaml:2: escalation\.roles\[0\]: "student_centre" may not decide/);
+      expect(() => parseApprovalPolicy("escalation:\n  roles: [student_centre]\n", "p.yaml")).toThrow(
+        /p\.yaml:2: escalation\.roles\[0\]: "student_centre" may not decide/,
+      );
       expect(() => parseApprovalPolicy("expulsion:\n  roles: [admin]\n", "p.yaml")).toThrow(ApprovalPolicyError);
     });
     it("keeps the default for kinds a file leaves out", () => {
@@ -178,28 +209,46 @@ describe("interventions", () => {
       const nudge = await db().prisma.intervention.findFirstOrThrow({ where: { studentId: s1(), kind: "nudge" } });
       // As the outbox would after sending it: the student answers what reached them, not the queued referral.
       await db().prisma.intervention.update({ where: { id: nudge.id }, data: { state: "sent", channel: "sms" } });
-      const outcome = await receiveStudentMessage(db(), { studentId: s1(), channel: "sms", text: "why did I get this?", providerMessageId: "SM-why-1" }, { answerInline: true, now: RUN_TIME });
+      const outcome = await receiveStudentMessage(
+        db(),
+        { studentId: s1(), channel: "sms", text: "why did I get this?", providerMessageId: "SM-why-1" },
+        { answerInline: true, now: RUN_TIME },
+      );
       expect(outcome).toMatchObject({ duplicate: false, classification: "why", interventionId: nudge.id });
       // Plain words, said once, within two segments, with neither figures nor dates by SMS (POLICY P13).
-      expect(outcome.answer).toBe("We sent it because we haven't seen much of you on the VLE recently. It's an automatic check, not a judgement. Reply HELP to talk to your tutor.");
+      expect(outcome.answer).toBe(
+        "We sent it because we haven't seen much of you on the VLE recently. It's an automatic check, not a judgement. Reply HELP to talk to your tutor.",
+      );
       const answer = await db().prisma.intervention.findFirstOrThrow({ where: { studentId: s1(), kind: "reply" }, include: { deliveries: true } });
       expect(answer).toMatchObject({ state: "sent", channel: "sms", body: outcome.answer });
       expect(answer.deliveries[0]).toMatchObject({ state: "sent", providerStatus: "inline" });
     });
 
     it("records a replayed message once", async () => {
-      const again = await receiveStudentMessage(db(), { studentId: s1(), channel: "sms", text: "why did I get this?", providerMessageId: "SM-why-1" }, { answerInline: true, now: RUN_TIME });
+      const again = await receiveStudentMessage(
+        db(),
+        { studentId: s1(), channel: "sms", text: "why did I get this?", providerMessageId: "SM-why-1" },
+        { answerInline: true, now: RUN_TIME },
+      );
       expect(again.duplicate).toBe(true);
       expect(await db().prisma.reply.count({ where: { providerMessageId: "SM-why-1" } })).toBe(1);
     });
 
     it("turns 'I need help' into an invitation to talk awaiting the tutor, once", async () => {
-      const first = await receiveStudentMessage(db(), { studentId: s1(), channel: "teams", text: "I need help", providerMessageId: "teams-1" }, { answerInline: true, now: RUN_TIME });
+      const first = await receiveStudentMessage(
+        db(),
+        { studentId: s1(), channel: "teams", text: "I need help", providerMessageId: "teams-1" },
+        { answerInline: true, now: RUN_TIME },
+      );
       expect(first.classification).toBe("needs_help");
       expect(first.answer).toContain("We've asked Dr Tutor to get in touch");
       const invitation = await db().prisma.intervention.findUniqueOrThrow({ where: { id: first.proposedInvitationId! } });
       expect(invitation).toMatchObject({ kind: "invitation_to_talk", state: "awaiting_approval", proposedBy: "student" });
-      const second = await receiveStudentMessage(db(), { studentId: s1(), channel: "teams", text: "please can I talk to my tutor", providerMessageId: "teams-2" }, { answerInline: true, now: RUN_TIME });
+      const second = await receiveStudentMessage(
+        db(),
+        { studentId: s1(), channel: "teams", text: "please can I talk to my tutor", providerMessageId: "teams-2" },
+        { answerInline: true, now: RUN_TIME },
+      );
       expect(second.proposedInvitationId).toBe(first.proposedInvitationId);
       expect(await db().prisma.intervention.count({ where: { studentId: s1(), kind: "invitation_to_talk" } })).toBe(1);
     });
@@ -209,19 +258,30 @@ describe("interventions", () => {
       expect(pause.classification).toBe("pause");
       const student = await db().prisma.student.findUniqueOrThrow({ where: { id: s1() } });
       expect(student.pausedUntil?.getTime()).toBe(RUN_TIME.getTime() + 14 * 86_400_000);
-      const data = await receiveStudentMessage(db(), { studentId: s1(), channel: "email", text: "What data do you hold about me?" }, { answerInline: false, now: RUN_TIME });
+      const data = await receiveStudentMessage(
+        db(),
+        { studentId: s1(), channel: "email", text: "What data do you hold about me?" },
+        { answerInline: false, now: RUN_TIME },
+      );
       expect(data.classification).toBe("data_copy");
       const request = await db().prisma.dataRequest.findFirstOrThrow({ where: { studentId: s1() } });
       expect(request).toMatchObject({ kind: "access", channel: "email", state: "received" });
       expect(data.answer).toContain(`DR-${request.id}`);
       // By email the answer goes through the outbox.
-      const queued = await db().prisma.intervention.findFirstOrThrow({ where: { studentId: s1(), kind: "reply", channel: null }, include: { deliveries: true } });
+      const queued = await db().prisma.intervention.findFirstOrThrow({
+        where: { studentId: s1(), kind: "reply", channel: null },
+        include: { deliveries: true },
+      });
       expect(queued.state).toBe("queued");
       expect(queued.deliveries.map((d) => [d.channel, d.state])).toEqual([["email", "pending"]]);
     });
 
     it("opts out of the channel on 'stop', audited with the student as actor", async () => {
-      const stop = await receiveStudentMessage(db(), { studentId: s1(), channel: "teams", text: "stop sending me these" }, { answerInline: true, now: RUN_TIME });
+      const stop = await receiveStudentMessage(
+        db(),
+        { studentId: s1(), channel: "teams", text: "stop sending me these" },
+        { answerInline: true, now: RUN_TIME },
+      );
       expect(stop.classification).toBe("stop");
       const student = await db().prisma.student.findUniqueOrThrow({ where: { id: s1() } });
       expect(student.teamsOptOutAt).not.toBeNull();

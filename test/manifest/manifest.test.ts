@@ -70,13 +70,13 @@ describe("the Teams app manifest", () => {
       permissions: ["identity", "messageTeamMembers"],
       validDomains: ["nudge.example.ac.uk"],
     });
-    expect(manifest.bots).toEqual([
-      expect.objectContaining({ botId: BOT_ID, scopes: ["personal"], supportsFiles: false, isNotificationOnly: false }),
-    ]);
+    expect(manifest.bots).toEqual([expect.objectContaining({ botId: BOT_ID, scopes: ["personal"], supportsFiles: false, isNotificationOnly: false })]);
     expect(manifest.bots![0]!.commandLists).toEqual([{ scopes: ["personal"], commands: expect.any(Array) }]);
     expect(manifest).not.toHaveProperty("webApplicationInfo");
     // A base address with a path keeps it.
-    expect(buildManifest({ ...settings, publicBaseUrl: "https://apps.example.ac.uk/nudge" }).developer.privacyUrl).toBe("https://apps.example.ac.uk/nudge/privacy");
+    expect(buildManifest({ ...settings, publicBaseUrl: "https://apps.example.ac.uk/nudge" }).developer.privacyUrl).toBe(
+      "https://apps.example.ac.uk/nudge/privacy",
+    );
   });
 
   it("offers commands the bot answers, within Teams' menu limits", () => {
@@ -151,9 +151,15 @@ describe("the icons", () => {
     const problems = iconProblems({ color: encodePng(color), outline: encodePng(outline) });
     expect(problems).toEqual([
       { path: "color.png", message: "is 32x32; Teams needs the color icon 192x192" },
-      { path: "outline.png", message: expect.stringContaining("1 pixel(s) that are neither white nor fully transparent (the first at 7,5 is rgba(255, 0, 0, 255))") },
+      {
+        path: "outline.png",
+        message: expect.stringContaining("1 pixel(s) that are neither white nor fully transparent (the first at 7,5 is rgba(255, 0, 0, 255))"),
+      },
     ]);
-    expect(iconProblems({ color: Buffer.from("not a png"), outline: icons.outline })[0]).toMatchObject({ path: "color.png", message: expect.stringContaining("is not a PNG") });
+    expect(iconProblems({ color: Buffer.from("not a png"), outline: icons.outline })[0]).toMatchObject({
+      path: "color.png",
+      message: expect.stringContaining("is not a PNG"),
+    });
   });
 });
 
@@ -161,8 +167,17 @@ describe("the settings the package is built from", () => {
   const env = { MICROSOFT_APP_ID: BOT_ID, PUBLIC_BASE_URL: "https://nudge.example.ac.uk" };
 
   it("are the bot's id, the public address and the institution; the app id defaults to the bot's", () => {
-    expect(manifestSettingsFrom(env, "0.1.0")).toEqual({ appId: BOT_ID, botId: BOT_ID, publicBaseUrl: "https://nudge.example.ac.uk", version: "0.1.0", developerName: "your university" });
-    expect(manifestSettingsFrom({ ...env, TEAMS_APP_ID: APP_ID, NUDGE_INSTITUTION_NAME: "Exampleshire" }, "0.1.0")).toMatchObject({ appId: APP_ID, developerName: "Exampleshire" });
+    expect(manifestSettingsFrom(env, "0.1.0")).toEqual({
+      appId: BOT_ID,
+      botId: BOT_ID,
+      publicBaseUrl: "https://nudge.example.ac.uk",
+      version: "0.1.0",
+      developerName: "your university",
+    });
+    expect(manifestSettingsFrom({ ...env, TEAMS_APP_ID: APP_ID, NUDGE_INSTITUTION_NAME: "Exampleshire" }, "0.1.0")).toMatchObject({
+      appId: APP_ID,
+      developerName: "Exampleshire",
+    });
   });
 
   it("missing or unsuitable settings are named", () => {
@@ -227,7 +242,10 @@ describe("npm run package", () => {
     const dir = mkdtempSync(join(tmpdir(), "nudge-package-"));
     try {
       const out = join(dir, "nudge.zip");
-      const run = spawnNode([...script, "--out", out, "--dotenv", join(dir, "no.env")], { MICROSOFT_APP_ID: "", PUBLIC_BASE_URL: "https://nudge.example.ac.uk" });
+      const run = spawnNode([...script, "--out", out, "--dotenv", join(dir, "no.env")], {
+        MICROSOFT_APP_ID: "",
+        PUBLIC_BASE_URL: "https://nudge.example.ac.uk",
+      });
       expect(await run.exited).toBe(1);
       expect(run.output().stderr).toContain("MICROSOFT_APP_ID is not set: the manifest needs the Azure Bot's app id");
       expect(existsSync(out)).toBe(false);
@@ -246,7 +264,9 @@ describe("npm run package", () => {
       expect(fromFile.stderr).toContain('PUBLIC_BASE_URL must be an https:// address for Teams (got "http://nudge.example.ac.uk")');
       expect(fromFile.stderr).not.toContain("MICROSOFT_APP_ID");
 
-      const overridden = await runWithout(["MICROSOFT_APP_ID", "TEAMS_APP_ID"], [...script, "--out", join(dir, "x.zip"), "--dotenv", envFile], { PUBLIC_BASE_URL: "https://nudge.example.ac.uk" });
+      const overridden = await runWithout(["MICROSOFT_APP_ID", "TEAMS_APP_ID"], [...script, "--out", join(dir, "x.zip"), "--dotenv", envFile], {
+        PUBLIC_BASE_URL: "https://nudge.example.ac.uk",
+      });
       expect(overridden.code, overridden.stderr).toBe(0);
       expect(existsSync(join(dir, "x.zip"))).toBe(true);
     } finally {

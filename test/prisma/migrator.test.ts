@@ -6,11 +6,41 @@ import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 import { runNudge } from "../helpers/processes.ts";
 
 const EXPECTED_TABLES = [
-  "Student", "Staff", "StaffRoleAssignment", "Programme", "Module", "ModuleInstance", "ProgrammeEnrolment",
-  "ModuleEnrolment", "TutorGroup", "TutorAssignment", "EngagementDaily", "TimetableEvent", "Attendance",
-  "Assessment", "Submission", "ActivityStatement", "FeedFreshness", "IngestBatch", "Rule", "RuleVersion",
-  "RuleRun", "Flag", "RuleFeedback", "Intervention", "Delivery", "Reply", "Meeting", "ConversationReference",
-  "Consent", "DataRequest", "AuditLog", "AnonymisedStatistic", "JobLease", "JobRun", "ExtenuatingCircumstance",
+  "Student",
+  "Staff",
+  "StaffRoleAssignment",
+  "Programme",
+  "Module",
+  "ModuleInstance",
+  "ProgrammeEnrolment",
+  "ModuleEnrolment",
+  "TutorGroup",
+  "TutorAssignment",
+  "EngagementDaily",
+  "TimetableEvent",
+  "Attendance",
+  "Assessment",
+  "Submission",
+  "ActivityStatement",
+  "FeedFreshness",
+  "IngestBatch",
+  "Rule",
+  "RuleVersion",
+  "RuleRun",
+  "Flag",
+  "RuleFeedback",
+  "Intervention",
+  "Delivery",
+  "Reply",
+  "Meeting",
+  "ConversationReference",
+  "Consent",
+  "DataRequest",
+  "AuditLog",
+  "AnonymisedStatistic",
+  "JobLease",
+  "JobRun",
+  "ExtenuatingCircumstance",
 ];
 
 async function tableNames(db: Database): Promise<string[]> {
@@ -78,8 +108,12 @@ describe.each(databaseKindsUnderTest())("migrations on %s", (kind) => {
     db = await openDatabase(testDb.url, { migrate: true });
     const student = await db.prisma.student.create({ data: { studentNumber: "S1", channelOrder: ["teams", "sms"] } });
     expect(student).toMatchObject({ timezone: "Europe/London", enrolmentStatus: "active", channelOrder: ["teams", "sms"] });
-    await expect(db.prisma.programmeEnrolment.create({ data: { studentId: student.id, programmeId: 999, yearOfStudy: 1, startDate: new Date() } })).rejects.toThrow();
-    await db.prisma.flag.create({ data: { studentId: student.id, ruleId: await ruleId(db), ruleVersion: 1, periodKey: "2026-11-23", day: 20415, evidence: {} } });
+    await expect(
+      db.prisma.programmeEnrolment.create({ data: { studentId: student.id, programmeId: 999, yearOfStudy: 1, startDate: new Date() } }),
+    ).rejects.toThrow();
+    await db.prisma.flag.create({
+      data: { studentId: student.id, ruleId: await ruleId(db), ruleVersion: 1, periodKey: "2026-11-23", day: 20415, evidence: {} },
+    });
     await expect(
       db.prisma.flag.create({ data: { studentId: student.id, ruleId: "r", ruleVersion: 1, periodKey: "2026-11-23", day: 20415, evidence: {} } }),
     ).rejects.toThrow(); // one flag per student, rule and period

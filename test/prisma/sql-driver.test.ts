@@ -17,7 +17,18 @@ describe.each(databaseKindsUnderTest())("bulk writes on %s", (kind) => {
 
   it("store values exactly as Prisma Client reads them back: dates, booleans, JSON, NULL and empty text", async () => {
     const when = new Date("2026-11-03T08:15:30.123Z");
-    const columns = ["id", "studentNumber", "givenName", "familyName", "channelOrder", "teamsOptOutAt", "timezone", "enrolmentStatus", "createdAt", "updatedAt"];
+    const columns = [
+      "id",
+      "studentNumber",
+      "givenName",
+      "familyName",
+      "channelOrder",
+      "teamsOptOutAt",
+      "timezone",
+      "enrolmentStatus",
+      "createdAt",
+      "updatedAt",
+    ];
     const written = await db.sql.transaction((tx) =>
       tx.bulkInsert("Student", columns, [
         [1, "S1", "Zoë", "", ["sms", "email"], when, "Europe/London", "active", when, when],
@@ -62,7 +73,10 @@ describe.each(databaseKindsUnderTest())("bulk writes on %s", (kind) => {
   });
 
   it("bind $n parameters the same way on both databases, repeats included", async () => {
-    const rows = await db.sql.query<{ a: number | string; b: string }>(`SELECT CAST($1 AS INTEGER) + CAST($1 AS INTEGER) AS a, CAST($2 AS TEXT) AS b`, [20, "x"]);
+    const rows = await db.sql.query<{ a: number | string; b: string }>(`SELECT CAST($1 AS INTEGER) + CAST($1 AS INTEGER) AS a, CAST($2 AS TEXT) AS b`, [
+      20,
+      "x",
+    ]);
     expect(Number(rows[0]!.a)).toBe(40);
     expect(rows[0]!.b).toBe("x");
   });

@@ -7,7 +7,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { DEFAULT_POLICY, proposeFromFlags } from "../../interventions/index.ts";
 import { tutorDigest } from "../../digest/index.ts";
 import { receiveStudentMessage } from "../../conversations/index.ts";
-import { consentInForce } from "../../privacy/index.ts";
+import { consentInForce } from "../../access/index.ts";
 import { staffByNumber } from "../../access/index.ts";
 import { checkFiles, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
@@ -28,7 +28,8 @@ describe("consent", () => {
       { number: "H1", programme: "XA", year: 1, activity: healthy() },
     ]);
     for (const [number, id] of world.ids) ids.set(number, id);
-    for (const n of ["S1", "S2"]) await db().prisma.student.update({ where: { id: ids.get(n)! }, data: { mobile: `+4477009001${n.slice(1)}0`, channelOrder: ["sms"] } });
+    for (const n of ["S1", "S2"])
+      await db().prisma.student.update({ where: { id: ids.get(n)! }, data: { mobile: `+4477009001${n.slice(1)}0`, channelOrder: ["sms"] } });
     const checked = checkFiles("rules/library", null);
     const author = (await staffByNumber(db(), world.adminNumber))!;
     await saveAll(db(), { calendar: checked.calendar, rules: checked.rules }, author);
@@ -49,7 +50,10 @@ describe("consent", () => {
     expect(await db().prisma.delivery.count({ where: { interventionId: nudge.id, state: "pending" } })).toBe(0);
     // The answer itself was sent in the exchange, not cancelled.
     expect(await db().prisma.intervention.count({ where: { studentId, kind: "reply", state: "sent" } })).toBe(1);
-    expect(await db().prisma.auditLog.findFirstOrThrow({ where: { action: "consent.withdrawn", studentId } })).toMatchObject({ actorKind: "student", actorId: "S1" });
+    expect(await db().prisma.auditLog.findFirstOrThrow({ where: { action: "consent.withdrawn", studentId } })).toMatchObject({
+      actorKind: "student",
+      actorId: "S1",
+    });
   });
 
   it("the tutor's digest shows only that the student opted out", async () => {
@@ -77,17 +81,39 @@ describe("consent", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/purpose: "marketing" is not one of analytics/);
 
-    const recorded = await cli(["student", "consent", "S2", "--purpose", "analytics", "--state", "refused", "--source", "form", "--note", "paper form 2026-11-29", "--as", "A0001", "--json"]);
+    const recorded = await cli([
+      "student",
+      "consent",
+      "S2",
+      "--purpose",
+      "analytics",
+      "--state",
+      "refused",
+      "--source",
+      "form",
+      "--note",
+      "paper form 2026-11-29",
+      "--as",
+      "A0001",
+      "--json",
+    ]);
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(JSON.parse(recorded.stdout)).toMatchObject({ purpose: "analytics", state: "refused", previous: null, interventionsCancelled: 1 });
     const admin = await db().prisma.staff.findUniqueOrThrow({ where: { staffNumber: "A0001" } });
-    expect(await db().prisma.consent.findFirstOrThrow({ where: { studentId: ids.get("S2")! } })).toMatchObject({ state: "refused", source: "form", recordedById: admin.id, note: "paper form 2026-11-29" });
+    expect(await db().prisma.consent.findFirstOrThrow({ where: { studentId: ids.get("S2")! } })).toMatchObject({
+      state: "refused",
+      source: "form",
+      recordedById: admin.id,
+      note: "paper form 2026-11-29",
+    });
     expect(await db().prisma.intervention.findFirstOrThrow({ where: { studentId: ids.get("S2")!, kind: "nudge" } })).toMatchObject({ state: "cancelled" });
   });
 
   it("restriction of processing stops everything until it is lifted, through the CLI, by admins only", async () => {
     const studentId = ids.get("H1")!;
-    const flag = await db().prisma.flag.create({ data: { studentId, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "restrict-test", day: D, evidence: {} } });
+    const flag = await db().prisma.flag.create({
+      data: { studentId, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "restrict-test", day: D, evidence: {} },
+    });
     const refused = await cli(["student", "restrict", "H1", "--as", "T0001"]);
     expect(refused.code).not.toBe(0);
     expect(await db().prisma.student.findUniqueOrThrow({ where: { id: studentId } })).toMatchObject({ restrictedAt: null });
@@ -97,7 +123,10 @@ describe("consent", () => {
     expect(JSON.parse(restricted.stdout)).toMatchObject({ restricted: true, changed: true, flagsClosed: 1 });
     expect((await db().prisma.student.findUniqueOrThrow({ where: { id: studentId } })).restrictedAt).not.toBeNull();
     expect(await db().prisma.flag.findUniqueOrThrow({ where: { id: flag.id } })).toMatchObject({ state: "closed", closedReason: "processing restricted" });
-    expect(await db().prisma.dataRequest.findFirstOrThrow({ where: { studentId, kind: "restriction" } })).toMatchObject({ state: "completed", note: "contests attendance data" });
+    expect(await db().prisma.dataRequest.findFirstOrThrow({ where: { studentId, kind: "restriction" } })).toMatchObject({
+      state: "completed",
+      note: "contests attendance data",
+    });
 
     const again = await cli(["student", "restrict", "H1", "--as", "A0001"]);
     expect(again.stdout).toMatch(/already restricted; nothing changed/);

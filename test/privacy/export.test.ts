@@ -20,7 +20,11 @@ import { runNudge } from "../helpers/processes.ts";
 function studentDataModels(): string[] {
   const schema = readFileSync(new URL("../../prisma/schema.prisma", import.meta.url), "utf8");
   const models = new Map<string, string[]>();
-  for (const match of schema.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) models.set(match[1]!, match[2]!.split("\n").map((l) => l.trim()));
+  for (const match of schema.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm))
+    models.set(
+      match[1]!,
+      match[2]!.split("\n").map((l) => l.trim()),
+    );
   const holds = new Set(["Student"]);
   for (const [name, lines] of models) if (lines.some((l) => /^studentId\s/.test(l) || /^\w+\s+Student\??\s/.test(l))) holds.add(name);
   let grew = true;
@@ -46,30 +50,57 @@ describe("subject access export", () => {
   /** One row in every table that holds student data, for `number`. */
   async function studentWithHistory(number: string, tutorId: number): Promise<number> {
     const p = database.db.prisma;
-    const s = await p.student.create({ data: { studentNumber: number, givenName: `Given ${number}`, email: `${number}@student.example.ac.uk`, disability: "A" } });
+    const s = await p.student.create({
+      data: { studentNumber: number, givenName: `Given ${number}`, email: `${number}@student.example.ac.uk`, disability: "A" },
+    });
     const programme = await p.programme.upsert({ where: { code: "COMP" }, create: { code: "COMP", title: "Computing" }, update: {} });
     const module = await p.module.upsert({ where: { code: "CS101" }, create: { code: "CS101", title: "Programming" }, update: {} });
-    const instance = await p.moduleInstance.upsert({ where: { moduleId_presentationCode: { moduleId: module.id, presentationCode: "2026" } }, create: { moduleId: module.id, presentationCode: "2026", startDate: at }, update: {} });
+    const instance = await p.moduleInstance.upsert({
+      where: { moduleId_presentationCode: { moduleId: module.id, presentationCode: "2026" } },
+      create: { moduleId: module.id, presentationCode: "2026", startDate: at },
+      update: {},
+    });
     const event = await p.timetableEvent.create({ data: { externalId: `ev-${number}`, moduleInstanceId: instance.id, kind: "lecture", startsAt: at } });
     const assessment = await p.assessment.create({ data: { externalId: `as-${number}`, moduleInstanceId: instance.id, title: "Essay", kind: "coursework" } });
     await p.programmeEnrolment.create({ data: { studentId: s.id, programmeId: programme.id, yearOfStudy: 1, startDate: at } });
     await p.moduleEnrolment.create({ data: { studentId: s.id, moduleInstanceId: instance.id, finalResult: "Pass" } });
     await p.tutorAssignment.create({ data: { studentId: s.id, staffId: tutorId, startDate: at } });
     await p.extenuatingCircumstance.create({ data: { studentId: s.id, fromDate: at, toDate: at } });
-    await database.db.sql.query(`INSERT INTO "EngagementDaily" ("studentId", "day", "source", "moduleInstanceKey", "count") VALUES ($1, 20777, 'vle', 0, 5)`, [s.id]);
+    await database.db.sql.query(`INSERT INTO "EngagementDaily" ("studentId", "day", "source", "moduleInstanceKey", "count") VALUES ($1, 20777, 'vle', 0, 5)`, [
+      s.id,
+    ]);
     await p.attendance.create({ data: { studentId: s.id, eventId: event.id, mark: "present" } });
     await p.submission.create({ data: { studentId: s.id, assessmentId: assessment.id, status: "on_time", score: 64 } });
-    await p.activityStatement.create({ data: { id: `6f1c1a52-0000-4000-8000-${String(s.id).padStart(12, "0")}`, studentId: s.id, day: 20777, source: "vle", verb: "viewed" } });
+    await p.activityStatement.create({
+      data: { id: `6f1c1a52-0000-4000-8000-${String(s.id).padStart(12, "0")}`, studentId: s.id, day: 20777, source: "vle", verb: "viewed" },
+    });
     await p.rule.upsert({ where: { id: "r" }, create: { id: "r", title: "Rule" }, update: {} });
-    const flag = await p.flag.create({ data: { studentId: s.id, ruleId: "r", ruleVersion: 1, periodKey: "2026-11-20", day: 20777, evidence: { metrics: { vle_days_since_last: { value: 12 } } } } });
+    const flag = await p.flag.create({
+      data: {
+        studentId: s.id,
+        ruleId: "r",
+        ruleVersion: 1,
+        periodKey: "2026-11-20",
+        day: 20777,
+        evidence: { metrics: { vle_days_since_last: { value: 12 } } },
+      },
+    });
     await p.ruleFeedback.create({ data: { ruleId: "r", flagId: flag.id, staffId: tutorId, verdict: "useful" } });
-    const intervention = await p.intervention.create({ data: { studentId: s.id, flagId: flag.id, kind: "nudge", body: `Hello ${number}`, proposedBy: "rule:r@1" } });
+    const intervention = await p.intervention.create({
+      data: { studentId: s.id, flagId: flag.id, kind: "nudge", body: `Hello ${number}`, proposedBy: "rule:r@1" },
+    });
     await p.delivery.create({ data: { interventionId: intervention.id, channel: "teams", dueAt: at } });
-    const reply = await p.reply.create({ data: { studentId: s.id, interventionId: intervention.id, channel: "teams", text: "thanks", classification: "thanks" } });
+    const reply = await p.reply.create({
+      data: { studentId: s.id, interventionId: intervention.id, channel: "teams", text: "thanks", classification: "thanks" },
+    });
     const concern = await p.safeguardingConcern.create({ data: { studentId: s.id, replyId: reply.id, level: "distress", reasons: ["bereavement"] } });
-    await p.staffMessage.create({ data: { kind: "distress_notice", studentId: s.id, concernId: concern.id, staffId: tutorId, channel: "teams", text: `About ${number}`, dueAt: at } });
+    await p.staffMessage.create({
+      data: { kind: "distress_notice", studentId: s.id, concernId: concern.id, staffId: tutorId, channel: "teams", text: `About ${number}`, dueAt: at },
+    });
     await p.meeting.create({ data: { interventionId: intervention.id, studentId: s.id, tutorId, proposedSlots: [] } });
-    await p.conversationReference.create({ data: { studentId: s.id, teamsUserId: `29:${number}`, conversationId: `a:${number}`, serviceUrl: "https://smba.example", reference: {} } });
+    await p.conversationReference.create({
+      data: { studentId: s.id, teamsUserId: `29:${number}`, conversationId: `a:${number}`, serviceUrl: "https://smba.example", reference: {} },
+    });
     await p.consent.create({ data: { studentId: s.id, purpose: "analytics", state: "granted", source: "sis" } });
     await p.dataRequest.create({ data: { studentId: s.id, kind: "access", channel: "teams", dueBy: at } });
     await p.auditLog.create({ data: { actorKind: "staff", actorId: "T0001", action: "student.view", studentId: s.id } });

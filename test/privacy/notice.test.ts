@@ -37,7 +37,10 @@ describe.each(databaseKindsUnderTest())("privacy notice on %s", (kind) => {
   };
   /** What the bot sent into a conversation (replies in the turn and new messages alike). */
   const sentTo = (conversationId: string, since = 0) =>
-    connector.calls.slice(since).filter((c) => c.method === "POST" && c.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`)).map((c) => c.body.text as string);
+    connector.calls
+      .slice(since)
+      .filter((c) => c.method === "POST" && c.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`))
+      .map((c) => c.body.text as string);
   const say = async (text: string, id: string) => {
     const since = connector.calls.length;
     await post(teamsMessage(connector.serviceUrl, text, { id, from: STUDENT }));
@@ -62,7 +65,8 @@ describe.each(databaseKindsUnderTest())("privacy notice on %s", (kind) => {
     service = await startService(config, createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
     const p = service.db.prisma;
-    studentId = (await p.student.create({ data: { studentNumber: "S0001", givenName: "Samira", preferredName: "Sam", entraObjectId: STUDENT.aadObjectId } })).id;
+    studentId = (await p.student.create({ data: { studentNumber: "S0001", givenName: "Samira", preferredName: "Sam", entraObjectId: STUDENT.aadObjectId } }))
+      .id;
     await p.student.create({ data: { studentNumber: "S0002", givenName: "Kit", entraObjectId: SECOND.aadObjectId } });
     await p.staff.create({ data: { staffNumber: "T01", displayName: "Dr Tutor", entraObjectId: STAFF.aadObjectId } });
   });
@@ -78,9 +82,18 @@ describe.each(databaseKindsUnderTest())("privacy notice on %s", (kind) => {
     expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
     const html = await response.text();
     expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="en-GB">/);
-    expect(html).toContain("<main id=\"content\">");
+    expect(html).toContain('<main id="content">');
     expect(html).toContain("<title>How Nudge uses your data: privacy notice</title>");
-    for (const title of ["What Nudge is", "The data Nudge uses", "How Nudge contacts you", "Why: support, never assessment", "Who can see your data", "How long it is kept", "Your rights, and how to use them", "Questions"]) {
+    for (const title of [
+      "What Nudge is",
+      "The data Nudge uses",
+      "How Nudge contacts you",
+      "Why: support, never assessment",
+      "Who can see your data",
+      "How long it is kept",
+      "Your rights, and how to use them",
+      "Questions",
+    ]) {
       expect(html).toContain(`>${escapeHtml(title)}</h2>`);
     }
     // Nothing is fetched from anywhere: no scripts, images, stylesheets, fonts or frames.
@@ -134,10 +147,24 @@ describe.each(databaseKindsUnderTest())("privacy notice on %s", (kind) => {
     await post(teamsInstallationUpdate(connector.serviceUrl, "add", { from: STUDENT }));
     const welcome = sentTo("a:1personal-chat-id", since);
     expect(welcome).toEqual([welcomeText(noticeSettings(config), "Sam")]);
-    for (const words of ["Hello Sam, this is Nudge", INSTITUTION, "VLE activity", "your personal tutor", '"pause"', '"stop"', '"what data do you hold about me?"', 'Say "privacy" for the full privacy notice.']) {
+    for (const words of [
+      "Hello Sam, this is Nudge",
+      INSTITUTION,
+      "VLE activity",
+      "your personal tutor",
+      '"pause"',
+      '"stop"',
+      '"what data do you hold about me?"',
+      'Say "privacy" for the full privacy notice.',
+    ]) {
       expect(welcome[0]).toContain(words);
     }
-    expect(await service.db.prisma.auditLog.findFirstOrThrow({ where: { action: "privacy.notice" } })).toMatchObject({ actorKind: "system", actorId: "bot", studentId, details: { occasion: "first contact" } });
+    expect(await service.db.prisma.auditLog.findFirstOrThrow({ where: { action: "privacy.notice" } })).toMatchObject({
+      actorKind: "system",
+      actorId: "bot",
+      studentId,
+      details: { occasion: "first contact" },
+    });
 
     // Teams' other activities about the same chat, and later messages, bring no second welcome.
     await post(teamsMembersAdded(connector.serviceUrl, { from: STUDENT }));
@@ -177,7 +204,11 @@ describe.each(databaseKindsUnderTest())("privacy notice on %s", (kind) => {
     expect(await service.db.prisma.dataRequest.count()).toBe(requestsBefore);
     expect(await service.db.prisma.reply.count()).toBe(repliesBefore);
     const given = await service.db.prisma.auditLog.findMany({ where: { action: "privacy.notice", studentId }, orderBy: { id: "asc" } });
-    expect(given.map((g) => g.details)).toEqual([{ occasion: "first contact", channel: "teams" }, { occasion: "asked", channel: "teams" }, { occasion: "asked", channel: "teams" }]);
+    expect(given.map((g) => g.details)).toEqual([
+      { occasion: "first contact", channel: "teams" },
+      { occasion: "asked", channel: "teams" },
+      { occasion: "asked", channel: "teams" },
+    ]);
 
     const copy = await say("what data do you hold about me?", "1700000000303");
     expect(copy).toHaveLength(1);

@@ -15,8 +15,21 @@ import { runNudge } from "../helpers/processes.ts";
 
 /** Tables with a studentId column. */
 const BY_STUDENT = [
-  "ProgrammeEnrolment", "ModuleEnrolment", "TutorAssignment", "ExtenuatingCircumstance", "EngagementDaily", "Attendance", "Submission",
-  "ActivityStatement", "Flag", "Intervention", "Reply", "Meeting", "ConversationReference", "Consent", "DataRequest",
+  "ProgrammeEnrolment",
+  "ModuleEnrolment",
+  "TutorAssignment",
+  "ExtenuatingCircumstance",
+  "EngagementDaily",
+  "Attendance",
+  "Submission",
+  "ActivityStatement",
+  "Flag",
+  "Intervention",
+  "Reply",
+  "Meeting",
+  "ConversationReference",
+  "Consent",
+  "DataRequest",
 ];
 
 /** Every row of the student's, table by table, the audit log apart. */
@@ -35,7 +48,23 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
   const ids = { rectified: 0, erased: 0, bystander: 0, queued: 0, awaiting: 0, sent: 0 };
 
   /** Everything the erased student's rows said, none of which may be left. */
-  const ERASED_TEXTS = ["Bronwen", "Pryce", "Bron", "S0700007", "bronwen", "+447700900707", "photos.example", "0b0b0b0b", "my laptop broke", "Room 7.07", "meet.example", "SMbron", "feeling low", "AAMkbron", "Hi Bron"];
+  const ERASED_TEXTS = [
+    "Bronwen",
+    "Pryce",
+    "Bron",
+    "S0700007",
+    "bronwen",
+    "+447700900707",
+    "photos.example",
+    "0b0b0b0b",
+    "my laptop broke",
+    "Room 7.07",
+    "meet.example",
+    "SMbron",
+    "feeling low",
+    "AAMkbron",
+    "Hi Bron",
+  ];
 
   beforeAll(async () => {
     const p = database.db.prisma;
@@ -47,20 +76,35 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
     const programme = await p.programme.create({ data: { code: "COMP", title: "Computing" } });
     const module = await p.module.create({ data: { code: "CS101", title: "Programming" } });
     const instance = await p.moduleInstance.create({ data: { moduleId: module.id, presentationCode: "2026", startDate: new Date("2026-09-21T00:00:00Z") } });
-    const event = await p.timetableEvent.create({ data: { externalId: "ev-1", moduleInstanceId: instance.id, kind: "lecture", startsAt: new Date("2026-10-05T09:00:00Z") } });
+    const event = await p.timetableEvent.create({
+      data: { externalId: "ev-1", moduleInstanceId: instance.id, kind: "lecture", startsAt: new Date("2026-10-05T09:00:00Z") },
+    });
     const assessment = await p.assessment.create({ data: { externalId: "as-1", moduleInstanceId: instance.id, title: "Essay", kind: "coursework" } });
     const since = new Date("2026-09-21T00:00:00Z");
 
-    const rectified = await p.student.create({ data: { studentNumber: "S0100001", givenName: "Ada", familyName: "Lovelace", email: "ada@student.example.ac.uk", mobile: "+447700900101" } });
+    const rectified = await p.student.create({
+      data: { studentNumber: "S0100001", givenName: "Ada", familyName: "Lovelace", email: "ada@student.example.ac.uk", mobile: "+447700900101" },
+    });
     ids.rectified = rectified.id;
     // The tutor supports this student: their refusal is about the capability, not the scope.
     await p.tutorAssignment.create({ data: { studentId: rectified.id, staffId: tutor.id, startDate: since } });
 
     const s = await p.student.create({
       data: {
-        studentNumber: "S0700007", givenName: "Bronwen", familyName: "Pryce", preferredName: "Bron", email: "bronwen.pryce@student.example.ac.uk", mobile: "+447700900707",
-        photoUrl: "https://photos.example/bronwen.jpg", entraObjectId: "0b0b0b0b-0000-4000-8000-000000000007", disability: "A", ethnicity: "10", healthCode: "H1",
-        timezone: "Europe/Dublin", channelOrder: ["sms", "teams"], pausedUntil: new Date("2026-12-01T00:00:00Z"),
+        studentNumber: "S0700007",
+        givenName: "Bronwen",
+        familyName: "Pryce",
+        preferredName: "Bron",
+        email: "bronwen.pryce@student.example.ac.uk",
+        mobile: "+447700900707",
+        photoUrl: "https://photos.example/bronwen.jpg",
+        entraObjectId: "0b0b0b0b-0000-4000-8000-000000000007",
+        disability: "A",
+        ethnicity: "10",
+        healthCode: "H1",
+        timezone: "Europe/Dublin",
+        channelOrder: ["sms", "teams"],
+        pausedUntil: new Date("2026-12-01T00:00:00Z"),
       },
     });
     ids.erased = s.id;
@@ -68,37 +112,138 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
     await p.moduleEnrolment.create({ data: { studentId: s.id, moduleInstanceId: instance.id, finalResult: "Pass" } });
     await p.tutorAssignment.create({ data: { studentId: s.id, staffId: tutor.id, startDate: since } });
     await p.extenuatingCircumstance.create({ data: { studentId: s.id, fromDate: since, toDate: new Date("2026-10-01T00:00:00Z") } });
-    await database.db.sql.query(`INSERT INTO "EngagementDaily" ("studentId", "day", "source", "moduleInstanceKey", "count") VALUES ($1, 20730, 'vle', 0, 5), ($1, 20731, 'library', 0, 1)`, [s.id]);
+    await database.db.sql.query(
+      `INSERT INTO "EngagementDaily" ("studentId", "day", "source", "moduleInstanceKey", "count") VALUES ($1, 20730, 'vle', 0, 5), ($1, 20731, 'library', 0, 1)`,
+      [s.id],
+    );
     await p.attendance.create({ data: { studentId: s.id, eventId: event.id, mark: "present" } });
     await p.submission.create({ data: { studentId: s.id, assessmentId: assessment.id, status: "late", score: 48 } });
-    await p.activityStatement.create({ data: { id: "6f1c1a52-0000-4000-8000-000000000007", studentId: s.id, day: 20730, source: "vle", verb: "viewed", raw: JSON.stringify({ actor: { name: "Bronwen Pryce" } }) } });
-    const flag = await p.flag.create({ data: { studentId: s.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "2026-11-01", day: 20758, state: "actioned", raisedAt: new Date("2026-11-01T06:00:00Z"), evidence: { metrics: { vle_days_since_last: { value: 12 } }, student: "Bronwen" } } });
-    const openFlag = await p.flag.create({ data: { studentId: s.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "2026-11-20", day: 20777, evidence: { metrics: {} } } });
-    await p.ruleFeedback.create({ data: { ruleId: "no-vle-10-days", flagId: flag.id, staffId: tutor.id, verdict: "useful", comment: "Bronwen said she was feeling low" } });
+    await p.activityStatement.create({
+      data: {
+        id: "6f1c1a52-0000-4000-8000-000000000007",
+        studentId: s.id,
+        day: 20730,
+        source: "vle",
+        verb: "viewed",
+        raw: JSON.stringify({ actor: { name: "Bronwen Pryce" } }),
+      },
+    });
+    const flag = await p.flag.create({
+      data: {
+        studentId: s.id,
+        ruleId: "no-vle-10-days",
+        ruleVersion: 1,
+        periodKey: "2026-11-01",
+        day: 20758,
+        state: "actioned",
+        raisedAt: new Date("2026-11-01T06:00:00Z"),
+        evidence: { metrics: { vle_days_since_last: { value: 12 } }, student: "Bronwen" },
+      },
+    });
+    const openFlag = await p.flag.create({
+      data: { studentId: s.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "2026-11-20", day: 20777, evidence: { metrics: {} } },
+    });
+    await p.ruleFeedback.create({
+      data: { ruleId: "no-vle-10-days", flagId: flag.id, staffId: tutor.id, verdict: "useful", comment: "Bronwen said she was feeling low" },
+    });
     const sent = await p.intervention.create({
       data: {
-        studentId: s.id, flagId: flag.id, kind: "nudge", state: "delivered", createdAt: new Date("2026-11-01T08:00:00Z"), proposedBy: "rule:no-vle-10-days@1", approvedAt: new Date("2026-11-01T08:00:00Z"),
-        subject: "Bronwen, a quick check-in", body: "Hi Bron, we noticed you have not opened Moodle", originalBody: "Hi Bronwen, we noticed", decisionNote: "Bronwen prefers texts",
+        studentId: s.id,
+        flagId: flag.id,
+        kind: "nudge",
+        state: "delivered",
+        createdAt: new Date("2026-11-01T08:00:00Z"),
+        proposedBy: "rule:no-vle-10-days@1",
+        approvedAt: new Date("2026-11-01T08:00:00Z"),
+        subject: "Bronwen, a quick check-in",
+        body: "Hi Bron, we noticed you have not opened Moodle",
+        originalBody: "Hi Bronwen, we noticed",
+        decisionNote: "Bronwen prefers texts",
         templateData: { texts: { sms: "Hi Bron" }, evidence: [{ student: "Bronwen" }], flagIds: [flag.id] },
       },
     });
     ids.sent = sent.id;
-    await p.delivery.create({ data: { interventionId: sent.id, channel: "sms", state: "delivered", dueAt: new Date("2026-11-01T08:00:00Z"), providerMessageId: "SMbron0001", lastError: "21610: +447700900707 unsubscribed" } });
-    await p.reply.create({ data: { studentId: s.id, interventionId: sent.id, channel: "sms", text: "thanks, my laptop broke", classification: "thanks", providerMessageId: "SMbronreply" } });
+    await p.delivery.create({
+      data: {
+        interventionId: sent.id,
+        channel: "sms",
+        state: "delivered",
+        dueAt: new Date("2026-11-01T08:00:00Z"),
+        providerMessageId: "SMbron0001",
+        lastError: "21610: +447700900707 unsubscribed",
+      },
+    });
+    await p.reply.create({
+      data: {
+        studentId: s.id,
+        interventionId: sent.id,
+        channel: "sms",
+        text: "thanks, my laptop broke",
+        classification: "thanks",
+        providerMessageId: "SMbronreply",
+      },
+    });
     // Waiting to be sent, and waiting for a tutor: both cancelled by the erasure.
-    const queued = await p.intervention.create({ data: { studentId: s.id, flagId: openFlag.id, kind: "nudge", state: "queued", body: "Hi Bron, checking in again", proposedBy: "rule:no-vle-10-days@1", approvedAt: new Date() } });
+    const queued = await p.intervention.create({
+      data: {
+        studentId: s.id,
+        flagId: openFlag.id,
+        kind: "nudge",
+        state: "queued",
+        body: "Hi Bron, checking in again",
+        proposedBy: "rule:no-vle-10-days@1",
+        approvedAt: new Date(),
+      },
+    });
     ids.queued = queued.id;
     await p.delivery.create({ data: { interventionId: queued.id, channel: "sms", dueAt: new Date(Date.now() + 3_600_000) } });
-    const invitation = await p.intervention.create({ data: { studentId: s.id, kind: "invitation_to_talk", state: "awaiting_approval", body: "Dr Tutor would like to meet you, Bronwen", proposedBy: "student" } });
+    const invitation = await p.intervention.create({
+      data: {
+        studentId: s.id,
+        kind: "invitation_to_talk",
+        state: "awaiting_approval",
+        body: "Dr Tutor would like to meet you, Bronwen",
+        proposedBy: "student",
+      },
+    });
     ids.awaiting = invitation.id;
     await p.meeting.create({
-      data: { interventionId: invitation.id, studentId: s.id, tutorId: tutor.id, proposedSlots: [{ start: "2026-12-01T10:00:00Z", note: "Bronwen" }], location: "Room 7.07", onlineMeetingUrl: "https://meet.example/bronwen", graphEventId: "AAMkbron", icsUid: "bronwen@nudge" },
+      data: {
+        interventionId: invitation.id,
+        studentId: s.id,
+        tutorId: tutor.id,
+        proposedSlots: [{ start: "2026-12-01T10:00:00Z", note: "Bronwen" }],
+        location: "Room 7.07",
+        onlineMeetingUrl: "https://meet.example/bronwen",
+        graphEventId: "AAMkbron",
+        icsUid: "bronwen@nudge",
+      },
     });
-    await p.conversationReference.create({ data: { studentId: s.id, teamsUserId: "29:bronwen", conversationId: "a:bronwen", serviceUrl: "https://smba.example", reference: { user: { id: "29:bronwen", name: "Bronwen Pryce" } } } });
-    await p.consent.create({ data: { studentId: s.id, purpose: "special_category_disability", state: "granted", source: "admin", note: "Bronwen gave consent by email" } });
-    await p.dataRequest.create({ data: { studentId: s.id, kind: "erasure", channel: "email", dueBy: new Date(Date.now() + 30 * 86_400_000), note: "asked by bronwen.pryce@student.example.ac.uk" } });
+    await p.conversationReference.create({
+      data: {
+        studentId: s.id,
+        teamsUserId: "29:bronwen",
+        conversationId: "a:bronwen",
+        serviceUrl: "https://smba.example",
+        reference: { user: { id: "29:bronwen", name: "Bronwen Pryce" } },
+      },
+    });
+    await p.consent.create({
+      data: { studentId: s.id, purpose: "special_category_disability", state: "granted", source: "admin", note: "Bronwen gave consent by email" },
+    });
+    await p.dataRequest.create({
+      data: {
+        studentId: s.id,
+        kind: "erasure",
+        channel: "email",
+        dueBy: new Date(Date.now() + 30 * 86_400_000),
+        note: "asked by bronwen.pryce@student.example.ac.uk",
+      },
+    });
 
-    ids.bystander = (await p.student.create({ data: { studentNumber: "S0800008", givenName: "Bronwen", familyName: "Other", email: "other@student.example.ac.uk" } })).id;
+    ids.bystander = (
+      await p.student.create({ data: { studentNumber: "S0800008", givenName: "Bronwen", familyName: "Other", email: "other@student.example.ac.uk" } })
+    ).id;
   });
 
   describe("nudge student rectify", () => {
@@ -107,7 +252,13 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
       const result = lastJson(run.stdout);
-      expect(result).toMatchObject({ studentNumber: "S0100001", field: "email", oldValue: "ada@student.example.ac.uk", newValue: "ada.lovelace@student.example.ac.uk", changed: true });
+      expect(result).toMatchObject({
+        studentNumber: "S0100001",
+        field: "email",
+        oldValue: "ada@student.example.ac.uk",
+        newValue: "ada.lovelace@student.example.ac.uk",
+        changed: true,
+      });
 
       const p = database.db.prisma;
       expect(await p.student.findUniqueOrThrow({ where: { id: ids.rectified } })).toMatchObject({ email: "ada.lovelace@student.example.ac.uk" });
@@ -120,7 +271,12 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
         studentId: ids.rectified,
         details: { field: "email", old: "ada@student.example.ac.uk", new: "ada.lovelace@student.example.ac.uk", dataRequestId: result.dataRequestId },
       });
-      expect(await p.dataRequest.findUniqueOrThrow({ where: { id: result.dataRequestId } })).toMatchObject({ studentId: ids.rectified, kind: "rectification", state: "completed", completedAt: expect.any(Date) });
+      expect(await p.dataRequest.findUniqueOrThrow({ where: { id: result.dataRequestId } })).toMatchObject({
+        studentId: ids.rectified,
+        kind: "rectification",
+        state: "completed",
+        completedAt: expect.any(Date),
+      });
 
       const text = await nudge("student", "rectify", "S0100001", "--field", "mobile", "--value", "+447700900199", "--as", "A0001");
       expect(text.code).toBe(0);
@@ -131,7 +287,11 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       const before = await database.db.prisma.student.findUniqueOrThrow({ where: { id: ids.rectified } });
       const cases: Array<[string, string, RegExp]> = [
         ["mobile", "07700 900123", /mobile must be an E\.164 number/],
-        ["dateOfBirth", "2000-01-01", /--field dateOfBirth cannot be corrected here; use one of givenName, familyName, preferredName, email, mobile, timezone, enrolmentStatus/],
+        [
+          "dateOfBirth",
+          "2000-01-01",
+          /--field dateOfBirth cannot be corrected here; use one of givenName, familyName, preferredName, email, mobile, timezone, enrolmentStatus/,
+        ],
       ];
       for (const [field, value, message] of cases) {
         const run = await nudge("student", "rectify", "S0100001", "--field", field, "--value", value, "--as", "A0001");
@@ -151,7 +311,10 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(run.stderr).toContain("T0001 may not student.rectify");
       const p = database.db.prisma;
       expect(await p.student.findUniqueOrThrow({ where: { id: ids.rectified } })).toMatchObject({ givenName: "Ada" });
-      expect(await p.auditLog.findFirstOrThrow({ where: { action: "access.refused", actorId: "T0001" } })).toMatchObject({ studentId: ids.rectified, details: { capability: "student.rectify" } });
+      expect(await p.auditLog.findFirstOrThrow({ where: { action: "access.refused", actorId: "T0001" } })).toMatchObject({
+        studentId: ids.rectified,
+        details: { capability: "student.rectify" },
+      });
     });
 
     it("checks each field the way the service uses it; the same value again writes nothing", async () => {
@@ -189,20 +352,49 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
       const result = lastJson(run.stdout);
-      expect(result).toMatchObject({ studentNumber: "S0700007", erasedNumber: `erased-${ids.erased}`, alreadyErased: false, interventionsCancelled: 2, deliveriesCancelled: 1, flagsClosed: 1 });
+      expect(result).toMatchObject({
+        studentNumber: "S0700007",
+        erasedNumber: `erased-${ids.erased}`,
+        alreadyErased: false,
+        interventionsCancelled: 2,
+        deliveriesCancelled: 1,
+        flagsClosed: 1,
+      });
 
       const p = database.db.prisma;
       const student = await p.student.findUniqueOrThrow({ where: { id: ids.erased } });
       expect(student).toMatchObject({
-        studentNumber: `erased-${ids.erased}`, givenName: null, familyName: null, preferredName: null, email: null, mobile: null, photoUrl: null, entraObjectId: null,
-        disability: null, ethnicity: null, healthCode: null, channelOrder: null, pausedUntil: null, timezone: "Europe/London",
+        studentNumber: `erased-${ids.erased}`,
+        givenName: null,
+        familyName: null,
+        preferredName: null,
+        email: null,
+        mobile: null,
+        photoUrl: null,
+        entraObjectId: null,
+        disability: null,
+        ethnicity: null,
+        healthCode: null,
+        channelOrder: null,
+        pausedUntil: null,
+        timezone: "Europe/London",
       });
       expect(student.erasedAt).toBeInstanceOf(Date);
 
       const rows = await rowsOf(database.db, ids.erased);
       const text = JSON.stringify(rows);
       for (const old of ERASED_TEXTS) expect(text, old).not.toContain(old);
-      for (const table of ["EngagementDaily", "Attendance", "Submission", "ActivityStatement", "ExtenuatingCircumstance", "ProgrammeEnrolment", "ModuleEnrolment", "TutorAssignment", "ConversationReference"]) {
+      for (const table of [
+        "EngagementDaily",
+        "Attendance",
+        "Submission",
+        "ActivityStatement",
+        "ExtenuatingCircumstance",
+        "ProgrammeEnrolment",
+        "ModuleEnrolment",
+        "TutorAssignment",
+        "ConversationReference",
+      ]) {
         expect(rows[table], table).toHaveLength(0);
       }
       // The interventions and replies stay as rows (the counts and the audit trail refer to them), without their words.
@@ -229,7 +421,8 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       ]);
 
       const statistics = await p.anonymisedStatistic.findMany({ orderBy: [{ metric: "asc" }, { dimension: "asc" }] });
-      const value = (metric: string, dimension: string) => statistics.filter((s) => s.metric === metric && s.dimension === dimension).reduce((n, s) => n + s.value, 0);
+      const value = (metric: string, dimension: string) =>
+        statistics.filter((s) => s.metric === metric && s.dimension === dimension).reduce((n, s) => n + s.value, 0);
       expect(value("interventions", "kind=nudge;state=delivered")).toBe(1);
       expect(value("interventions", "kind=nudge;state=cancelled")).toBe(1);
       expect(value("interventions", "kind=invitation_to_talk;state=cancelled")).toBe(1);
@@ -243,12 +436,21 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       // The student's erasure request is the one completed, by the admin.
       const requests = await p.dataRequest.findMany({ where: { studentId: ids.erased } });
       expect(requests).toEqual([expect.objectContaining({ kind: "erasure", state: "completed", completedAt: expect.any(Date), note: null })]);
-      expect(await p.auditLog.findFirstOrThrow({ where: { action: "student.erase" } })).toMatchObject({ actorId: "A0001", targetId: "S0700007", studentId: ids.erased, details: { erasedNumber: `erased-${ids.erased}`, dataRequestId: requests[0]!.id } });
+      expect(await p.auditLog.findFirstOrThrow({ where: { action: "student.erase" } })).toMatchObject({
+        actorId: "A0001",
+        targetId: "S0700007",
+        studentId: ids.erased,
+        details: { erasedNumber: `erased-${ids.erased}`, dataRequestId: requests[0]!.id },
+      });
     });
 
     it("erasing again, by the old or the new number, says it is already erased and changes nothing", async () => {
       const p = database.db.prisma;
-      const before = { statistics: await p.anonymisedStatistic.findMany({ orderBy: { id: "asc" } }), rows: await rowsOf(database.db, ids.erased), audit: await p.auditLog.count({ where: { action: "student.erase" } }) };
+      const before = {
+        statistics: await p.anonymisedStatistic.findMany({ orderBy: { id: "asc" } }),
+        rows: await rowsOf(database.db, ids.erased),
+        audit: await p.auditLog.count({ where: { action: "student.erase" } }),
+      };
       const again = await nudge("student", "erase", "S0700007", "--as", "A0001");
       expect(again.code).toBe(0);
       expect(again.stdout).toMatch(new RegExp(`^S0700007: already erased on \\d{4}-\\d{2}-\\d{2} \\(now erased-${ids.erased}\\); nothing changed`));
@@ -256,13 +458,23 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(byNewNumber).toMatchObject({ alreadyErased: true, erasedNumber: `erased-${ids.erased}` });
       const admin = await authorise(database.db, "A0001", "student.erase", { studentId: ids.erased });
       expect(await eraseStudent(database.db, "S0700007", admin)).toMatchObject({ alreadyErased: true, statistics: 0 });
-      expect({ statistics: await p.anonymisedStatistic.findMany({ orderBy: { id: "asc" } }), rows: await rowsOf(database.db, ids.erased), audit: await p.auditLog.count({ where: { action: "student.erase" } }) }).toEqual(before);
+      expect({
+        statistics: await p.anonymisedStatistic.findMany({ orderBy: { id: "asc" } }),
+        rows: await rowsOf(database.db, ids.erased),
+        audit: await p.auditLog.count({ where: { action: "student.erase" } }),
+      }).toEqual(before);
 
       const unknown = await nudge("student", "erase", "S9999999", "--as", "A0001");
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain("no student S9999999");
       // An erased record can no longer be corrected.
-      await expect(rectifyStudent(database.db, { studentNumber: `erased-${ids.erased}`, field: "givenName", value: "B" }, await authorise(database.db, "A0001", "student.rectify", { studentId: ids.erased }))).rejects.toThrow(/has been erased/);
+      await expect(
+        rectifyStudent(
+          database.db,
+          { studentNumber: `erased-${ids.erased}`, field: "givenName", value: "B" },
+          await authorise(database.db, "A0001", "student.rectify", { studentId: ids.erased }),
+        ),
+      ).rejects.toThrow(/has been erased/);
     });
   });
 });

@@ -26,8 +26,21 @@ const dayDate = (daysFromToday: number) => new Date((londonToday() + daysFromTod
 
 /** Tables that hold a student's rows, with how to find them. */
 const BY_STUDENT = [
-  "ProgrammeEnrolment", "ModuleEnrolment", "TutorAssignment", "ExtenuatingCircumstance", "EngagementDaily", "Attendance", "Submission",
-  "ActivityStatement", "Flag", "Intervention", "Reply", "Meeting", "ConversationReference", "Consent", "DataRequest",
+  "ProgrammeEnrolment",
+  "ModuleEnrolment",
+  "TutorAssignment",
+  "ExtenuatingCircumstance",
+  "EngagementDaily",
+  "Attendance",
+  "Submission",
+  "ActivityStatement",
+  "Flag",
+  "Intervention",
+  "Reply",
+  "Meeting",
+  "ConversationReference",
+  "Consent",
+  "DataRequest",
 ];
 const ALL_TABLES = ["Student", ...BY_STUDENT, "Delivery", "RuleFeedback", "AuditLog", "AnonymisedStatistic"];
 
@@ -58,7 +71,22 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
   const database = useMigratedDatabase(kind);
   const ids = { ended: 0, sending: 0, enrolled: 0, endsToday: 0, old: 0, restricted: 0, noEndDate: 0 };
   /** What the anonymised student's record said, none of which may be left. */
-  const OLD_TEXTS = ["Carys", "Cadwaladr", "Caz", "S0400003", "carys", "+447700900403", "photos.example", "laptop", "Room 4.03", "meet.example", "SMold0001", "SMreply", "feel ill", "AAMk"];
+  const OLD_TEXTS = [
+    "Carys",
+    "Cadwaladr",
+    "Caz",
+    "S0400003",
+    "carys",
+    "+447700900403",
+    "photos.example",
+    "laptop",
+    "Room 4.03",
+    "meet.example",
+    "SMold0001",
+    "SMreply",
+    "feel ill",
+    "AAMk",
+  ];
   let untouchedBefore: Record<string, unknown>;
   let expectedFigures: Omit<RetentionReport, "dryRun">;
   const oldDates = { end: dayDate(-400), nudge: dayDate(-430), invitation: dayDate(-420), flag: dayDate(-431), reply: dayDate(-429) };
@@ -68,38 +96,88 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
     const tutor = await p.staff.create({ data: { staffNumber: "T0001", displayName: "Dr Tutor" } });
     await p.rule.create({ data: { id: "no-vle-10-days", title: "No VLE activity for 10 days" } });
     const student = (number: string, data: Record<string, unknown>) =>
-      p.student.create({ data: { studentNumber: number, givenName: "Given", familyName: "Family", email: `${number.toLowerCase()}@student.example.ac.uk`, mobile: "+447700900100", ...data } });
+      p.student.create({
+        data: {
+          studentNumber: number,
+          givenName: "Given",
+          familyName: "Family",
+          email: `${number.toLowerCase()}@student.example.ac.uk`,
+          mobile: "+447700900100",
+          ...data,
+        },
+      });
     const queued = async (studentId: number, channel: "sms" | "email" | "teams") => {
-      const intervention = await p.intervention.create({ data: { studentId, kind: "nudge", state: "queued", body: "Hello, a quick note", proposedBy: "rule:no-vle-10-days@1", approvedAt: new Date() } });
+      const intervention = await p.intervention.create({
+        data: { studentId, kind: "nudge", state: "queued", body: "Hello, a quick note", proposedBy: "rule:no-vle-10-days@1", approvedAt: new Date() },
+      });
       await p.delivery.create({ data: { interventionId: intervention.id, channel, dueAt: new Date(Date.now() + 3_600_000) } });
       return intervention.id;
     };
 
     // Course ended yesterday: contact details go at once with the default settings.
-    const ended = await student("S0100001", { enrolmentStatus: "completed", enrolmentEndDate: dayDate(-1), photoUrl: "https://photos.example/a.jpg", entraObjectId: "0a0a0a0a-0000-4000-8000-000000000001" });
+    const ended = await student("S0100001", {
+      enrolmentStatus: "completed",
+      enrolmentEndDate: dayDate(-1),
+      photoUrl: "https://photos.example/a.jpg",
+      entraObjectId: "0a0a0a0a-0000-4000-8000-000000000001",
+    });
     ids.ended = ended.id;
-    await p.conversationReference.create({ data: { studentId: ended.id, teamsUserId: "29:ended", conversationId: "a:ended", serviceUrl: "https://smba.example", reference: { user: { id: "29:ended" } } } });
+    await p.conversationReference.create({
+      data: {
+        studentId: ended.id,
+        teamsUserId: "29:ended",
+        conversationId: "a:ended",
+        serviceUrl: "https://smba.example",
+        reference: { user: { id: "29:ended" } },
+      },
+    });
     await queued(ended.id, "sms");
-    await p.intervention.create({ data: { studentId: ended.id, kind: "referral", state: "awaiting_approval", body: "Referral to Student Support", proposedBy: "rule:no-vle-10-days@1" } });
-    await p.flag.create({ data: { studentId: ended.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p1", day: londonToday() - 2, evidence: { metrics: {} } } });
+    await p.intervention.create({
+      data: { studentId: ended.id, kind: "referral", state: "awaiting_approval", body: "Referral to Student Support", proposedBy: "rule:no-vle-10-days@1" },
+    });
+    await p.flag.create({
+      data: { studentId: ended.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p1", day: londonToday() - 2, evidence: { metrics: {} } },
+    });
 
     // Ended too, but a message to them is being sent right now: that send is left to finish.
     ids.sending = (await student("S0100007", { enrolmentStatus: "completed", enrolmentEndDate: dayDate(-3) })).id;
-    const inFlight = await p.intervention.create({ data: { studentId: ids.sending, kind: "nudge", state: "queued", body: "Hello", proposedBy: "rule:no-vle-10-days@1", approvedAt: new Date() } });
-    await p.delivery.create({ data: { interventionId: inFlight.id, channel: "email", state: "sending", dueAt: new Date(), leaseOwner: "host:1:abc#1", leaseUntil: new Date(Date.now() + 3_600_000) } });
+    const inFlight = await p.intervention.create({
+      data: { studentId: ids.sending, kind: "nudge", state: "queued", body: "Hello", proposedBy: "rule:no-vle-10-days@1", approvedAt: new Date() },
+    });
+    await p.delivery.create({
+      data: {
+        interventionId: inFlight.id,
+        channel: "email",
+        state: "sending",
+        dueAt: new Date(),
+        leaseOwner: "host:1:abc#1",
+        leaseUntil: new Date(Date.now() + 3_600_000),
+      },
+    });
 
     // Still enrolled, and a course that ends today (still on it today): untouched.
     const enrolled = await student("S0200002", { enrolmentEndDate: dayDate(200), entraObjectId: "0a0a0a0a-0000-4000-8000-000000000002" });
     ids.enrolled = enrolled.id;
-    await p.conversationReference.create({ data: { studentId: enrolled.id, teamsUserId: "29:enrolled", conversationId: "a:enrolled", serviceUrl: "https://smba.example", reference: {} } });
+    await p.conversationReference.create({
+      data: { studentId: enrolled.id, teamsUserId: "29:enrolled", conversationId: "a:enrolled", serviceUrl: "https://smba.example", reference: {} },
+    });
     await queued(enrolled.id, "teams");
     ids.endsToday = (await student("S0200003", { enrolmentEndDate: dayDate(0) })).id;
 
     // Ended 400 days ago, with a full history: anonymised.
     const old = await student("S0400003", {
-      givenName: "Carys", familyName: "Cadwaladr", preferredName: "Caz", email: "carys.cadwaladr@student.example.ac.uk", mobile: "+447700900403",
-      photoUrl: "https://photos.example/carys.jpg", entraObjectId: "0a0a0a0a-0000-4000-8000-000000000003", disability: "A", ethnicity: "10", healthCode: "H1",
-      enrolmentStatus: "withdrawn", enrolmentEndDate: oldDates.end,
+      givenName: "Carys",
+      familyName: "Cadwaladr",
+      preferredName: "Caz",
+      email: "carys.cadwaladr@student.example.ac.uk",
+      mobile: "+447700900403",
+      photoUrl: "https://photos.example/carys.jpg",
+      entraObjectId: "0a0a0a0a-0000-4000-8000-000000000003",
+      disability: "A",
+      ethnicity: "10",
+      healthCode: "H1",
+      enrolmentStatus: "withdrawn",
+      enrolmentEndDate: oldDates.end,
     });
     ids.old = old.id;
     const programme = await p.programme.create({ data: { code: "COMP", title: "Computing" } });
@@ -107,34 +185,112 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
     const instance = await p.moduleInstance.create({ data: { moduleId: module.id, presentationCode: "2024", startDate: dayDate(-700) } });
     const event = await p.timetableEvent.create({ data: { externalId: "ev-1", moduleInstanceId: instance.id, kind: "lecture", startsAt: dayDate(-450) } });
     const assessment = await p.assessment.create({ data: { externalId: "as-1", moduleInstanceId: instance.id, title: "Essay", kind: "coursework" } });
-    await p.programmeEnrolment.create({ data: { studentId: old.id, programmeId: programme.id, yearOfStudy: 1, startDate: dayDate(-700), endDate: oldDates.end, status: "withdrawn" } });
+    await p.programmeEnrolment.create({
+      data: { studentId: old.id, programmeId: programme.id, yearOfStudy: 1, startDate: dayDate(-700), endDate: oldDates.end, status: "withdrawn" },
+    });
     await p.moduleEnrolment.create({ data: { studentId: old.id, moduleInstanceId: instance.id } });
     await p.tutorAssignment.create({ data: { studentId: old.id, staffId: tutor.id, startDate: dayDate(-700) } });
     await p.extenuatingCircumstance.create({ data: { studentId: old.id, fromDate: dayDate(-460), toDate: dayDate(-450) } });
-    await database.db.sql.query(`INSERT INTO "EngagementDaily" ("studentId", "day", "source", "moduleInstanceKey", "count") VALUES ($1, $2, 'vle', 0, 5), ($1, $3, 'library', 0, 1)`, [old.id, londonToday() - 450, londonToday() - 449]);
+    await database.db.sql.query(
+      `INSERT INTO "EngagementDaily" ("studentId", "day", "source", "moduleInstanceKey", "count") VALUES ($1, $2, 'vle', 0, 5), ($1, $3, 'library', 0, 1)`,
+      [old.id, londonToday() - 450, londonToday() - 449],
+    );
     await p.attendance.create({ data: { studentId: old.id, eventId: event.id, mark: "present" } });
     await p.submission.create({ data: { studentId: old.id, assessmentId: assessment.id, status: "late", score: 48 } });
-    await p.activityStatement.create({ data: { id: "6f1c1a52-0000-4000-8000-000000000003", studentId: old.id, day: londonToday() - 450, source: "vle", verb: "viewed", raw: JSON.stringify({ actor: { name: "Carys Cadwaladr" } }) } });
-    const flag = await p.flag.create({ data: { studentId: old.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p0", day: londonToday() - 431, state: "actioned", raisedAt: oldDates.flag, evidence: { metrics: { vle_days_since_last: { value: 12 } }, student: "Carys" } } });
-    await p.ruleFeedback.create({ data: { ruleId: "no-vle-10-days", flagId: flag.id, staffId: tutor.id, verdict: "useful", comment: "Carys said she was feeling ill" } });
+    await p.activityStatement.create({
+      data: {
+        id: "6f1c1a52-0000-4000-8000-000000000003",
+        studentId: old.id,
+        day: londonToday() - 450,
+        source: "vle",
+        verb: "viewed",
+        raw: JSON.stringify({ actor: { name: "Carys Cadwaladr" } }),
+      },
+    });
+    const flag = await p.flag.create({
+      data: {
+        studentId: old.id,
+        ruleId: "no-vle-10-days",
+        ruleVersion: 1,
+        periodKey: "p0",
+        day: londonToday() - 431,
+        state: "actioned",
+        raisedAt: oldDates.flag,
+        evidence: { metrics: { vle_days_since_last: { value: 12 } }, student: "Carys" },
+      },
+    });
+    await p.ruleFeedback.create({
+      data: { ruleId: "no-vle-10-days", flagId: flag.id, staffId: tutor.id, verdict: "useful", comment: "Carys said she was feeling ill" },
+    });
     const nudge = await p.intervention.create({
       data: {
-        studentId: old.id, flagId: flag.id, kind: "nudge", state: "delivered", createdAt: oldDates.nudge, proposedBy: "rule:no-vle-10-days@1", approvedAt: oldDates.nudge,
-        subject: "Carys, a quick check-in", body: "Hi Caz, we noticed you have not opened Moodle", originalBody: "Hi Carys, we noticed", decisionNote: "Carys asked for texts",
+        studentId: old.id,
+        flagId: flag.id,
+        kind: "nudge",
+        state: "delivered",
+        createdAt: oldDates.nudge,
+        proposedBy: "rule:no-vle-10-days@1",
+        approvedAt: oldDates.nudge,
+        subject: "Carys, a quick check-in",
+        body: "Hi Caz, we noticed you have not opened Moodle",
+        originalBody: "Hi Carys, we noticed",
+        decisionNote: "Carys asked for texts",
         templateData: { texts: { sms: "Hi Caz" }, evidence: [{ student: "Carys" }], flagIds: [flag.id] },
       },
     });
-    await p.delivery.create({ data: { interventionId: nudge.id, channel: "sms", state: "delivered", dueAt: oldDates.nudge, providerMessageId: "SMold0001", lastError: "21610: +447700900403 unsubscribed", sentAt: oldDates.nudge } });
-    await p.reply.create({ data: { studentId: old.id, interventionId: nudge.id, channel: "sms", text: "thanks, my laptop broke", classification: "thanks", receivedAt: oldDates.reply, providerMessageId: "SMreply0001" } });
-    const invitation = await p.intervention.create({ data: { studentId: old.id, kind: "invitation_to_talk", state: "sent", createdAt: oldDates.invitation, proposedBy: "staff:1", body: "Dr Tutor would like to meet you, Carys" } });
-    await p.meeting.create({
+    await p.delivery.create({
       data: {
-        interventionId: invitation.id, studentId: old.id, tutorId: tutor.id, state: "held", outcome: "support_agreed", createdAt: oldDates.invitation,
-        proposedSlots: [{ start: "2025-01-01T10:00:00Z", note: "Carys" }], location: "Room 4.03", onlineMeetingUrl: "https://meet.example/carys", graphEventId: "AAMkcarys", icsUid: "carys@nudge",
+        interventionId: nudge.id,
+        channel: "sms",
+        state: "delivered",
+        dueAt: oldDates.nudge,
+        providerMessageId: "SMold0001",
+        lastError: "21610: +447700900403 unsubscribed",
+        sentAt: oldDates.nudge,
       },
     });
-    await p.consent.create({ data: { studentId: old.id, purpose: "special_category_disability", state: "granted", source: "admin", note: "Carys gave consent by email" } });
-    await p.dataRequest.create({ data: { studentId: old.id, kind: "access", channel: "email", dueBy: dayDate(-420), note: "asked by carys.cadwaladr@student.example.ac.uk" } });
+    await p.reply.create({
+      data: {
+        studentId: old.id,
+        interventionId: nudge.id,
+        channel: "sms",
+        text: "thanks, my laptop broke",
+        classification: "thanks",
+        receivedAt: oldDates.reply,
+        providerMessageId: "SMreply0001",
+      },
+    });
+    const invitation = await p.intervention.create({
+      data: {
+        studentId: old.id,
+        kind: "invitation_to_talk",
+        state: "sent",
+        createdAt: oldDates.invitation,
+        proposedBy: "staff:1",
+        body: "Dr Tutor would like to meet you, Carys",
+      },
+    });
+    await p.meeting.create({
+      data: {
+        interventionId: invitation.id,
+        studentId: old.id,
+        tutorId: tutor.id,
+        state: "held",
+        outcome: "support_agreed",
+        createdAt: oldDates.invitation,
+        proposedSlots: [{ start: "2025-01-01T10:00:00Z", note: "Carys" }],
+        location: "Room 4.03",
+        onlineMeetingUrl: "https://meet.example/carys",
+        graphEventId: "AAMkcarys",
+        icsUid: "carys@nudge",
+      },
+    });
+    await p.consent.create({
+      data: { studentId: old.id, purpose: "special_category_disability", state: "granted", source: "admin", note: "Carys gave consent by email" },
+    });
+    await p.dataRequest.create({
+      data: { studentId: old.id, kind: "access", channel: "email", dueBy: dayDate(-420), note: "asked by carys.cadwaladr@student.example.ac.uk" },
+    });
     await p.auditLog.create({ data: { actorKind: "student", actorId: "S0400003", action: "reply.received", studentId: old.id, details: { channel: "sms" } } });
 
     // Under restriction of processing, and withdrawn without an end date: left alone, and reported.
@@ -193,7 +349,10 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
 
     // The message being sent is the sender's to finish; the contact details went all the same.
     expect(await p.student.findUniqueOrThrow({ where: { id: ids.sending } })).toMatchObject({ email: null, mobile: null });
-    expect(await p.intervention.findFirstOrThrow({ where: { studentId: ids.sending }, include: { deliveries: true } })).toMatchObject({ state: "queued", deliveries: [{ state: "sending" }] });
+    expect(await p.intervention.findFirstOrThrow({ where: { studentId: ids.sending }, include: { deliveries: true } })).toMatchObject({
+      state: "queued",
+      deliveries: [{ state: "sending" }],
+    });
   });
 
   it("leaves students still enrolled, a course ending today, a restricted record and one without an end date as they were", async () => {
@@ -204,22 +363,43 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
     const p = database.db.prisma;
     const student = await p.student.findUniqueOrThrow({ where: { id: ids.old } });
     expect(student).toMatchObject({
-      studentNumber: anonymousNumber(ids.old), givenName: null, familyName: null, preferredName: null, email: null, mobile: null, photoUrl: null, entraObjectId: null,
-      disability: null, ethnicity: null, healthCode: null, enrolmentStatus: "withdrawn",
+      studentNumber: anonymousNumber(ids.old),
+      givenName: null,
+      familyName: null,
+      preferredName: null,
+      email: null,
+      mobile: null,
+      photoUrl: null,
+      entraObjectId: null,
+      disability: null,
+      ethnicity: null,
+      healthCode: null,
+      enrolmentStatus: "withdrawn",
     });
     const rows = await rowsOf(database.db, ids.old);
     for (const [table, list] of Object.entries(rows)) {
       for (const row of list as string[]) for (const text of OLD_TEXTS) expect(row.toLowerCase(), `${table}: ${row}`).not.toContain(text.toLowerCase());
     }
-    for (const table of ["EngagementDaily", "Attendance", "Submission", "ActivityStatement", "ExtenuatingCircumstance", "ConversationReference"]) expect(rows[table], table).toEqual([]);
+    for (const table of ["EngagementDaily", "Attendance", "Submission", "ActivityStatement", "ExtenuatingCircumstance", "ConversationReference"])
+      expect(rows[table], table).toEqual([]);
     // What stays: the shape of what happened, without what was said.
     const interventions = await p.intervention.findMany({ where: { studentId: ids.old }, orderBy: { id: "asc" } });
     expect(interventions.map((i) => [i.kind, i.state, i.body, i.subject, i.originalBody, i.templateData, i.decisionNote])).toEqual([
       ["nudge", "delivered", "[removed]", "[removed]", "[removed]", null, null],
       ["invitation_to_talk", "sent", "[removed]", null, null, null, null],
     ]);
-    expect(await p.reply.findFirstOrThrow({ where: { studentId: ids.old } })).toMatchObject({ text: "[removed]", classification: "thanks", providerMessageId: null });
-    expect(await p.meeting.findFirstOrThrow({ where: { studentId: ids.old } })).toMatchObject({ state: "held", outcome: "support_agreed", proposedSlots: [], location: null, onlineMeetingUrl: null });
+    expect(await p.reply.findFirstOrThrow({ where: { studentId: ids.old } })).toMatchObject({
+      text: "[removed]",
+      classification: "thanks",
+      providerMessageId: null,
+    });
+    expect(await p.meeting.findFirstOrThrow({ where: { studentId: ids.old } })).toMatchObject({
+      state: "held",
+      outcome: "support_agreed",
+      proposedSlots: [],
+      location: null,
+      onlineMeetingUrl: null,
+    });
     expect(await p.flag.findFirstOrThrow({ where: { studentId: ids.old } })).toMatchObject({ ruleId: "no-vle-10-days", evidence: {} });
   });
 
@@ -238,13 +418,27 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
 
   it("audits one entry per student and action, as the retention component, with no personal data", async () => {
     const entries = await database.db.prisma.auditLog.findMany({ where: { actorKind: "system", actorId: "retention" }, orderBy: { id: "asc" } });
-    const byAction = (action: string) => entries.filter((e) => e.action === action).map((e) => e.studentId).sort();
+    const byAction = (action: string) =>
+      entries
+        .filter((e) => e.action === action)
+        .map((e) => e.studentId)
+        .sort();
     expect(byAction("student.contact_removed")).toEqual([ids.ended, ids.sending, ids.old].sort());
     expect(byAction("student.anonymised")).toEqual([ids.old]);
     expect(byAction("intervention.cancelled")).toEqual([ids.ended, ids.ended]);
     expect(entries).toHaveLength(6);
     const removal = entries.find((e) => e.action === "student.contact_removed" && e.studentId === ids.ended)!;
-    expect(removal).toMatchObject({ targetType: "student", targetId: String(ids.ended), details: { fields: ["email", "mobile", "photoUrl", "entraObjectId"], teamsConversation: true, interventionsCancelled: 2, deliveriesCancelled: 1, flagsClosed: 1 } });
+    expect(removal).toMatchObject({
+      targetType: "student",
+      targetId: String(ids.ended),
+      details: {
+        fields: ["email", "mobile", "photoUrl", "entraObjectId"],
+        teamsConversation: true,
+        interventionsCancelled: 2,
+        deliveriesCancelled: 1,
+        flagsClosed: 1,
+      },
+    });
     const text = JSON.stringify(entries).toLowerCase();
     for (const secret of [...OLD_TEXTS, "S0100001", "s0100001@student"]) expect(text).not.toContain(secret.toLowerCase());
     // The audit log is append-only: what was recorded before stays as recorded.
@@ -257,7 +451,12 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
     expect(again).toEqual({
       ...expectedFigures,
       dryRun: false,
-      contactsRemoved: 0, anonymised: 0, interventionsCancelled: 0, deliveriesCancelled: 0, flagsClosed: 0, statisticsKept: 0,
+      contactsRemoved: 0,
+      anonymised: 0,
+      interventionsCancelled: 0,
+      deliveriesCancelled: 0,
+      flagsClosed: 0,
+      statisticsKept: 0,
     });
     expect(await snapshot(database.db)).toEqual(before);
   });

@@ -28,7 +28,11 @@ describe("subject access: a copy of one's data", () => {
   const ids = new Map<string, number>();
   const cli = (args: string[]) => runNudge(args, { DATABASE_URL: database.url, LOG_LEVEL: "silent" });
   const ask = async (number: string) => {
-    const outcome = await receiveStudentMessage(db(), { studentId: ids.get(number)!, channel: "teams", text: "what data do you hold about me?" }, { answerInline: true });
+    const outcome = await receiveStudentMessage(
+      db(),
+      { studentId: ids.get(number)!, channel: "teams", text: "what data do you hold about me?" },
+      { answerInline: true },
+    );
     expect(outcome.classification).toBe("data_copy");
     return (await db().prisma.dataRequest.findFirstOrThrow({ where: { studentId: ids.get(number)! }, orderBy: { id: "desc" } })).id;
   };
@@ -36,10 +40,31 @@ describe("subject access: a copy of one's data", () => {
 
   beforeAll(async () => {
     await smtp.start();
-    senders = new Map([["email", createEmailSender({ host: "127.0.0.1", port: smtp.port, secure: false, ignoreTLS: true, from: "Student Success <nudge@example.ac.uk>", publicBaseUrl: "https://nudge.example.ac.uk/", linkSecret: "subject-access-link-secret-0123456789", timeoutMs: 5_000 })]]);
-    const world = await buildWorld(db(), ["S1", "S2", "S3"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })));
+    senders = new Map([
+      [
+        "email",
+        createEmailSender({
+          host: "127.0.0.1",
+          port: smtp.port,
+          secure: false,
+          ignoreTLS: true,
+          from: "Student Success <nudge@example.ac.uk>",
+          publicBaseUrl: "https://nudge.example.ac.uk/",
+          linkSecret: "subject-access-link-secret-0123456789",
+          timeoutMs: 5_000,
+        }),
+      ],
+    ]);
+    const world = await buildWorld(
+      db(),
+      ["S1", "S2", "S3"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })),
+    );
     for (const [number, id] of world.ids) ids.set(number, id);
-    for (const n of ["S1", "S2"]) await db().prisma.student.update({ where: { id: ids.get(n)! }, data: { email: `${n.toLowerCase()}@student.example.ac.uk`, givenName: n === "S1" ? "Priya" : "Tom" } });
+    for (const n of ["S1", "S2"])
+      await db().prisma.student.update({
+        where: { id: ids.get(n)! },
+        data: { email: `${n.toLowerCase()}@student.example.ac.uk`, givenName: n === "S1" ? "Priya" : "Tom" },
+      });
   });
 
   afterAll(async () => {
@@ -100,7 +125,9 @@ describe("subject access: a copy of one's data", () => {
     const open = await db().prisma.dataRequest.findFirstOrThrow({ where: { state: "received", student: { studentNumber: "S3" } } });
     const listed = await cli(["requests", "list", "--as", "A0001", "--json"]);
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout).requests).toEqual(expect.arrayContaining([expect.objectContaining({ reference: `DR-${open.id}`, student: "S3", state: "received", overdue: false })]));
+    expect(JSON.parse(listed.stdout).requests).toEqual(
+      expect.arrayContaining([expect.objectContaining({ reference: `DR-${open.id}`, student: "S3", state: "received", overdue: false })]),
+    );
 
     const refused = await cli(["requests", "fulfil", `DR-${open.id}`, "--as", "T0001", "--send"]);
     expect(refused.code).not.toBe(0);
@@ -115,7 +142,10 @@ describe("subject access: a copy of one's data", () => {
     const handed = await cli(["requests", "fulfil", `DR-${open.id}`, "--as", "A0001", "--out", out]);
     expect(handed.code, handed.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ studentNumber: "S3" });
-    expect(await db().prisma.dataRequest.findUniqueOrThrow({ where: { id: open.id } })).toMatchObject({ state: "completed", note: "copy written for hand-over by A0001" });
+    expect(await db().prisma.dataRequest.findUniqueOrThrow({ where: { id: open.id } })).toMatchObject({
+      state: "completed",
+      note: "copy written for hand-over by A0001",
+    });
     const again = await cli(["requests", "fulfil", `DR-${open.id}`, "--as", "A0001", "--out", out]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already completed/);

@@ -19,7 +19,9 @@ async function enableOnly(db: Database, world: World, ids: string[]): Promise<vo
 }
 
 const flagged = async (db: Database) =>
-  (await db.prisma.flag.findMany({ include: { student: true }, orderBy: [{ day: "asc" }, { studentId: "asc" }] })).map((f) => `${f.student.studentNumber}@${f.day - D}:${f.state}`);
+  (await db.prisma.flag.findMany({ include: { student: true }, orderBy: [{ day: "asc" }, { studentId: "asc" }] })).map(
+    (f) => `${f.student.studentNumber}@${f.day - D}:${f.state}`,
+  );
 
 describe("rules runs", () => {
   let testDb: TestDatabase;
@@ -105,14 +107,18 @@ describe("rules runs", () => {
   it("closes open flags when consent is withdrawn, and raises none while it stays withdrawn", async () => {
     await runRules(db, { asOfDay: D, trigger: "schedule", now: RUN_TIME });
     expect(await flagged(db)).toEqual(["A@0:open"]);
-    await db.prisma.consent.create({ data: { studentId: world.ids.get("A")!, purpose: "analytics", state: "withdrawn", source: "teams", recordedAt: RUN_TIME } });
+    await db.prisma.consent.create({
+      data: { studentId: world.ids.get("A")!, purpose: "analytics", state: "withdrawn", source: "teams", recordedAt: RUN_TIME },
+    });
     const report: RunReport = await runRules(db, { asOfDay: D, trigger: "manual", now: RUN_TIME });
     expect(report.flagsClosed).toEqual({ consent: 1, restricted: 0, notEnrolled: 0 });
     expect(report.excluded.consent).toBe(1);
     const flag = await db.prisma.flag.findFirstOrThrow();
     expect(flag).toMatchObject({ state: "closed", closedReason: "analytics consent refused or withdrawn" });
     // Granted again later: evaluated again (the existing flag for the day keeps it from a duplicate).
-    await db.prisma.consent.create({ data: { studentId: world.ids.get("A")!, purpose: "analytics", state: "granted", source: "teams", recordedAt: new Date(RUN_TIME.getTime() + 1000) } });
+    await db.prisma.consent.create({
+      data: { studentId: world.ids.get("A")!, purpose: "analytics", state: "granted", source: "teams", recordedAt: new Date(RUN_TIME.getTime() + 1000) },
+    });
     const regranted = await runRules(db, { asOfDay: D, trigger: "manual", now: RUN_TIME });
     expect(regranted.excluded.consent).toBe(0);
     expect(await db.prisma.flag.count()).toBe(1);

@@ -11,7 +11,8 @@ import { useMigratedDatabase } from "../helpers/database.ts";
 import { buildWorld, D, dateOf, except, healthy, isWeekday, RUN_TIME, type StudentSpec, type World } from "./world.ts";
 
 const noVleAfter = (last: number) => except(healthy(), (day, usual) => (day > last ? { ...usual, vle: undefined } : usual));
-const absentFrom = (first: number, base = healthy()) => except(base, (day, usual) => (day >= first && isWeekday(day) ? { ...usual, attendance: [2, 0, 2] } : usual));
+const absentFrom = (first: number, base = healthy()) =>
+  except(base, (day, usual) => (day >= first && isWeekday(day) ? { ...usual, attendance: [2, 0, 2] } : usual));
 /** Weekdays of the last 21 days attended once of twice, except the last `full` weekdays. */
 const halfAttendance = (full: number) => {
   const weekdays = [...Array(21).keys()].map((i) => D - 20 + i).filter(isWeekday);
@@ -54,14 +55,37 @@ const STUDENTS: StudentSpec[] = [
   { number: "F", programme: "XF", year: 2, activity: except(healthy(), (day, usual) => (day === D - 5 ? { ...usual, submission: [0, 1, 0, 1] } : usual)) },
   { number: "F2", programme: "XF2", year: 2, activity: except(healthy(), (day, usual) => (day === D - 8 ? { ...usual, submission: [0, 1, 0, 1] } : usual)) },
   // Two late submissions in 28 days (D-10, D-25); G1 one.
-  { number: "G", programme: "XG", year: 2, activity: except(healthy(), (day, usual) => (day === D - 10 || day === D - 25 ? { ...usual, submission: [1, 0, 1, 0] } : usual)) },
+  {
+    number: "G",
+    programme: "XG",
+    year: 2,
+    activity: except(healthy(), (day, usual) => (day === D - 10 || day === D - 25 ? { ...usual, submission: [1, 0, 1, 0] } : usual)),
+  },
   { number: "G1", programme: "XG1", year: 2, activity: except(healthy(), (day, usual) => (day === D - 10 ? { ...usual, submission: [1, 0, 1, 0] } : usual)) },
   // Started on D-10 and did nothing on the VLE in days D-10..D-4; H2 once.
-  { number: "H", programme: "XH", year: 1, startDay: D - 10, activity: except(healthy(), (day, usual) => (day <= D - 4 ? { ...usual, vle: undefined } : usual)) },
-  { number: "H2", programme: "XH2", year: 1, startDay: D - 10, activity: except(healthy(), (day, usual) => (day <= D - 4 ? { ...usual, vle: day === D - 8 ? 1 : undefined } : usual)) },
+  {
+    number: "H",
+    programme: "XH",
+    year: 1,
+    startDay: D - 10,
+    activity: except(healthy(), (day, usual) => (day <= D - 4 ? { ...usual, vle: undefined } : usual)),
+  },
+  {
+    number: "H2",
+    programme: "XH2",
+    year: 1,
+    startDay: D - 10,
+    activity: except(healthy(), (day, usual) => (day <= D - 4 ? { ...usual, vle: day === D - 8 ? 1 : undefined } : usual)),
+  },
   // First-years 60 days in: L never used the library, L2 last on D-41 (41 days, not 42); L3 is a second-year.
   { number: "L", programme: "XL", year: 1, startDay: D - 60, activity: except(healthy(), (_, usual) => ({ ...usual, library: undefined })) },
-  { number: "L2", programme: "XL2", year: 1, startDay: D - 60, activity: except(healthy(), (day, usual) => ({ ...usual, library: day === D - 41 ? 1 : undefined })) },
+  {
+    number: "L2",
+    programme: "XL2",
+    year: 1,
+    startDay: D - 60,
+    activity: except(healthy(), (day, usual) => ({ ...usual, library: day === D - 41 ? 1 : undefined })),
+  },
   { number: "L3", programme: "XL3", year: 2, activity: except(healthy(), (_, usual) => ({ ...usual, library: undefined })) },
   // Nothing at all recorded after D-14: no sessions timetabled either, so attendance rates are undefined.
   { number: "N", programme: "XN", year: 2, activity: except(healthy(), (day, usual) => (day > D - 14 ? {} : usual)) },
@@ -145,7 +169,9 @@ describe("the starter library on constructed data", () => {
     expect(await flaggedByRule(database.db)).toEqual(EXPECTED);
     const expectedTotal = Object.values(EXPECTED).reduce((n, list) => n + list.length, 0);
     expect(report.flagsWritten).toBe(expectedTotal);
-    expect(Object.fromEntries(report.rules.map((r) => [r.id, r.flagsWritten]))).toEqual(Object.fromEntries(Object.entries(EXPECTED).map(([id, list]) => [id, list.length])));
+    expect(Object.fromEntries(report.rules.map((r) => [r.id, r.flagsWritten]))).toEqual(
+      Object.fromEntries(Object.entries(EXPECTED).map(([id, list]) => [id, list.length])),
+    );
     expect(report.skipped).toEqual([]);
   });
 

@@ -31,6 +31,13 @@ function check(lines: string[], calendar: CalendarDocument | null = CALENDAR): P
   return validateRule(parsed.source.data, { calendar, source: parsed.source }).problems;
 }
 
+/** The parsed source, failing the test (never skipping the rest of it) when the text does not parse. */
+function parsedSource(name: string, text: string) {
+  const parsed = parseSource(name, text);
+  if (!parsed.ok) throw new Error(`${name} should parse: ${JSON.stringify(parsed.problems)}`);
+  return parsed.source;
+}
+
 function withLine(line: number, text: string): string[] {
   const lines = [...VALID];
   lines[line - 1] = text;
@@ -54,10 +61,10 @@ describe("rule validation", () => {
   });
 
   it("reports type errors, syntax errors and conditions that are not true/false", () => {
-    expect(texts(check(withLine(4, 'condition: vle_days_since_last > "ten"')))).toEqual(["rule.yaml:4:12: rule test-rule: condition: no such overload: double > string"]);
-    expect(texts(check(withLine(4, "condition: vle_days_since_last >= ")))).toEqual([
-      "rule.yaml:4:34: rule test-rule: condition: Unexpected token: EOF",
+    expect(texts(check(withLine(4, 'condition: vle_days_since_last > "ten"')))).toEqual([
+      "rule.yaml:4:12: rule test-rule: condition: no such overload: double > string",
     ]);
+    expect(texts(check(withLine(4, "condition: vle_days_since_last >= ")))).toEqual(["rule.yaml:4:34: rule test-rule: condition: Unexpected token: EOF"]);
     expect(texts(check(withLine(4, "condition: vle_days_since_last * 2.0")))).toEqual([
       "rule.yaml:4:12: rule test-rule: condition: the condition must be true or false; this one gives a double",
     ]);
@@ -109,7 +116,9 @@ describe("rule validation", () => {
   });
 
   it("requires a template for every channel in the order", () => {
-    expect(texts(check(withLine(7, "channels: [teams, sms, email]")))).toEqual(["rule.yaml:11:3: rule test-rule: messages.email: channel email is listed in channels but has no message template"]);
+    expect(texts(check(withLine(7, "channels: [teams, sms, email]")))).toEqual([
+      "rule.yaml:11:3: rule test-rule: messages.email: channel email is listed in channels but has no message template",
+    ]);
   });
 
   it("reports YAML that does not parse with its line", () => {
@@ -117,24 +126,40 @@ describe("rule validation", () => {
   });
 
   it("validates JSON the same way, positions included", () => {
-    const json = JSON.stringify({ id: "json-rule", title: "JSON rule", description: "Written as JSON.", condition: "vle_events_14d < 5", significance: "nudge", intervention: "nudge", channels: ["teams"], messages: { teams: "Hi {{first_name}}" }, cooldownDays: 0 }, null, 2);
-    const parsed = parseSource("rule.json", json);
-    expect(parsed.ok).toBe(true);
-    if (!parsed.ok) return;
-    expect(texts(validateRule(parsed.source.data, { calendar: null, source: parsed.source }).problems)).toEqual(["rule.json:14:19: rule json-rule: cooldownDays: must be >= 1"]);
+    const json = JSON.stringify(
+      {
+        id: "json-rule",
+        title: "JSON rule",
+        description: "Written as JSON.",
+        condition: "vle_events_14d < 5",
+        significance: "nudge",
+        intervention: "nudge",
+        channels: ["teams"],
+        messages: { teams: "Hi {{first_name}}" },
+        cooldownDays: 0,
+      },
+      null,
+      2,
+    );
+    const source = parsedSource("rule.json", json);
+    expect(texts(validateRule(source.data, { calendar: null, source }).problems)).toEqual(["rule.json:14:19: rule json-rule: cooldownDays: must be >= 1"]);
   });
 });
 
 describe("calendar validation", () => {
   it("names the period and entry with an unreal or backwards date", () => {
-    const parsed = parseSource("calendar.yaml", ["calendar: 2026-27", "periods:", "  teaching:", "    - { from: 2026-09-21, to: 2026-09-01 }", "  Bad Name: [{ from: 2026-01-01, to: 2026-01-02 }]"].join("\n"));
-    expect(parsed.ok).toBe(true);
-    if (!parsed.ok) return;
-    expect(texts(validateCalendar(parsed.source.data, parsed.source).problems)).toEqual([
+    const source = parsedSource(
+      "calendar.yaml",
+      ["calendar: 2026-27", "periods:", "  teaching:", "    - { from: 2026-09-21, to: 2026-09-01 }", "  Bad Name: [{ from: 2026-01-01, to: 2026-01-02 }]"].join(
+        "\n",
+      ),
+    );
+    expect(texts(validateCalendar(source.data, source).problems)).toEqual([
       "calendar.yaml:3:3: calendar 2026-27: periods: 'Bad Name' is not a valid name: use lower-case letters, digits and hyphens (e.g. reading-weeks)",
     ]);
-    const fixedName = parseSource("calendar.yaml", ["calendar: 2026-27", "periods:", "  teaching:", "    - { from: 2026-09-21, to: 2026-09-01 }"].join("\n"));
-    if (!fixedName.ok) return;
-    expect(texts(validateCalendar(fixedName.source.data, fixedName.source).problems)).toEqual(["calendar.yaml:4:7: calendar 2026-27: periods.teaching[0]: ends (2026-09-01) before it starts (2026-09-21)"]);
+    const fixedName = parsedSource("calendar.yaml", ["calendar: 2026-27", "periods:", "  teaching:", "    - { from: 2026-09-21, to: 2026-09-01 }"].join("\n"));
+    expect(texts(validateCalendar(fixedName.data, fixedName).problems)).toEqual([
+      "calendar.yaml:4:7: calendar 2026-27: periods.teaching[0]: ends (2026-09-01) before it starts (2026-09-21)",
+    ]);
   });
 });

@@ -64,14 +64,17 @@ export async function buildWorld(db: Database, students: readonly StudentSpec[],
   await p.staffRoleAssignment.create({ data: { staffId: tutor.id, role: "personal_tutor", scopeKey: roleScopeKey("personal_tutor") } });
 
   const programmes = new Map<string, number>();
-  for (const code of new Set(students.map((s) => s.programme))) programmes.set(code, (await p.programme.create({ data: { code, title: `Programme ${code}` } })).id);
+  for (const code of new Set(students.map((s) => s.programme)))
+    programmes.set(code, (await p.programme.create({ data: { code, title: `Programme ${code}` } })).id);
 
   const ids = new Map<string, number>();
   for (const spec of students) {
     const student = await p.student.create({ data: { studentNumber: spec.number, givenName: spec.number } });
     ids.set(spec.number, student.id);
     const startDay = spec.startDay ?? D - 425;
-    await p.programmeEnrolment.create({ data: { studentId: student.id, programmeId: programmes.get(spec.programme)!, yearOfStudy: spec.year, startDate: dateOf(startDay) } });
+    await p.programmeEnrolment.create({
+      data: { studentId: student.id, programmeId: programmes.get(spec.programme)!, yearOfStudy: spec.year, startDate: dateOf(startDay) },
+    });
     await p.tutorAssignment.create({ data: { studentId: student.id, staffId: tutor.id, startDate: dateOf(startDay) } });
   }
 
@@ -87,7 +90,9 @@ export async function buildWorld(db: Database, students: readonly StudentSpec[],
       if (a.submission) rows.push([id, day, "submission", 0, a.submission[0], a.submission[1], a.submission[2], a.submission[3]]);
     }
   }
-  await db.sql.transaction((tx) => tx.bulkInsert("EngagementDaily", ["studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"], rows));
+  await db.sql.transaction((tx) =>
+    tx.bulkInsert("EngagementDaily", ["studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"], rows),
+  );
   const loadedAt = options.loadedAt ?? new Date((D + 1) * DAY_MS + 5 * 3_600_000);
   for (const source of ["vle", "attendance", "library", "submission"] as const) {
     await p.feedFreshness.create({ data: { feed: source, source, lastDataDay: options.lastDataDay ?? D, lastLoadedAt: loadedAt } });

@@ -22,25 +22,43 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
   it("is recorded with its slot, trigger, owner, times and figures, and tells the job its slot", async () => {
     const seen: JobContext[] = [];
     const slot = new Date("2026-11-30T07:00:00.000Z");
-    const result = await runJob(createJobStore(database.db), job("figures", async (context) => (seen.push(context), { flagged: 3, students: 120 })), { scheduledFor: slot, trigger: "schedule" }, runner("a"));
+    const result = await runJob(
+      createJobStore(database.db),
+      job("figures", async (context) => (seen.push(context), { flagged: 3, students: 120 })),
+      { scheduledFor: slot, trigger: "schedule" },
+      runner("a"),
+    );
     expect(seen).toEqual([{ scheduledFor: slot, trigger: "schedule" }]);
-    expect(result).toMatchObject({ outcome: "ran", run: { job: "figures", scheduledFor: slot, owner: "a", status: "succeeded", trigger: "schedule", error: null, figures: { flagged: 3, students: 120 } } });
+    expect(result).toMatchObject({
+      outcome: "ran",
+      run: { job: "figures", scheduledFor: slot, owner: "a", status: "succeeded", trigger: "schedule", error: null, figures: { flagged: 3, students: 120 } },
+    });
     const [stored] = await runsOf(database.db.prisma, "figures");
     expect(stored!.finishedAt!.getTime()).toBeGreaterThanOrEqual(stored!.startedAt.getTime());
     expect((await currentLeases(database.db.prisma)).has("figures")).toBe(false);
   });
 
   it("records a failure with its error, and releases the lease", async () => {
-    const result = await runJob(createJobStore(database.db), job("failing", async () => {
-      throw new Error("feed file unreadable");
-    }), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "manual" }, runner("a"));
+    const result = await runJob(
+      createJobStore(database.db),
+      job("failing", async () => {
+        throw new Error("feed file unreadable");
+      }),
+      { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "manual" },
+      runner("a"),
+    );
     expect(result).toMatchObject({ outcome: "ran", run: { status: "failed", error: "feed file unreadable", trigger: "manual" } });
     expect((await runsOf(database.db.prisma, "failing"))[0]).toMatchObject({ status: "failed", error: "feed file unreadable", finishedAt: expect.any(Date) });
     expect(await acquireLease(database.db.prisma, "failing", "b", 60_000)).toBe(true);
   });
 
   it("records a run the job chose to skip, with its reason", async () => {
-    const result = await runJob(createJobStore(database.db), job("skipping", async () => new JobSkipped("vle feed is 3 days old", { checked: 2 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
+    const result = await runJob(
+      createJobStore(database.db),
+      job("skipping", async () => new JobSkipped("vle feed is 3 days old", { checked: 2 })),
+      { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" },
+      runner("a"),
+    );
     expect(result).toMatchObject({ outcome: "ran", run: { status: "skipped", figures: { checked: 2, skipped: "vle feed is 3 days old" } } });
   });
 
@@ -64,7 +82,12 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
   it("does not run while another instance holds the lease, and says who holds it", async () => {
     expect(await acquireLease(database.db.prisma, "held", "elsewhere", 60_000)).toBe(true);
     let ran = false;
-    const result = await runJob(createJobStore(database.db), job("held", async () => ((ran = true), {})), { scheduledFor: new Date(), trigger: "manual" }, runner("a"));
+    const result = await runJob(
+      createJobStore(database.db),
+      job("held", async () => ((ran = true), {})),
+      { scheduledFor: new Date(), trigger: "manual" },
+      runner("a"),
+    );
     expect(result).toMatchObject({ outcome: "busy", lease: { owner: "elsewhere" } });
     expect(ran).toBe(false);
     expect(await runsOf(database.db.prisma, "held")).toEqual([]);
@@ -75,12 +98,17 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     let finished = false;
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const long = runJob(createJobStore(database.db), job("long", async () => {
-      started();
-      await sleep(3 * ttl);
-      finished = true;
-      return {};
-    }), { scheduledFor: new Date(), trigger: "manual" }, runner("a", ttl));
+    const long = runJob(
+      createJobStore(database.db),
+      job("long", async () => {
+        started();
+        await sleep(3 * ttl);
+        finished = true;
+        return {};
+      }),
+      { scheduledFor: new Date(), trigger: "manual" },
+      runner("a", ttl),
+    );
     await running;
     const attempts: boolean[] = [];
     while (!finished) {
@@ -94,9 +122,18 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
 
   it("takes over from a crashed holder once its lease expired, marking the crashed run failed", async () => {
     const crashedSlot = new Date("2026-11-29T07:00:00Z");
-    await database.db.prisma.jobLease.create({ data: { job: "crashy", owner: "gone", acquiredAt: new Date(Date.now() - 120_000), leaseUntil: new Date(Date.now() - 60_000) } });
-    await database.db.prisma.jobRun.create({ data: { job: "crashy", scheduledFor: crashedSlot, owner: "gone", status: "running", summary: { trigger: "schedule" } } });
-    const result = await runJob(createJobStore(database.db), job("crashy", async () => ({ ok: 1 })), { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" }, runner("a"));
+    await database.db.prisma.jobLease.create({
+      data: { job: "crashy", owner: "gone", acquiredAt: new Date(Date.now() - 120_000), leaseUntil: new Date(Date.now() - 60_000) },
+    });
+    await database.db.prisma.jobRun.create({
+      data: { job: "crashy", scheduledFor: crashedSlot, owner: "gone", status: "running", summary: { trigger: "schedule" } },
+    });
+    const result = await runJob(
+      createJobStore(database.db),
+      job("crashy", async () => ({ ok: 1 })),
+      { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" },
+      runner("a"),
+    );
     expect(result).toMatchObject({ outcome: "ran", run: { status: "succeeded" } });
     const crashed = (await runsOf(database.db.prisma, "crashy")).find((r) => r.owner === "gone");
     expect(crashed).toMatchObject({ status: "failed", error: expect.stringMatching(/^abandoned/), finishedAt: expect.any(Date) });

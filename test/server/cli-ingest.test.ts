@@ -93,7 +93,10 @@ describe("nudge ingest", () => {
     cpSync(join(FIXTURES, "oulad", "courses.csv"), join(dir, "courses.csv"));
     // Enough rows (1.26M, 36 MB) that the load is still running when the process is killed.
     const students = Array.from({ length: 6000 }, (_, i) => `"AAA","2013J",${100000 + i},"M","R","E","?","0-35",0,60,"N","Pass"`);
-    writeFileSync(join(dir, "studentInfo.csv"), `code_module,code_presentation,id_student,gender,region,highest_education,imd_band,age_band,num_of_prev_attempts,studied_credits,disability,final_result\n${students.join("\n")}\n`);
+    writeFileSync(
+      join(dir, "studentInfo.csv"),
+      `code_module,code_presentation,id_student,gender,region,highest_education,imd_band,age_band,num_of_prev_attempts,studied_credits,disability,final_result\n${students.join("\n")}\n`,
+    );
     const vle: string[] = [];
     for (let day = 0; day < 210; day++) for (let i = 0; i < 6000; i++) vle.push(`"AAA","2013J",${100000 + i},${day % 7},${day},${1 + (i % 5)}`);
     writeFileSync(join(dir, "studentVle.csv"), `code_module,code_presentation,id_student,id_site,date,sum_click\n${vle.join("\n")}\n`);
@@ -128,6 +131,7 @@ describe("nudge ingest", () => {
     expect(await count(url, `SELECT COUNT(*) AS n FROM "IngestBatch" WHERE "entity" = 'studentVle'`)).toBe(1);
     rmSync(dir, { recursive: true, force: true });
     // PostgreSQL builds the primary key after a first load into an empty table: it must be back.
-    if (!url.startsWith("file:")) expect(await count(url, `SELECT COUNT(*) AS n FROM pg_constraint WHERE conname = 'EngagementDaily_pkey' AND contype = 'p'`)).toBe(1);
+    if (!url.startsWith("file:"))
+      expect(await count(url, `SELECT COUNT(*) AS n FROM pg_constraint WHERE conname = 'EngagementDaily_pkey' AND contype = 'p'`)).toBe(1);
   });
 });

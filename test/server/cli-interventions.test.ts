@@ -13,10 +13,22 @@ describe("nudge interventions", () => {
     const p = database.db.prisma;
     const tutor = await p.staff.create({ data: { staffNumber: "T0001", displayName: "Dr Tutor" } });
     const other = await p.staff.create({ data: { staffNumber: "T0002", displayName: "Dr Other" } });
-    for (const staff of [tutor, other]) await p.staffRoleAssignment.create({ data: { staffId: staff.id, role: "personal_tutor", scopeKey: roleScopeKey("personal_tutor") } });
+    for (const staff of [tutor, other])
+      await p.staffRoleAssignment.create({ data: { staffId: staff.id, role: "personal_tutor", scopeKey: roleScopeKey("personal_tutor") } });
     const student = await p.student.create({ data: { studentNumber: "S0001", givenName: "Sam", mobile: "+447700900123" } });
     await p.tutorAssignment.create({ data: { studentId: student.id, staffId: tutor.id, startDate: new Date("2025-09-01") } });
-    interventionId = (await p.intervention.create({ data: { studentId: student.id, kind: "referral", state: "awaiting_approval", body: "Hi Sam, shall I introduce you to Student Support?", channelOrder: ["sms"], proposedBy: "rule:quiet@1" } })).id;
+    interventionId = (
+      await p.intervention.create({
+        data: {
+          studentId: student.id,
+          kind: "referral",
+          state: "awaiting_approval",
+          body: "Hi Sam, shall I introduce you to Student Support?",
+          channelOrder: ["sms"],
+          proposedBy: "rule:quiet@1",
+        },
+      })
+    ).id;
   });
 
   it("lists only what the person may decide, and records each reading", async () => {

@@ -37,7 +37,17 @@ describe("nudge jobs", () => {
     expect(run.code).toBe(0);
     const result = onlyJsonObject(run.stdout);
     expect(result.timezone).toBe("Europe/London");
-    expect(result.jobs.map((j: { name: string }) => j.name)).toEqual(["ingest-drop-folder", "xapi-statement-retention", "rules-run", "outbox-dispatch", "retention", "subject-access", "tutor-digest", "meeting-notices", "safeguarding-escalation"]);
+    expect(result.jobs.map((j: { name: string }) => j.name)).toEqual([
+      "ingest-drop-folder",
+      "xapi-statement-retention",
+      "rules-run",
+      "outbox-dispatch",
+      "retention",
+      "subject-access",
+      "tutor-digest",
+      "meeting-notices",
+      "safeguarding-escalation",
+    ]);
     expect(result.jobs[1]).toMatchObject({ schedule: "15 3 * * *", timezone: "Europe/London", catchUp: true, lastRun: null, lease: null });
     expect(Date.parse(result.jobs[1].nextRun)).toBeGreaterThan(Date.now());
   });
@@ -45,7 +55,11 @@ describe("nudge jobs", () => {
   it("runs a job now through a run record, and the list shows it as the last run", async () => {
     const run = await nudge(["jobs", "run", "ingest-drop-folder", "--json"], env);
     expect(run.code).toBe(0);
-    expect(onlyJsonObject(run.stdout)).toMatchObject({ job: "ingest-drop-folder", outcome: "ran", run: { status: "succeeded", trigger: "manual", figures: { processed: 0, failed: 0 } } });
+    expect(onlyJsonObject(run.stdout)).toMatchObject({
+      job: "ingest-drop-folder",
+      outcome: "ran",
+      run: { status: "succeeded", trigger: "manual", figures: { processed: 0, failed: 0 } },
+    });
 
     const listed = await nudge(["jobs", "list"], env);
     expect(listed.code).toBe(0);
@@ -63,12 +77,17 @@ describe("nudge jobs", () => {
     for (const blocked of ["processed", "failed"]) writeFileSync(join(folder, blocked), "");
     const run = await nudge(["jobs", "run", "ingest-drop-folder", "--json"], { ...env, NUDGE_DROP_FOLDER: folder });
     expect(run.code).toBe(1);
-    expect(onlyJsonObject(run.stdout)).toMatchObject({ outcome: "ran", run: { status: "failed", trigger: "manual", error: expect.stringContaining("ENOTDIR") } });
+    expect(onlyJsonObject(run.stdout)).toMatchObject({
+      outcome: "ran",
+      run: { status: "failed", trigger: "manual", error: expect.stringContaining("ENOTDIR") },
+    });
   });
 
   it("exits 1 and says so when another instance is running the job", async () => {
     const db = await openDatabase(testDb.url);
-    await db.prisma.jobLease.create({ data: { job: "xapi-statement-retention", owner: "nudge-2:4242:abcdef", acquiredAt: new Date(), leaseUntil: new Date(Date.now() + 60_000) } });
+    await db.prisma.jobLease.create({
+      data: { job: "xapi-statement-retention", owner: "nudge-2:4242:abcdef", acquiredAt: new Date(), leaseUntil: new Date(Date.now() + 60_000) },
+    });
     await db.close();
     const run = await nudge(["jobs", "run", "xapi-statement-retention"], env);
     expect(run.code).toBe(1);
@@ -80,7 +99,21 @@ describe("nudge jobs", () => {
   it("exits 2 for an unknown job, naming the jobs there are", async () => {
     const run = await nudge(["jobs", "run", "rules-nightly", "--json"], env);
     expect(run.code).toBe(2);
-    expect(onlyJsonObject(run.stdout)).toMatchObject({ jobs: ["ingest-drop-folder", "xapi-statement-retention", "rules-run", "outbox-dispatch", "retention", "subject-access", "tutor-digest", "meeting-notices", "safeguarding-escalation"] });
-    expect(run.stderr).toContain("no job named 'rules-nightly'; the jobs are: ingest-drop-folder, xapi-statement-retention, rules-run, outbox-dispatch, retention, subject-access, tutor-digest, meeting-notices, safeguarding-escalation");
+    expect(onlyJsonObject(run.stdout)).toMatchObject({
+      jobs: [
+        "ingest-drop-folder",
+        "xapi-statement-retention",
+        "rules-run",
+        "outbox-dispatch",
+        "retention",
+        "subject-access",
+        "tutor-digest",
+        "meeting-notices",
+        "safeguarding-escalation",
+      ],
+    });
+    expect(run.stderr).toContain(
+      "no job named 'rules-nightly'; the jobs are: ingest-drop-folder, xapi-statement-retention, rules-run, outbox-dispatch, retention, subject-access, tutor-digest, meeting-notices, safeguarding-escalation",
+    );
   });
 });

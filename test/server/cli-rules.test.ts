@@ -32,13 +32,20 @@ describe("nudge rules", () => {
 
   it("validate: names every problem with file and line, exits 2, and saves nothing", async () => {
     const bad = join(dir, "bad.yaml");
-    writeFileSync(bad, readFileSync("rules/library/no-vle-10-days.yaml", "utf8").replace("vle_days_since_last >= 10", "vle_days_since >= 10").replace("cooldownDays: 14", "cooldownDays: 0"));
+    writeFileSync(
+      bad,
+      readFileSync("rules/library/no-vle-10-days.yaml", "utf8")
+        .replace("vle_days_since_last >= 10", "vle_days_since >= 10")
+        .replace("cooldownDays: 14", "cooldownDays: 0"),
+    );
     const run = await nudge("validate", bad);
     expect(run.code).toBe(2);
     expect(run.stdout).toContain(`${bad}:13:15: rule no-vle-10-days: cooldownDays: must be >= 1`);
     expect(run.stdout).toContain(`${bad}:9:12: rule no-vle-10-days: condition: unknown metric 'vle_days_since' (did you mean vle_days_since_last?)`);
     // Alone, without the calendar beside it and none imported yet, its period names mean nothing.
-    expect(run.stdout).toContain(`${bad}:14:17: rule no-vle-10-days: activePeriods[0]: 'teaching' names a calendar period, but no academic calendar is imported`);
+    expect(run.stdout).toContain(
+      `${bad}:14:17: rule no-vle-10-days: activePeriods[0]: 'teaching' names a calendar period, but no academic calendar is imported`,
+    );
     expect(run.stdout).toContain("invalid: 5 error(s)");
     const good = await nudge("validate", join(dir, "library"), "--json");
     expect(good.code).toBe(0);
@@ -83,12 +90,17 @@ describe("nudge rules", () => {
 
   it("import checks what only the database knows: the owner must be staff; unknown cohort codes are warned about", async () => {
     const owned = join(dir, "owned.yaml");
-    const text = readFileSync(join(dir, "library/no-vle-10-days.yaml"), "utf8").replace("id: no-vle-10-days", "id: owned-rule\nowner: NOBODY\ncohort:\n  programmes: [XA, NOPE]");
+    const text = readFileSync(join(dir, "library/no-vle-10-days.yaml"), "utf8").replace(
+      "id: no-vle-10-days",
+      "id: owned-rule\nowner: NOBODY\ncohort:\n  programmes: [XA, NOPE]",
+    );
     writeFileSync(owned, text);
     const refused = await nudge("import", owned, "--as", "A0001");
     expect(refused.code).toBe(2);
     expect(refused.stdout).toContain(`${owned}:5:8: rule owned-rule: owner: NOBODY is not a known member of staff`);
-    expect(refused.stdout).toContain(`${owned}:7:20: warning: rule owned-rule: cohort.programmes[1]: no programme with code NOPE is loaded yet: until one is, the rule matches no one there`);
+    expect(refused.stdout).toContain(
+      `${owned}:7:20: warning: rule owned-rule: cohort.programmes[1]: no programme with code NOPE is loaded yet: until one is, the rule matches no one there`,
+    );
     writeFileSync(owned, text.replace("owner: NOBODY", "owner: A0001"));
     const saved = await nudge("import", owned, "--as", "A0001");
     expect(saved.code).toBe(0);
@@ -120,7 +132,10 @@ describe("nudge rules", () => {
       [2, "a week is enough"],
       [3, "rollback to version 1"],
     ]);
-    const audit = await database.db.prisma.auditLog.findMany({ where: { targetId: "no-vle-10-days", action: { in: ["rule.update", "rule.rollback"] } }, orderBy: { id: "asc" } });
+    const audit = await database.db.prisma.auditLog.findMany({
+      where: { targetId: "no-vle-10-days", action: { in: ["rule.update", "rule.rollback"] } },
+      orderBy: { id: "asc" },
+    });
     expect(audit.map((a) => [a.action, (a.details as { version: number }).version])).toEqual([
       ["rule.update", 2],
       ["rule.rollback", 3],
@@ -148,7 +163,7 @@ describe("nudge rules", () => {
     expect(again.stdout).toMatch(/^rules run for 2026-11-20: nothing changed since run \d+; nothing to evaluate/);
   });
 
-  it("dry-run: counts by cohort and against the current version; never names a student", async () => {
+  it("dry-run: counts by cohort and against the current version, groups of 1 to 4 as 'fewer than 5' as in Teams; never names a student", async () => {
     const looser = join(dir, "looser.yaml");
     writeFileSync(looser, readFileSync(join(dir, "library/no-vle-10-days.yaml"), "utf8").replace("vle_days_since_last >= 10", "vle_days_since_last >= 0"));
     const run = await nudge("dry-run", looser, "--as-of", "2026-11-20", "--as", "A0001", "--json");
@@ -157,16 +172,21 @@ describe("nudge rules", () => {
     expect(report).toMatchObject({
       rule: "no-vle-10-days",
       currentVersion: 3,
-      evaluated: 2,
-      matched: 2,
-      flagged: 1,
-      alreadyFlagged: 1,
+      evaluated: "fewer than 5",
+      matched: "fewer than 5",
+      flagged: "fewer than 5",
+      alreadyFlagged: "fewer than 5",
+      inCooldown: 0,
       byCohort: [
-        { cohort: "XA year 2", students: 1 },
-        { cohort: "XB year 2", students: 1 },
+        { cohort: "XA year 2", students: "fewer than 5" },
+        { cohort: "XB year 2", students: "fewer than 5" },
       ],
-      comparedWithCurrent: { newlyFlagged: 1, noLongerFlagged: 0, matchedByCurrent: 1 },
+      comparedWithCurrent: { newlyFlagged: "fewer than 5", noLongerFlagged: 0, matchedByCurrent: "fewer than 5" },
     });
+    // The words say the same: no exact count of 1 to 4 anywhere.
+    const words = await nudge("dry-run", looser, "--as-of", "2026-11-20", "--as", "A0001");
+    expect(words.stdout).toContain("the condition holds for fewer than 5 of fewer than 5 students evaluated; fewer than 5 would get a new flag");
+    expect(words.stdout).toContain("    XA year 2: fewer than 5");
     expect(run.stdout).not.toMatch(/"A"|"B"|studentNumber/);
     const text = await nudge("dry-run", "no-vle-10-days", "--as-of", "2026-11-20", "--as", "A0001", "--backtest");
     expect(text.stdout).toContain("backtest, flags raised 2026-11-14 to 2026-11-20:");
@@ -177,7 +197,11 @@ describe("nudge rules", () => {
   it("metrics: the catalogue with units, windows and sources", async () => {
     const run = await nudge("metrics", "--json");
     const catalogue = json(run.stdout);
-    expect(catalogue.metrics.find((m: { name: string }) => m.name === "attendance_rate_<N>d")).toMatchObject({ unit: "fraction (0-1)", window: "last N days", sources: ["attendance"] });
+    expect(catalogue.metrics.find((m: { name: string }) => m.name === "attendance_rate_<N>d")).toMatchObject({
+      unit: "fraction (0-1)",
+      window: "last N days",
+      sources: ["attendance"],
+    });
     expect(catalogue.placeholders.map((p: { name: string }) => p.name)).toContain("first_name");
   });
 });

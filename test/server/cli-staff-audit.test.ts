@@ -31,7 +31,12 @@ describe("nudge staff and nudge audit", () => {
     expect(granted.code).toBe(0);
     expect(granted.stdout.trim()).toBe("AD01: now admin (staff record created)");
     const entry = await database.db.prisma.auditLog.findFirstOrThrow({ where: { action: "staff.role.grant" } });
-    expect(entry).toMatchObject({ actorKind: "system", actorId: `cli:${userInfo().username}`, targetId: "AD01", details: { role: "admin", scope: "admin", staffCreated: true } });
+    expect(entry).toMatchObject({
+      actorKind: "system",
+      actorId: `cli:${userInfo().username}`,
+      targetId: "AD01",
+      details: { role: "admin", scope: "admin", staffCreated: true },
+    });
     expect((await nudge("staff", "grant", "AD01", "admin")).stdout.trim()).toBe("AD01: already admin");
   });
 
@@ -51,7 +56,9 @@ describe("nudge staff and nudge audit", () => {
     ]);
     const revoked = await nudge("staff", "revoke", "PL01", "level_tutor", "--programme", "COMP", "--year", "2", "--as", "AD01");
     expect(revoked.stdout.trim()).toBe("PL01: no longer level_tutor of COMP year 2");
-    expect(await database.db.prisma.auditLog.count({ where: { actorId: "AD01", action: { in: ["staff.role.grant", "staff.role.revoke"] }, targetId: "PL01" } })).toBe(3);
+    expect(
+      await database.db.prisma.auditLog.count({ where: { actorId: "AD01", action: { in: ["staff.role.grant", "staff.role.revoke"] }, targetId: "PL01" } }),
+    ).toBe(3);
   });
 
   it("refuses a role change --as someone who may not operate the system, and audits the attempt", async () => {
@@ -76,7 +83,9 @@ describe("nudge staff and nudge audit", () => {
 
   it("audit: a student's history is a read of that student, itself in their history", async () => {
     const student = await database.db.prisma.student.findUniqueOrThrow({ where: { studentNumber: "S0001" } });
-    await database.db.prisma.auditLog.create({ data: { actorKind: "staff", actorId: "PL01", action: "student.view", targetType: "student", targetId: String(student.id), studentId: student.id } });
+    await database.db.prisma.auditLog.create({
+      data: { actorKind: "staff", actorId: "PL01", action: "student.view", targetType: "student", targetId: String(student.id), studentId: student.id },
+    });
     const first = json((await nudge("audit", "--student", "S0001", "--as", "AD01", "--json")).stdout);
     expect(first.entries.map((e: { actorId: string; action: string }) => `${e.actorId} ${e.action}`)).toEqual(["PL01 student.view"]);
     const second = await nudge("audit", "--student", "S0001", "--as", "AD01");

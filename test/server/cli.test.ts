@@ -27,7 +27,20 @@ describe("nudge CLI", () => {
     expect(top.stdout).toMatch(/demo\s/);
     expect(top.stdout).toMatch(/ingest\s/);
     for (const name of ["jobs", "rules", "staff", "audit", "student", "outbox", "interventions"]) expect(top.stdout).toMatch(new RegExp(`\\n  ${name}\\s`));
-    for (const command of [["db", "migrate"], ["db", "status"], ["demo", "seed"], ["ingest"], ["rules", "run"], ["rules", "dry-run"], ["staff", "grant"], ["audit"], ["outbox", "dispatch"], ["outbox", "status"], ["interventions", "approve"], ["interventions", "list"]]) {
+    for (const command of [
+      ["db", "migrate"],
+      ["db", "status"],
+      ["demo", "seed"],
+      ["ingest"],
+      ["rules", "run"],
+      ["rules", "dry-run"],
+      ["staff", "grant"],
+      ["audit"],
+      ["outbox", "dispatch"],
+      ["outbox", "status"],
+      ["interventions", "approve"],
+      ["interventions", "list"],
+    ]) {
       const help = await nudge([...command, "--help"]);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: nudge ${command.join(" ")}`);

@@ -88,7 +88,9 @@ describe("configuration", () => {
     it("needs the user name and the password together", () => {
       expect(problemsOf({ NUDGE_XAPI_USERNAME: "moodle" })).toEqual({ NUDGE_XAPI_PASSWORD: "required when NUDGE_XAPI_USERNAME is set" });
       expect(problemsOf({ NUDGE_XAPI_PASSWORD: "pw" })).toEqual({ NUDGE_XAPI_USERNAME: "required when NUDGE_XAPI_PASSWORD is set" });
-      expect(problemsOf({ NUDGE_XAPI_USERNAME: "moodle:lms", NUDGE_XAPI_PASSWORD: "pw" })).toEqual({ NUDGE_XAPI_USERNAME: expect.stringMatching(/must not contain ':'/) });
+      expect(problemsOf({ NUDGE_XAPI_USERNAME: "moodle:lms", NUDGE_XAPI_PASSWORD: "pw" })).toEqual({
+        NUDGE_XAPI_USERNAME: expect.stringMatching(/must not contain ':'/),
+      });
     });
 
     it("needs a password of at least 16 characters in production, without echoing it", () => {
@@ -115,8 +117,13 @@ describe("configuration", () => {
     it("refuses to start without someone to alert about a student in crisis", () => {
       const { NUDGE_SAFEGUARDING_CONTACTS: _contacts, ...withoutContacts } = production;
       expect(problemsOf(withoutContacts)).toEqual({ NUDGE_SAFEGUARDING_CONTACTS: expect.stringMatching(/^required when NODE_ENV=production/) });
-      expect(problemsOf({ ...production, NUDGE_SAFEGUARDING_CONTACTS: "W0001, not an address!" })).toEqual({ NUDGE_SAFEGUARDING_CONTACTS: expect.stringMatching(/"not an address!" is neither a staff number nor an email address/) });
-      expect(parseConfig(production).safeguarding.contacts).toEqual([{ kind: "staff", staffNumber: "W0001" }, { kind: "email", address: "duty@wellbeing.example.ac.uk" }]);
+      expect(problemsOf({ ...production, NUDGE_SAFEGUARDING_CONTACTS: "W0001, not an address!" })).toEqual({
+        NUDGE_SAFEGUARDING_CONTACTS: expect.stringMatching(/"not an address!" is neither a staff number nor an email address/),
+      });
+      expect(parseConfig(production).safeguarding.contacts).toEqual([
+        { kind: "staff", staffNumber: "W0001" },
+        { kind: "email", address: "duty@wellbeing.example.ac.uk" },
+      ]);
     });
 
     it("accepts complete bot credentials and leaves local mode off", () => {
@@ -127,8 +134,12 @@ describe("configuration", () => {
 
     it("needs no password with a managed identity, and no tenant for MultiTenant", () => {
       const contacts = { NUDGE_SAFEGUARDING_CONTACTS: "W0001" };
-      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "UserAssignedMSI", MICROSOFT_APP_TENANT_ID: TENANT, ...contacts })).not.toThrow();
-      expect(() => parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "MultiTenant", MICROSOFT_APP_PASSWORD: "s", ...contacts })).not.toThrow();
+      expect(() =>
+        parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "UserAssignedMSI", MICROSOFT_APP_TENANT_ID: TENANT, ...contacts }),
+      ).not.toThrow();
+      expect(() =>
+        parseConfig({ NODE_ENV: "production", MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_TYPE: "MultiTenant", MICROSOFT_APP_PASSWORD: "s", ...contacts }),
+      ).not.toThrow();
     });
 
     it("requires Twilio credentials and a public https URL when SMS is enabled", () => {
@@ -187,8 +198,17 @@ describe("configuration", () => {
 
     it("is off without credentials, and on with all three, at Graph's public addresses by default", () => {
       expect(parseConfig({}).graph).toBeUndefined();
-      expect(parseConfig(graph).graph).toEqual({ tenantId: TENANT, clientId: APP_ID, clientSecret: "graph-secret", baseUrl: "https://graph.microsoft.com", loginBaseUrl: "https://login.microsoftonline.com" });
-      expect(parseConfig({ ...graph, GRAPH_BASE_URL: "http://127.0.0.1:4010/", GRAPH_LOGIN_BASE_URL: "http://127.0.0.1:4011" }).graph).toMatchObject({ baseUrl: "http://127.0.0.1:4010", loginBaseUrl: "http://127.0.0.1:4011" });
+      expect(parseConfig(graph).graph).toEqual({
+        tenantId: TENANT,
+        clientId: APP_ID,
+        clientSecret: "graph-secret",
+        baseUrl: "https://graph.microsoft.com",
+        loginBaseUrl: "https://login.microsoftonline.com",
+      });
+      expect(parseConfig({ ...graph, GRAPH_BASE_URL: "http://127.0.0.1:4010/", GRAPH_LOGIN_BASE_URL: "http://127.0.0.1:4011" }).graph).toMatchObject({
+        baseUrl: "http://127.0.0.1:4010",
+        loginBaseUrl: "http://127.0.0.1:4011",
+      });
     });
 
     it("refuses part of the credentials, naming the missing ones, and never shows the secret", () => {
@@ -196,15 +216,17 @@ describe("configuration", () => {
         GRAPH_CLIENT_ID: "required when GRAPH_TENANT_ID is set (Microsoft Graph needs all three)",
         GRAPH_CLIENT_SECRET: "required when GRAPH_TENANT_ID is set (Microsoft Graph needs all three)",
       });
-      expect(problemsOf({ GRAPH_CLIENT_ID: APP_ID, GRAPH_CLIENT_SECRET: "graph-secret" })).toEqual({ GRAPH_TENANT_ID: "required when GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are set (Microsoft Graph needs all three)" });
+      expect(problemsOf({ GRAPH_CLIENT_ID: APP_ID, GRAPH_CLIENT_SECRET: "graph-secret" })).toEqual({
+        GRAPH_TENANT_ID: "required when GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are set (Microsoft Graph needs all three)",
+      });
       const problems = problemsOf({ ...graph, GRAPH_CLIENT_ID: "nudge-app", GRAPH_BASE_URL: "graph.microsoft.com" });
       expect(problems).toEqual({ GRAPH_CLIENT_ID: expect.stringMatching(/must be a GUID/), GRAPH_BASE_URL: expect.stringMatching(/must be an http\(s\) URL/) });
       expect(JSON.stringify(problemsOf({ GRAPH_CLIENT_SECRET: "graph-secret" }))).not.toContain("graph-secret");
     });
   });
 
-  it("documents every variable it reads in the README, with the defaults the code uses", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  it("documents every variable it reads in docs/operators/configuration.md, with the defaults the code uses", () => {
+    const readme = readFileSync(new URL("../../docs/operators/configuration.md", import.meta.url), "utf8");
     expect(replaceReadmeTable(readme, "config")).toBe(readme); // run `npm run docs:config` after changing settings
     const defaults = parseConfig({});
     expect(SETTINGS.find((s) => s.name === "PORT")?.default).toBe(String(defaults.port));

@@ -16,8 +16,22 @@ const OUR_MESSAGE_ID = "<nudge.d1.00112233aabbccdd@example.ac.uk>";
 
 const crlf = (lines: string[]) => lines.join("\r\n");
 
-function replyEmail(from: string, headers: string[] = [], body = "Yes please, Thursday works for me.\r\n\r\nOn Mon, 2 Nov 2026, Student Success wrote:\r\n> Hi Ada"): string {
-  return crlf([`From: ${from}`, "To: nudge@example.ac.uk", "Subject: Re: Checking in", "Message-ID: <reply-1@mail.example.com>", ...headers, "Content-Type: text/plain; charset=utf-8", "", body, ""]);
+function replyEmail(
+  from: string,
+  headers: string[] = [],
+  body = "Yes please, Thursday works for me.\r\n\r\nOn Mon, 2 Nov 2026, Student Success wrote:\r\n> Hi Ada",
+): string {
+  return crlf([
+    `From: ${from}`,
+    "To: nudge@example.ac.uk",
+    "Subject: Re: Checking in",
+    "Message-ID: <reply-1@mail.example.com>",
+    ...headers,
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    body,
+    "",
+  ]);
 }
 
 interface Started {
@@ -131,7 +145,11 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
 
     it("POST for a student who does not exist answers 404 and records nothing", async () => {
       const before = await database.db.prisma.auditLog.count();
-      const response = await fetch(link(987654), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+      const response = await fetch(link(987654), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "List-Unsubscribe=One-Click",
+      });
       expect(response.status).toBe(404);
       expect(await database.db.prisma.auditLog.count()).toBe(before);
     });
@@ -149,10 +167,21 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
       expect(await optedOutAt(ada.id)).toBeInstanceOf(Date);
       const rows = await auditRows(ada.id);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ action: "channel.opt_out", actorKind: "student", actorId: "S3001", targetType: "channel", targetId: "email", details: { source: "email-one-click" } });
+      expect(rows[0]).toMatchObject({
+        action: "channel.opt_out",
+        actorKind: "student",
+        actorId: "S3001",
+        targetType: "channel",
+        targetId: "email",
+        details: { source: "email-one-click" },
+      });
 
       // Mail clients may send it twice: the same answer, nothing recorded again.
-      const again = await fetch(link(ada.id), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+      const again = await fetch(link(ada.id), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "List-Unsubscribe=One-Click",
+      });
       expect(again.status).toBe(200);
       expect(await auditRows(ada.id)).toHaveLength(1);
       await database.db.prisma.student.update({ where: { id: ada.id }, data: { emailOptOutAt: null } });
@@ -178,10 +207,16 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
 
     it("matches a reply to our email through In-Reply-To, whatever address it comes from", async () => {
       const { prisma } = database.db;
-      const intervention = await prisma.intervention.create({ data: { studentId: grace.id, kind: "nudge", state: "sent", body: "Hi Grace", proposedBy: "rule:1@1" } });
-      await prisma.delivery.create({ data: { interventionId: intervention.id, channel: "email", state: "sent", dueAt: new Date(), providerMessageId: OUR_MESSAGE_ID } });
+      const intervention = await prisma.intervention.create({
+        data: { studentId: grace.id, kind: "nudge", state: "sent", body: "Hi Grace", proposedBy: "rule:1@1" },
+      });
+      await prisma.delivery.create({
+        data: { interventionId: intervention.id, channel: "email", state: "sent", dueAt: new Date(), providerMessageId: OUR_MESSAGE_ID },
+      });
 
-      const response = await postInbound(replyEmail("Grace Hopper <grace.personal@mail.example.com>", [`In-Reply-To: ${OUR_MESSAGE_ID}`, `References: ${OUR_MESSAGE_ID}`]));
+      const response = await postInbound(
+        replyEmail("Grace Hopper <grace.personal@mail.example.com>", [`In-Reply-To: ${OUR_MESSAGE_ID}`, `References: ${OUR_MESSAGE_ID}`]),
+      );
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ recorded: true, kind: "reply" });
       expect(app.replies).toEqual([

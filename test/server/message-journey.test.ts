@@ -50,7 +50,11 @@ describe("a message's journey through the service", () => {
   const sms = async (body: string, messageSid: string, signWith = TOKEN) => {
     const fields = { MessageSid: messageSid, AccountSid: SID, From: MOBILE, To: "+447700900999", Body: body };
     const signature = twilio.getExpectedTwilioSignature(signWith, `${PUBLIC}/api/sms/inbound`, fields);
-    const response = await fetch(`${base}/api/sms/inbound`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(fields).toString() });
+    const response = await fetch(`${base}/api/sms/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+      body: new URLSearchParams(fields).toString(),
+    });
     return { status: response.status, body: await response.text() };
   };
 
@@ -88,7 +92,10 @@ describe("a message's journey through the service", () => {
     const quiet = except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual));
     const world = await buildWorld(db, [{ number: "S1", programme: "XA", year: 2, activity: quiet }]);
     studentId = world.ids.get("S1")!;
-    await db.prisma.student.update({ where: { id: studentId }, data: { givenName: "Sam", entraObjectId: AAD, mobile: MOBILE, email: "sam@student.example.ac.uk" } });
+    await db.prisma.student.update({
+      where: { id: studentId },
+      data: { givenName: "Sam", entraObjectId: AAD, mobile: MOBILE, email: "sam@student.example.ac.uk" },
+    });
     const checked = checkFiles("rules/library", null);
     const author = (await staffByNumber(db, world.adminNumber))!;
     await saveAll(db, { calendar: checked.calendar, rules: checked.rules }, author);
@@ -102,7 +109,11 @@ describe("a message's journey through the service", () => {
   });
 
   it("stores the student's Teams conversation when they first write to the bot", async () => {
-    const response = await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(teamsMessage(connector.serviceUrl, "hello", { from: { id: "29:1student-teams-id", name: "Sam", aadObjectId: AAD } })) });
+    const response = await fetch(`${base}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(teamsMessage(connector.serviceUrl, "hello", { from: { id: "29:1student-teams-id", name: "Sam", aadObjectId: AAD } })),
+    });
     expect(response.status).toBeLessThan(300);
     const reference = await service.db.prisma.conversationReference.findUniqueOrThrow({ where: { studentId } });
     expect(reference).toMatchObject({ teamsUserId: "29:1student-teams-id", serviceUrl: connector.serviceUrl, unavailableAt: null });
@@ -146,15 +157,22 @@ describe("a message's journey through the service", () => {
 
   it("answers 'why?' in Teams in the same turn, with the figures (inside the university's tenant)", async () => {
     const before = connector.calls.length;
-    const activity = teamsMessage(connector.serviceUrl, "why did I get this?", { id: "1700000000777", from: { id: "29:1student-teams-id", name: "Sam", aadObjectId: AAD } });
+    const activity = teamsMessage(connector.serviceUrl, "why did I get this?", {
+      id: "1700000000777",
+      from: { id: "29:1student-teams-id", name: "Sam", aadObjectId: AAD },
+    });
     const response = await fetch(`${base}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
     expect(response.status).toBeLessThan(300);
     const answers = connector.calls.slice(before).filter((c) => c.method === "POST" && /\/activities/.test(c.path));
     expect(answers).toHaveLength(1);
     // In Teams: the same in plain words with the day, and the check by its name.
-    expect(answers[0]!.body.text).toMatch(/^We sent it because we haven't seen you on the VLE (since \d{1,2} [A-Z][a-z]+|for \d+ days)\. That's from our "No VLE activity for 10 days" check, on data up to \d{1,2} [A-Z][a-z]+\./);
+    expect(answers[0]!.body.text).toMatch(
+      /^We sent it because we haven't seen you on the VLE (since \d{1,2} [A-Z][a-z]+|for \d+ days)\. That's from our "No VLE activity for 10 days" check, on data up to \d{1,2} [A-Z][a-z]+\./,
+    );
     expect(answers[0]!.body.text).not.toMatch(/fraction|ratio|Figures:/);
-    expect(await service.db.prisma.reply.findFirstOrThrow({ where: { channel: "teams", classification: "why" } })).toMatchObject({ providerMessageId: "teams:a:1personal-chat-id:1700000000777" });
+    expect(await service.db.prisma.reply.findFirstOrThrow({ where: { channel: "teams", classification: "why" } })).toMatchObject({
+      providerMessageId: "teams:a:1personal-chat-id:1700000000777",
+    });
   });
 
   it("turns 'I need help' into an invitation the tutor approves, sent by SMS as the student wrote by SMS", async () => {
@@ -180,7 +198,15 @@ describe("a message's journey through the service", () => {
     expect((await service.db.prisma.student.findUniqueOrThrow({ where: { id: studentId } })).smsOptOutAt).not.toBeNull();
 
     const message = await service.db.prisma.intervention.create({
-      data: { studentId, kind: "staff_message", state: "awaiting_approval", body: "Hi Sam, just checking in after our chat.", subject: "Checking in", channelOrder: ["sms", "email"], proposedBy: "staff:T0001" },
+      data: {
+        studentId,
+        kind: "staff_message",
+        state: "awaiting_approval",
+        body: "Hi Sam, just checking in after our chat.",
+        subject: "Checking in",
+        channelOrder: ["sms", "email"],
+        proposedBy: "staff:T0001",
+      },
     });
     await approveIntervention(service.db, { interventionId: message.id, staffNumber: "T0001" }, DEFAULT_POLICY);
     const twilioBefore = fakeTwilio.requests.length;
@@ -196,7 +222,11 @@ describe("a message's journey through the service", () => {
     const token = new URL(unsubscribe).searchParams.get("t")!;
     expect(readUnsubscribeToken(config.linkSecret, token)).toBe(studentId);
 
-    const oneClick = await fetch(`${base}/api/email/unsubscribe?t=${encodeURIComponent(token)}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    const oneClick = await fetch(`${base}/api/email/unsubscribe?t=${encodeURIComponent(token)}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
     expect(oneClick.status).toBe(200);
     expect((await service.db.prisma.student.findUniqueOrThrow({ where: { id: studentId } })).emailOptOutAt).not.toBeNull();
     const optOuts = await service.db.prisma.auditLog.findMany({ where: { studentId, action: "channel.opt_out" }, orderBy: { id: "asc" } });

@@ -65,7 +65,9 @@ describe("the service over HTTP", () => {
       body: JSON.stringify(activity),
     });
     expect(response.status).toBe(200);
-    const reply = connector.calls.find((c) => c.method === "POST" && c.path === `/v3/conversations/${encodeURIComponent(activity.conversation.id)}/activities/${activity.id}`);
+    const reply = connector.calls.find(
+      (c) => c.method === "POST" && c.path === `/v3/conversations/${encodeURIComponent(activity.conversation.id)}/activities/${activity.id}`,
+    );
     expect(reply?.body).toMatchObject({ type: "message", replyToId: activity.id, conversation: { id: activity.conversation.id } });
     // Nobody the service knows: told so politely, shown nothing.
     expect(reply?.body.text).toMatch(/don't recognise your account/);
@@ -92,7 +94,10 @@ describe("start-up and shutdown as a process", () => {
     const run = startServiceProcess({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "info" });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setInterval(() => {
-        const line = run.output().stdout.split("\n").find((l) => l.includes('"nudge listening"'));
+        const line = run
+          .output()
+          .stdout.split("\n")
+          .find((l) => l.includes('"nudge listening"'));
         if (line) {
           clearInterval(timer);
           resolve(JSON.parse(line).port);
@@ -103,7 +108,11 @@ describe("start-up and shutdown as a process", () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
-    const logs = run.output().stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const logs = run
+      .output()
+      .stdout.split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down", "nudge stopped"]));
     await testDb.drop();
   });

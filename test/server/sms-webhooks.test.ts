@@ -26,17 +26,41 @@ const newSid = () => `SM${(++sidCounter).toString(16).padStart(32, "0")}`;
 function inboundFields(from: string, body: string, extra: Record<string, string> = {}): Record<string, string> {
   const sid = newSid();
   return {
-    ToCountry: "GB", ToState: "", SmsMessageSid: sid, NumMedia: "0", ToCity: "", FromZip: "", SmsSid: sid, FromState: "",
-    SmsStatus: "received", FromCity: "", Body: body, FromCountry: "GB", To: "+447700900001", ToZip: "", NumSegments: "1",
-    MessageSid: sid, AccountSid: ACCOUNT, From: from, ApiVersion: "2010-04-01", ...extra,
+    ToCountry: "GB",
+    ToState: "",
+    SmsMessageSid: sid,
+    NumMedia: "0",
+    ToCity: "",
+    FromZip: "",
+    SmsSid: sid,
+    FromState: "",
+    SmsStatus: "received",
+    FromCity: "",
+    Body: body,
+    FromCountry: "GB",
+    To: "+447700900001",
+    ToZip: "",
+    NumSegments: "1",
+    MessageSid: sid,
+    AccountSid: ACCOUNT,
+    From: from,
+    ApiVersion: "2010-04-01",
+    ...extra,
   };
 }
 
 /** The fields of a status callback. */
 function statusFields(messageSid: string, status: string, errorCode?: string): Record<string, string> {
   return {
-    SmsSid: messageSid, SmsStatus: status, MessageStatus: status, To: ADA, MessageSid: messageSid, AccountSid: ACCOUNT,
-    From: "+447700900001", ApiVersion: "2010-04-01", ...(errorCode ? { ErrorCode: errorCode } : {}),
+    SmsSid: messageSid,
+    SmsStatus: status,
+    MessageStatus: status,
+    To: ADA,
+    MessageSid: messageSid,
+    AccountSid: ACCOUNT,
+    From: "+447700900001",
+    ApiVersion: "2010-04-01",
+    ...(errorCode ? { ErrorCode: errorCode } : {}),
   };
 }
 
@@ -59,7 +83,8 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
   };
 
   async function post(path: string, fields: Record<string, string>, options: { signature?: string | null; signedUrl?: string } = {}) {
-    const signature = options.signature === undefined ? twilio.getExpectedTwilioSignature(TOKEN, options.signedUrl ?? `${PUBLIC}${path}`, fields) : options.signature;
+    const signature =
+      options.signature === undefined ? twilio.getExpectedTwilioSignature(TOKEN, options.signedUrl ?? `${PUBLIC}${path}`, fields) : options.signature;
     const response = await fetch(`${base}${path}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", ...(signature === null ? {} : { "x-twilio-signature": signature }) },
@@ -74,11 +99,27 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
   async function sentSms(): Promise<{ sid: string; deliveryId: number; interventionId: number }> {
     const { prisma } = database.db;
     const intervention = await prisma.intervention.create({
-      data: { studentId: ada, kind: "nudge", state: "sent", channel: "sms", body: "We noticed you have not logged in this week.", proposedBy: "rule:no-vle-10-days@1" },
+      data: {
+        studentId: ada,
+        kind: "nudge",
+        state: "sent",
+        channel: "sms",
+        body: "We noticed you have not logged in this week.",
+        proposedBy: "rule:no-vle-10-days@1",
+      },
     });
     const sid = newSid();
     const delivery = await prisma.delivery.create({
-      data: { interventionId: intervention.id, channel: "sms", state: "sent", dueAt: new Date(), attempts: 1, sentAt: new Date(), providerMessageId: sid, providerStatus: "queued" },
+      data: {
+        interventionId: intervention.id,
+        channel: "sms",
+        state: "sent",
+        dueAt: new Date(),
+        attempts: 1,
+        sentAt: new Date(),
+        providerMessageId: sid,
+        providerStatus: "queued",
+      },
     });
     return { sid, deliveryId: delivery.id, interventionId: intervention.id };
   }
@@ -98,8 +139,12 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
     registerSmsRoutes(server, {
       app: createApp(database.db),
       logger: createLogger("info", logs),
-      get twilio() { return settings.twilio; },
-      get publicBaseUrl() { return settings.publicBaseUrl; },
+      get twilio() {
+        return settings.twilio;
+      },
+      get publicBaseUrl() {
+        return settings.publicBaseUrl;
+      },
       onStudentMessage,
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
@@ -176,7 +221,14 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
 
       const entries = await audits("channel.opt_out");
       expect(entries).toHaveLength(1);
-      expect(entries[0]).toMatchObject({ actorKind: "student", actorId: "S3001", targetType: "channel", targetId: "sms", studentId: ada, details: { source: "sms-keyword:STOP" } });
+      expect(entries[0]).toMatchObject({
+        actorKind: "student",
+        actorId: "S3001",
+        targetType: "channel",
+        targetId: "sms",
+        studentId: ada,
+        details: { source: "sms-keyword:STOP" },
+      });
       expect(calls).toHaveLength(0);
     });
 
@@ -258,7 +310,13 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
       expect(row.deliveredAt).toBeInstanceOf(Date);
       expect(row.intervention.state).toBe("delivered");
       expect(await auditsOf(sms.deliveryId)).toMatchObject([
-        { actorKind: "system", actorId: "sms-status", action: "delivery.delivered", studentId: ada, details: { channel: "sms", interventionId: sms.interventionId, providerStatus: "delivered" } },
+        {
+          actorKind: "system",
+          actorId: "sms-status",
+          action: "delivery.delivered",
+          studentId: ada,
+          details: { channel: "sms", interventionId: sms.interventionId, providerStatus: "delivered" },
+        },
       ]);
       expect(await database.db.prisma.auditLog.count({ where: { action: "intervention.delivered", targetId: String(sms.interventionId) } })).toBe(1);
     });
@@ -283,7 +341,9 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
       expect(row.failedAt).toBeInstanceOf(Date);
       expect(row.lastError).toContain("30008");
       expect(row.intervention.state).toBe("sent");
-      expect(await auditsOf(sms.deliveryId)).toMatchObject([{ action: "delivery.failed", studentId: ada, details: { errorCode: "30008", providerStatus: "failed" } }]);
+      expect(await auditsOf(sms.deliveryId)).toMatchObject([
+        { action: "delivery.failed", studentId: ada, details: { errorCode: "30008", providerStatus: "failed" } },
+      ]);
     });
 
     it("answers 204 for an unknown Message SID and writes nothing", async () => {

@@ -108,7 +108,10 @@ describe("the xAPI statements endpoint", () => {
     const newer = await post(JSON.stringify(statement("S2001")), { ...auth, "x-experience-api-version": "1.1.0" });
     expect(newer.status).toBe(400);
     expect(((await newer.json()) as { error: string }).error).toMatch(/1\.1\.0 is not supported/);
-    const short = await post(JSON.stringify(statement("S2001", { id: "5d9c3a10-0000-4000-8000-000000000001", timestamp: "2026-11-01T09:00:00Z" })), { ...auth, "x-experience-api-version": "1.0" });
+    const short = await post(JSON.stringify(statement("S2001", { id: "5d9c3a10-0000-4000-8000-000000000001", timestamp: "2026-11-01T09:00:00Z" })), {
+      ...auth,
+      "x-experience-api-version": "1.0",
+    });
     expect(short.status).toBe(200);
   });
 
@@ -128,11 +131,22 @@ describe("the xAPI statements endpoint", () => {
     expect(ids[0]).toBe(given);
     expect(ids[1]).toMatch(UUID_V4);
     expect(ids[2]).toMatch(UUID_V4);
-    expect(await service.db.prisma.activityStatement.findUnique({ where: { id: ids[1] } })).toMatchObject({ source: "attendance", late: 1, moduleInstanceKey: moduleId });
+    expect(await service.db.prisma.activityStatement.findUnique({ where: { id: ids[1] } })).toMatchObject({
+      source: "attendance",
+      late: 1,
+      moduleInstanceKey: moduleId,
+    });
     expect(await rollup("S2001", "2026-11-02")).toEqual([{ source: "vle", module: moduleId, counts: [2, 0, 0, 0] }]);
     expect(await rollup("S2002", "2026-11-02")).toEqual([{ source: "attendance", module: moduleId, counts: [1, 1, 1, 0] }]);
     const batch = await service.db.prisma.ingestBatch.findFirstOrThrow({ orderBy: { id: "desc" } });
-    expect(batch).toMatchObject({ format: "xapi", entity: "statements", status: "completed", read: 3, loaded: 3, origin: "POST /api/xapi/statements from 127.0.0.1" });
+    expect(batch).toMatchObject({
+      format: "xapi",
+      entity: "statements",
+      status: "completed",
+      read: 3,
+      loaded: 3,
+      origin: "POST /api/xapi/statements from 127.0.0.1",
+    });
     const freshness = await service.db.prisma.feedFreshness.findUnique({ where: { feed: "attendance" } });
     expect(freshness?.lastDataDay).toBe(day("2026-11-02"));
   });
@@ -161,7 +175,10 @@ describe("the xAPI statements endpoint", () => {
 
     const conflict = await failure(xapi.sendStatement({ statement: { ...first, timestamp: "2026-11-04T10:00:00Z" } }));
     expect(conflict.status).toBe(409);
-    expect(conflict.data).toMatchObject({ ids: ["5d9c3a10-0000-4000-8000-0000000000c1"], error: expect.stringMatching(/already stored for a different statement/) });
+    expect(conflict.data).toMatchObject({
+      ids: ["5d9c3a10-0000-4000-8000-0000000000c1"],
+      error: expect.stringMatching(/already stored for a different statement/),
+    });
     expect(await rollup("S2001", "2026-11-04")).toEqual([]);
   });
 
@@ -211,7 +228,11 @@ describe("the xAPI statements endpoint", () => {
   });
 
   it("takes batches larger than the service's 1 MB body limit, and refuses ones over its own", async () => {
-    const statements = Array.from({ length: 3000 }, (_, i) => statement("S2001", { timestamp: `2026-11-08T10:${String(i % 60).padStart(2, "0")}:${String(i % 59).padStart(2, "0")}.${String(i % 1000).padStart(3, "0")}Z` }));
+    const statements = Array.from({ length: 3000 }, (_, i) =>
+      statement("S2001", {
+        timestamp: `2026-11-08T10:${String(i % 60).padStart(2, "0")}:${String(i % 59).padStart(2, "0")}.${String(i % 1000).padStart(3, "0")}Z`,
+      }),
+    );
     const body = JSON.stringify(statements);
     expect(body.length).toBeGreaterThan(1024 * 1024);
     const response = await post(body, auth);

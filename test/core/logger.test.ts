@@ -17,7 +17,14 @@ describe("logs", () => {
   it("carry no names, emails or phone numbers, even when a record is logged whole", () => {
     const { stream, lines } = capture();
     const logger = createLogger("info", stream);
-    const student = { id: 7, studentNumber: "S2600007", givenName: "Aoife", familyName: "Murphy", email: "aoife.murphy@student.example.ac.uk", mobile: "+447700900123" };
+    const student = {
+      id: 7,
+      studentNumber: "S2600007",
+      givenName: "Aoife",
+      familyName: "Murphy",
+      email: "aoife.murphy@student.example.ac.uk",
+      mobile: "+447700900123",
+    };
     logger.info({ student, to: "+447700900123", text: "Hi Aoife" }, "nudge queued");
     logger.info(student, "student loaded");
     const output = lines.join("");

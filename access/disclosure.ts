@@ -1,6 +1,8 @@
 /**
  * Disclosure control: how a figure about students is shown (POLICY P5, P11: aggregates only, no
- * one re-identifiable). The policy, in full, is in README.md; in short:
+ * one re-identifiable). It lives with the access gate because it applies to every edge that
+ * shows counts about students: analytics answers, and rule dry runs in Teams and on the CLI.
+ * In short:
  *
  * 1. Small numbers. A count of 1 to 4 (students, or things about students: flags, messages,
  *    replies, meetings, verdicts) is shown as "fewer than 5". Zero is shown as 0: it identifies no
@@ -44,6 +46,11 @@ export interface Range {
 export type Figure = number | typeof FEWER_THAN_5 | typeof NOT_SHOWN | Range | { text: string } | null;
 
 export const isHidden = (n: number) => n >= 1 && n < SMALL;
+
+/** One count as it may be shown: 1 to 4 as "fewer than 5" (rule 1), for counts that are not summed further. */
+export function countFigure(n: number): number | typeof FEWER_THAN_5 {
+  return isHidden(n) ? FEWER_THAN_5 : n;
+}
 
 /** A sum of base cells, shown so that no hidden cell can be worked out (rule 2). */
 export function sumOfCells(cells: Iterable<number>): Figure {

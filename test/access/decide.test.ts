@@ -12,7 +12,15 @@ const NOW = new Date("2026-11-23T12:00:00Z");
  * capabilities they have over `inScope` (a first-year Computing student, tutee of `tutor`) and
  * over `outOfScope` (a second-year History student, nobody's tutee here).
  */
-const INDIVIDUAL: CapabilityName[] = ["student.read", "student.contact", "intervention.decide", "consent.record", "student.export", "student.rectify", "student.erase"];
+const INDIVIDUAL: CapabilityName[] = [
+  "student.read",
+  "student.contact",
+  "intervention.decide",
+  "consent.record",
+  "student.export",
+  "student.rectify",
+  "student.erase",
+];
 const SYSTEM: CapabilityName[] = ["analytics.ask", "rules.edit", "runs.read", "audit.read", "system.operate"];
 
 const EXPECTED: Record<string, { inScope: CapabilityName[]; outOfScope: CapabilityName[]; system: CapabilityName[] }> = {
@@ -49,10 +57,20 @@ describe("access decisions", () => {
     const start = new Date("2026-09-21T00:00:00Z");
     await p.programmeEnrolment.create({ data: { studentId: inScope, programmeId: computing.id, yearOfStudy: 1, startDate: start } });
     await p.programmeEnrolment.create({ data: { studentId: outOfScope, programmeId: history.id, yearOfStudy: 2, startDate: start } });
-    const person = async (key: string, roles: { role: "personal_tutor" | "level_tutor" | "programme_leader" | "student_centre" | "admin" | "operator"; programmeId?: number; yearOfStudy?: number }[], active = true) => {
+    const person = async (
+      key: string,
+      roles: {
+        role: "personal_tutor" | "level_tutor" | "programme_leader" | "student_centre" | "admin" | "operator";
+        programmeId?: number;
+        yearOfStudy?: number;
+      }[],
+      active = true,
+    ) => {
       const created = await p.staff.create({ data: { staffNumber: key, displayName: key, active } });
       for (const r of roles) {
-        await p.staffRoleAssignment.create({ data: { staffId: created.id, role: r.role, programmeId: r.programmeId, yearOfStudy: r.yearOfStudy, scopeKey: roleScopeKey(r.role, r) } });
+        await p.staffRoleAssignment.create({
+          data: { staffId: created.id, role: r.role, programmeId: r.programmeId, yearOfStudy: r.yearOfStudy, scopeKey: roleScopeKey(r.role, r) },
+        });
       }
       staff[key] = created.id;
     };
@@ -101,12 +119,19 @@ describe("access decisions", () => {
   it("special-category data needs the student's consent for that category, latest record winning", async () => {
     const tutor: Actor = { kind: "staff", staffId: staff.tutor! };
     const health = { studentId: inScope, purpose: "special_category_health" as const };
-    expect(await decide(db, tutor, "student.special_category.read", health, NOW)).toMatchObject({ allowed: false, reason: "no consent from the student for special category health" });
-    await db.prisma.consent.create({ data: { studentId: inScope, purpose: "special_category_health", state: "granted", source: "teams", recordedAt: new Date("2026-10-01T00:00:00Z") } });
+    expect(await decide(db, tutor, "student.special_category.read", health, NOW)).toMatchObject({
+      allowed: false,
+      reason: "no consent from the student for special category health",
+    });
+    await db.prisma.consent.create({
+      data: { studentId: inScope, purpose: "special_category_health", state: "granted", source: "teams", recordedAt: new Date("2026-10-01T00:00:00Z") },
+    });
     expect((await decide(db, tutor, "student.special_category.read", health, NOW)).allowed).toBe(true);
     // Consent for one category says nothing about another.
     expect((await decide(db, tutor, "student.special_category.read", { studentId: inScope, purpose: "special_category_ethnicity" }, NOW)).allowed).toBe(false);
-    await db.prisma.consent.create({ data: { studentId: inScope, purpose: "special_category_health", state: "withdrawn", source: "teams", recordedAt: new Date("2026-11-01T00:00:00Z") } });
+    await db.prisma.consent.create({
+      data: { studentId: inScope, purpose: "special_category_health", state: "withdrawn", source: "teams", recordedAt: new Date("2026-11-01T00:00:00Z") },
+    });
     expect((await decide(db, tutor, "student.special_category.read", health, NOW)).allowed).toBe(false);
     // Consent never widens scope: the History student stays out of reach.
     expect((await decide(db, tutor, "student.special_category.read", { studentId: outOfScope, purpose: "special_category_health" }, NOW)).allowed).toBe(false);
@@ -117,12 +142,16 @@ describe("access decisions", () => {
       allowed: false,
       reason: "the student is not within their personal tutor scope (tutees)",
     });
-    expect((await decide(db, { kind: "staff", staffId: 999_999 }, "student.read", { studentId: inScope }, NOW)).reason).toBe("not a known, active member of staff");
-    expect((await decide(db, { kind: "staff", staffId: staff.tutor! }, "student.read", undefined, NOW)).reason).toBe("student.read needs the student it is about");
+    expect((await decide(db, { kind: "staff", staffId: 999_999 }, "student.read", { studentId: inScope }, NOW)).reason).toBe(
+      "not a known, active member of staff",
+    );
+    expect((await decide(db, { kind: "staff", staffId: staff.tutor! }, "student.read", undefined, NOW)).reason).toBe(
+      "student.read needs the student it is about",
+    );
   });
 
-  it("the README's access table is the one the code enforces", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  it("the access table in docs/data-protection.md is the one the code enforces", () => {
+    const readme = readFileSync(new URL("../../docs/data-protection.md", import.meta.url), "utf8");
     const { start, end } = markers("access");
     const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end)).trim();
     expect(table, "run `npm run docs:access`").toBe(renderAccessTable());

@@ -11,7 +11,9 @@ describe("the rules-run job", () => {
   const database = useMigratedDatabase();
 
   beforeAll(async () => {
-    const world = await buildWorld(database.db, [{ number: "A", programme: "XA", year: 2, activity: except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual)) }]);
+    const world = await buildWorld(database.db, [
+      { number: "A", programme: "XA", year: 2, activity: except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual)) },
+    ]);
     const checked = checkFiles("rules/library", null);
     const author = (await staffByNumber(database.db, world.adminNumber))!;
     await saveAll(database.db, { calendar: checked.calendar, rules: checked.rules }, author);

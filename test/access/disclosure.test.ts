@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { averageOverCohorts, FEWER_THAN_5, NOT_SHOWN, rateOf, sumOfCells, type Figure } from "../../analytics/index.ts";
-import { shownSize } from "../../analytics/disclosure.ts";
+import { shownSize } from "../../access/index.ts";
 import { blocksOf, mondayOf, resolvePeriod, startOfDay } from "../../analytics/periods.ts";
-import { D } from "./world.ts";
+import { D } from "../analytics/world.ts";
 
 describe("small numbers", () => {
   it.each([
@@ -35,7 +35,12 @@ describe("rates and averages", () => {
   });
 
   it("averages leave out cohorts of fewer than 5 students", () => {
-    expect(averageOverCohorts([{ students: 10, total: 100 }, { students: 3, total: 900 }])).toEqual({ value: 10, leftOut: 1 });
+    expect(
+      averageOverCohorts([
+        { students: 10, total: 100 },
+        { students: 3, total: 900 },
+      ]),
+    ).toEqual({ value: 10, leftOut: 1 });
     expect(averageOverCohorts([{ students: 3, total: 9 }])).toEqual({ value: FEWER_THAN_5, leftOut: 1 });
     expect(averageOverCohorts([])).toEqual({ value: null, leftOut: 0 });
   });
@@ -65,7 +70,11 @@ describe("differencing over every cohort filter", () => {
     out.push(sumOfCells(programmes.map((p) => cell(p, lengths[p]! - 1))));
     out.push(sumOfCells(programmes.flatMap((p) => years.map((y) => cell(p, y)))));
     // Unions of programmes (a title word shared by several).
-    for (const [a, b] of [[0, 1], [0, 2], [1, 2]] as const) {
+    for (const [a, b] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const) {
       out.push(sumOfCells([...years.map((y) => cell(a, y)), ...years.map((y) => cell(b, y))]));
       for (const y of years) out.push(sumOfCells([cell(a, y), cell(b, y)]));
     }
@@ -74,23 +83,23 @@ describe("differencing over every cohort filter", () => {
 
   // A deterministic pseudo-random sequence, so a failure can be replayed.
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const value = () => [0, 0, 1, 2, 3, 4, 5, 6, 9, 14, 30][Math.floor(random() * 11)]!;
 
   it("200 random tables: changing any hidden cell within 1–4 changes no answer", () => {
     for (let round = 0; round < 200; round++) {
       const table: Table = lengths.map((length) => Array.from({ length }, value));
       const before = answers(table);
-      table.forEach((row, p) =>
-        void
-        row.forEach((n, y) => {
-          if (n < 1 || n > 4) return;
-          for (const other of [1, 2, 3, 4]) {
-            const changed = table.map((r) => [...r]);
-            changed[p]![y] = other;
-            expect(answers(changed)).toEqual(before);
-          }
-        }),
+      table.forEach(
+        (row, p) =>
+          void row.forEach((n, y) => {
+            if (n < 1 || n > 4) return;
+            for (const other of [1, 2, 3, 4]) {
+              const changed = table.map((r) => [...r]);
+              changed[p]![y] = other;
+              expect(answers(changed)).toEqual(before);
+            }
+          }),
       );
     }
   });

@@ -10,6 +10,7 @@
  * spares PostgreSQL from guessing parameter types. Instants are parameters: on PostgreSQL an ISO
  * text in UTC, which a `timestamp` column reads as the UTC wall clock Prisma stores.
  */
+import { consentWithheldSql } from "../access/index.ts";
 import type { Database, SqlExecutor } from "../prisma/index.ts";
 import { sqliteDateTime } from "../prisma/index.ts";
 import { dayOf } from "../prisma/index.ts";
@@ -50,10 +51,7 @@ function instant(sql: SqlExecutor, date: Date): string {
  * rules leave out.
  */
 function usable(student: string): string {
-  return `${student}."erasedAt" IS NULL AND ${student}."restrictedAt" IS NULL AND NOT EXISTS (
-      SELECT 1 FROM "Consent" k WHERE k."studentId" = ${student}."id" AND k."purpose" = 'analytics' AND k."state" IN ('refused', 'withdrawn')
-         AND NOT EXISTS (SELECT 1 FROM "Consent" l WHERE l."studentId" = k."studentId" AND l."purpose" = 'analytics'
-                           AND (l."recordedAt" > k."recordedAt" OR (l."recordedAt" = k."recordedAt" AND l."id" > k."id"))))`;
+  return `${student}."erasedAt" IS NULL AND ${student}."restrictedAt" IS NULL AND NOT ${consentWithheldSql(student)}`;
 }
 
 /**
@@ -96,7 +94,12 @@ const cell = (row: Record<string, unknown>): Cell => ({ programme: idOrNull(row.
  * source on any day of it, per cell (cells where everyone was active give 0, so "0 in Law" shows). Students who started later are not counted: "no activity in 14 days"
  * means nothing for someone enrolled for three, and the rules' "days since" agrees.
  */
-export async function inactiveCells(db: Database, source: EngagementSource | "any", range: DayRange, filter: ResolvedFilter): Promise<(Cell & { n: number })[]> {
+export async function inactiveCells(
+  db: Database,
+  source: EngagementSource | "any",
+  range: DayRange,
+  filter: ResolvedFilter,
+): Promise<(Cell & { n: number })[]> {
   const which = source === "any" ? "" : `AND e."source" = ${sourceLiteral(source)}`;
   const rows = await db.sql.queryReadOnly<Record<string, unknown>>(
     `WITH cohort AS (${cohortSql(db.sql, "enrolled", range.to)})
@@ -115,7 +118,12 @@ export async function inactiveCells(db: Database, source: EngagementSource | "an
  * Distinct students flagged per cell and `key`: the rule, or the week block counted back from the
  * end of the period ("all" otherwise). A flag counts on the day its rule evaluated (Flag.day).
  */
-export async function flagCells(db: Database, range: DayRange, filter: ResolvedFilter, by: "all" | "rule" | "week"): Promise<(Cell & { key: string; n: number })[]> {
+export async function flagCells(
+  db: Database,
+  range: DayRange,
+  filter: ResolvedFilter,
+  by: "all" | "rule" | "week",
+): Promise<(Cell & { key: string; n: number })[]> {
   const key = by === "rule" ? `f."ruleId"` : by === "week" ? `(${int(range.to)} - f."day") / 7` : null;
   const rows = await db.sql.query<Record<string, unknown>>(
     `WITH cohort AS (${cohortSql(db.sql, "latest", range.to)})
@@ -134,7 +142,12 @@ export async function flagCells(db: Database, range: DayRange, filter: ResolvedF
  * replied to one of those nudges (whenever the reply came: a reply on the 1st to a nudge of the
  * 31st still answers it). Answers to students' own messages (kind `reply`) are not outreach.
  */
-export async function reachCells(db: Database, range: DayRange, when: { from: Date; until: Date }, filter: ResolvedFilter): Promise<(Cell & { channel: string; reached: number; replied: number })[]> {
+export async function reachCells(
+  db: Database,
+  range: DayRange,
+  when: { from: Date; until: Date },
+  filter: ResolvedFilter,
+): Promise<(Cell & { channel: string; reached: number; replied: number })[]> {
   const rows = await db.sql.query<Record<string, unknown>>(
     `WITH cohort AS (${cohortSql(db.sql, "latest", range.to)}),
           answered AS (SELECT DISTINCT r."interventionId" AS iid FROM "Reply" r WHERE r."interventionId" IS NOT NULL)

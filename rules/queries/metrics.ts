@@ -20,9 +20,9 @@
  * here, never user text, and inlining spares PostgreSQL from guessing parameter types.
  */
 
-import type { EngagementSource } from "../core/index.ts";
-import { dayOf, type SqlExecutor } from "../prisma/index.ts";
-import { BASELINE_DAYS, familyKeyOf, MAX_WINDOW_DAYS, MIN_PERCENTILE_COHORT, type Metric } from "./metrics.ts";
+import type { EngagementSource } from "../../core/index.ts";
+import { dayOf, type SqlExecutor } from "../../prisma/index.ts";
+import { BASELINE_DAYS, familyKeyOf, MAX_WINDOW_DAYS, MIN_PERCENTILE_COHORT, type Metric } from "../metrics.ts";
 
 export interface StudentMetrics {
   studentId: number;

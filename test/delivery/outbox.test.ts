@@ -133,7 +133,10 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
     [twilio, connector] = await Promise.all([startFakeTwilio(), startFakeConnector()]);
     senders = newSenders();
     // Each case sees only its own due rows: whatever an earlier case left waiting is cancelled.
-    await db().prisma.delivery.updateMany({ where: { state: { in: ["pending", "sending"] } }, data: { state: "cancelled", leaseOwner: null, leaseUntil: null } });
+    await db().prisma.delivery.updateMany({
+      where: { state: { in: ["pending", "sending"] } },
+      data: { state: "cancelled", leaseOwner: null, leaseUntil: null },
+    });
     // Each stand-in connector numbers its activities from 1: earlier cases' Teams ids are cleared so
     // the unique providerMessageId column does not meet the same number again.
     await db().prisma.delivery.updateMany({ where: { channel: "teams", providerMessageId: { not: null } }, data: { providerMessageId: null } });
@@ -216,7 +219,11 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
   }
 
   /** An approved intervention in the outbox: state queued, one pending delivery on its first channel. */
-  async function queue(student: TestStudent, now: Date, options: { channels?: ChannelName[]; approvedAt?: Date; kind?: InterventionKind } = {}): Promise<Queued> {
+  async function queue(
+    student: TestStudent,
+    now: Date,
+    options: { channels?: ChannelName[]; approvedAt?: Date; kind?: InterventionKind } = {},
+  ): Promise<Queued> {
     const channels = options.channels ?? ["teams", "sms", "email"];
     const tag = `#${++sequence}`;
     const texts = textsFor(tag);
@@ -276,16 +283,33 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
     expect(calls[0]!.status).toBe(200);
     expect(calls[0]!.body).toMatchObject({ type: "message", conversation: { id: student.conversationId }, recipient: { id: student.teamsUserId } });
     // A nudge goes as an Adaptive Card carrying the text and its buttons.
-    expect(calls[0]!.body.attachments[0]).toMatchObject({ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard", version: "1.5" } });
+    expect(calls[0]!.body.attachments[0]).toMatchObject({
+      contentType: "application/vnd.microsoft.card.adaptive",
+      content: { type: "AdaptiveCard", version: "1.5" },
+    });
     expect(shownText(calls[0]!.body)).toContain(texts.teams);
 
     const delivery = await deliveryOf(deliveryId);
-    expect(delivery).toMatchObject({ state: "sent", attempts: 1, providerMessageId: `${student.conversationId}|${calls[0]!.response.id}`, providerStatus: "accepted", lastError: null, heldReason: null, leaseOwner: null, leaseUntil: null });
+    expect(delivery).toMatchObject({
+      state: "sent",
+      attempts: 1,
+      providerMessageId: `${student.conversationId}|${calls[0]!.response.id}`,
+      providerStatus: "accepted",
+      lastError: null,
+      heldReason: null,
+      leaseOwner: null,
+      leaseUntil: null,
+    });
     expect(delivery.sentAt).toBeInstanceOf(Date);
     expect(await interventionOf(interventionId)).toMatchObject({ state: "sent", channel: "teams" });
     const sent = (await auditOf(interventionId)).filter((a) => a.action === "intervention.sent");
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ actorKind: "system", actorId: "outbox", studentId: student.id, details: { from: "queued", to: "sent", channel: "teams", deliveryId, attempts: 1 } });
+    expect(sent[0]).toMatchObject({
+      actorKind: "system",
+      actorId: "outbox",
+      studentId: student.id,
+      details: { from: "queued", to: "sent", channel: "teams", deliveryId, attempts: 1 },
+    });
     // Nothing on the other channels.
     expect(smsRequestsTo(student.mobile)).toHaveLength(0);
     expect(smtp.to(student.email!)).toHaveLength(0);
@@ -432,7 +456,10 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
     expect(twilio.sentTo(student.mobile!)).toBe(1);
     expect(smsRequestsTo(student.mobile)[0]!.form.Body).toBe(texts.sms);
     const deliveries = await deliveriesOf(interventionId);
-    expect(deliveries.map((d) => [d.channel, d.state])).toEqual([["teams", "failed"], ["sms", "sent"]]);
+    expect(deliveries.map((d) => [d.channel, d.state])).toEqual([
+      ["teams", "failed"],
+      ["sms", "sent"],
+    ]);
     expect(await interventionOf(interventionId)).toMatchObject({ state: "sent", channel: "sms" });
     // Teams was tried once; the SDK did not retry it.
     expect(sendsTo(student.conversationId)).toHaveLength(1);
@@ -471,7 +498,9 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
     const student = await makeStudent();
     const { interventionId, deliveryId } = await queue(student, now);
     if (change === "analytics consent withdrawn") {
-      await db().prisma.consent.create({ data: { studentId: student.id, purpose: "analytics", state: "granted", source: "sis", recordedAt: new Date(now.getTime() - DAY_MS) } });
+      await db().prisma.consent.create({
+        data: { studentId: student.id, purpose: "analytics", state: "granted", source: "sis", recordedAt: new Date(now.getTime() - DAY_MS) },
+      });
       await db().prisma.consent.create({ data: { studentId: student.id, purpose: "analytics", state: "withdrawn", source: "teams", recordedAt: now } });
     } else if (change === "enrolment withdrawn") {
       await db().prisma.student.update({ where: { id: student.id }, data: { enrolmentStatus: "withdrawn" } });
@@ -482,7 +511,9 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
 
     expect(await drain(now)).toMatchObject({ claimed: 1, cancelled: 1, sent: 0, fellBack: 0 });
     expect(providerTraffic()).toEqual(traffic);
-    expect(await deliveriesOf(interventionId)).toEqual([expect.objectContaining({ id: deliveryId, state: "cancelled", attempts: 0, heldReason: reason, sentAt: null, leaseOwner: null })]);
+    expect(await deliveriesOf(interventionId)).toEqual([
+      expect.objectContaining({ id: deliveryId, state: "cancelled", attempts: 0, heldReason: reason, sentAt: null, leaseOwner: null }),
+    ]);
     expect(await interventionOf(interventionId)).toMatchObject({ state: "cancelled", channel: null });
     const cancelled = (await auditOf(interventionId)).filter((a) => a.action === "intervention.cancelled");
     expect(cancelled).toHaveLength(1);
@@ -500,7 +531,13 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
 
       expect(await dispatchOnce(db(), senders, quiet, night)).toMatchObject({ claimed: 1, held: 1, sent: 0 });
       expect(providerTraffic()).toEqual(traffic);
-      expect(await deliveryOf(deliveryId)).toMatchObject({ state: "pending", attempts: 0, dueAt: new Date("2026-12-01T08:00:00Z"), heldReason: "quiet hours", leaseOwner: null });
+      expect(await deliveryOf(deliveryId)).toMatchObject({
+        state: "pending",
+        attempts: 0,
+        dueAt: new Date("2026-12-01T08:00:00Z"),
+        heldReason: "quiet hours",
+        leaseOwner: null,
+      });
       expect(await interventionOf(interventionId)).toMatchObject({ state: "queued" });
 
       // Still quiet a minute before the end; sent at the end.
@@ -537,7 +574,15 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
           body: `earlier, ${daysAgo} days ago`,
           proposedBy: "rule:no-vle-10-days@1",
           approvedAt: new Date(now.getTime() - daysAgo * DAY_MS),
-          deliveries: { create: { channel: "sms", state: "sent", attempts: 1, dueAt: new Date(now.getTime() - daysAgo * DAY_MS), sentAt: new Date(now.getTime() - daysAgo * DAY_MS) } },
+          deliveries: {
+            create: {
+              channel: "sms",
+              state: "sent",
+              attempts: 1,
+              dueAt: new Date(now.getTime() - daysAgo * DAY_MS),
+              sentAt: new Date(now.getTime() - daysAgo * DAY_MS),
+            },
+          },
         },
       });
     }
@@ -580,7 +625,9 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
 
     expect(await dispatchOnce(db(), senders, SETTINGS, now)).toMatchObject({ claimed: 1, expired: 1, sent: 0 });
     expect(providerTraffic()).toEqual(traffic);
-    expect(await deliveriesOf(interventionId)).toEqual([expect.objectContaining({ id: deliveryId, state: "cancelled", heldReason: "not sent within 7 days of approval" })]);
+    expect(await deliveriesOf(interventionId)).toEqual([
+      expect.objectContaining({ id: deliveryId, state: "cancelled", heldReason: "not sent within 7 days of approval" }),
+    ]);
     expect(await interventionOf(interventionId)).toMatchObject({ state: "expired" });
     expect((await auditOf(interventionId)).map((a) => a.action)).toContain("intervention.expired");
   });
@@ -654,7 +701,9 @@ describe("the outbox dispatcher with real senders and stand-in providers", () =>
     expect(deliveries.map((d) => d.state)).toEqual(Array(50).fill("sent"));
     expect(deliveries.every((d) => d.attempts === 1 && d.leaseOwner === null)).toBe(true);
     expect(new Set(deliveries.map((d) => d.providerMessageId)).size).toBe(50);
-    const sentAudits = await db().prisma.auditLog.findMany({ where: { action: "intervention.sent", targetId: { in: queued.map((q) => String(q.interventionId)) } } });
+    const sentAudits = await db().prisma.auditLog.findMany({
+      where: { action: "intervention.sent", targetId: { in: queued.map((q) => String(q.interventionId)) } },
+    });
     expect(sentAudits).toHaveLength(50);
     expect(await db().prisma.delivery.count({ where: { interventionId: { in: queued.map((q) => q.interventionId) } } })).toBe(50);
   });

@@ -2,7 +2,7 @@
  * The outbox dispatcher as operators run it, `nudge outbox dispatch`, in real processes against a
  * stand-in Twilio API in this process: two dispatchers sharing a PostgreSQL outbox send each
  * message once, and a dispatcher killed mid-dispatch loses nothing and duplicates only inside the
- * crash window documented in channels/outbox.ts.
+ * crash window documented in delivery/outbox.ts.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -117,7 +117,9 @@ describe.each(databaseKindsUnderTest())("`nudge outbox dispatch` killed mid-disp
     await twilio?.close();
   });
 
-  it("loses nothing, duplicates only rows that were being sent when it died, and sends nothing to students who opted out meanwhile", { timeout: 300_000 }, async () => {
+  it("loses nothing, duplicates only rows that were being sent when it died, and sends nothing to students who opted out meanwhile", {
+    timeout: 300_000,
+  }, async () => {
     const { db } = database;
     const seeded = await seedDueDeliveries(db, COUNT);
     const env = dispatcherEnv(database.url, twilio);
@@ -164,7 +166,9 @@ describe.each(databaseKindsUnderTest())("`nudge outbox dispatch` killed mid-disp
     const optedOutIds = new Set(optedOut.map((s) => s.deliveryId));
     const after = await db.prisma.delivery.findMany({ select: { id: true, state: true, lastError: true, providerMessageId: true } });
     expect(after.filter((d) => !optedOutIds.has(d.id) && d.state !== "sent")).toEqual([]);
-    expect(after.filter((d) => optedOutIds.has(d.id)).map((d) => [d.state, d.lastError])).toEqual(optedOut.map(() => ["failed", "the student opted out of sms"]));
+    expect(after.filter((d) => optedOutIds.has(d.id)).map((d) => [d.state, d.lastError])).toEqual(
+      optedOut.map(() => ["failed", "the student opted out of sms"]),
+    );
     const providerIds = after.map((d) => d.providerMessageId).filter((id) => id !== null);
     expect(new Set(providerIds).size).toBe(providerIds.length);
 
@@ -181,6 +185,8 @@ describe.each(databaseKindsUnderTest())("`nudge outbox dispatch` killed mid-disp
     expect(duplicated.filter(([number]) => !strandedNumbers.has(number))).toEqual([]);
     expect(duplicated.every(([, n]) => n === 2)).toBe(true);
     expect(duplicated.length).toBeLessThanOrEqual(8); // the dispatcher's default concurrency
-    console.log(`outbox on ${kind}: killed after ${receivedBefore.size} accepted; ${stranded.length} rows were sending, ${duplicated.length} numbers got a second message`);
+    console.log(
+      `outbox on ${kind}: killed after ${receivedBefore.size} accepted; ${stranded.length} rows were sending, ${duplicated.length} numbers got a second message`,
+    );
   });
 });

@@ -58,14 +58,20 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
   beforeAll(async () => {
     graph = await startFakeGraph();
     calendar = graphTutorCalendar(createGraphCalendar(fakeGraphSettings(graph)));
-    const world = await buildWorld(db(), ["S1", "S2", "S3", "S4", "S5"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })));
+    const world = await buildWorld(
+      db(),
+      ["S1", "S2", "S3", "S4", "S5"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })),
+    );
     ids = world.ids;
     tutorId = world.tutorId;
     const p = db().prisma;
     await p.staff.update({ where: { id: tutorId }, data: { displayName: "Dr Okafor", email: TUTOR_EMAIL, officeHours: OFFICE_HOURS, timezone: LONDON } });
     const names: Record<string, string> = { S1: "Jamie", S2: "Alex", S3: "Sam", S4: "Robin", S5: "Kit" };
     for (const [number, name] of Object.entries(names)) {
-      await p.student.update({ where: { id: student(number) }, data: { givenName: name, familyName: "Reid", email: `${name.toLowerCase()}@students.example` } });
+      await p.student.update({
+        where: { id: student(number) },
+        data: { givenName: name, familyName: "Reid", email: `${name.toLowerCase()}@students.example` },
+      });
     }
     // Tuesday morning taken by a department meeting, and a tentative hold on Thursday's first half hour.
     graph.setBusy(TUTOR_EMAIL, [
@@ -97,7 +103,10 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     const invited = await inviteToTalk(db(), { studentId: student("S2"), staffNumber: "T0001" }, DEFAULT_POLICY, NOW, calendar);
     expect(iso(invited.slots)).toEqual(["2026-12-01T10:00:00.000Z", "2026-12-03T14:00:00.000Z", TUE_8]);
     expect((await proposedAudit(invited.meetingId)).details).toMatchObject({
-      tutorCalendar: { freeBusy: "office hours only", reason: "the tutor's calendar could not be read: Graph free/busy: HTTP 500 InternalServerError: Something went wrong." },
+      tutorCalendar: {
+        freeBusy: "office hours only",
+        reason: "the tutor's calendar could not be read: Graph free/busy: HTTP 500 InternalServerError: Something went wrong.",
+      },
     });
     expect(await db().prisma.intervention.findUniqueOrThrow({ where: { id: invited.interventionId } })).toMatchObject({ state: "queued" });
   });
@@ -174,7 +183,10 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
     expect(email).toHaveLength(1);
     expect(email[0]!.calendar).toMatchObject({ method: "REQUEST", filename: `meeting-${meeting.id}.ics` });
     const fallback = await db().prisma.auditLog.findFirstOrThrow({ where: { action: "meeting.calendar_fallback", targetId: String(meeting.id) } });
-    expect(fallback.details).toMatchObject({ reason: "the tutor's calendar did not take the event: Graph create event: HTTP 403 ErrorAccessDenied: Access is denied. Check credentials and try again.", studentInvitation: "by email (.ics)" });
+    expect(fallback.details).toMatchObject({
+      reason: "the tutor's calendar did not take the event: Graph create event: HTTP 403 ErrorAccessDenied: Access is denied. Check credentials and try again.",
+      studentInvitation: "by email (.ics)",
+    });
   });
 
   it("leaves an invitation made without the calendar to the .ics emails, even once Graph is configured", async () => {
@@ -196,7 +208,14 @@ describe("invitations to talk with the tutor's Microsoft Graph calendar", () => 
   it("is what the service's meeting-notices job uses when GRAPH_* are configured", async () => {
     await inviteToTalk(db(), { studentId: student("S5"), staffNumber: "T0001" }, DEFAULT_POLICY, NOW, calendar);
     await chooseSlot(db(), { studentId: student("S5"), choice: 1, channel: "teams" }, at("2026-11-30T10:00:00Z"));
-    const config = parseConfig({ DATABASE_URL: database.url, GRAPH_TENANT_ID: graph.tenantId, GRAPH_CLIENT_ID: graph.clientId, GRAPH_CLIENT_SECRET: graph.clientSecret, GRAPH_BASE_URL: graph.graphUrl, GRAPH_LOGIN_BASE_URL: graph.loginUrl });
+    const config = parseConfig({
+      DATABASE_URL: database.url,
+      GRAPH_TENANT_ID: graph.tenantId,
+      GRAPH_CLIENT_ID: graph.clientId,
+      GRAPH_CLIENT_SECRET: graph.clientSecret,
+      GRAPH_BASE_URL: graph.graphUrl,
+      GRAPH_LOGIN_BASE_URL: graph.loginUrl,
+    });
     const job = serviceJobs(createApp(db()), config, { senders: () => new Map() }).find((j) => j.name === "meeting-notices")!;
     expect(await job.run({ scheduledFor: new Date(), trigger: "manual" } as never)).toMatchObject({ invitations: 1, calendarEvents: 1 });
     const meeting = await meetingOf("S5");
@@ -220,7 +239,10 @@ describe("the tutor's 'Invite to talk' in Teams, on a service with GRAPH_* confi
     try {
       const world = await buildWorld(setup, [{ number: "S1", programme: "XA", year: 1, activity: healthy() }]);
       studentId = world.ids.get("S1")!;
-      await setup.prisma.staff.update({ where: { id: world.tutorId }, data: { displayName: "Dr Okafor", email: TUTOR_EMAIL, entraObjectId: TUTOR.aadObjectId, officeHours: OFFICE_HOURS, timezone: LONDON } });
+      await setup.prisma.staff.update({
+        where: { id: world.tutorId },
+        data: { displayName: "Dr Okafor", email: TUTOR_EMAIL, entraObjectId: TUTOR.aadObjectId, officeHours: OFFICE_HOURS, timezone: LONDON },
+      });
       await setup.prisma.student.update({ where: { id: studentId }, data: { givenName: "Jamie", email: "jamie@students.example" } });
       await receiveStudentMessage(setup, { studentId, channel: "teams", text: "I need help" }, { answerInline: true });
     } finally {
@@ -245,7 +267,8 @@ describe("the tutor's 'Invite to talk' in Teams, on a service with GRAPH_* confi
     });
     service = await startService(config, createLogger("silent"));
     // On SQLite a start-up catch-up run (xAPI retention) holding the writer would only slow the test down.
-    for (let waited = 0; waited < 10_000 && (await service.db.prisma.jobRun.count({ where: { status: "running" } })) > 0; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; waited < 10_000 && (await service.db.prisma.jobRun.count({ where: { status: "running" } })) > 0; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
   });
 
   afterAll(async () => {

@@ -36,7 +36,15 @@ describe("Graph calendar client", () => {
     it("asks the tenant's token endpoint for a client-credentials token once, and reuses it", async () => {
       await client.freeBusy(TUTOR, FROM, TO);
       await client.freeBusy(TUTOR, FROM, TO);
-      await client.createMeeting({ tutorEmail: TUTOR, studentEmail: null, studentName: "Jamie", subject: "Chat", start: at("2026-12-01T10:00:00Z"), end: at("2026-12-01T10:30:00Z"), body: "hi" });
+      await client.createMeeting({
+        tutorEmail: TUTOR,
+        studentEmail: null,
+        studentName: "Jamie",
+        subject: "Chat",
+        start: at("2026-12-01T10:00:00Z"),
+        end: at("2026-12-01T10:30:00Z"),
+        body: "hi",
+      });
       expect(graph.tokenRequests).toHaveLength(1);
       expect(graph.tokenRequests[0]).toMatchObject({
         method: "POST",
@@ -75,7 +83,9 @@ describe("Graph calendar client", () => {
       const error = await wrong.freeBusy(TUTOR, FROM, TO).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GraphError);
       expect(error).toMatchObject({ status: 401, code: "invalid_client" });
-      expect((error as Error).message).toBe("Graph sign-in: HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.");
+      expect((error as Error).message).toBe(
+        "Graph sign-in: HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.",
+      );
       expect((error as Error).message).not.toContain("not-the-secret");
       expect(graph.requests).toHaveLength(0);
     });
@@ -98,7 +108,12 @@ describe("Graph calendar client", () => {
       ]);
       const request = graph.requests[0]!;
       expect(request).toMatchObject({ method: "POST", path: `/v1.0/users/${TUTOR}/calendar/getSchedule`, prefer: 'outlook.timezone="UTC"' });
-      expect(request.body).toEqual({ schedules: [TUTOR], startTime: { dateTime: "2026-11-30T09:00:00", timeZone: "UTC" }, endTime: { dateTime: "2026-12-15T09:00:00", timeZone: "UTC" }, availabilityViewInterval: 15 });
+      expect(request.body).toEqual({
+        schedules: [TUTOR],
+        startTime: { dateTime: "2026-11-30T09:00:00", timeZone: "UTC" },
+        endTime: { dateTime: "2026-12-15T09:00:00", timeZone: "UTC" },
+        availabilityViewInterval: 15,
+      });
     });
 
     it("fails on a schedule Graph could not read (answered 200 with an error inside)", async () => {
@@ -143,7 +158,15 @@ describe("Graph calendar client", () => {
     });
 
     it("is cancelled through the organiser's calendar, telling the attendees", async () => {
-      const { eventId } = await client.createMeeting({ tutorEmail: TUTOR, studentEmail: null, studentName: "Jamie", subject: "Chat", start: at("2026-12-01T10:00:00Z"), end: at("2026-12-01T10:30:00Z"), body: "hi" });
+      const { eventId } = await client.createMeeting({
+        tutorEmail: TUTOR,
+        studentEmail: null,
+        studentName: "Jamie",
+        subject: "Chat",
+        start: at("2026-12-01T10:00:00Z"),
+        end: at("2026-12-01T10:30:00Z"),
+        body: "hi",
+      });
       await graphTutorCalendar(client).cancel({ email: TUTOR }, eventId);
       expect(graph.requests.at(-1)).toMatchObject({ method: "POST", path: `/v1.0/users/${TUTOR}/events/${eventId}/cancel` });
       expect(graph.events.find((e) => e.id === eventId)?.cancelled).toBe(true);
@@ -176,16 +199,35 @@ describe("Graph calendar client", () => {
 
     it("names Graph's error code and message, and does not retry a refusal", async () => {
       graph.fail({ status: 403, code: "ErrorAccessDenied", message: "Access is denied. Check credentials and try again." });
-      const error = await client.createMeeting({ tutorEmail: TUTOR, studentEmail: null, studentName: "Jamie", subject: "Chat", start: at("2026-12-01T10:00:00Z"), end: at("2026-12-01T10:30:00Z"), body: "hi" }).catch((e: unknown) => e);
+      const error = await client
+        .createMeeting({
+          tutorEmail: TUTOR,
+          studentEmail: null,
+          studentName: "Jamie",
+          subject: "Chat",
+          start: at("2026-12-01T10:00:00Z"),
+          end: at("2026-12-01T10:30:00Z"),
+          body: "hi",
+        })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GraphError);
-      expect(error).toMatchObject({ status: 403, code: "ErrorAccessDenied", message: "Graph create event: HTTP 403 ErrorAccessDenied: Access is denied. Check credentials and try again." });
+      expect(error).toMatchObject({
+        status: 403,
+        code: "ErrorAccessDenied",
+        message: "Graph create event: HTTP 403 ErrorAccessDenied: Access is denied. Check credentials and try again.",
+      });
       expect(graph.requests).toHaveLength(1);
     });
 
     it("gives up on a Graph that does not answer", async () => {
       const impatient = createGraphCalendar(fakeGraphSettings(graph, { timeoutMs: 300 }));
       graph.fail({ hang: true });
-      await expect(impatient.freeBusy(TUTOR, FROM, TO)).rejects.toMatchObject({ name: "GraphError", status: 0, code: "timeout", message: "Graph free/busy: no answer within 0.3 s" });
+      await expect(impatient.freeBusy(TUTOR, FROM, TO)).rejects.toMatchObject({
+        name: "GraphError",
+        status: 0,
+        code: "timeout",
+        message: "Graph free/busy: no answer within 0.3 s",
+      });
     });
 
     it("reports a Graph that is not there", async () => {

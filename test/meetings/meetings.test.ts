@@ -4,7 +4,19 @@
  * calendar invitation, the outcome closing the flags, and the notices the scheduler sends.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { chooseSlot, dueMeetingNotices, inviteToTalk, markNotified, meetingCalendar, MeetingError, proposeSlots, queueStudentReminder, recordOutcome, slotLabel, type Slot } from "../../meetings/index.ts";
+import {
+  chooseSlot,
+  dueMeetingNotices,
+  inviteToTalk,
+  markNotified,
+  meetingCalendar,
+  MeetingError,
+  proposeSlots,
+  queueStudentReminder,
+  recordOutcome,
+  slotLabel,
+  type Slot,
+} from "../../meetings/index.ts";
 import { DEFAULT_POLICY } from "../../interventions/index.ts";
 import { AccessRefused, roleScopeKey } from "../../access/index.ts";
 import { MAX_SMS_SEGMENTS, smsSegmentsOf } from "../../rules/templates.ts";
@@ -30,9 +42,20 @@ const TUE_8 = "2026-12-08T10:00:00.000Z";
 describe("proposeSlots", () => {
   it("keeps office hours on the tutor's wall clock across the October clock change (Europe/London)", () => {
     // BST ends at 01:00 UTC on Sunday 25 October 2026: Friday 10:00 is 09:00 UTC, Monday 10:00 is 10:00 UTC.
-    const slots = proposeSlots([{ day: "fri", from: "10:00", to: "11:00" }, { day: "Monday", from: "10:00", to: "11:00" }], LONDON, at("2026-10-22T09:00:00Z"));
+    const slots = proposeSlots(
+      [
+        { day: "fri", from: "10:00", to: "11:00" },
+        { day: "Monday", from: "10:00", to: "11:00" },
+      ],
+      LONDON,
+      at("2026-10-22T09:00:00Z"),
+    );
     expect(iso(slots)).toEqual(["2026-10-23T09:00:00.000Z", "2026-10-26T10:00:00.000Z", "2026-10-30T10:00:00.000Z"]);
-    expect(slots.map((s) => slotLabel(s, LONDON))).toEqual(["Friday 23 October, 10:00 to 10:30", "Monday 26 October, 10:00 to 10:30", "Friday 30 October, 10:00 to 10:30"]);
+    expect(slots.map((s) => slotLabel(s, LONDON))).toEqual([
+      "Friday 23 October, 10:00 to 10:30",
+      "Monday 26 October, 10:00 to 10:30",
+      "Friday 30 October, 10:00 to 10:30",
+    ]);
     expect(slots.every((s) => s.end.getTime() - s.start.getTime() === 30 * 60_000)).toBe(true);
   });
 
@@ -53,7 +76,10 @@ describe("proposeSlots", () => {
   });
 
   it("refuses malformed office hours, naming the field", () => {
-    const attempt = (hours: unknown, zone = LONDON) => () => proposeSlots(hours, zone, NOW);
+    const attempt =
+      (hours: unknown, zone = LONDON) =>
+      () =>
+        proposeSlots(hours, zone, NOW);
     expect(attempt([OFFICE_HOURS[0], { day: "wed", from: "25:00", to: "26:00" }])).toThrow(/^officeHours\[1\]\.from: "25:00" is not a time/);
     expect(attempt([{ day: "funday", from: "10:00", to: "12:00" }])).toThrow(/^officeHours\[0\]\.day: "funday" is not a day/);
     expect(attempt([{ day: "tue", from: "12:00", to: "10:00" }])).toThrow(/^officeHours\[0\]\.to: "10:00" is not after "from" \(12:00\)/);
@@ -75,15 +101,24 @@ describe("meetings", () => {
   const meetingOf = (number: string) => db().prisma.meeting.findFirstOrThrow({ where: { studentId: student(number) }, orderBy: { id: "desc" } });
 
   beforeAll(async () => {
-    const world = await buildWorld(db(), ["S1", "S2", "S3", "S4"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })));
+    const world = await buildWorld(
+      db(),
+      ["S1", "S2", "S3", "S4"].map((number) => ({ number, programme: "XA", year: 1, activity: healthy() })),
+    );
     ids = world.ids;
     tutorId = world.tutorId;
     const p = db().prisma;
-    await p.staff.update({ where: { id: tutorId }, data: { displayName: "Dr Okafor", email: "okafor@uni.example", officeHours: OFFICE_HOURS, timezone: LONDON } });
+    await p.staff.update({
+      where: { id: tutorId },
+      data: { displayName: "Dr Okafor", email: "okafor@uni.example", officeHours: OFFICE_HOURS, timezone: LONDON },
+    });
     // A personal tutor with office hours but no tutees: may not invite or record outcomes for these students.
     const other = await p.staff.create({ data: { staffNumber: "T0002", displayName: "Dr Other", officeHours: OFFICE_HOURS } });
     await p.staffRoleAssignment.create({ data: { staffId: other.id, role: "personal_tutor", scopeKey: roleScopeKey("personal_tutor") } });
-    await p.student.update({ where: { id: student("S1") }, data: { givenName: "Jamie", familyName: "Reid", email: "jamie@students.example", mobile: "+447700900001", channelOrder: ["sms", "email"] } });
+    await p.student.update({
+      where: { id: student("S1") },
+      data: { givenName: "Jamie", familyName: "Reid", email: "jamie@students.example", mobile: "+447700900001", channelOrder: ["sms", "email"] },
+    });
     await p.student.update({ where: { id: student("S2") }, data: { givenName: "Alex", mobile: "+447700900002" } });
     await p.student.update({ where: { id: student("S3") }, data: { givenName: "Sam", email: "sam@students.example" } });
     await p.student.update({ where: { id: student("S4") }, data: { givenName: "Robin", email: "robin@students.example" } });
@@ -97,17 +132,27 @@ describe("meetings", () => {
       expect(iso(invited.slots)).toEqual([TUE_1, THU_3, TUE_8]);
 
       const intervention = await db().prisma.intervention.findUniqueOrThrow({ where: { id: invited.interventionId }, include: { deliveries: true } });
-      expect(intervention).toMatchObject({ state: "queued", approvedById: tutorId, approvedAt: NOW, decisionNote: "missed two tutorials", proposedBy: "student" });
+      expect(intervention).toMatchObject({
+        state: "queued",
+        approvedById: tutorId,
+        approvedAt: NOW,
+        decisionNote: "missed two tutorials",
+        proposedBy: "student",
+      });
       // The order of the student's own request (they wrote in Teams) is kept.
       expect(intervention.channelOrder).toEqual(["teams", "email", "sms"]);
       expect(intervention.deliveries.map((d) => [d.channel, d.state])).toEqual([["teams", "pending"]]);
       const data = intervention.templateData as any;
       expect(data.meetingId).toBe(invited.meetingId);
-      expect(data.texts.sms).toBe("Hi Jamie, it's Dr Okafor. Could we have a short chat? Reply 1, 2 or 3: 1) Tue 1 Dec 10:00 2) Thu 3 Dec 14:00 3) Tue 8 Dec 10:00");
+      expect(data.texts.sms).toBe(
+        "Hi Jamie, it's Dr Okafor. Could we have a short chat? Reply 1, 2 or 3: 1) Tue 1 Dec 10:00 2) Thu 3 Dec 14:00 3) Tue 8 Dec 10:00",
+      );
       expect(smsSegmentsOf(data.texts.sms).segments).toBeLessThanOrEqual(MAX_SMS_SEGMENTS);
       expect(data.texts.teams).toMatch(/^Hi Jamie, it's Dr Okafor\. .*pick one of the times below/);
       expect(data.texts.email.subject).toBe("A short chat with Dr Okafor");
-      expect(data.texts.email.body).toContain("1) Tuesday 1 December, 10:00 to 10:30\n2) Thursday 3 December, 14:00 to 14:30\n3) Tuesday 8 December, 10:00 to 10:30");
+      expect(data.texts.email.body).toContain(
+        "1) Tuesday 1 December, 10:00 to 10:30\n2) Thursday 3 December, 14:00 to 14:30\n3) Tuesday 8 December, 10:00 to 10:30",
+      );
       expect(data.texts.email.body).toContain("reply with 1, 2 or 3");
       expect(JSON.stringify(data.texts)).not.toContain("tutorials"); // the tutor's note stays with staff
       expect(intervention.body).toBe(data.texts.teams);
@@ -123,7 +168,9 @@ describe("meetings", () => {
     });
 
     it("refuses a second invitation while the first waits for an answer", async () => {
-      await expect(inviteToTalk(db(), { studentId: student("S1"), staffNumber: "T0001" }, DEFAULT_POLICY, NOW)).rejects.toThrow(/^Jamie already has an invitation to talk from Dr Okafor waiting for an answer/);
+      await expect(inviteToTalk(db(), { studentId: student("S1"), staffNumber: "T0001" }, DEFAULT_POLICY, NOW)).rejects.toThrow(
+        /^Jamie already has an invitation to talk from Dr Okafor waiting for an answer/,
+      );
       expect(await db().prisma.meeting.count({ where: { studentId: student("S1") } })).toBe(1);
       expect(await db().prisma.intervention.count({ where: { studentId: student("S1"), kind: "invitation_to_talk" } })).toBe(1);
     });
@@ -143,7 +190,10 @@ describe("meetings", () => {
       const intervention = await db().prisma.intervention.findUniqueOrThrow({ where: { id: invited.interventionId } });
       expect(intervention).toMatchObject({ kind: "invitation_to_talk", state: "queued", proposedBy: "staff:T0001", approvedById: tutorId });
       expect(intervention.channelOrder).toEqual(["teams", "email", "sms"]);
-      const trail = await db().prisma.auditLog.findMany({ where: { targetType: "intervention", targetId: String(invited.interventionId) }, orderBy: { id: "asc" } });
+      const trail = await db().prisma.auditLog.findMany({
+        where: { targetType: "intervention", targetId: String(invited.interventionId) },
+        orderBy: { id: "asc" },
+      });
       expect(trail.map((t) => t.action)).toEqual(["intervention.proposed", "intervention.awaiting_approval", "intervention.approved", "intervention.queued"]);
     });
   });
@@ -151,9 +201,15 @@ describe("meetings", () => {
   describe("choosing a slot", () => {
     it("books '2' sent by SMS, answers on SMS, and queues the calendar invitation by email", async () => {
       const meeting = await meetingOf("S1");
-      const outcome = await receiveStudentMessage(db(), { studentId: student("S1"), channel: "sms", text: " 2. ", providerMessageId: "SM-slot-1" }, { answerInline: true, now: at("2026-11-30T10:00:00Z") });
+      const outcome = await receiveStudentMessage(
+        db(),
+        { studentId: student("S1"), channel: "sms", text: " 2. ", providerMessageId: "SM-slot-1" },
+        { answerInline: true, now: at("2026-11-30T10:00:00Z") },
+      );
       expect(outcome.meeting).toEqual({ meetingId: meeting.id, booked: true });
-      expect(outcome.answer).toBe("Booked: Thursday 3 December, 14:00 to 14:30 with Dr Okafor. A calendar invitation is on its way to your email. If you can't make it after all, reply here to let Dr Okafor know.");
+      expect(outcome.answer).toBe(
+        "Booked: Thursday 3 December, 14:00 to 14:30 with Dr Okafor. A calendar invitation is on its way to your email. If you can't make it after all, reply here to let Dr Okafor know.",
+      );
 
       const booked = await db().prisma.meeting.findUniqueOrThrow({ where: { id: meeting.id } });
       expect(booked).toMatchObject({ state: "booked", startsAt: at(THU_3), endsAt: at("2026-12-03T14:30:00Z"), icsUid: `meeting-${meeting.id}@nudge` });
@@ -163,13 +219,24 @@ describe("meetings", () => {
 
       const reply = await db().prisma.reply.findUniqueOrThrow({ where: { providerMessageId: "SM-slot-1" } });
       expect(reply).toMatchObject({ text: " 2. ", channel: "sms" });
-      const answer = await db().prisma.intervention.findFirstOrThrow({ where: { studentId: student("S1"), kind: "reply", body: outcome.answer! }, include: { deliveries: true } });
+      const answer = await db().prisma.intervention.findFirstOrThrow({
+        where: { studentId: student("S1"), kind: "reply", body: outcome.answer! },
+        include: { deliveries: true },
+      });
       expect(answer).toMatchObject({ state: "sent", channel: "sms" });
 
-      const calendar = await db().prisma.intervention.findMany({ where: { studentId: student("S1"), dedupeKey: `meeting:${meeting.id}:calendar:REQUEST` }, include: { deliveries: true } });
+      const calendar = await db().prisma.intervention.findMany({
+        where: { studentId: student("S1"), dedupeKey: `meeting:${meeting.id}:calendar:REQUEST` },
+        include: { deliveries: true },
+      });
       expect(calendar).toHaveLength(1);
       expect(calendar[0]!.channelOrder).toEqual(["email"]);
-      expect(calendar[0]).toMatchObject({ kind: "reply", state: "queued", approvedById: null, subject: "Booked: a chat with Dr Okafor, Thursday 3 December, 14:00 to 14:30" });
+      expect(calendar[0]).toMatchObject({
+        kind: "reply",
+        state: "queued",
+        approvedById: null,
+        subject: "Booked: a chat with Dr Okafor, Thursday 3 December, 14:00 to 14:30",
+      });
       expect(calendar[0]!.templateData).toMatchObject({ calendar: { meetingId: meeting.id, method: "REQUEST" }, evidence: [], flagIds: [] });
       expect(calendar[0]!.deliveries.map((d) => [d.channel, d.state])).toEqual([["email", "pending"]]);
       const approval = await db().prisma.auditLog.findFirstOrThrow({ where: { action: "intervention.approved", targetId: String(calendar[0]!.id) } });
@@ -177,7 +244,11 @@ describe("meetings", () => {
     });
 
     it("answers a second choice after booking with the booking, changing nothing", async () => {
-      const again = await receiveStudentMessage(db(), { studentId: student("S1"), channel: "sms", text: "option 3" }, { answerInline: true, now: at("2026-11-30T10:05:00Z") });
+      const again = await receiveStudentMessage(
+        db(),
+        { studentId: student("S1"), channel: "sms", text: "option 3" },
+        { answerInline: true, now: at("2026-11-30T10:05:00Z") },
+      );
       expect(again.meeting?.booked).toBe(true);
       expect(again.answer).toBe("You're already booked: Thursday 3 December, 14:00 to 14:30 with Dr Okafor.");
       expect((await meetingOf("S1")).startsAt).toEqual(at(THU_3));
@@ -188,7 +259,9 @@ describe("meetings", () => {
       const before = await meetingOf("S3");
       const taken = await chooseSlot(db(), { studentId: student("S3"), choice: 2, channel: "teams" }, at("2026-11-30T10:10:00Z"));
       expect(taken).toMatchObject({ booked: false, startsAt: null, meetingId: before.id });
-      expect(taken.answer).toBe("Sorry, Thursday 3 December, 14:00 to 14:30 has just been taken. Still free: 1) Tue 1 Dec 10:00 3) Tue 8 Dec 10:00. Reply 1 or 3.");
+      expect(taken.answer).toBe(
+        "Sorry, Thursday 3 December, 14:00 to 14:30 has just been taken. Still free: 1) Tue 1 Dec 10:00 3) Tue 8 Dec 10:00. Reply 1 or 3.",
+      );
       expect((await meetingOf("S3")).state).toBe("proposed");
     });
 
@@ -202,7 +275,9 @@ describe("meetings", () => {
 
       const audits = await db().prisma.auditLog.count();
       const s1 = await meetingOf("S1");
-      await expect(chooseSlot(db(), { studentId: student("S3"), choice: 1, meetingId: s1.id, channel: "teams" }, at("2026-11-30T10:10:00Z"))).rejects.toThrow(MeetingError);
+      await expect(chooseSlot(db(), { studentId: student("S3"), choice: 1, meetingId: s1.id, channel: "teams" }, at("2026-11-30T10:10:00Z"))).rejects.toThrow(
+        MeetingError,
+      );
       expect(await db().prisma.meeting.findUniqueOrThrow({ where: { id: s1.id } })).toEqual(s1);
       expect(await db().prisma.auditLog.count()).toBe(audits);
       expect((await meetingOf("S3")).state).toBe("proposed");
@@ -248,7 +323,11 @@ describe("meetings", () => {
 
   describe("the calendar invitation", () => {
     /** Unfolded content lines (RFC 5545 3.1). */
-    const lines = (ics: string) => ics.replace(/\r?\n[ \t]/g, "").split(/\r?\n/).filter(Boolean);
+    const lines = (ics: string) =>
+      ics
+        .replace(/\r?\n[ \t]/g, "")
+        .split(/\r?\n/)
+        .filter(Boolean);
     const property = (all: string[], name: string) => all.filter((l) => l.startsWith(`${name}:`) || l.startsWith(`${name};`));
 
     it("is one event for both, organised by the tutor, both attending with RSVP", async () => {
@@ -334,16 +413,46 @@ describe("meetings", () => {
       const p = db().prisma;
       const s1 = student("S1");
       await p.rule.create({ data: { id: "no-vle-10-days", title: "No VLE activity for 10 days" } });
-      const flag = (periodKey: string, state: "actioned" | "snoozed" | "dismissed" | "open") => p.flag.create({ data: { studentId: s1, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey, day: 0, state, evidence: {} } }).then((f) => f.id);
-      flags = { recent: await flag("2026-11-24", "actioned"), snoozed: await flag("2026-11-25", "snoozed"), old: await flag("2026-10-20", "actioned"), dismissed: await flag("2026-11-26", "dismissed"), unrelated: await flag("2026-11-27", "open") };
+      const flag = (periodKey: string, state: "actioned" | "snoozed" | "dismissed" | "open") =>
+        p.flag.create({ data: { studentId: s1, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey, day: 0, state, evidence: {} } }).then((f) => f.id);
+      flags = {
+        recent: await flag("2026-11-24", "actioned"),
+        snoozed: await flag("2026-11-25", "snoozed"),
+        old: await flag("2026-10-20", "actioned"),
+        dismissed: await flag("2026-11-26", "dismissed"),
+        unrelated: await flag("2026-11-27", "open"),
+      };
       // A nudge five days before the invitation (with its flags), and one from long before.
-      await p.intervention.create({ data: { studentId: s1, kind: "nudge", state: "sent", body: "Hi Jamie", proposedBy: "rule:no-vle-10-days@1", flagId: flags.recent, templateData: { texts: {}, evidence: [], flagIds: [flags.recent, flags.snoozed, flags.dismissed] }, createdAt: at("2026-11-25T07:00:00Z") } });
-      await p.intervention.create({ data: { studentId: s1, kind: "nudge", state: "sent", body: "Hi Jamie", proposedBy: "rule:no-vle-10-days@1", flagId: flags.old, createdAt: at("2026-10-21T07:00:00Z") } });
+      await p.intervention.create({
+        data: {
+          studentId: s1,
+          kind: "nudge",
+          state: "sent",
+          body: "Hi Jamie",
+          proposedBy: "rule:no-vle-10-days@1",
+          flagId: flags.recent,
+          templateData: { texts: {}, evidence: [], flagIds: [flags.recent, flags.snoozed, flags.dismissed] },
+          createdAt: at("2026-11-25T07:00:00Z"),
+        },
+      });
+      await p.intervention.create({
+        data: {
+          studentId: s1,
+          kind: "nudge",
+          state: "sent",
+          body: "Hi Jamie",
+          proposedBy: "rule:no-vle-10-days@1",
+          flagId: flags.old,
+          createdAt: at("2026-10-21T07:00:00Z"),
+        },
+      });
     });
 
     it("is refused before the meeting starts, and to a tutor who is not the student's (audited)", async () => {
       const s1 = await meetingOf("S1");
-      await expect(recordOutcome(db(), { meetingId: s1.id, staffNumber: "T0001", outcome: "met" }, at("2026-12-03T13:59:00Z"))).rejects.toThrow(/has not started yet/);
+      await expect(recordOutcome(db(), { meetingId: s1.id, staffNumber: "T0001", outcome: "met" }, at("2026-12-03T13:59:00Z"))).rejects.toThrow(
+        /has not started yet/,
+      );
       await expect(recordOutcome(db(), { meetingId: s1.id, staffNumber: "T0002", outcome: "met" }, AFTER)).rejects.toThrow(AccessRefused);
       const refusal = await db().prisma.auditLog.findFirstOrThrow({ where: { action: "access.refused", actorId: "T0002", studentId: student("S1") } });
       expect(refusal.details).toMatchObject({ capability: "student.contact" });
@@ -355,7 +464,12 @@ describe("meetings", () => {
       const s1 = await meetingOf("S1");
       const result = await recordOutcome(db(), { meetingId: s1.id, staffNumber: "T0001", outcome: "support_agreed" }, AFTER);
       expect(result).toEqual({ meetingId: s1.id, state: "held", outcome: "support_agreed", flagsClosed: 2 });
-      expect(await db().prisma.meeting.findUniqueOrThrow({ where: { id: s1.id } })).toMatchObject({ state: "held", outcome: "support_agreed", outcomeRecordedAt: AFTER, outcomeRecordedById: tutorId });
+      expect(await db().prisma.meeting.findUniqueOrThrow({ where: { id: s1.id } })).toMatchObject({
+        state: "held",
+        outcome: "support_agreed",
+        outcomeRecordedAt: AFTER,
+        outcomeRecordedById: tutorId,
+      });
       const state = async (id: number) => db().prisma.flag.findUniqueOrThrow({ where: { id } });
       expect(await state(flags.recent)).toMatchObject({ state: "closed", closedAt: AFTER, closedReason: "meeting: support_agreed" });
       expect(await state(flags.snoozed)).toMatchObject({ state: "closed", closedReason: "meeting: support_agreed" });
@@ -366,7 +480,9 @@ describe("meetings", () => {
       expect(audit).toMatchObject({ actorKind: "staff", actorId: "T0001", studentId: student("S1") });
       expect(audit.details).toMatchObject({ outcome: "support_agreed", flagsClosed: 2 });
 
-      await expect(recordOutcome(db(), { meetingId: s1.id, staffNumber: "T0001", outcome: "met" }, AFTER)).rejects.toThrow(/already recorded by Dr Okafor on 2026-12-03: support agreed/);
+      await expect(recordOutcome(db(), { meetingId: s1.id, staffNumber: "T0001", outcome: "met" }, AFTER)).rejects.toThrow(
+        /already recorded by Dr Okafor on 2026-12-03: support agreed/,
+      );
       expect((await db().prisma.meeting.findUniqueOrThrow({ where: { id: s1.id } })).outcome).toBe("support_agreed");
     });
 

@@ -46,7 +46,8 @@ interface Output {
   text: string;
 }
 const whole = (value: unknown) => JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
-const leaks = (outputs: readonly Output[]) => outputs.filter((o) => ALL_MARKERS.some((m) => o.text.includes(m))).map((o) => `${o.where}: ${ALL_MARKERS.filter((m) => o.text.includes(m)).join(", ")}`);
+const leaks = (outputs: readonly Output[]) =>
+  outputs.filter((o) => ALL_MARKERS.some((m) => o.text.includes(m))).map((o) => `${o.where}: ${ALL_MARKERS.filter((m) => o.text.includes(m)).join(", ")}`);
 
 /** Every model in the schema (each is a table of the same name). */
 function models(): string[] {
@@ -76,7 +77,8 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
-  const sentTo = (who: { id: string }, from: number) => connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(who).id)));
+  const sentTo = (who: { id: string }, from: number) =>
+    connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(who).id)));
   /** The bot's answer in the person's chat, whole. */
   const say = async (who: TeamsPerson, text: string): Promise<unknown> => {
     const from = connector.calls.length;
@@ -84,7 +86,8 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     expect(answer.status).toBeLessThan(300);
     return sentTo(who, from).at(-1)?.body;
   };
-  const press = async (who: TeamsPerson, action: { verb: string; data: Record<string, unknown> }) => (await post(teamsCardAction(connector.serviceUrl, action.verb, action.data, { from: who, conversation: conversationOf(who) }))).body;
+  const press = async (who: TeamsPerson, action: { verb: string; data: Record<string, unknown> }) =>
+    (await post(teamsCardAction(connector.serviceUrl, action.verb, action.data, { from: who, conversation: conversationOf(who) }))).body;
   const cardOf = (activity: any) => activity?.attachments?.[0]?.content;
 
   /** Every output a member of staff can get about S1, from Teams and the CLI, and the rest of the database. */
@@ -120,7 +123,10 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
       ["nudge jobs list", ["jobs", "list", "--json"]],
       ["nudge staff roles", ["staff", "roles", "T0001", "--json"]],
     ];
-    const runs = await runNudgeBatch(commands.map(([, args]) => args), { DATABASE_URL: testDb.url, LOG_LEVEL: "silent", NUDGE_APPROVAL_POLICY: config.approvalPolicyFile! });
+    const runs = await runNudgeBatch(
+      commands.map(([, args]) => args),
+      { DATABASE_URL: testDb.url, LOG_LEVEL: "silent", NUDGE_APPROVAL_POLICY: config.approvalPolicyFile! },
+    );
     for (const [i, [where]] of commands.entries()) {
       expect(runs[i]!.code, `${where}: ${runs[i]!.stderr}`).toBe(0);
       add(where, runs[i]!.stdout + runs[i]!.stderr);
@@ -168,11 +174,27 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     await p().staff.update({ where: { id: world.tutorId }, data: { entraObjectId: TUTOR.aadObjectId } });
     const programme = await p().programme.findUniqueOrThrow({ where: { code: "XA" } });
     const level = await p().staff.create({ data: { staffNumber: "L0001", displayName: "Dr Level", entraObjectId: LEVEL_TUTOR.aadObjectId } });
-    await p().staffRoleAssignment.create({ data: { staffId: level.id, role: "level_tutor", programmeId: programme.id, yearOfStudy: 1, scopeKey: roleScopeKey("level_tutor", { programmeId: programme.id, yearOfStudy: 1 }) } });
+    await p().staffRoleAssignment.create({
+      data: {
+        staffId: level.id,
+        role: "level_tutor",
+        programmeId: programme.id,
+        yearOfStudy: 1,
+        scopeKey: roleScopeKey("level_tutor", { programmeId: programme.id, yearOfStudy: 1 }),
+      },
+    });
     const leader = await p().staff.create({ data: { staffNumber: "P0001", displayName: "Prof Leader", entraObjectId: LEADER.aadObjectId } });
-    await p().staffRoleAssignment.create({ data: { staffId: leader.id, role: "programme_leader", programmeId: programme.id, scopeKey: roleScopeKey("programme_leader", { programmeId: programme.id }) } });
+    await p().staffRoleAssignment.create({
+      data: {
+        staffId: leader.id,
+        role: "programme_leader",
+        programmeId: programme.id,
+        scopeKey: roleScopeKey("programme_leader", { programmeId: programme.id }),
+      },
+    });
     // The tutor has the app installed, so the scheduled digest goes to Teams.
-    for (const who of [TUTOR, LEVEL_TUTOR, LEADER]) expect((await post(teamsInstallationUpdate(connector.serviceUrl, "add", { from: who, conversation: conversationOf(who) }))).status).toBeLessThan(300);
+    for (const who of [TUTOR, LEVEL_TUTOR, LEADER])
+      expect((await post(teamsInstallationUpdate(connector.serviceUrl, "add", { from: who, conversation: conversationOf(who) }))).status).toBeLessThan(300);
 
     const library = checkFiles("rules/library", null);
     const admin = (await staffByNumber(db, world.adminNumber))!;
@@ -217,7 +239,15 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     const outputs = await staffOutputs();
     expect(leaks(outputs)).toEqual([]);
     // The outputs are about S1 for real (the checks above are not vacuous).
-    for (const where of ["scheduled digest card (sendDigests)", "digest now", "student S1 (personal tutor)", "student S1 (level tutor)", "student S1 (programme leader)", "my tutees", "card action digest.approve"]) {
+    for (const where of [
+      "scheduled digest card (sendDigests)",
+      "digest now",
+      "student S1 (personal tutor)",
+      "student S1 (level tutor)",
+      "student S1 (programme leader)",
+      "my tutees",
+      "card action digest.approve",
+    ]) {
       expect(outputs.find((o) => o.where === where)!.text, where).toContain("Okoro");
     }
     expect(outputs.find((o) => o.where === "nudge interventions list (personal tutor)")!.text).toContain('"student":"S1"');
@@ -226,7 +256,9 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     // The access gate agrees: staff may not see any category without consent.
     const tutor = (await staffByNumber(service.db, "T0001"))!;
     for (const purpose of ["special_category_disability", "special_category_ethnicity", "special_category_health"] as const) {
-      expect((await decide(service.db, { kind: "staff", staffId: tutor.staffId }, "student.special_category.read", { studentId: s1, purpose })).allowed).toBe(false);
+      expect((await decide(service.db, { kind: "staff", staffId: tutor.staffId }, "student.special_category.read", { studentId: s1, purpose })).allowed).toBe(
+        false,
+      );
     }
   });
 
@@ -250,7 +282,16 @@ describe("special-category data never reaches staff without consent (POLICY P8)"
     expect((await gate("special_category_health")).allowed).toBe(false);
 
     // Something new for the next scheduled digest: another suggestion for S1.
-    await p().intervention.create({ data: { studentId: s1, kind: "nudge", state: "awaiting_approval", body: "Hi Sam, checking in again.", channelOrder: ["teams"], proposedBy: "rule:no-vle-10-days@1" } });
+    await p().intervention.create({
+      data: {
+        studentId: s1,
+        kind: "nudge",
+        state: "awaiting_approval",
+        body: "Hi Sam, checking in again.",
+        channelOrder: ["teams"],
+        proposedBy: "rule:no-vle-10-days@1",
+      },
+    });
     const outputs = await staffOutputs();
     expect(leaks(outputs)).toEqual([]);
     expect(outputs.find((o) => o.where === "scheduled digest card (sendDigests)")!.text).toContain("Okoro");
