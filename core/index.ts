@@ -18,6 +18,10 @@ export {
 export { DEFAULT_TIMEZONE, isTimeZone, wallClock, zonedInstant, partsOf, timeLabel, dateLabel, whenLabel, type WallClock } from "./zoned-time.ts";
 export { nextWorkingInstant, relativeDayInWords, DEFAULT_WORKING_HOURS, type WorkingHours } from "./working-hours.ts";
 export { normalise, wordsOf } from "./normalise-text.ts";
+export { escapeMarkdown, unescapeMarkdown } from "./markdown-text.ts";
+export { nestsDeeperThan, MAX_JSON_DEPTH } from "./json-depth.ts";
 export { say, STUDENT_MESSAGES, type StudentMessageKey } from "./student-messages.ts";
 export { createLogger, REDACT_PATHS, type Logger } from "./logger.ts";
+export { consoleText, routeConsoleToLog } from "./library-console.ts";
+export { ITEMS_PER_YIELD, yieldToEventLoop } from "./event-loop.ts";
 export { NudgeError, isNudgeError, exitCodeFor, httpStatusFor, staffSentenceFor, ERROR_KINDS, type ErrorKind } from "./errors.ts";

@@ -48,6 +48,8 @@ export const STUDENT_MESSAGES = {
   help_requested_sms:
     "We've asked {{tutor}} to get in touch to arrange a chat; they'll see this {{when}}. Nudge is a study support service from your university. Reply STOP to opt out.",
   other_received: "{{tutor}} will read your message {{when}}.",
+  unverified_request:
+    "We received an email asking us to {{what}}. To keep your account safe, we only act on an email like that when we can be sure it came from you, so nothing has changed yet. If it was you, reply to one of our messages, or say it in Teams or by text, and it will be done straight away. {{tutor}} has been told.",
   thanks_answer: "You're welcome. Say \"help\" any time if you'd like a chat with your tutor.",
   pause_answer: 'OK, no messages from Nudge until {{until}}. Your personal tutor can still contact you directly. To start them again sooner, reply "resume".',
   stop_answer_sms: "OK, you won't get any more texts from Nudge. Your personal tutor can still contact you directly. To start them again, reply START.",

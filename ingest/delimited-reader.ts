@@ -8,11 +8,16 @@
  * covers every layout we accept: quoted fields, doubled quotes, line breaks inside quotes,
  * CRLF or LF, a UTF-8 byte-order mark.
  */
+import { isUtf8 } from "node:buffer";
 import { open } from "node:fs/promises";
+import { controlCharacterProblem } from "./fields.ts";
 import { FileRejectedError } from "./types.ts";
 
 /** Called for each row with its fields and the line it starts on (the header is line 1). */
 export type RowVisitor = (fields: string[], line: number) => void;
+
+/** Called for a row that cannot be read (bytes that are not UTF-8), with the line they are on. */
+export type RowRejecter = (line: number, message: string) => void;
 
 export interface DelimitedFile {
   header: string[];
@@ -21,8 +26,11 @@ export interface DelimitedFile {
   /** Releases the file when `eachRow` is not going to be called. */
   close(): Promise<void>;
   delimiter: "," | "\t";
-  /** Calls `visit` for every row, synchronously within each chunk: no await or object per row. */
-  eachRow(visit: RowVisitor): Promise<void>;
+  /**
+   * Calls `visit` for every row, synchronously within each chunk: no await or object per row.
+   * A row with bytes that are not UTF-8 goes to `reject` instead, never decoded with U+FFFD.
+   */
+  eachRow(visit: RowVisitor, reject: RowRejecter): Promise<void>;
 }
 
 const CHUNK_BYTES = 256 << 10;
@@ -80,46 +88,141 @@ function splitLine(text: string, delimiter: string): { fields: string[]; open: b
   return { fields, open: false };
 }
 
+/**
+ * Offset of the first byte of `bytes` that does not start a well-formed UTF-8 sequence (RFC 3629:
+ * no overlong forms, surrogates or code points past U+10FFFF), or -1. Only run on lines that
+ * `isUtf8` has already found wanting, to say where.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead === 0xe0) low = 0xa0;
+      if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead === 0xf0) low = 0x90;
+      if (lead === 0xf4) high = 0x8f;
+    } else return i;
+    if (i + length > bytes.length) return i;
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return -1;
+}
+
+/** Where a line stops being UTF-8: the character it is reached at once decoded, and the byte. */
+interface NotUtf8 {
+  char: number;
+  byte: number;
+}
+
+/** Decoded lines of a chunk; `notUtf8` maps the index of each line with bytes that are not UTF-8. */
+interface LineChunk {
+  lines: string[];
+  notUtf8: Map<number, NotUtf8> | null;
+}
+
+/** The lines of bytes [0, end) of `buffer`, split on LF (a UTF-8 multibyte sequence never holds 0x0A). */
+function decodeLines(buffer: Buffer, end: number): LineChunk {
+  const bytes = buffer.subarray(0, end);
+  // The whole chunk is checked at once (fast); only a chunk with bad bytes is checked line by line.
+  if (isUtf8(bytes)) return { lines: bytes.toString("utf8").split("\n"), notUtf8: null };
+  const lines: string[] = [];
+  const notUtf8 = new Map<number, NotUtf8>();
+  let from = 0;
+  for (;;) {
+    const next = bytes.indexOf(10, from);
+    const line = bytes.subarray(from, next === -1 ? bytes.length : next);
+    if (!isUtf8(line)) {
+      const at = firstInvalidUtf8(line);
+      notUtf8.set(lines.length, { char: line.toString("utf8", 0, at).length, byte: line[at]! });
+    }
+    lines.push(line.toString("utf8"));
+    if (next === -1) break;
+    from = next + 1;
+  }
+  return { lines, notUtf8 };
+}
+
 /** Lines of the file as decoded text chunks, with the byte offset reached. */
-async function* lineChunks(path: string, onProgress?: (bytes: number) => void): AsyncGenerator<string[]> {
+async function* lineChunks(path: string, onProgress?: (bytes: number) => void): AsyncGenerator<LineChunk> {
   const handle = await open(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    const decoder = new TextDecoder("utf-8");
-    let carry = "";
+    let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let kept = 0; // bytes of an unfinished line carried to the front of the buffer
     let position = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
-      if (bytesRead === 0) break;
+      if (kept === buffer.length) {
+        // One line longer than the buffer: grow it.
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, kept);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, kept, buffer.length - kept, position);
       position += bytesRead;
-      const text = carry + decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
-      const lastBreak = text.lastIndexOf("\n");
-      if (lastBreak === -1) {
-        carry = text;
+      const filled = kept + bytesRead;
+      if (bytesRead === 0) {
+        if (filled > 0) yield decodeLines(buffer, filled);
+        onProgress?.(position);
+        return;
+      }
+      // Only the bytes just read are searched: the carried ones hold no line break.
+      const found = buffer.subarray(kept, filled).lastIndexOf(10);
+      if (found === -1) {
+        kept = filled;
         continue;
       }
-      carry = text.slice(lastBreak + 1);
-      yield text.slice(0, lastBreak).split("\n");
+      const lastBreak = kept + found;
+      yield decodeLines(buffer, lastBreak);
+      buffer.copy(buffer, 0, lastBreak + 1, filled);
+      kept = filled - lastBreak - 1;
       onProgress?.(position);
     }
-    carry += decoder.decode();
-    if (carry.length > 0) yield [carry];
-    onProgress?.(position);
   } finally {
     await handle.close();
   }
 }
 
+/** The message for a line that stops being UTF-8 after `before` (its text up to the bad bytes). */
+export function notUtf8Message(header: readonly string[], delimiter: string, before: string, byte: number): string {
+  const column = splitQuoted(before, delimiter).fields.length - 1;
+  const where = header[column] ?? `field ${column + 1} (past the header's ${header.length} columns)`;
+  return `${where} is not valid UTF-8 (byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")}): export the file as UTF-8`;
+}
+
 /** Called with each data line as bytes [start, end) of `bytes` (no line break), and its number. */
 export type RawLineVisitor = (bytes: Buffer, start: number, end: number, line: number) => void;
+
+/** Called with a data line whose bytes are not all UTF-8, and the offset (in the line) of the first bad one. */
+export type NotUtf8Visitor = (bytes: Buffer, start: number, end: number, line: number, at: number) => void;
 
 /**
  * The data lines of a file as raw bytes, for a parser that reads numbers straight from them (the
  * 10.6M-row OULAD studentVle: no string is made for a well-formed line). Lines up to
  * `headerLine` are skipped; blank lines are skipped too. Quoted line breaks are not handled here:
  * the caller falls back to `splitDelimitedLine` for any line it does not fully understand.
+ * Lines with bytes that are not UTF-8 go to `notUtf8` instead of `visit`.
  */
-export async function scanRawLines(path: string, headerLine: number, visit: RawLineVisitor, onProgress?: (bytes: number) => void): Promise<void> {
+export async function scanRawLines(
+  path: string,
+  headerLine: number,
+  visit: RawLineVisitor,
+  notUtf8: NotUtf8Visitor,
+  onProgress?: (bytes: number) => void,
+): Promise<void> {
   const handle = await open(path, "r");
   try {
     let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -137,6 +240,9 @@ export async function scanRawLines(path: string, headerLine: number, visit: RawL
       position += bytesRead;
       const filled = kept + bytesRead;
       const last = bytesRead === 0;
+      // The complete lines are checked at once; only a chunk with bad bytes is checked line by line.
+      const complete = last ? filled : buffer.lastIndexOf(10, filled - 1) + 1;
+      const allUtf8 = isUtf8(buffer.subarray(0, complete));
       let start = 0;
       for (;;) {
         let end = buffer.indexOf(10, start);
@@ -148,7 +254,10 @@ export async function scanRawLines(path: string, headerLine: number, visit: RawL
         line++;
         let stop = end;
         if (stop > start && buffer[stop - 1] === 13) stop--;
-        if (line > headerLine && stop > start) visit(buffer, start, stop, line);
+        if (line > headerLine && stop > start) {
+          if (allUtf8 || isUtf8(buffer.subarray(start, stop))) visit(buffer, start, stop, line);
+          else notUtf8(buffer, start, stop, line, firstInvalidUtf8(buffer.subarray(start, stop)));
+        }
         start = end + 1;
         if (start >= filled) break;
       }
@@ -172,18 +281,27 @@ export function splitDelimitedLine(text: string, delimiter: string): string[] {
 export async function openDelimited(path: string, onProgress?: (bytes: number) => void): Promise<DelimitedFile> {
   const chunks = lineChunks(path, onProgress);
   let first = await chunks.next();
-  let pending: string[] = first.done ? [] : first.value;
+  let chunk: LineChunk | undefined = first.done ? undefined : first.value;
+  let k = 0; // next line of `chunk`
   let lineNumber = 0;
+  const failHeader = async (message: string) => {
+    await chunks.return(undefined);
+    return new FileRejectedError(message, lineNumber);
+  };
   // Skip blank lines before the header.
   let headerText: string | undefined;
   while (headerText === undefined) {
-    while (pending.length === 0 && !first.done) {
+    while (chunk && k === chunk.lines.length) {
       first = await chunks.next();
-      pending = first.done ? [] : first.value;
+      chunk = first.done ? undefined : first.value;
+      k = 0;
     }
-    if (pending.length === 0) break;
-    const candidate = pending.shift()!;
+    if (!chunk) break;
+    const candidate = chunk.lines[k]!;
+    const notUtf8 = chunk.notUtf8?.get(k);
+    k++;
     lineNumber++;
+    if (notUtf8) throw await failHeader(`the header is not valid UTF-8 (byte 0x${notUtf8.byte.toString(16).toUpperCase()}): export the file as UTF-8`);
     if (candidate.replace(/^\uFEFF/, "").trim() !== "") headerText = candidate;
   }
   if (headerText === undefined) {
@@ -195,35 +313,55 @@ export async function openDelimited(path: string, onProgress?: (bytes: number) =
   const header = splitLine(headerText, delimiter).fields.map((name) => name.trim());
   // A trailing delimiter on the header (a common export defect) adds an empty last column.
   while (header.length > 1 && header.at(-1) === "") header.pop();
-  if (header.some((name) => name === "")) throw new FileRejectedError("the header has an empty column name", lineNumber);
+  if (header.some((name) => name === "")) throw await failHeader("the header has an empty column name");
+  const seen = new Map<string, number>();
+  for (const [index, name] of header.entries()) {
+    const problem = controlCharacterProblem(name, `the header's column ${index + 1}`);
+    if (problem) throw await failHeader(problem);
+    // Columns are found by name: with two of one name, which value a row means is a guess.
+    const earlier = seen.get(name.toUpperCase());
+    if (earlier !== undefined) throw await failHeader(`the header has column ${name} twice (columns ${earlier + 1} and ${index + 1})`);
+    seen.set(name.toUpperCase(), index);
+  }
 
-  async function eachRow(visit: RowVisitor): Promise<void> {
-    let open: { line: number; text: string } | null = null;
-    let lines: string[] | undefined = pending;
-    while (lines) {
-      for (let k = 0; k < lines.length; k++) {
+  async function eachRow(visit: RowVisitor, reject: RowRejecter): Promise<void> {
+    // A record whose quoted field spans lines, and the first bad bytes in it, if any.
+    let open: { line: number; text: string; notUtf8: { line: number; message: string } | null } | null = null;
+    while (chunk) {
+      const { lines, notUtf8 } = chunk;
+      for (; k < lines.length; k++) {
         let text = lines[k]!;
         lineNumber++;
+        const bad = notUtf8?.get(k);
         if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
         if (open) {
           // Continuation of a quoted field that spans lines.
+          if (bad && !open.notUtf8)
+            open.notUtf8 = { line: lineNumber, message: notUtf8Message(header, delimiter, `${open.text}\n${text.slice(0, bad.char)}`, bad.byte) };
           open.text += `\n${text}`;
           const parsed = splitQuoted(open.text, delimiter);
           if (!parsed.open) {
-            visit(parsed.fields, open.line);
+            if (open.notUtf8) reject(open.notUtf8.line, open.notUtf8.message);
+            else visit(parsed.fields, open.line);
             open = null;
           }
           continue;
         }
         if (text.length === 0 || (text.trim() === "" && !text.includes(delimiter))) continue;
         const parsed = splitLine(text, delimiter);
-        if (parsed.open) open = { line: lineNumber, text };
+        const problem = bad ? { line: lineNumber, message: notUtf8Message(header, delimiter, text.slice(0, bad.char), bad.byte) } : null;
+        if (parsed.open) open = { line: lineNumber, text, notUtf8: problem };
+        else if (problem) reject(problem.line, problem.message);
         else visit(parsed.fields, lineNumber);
       }
       const next = await chunks.next();
-      lines = next.done ? undefined : next.value;
+      chunk = next.done ? undefined : next.value;
+      k = 0;
     }
-    if (open) visit(splitQuoted(open.text, delimiter).fields, open.line);
+    if (open) {
+      if (open.notUtf8) reject(open.notUtf8.line, open.notUtf8.message);
+      else visit(splitQuoted(open.text, delimiter).fields, open.line);
+    }
   }
 
   const headerLine = lineNumber;

@@ -13,10 +13,56 @@ export class RowError extends NudgeError {
   }
 }
 
-/** Shown in messages: long values are cut so one bad row cannot flood a report. */
+// Unicode category Cc (C0, DEL, C1) without the tab, which a quoted CSV field may hold.
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+const SHOWN_CONTROLS = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const hex4 = (ch: string) => ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+
+/**
+ * Shown in messages: long values are cut so one bad row cannot flood a report, and control
+ * characters are written as \uXXXX so a NUL or an escape sequence cannot corrupt a report or a terminal.
+ */
 export function shown(value: string): string {
   const text = value.length > 60 ? `${value.slice(0, 57)}...` : value;
-  return `'${text}'`;
+  return `'${escapeControls(text)}'`;
+}
+
+/**
+ * Control characters and lone surrogates as \uXXXX: for a name shown in a message without quotes,
+ * and for any message kept in a batch record (PostgreSQL's JSON refuses NUL and lone surrogates).
+ */
+export function escapeControls(text: string): string {
+  return text.replace(SHOWN_CONTROLS, (ch) => `\\u${hex4(ch)}`);
+}
+
+/**
+ * What no database text can hold, or null: NUL (PostgreSQL refuses it, in text and in JSON) and
+ * lone surrogates (no UTF-8 for them). Free text may hold other control characters (line breaks).
+ */
+export function unstorableCharacters(value: string): string | null {
+  if (value.includes("\0")) return "contains control character U+0000 (NUL)";
+  if (LONE_SURROGATE.test(value)) return "is not well-formed Unicode (a lone surrogate)";
+  return null;
+}
+
+/**
+ * Why a value may not be stored as written, or null. A control character has no place in an
+ * identifier, a code or a name (PostgreSQL refuses NUL, C code stops at it, an escape sequence
+ * rewrites a terminal); a lone surrogate cannot be written as UTF-8 at all.
+ */
+export function controlCharacterProblem(value: string, field: string): string | null {
+  const reason = unfitCharacters(value);
+  return reason === null ? null : `${field} ${shown(value)} ${reason}`;
+}
+
+/** What `controlCharacterProblem` says is wrong with `value` ("contains control character U+0000 (NUL)"), or null. */
+export function unfitCharacters(value: string): string | null {
+  const at = value.search(CONTROL);
+  if (at !== -1) return `contains control character U+${hex4(value[at]!)}${value[at] === "\0" ? " (NUL)" : ""}`;
+  if (LONE_SURROGATE.test(value)) return "is not well-formed Unicode (a lone surrogate)";
+  return null;
 }
 
 /** Blank, or OULAD's `?`, means "not recorded". */

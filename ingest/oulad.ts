@@ -13,8 +13,8 @@
 import { DAY_MS } from "../core/index.ts";
 import { basename } from "node:path";
 import { enumCast, type SqlExecutor } from "../prisma/index.ts";
-import { columnIndexes, fieldCountProblem, openDelimited, scanRawLines, splitDelimitedLine } from "./delimited-reader.ts";
-import { dateOfDay, dayOfDate, isMissing, isoDateOfDay, RowError, shown } from "./fields.ts";
+import { columnIndexes, fieldCountProblem, notUtf8Message, openDelimited, scanRawLines, splitDelimitedLine } from "./delimited-reader.ts";
+import { controlCharacterProblem, dateOfDay, dayOfDate, isMissing, isoDateOfDay, RowError, shown } from "./fields.ts";
 import { DailyTotals } from "./daily-totals.ts";
 import { eachRecord, idsBy, storedDay, upsertRows, type TableSpec } from "./records.ts";
 import { mergeRollups, type RollupRow } from "./rollups.ts";
@@ -32,19 +32,35 @@ function entityName(path: string): string {
 }
 
 const isq = (value: string | undefined) => isMissing(value, true);
+/** Plain decimal digits (Number() also takes "1e3", "0x10", "Infinity"), within the safe range. */
+const isWhole = (text: string) => /^\s*[+-]?\d+\s*$/.test(text) && Number.isSafeInteger(Number(text));
 
 /** A whole number; OULAD writes missing values as blank or `?`. */
-function int(value: string | undefined, field: string, options: { min?: number; optional?: boolean } = {}): number | null {
+function int(value: string | undefined, field: string, options: { min?: number; max?: number; optional?: boolean } = {}): number | null {
   if (isq(value)) {
     if (options.optional) return null;
     throw new RowError(`${field} is missing`);
   }
   const text = value!.trim();
   const number = Number(text);
-  if (!Number.isInteger(number)) throw new RowError(`${field} ${shown(text)} is not a whole number`);
+  // Digits only: Number() also reads "1e3", "0x10" and rounds 99999999999999999999, and an
+  // identifier read that way would be stored as another one.
+  if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(number)) throw new RowError(`${field} ${shown(text)} is not a whole number`);
   if (options.min !== undefined && number < options.min)
     throw new RowError(`${field} ${shown(text)} is ${options.min === 0 ? "negative" : `below ${options.min}`}`);
+  if (options.max !== undefined && number > options.max) throw new RowError(`${field} ${shown(text)} is above ${options.max}`);
   return number;
+}
+
+/**
+ * Days from the presentation start are bounded as studentVle's are: an offset of millions of days
+ * is a broken export, and would make a date the database cannot hold, failing the whole file.
+ */
+const MAX_DAYS = 2 ** 11;
+function dayOffset(value: string | undefined, field: string, optional = false): number | null {
+  const days = int(value, field, { optional });
+  if (days !== null && Math.abs(days) >= MAX_DAYS) throw new RowError(`${field} ${days} is more than ${MAX_DAYS} days from the presentation start`);
+  return days;
 }
 
 function text(value: string | undefined, field: string): string {
@@ -73,13 +89,14 @@ async function presentations(sql: SqlExecutor): Promise<Map<string, Presentation
 
 function presentationOf(known: Map<string, Presentation>, module: string, presentation: string): Presentation {
   const found = known.get(`${module}-${presentation}`);
-  if (!found) throw new RowError(`unknown module presentation ${module}-${presentation} (load courses.csv first)`);
+  if (!found)
+    throw new RowError(`code_module-code_presentation ${shown(`${module}-${presentation}`)} is not a known module presentation (load courses.csv first)`);
   return found;
 }
 
 function studentOf(known: Map<string, number>, id: string): number {
   const found = known.get(id);
-  if (found === undefined) throw new RowError(`unknown student id_student ${shown(id)} (load studentInfo.csv first)`);
+  if (found === undefined) throw new RowError(`id_student ${shown(id)} is not a known student (load studentInfo.csv first)`);
   return found;
 }
 
@@ -114,7 +131,7 @@ async function parseCourses(context: FileContext): Promise<WriteStep> {
   await eachRecord(context, { required: ["code_module", "code_presentation", "module_presentation_length"] }, (get) => {
     const module = text(get("code_module"), "code_module");
     const presentation = text(get("code_presentation"), "code_presentation");
-    const length = int(get("module_presentation_length"), "module_presentation_length", { min: 1, optional: true });
+    const length = int(get("module_presentation_length"), "module_presentation_length", { min: 1, max: MAX_DAYS, optional: true });
     const key = `${module}-${presentation}`;
     if (seen.has(key)) return context.duplicate();
     seen.add(key);
@@ -164,7 +181,7 @@ async function parseAssessments(context: FileContext): Promise<WriteStep> {
     const type = text(get("assessment_type"), "assessment_type");
     if (!ASSESSMENT_TYPES.has(type)) throw new RowError(`assessment_type ${shown(type)} is not one of TMA, CMA, Exam`);
     // Final exams often have no date in OULAD: "at the end of the presentation".
-    const offset = int(get("date"), "date", { optional: true });
+    const offset = dayOffset(get("date"), "date", true);
     const weight = isq(get("weight")) ? null : Number(get("weight"));
     if (weight !== null && (!Number.isFinite(weight) || weight < 0)) throw new RowError(`weight ${shown(get("weight")!)} is not a non-negative number`);
     const dueDay = offset !== null ? p.startDay + offset : p.endDay;
@@ -233,8 +250,8 @@ async function parseRegistrations(context: FileContext): Promise<WriteStep> {
   await eachRecord(context, { required: ["code_module", "code_presentation", "id_student", "date_registration", "date_unregistration"] }, (get) => {
     const p = presentationOf(known, text(get("code_module"), "code_module"), text(get("code_presentation"), "code_presentation"));
     const student = studentOf(ids, String(int(get("id_student"), "id_student", { min: 0 })));
-    const registered = int(get("date_registration"), "date_registration", { optional: true });
-    const unregistered = int(get("date_unregistration"), "date_unregistration", { optional: true });
+    const registered = dayOffset(get("date_registration"), "date_registration", true);
+    const unregistered = dayOffset(get("date_unregistration"), "date_unregistration", true);
     if (registered !== null && unregistered !== null && unregistered < registered) {
       throw new RowError(`date_unregistration ${unregistered} is before date_registration ${registered}`);
     }
@@ -294,9 +311,9 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
   await eachRecord(context, { required: ["id_assessment", "id_student", "date_submitted", "is_banked", "score"] }, (get) => {
     const assessmentCode = String(int(get("id_assessment"), "id_assessment", { min: 0 }));
     const assessment = assessments.get(`oulad-${assessmentCode}`);
-    if (!assessment) throw new RowError(`unknown assessment id_assessment ${shown(assessmentCode)} (load assessments.csv first)`);
+    if (!assessment) throw new RowError(`id_assessment ${shown(assessmentCode)} is not a known assessment (load assessments.csv first)`);
     const studentId = studentOf(ids, String(int(get("id_student"), "id_student", { min: 0 })));
-    const submitted = int(get("date_submitted"), "date_submitted")!;
+    const submitted = dayOffset(get("date_submitted"), "date_submitted")!;
     const score = isq(get("score")) ? null : int(get("score"), "score", { min: 0 });
     if (score !== null && score > 100) throw new RowError(`score ${score} is above 100`);
     const day = assessment.startDay + submitted;
@@ -362,7 +379,7 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
 // EngagementDaily primary key is within a presentation (student, then day).
 const STUDENT_SPAN = 2 ** 26;
 const OFFSET_SPAN = 2 ** 12;
-const OFFSET_BIAS = 2 ** 11;
+const OFFSET_BIAS = MAX_DAYS;
 /** Beyond this, a day's clicks on one site are a broken export (and would overflow the totals). */
 const MAX_CLICKS = 100_000;
 
@@ -390,6 +407,10 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
       const problem = fieldCountProblem(fields, file.header, file.delimiter);
       if (problem) return context.reject(line, problem);
     }
+    for (const [name, at] of Object.entries(c)) {
+      const unfit = controlCharacterProblem(fields[at]!, name);
+      if (unfit) return context.reject(line, unfit);
+    }
     const module = fields[c.code_module]!;
     const presentation = fields[c.code_presentation]!;
     // Rows come grouped by presentation, so the lookup is cached.
@@ -401,26 +422,29 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
     if (ordinal === -1) {
       if (isq(module)) return context.reject(line, "code_module is missing");
       if (isq(presentation)) return context.reject(line, "code_presentation is missing");
-      return context.reject(line, `unknown module presentation ${module}-${presentation} (load courses.csv first)`);
+      return context.reject(
+        line,
+        `code_module-code_presentation ${shown(`${module}-${presentation}`)} is not a known module presentation (load courses.csv first)`,
+      );
     }
     const studentText = fields[c.id_student]!;
     const studentId = ids.get(studentText);
     if (studentId === undefined) {
       if (isq(studentText)) return context.reject(line, "id_student is missing");
-      return context.reject(line, `unknown student id_student ${shown(studentText)} (load studentInfo.csv first)`);
+      return context.reject(line, `id_student ${shown(studentText)} is not a known student (load studentInfo.csv first)`);
     }
     const siteText = fields[c.id_site]!;
-    if (isq(siteText) || !Number.isInteger(Number(siteText)))
+    if (isq(siteText) || !isWhole(siteText))
       return context.reject(line, isq(siteText) ? "id_site is missing" : `id_site ${shown(siteText)} is not a whole number`);
     const dateText = fields[c.date]!;
     const offset = Number(dateText);
-    if (isq(dateText) || !Number.isInteger(offset))
+    if (isq(dateText) || !isWhole(dateText))
       return context.reject(line, isq(dateText) ? "date is missing" : `date ${shown(dateText)} is not a whole number of days`);
     if (offset < -OFFSET_BIAS || offset >= OFFSET_BIAS)
       return context.reject(line, `date ${offset} is more than ${OFFSET_BIAS} days from the presentation start`);
     const clickText = fields[c.sum_click]!;
     const clicks = Number(clickText);
-    if (isq(clickText) || !Number.isInteger(clicks))
+    if (isq(clickText) || !isWhole(clickText))
       return context.reject(line, isq(clickText) ? "sum_click is missing" : `sum_click ${shown(clickText)} is not a whole number`);
     if (clicks < 0) return context.reject(line, `sum_click ${shown(clickText)} is negative`);
     if (clicks > MAX_CLICKS) return context.reject(line, `sum_click ${shown(clickText)} is more than ${MAX_CLICKS} clicks on one site in a day`);
@@ -443,6 +467,10 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
         return;
       }
       checkRow(splitDelimitedLine(bytes.toString("utf8", start, end), file.delimiter), line);
+    },
+    (bytes, start, _end, line, at) => {
+      read++;
+      context.reject(line, notUtf8Message(file.header, file.delimiter, bytes.toString("utf8", start, start + at), bytes[start + at]!));
     },
     (bytes) => context.progress(bytes),
   );

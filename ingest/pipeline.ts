@@ -13,6 +13,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import type { Database } from "../prisma/index.ts";
 import { fileChecksum, fileChecksumInWorker, findCompletedBatch, finishBatch, startBatch, type BatchStatus } from "./batches.ts";
+import { escapeControls } from "./fields.ts";
 import { recordFreshness } from "./freshness.ts";
 import { addFile, emptyReport, ERROR_CAP, type FileReport, type IngestErrorEntry, type IngestReport } from "./report.ts";
 import { FileRejectedError, type FeedFormat, type FileContext, type FormatName, type IngestOptions, type WriteStep } from "./types.ts";
@@ -64,7 +65,13 @@ export async function ingestSource(
   format: FormatName,
   source: IngestSource,
   parse: Parse,
-  settings: { strict?: boolean; options?: IngestOptions; onProgress?: (event: ProgressEvent) => void } = {},
+  settings: {
+    strict?: boolean;
+    options?: IngestOptions;
+    onProgress?: (event: ProgressEvent) => void;
+    /** False: a source that loads nothing leaves no batch record (pushes; files always leave one). */
+    recordRefusals?: boolean;
+  } = {},
 ): Promise<{ file: FileReport; errors: IngestErrorEntry[] }> {
   const options = settings.options ?? {};
   const now = () => options.now?.() ?? new Date();
@@ -81,10 +88,10 @@ export async function ingestSource(
     read: (rows = 1) => void (counts.read += rows),
     reject(line, message) {
       counts.rejected++;
-      if (errors.length < ERROR_CAP) errors.push({ file: source.file, line, message });
+      if (errors.length < ERROR_CAP) errors.push({ file: source.file, line, message: escapeControls(message) });
     },
     duplicate: (rows = 1) => void (counts.duplicates += rows),
-    note: (message) => void notes.push(message),
+    note: (message) => void notes.push(escapeControls(message)),
     progress: (bytes) => settings.onProgress?.({ file: source.file, bytes, totalBytes: source.totalBytes }),
     sawActivity(sourceName, day) {
       const seen = latest.get(sourceName);
@@ -106,7 +113,8 @@ export async function ingestSource(
     errors,
   });
   // Records a batch that loaded nothing (rejected or failed), outside any transaction.
-  const recordEmptyBatch = async (status: Exclude<BatchStatus, "running" | "completed" | "partial">) => {
+  const recordEmptyBatch = async (status: Exclude<BatchStatus, "running" | "completed" | "partial">): Promise<number | null> => {
+    if (settings.recordRefusals === false) return null;
     const id = await startBatch(db.sql, {
       format,
       entity: source.entity,
@@ -124,7 +132,7 @@ export async function ingestSource(
     write = await parse(context);
   } catch (error) {
     if (!(error instanceof FileRejectedError)) throw error;
-    errors.unshift({ file: source.file, line: error.line, message: error.message });
+    errors.unshift({ file: source.file, line: error.line, message: escapeControls(error.message) });
     const id = await recordEmptyBatch("rejected");
     counts.loaded = 0;
     return report("rejected", id);
@@ -157,7 +165,7 @@ export async function ingestSource(
     return report(status, batchId);
   } catch (error) {
     counts.loaded = 0;
-    errors.unshift({ file: source.file, line: null, message: `not loaded: ${(error as Error).message}` });
+    errors.unshift({ file: source.file, line: null, message: escapeControls(`not loaded: ${(error as Error).message}`) });
     const id = await recordEmptyBatch("failed").catch(() => null);
     return report("failed", id);
   }

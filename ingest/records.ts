@@ -6,7 +6,7 @@ import { DEFAULT_TIMEZONE } from "../core/index.ts";
 import { basename } from "node:path";
 import type { SqlExecutor } from "../prisma/index.ts";
 import { columnIndexes, fieldCountProblem, openDelimited } from "./delimited-reader.ts";
-import { dayOfInstant, localDayOf, optional, required, RowError, shown } from "./fields.ts";
+import { controlCharacterProblem, dayOfInstant, localDayOf, optional, required, RowError, shown } from "./fields.ts";
 import type { DirectoryPlan, FileContext } from "./types.ts";
 
 /** A field of the current row by column name; undefined when the header lacks the column. */
@@ -14,7 +14,9 @@ export type Fields = (name: string) => string | undefined;
 
 /**
  * Reads every row of a CSV/TSV file, checking its field count and turning each RowError thrown by
- * `visit` into a rejected line. Missing required columns reject the whole file.
+ * `visit` into a rejected line. Missing required columns reject the whole file. A row with bytes
+ * that are not UTF-8, or a control character in a column that is read, is rejected before `visit`
+ * sees it: every column read is an identifier, a code, a number, a date or a one-line name.
  */
 export async function eachRecord(
   context: FileContext,
@@ -23,22 +25,39 @@ export async function eachRecord(
 ): Promise<void> {
   const file = await openDelimited(context.path, (bytes) => context.progress(bytes));
   const optionalColumns = columns.optional ?? [];
-  const index: Record<string, number> = columnIndexes(file.header, [...columns.required, ...optionalColumns], optionalColumns);
-  await file.eachRow((fields, line) => {
-    context.read();
-    const problem = fieldCountProblem(fields, file.header, file.delimiter);
-    if (problem) return context.reject(line, problem);
-    const get: Fields = (name) => {
-      const at = index[name];
-      return at === undefined || at < 0 ? undefined : fields[at];
-    };
-    try {
-      visit(get, line);
-    } catch (error) {
-      if (!(error instanceof RowError)) throw error;
-      context.reject(line, error.message);
-    }
-  });
+  let index: Record<string, number>;
+  try {
+    index = columnIndexes(file.header, [...columns.required, ...optionalColumns], optionalColumns);
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+  const read = Object.entries(index).filter(([, at]) => at >= 0);
+  await file.eachRow(
+    (fields, line) => {
+      context.read();
+      const problem = fieldCountProblem(fields, file.header, file.delimiter);
+      if (problem) return context.reject(line, problem);
+      for (const [name, at] of read) {
+        const unfit = controlCharacterProblem(fields[at]!, name);
+        if (unfit) return context.reject(line, unfit);
+      }
+      const get: Fields = (name) => {
+        const at = index[name];
+        return at === undefined || at < 0 ? undefined : fields[at];
+      };
+      try {
+        visit(get, line);
+      } catch (error) {
+        if (!(error instanceof RowError)) throw error;
+        context.reject(line, error.message);
+      }
+    },
+    (line, message) => {
+      context.read();
+      context.reject(line, message);
+    },
+  );
 }
 
 /** A file's rows by key: an identical repeat is a duplicate, a repeat with other values an error. */

@@ -86,7 +86,10 @@ const counted = (source: EngagementSource, values: Partial<Omit<Contribution, "s
 const ignored = (reason: string): Mapping => ({ kind: "ignored", reason });
 
 const typeOf = (input: RecipeInput) => (input.object.definition?.type ? iriKey(input.object.definition.type) : undefined);
-const recipeCategory = (input: RecipeInput) => String(extension(input.context?.extensions, `${JISC}recipecat`) ?? "").toLowerCase();
+/** An extension's text; an object has none (and String() of {"toString": 1} throws). */
+const textOf = (value: unknown): string | undefined =>
+  typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+const recipeCategory = (input: RecipeInput) => (textOf(extension(input.context?.extensions, `${JISC}recipecat`)) ?? "").toLowerCase();
 
 const E_CONTENT_TYPES = new Set([`${JISC}activities/externalcontent`, "activitystrea.ms/schema/1.0/service"]);
 
@@ -100,7 +103,7 @@ function viewed(input: RecipeInput): Mapping {
 function accessed(input: RecipeInput): Mapping {
   const type = typeOf(input);
   if (type === `${JISC}activities/facility`) return ignored("entry to a facility other than the library");
-  const direction = String(extension(input.context?.extensions, `${JISC}extensions/direction_of_access`) ?? "in").toLowerCase();
+  const direction = (textOf(extension(input.context?.extensions, `${JISC}extensions/direction_of_access`)) ?? "in").toLowerCase();
   if (direction === "out") return ignored("library exit (the entry already counted the visit)");
   return counted("library");
 }
@@ -110,7 +113,8 @@ function flag(value: unknown, field: string): 0 | 1 {
   if (value === undefined || value === null) return 0;
   if (value === 0 || value === false || value === "0") return 0;
   if (value === 1 || value === true || value === "1") return 1;
-  throw new RecipeError(field, `${field} '${String(value)}' is not 0 or 1`);
+  const text = textOf(value);
+  throw new RecipeError(field, text === undefined ? `${field} is not 0 or 1` : `${field} '${text}' is not 0 or 1`);
 }
 
 function attended(input: RecipeInput): Mapping {

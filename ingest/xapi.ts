@@ -15,15 +15,26 @@
  * Statements without an id: files get a UUID derived from the statement's content (so loading
  * the same file again adds nothing twice); the push endpoint assigns a random one, as an LRS does.
  */
-import { type EngagementSource, NudgeError, DEFAULT_TIMEZONE, DAY_MS } from "../core/index.ts";
+import {
+  type EngagementSource,
+  NudgeError,
+  DEFAULT_TIMEZONE,
+  DAY_MS,
+  ITEMS_PER_YIELD,
+  MAX_JSON_DEPTH,
+  nestsDeeperThan,
+  yieldToEventLoop,
+} from "../core/index.ts";
 import { createHash, randomUUID } from "node:crypto";
+import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { z } from "zod/v4";
 import { enumCast, type Database, type SqlExecutor } from "../prisma/index.ts";
-import { dateTimeField, dayOfInstant, localDayOf, shown } from "./fields.ts";
+import { firstInvalidUtf8 } from "./delimited-reader.ts";
+import { dateTimeField, dayOfInstant, escapeControls, localDayOf, shown, unfitCharacters, unstorableCharacters } from "./fields.ts";
+import { scanJsonKeys, type JsonPath } from "./json-keys.ts";
 import { ingestSource, type IngestSource } from "./pipeline.ts";
 import type { FileReport } from "./report.ts";
 import { mergeRollups, type RollupRow } from "./rollups.ts";
@@ -60,7 +71,13 @@ function instantOf(text: string): Date | null {
 // PHP's json_encode writes an empty map as [] (Moodle's plugin does, for courseArea and extensions).
 const emptyArrayAsAbsent = (value: unknown) => (Array.isArray(value) && value.length === 0 ? undefined : value);
 const extensions = z.preprocess(emptyArrayAsAbsent, z.record(z.string(), z.unknown()).optional());
-const iri = z.string().trim().regex(IRI, { message: "is not an IRI" });
+/** No control characters or lone surrogates: what is kept (verb ids) must be storable as written. */
+const clean = (schema: z.ZodString) =>
+  schema.superRefine((text, ctx) => {
+    const reason = unfitCharacters(text);
+    if (reason) ctx.addIssue({ code: "custom", message: reason });
+  });
+const iri = clean(z.string().trim().regex(IRI, { message: "is not an IRI" }));
 const timestamp = z.string().refine((text) => instantOf(text) !== null, { message: "is not an ISO 8601 timestamp" });
 const activityRef = z.looseObject({ id: iri });
 const activityList = z.union([activityRef, z.array(activityRef)]).optional();
@@ -68,12 +85,13 @@ const activityList = z.union([activityRef, z.array(activityRef)]).optional();
 const agent = z
   .looseObject({
     objectType: z.string().optional(),
-    mbox: z
-      .string()
-      .trim()
-      .regex(/^mailto:[^@\s]+@[^@\s]+$/i, { message: "is not a mailto: address" })
-      .optional(),
-    account: z.looseObject({ name: z.string().trim().min(1, { message: "is empty" }), homePage: z.string().optional() }).optional(),
+    mbox: clean(
+      z
+        .string()
+        .trim()
+        .regex(/^mailto:[^@\s]+@[^@\s]+$/i, { message: "is not a mailto: address" }),
+    ).optional(),
+    account: z.looseObject({ name: clean(z.string().trim().min(1, { message: "is empty" })), homePage: z.string().optional() }).optional(),
     mbox_sha1sum: z.string().optional(),
     openid: z.string().optional(),
   })
@@ -102,12 +120,38 @@ const statementObject = z
     else if (!pattern.test(object.id.trim())) ctx.addIssue({ code: "custom", path: ["id"], message: type === "Activity" ? "is not an IRI" : "is not a UUID" });
   });
 
+/**
+ * xAPI's rules for a score: numbers, scaled within -1..1, min below max, raw between them. JSON
+ * allows 1e400, which JavaScript reads as Infinity; that is refused as too large.
+ */
+function checkScore(score: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const numbers: Partial<Record<"scaled" | "raw" | "min" | "max", number>> = {};
+  for (const name of ["scaled", "raw", "min", "max"] as const) {
+    const value = score[name];
+    if (value === undefined) continue;
+    if (typeof value !== "number") return ctx.addIssue({ code: "invalid_type", expected: "number", path: [name], input: value });
+    if (!Number.isFinite(value)) return ctx.addIssue({ code: "custom", path: [name], message: "is too large for a number" });
+    numbers[name] = value;
+  }
+  const { scaled, raw, min, max } = numbers;
+  if (scaled !== undefined && (scaled < -1 || scaled > 1)) ctx.addIssue({ code: "custom", path: ["scaled"], message: "is outside -1 to 1" });
+  else if (min !== undefined && max !== undefined && min > max) ctx.addIssue({ code: "custom", path: ["min"], message: `is above result.score.max ${max}` });
+  else if (raw !== undefined && min !== undefined && raw < min) ctx.addIssue({ code: "custom", path: ["raw"], message: `is below result.score.min ${min}` });
+  else if (raw !== undefined && max !== undefined && raw > max) ctx.addIssue({ code: "custom", path: ["raw"], message: `is above result.score.max ${max}` });
+}
+
 const statementSchema = z.looseObject({
   id: z.string().trim().regex(UUID, { message: "is not a UUID" }).optional(),
   actor: agent,
   verb: z.looseObject({ id: iri }),
   object: statementObject,
-  result: z.looseObject({ completion: z.boolean().optional(), extensions }).optional(),
+  result: z
+    .looseObject({
+      completion: z.boolean().optional(),
+      extensions,
+      score: z.looseObject({ scaled: z.unknown(), raw: z.unknown(), min: z.unknown(), max: z.unknown() }).superRefine(checkScore).optional(),
+    })
+    .optional(),
   context: z
     .looseObject({
       contextActivities: z.preprocess(emptyArrayAsAbsent, z.looseObject({ parent: activityList, grouping: activityList }).optional()),
@@ -148,10 +192,13 @@ function issueError(issue: z.core.$ZodIssue, data: unknown): StatementError {
   if (issue.code === "invalid_type") {
     return new StatementError(field, value === undefined ? `${field} is required` : `${field} must be ${EXPECTED[issue.expected] ?? issue.expected}`);
   }
-  if (issue.code === "invalid_value") return new StatementError(field, `${field} ${shown(String(value))} is not one of ${issue.values.join(", ")}`);
+  // Only primitives are quoted: String() of an object can throw ({"toString": 1}), and not
+  // Infinity either: the text said 1e400, and 'Infinity' would misquote it.
+  const primitive = typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) || typeof value === "boolean";
+  const quoted = primitive ? `${field} ${shown(String(value))}` : field;
+  if (issue.code === "invalid_value") return new StatementError(field, `${quoted} is not one of ${issue.values.join(", ")}`);
   if (issue.code === "invalid_union") return new StatementError(field, `${field} must be an activity or a list of activities, each with an IRI id`);
-  const primitive = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
-  return new StatementError(field, primitive ? `${field} ${shown(String(value))} ${issue.message}` : `${field} ${issue.message}`);
+  return new StatementError(field, `${quoted} ${issue.message}`);
 }
 
 /**
@@ -175,7 +222,14 @@ function decodeKeys(value: unknown): unknown {
     if (decodedKey !== key || decoded !== inner) changed = true;
     return [decodedKey, decoded];
   });
-  return changed ? Object.fromEntries(entries) : value;
+  if (!changed) return value;
+  // "a&46;b" beside "a.b" would make two keys one, the last silently winning.
+  const keys = new Set<string>();
+  for (const [key] of entries) {
+    if (keys.has(key)) throw new StatementError(key, `${key} is given twice once '&46;' is read as '.': a key may appear once in a JSON object`);
+    keys.add(key);
+  }
+  return Object.fromEntries(entries);
 }
 
 /** A bare statement, or the statement inside Learning Locker's stored document. */
@@ -282,9 +336,42 @@ function timeOf(statement: Statement, receivedAt: Date | undefined): Pick<ReadSt
   throw new StatementError("timestamp", "timestamp is required (the statement has neither timestamp nor stored)");
 }
 
+/** Names every object has in JavaScript: an own key called so trips up code (ours or a library's) that reads it. */
+const RESERVED_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * The first part of a statement that cannot be kept as written (walked without recursion; the
+ * depth is already bounded): a NUL or lone surrogate anywhere (PostgreSQL's JSON refuses both,
+ * failing the whole batch), or a key named like a property of every JavaScript object.
+ */
+function unstorablePart(input: Record<string, unknown>): StatementError | null {
+  const stack: [unknown, (string | number)[]][] = [[input, []]];
+  while (stack.length) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === "string") {
+      const reason = unstorableCharacters(value);
+      if (reason) return new StatementError(pathName(path), `${pathName(path)} ${shown(value)} ${reason}`);
+    } else if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) stack.push([item, [...path, i]]);
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        const field = pathName([...path, key]);
+        const reason = unstorableCharacters(key);
+        if (reason) return new StatementError(field, `${field} is a key that ${reason}`);
+        if (RESERVED_KEYS.has(key)) return new StatementError(field, `${field} is a key no statement may have: every JavaScript object has ${key}`);
+        stack.push([item, [...path, key]]);
+      }
+    }
+  }
+  return null;
+}
+
 /** Validates one statement (bare or in a Learning Locker envelope); throws StatementError. */
 export function readStatement(input: unknown, settings: { now: Date; receivedAt?: Date }): ReadStatement {
   if (!isRecord(input)) throw new StatementError("statement", "statement must be a JSON object");
+  if (nestsDeeperThan(input)) throw new StatementError("statement", `statement nests more than ${MAX_JSON_DEPTH} levels deep; no xAPI statement needs that`);
+  const unfit = unstorablePart(input);
+  if (unfit) throw unfit;
   const statement = decodeKeys(unwrap(input));
   if (!isRecord(statement)) throw new StatementError("statement", "statement must be a JSON object");
   const parsed = statementSchema.safeParse(statement);
@@ -337,7 +424,38 @@ function rawStatement(input: unknown, id: string): string {
 // ---------------------------------------------------------------------------------------------
 
 /** A statement with its line (JSON lines) or position (arrays, requests: index + 1). */
-export type StatementItem = { line: number; value: unknown } | { line: number; error: string };
+export type StatementItem = { line: number; value: unknown } | { line: number; error: string; field?: string };
+
+/** Where a statement's problem lies ("actor.account.name"), for a path from the statement's top. */
+function pathName(path: readonly (string | number)[]): string {
+  const name = escapeControls(fieldName(path)) || "statement";
+  return name.length > 200 ? `${name.slice(0, 197)}...` : name;
+}
+
+const duplicateMessage = (field: string) => `${field} is given twice: a key may appear once in a JSON object`;
+const notUtf8Text = (field: string, byte: number) =>
+  `${field} is not valid UTF-8 (byte 0x${byte.toString(16).toUpperCase().padStart(2, "0")}): export the file as UTF-8`;
+
+/**
+ * The first key a statement's JSON text gives twice, as an item error, or null. JSON.parse keeps
+ * the last one, so the statement would mean what one reader of it says and not another.
+ */
+function duplicateKeyError(text: string, line: number): StatementItem | null {
+  let field: string | null = null;
+  scanJsonKeys(text, (path) => {
+    field = pathName(path);
+    return true;
+  });
+  return field === null ? null : { line, error: duplicateMessage(field), field };
+}
+
+/** Where in a JSON text the first byte that is not UTF-8 lies: the field and the line of the text. */
+function notUtf8Place(bytes: Buffer, at: number): { path: JsonPath; line: number } {
+  const before = bytes.toString("utf8", 0, at);
+  let line = 1;
+  for (let i = before.indexOf("\n"); i !== -1; i = before.indexOf("\n", i + 1)) line++;
+  return { path: scanJsonKeys(before, () => false), line };
+}
 
 /** Statements that can be read more than once (the write step reads them again for `raw`). */
 export interface StatementSource {
@@ -350,13 +468,21 @@ export interface StatementSource {
   eachSync(): Iterable<StatementItem>;
 }
 
-export function memorySource(values: readonly unknown[]): StatementSource {
+/** Statements in memory; `errors` holds, by index, those found unusable in the text they came from. */
+export function memorySource(values: readonly unknown[], errors: ReadonlyMap<number, { error: string; field: string }> = new Map()): StatementSource {
   function* items(): Generator<StatementItem> {
-    for (let i = 0; i < values.length; i++) yield { line: i + 1, value: values[i] };
+    for (let i = 0; i < values.length; i++) {
+      const error = errors.get(i);
+      yield error ? { line: i + 1, ...error } : { line: i + 1, value: values[i] };
+    }
   }
   return {
     async *each() {
-      yield* items();
+      let count = 0;
+      for (const item of items()) {
+        yield item;
+        if (++count % ITEMS_PER_YIELD === 0) await yieldToEventLoop();
+      }
     },
     eachSync: items,
   };
@@ -372,39 +498,80 @@ function jsonError(error: unknown, text: string): FileRejectedError {
   return new FileRejectedError(`not valid JSON: ${message}`, line);
 }
 
-/** Lines split on LF (a CR before it dropped), numbered from 1, with the bytes read so far. */
-function* fileLines(path: string): Generator<{ line: number; text: string; bytes: number }> {
+/**
+ * Lines split on LF, numbered from 1, with the bytes read so far; a line with bytes that are not
+ * UTF-8 comes with the offset of the first (the text then has U+FFFD for them, and is not used).
+ */
+function* fileLines(path: string): Generator<{ line: number; text: string; bytes: number; notUtf8: { byte: number; path: JsonPath } | null }> {
   const fd = openSync(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    const decoder = new StringDecoder("utf8");
-    let carry = "";
+    let buffer = Buffer.allocUnsafe(1 << 20);
+    let kept = 0;
     let line = 0;
     let bytes = 0;
     for (;;) {
-      const read = readSync(fd, buffer, 0, buffer.length, null);
-      if (read === 0) break;
+      if (kept === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, kept);
+        buffer = bigger;
+      }
+      const read = readSync(fd, buffer, kept, buffer.length - kept, null);
       bytes += read;
-      const parts = (carry + decoder.write(buffer.subarray(0, read))).split("\n");
-      carry = parts.pop()!;
-      for (const text of parts) yield { line: ++line, text, bytes };
+      const filled = kept + read;
+      const atEnd = read === 0;
+      // Lines before `complete` (an LF, or the end of the file) are whole; carried bytes hold no LF.
+      let complete = filled;
+      if (atEnd) {
+        if (filled === 0) return;
+      } else {
+        const found = buffer.subarray(kept, filled).lastIndexOf(10);
+        if (found === -1) {
+          kept = filled;
+          continue;
+        }
+        complete = kept + found;
+      }
+      const allUtf8 = isUtf8(buffer.subarray(0, complete));
+      for (let from = 0; ; ) {
+        let next = buffer.indexOf(10, from);
+        if (next === -1 || next > complete) next = complete;
+        const lineBytes = buffer.subarray(from, next);
+        let notUtf8: { byte: number; path: JsonPath } | null = null;
+        if (!allUtf8 && !isUtf8(lineBytes)) {
+          const at = firstInvalidUtf8(lineBytes);
+          notUtf8 = { byte: lineBytes[at]!, path: notUtf8Place(lineBytes, at).path };
+        }
+        yield { line: ++line, text: lineBytes.toString("utf8"), bytes, notUtf8 };
+        if (next >= complete) break;
+        from = next + 1;
+      }
+      if (atEnd) return;
+      buffer.copy(buffer, 0, complete + 1, filled);
+      kept = filled - complete - 1;
     }
-    carry += decoder.end();
-    if (carry.length > 0) yield { line: ++line, text: carry, bytes };
   } finally {
     closeSync(fd);
   }
 }
 
 function* lineItems(path: string): Generator<StatementItem & { bytes: number }> {
-  for (const { line, text: raw, bytes } of fileLines(path)) {
+  for (const { line, text: raw, bytes, notUtf8 } of fileLines(path)) {
     const text = (line === 1 ? raw.replace(/^\uFEFF/, "") : raw).trim();
     if (text === "") continue;
+    if (notUtf8) {
+      const field = notUtf8.path.length ? pathName(notUtf8.path) : "statement";
+      yield { line, error: notUtf8Text(field, notUtf8.byte), field, bytes };
+      continue;
+    }
+    let value: unknown;
     try {
-      yield { line, value: JSON.parse(text) as unknown, bytes };
+      value = JSON.parse(text);
     } catch (error) {
       yield { line, error: `not valid JSON: ${(error as Error).message}`, bytes };
+      continue;
     }
+    const duplicate = duplicateKeyError(text, line);
+    yield duplicate ? { ...duplicate, bytes } : { line, value, bytes };
   }
 }
 
@@ -455,16 +622,36 @@ export async function openStatementsFile(path: string): Promise<StatementSource>
   } else if (!head.startsWith("[")) {
     throw new FileRejectedError("not JSON: expected a JSON array of statements or one JSON statement per line", first.line);
   }
-  const text = (await readFile(path, "utf8")).replace(/^\uFEFF/, "");
+  const bytes = await readFile(path);
+  if (!isUtf8(bytes)) {
+    // RFC 8259: JSON text is UTF-8. One document cannot be split into good and bad statements.
+    const at = firstInvalidUtf8(bytes);
+    const place = notUtf8Place(bytes, at);
+    throw new FileRejectedError(notUtf8Text(place.path.length ? pathName(place.path) : "the file", bytes[at]!), place.line);
+  }
+  const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (error) {
     throw jsonError(error, text);
   }
-  if (Array.isArray(document)) return memorySource(document);
-  if (isRecord(document) && Array.isArray(document.statements)) return memorySource(document.statements);
-  return memorySource([document]);
+  const statements = Array.isArray(document) ? document : isRecord(document) && Array.isArray(document.statements) ? document.statements : null;
+  // The first key each statement gives twice, by the statement's index.
+  const errors = new Map<number, { error: string; field: string }>();
+  const prefix = statements === null ? 0 : Array.isArray(document) ? 1 : 2;
+  scanJsonKeys(text, (path) => {
+    const inStatement = prefix === 0 || (typeof path[prefix - 1] === "number" && (prefix === 1 || path[0] === "statements"));
+    // Outside any statement ({"statements": […], "statements": […]}): the whole document is in doubt.
+    if (!inStatement) throw new FileRejectedError(duplicateMessage(pathName(path)), null);
+    const index = prefix === 0 ? 0 : (path[prefix - 1] as number);
+    if (!errors.has(index)) {
+      const field = pathName(path.slice(prefix));
+      errors.set(index, { error: duplicateMessage(field), field });
+    }
+    return false;
+  });
+  return memorySource(statements ?? [document], errors);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -733,7 +920,7 @@ export async function parseStatements(context: FileContext, source: StatementSou
   for await (const item of source.each((bytes) => context.progress(bytes))) {
     context.read();
     if ("error" in item) {
-      reject(item.line, new StatementError("statement", item.error));
+      reject(item.line, new StatementError(item.field ?? "statement", item.error));
       continue;
     }
     let statement: ReadStatement;
@@ -982,6 +1169,11 @@ export const xapiFormat: FeedFormat = {
 export interface PushRequest {
   /** The request body: one statement or an array. */
   body: unknown;
+  /**
+   * The body's bytes as received, when the caller has them: bytes that are not UTF-8 and keys
+   * given twice (both lost once parsed) are then refused, naming the statement and the field.
+   */
+  raw?: Uint8Array;
   /** PUT's statementId parameter. */
   statementId?: string;
   /** Recorded on the batch, e.g. "POST /api/xapi/statements from 10.0.0.5". */
@@ -1015,6 +1207,27 @@ function withIds(values: readonly unknown[], statementId: string | undefined): {
   return { values: out, ids };
 }
 
+/** What JSON.parse does not see in a body: bytes that are not UTF-8, a key given twice. */
+function rawBodyProblem(bytes: Buffer, isArray: boolean): PushOutcome | null {
+  // The statement a path lies in, and the path within it.
+  const split = (path: readonly (string | number)[]): [number, readonly (string | number)[]] =>
+    isArray ? [typeof path[0] === "number" ? path[0] : 0, path.slice(1)] : [0, path];
+  if (!isUtf8(bytes)) {
+    const at = firstInvalidUtf8(bytes);
+    const [index, path] = split(notUtf8Place(bytes, at).path);
+    const field = path.length ? pathName(path) : "statement";
+    return invalid(index, field, notUtf8Text(field, bytes[at]!).replace(": export the file as UTF-8", ": send the body as UTF-8"));
+  }
+  let outcome: PushOutcome | null = null;
+  scanJsonKeys(bytes.toString("utf8"), (found) => {
+    const [index, path] = split(found);
+    const field = pathName(path);
+    outcome = invalid(index, field, duplicateMessage(field));
+    return true;
+  });
+  return outcome;
+}
+
 /**
  * Stores a pushed request all or nothing (xAPI: a batch with a rejected statement is rejected):
  * every statement is validated first; ids already stored with the same content are accepted and
@@ -1030,9 +1243,14 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
       Array.isArray(request.body) ? "PUT takes one statement, not an array" : `statementId ${shown(request.statementId)} is not a UUID`,
     );
   }
+  if (request.raw) {
+    const refused = rawBodyProblem(Buffer.from(request.raw.buffer, request.raw.byteOffset, request.raw.byteLength), Array.isArray(request.body));
+    if (refused) return refused;
+  }
   const prepared = withIds(values, request.statementId?.toLowerCase());
   if ("status" in prepared) return prepared;
   for (const [index, value] of prepared.values.entries()) {
+    if (index % ITEMS_PER_YIELD === ITEMS_PER_YIELD - 1) await yieldToEventLoop();
     try {
       readStatement(value, { now, receivedAt: now });
     } catch (error) {
@@ -1058,7 +1276,9 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
   };
   const parse = (context: FileContext) =>
     parseStatements(context, memorySource(prepared.values), { unknownActors: "skip", receivedAt: now, onProblem: (p) => problems.push(p) });
-  const outcome = await ingestSource(db, "xapi", source, parse, { strict: true, options: request.options });
+  // A refused push is the LMS's to correct and resend, and is logged: a batch record for each
+  // attempt would fill the load history with its retries.
+  const outcome = await ingestSource(db, "xapi", source, parse, { strict: true, options: request.options, recordRefusals: false });
 
   const conflicts = problems.filter((p) => p.kind === "conflict");
   if (conflicts.length) {

@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest, type FileReport, type IngestReport } from "../../ingest/index.ts";
 import { nudgeCsvFormat } from "../../ingest/nudge-csv.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createTestDatabase, useMigratedDatabase, type TestDatabase } from "../helpers/database.ts";
+import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 
 const FIXTURES = new URL("../fixtures/ingest/", import.meta.url).pathname;
 const CONTACTS = `${FIXTURES}nudge-csv`;
@@ -119,5 +123,59 @@ describe("nudge-csv files", () => {
     const report = await load(`${CONTACTS}/student_contact.csv`, true);
     expect(counts(report.files[0]!)).toMatchObject({ status: "rejected", loaded: 0, rejected: 6 });
     expect(await students()).toEqual(before);
+  });
+});
+
+describe.each(databaseKindsUnderTest())("bad bytes in a nudge-csv file on %s: a row error naming line and field, never stored", (kind) => {
+  const target = useMigratedDatabase(kind);
+  const dir = mkdtempSync(join(tmpdir(), "nudge-csv-bytes-"));
+  const write = (content: string | Buffer) => {
+    const path = join(dir, "student_contact.csv");
+    writeFileSync(path, content);
+    return path;
+  };
+  const loadInto = (path: string, strict: boolean) => ingest(target.db, "nudge-csv", { path, strict, options: OPTIONS });
+  const lines = (report: IngestReport) => report.errors.map((e) => [e.file, e.line, e.message]);
+  const emails = async () =>
+    (await target.db.sql.query<{ studentNumber: string; email: string | null }>(`SELECT "studentNumber", "email" FROM "Student" ORDER BY 1`)).map((r) => [
+      r.studentNumber,
+      r.email,
+    ]);
+
+  beforeAll(async () => {
+    await ingest(target.db, "udd", { path: `${FIXTURES}udd/student.tsv`, options: OPTIONS });
+  });
+
+  it("refuses a NUL in EMAIL and a line break in a quoted STUDENT_ID; strict loads nothing", async () => {
+    const before = await emails();
+    const path = write('STUDENT_ID,EMAIL\nS001,ada\u0000@example.com\n"S0\n02",alan@example.com\nS003,grace@example.com\n');
+    const strict = await loadInto(path, true);
+    expect(strict.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 2 });
+    expect(lines(strict)).toEqual([
+      ["student_contact.csv", 2, "EMAIL 'ada\\u0000@example.com' contains control character U+0000 (NUL)"],
+      ["student_contact.csv", 3, "STUDENT_ID 'S0\\u000A02' contains control character U+000A"],
+    ]);
+    expect(await emails()).toEqual(before);
+    expect((await loadInto(path, false)).files[0]).toMatchObject({ status: "partial", loaded: 1, rejected: 2 });
+    expect((await emails()).find(([number]) => number === "S003")).toEqual(["S003", "grace@example.com"]);
+  });
+
+  it("refuses a file whose header names a column twice, at line 1, with the column", async () => {
+    const before = await emails();
+    const report = await loadInto(write("STUDENT_ID,EMAIL,Email\nS001,a@example.com,b@example.com\n"), false);
+    expect(report.files[0]).toMatchObject({ status: "rejected", loaded: 0 });
+    expect(lines(report)).toEqual([["student_contact.csv", 1, "the header has column Email twice (columns 2 and 3)"]]);
+    expect(await emails()).toEqual(before);
+  });
+
+  it("rejects the line with bytes that are not UTF-8, naming the field", async () => {
+    const before = await emails();
+    const path = write(
+      Buffer.concat([Buffer.from("STUDENT_ID,EMAIL,TIMEZONE\nS001,ada@example.com,Europe/L"), Buffer.from([0xe2, 0x82]), Buffer.from("ondon\n")]),
+    );
+    const report = await loadInto(path, true);
+    expect(report.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 1 });
+    expect(lines(report)).toEqual([["student_contact.csv", 2, "TIMEZONE is not valid UTF-8 (byte 0xE2): export the file as UTF-8"]]);
+    expect(await emails()).toEqual(before);
   });
 });

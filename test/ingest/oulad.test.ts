@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exitCodeOf, ingest, type IngestReport } from "../../ingest/index.ts";
 import { dayOfDate } from "../../ingest/fields.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createTestDatabase, useMigratedDatabase, type TestDatabase } from "../helpers/database.ts";
+import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/ingest");
 const AAA_START = dayOfDate("2013-10-05")!;
@@ -61,11 +62,11 @@ describe("OULAD ingest", () => {
   it("reports each bad row with file, line and reason, and loads the rest", () => {
     expect(first.errors).toEqual(
       expect.arrayContaining([
-        { file: "assessments.csv", line: 5, message: "unknown module presentation ZZZ-2013J (load courses.csv first)" },
+        { file: "assessments.csv", line: 5, message: "code_module-code_presentation 'ZZZ-2013J' is not a known module presentation (load courses.csv first)" },
         { file: "studentInfo.csv", line: 5, message: "disability 'Maybe' is not Y or N" },
-        { file: "studentRegistration.csv", line: 5, message: "unknown student id_student '99999' (load studentInfo.csv first)" },
-        { file: "studentAssessment.csv", line: 5, message: "unknown student id_student '55555' (load studentInfo.csv first)" },
-        { file: "studentVle.csv", line: 8, message: "unknown module presentation ZZZ-2013J (load courses.csv first)" },
+        { file: "studentRegistration.csv", line: 5, message: "id_student '99999' is not a known student (load studentInfo.csv first)" },
+        { file: "studentAssessment.csv", line: 5, message: "id_student '55555' is not a known student (load studentInfo.csv first)" },
+        { file: "studentVle.csv", line: 8, message: "code_module-code_presentation 'ZZZ-2013J' is not a known module presentation (load courses.csv first)" },
         { file: "studentVle.csv", line: 9, message: "sum_click '-3' is negative" },
         { file: "studentVle.csv", line: 10, message: "date is missing" },
         { file: "studentVle.csv", line: 11, message: "sum_click is missing" },
@@ -207,5 +208,83 @@ describe("OULAD ingest", () => {
     expect(report.files[0]).toMatchObject({ status: "failed" });
     expect(report.errors[0]!.message).toContain("site catalogue");
     expect(exitCodeOf(report)).toBe(1);
+  });
+});
+
+describe.each(databaseKindsUnderTest())("bad bytes in OULAD files on %s: a row error naming line and field, never stored", (kind) => {
+  const target = useMigratedDatabase(kind);
+  const dir = mkdtempSync(join(tmpdir(), "nudge-oulad-bytes-"));
+  const write = (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const load = (path: string, strict: boolean) => ingest(target.db, "oulad", { path, strict, options });
+  const lines = (report: IngestReport) => report.errors.map((e) => [e.file, e.line, e.message]);
+  const count = async (table: string) => Number((await target.db.sql.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "${table}"`))[0]!.n);
+
+  beforeAll(async () => {
+    const courses = await load(write("courses.csv", 'code_module,code_presentation,module_presentation_length\n"AAA","2013J",268\n'), true);
+    expect(courses.files[0]!.status).toBe("completed");
+  });
+
+  it("refuses a NUL in code_module and an id_student too large to be read exactly", async () => {
+    const path = write(
+      "studentInfo.csv",
+      'code_module,code_presentation,id_student,disability,final_result\n"AAA","2013J",11391,"N","Pass"\n"AA\u0000A","2013J",11392,"N","Pass"\n"AAA","2013J",99999999999999999999,"N","Pass"\n',
+    );
+    const strict = await load(path, true);
+    expect(strict.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 2 });
+    expect(lines(strict)).toEqual([
+      ["studentInfo.csv", 3, "code_module 'AA\\u0000A' contains control character U+0000 (NUL)"],
+      ["studentInfo.csv", 4, "id_student '99999999999999999999' is not a whole number"],
+    ]);
+    expect(await count("Student")).toBe(0);
+    expect((await load(path, false)).files[0]).toMatchObject({ status: "partial", loaded: 1, rejected: 2 });
+    expect((await target.db.sql.query<{ studentNumber: string }>(`SELECT "studentNumber" FROM "Student"`)).map((r) => r.studentNumber)).toEqual(["11391"]);
+  });
+
+  it("rejects a day offset or length no real presentation has, on its line, instead of failing the whole file on the database", async () => {
+    const report = await load(
+      write("courses.csv", 'code_module,code_presentation,module_presentation_length\n"BBB","2013J",123456789012\n"CCC","2013J",269\n'),
+      false,
+    );
+    expect(report.files[0]).toMatchObject({ status: "partial", loaded: 1, rejected: 1 });
+    expect(lines(report)).toEqual([["courses.csv", 2, "module_presentation_length '123456789012' is above 2048"]]);
+    const registrations = await load(
+      write("studentRegistration.csv", 'code_module,code_presentation,id_student,date_registration,date_unregistration\n"AAA","2013J",11391,-99999999,\n'),
+      false,
+    );
+    expect(lines(registrations)).toEqual([["studentRegistration.csv", 2, "date_registration -99999999 is more than 2048 days from the presentation start"]]);
+  });
+
+  it("refuses a studentVle whose header names a column twice, at line 1, with the column", async () => {
+    const report = await load(
+      write("studentVle.csv", 'code_module,code_presentation,id_student,id_site,date,sum_click,date\n"AAA","2013J",11391,1,3,4,5\n'),
+      false,
+    );
+    expect(report.files[0]).toMatchObject({ status: "rejected", loaded: 0 });
+    expect(lines(report)).toEqual([["studentVle.csv", 1, "the header has column date twice (columns 5 and 7)"]]);
+    expect(await count("EngagementDaily")).toBe(0);
+  });
+
+  it("rejects studentVle lines with bytes that are not UTF-8 or a NUL in id_student, naming the field", async () => {
+    const path = write(
+      "studentVle.csv",
+      Buffer.concat([
+        Buffer.from('code_module,code_presentation,id_student,id_site,date,sum_click\n"AAA","2013J",11391,1,3,4\n"AAA","2013J",11391,1,'),
+        Buffer.from([0xff]),
+        Buffer.from('4,4\n"AAA","2013J",11391\u0000,1,5,4\n'),
+      ]),
+    );
+    const strict = await load(path, true);
+    expect(strict.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 2 });
+    expect(lines(strict)).toEqual([
+      ["studentVle.csv", 3, "date is not valid UTF-8 (byte 0xFF): export the file as UTF-8"],
+      ["studentVle.csv", 4, "id_student '11391\\u0000' contains control character U+0000 (NUL)"],
+    ]);
+    expect(await count("EngagementDaily")).toBe(0);
+    expect((await load(path, false)).files[0]).toMatchObject({ status: "partial", read: 3, loaded: 1, rejected: 2 });
+    expect(await count("EngagementDaily")).toBe(1);
   });
 });

@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest, type FileReport, type IngestReport } from "../../ingest/index.ts";
 import { uddFormat } from "../../ingest/udd.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createTestDatabase, useMigratedDatabase, type TestDatabase } from "../helpers/database.ts";
+import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 
 const FIXTURES = new URL("../fixtures/ingest/", import.meta.url).pathname;
 const EXPORT = `${FIXTURES}udd`;
@@ -413,6 +417,55 @@ describe("strict mode", () => {
       await target.close();
       await strictDb.drop();
     }
+  });
+});
+
+describe.each(databaseKindsUnderTest())("bad bytes in a UDD file on %s: a row error naming line and field, never stored", (kind) => {
+  const target = useMigratedDatabase(kind);
+  const dir = mkdtempSync(join(tmpdir(), "nudge-udd-bytes-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const loadInto = (path: string, strict: boolean) => ingest(target.db, "udd", { path, strict, options: OPTIONS });
+  const numbers = async () =>
+    (await target.db.sql.query<{ studentNumber: string }>(`SELECT "studentNumber" FROM "Student" ORDER BY 1`)).map((r) => r.studentNumber);
+  const lines = (report: IngestReport) => report.errors.map((e) => [e.file, e.line, e.message]);
+
+  it("refuses a NUL in STUDENT_ID and an escape in FIRST_NAME; strict loads nothing, otherwise the other rows load", async () => {
+    const path = write("student.tsv", "STUDENT_ID\tFIRST_NAME\nS0\u000001\tAda\nS002\tAlan\nS003\tGr\u001b[2Jace\n");
+    const strict = await loadInto(path, true);
+    expect(strict.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 2 });
+    expect(lines(strict)).toEqual([
+      ["student.tsv", 2, "STUDENT_ID 'S0\\u000001' contains control character U+0000 (NUL)"],
+      ["student.tsv", 4, "FIRST_NAME 'Gr\\u001B[2Jace' contains control character U+001B"],
+    ]);
+    expect(await numbers()).toEqual([]);
+    const lenient = await loadInto(path, false);
+    expect(lenient.files[0]).toMatchObject({ status: "partial", loaded: 1, rejected: 2 });
+    expect(await numbers()).toEqual(["S002"]);
+  });
+
+  it("refuses a file whose header names a column twice, at line 1, with the column", async () => {
+    const report = await loadInto(write("student.tsv", "STUDENT_ID\tFIRST_NAME\tstudent_id\nS010\tAda\tS011\n"), false);
+    expect(report.files[0]).toMatchObject({ status: "rejected", loaded: 0 });
+    expect(lines(report)).toEqual([["student.tsv", 1, "the header has column student_id twice (columns 1 and 3)"]]);
+    expect(await numbers()).toEqual(["S002"]);
+  });
+
+  it("rejects the line with bytes that are not UTF-8, naming the field, instead of storing U+FFFD", async () => {
+    const path = write(
+      "student.tsv",
+      Buffer.concat([Buffer.from("STUDENT_ID\tFIRST_NAME\nS020\tAda\nS021\tAl"), Buffer.from([0xc3, 0x28]), Buffer.from("n\n")]),
+    );
+    const strict = await loadInto(path, true);
+    expect(strict.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 1 });
+    expect(lines(strict)).toEqual([["student.tsv", 3, "FIRST_NAME is not valid UTF-8 (byte 0xC3): export the file as UTF-8"]]);
+    expect(await numbers()).toEqual(["S002"]);
+    expect((await loadInto(path, false)).files[0]).toMatchObject({ status: "partial", loaded: 1, rejected: 1 });
+    expect(await numbers()).toEqual(["S002", "S020"]);
   });
 });
 

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest, type IngestReport } from "../../ingest/index.ts";
 import { dayOfDate } from "../../ingest/fields.ts";
-import { purgeRawStatements, readStatement, StatementError, xapiFormat } from "../../ingest/xapi.ts";
+import { purgeRawStatements, pushStatements, readStatement, StatementError, xapiFormat } from "../../ingest/xapi.ts";
 import { mapStatement } from "../../ingest/xapi-recipes.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createTestDatabase, useMigratedDatabase, type TestDatabase } from "../helpers/database.ts";
+import { databaseKindsUnderTest } from "../helpers/kinds.ts";
 
 const FIXTURES = new URL("../fixtures/ingest/xapi/", import.meta.url).pathname;
 const NOW = new Date("2026-10-12T12:00:00Z");
@@ -345,8 +346,73 @@ describe("one statement", () => {
     expect(errorOf(statement(overrides))).toEqual({ field, message });
   });
 
+  it.each([
+    ["raw below min", { raw: -5, min: 0, max: 10 }, "result.score.raw", "result.score.raw '-5' is below result.score.min 0"],
+    ["raw above max", { raw: 11, max: 10 }, "result.score.raw", "result.score.raw '11' is above result.score.max 10"],
+    ["scaled past 1", { scaled: 1e308 }, "result.score.scaled", "result.score.scaled '1e+308' is outside -1 to 1"],
+    ["min above max", { min: 10, max: 1 }, "result.score.min", "result.score.min '10' is above result.score.max 1"],
+    ["a number JSON reads as Infinity", { raw: JSON.parse("1e400") }, "result.score.raw", "result.score.raw is too large for a number"],
+    ["raw not a number", { raw: "high" }, "result.score.raw", "result.score.raw must be a number"],
+  ])("refuses an impossible score: %s", (_name, score, field, message) => {
+    expect(errorOf(statement({ result: { score } }))).toEqual({ field, message });
+  });
+
+  it("accepts a score within its bounds", () => {
+    expect(read(statement({ result: { score: { raw: 7, min: 0, max: 10, scaled: 0.7 } } })).verb).toBe("http://id.tincanapi.com/verb/viewed");
+  });
+
+  it("refuses control characters and lone surrogates in what is kept or looked up", () => {
+    expect(errorOf(statement({ verb: { id: "http://example.com/v\u001b" } }))).toEqual({
+      field: "verb.id",
+      message: "verb.id 'http://example.com/v\\u001B' contains control character U+001B",
+    });
+    expect(errorOf(statement({ actor: { account: { homePage: "x", name: "S10\ud80004" } } }))).toEqual({
+      field: "actor.account.name",
+      message: "actor.account.name 'S10\\uD80004' is not well-formed Unicode (a lone surrogate)",
+    });
+  });
+
+  it("refuses a key every JavaScript object has, and a NUL or lone surrogate anywhere, instead of throwing a TypeError or failing the batch", () => {
+    const odd = (value: Record<string, unknown>) =>
+      JSON.parse(JSON.stringify(statement()).replace('"timestamp"', `${JSON.stringify(value).slice(1, -1)},"timestamp"`));
+    expect(errorOf(odd({ result: { extensions: { constructor: null } } }))).toEqual({
+      field: "result.extensions.constructor",
+      message: "result.extensions.constructor is a key no statement may have: every JavaScript object has constructor",
+    });
+    expect(errorOf(statement({ object: { objectType: JSON.parse('{"toString": 1}') } }))).toEqual({
+      field: "object.objectType.toString",
+      message: "object.objectType.toString is a key no statement may have: every JavaScript object has toString",
+    });
+    expect(errorOf(statement({ actor: { name: "\ud800", account: { homePage: "x", name: "S1004" } } }))).toEqual({
+      field: "actor.name",
+      message: "actor.name '\\uD800' is not well-formed Unicode (a lone surrogate)",
+    });
+    expect(errorOf(statement({ context: { platform: "Moo\u0000dle" } }))).toEqual({
+      field: "context.platform",
+      message: "context.platform 'Moo\\u0000dle' contains control character U+0000 (NUL)",
+    });
+  });
+
+  it("refuses a Learning Locker key that becomes a duplicate once '&46;' is read as '.'", () => {
+    const extensions = { "http://example.com/a.b": 1, "http://example&46;com/a.b": 2 };
+    expect(errorOf(statement({ context: { extensions } }))).toEqual({
+      field: "http://example.com/a.b",
+      message: "http://example.com/a.b is given twice once '&46;' is read as '.': a key may appear once in a JSON object",
+    });
+  });
+
   it("rejects what is not a JSON object", () => {
     expect(errorOf([1])).toEqual({ field: "statement", message: "statement must be a JSON object" });
+  });
+
+  it("rejects a statement nested deeper than any statement needs, instead of overflowing the stack", () => {
+    let deep: Record<string, unknown> = {};
+    const top = deep;
+    for (let i = 0; i < 200_000; i++) deep = deep.x = {} as Record<string, unknown>;
+    expect(errorOf({ ...statement({}), result: { extensions: { "http://example.com/deep": top } } })).toEqual({
+      field: "statement",
+      message: "statement nests more than 64 levels deep; no xAPI statement needs that",
+    });
   });
 
   it("derives the same id from the same content, ignoring what an LRS may change", () => {
@@ -426,5 +492,101 @@ describe("the Jisc recipes", () => {
         object: { id: "https://vle/mod/quiz/view.php?id=10", definition: { type: "http://xapi.jisc.ac.uk/vle/quiz" } },
       }),
     ).toBe("vle");
+  });
+});
+
+describe.each(databaseKindsUnderTest())("what JSON.parse hides, in files and pushes on %s: a statement error naming line and field", (kind) => {
+  const target = useMigratedDatabase(kind);
+  const dir = mkdtempSync(join(tmpdir(), "nudge-xapi-bytes-"));
+  const write = (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const loadInto = (path: string, strict: boolean) => ingest(target.db, "xapi", { path, strict, options: OPTIONS });
+  const lines = (report: IngestReport) => report.errors.map((e) => [e.file, e.line, e.message]);
+  const stored = () => target.db.prisma.activityStatement.count();
+  const ID1 = "0b0c0d0e-0000-4000-8000-000000000101";
+  const ID2 = "0b0c0d0e-0000-4000-8000-000000000102";
+  const good = JSON.stringify(statement({ id: ID1 }));
+  // The same statement with actor.account.name given twice: JSON.parse would keep S1004.
+  const twice = JSON.stringify(statement({ id: ID2 })).replace('"name":"S1004"', '"name":"S1003","name":"S1004"');
+
+  beforeAll(async () => {
+    await target.db.prisma.student.create({ data: { studentNumber: "S1004" } });
+  });
+
+  it("rejects a JSON line with a key given twice; strict stores nothing", async () => {
+    const path = write("twice.jsonl", `${good}\n${twice}\n`);
+    const strict = await loadInto(path, true);
+    expect(strict.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 1 });
+    expect(lines(strict)).toEqual([["twice.jsonl", 2, "actor.account.name is given twice: a key may appear once in a JSON object"]]);
+    expect(await stored()).toBe(0);
+    expect((await loadInto(path, false)).files[0]).toMatchObject({ status: "partial", loaded: 1, rejected: 1 });
+    expect(await stored()).toBe(1);
+  });
+
+  it("numbers a key given twice in a JSON array by the statement's position, at any depth", async () => {
+    const deep = JSON.stringify(statement({ id: ID2, context: { extensions: { "http://example.com/x": [{ a: 1 }, { b: 1 }] } } })).replace(
+      '{"b":1}',
+      '{"b":1,"b":2}',
+    );
+    const report = await loadInto(write("twice.json", `[${good},\n${deep}]`), true);
+    expect(lines(report)).toEqual([["twice.json", 2, "context.extensions.http://example.com/x[1].b is given twice: a key may appear once in a JSON object"]]);
+    expect(await stored()).toBe(1);
+  });
+
+  it("rejects a JSON line with bytes that are not UTF-8, naming the field, and refuses such a JSON document at its line", async () => {
+    const bad = Buffer.from(JSON.stringify(statement({ id: ID2, verb: { id: "http://id.tincanapi.com/verb/viewed", display: { en: "vi#wed" } } })));
+    bad[bad.indexOf("#")] = 0xff;
+    const jsonl = await loadInto(write("bytes.jsonl", Buffer.concat([Buffer.from(`${good}\n`), bad, Buffer.from("\n")])), true);
+    expect(jsonl.files[0]).toMatchObject({ status: "rejected", loaded: 0, rejected: 1 });
+    expect(lines(jsonl)).toEqual([["bytes.jsonl", 2, "verb.display.en is not valid UTF-8 (byte 0xFF): export the file as UTF-8"]]);
+    const array = await loadInto(write("bytes.json", Buffer.concat([Buffer.from(`[\n${good},\n`), bad, Buffer.from("\n]")])), false);
+    expect(array.files[0]).toMatchObject({ status: "rejected", loaded: 0 });
+    expect(lines(array)).toEqual([["bytes.json", 3, "[1].verb.display.en is not valid UTF-8 (byte 0xFF): export the file as UTF-8"]]);
+    expect(await stored()).toBe(1);
+  });
+
+  it("refuses a pushed statement with a key given twice, or bytes that are not UTF-8, by its index", async () => {
+    const push = (raw: Buffer) =>
+      pushStatements(target.db, { body: JSON.parse(raw.toString("utf8")), raw, origin: "POST /api/xapi/statements", totalBytes: raw.length, options: OPTIONS });
+    expect(await push(Buffer.from(`[${good},${twice}]`))).toEqual({
+      status: "invalid",
+      index: 1,
+      field: "actor.account.name",
+      message: "actor.account.name is given twice: a key may appear once in a JSON object",
+    });
+    const bytes = Buffer.from(`[${good},${JSON.stringify(statement({ id: ID2, object: { id: "https://vle.example.ac.uk/#" } }))}]`);
+    bytes[bytes.lastIndexOf("#")] = 0xc0;
+    expect(await push(bytes)).toEqual({
+      status: "invalid",
+      index: 1,
+      field: "object.id",
+      message: "object.id is not valid UTF-8 (byte 0xC0): send the body as UTF-8",
+    });
+    expect(await stored()).toBe(1);
+  });
+});
+
+describe("a large push", () => {
+  it("hands the event loop back while it reads and checks the statements, so other requests are answered", async () => {
+    const body = Array.from({ length: 3_000 }, (_, i) => statement({ id: `0b0c0d0e-0000-4000-8000-${String(900_000 + i).padStart(12, "0")}` }));
+    // Counts turns of the event loop (macrotasks) while the push runs: a chain of resolved
+    // promises, however long, allows none.
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      if (!counting) return;
+      turns++;
+      setImmediate(count);
+    };
+    setImmediate(count);
+    const raw = Buffer.from(JSON.stringify(body));
+    const outcome = await pushStatements(db, { body, raw, origin: "POST /api/xapi/statements", totalBytes: raw.length, options: OPTIONS });
+    counting = false;
+    expect(outcome.status).toBe("stored");
+    // Two passes over 3,000 statements, handing back every 250: at least 20 turns.
+    expect(turns).toBeGreaterThanOrEqual(20);
   });
 });
