@@ -27,6 +27,16 @@
  *
  * 5. Order shows nothing hidden. Rows ranked by size ("which rules flagged most") are ranked by
  *    the figure as shown (a range by its lower end, "fewer than 5" as 1), never by the true value.
+ *
+ * 6. Nested periods and measures: one exact figure per cell. Rule 2 protects cells against
+ *    subtraction within one period and measure, but the same cell over two nested periods ("no
+ *    library activity in the last 7 days" and "… 14 days") or measures ("no VLE activity" and "no
+ *    activity at all") is two exact figures whose difference is a group of its own, possibly of
+ *    one. So a cell already shown exactly for one period or measure enters any answer over a
+ *    nested one as its band of 5 (17 as 15–19): an exact figure minus a band, or a band minus a
+ *    band, is never known to be 1 to 4. Whether a cell is banded depends only on what was asked
+ *    before, never on the figures, so the banding itself gives nothing away (analytics keeps the
+ *    record of what was shown, and rounds periods to a few lengths so that few periods nest).
  */
 
 export const SMALL = 5;
@@ -52,17 +62,41 @@ export function countFigure(n: number): number | typeof FEWER_THAN_5 {
   return isHidden(n) ? FEWER_THAN_5 : n;
 }
 
-/** A sum of base cells, shown so that no hidden cell can be worked out (rule 2). */
-export function sumOfCells(cells: Iterable<number>): Figure {
-  let shown = 0;
-  let hidden = 0;
-  for (const n of cells) {
-    if (isHidden(n)) hidden++;
-    else shown += n;
+/** A base cell that must enter a sum as its band of 5 (rule 6). */
+export interface BandedCell {
+  n: number;
+  banded: true;
+}
+
+/** The band of 5 holding `n`: 15–19 for 17 (rule 6). */
+export function bandOf(n: number): Range {
+  const from = Math.floor(n / SMALL) * SMALL;
+  return { from, to: from + SMALL - 1 };
+}
+
+/**
+ * A sum of base cells, shown so that no hidden cell can be worked out (rule 2): 1 to 4 enters as
+ * 1–4, a banded cell of 5 or more as its band (rule 6), 0 and other cells as they are.
+ */
+export function sumOfCells(cells: Iterable<number | BandedCell>): Figure {
+  let from = 0;
+  let to = 0;
+  for (const cell of cells) {
+    const n = typeof cell === "number" ? cell : cell.n;
+    if (isHidden(n)) {
+      from += 1;
+      to += SMALL - 1;
+    } else if (typeof cell !== "number" && n > 0) {
+      const band = bandOf(n);
+      from += band.from;
+      to += band.to;
+    } else {
+      from += n;
+      to += n;
+    }
   }
-  if (hidden === 0) return shown;
-  const range = { from: shown + hidden, to: shown + (SMALL - 1) * hidden };
-  return range.to < SMALL ? FEWER_THAN_5 : range;
+  if (from === to) return from;
+  return to < SMALL ? FEWER_THAN_5 : { from, to };
 }
 
 /** A percentage (one decimal) of two shown figures (rule 3). */

@@ -4,7 +4,8 @@
  *  2. is it about an individual? Then it is refused, and recorded as a refused access to a
  *     student's record;
  *  3. is it one of the questions Nudge answers? If not: what was not understood, and suggestions;
- *  4. the answer, with small groups suppressed (disclosure.ts).
+ *  4. the answer, with small groups suppressed and periods rounded (disclosure.ts), and cells this
+ *     staff member already saw exactly for a nested period or measure banded (releases.ts).
  * Every question leaves an audit entry `analytics.question` with the text and the parsed query,
  * never a student id; a question about an individual leaves `access.refused` instead.
  */
@@ -13,6 +14,7 @@ import { writeAudit, type AuditActor } from "../audit/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { INDIVIDUAL_REFUSAL, individualRequest } from "./individuals.ts";
 import { parseQuestion, vocabularyWords, type Vocabulary } from "./parser.ts";
+import { oneAtATime } from "./releases.ts";
 import type { Query } from "./questions.ts";
 import { runQuery, type Answer, type RunOptions } from "./run-query.ts";
 
@@ -21,10 +23,11 @@ export type AskResult =
   | { kind: "not_understood"; message: string; suggestions: string[] }
   | { kind: "refused"; message: string };
 
-export type AskOptions = RunOptions;
+export type AskOptions = Omit<RunOptions, "staffNumber">;
 
 /** Long pastes are cut in the audit log; what was asked stays recognisable. */
 const AUDIT_TEXT_LIMIT = 500;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export async function loadVocabulary(db: Database): Promise<Vocabulary> {
   return { programmes: await db.prisma.programme.findMany({ select: { code: true, title: true }, orderBy: { code: "asc" } }) };
@@ -36,7 +39,8 @@ export async function loadVocabulary(db: Database): Promise<Vocabulary> {
  */
 export async function askQuestion(db: Database, staffNumber: string, text: string, now: Date = new Date(), options: AskOptions = {}): Promise<AskResult> {
   const actor: AuditActor = { kind: "staff", staffNumber };
-  const question = text.trim().slice(0, AUDIT_TEXT_LIMIT);
+  // Cut by characters, not UTF-16 units: half an emoji is not valid JSON text, and the audit write would fail.
+  const question = Array.from(text.trim()).slice(0, AUDIT_TEXT_LIMIT).join("").replace(LONE_SURROGATE, "\uFFFD");
   const audit = (details: Record<string, unknown>, query?: Query) =>
     writeAudit(db.prisma, {
       actor,
@@ -76,7 +80,8 @@ export async function askQuestion(db: Database, staffNumber: string, text: strin
 
   let answer: Answer;
   try {
-    answer = await runQuery(db, parsed.query, now, options);
+    // Checked against, and added to, the record of figures this staff member was shown (releases.ts).
+    answer = await oneAtATime(staffNumber, () => runQuery(db, parsed.query, now, { ...options, staffNumber }));
   } catch (error) {
     await audit({ outcome: "failed", query: parsed.query, error: (error as Error).message }, parsed.query);
     throw error;

@@ -44,6 +44,32 @@ function monthsBefore(day: number, months: number): number {
   return (first + (Math.min(date.getUTCDate(), length) - 1) * DAY_MS) / DAY_MS;
 }
 
+/**
+ * The lengths, in days, that "the last N days / weeks / months" are rounded to in answers that
+ * count students: with any N, two neighbouring periods (5 and 6 days) differ by the few students
+ * last active on one day, and their difference singles them out. On this grid, nearby questions
+ * get the same period, and the few that still nest are handled by releases.ts.
+ */
+export const PERIOD_GRID = [7, 14, 28, 56, 91, 182, 364] as const;
+
+/** The period on the grid nearest to `period` (ties go to the longer); calendar periods and "the last day" are kept. */
+export function snapPeriod(period: Period): Period {
+  const days =
+    period.kind === "last_days"
+      ? period.days
+      : period.kind === "last_weeks"
+        ? 7 * period.weeks
+        : period.kind === "last_months"
+          ? Math.round((period.months * 365.25) / 12)
+          : null;
+  // The last day is yesterday, a calendar period anyway.
+  if (days === null || days === 1) return period;
+  let best: number = PERIOD_GRID[0];
+  for (const length of PERIOD_GRID) if (Math.abs(length - days) <= Math.abs(best - days)) best = length;
+  if (best === days && period.kind !== "last_months") return period;
+  return period.kind === "last_days" ? { kind: "last_days", days: best } : { kind: "last_weeks", weeks: best / 7 };
+}
+
 export function resolvePeriod(period: Period, today: number): DayRange {
   switch (period.kind) {
     case "last_days":

@@ -6,11 +6,22 @@
 import { NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { feedStates } from "../rules/index.ts";
-import { averageOverCohorts, figureText, plotted, rateOf, shownSize, sumOfCells, type Figure } from "../access/index.ts";
+import { averageOverCohorts, figureText, plotted, rateOf, shownSize, SMALL, sumOfCells, type BandedCell, type Figure } from "../access/index.ts";
 import { flagCells, inactiveCells, meetingCells, reachCells, trendCells, type Cell, type MeetingCell, type ResolvedFilter } from "./queries.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";
-import { blockLabel, blocksOf, instants, isoDay, resolvePeriod, shortDay, today as todayIn, type DayRange } from "./periods.ts";
-import { CHANNELS, ENGAGEMENT_SOURCES, type CohortFilter, type CohortGrouping, type EngagementSource, type Query, type QuestionKind } from "./questions.ts";
+import { blockLabel, blocksOf, instants, isoDay, resolvePeriod, shortDay, snapPeriod, today as todayIn, type DayRange } from "./periods.ts";
+import {
+  CHANNELS,
+  ENGAGEMENT_SOURCES,
+  periodText,
+  type CohortFilter,
+  type CohortGrouping,
+  type EngagementSource,
+  type Period,
+  type Query,
+  type QuestionKind,
+} from "./questions.ts";
+import { ANY_RULE, BANDED_NOTE, cellKey, ReleaseGuard, roundedNote, type Measure } from "./releases.ts";
 
 export interface AnswerRow {
   label: string;
@@ -54,6 +65,11 @@ export class QueryError extends NudgeError {
 export interface RunOptions {
   /** The institution's timezone: what "today" and "this week" mean. */
   timezone?: string;
+  /**
+   * Whose record of figures already shown to check and add to (releases.ts): askQuestion always
+   * gives it. Without it nothing is remembered, so answers over nested periods are not banded.
+   */
+  staffNumber?: string;
 }
 
 export { DEFAULT_TIMEZONE };
@@ -66,6 +82,7 @@ interface Context {
   programmes: Map<number, { code: string; title: string }>;
   vocabulary: Vocabulary;
   lastDataDay: Map<EngagementSource, number | null>;
+  staffNumber?: string;
 }
 
 const SOURCE_LABELS: Record<EngagementSource, string> = {
@@ -80,7 +97,7 @@ const NOT_ON_A_PROGRAMME = "Not on a programme";
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-async function contextFor(db: Database, now: Date, timezone: string): Promise<Context> {
+async function contextFor(db: Database, now: Date, timezone: string, staffNumber?: string): Promise<Context> {
   const programmes = await db.prisma.programme.findMany({ select: { id: true, code: true, title: true }, orderBy: { id: "asc" } });
   const feeds = await db.prisma.feedFreshness.findMany({ select: { source: true, lastDataDay: true } });
   const lastDataDay = new Map<EngagementSource, number | null>();
@@ -98,6 +115,7 @@ async function contextFor(db: Database, now: Date, timezone: string): Promise<Co
     programmes: new Map(programmes.map((p) => [p.id, { code: p.code, title: p.title }])),
     vocabulary: { programmes },
     lastDataDay,
+    ...(staffNumber === undefined ? {} : { staffNumber }),
   };
 }
 
@@ -121,6 +139,33 @@ function freshnessOf(ctx: Context): Record<EngagementSource, string | null> {
     out[source] = day === undefined || day === null ? null : isoDay(day);
   }
   return out;
+}
+
+/** The record of figures already shown, for answers given to a staff member. */
+function guardFor(ctx: Context, measure: Measure, range: DayRange): Promise<ReleaseGuard | null> {
+  return ctx.staffNumber === undefined ? Promise.resolve(null) : ReleaseGuard.load(ctx.db, ctx.staffNumber, measure, range);
+}
+
+/** A sum of base cells (disclosure.ts, rules 2 and 6): cells another nested period or variant showed exactly enter as bands. */
+function cellSum(guard: ReleaseGuard | null, variant: string, range: DayRange, cells: readonly (Cell & { n: number })[]): Figure {
+  return sumOfCells(
+    cells.map((c): number | BandedCell => (guard && c.n >= SMALL && guard.mustBand(variant, range, cellKey(c)) ? { n: c.n, banded: true } : c.n)),
+  );
+}
+
+/** Saves what the answer showed exactly, and says when it banded anything. */
+async function settle(ctx: Context, guard: ReleaseGuard | null, notes: string[]): Promise<string[]> {
+  if (!guard) return notes;
+  await guard.save(ctx.db);
+  return guard.banded ? [...notes, BANDED_NOTE] : notes;
+}
+
+/** Counting questions take periods on the grid (periods.ts): the period used, and a note when it was rounded. */
+function gridPeriod(period: Period): { period: Period; notes: string[] } {
+  const used = snapPeriod(period);
+  if (used === period) return { period, notes: [] };
+  const words = (p: Period) => periodText(p).replace(/^in /, "");
+  return { period: used, notes: [roundedNote(words(period), words(used))] };
 }
 
 function answer(
@@ -154,6 +199,8 @@ function dataCoverage(ctx: Context, sources: readonly EngagementSource[], range:
 
 interface Column<C> {
   name: string;
+  /** What the column counts, for the record of figures shown (releases.ts). */
+  variant: string;
   get(cell: C): number;
 }
 
@@ -165,9 +212,18 @@ function cohortRows<C extends Cell>(
   columns: readonly Column<C>[],
   filter: ResolvedFilter,
   whole: string,
+  guard: ReleaseGuard | null,
+  range: DayRange,
 ): { rows: AnswerRow[]; total?: AnswerRow } {
   const row = (label: string, key: string | undefined, members: readonly C[]): AnswerRow => {
-    const [first, ...rest] = columns.map((column) => sumOfCells(members.map((m) => column.get(m))));
+    const [first, ...rest] = columns.map((column) =>
+      cellSum(
+        guard,
+        column.variant,
+        range,
+        members.map((m) => ({ programme: m.programme, year: m.year, n: column.get(m) })),
+      ),
+    );
     const out: AnswerRow = { label, value: first! };
     if (key !== undefined) out.key = key;
     if (rest.length) out.figures = Object.fromEntries(columns.slice(1).map((column, i) => [column.name, rest[i]!]));
@@ -234,8 +290,15 @@ async function inactive(ctx: Context, query: Extract<Query, { kind: "inactive" }
         .join(", ")} data covers the period.`,
     );
   const cells = await inactiveCells(ctx.db, query.source, range, filter);
-  const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students", get: (c) => c.n }], filter, who);
-  return answer(ctx, query.kind, title, range, { columns, rows, total, chart: barChart(columns, rows), notes: [...coverage.notes, ...notes] });
+  const guard = await guardFor(ctx, "inactive", range);
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students", variant: query.source, get: (c) => c.n }], filter, who, guard, range);
+  return answer(ctx, query.kind, title, range, {
+    columns,
+    rows,
+    total,
+    chart: barChart(columns, rows),
+    notes: await settle(ctx, guard, [...coverage.notes, ...notes]),
+  });
 }
 
 async function ruleTitles(ctx: Context, ids: readonly string[], alsoEnabled: boolean): Promise<Map<string, string>> {
@@ -246,11 +309,11 @@ async function ruleTitles(ctx: Context, ids: readonly string[], alsoEnabled: boo
   return new Map(rules.map((r) => [r.id, r.title]));
 }
 
-function groupByKey<C extends { key: string; n: number }>(cells: readonly C[]): Map<string, number[]> {
-  const out = new Map<string, number[]>();
+function groupByKey<C extends { key: string; n: number }>(cells: readonly C[]): Map<string, C[]> {
+  const out = new Map<string, C[]>();
   for (const c of cells) {
     if (!out.has(c.key)) out.set(c.key, []);
-    out.get(c.key)!.push(c.n);
+    out.get(c.key)!.push(c);
   }
   return out;
 }
@@ -262,6 +325,7 @@ async function flags(ctx: Context, query: Extract<Query, { kind: "flags" }>): Pr
   const title = `${capitalise(who)} flagged${byWords(query.groupBy)}`;
   const columns = ["students flagged"];
   const notes = ["A flag counts on the day its rule looked at (any state: open, actioned, dismissed…)."];
+  const guard = await guardFor(ctx, "flags", range);
   if (query.groupBy === "rule" || query.groupBy === "week") {
     const cells = await flagCells(ctx.db, range, filter, query.groupBy);
     const byKey = groupByKey(cells);
@@ -269,19 +333,28 @@ async function flags(ctx: Context, query: Extract<Query, { kind: "flags" }>): Pr
     if (query.groupBy === "rule") {
       const titles = await ruleTitles(ctx, [...byKey.keys()], true);
       rows = [...titles]
-        .map(([id, ruleTitle]) => ({ label: ruleTitle, key: id, value: sumOfCells(byKey.get(id) ?? []) }))
-        .sort((a, b) => a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
+        .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]))
+        .map(([id, ruleTitle]) => ({ label: ruleTitle, key: id, value: cellSum(guard, id, range, byKey.get(id) ?? []) }));
       notes.push("A student flagged by two rules counts under each, so there is no total.");
     } else {
-      rows = blocksOf(range).map((block) => ({ label: blockLabel(block), key: isoDay(block.from), value: sumOfCells(byKey.get(String(block.index)) ?? []) }));
+      rows = blocksOf(range).map((block) => ({
+        label: blockLabel(block),
+        key: isoDay(block.from),
+        value: cellSum(guard, ANY_RULE, block, byKey.get(String(block.index)) ?? []),
+      }));
       notes.push("Weeks are 7-day blocks counted back from the end of the period; a student flagged in two weeks counts in each, so there is no total.");
     }
-    return answer(ctx, query.kind, title, range, { columns, rows, chart: barChart(columns, rows, query.groupBy === "week" ? "line" : "bar"), notes });
+    return answer(ctx, query.kind, title, range, {
+      columns,
+      rows,
+      chart: barChart(columns, rows, query.groupBy === "week" ? "line" : "bar"),
+      notes: await settle(ctx, guard, notes),
+    });
   }
   const cells = await flagCells(ctx.db, range, filter, "all");
-  const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students flagged", get: (c) => c.n }], filter, who);
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students flagged", variant: ANY_RULE, get: (c) => c.n }], filter, who, guard, range);
   if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
-  return answer(ctx, query.kind, title, range, { columns, rows, total, chart: barChart(columns, rows), notes });
+  return answer(ctx, query.kind, title, range, { columns, rows, total, chart: barChart(columns, rows), notes: await settle(ctx, guard, notes) });
 }
 
 async function topRules(ctx: Context, query: Extract<Query, { kind: "top_rules" }>): Promise<Answer> {
@@ -290,15 +363,22 @@ async function topRules(ctx: Context, query: Extract<Query, { kind: "top_rules" 
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const byKey = groupByKey(await flagCells(ctx.db, range, filter, "rule"));
   const titles = await ruleTitles(ctx, [...byKey.keys()], false);
+  const guard = await guardFor(ctx, "flags", range);
   const ranked = [...byKey]
-    .map(([id, cells]) => ({ label: titles.get(id) ?? id, key: id, value: sumOfCells(cells) }))
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([id, cells]) => ({ label: titles.get(id) ?? id, key: id, value: cellSum(guard, id, range, cells) }))
     .sort((a, b) => shownSize(b.value) - shownSize(a.value) || a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
   const rows = ranked.slice(0, query.limit);
   const columns = ["students flagged"];
   const notes = ["Ranked by the figures as shown (a range by its lower end), so the order never reveals a hidden figure."];
   if (ranked.length > rows.length) notes.push(`${ranked.length - rows.length} more rule(s) flagged students.`);
   if (rows.length === 0) notes.push("No rule flagged anyone in this period.");
-  return answer(ctx, query.kind, `Rules that flagged the most ${who}`, range, { columns, rows, chart: barChart(columns, rows), notes });
+  return answer(ctx, query.kind, `Rules that flagged the most ${who}`, range, {
+    columns,
+    rows,
+    chart: barChart(columns, rows),
+    notes: await settle(ctx, guard, notes),
+  });
 }
 
 async function engagementTrend(ctx: Context, query: Extract<Query, { kind: "engagement_trend" }>): Promise<Answer> {
@@ -350,11 +430,23 @@ async function reach(ctx: Context, query: Extract<Query, { kind: "reach" }>): Pr
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const cells = await reachCells(ctx.db, range, instants(range, ctx.timezone), filter);
+  const guard = await guardFor(ctx, "reach", range);
   const columns = ["students messaged", "replied", "reply rate (%)"];
   const rows: AnswerRow[] = CHANNELS.map((channel) => {
     const mine = cells.filter((c) => c.channel === channel);
-    const messaged = sumOfCells(mine.map((c) => c.reached));
-    const replied = sumOfCells(mine.map((c) => c.replied));
+    // A banded figure is not exact, so its rate is not shown (disclosure.ts, rule 3).
+    const messaged = cellSum(
+      guard,
+      `${channel}:messaged`,
+      range,
+      mine.map((c) => ({ ...c, n: c.reached })),
+    );
+    const replied = cellSum(
+      guard,
+      `${channel}:replied`,
+      range,
+      mine.map((c) => ({ ...c, n: c.replied })),
+    );
     return { label: CHANNEL_LABELS[channel]!, key: channel, value: messaged, figures: { replied, "reply rate (%)": rateOf(replied, messaged) } };
   });
   const notes = [
@@ -363,7 +455,7 @@ async function reach(ctx: Context, query: Extract<Query, { kind: "reach" }>): Pr
     "A student messaged on two channels counts on each, so there is no total.",
   ];
   const chart = barChart(columns.slice(0, 2), rows);
-  return answer(ctx, query.kind, `Nudge reach and replies by channel: ${who}`, range, { columns, rows, chart, notes });
+  return answer(ctx, query.kind, `Nudge reach and replies by channel: ${who}`, range, { columns, rows, chart, notes: await settle(ctx, guard, notes) });
 }
 
 async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }>): Promise<Answer> {
@@ -371,13 +463,14 @@ async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const cells = await meetingCells(ctx.db, range, instants(range, ctx.timezone), filter);
+  const guard = await guardFor(ctx, "meetings", range);
   const columns: Column<MeetingCell>[] = [
-    { name: "invitations sent", get: (c) => c.invitations },
-    { name: "meetings booked", get: (c) => c.booked },
-    { name: "held", get: (c) => c.held },
-    { name: "no-shows", get: (c) => c.noShows },
+    { name: "invitations sent", variant: "invitations", get: (c) => c.invitations },
+    { name: "meetings booked", variant: "booked", get: (c) => c.booked },
+    { name: "held", variant: "held", get: (c) => c.held },
+    { name: "no-shows", variant: "no_shows", get: (c) => c.noShows },
   ];
-  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who);
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who, guard, range);
   const names = columns.map((c) => c.name);
   const notes = ["Invitations to talk sent in the period; meetings whose slot fell in it (booked counts every chosen slot: booked, held or no-show)."];
   if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
@@ -386,7 +479,7 @@ async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }
     rows,
     total,
     chart: barChart(names, rows),
-    notes,
+    notes: await settle(ctx, guard, notes),
   });
 }
 
@@ -449,7 +542,17 @@ async function feedback(ctx: Context, query: Extract<Query, { kind: "feedback" }
 
 /** The answer card's figures for a query, as of `now`. */
 export async function runQuery(db: Database, query: Query, now: Date = new Date(), options: RunOptions = {}): Promise<Answer> {
-  const ctx = await contextFor(db, now, options.timezone ?? DEFAULT_TIMEZONE);
+  const ctx = await contextFor(db, now, options.timezone ?? DEFAULT_TIMEZONE, options.staffNumber);
+  // Counts of students take periods on the grid; averages (the trend) and tutors' verdicts do not.
+  if (query.kind === "inactive" || query.kind === "flags" || query.kind === "top_rules" || query.kind === "reach" || query.kind === "meetings") {
+    const grid = gridPeriod(query.period);
+    const answered = await answerQuery(ctx, { ...query, period: grid.period });
+    return grid.notes.length ? { ...answered, notes: [...grid.notes, ...answered.notes] } : answered;
+  }
+  return answerQuery(ctx, query);
+}
+
+function answerQuery(ctx: Context, query: Query): Promise<Answer> {
   switch (query.kind) {
     case "inactive":
       return inactive(ctx, query);

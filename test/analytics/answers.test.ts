@@ -3,7 +3,7 @@
  * the figures worked out by hand from the table there. "f5" is "fewer than 5"; {from, to} a total
  * that includes a hidden cell.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { askQuestion, FEWER_THAN_5, QUESTIONS, type Answer } from "../../analytics/index.ts";
 import { EXPECTED } from "./expected-answers.ts";
 
@@ -18,6 +18,10 @@ describe("answers to the documented examples", () => {
   let world: AnalyticsWorld;
   beforeAll(async () => {
     world = await buildAnalyticsWorld(t.db);
+  });
+  // Each example is answered as a first question: nothing shown before, so nothing banded.
+  beforeEach(async () => {
+    await t.db.prisma.analyticsRelease.deleteMany();
   });
 
   const ask = async (text: string) => {

@@ -141,6 +141,19 @@ describe("asking analytics questions", () => {
       });
     });
 
+    it("a long paste cut in the middle of a character (or with half of one) is audited, not thrown", async () => {
+      const staffNumber = world.staff.centre;
+      // "𝔣" is two UTF-16 units: 499 "a" then 𝔣 puts the 500-unit cut inside it.
+      for (const text of [`${"a".repeat(499)}𝔣𝔣𝔣 flags`, "flags this week \uD835"]) {
+        const result = await askQuestion(t.db, staffNumber, text, NOW);
+        expect(["answer", "not_understood"]).toContain(result.kind);
+      }
+      const entries = await auditOf(staffNumber, "analytics.question");
+      const last = entries.at(-2)!.details as { question: string };
+      expect([...last.question]).toHaveLength(500);
+      expect((entries.at(-1)!.details as { question: string }).question).toBe("flags this week \uFFFD");
+    });
+
     it("the answer carries what the parser assumed", async () => {
       const result = await askQuestion(t.db, world.staff.centre, "rule feedback from tutors", NOW);
       expect(result.kind === "answer" && result.answer.notes[0]).toBe("No period given: in the last 90 days.");

@@ -46,8 +46,9 @@ export const EXPECTED: Record<string, Expected> = {
     ],
     total: [f5],
   },
+  // Ten days is rounded to the last 7 days (the period grid).
   "how many year 1 students in History had no Moodle activity for ten days?": {
-    period: ["2026-11-11", "2026-11-20"],
+    period: ["2026-11-14", "2026-11-20"],
     rows: [["First-years in BA History", 5]],
     total: null,
   },

@@ -78,6 +78,8 @@ describe("student-centre questions in Teams", () => {
   });
 
   it.each(EXAMPLES)("answers %j with a card of the figures worked out by hand", async (question) => {
+    // Asked as a first question: figures already shown over a nested period would be banded.
+    await service.db.prisma.analyticsRelease.deleteMany();
     const sent = await ask(CENTRE, question);
     const card = sent.attachments?.[0]?.content;
     expect(card, JSON.stringify(sent)).toBeDefined();
