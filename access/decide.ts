@@ -5,7 +5,7 @@
  */
 import { DAY_MS } from "../core/index.ts";
 import { consentInForce } from "./consent.ts";
-import type { Database } from "../prisma/index.ts";
+import type { Database, Prisma } from "../prisma/index.ts";
 import { CAPABILITIES, MATRIX, type CapabilityName, type Role, type Scope } from "./permissions.ts";
 
 export type Actor = { kind: "student"; studentId: number } | { kind: "staff"; staffId: number };
@@ -125,4 +125,43 @@ export async function decide(
     return { allowed: true, role: held.role, scope, reason: `as ${held.role} (${scope.replace(/_/g, " ")})` };
   }
   return { allowed: false, reason: refusal };
+}
+
+/**
+ * The students a member of staff may do `capability` to, as a filter for a search: the same
+ * scopes `inScope` checks one student against, so a search can look among exactly those students
+ * instead of taking the first matches and filtering. `null` when they may do it to no one.
+ * Callers still ask `decide` for each student they show (it also checks special-category consent).
+ */
+export async function scopeFilter(db: Database, staffId: number, capability: CapabilityName, now: Date = new Date()): Promise<Prisma.StudentWhereInput | null> {
+  const roles = await rolesOf(db, staffId);
+  if (!roles) return null;
+  const any: Prisma.StudentWhereInput[] = [];
+  for (const held of roles) {
+    const scope = MATRIX[held.role][capability];
+    switch (scope) {
+      case "all":
+        return {};
+      case "tutees":
+        any.push({
+          tutorAssignments: { some: { staffId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] } },
+        });
+        break;
+      case "programme":
+      case "programme_year":
+        if (held.programmeId === null || (scope === "programme_year" && held.yearOfStudy === null)) break;
+        any.push({
+          programmeEnrolments: {
+            some: { programmeId: held.programmeId, status: "active", ...(scope === "programme_year" ? { yearOfStudy: held.yearOfStudy! } : {}) },
+          },
+        });
+        break;
+      case "concerns":
+        any.push({ safeguardingConcerns: { some: { OR: [{ state: "open" }, { raisedAt: { gte: new Date(now.getTime() - CONCERN_SCOPE_DAYS * DAY_MS) } }] } } });
+        break;
+      default:
+        break;
+    }
+  }
+  return any.length ? { OR: any } : null;
 }

@@ -6,6 +6,7 @@
  * Template values are data, never markup: raw HTML anywhere in the text comes out as visible,
  * escaped text, and links go only to http(s) and mailto addresses.
  */
+import { unescapeMarkdown } from "../core/index.ts";
 import escapeHtml from "escape-html";
 import { Marked, type Tokens } from "marked";
 
@@ -67,7 +68,8 @@ function cleanSubject(subject: string): string {
 export function renderEmailContent(input: EmailContentInput): EmailContent {
   const subject = cleanSubject(input.subject);
   const body = input.text.replace(/\r\n?/g, "\n").trim();
-  const text = `${body}\n\n-- \n${REPLY_LINE}\n${UNSUBSCRIBE_LABEL}: ${input.unsubscribeUrl}\n`;
+  // The body is Markdown (values escaped by the template renderer): the text part reads it plainly.
+  const text = `${unescapeMarkdown(body)}\n\n-- \n${REPLY_LINE}\n${UNSUBSCRIBE_LABEL}: ${input.unsubscribeUrl}\n`;
   const content = markdown.parse(body) as string;
   return { subject, text, html: layout(subject, content, input.unsubscribeUrl) };
 }

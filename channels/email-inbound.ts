@@ -18,6 +18,8 @@ export interface InboundReply {
   text: string;
   /** An out-of-office or other automatic answer (RFC 3834), not something the student wrote. */
   automatic: boolean;
+  /** Its Authentication-Results headers, outermost (the receiving system's) first. */
+  authenticationResults: string[];
 }
 
 export interface InboundBounce {
@@ -80,6 +82,9 @@ export async function parseInboundEmail(raw: Buffer | string): Promise<InboundEm
     inReplyTo: [...new Set([...messageIds(mail.inReplyTo), ...messageIds(mail.references).reverse()])],
     text: newText(mail.text ?? ""),
     automatic: isAutomatic(mail),
+    authenticationResults: mail.headerLines
+      .filter((line) => line.key === "authentication-results")
+      .map((line) => line.line.replace(/^[^:]*:\s*/, "").replace(/\r?\n[ \t]+/g, " ")),
   };
 }
 

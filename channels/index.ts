@@ -25,6 +25,7 @@ export {
 } from "./email-sender.ts";
 export { renderEmailContent, REPLY_LINE, UNSUBSCRIBE_LABEL, type EmailContent, type EmailContentInput } from "./email-content.ts";
 export { parseInboundEmail, newText, InboundEmailError, type InboundEmail, type InboundReply, type InboundBounce } from "./email-inbound.ts";
+export { senderAuthenticated, parseAuthenticationResults } from "./authentication-results.ts";
 export { verifyTwilioRequest, type TwilioRequest, type SignatureVerdict } from "./twilio-signature.ts";
 export { smsKeyword, type SmsKeyword, type KeywordMatch } from "./sms-keywords.ts";
 export { unsubscribeToken, readUnsubscribeToken, unsubscribeUrl, UNSUBSCRIBE_PATH } from "./unsubscribe-links.ts";

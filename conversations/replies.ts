@@ -38,6 +38,13 @@ export interface StudentMessage {
   text: string;
   /** Twilio MessageSid, email Message-ID, Teams activity id: a replayed webhook is recorded once. */
   providerMessageId?: string;
+  /**
+   * False when the sender is not proven to be the student (an email From their address that
+   * answers none of ours and that the mail system does not vouch for): a request that would change
+   * something (stop, pause, consent, data requests) is then held for a person to confirm. Teams
+   * and SMS are proven by the platform's signature. Default true.
+   */
+  verified?: boolean;
   receivedAt?: Date;
 }
 
@@ -71,6 +78,16 @@ export interface ReplyOptions {
   /** The intent model; default: the one trained from the repository's corpus. */
   model?: IntentModel;
 }
+
+/** Requests that change something about the student, in words for "asked us to …". */
+const ACTIONS = new Map<Intent, string>([
+  ["stop", "stop sending you messages"],
+  ["pause", "pause your messages"],
+  ["resume", "start your messages again"],
+  ["consent_withdraw", "stop using your engagement data"],
+  ["data_copy", "send you a copy of your data"],
+  ["erasure", "erase your data"],
+]);
 
 /** Replies within this many days of a message count as answering it. */
 const OPEN_WINDOW_DAYS = 30;
@@ -346,7 +363,9 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
   // "2" to an invitation to talk books that slot (or says why not); recorded like any other reply.
   const slotChoice = safe ? await answerSlotReply(db, message, now) : null;
   if (slotChoice) intent = "other";
-  const resumeState = intent === "resume" ? await resumable(db, message.studentId, message.channel, now) : null;
+  // A request that would change something about the student, from a sender nobody has proven.
+  const unproven = message.verified === false && ACTIONS.has(intent);
+  const resumeState = intent === "resume" && !unproven ? await resumable(db, message.studentId, message.channel, now) : null;
 
   const s = settings.safeguarding;
   const dueAt = nextWorkingInstant(now, s.timezone, s.workingHours);
@@ -381,12 +400,19 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
         },
       });
       await writeAudit(tx, {
-        actor,
+        // An unproven email is not put in the student's name: the mail system received it, that is all.
+        actor: message.verified === false ? { kind: "system", component: "email-inbound" } : actor,
         action: "reply.received",
         targetType: "reply",
         targetId: String(reply.id),
         studentId: message.studentId,
-        details: { channel: message.channel, classification: intent, safeguarding: classification.safeguarding, interventionId: open?.id ?? null },
+        details: {
+          channel: message.channel,
+          classification: intent,
+          safeguarding: classification.safeguarding,
+          interventionId: open?.id ?? null,
+          ...(message.verified === false ? { senderVerified: false } : {}),
+        },
       });
       const result: ReplyOutcome = {
         duplicate: false,
@@ -397,7 +423,26 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
       };
       if (slotChoice) result.meeting = { meetingId: slotChoice.meetingId, booked: slotChoice.booked };
 
-      switch (intent) {
+      switch (unproven ? "unproven" : intent) {
+        case "unproven": {
+          const what = ACTIONS.get(intent)!;
+          await writeAudit(tx, {
+            actor: { kind: "system", component: "conversations" },
+            action: "reply.unverified_request",
+            targetType: "reply",
+            targetId: String(reply.id),
+            studentId: message.studentId,
+            details: { channel: message.channel, intent },
+          });
+          await tellTutor(
+            tx,
+            ctx,
+            "Please confirm a request",
+            `An email from ${fullName(student) || student.studentNumber}'s address asked Nudge to ${what}, but it could not be verified as theirs (it answers none of our emails and the mail system does not vouch for it), so nothing was changed. Please check with them in Teams or by phone.`,
+          );
+          result.answer = say("unverified_request", { what, tutor: ctx.tutor ? `${ctx.tutor}, your personal tutor,` : "Your personal tutor" });
+          break;
+        }
         case "crisis":
         case "distress": {
           const raised = await crisisOrDistress(tx, ctx, reply.id, classification);
@@ -495,6 +540,7 @@ export async function receiveStudentMessage(db: Database, message: StudentMessag
     if (message.providerMessageId && isUniqueViolation(error)) return { duplicate: true };
     throw error;
   }
+  if (unproven) return outcome;
   if (intent === "consent_withdraw")
     await recordConsent(db, { studentId: message.studentId, purpose: "analytics", state: "withdrawn", source: message.channel }, undefined, now);
   if (intent === "resume" && resumeState?.consentWithdrawn)

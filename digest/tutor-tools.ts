@@ -5,7 +5,7 @@
  * and the audit log (tutorDigest); a refusal is audited and said plainly.
  */
 import { inputOf, noticeCard, studentCard, tuteesCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
-import { decide } from "../access/index.ts";
+import { decide, scopeFilter } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import { approveIntervention, dismissFlags, referStudent, snoozeFlags, type ApprovalPolicy } from "../interventions/index.ts";
 import { inviteToTalk, type TutorCalendar } from "../meetings/index.ts";
@@ -79,22 +79,28 @@ export async function studentLookupCard(db: Database, staff: StaffMember, term: 
         studentId: byNumber.id,
         details: { capability: "student.read", reason: decision.reason, via: "bot" },
       });
-      return noticeCard({ title: "Not available", text: `You can't see student ${term}: ${decision.reason}. The attempt has been recorded.` });
+      // The same answer as for a number nobody has: whether a student exists is not for them to learn.
+      return noMatch(term);
     }
     ids = [byNumber.id];
   } else {
     const words = term.split(/\s+/).filter(Boolean).slice(0, 3);
     // SQLite's LIKE ignores case already; PostgreSQL needs to be asked.
     const like = (w: string) => (db.kind === "postgresql" ? { contains: w, mode: "insensitive" as const } : { contains: w });
-    const candidates = await db.prisma.student.findMany({
-      where: { AND: words.map((w) => ({ OR: [{ givenName: like(w) }, { familyName: like(w) }, { preferredName: like(w) }] })), erasedAt: null },
-      select: { id: true },
-      take: NAME_CANDIDATES,
-    });
+    // Searched among the students they may see, so a common name cannot crowd their own out.
+    const scope = await scopeFilter(db, staff.staffId, "student.read", now);
+    const candidates = scope
+      ? await db.prisma.student.findMany({
+          where: { AND: [scope, ...words.map((w) => ({ OR: [{ givenName: like(w) }, { familyName: like(w) }, { preferredName: like(w) }] }))], erasedAt: null },
+          select: { id: true },
+          orderBy: [{ familyName: "asc" }, { id: "asc" }],
+          take: NAME_CANDIDATES,
+        })
+      : [];
     ids = [];
     for (const c of candidates) if ((await decide(db, actor, "student.read", { studentId: c.id }, now)).allowed) ids.push(c.id);
   }
-  if (ids.length === 0) return noticeCard({ title: "No match", text: `I can't find a student you can see matching "${term}". Try their student number.` });
+  if (ids.length === 0) return noMatch(term);
   if (ids.length > 1) {
     const { entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids.slice(0, MAX_MATCHES), purpose: "student search", now });
     const list = entries.map((e) => `- ${e.name} (${e.studentNumber})`).join("\n");
@@ -186,4 +192,8 @@ export async function digestAction(
   });
   await markRepliesSeen(db, page.shownReplyIds, new Date());
   return page.card;
+}
+
+function noMatch(term: string): AdaptiveCard {
+  return noticeCard({ title: "No match", text: `I can't find a student you can see matching "${term.slice(0, 80)}". Try their student number.` });
 }

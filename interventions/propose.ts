@@ -74,7 +74,10 @@ export function renderTexts(document: RuleDocument, values: Record<string, strin
   if (document.messages.teams) texts.teams = renderTemplate(document.messages.teams, values);
   if (document.messages.sms) texts.sms = renderTemplate(document.messages.sms, values);
   if (document.messages.email)
-    texts.email = { subject: renderTemplate(document.messages.email.subject, values), body: renderTemplate(document.messages.email.body, values) };
+    texts.email = {
+      subject: renderTemplate(document.messages.email.subject, values),
+      body: renderTemplate(document.messages.email.body, values, { markdown: true }),
+    };
   return texts;
 }
 

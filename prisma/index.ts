@@ -14,11 +14,13 @@ export type { SqlExecutor, BulkRows } from "./sql-driver.ts";
 export { enumCast, quoteIdentifier, sqliteDateTime, dayOf } from "./sql-driver.ts";
 export { withoutSecondaryIndexes } from "./bulk-load.ts";
 export * as models from "../generated/sqlite/enums.ts";
+/** Prisma's query types (`Prisma.StudentWhereInput`, …) for filters built outside this module. */
+export type { Prisma } from "../generated/sqlite/client.ts";
 /** The schema's enums other modules use by name (the generated client stays behind this module). */
 export { EnrolmentStatus } from "../generated/sqlite/enums.ts";
 export type { Channel, InterventionKind, InterventionState, MeetingOutcome, MeetingState, StaffMessageKind, StaffRole } from "../generated/sqlite/enums.ts";
 
-export { isUniqueViolation, openDatabase, type Tx, type Database, type OpenOptions } from "./database.ts";
+export { isDatabaseBusy, isUniqueViolation, openDatabase, type Tx, type Database, type OpenOptions } from "./database.ts";
 import type { Database } from "./database.ts";
 
 export { checkHealth, type Health } from "./health.ts";

@@ -3,6 +3,7 @@
  * mistake never reaches a student. SMS templates are measured with Twilio's segment calculator
  * at the longest the placeholders can make them.
  */
+import { escapeMarkdown } from "../core/index.ts";
 import Mustache from "mustache";
 import smsSegments from "sms-segments-calculator";
 import type { Metric } from "./metrics.ts";
@@ -70,8 +71,17 @@ export function checkTemplate(template: string, context: TemplateContext): Templ
       problems.push({ severity: "error", message: `{{${token.kind}…}} is not allowed in messages` });
       continue;
     }
+    // Unescaped forms would let a value (a name from a feed) become markup in an email.
+    if (token.kind === "&" || token.kind === "{") {
+      problems.push({
+        severity: "error",
+        message: `{{${token.kind === "{" ? "{" : "&"}${token.name}${token.kind === "{" ? "}" : ""}}} is not allowed in messages: write {{${token.name}}}`,
+      });
+      continue;
+    }
     if (token.kind === "/") continue;
-    if (token.name in PLACEHOLDERS) {
+    // Own keys only: `{{constructor}}` and `{{__proto__}}` are "in" every object.
+    if (Object.hasOwn(PLACEHOLDERS, token.name)) {
       if (token.name === "last_vle_date" && !metricNames.has("vle_days_since_last")) {
         problems.push({ severity: "error", message: "{{last_vle_date}} needs the condition to use vle_days_since_last" });
       }
@@ -96,9 +106,9 @@ export function checkTemplate(template: string, context: TemplateContext): Templ
 
 /** Renders at the longest allowed placeholder values and counts segments. */
 function checkSmsLength(template: string, title: string, found: Token[]): TemplateProblem[] {
-  const longest: Record<string, string> = {};
+  const longest: Record<string, string> = Object.create(null);
   for (const token of found) {
-    const placeholder = PLACEHOLDERS[token.name as keyof typeof PLACEHOLDERS];
+    const placeholder = Object.hasOwn(PLACEHOLDERS, token.name) ? PLACEHOLDERS[token.name as keyof typeof PLACEHOLDERS] : undefined;
     const length = token.name === "rule_title" ? title.length : placeholder ? placeholder.longest : METRIC_LONGEST;
     longest[token.name] = "x".repeat(length);
   }
@@ -128,6 +138,10 @@ export function smsSegmentsOf(text: string): { segments: number; encoding: strin
 }
 
 /** Renders a template for sending (plain text: no HTML escaping; email HTML escapes its own copy). */
-export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
-  return Mustache.render(template, values, {}, { escape: (value: string) => value });
+export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>, options: { markdown?: boolean } = {}): string {
+  // A view without a prototype: a name that is not a value renders as nothing, never "[object Object]".
+  const view: Record<string, string | number> = Object.assign(Object.create(null), values);
+  // Values are data: in a Markdown body (email) a name like "[Reset](https://evil.example)" stays text.
+  const escapeValue = options.markdown ? (value: string) => escapeMarkdown(String(value)) : (value: string) => value;
+  return Mustache.render(template, view, {}, { escape: escapeValue });
 }

@@ -5,6 +5,7 @@
  * `SETTINGS` is the single list of variables; the README's configuration table is generated from it
  * (`npm run docs:config`), so the documentation cannot drift from the code.
  */
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { config as loadDotenv } from "dotenv";
 import cron from "node-cron";
@@ -80,9 +81,14 @@ export const SETTINGS: Setting[] = [
     meaning: "Bearer token the mail system presents when it posts a received email (raw MIME) to `POST /api/email/inbound`. Unset: the endpoint answers 503.",
   },
   {
+    name: "NUDGE_EMAIL_TRUSTED_AUTHSERV_ID",
+    meaning:
+      "The authserv-id your receiving mail system writes in its `Authentication-Results` header, e.g. `mx.example.ac.uk`. An email that does not answer one of Nudge's own is acted on (opt-out, pause, consent, data requests) only when that header says DMARC passed for its From domain; otherwise a person confirms it first. Unset: only replies to Nudge's own emails are acted on.",
+  },
+  {
     name: "NUDGE_LINK_SECRET",
     meaning:
-      "Secret (32+ characters) signing the one-click unsubscribe links in emails; required in production when email is enabled. Changing it invalidates links already sent.",
+      "Secret (32+ characters) signing the one-click unsubscribe links in emails; required in production whenever SMTP_HOST is set (it also signs the acknowledgement links in safeguarding alerts). Changing it invalidates links already sent. Unset outside production: a built-in development value.",
   },
   {
     name: "NUDGE_WEEKLY_CAP",
@@ -381,6 +387,7 @@ const schema = z
       .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: "must be an http(s) URL" }),
     EMAIL_REPLY_TO: optionalText.refine((v) => v === undefined || /<?[^\s@<>]+@[^\s@<>]+>?$/.test(v), { message: "must contain an email address" }),
     NUDGE_EMAIL_INBOUND_TOKEN: optionalText,
+    NUDGE_EMAIL_TRUSTED_AUTHSERV_ID: optionalText,
     NUDGE_LINK_SECRET: optionalText,
     NUDGE_WEEKLY_CAP: wholeNumber(1, 50, "messages").default(3),
     NUDGE_QUIET_HOURS: z
@@ -484,8 +491,12 @@ const schema = z
           if (!present(env[v])) need(v, "when the sms channel is enabled in production");
         }
       }
+      // It signs the unsubscribe links in students' emails and the acknowledgement links in staff alerts.
+      if ((present(env.SMTP_HOST) || env.NUDGE_CHANNELS.includes("email")) && !present(env.NUDGE_LINK_SECRET)) {
+        need("NUDGE_LINK_SECRET", "when email is sent in production (it signs the links in emails)");
+      }
       if (env.NUDGE_CHANNELS.includes("email")) {
-        for (const v of ["SMTP_HOST", "EMAIL_FROM", "NUDGE_LINK_SECRET", "PUBLIC_BASE_URL"] as const)
+        for (const v of ["SMTP_HOST", "EMAIL_FROM", "PUBLIC_BASE_URL"] as const)
           if (!present(env[v])) need(v, "when the email channel is enabled in production");
         if (present(env.SMTP_USER) && !present(env.SMTP_PASSWORD)) need("SMTP_PASSWORD", "when SMTP_USER is set");
       }
@@ -545,6 +556,8 @@ export interface Config {
   smtp?: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string; replyTo?: string };
   /** Bearer token of `POST /api/email/inbound`; unset: the endpoint answers 503. */
   emailInboundToken?: string;
+  /** Whose Authentication-Results vouch for an inbound email's sender (NUDGE_EMAIL_TRUSTED_AUTHSERV_ID). */
+  emailTrustedAuthservId?: string;
   /** Signs unsubscribe links; a fixed development value outside production when unset. */
   linkSecret: string;
   delivery: {
@@ -667,8 +680,10 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
           }
         : undefined,
     emailInboundToken: env.NUDGE_EMAIL_INBOUND_TOKEN,
+    emailTrustedAuthservId: env.NUDGE_EMAIL_TRUSTED_AUTHSERV_ID,
     // Outside production an unset secret gets a fixed value so links survive restarts in development.
-    linkSecret: env.NUDGE_LINK_SECRET ?? "development-only-link-secret-not-for-production",
+    // Production without email sends no links, so none may be valid: a secret nobody knows, never a built-in one.
+    linkSecret: env.NUDGE_LINK_SECRET ?? (env.NODE_ENV === "production" ? randomBytes(32).toString("hex") : "development-only-link-secret-not-for-production"),
     delivery: {
       weeklyCap: env.NUDGE_WEEKLY_CAP,
       quietHours: quietHours(env.NUDGE_QUIET_HOURS),

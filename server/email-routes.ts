@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type restify from "restify";
-import { InboundEmailError, parseInboundEmail, type InboundBounce, type InboundReply } from "../channels/index.ts";
+import { InboundEmailError, parseInboundEmail, senderAuthenticated, type InboundBounce, type InboundReply } from "../channels/index.ts";
 import { readUnsubscribeToken, UNSUBSCRIBE_PATH } from "../channels/index.ts";
 import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
@@ -29,17 +29,21 @@ export interface EmailReply {
   receivedAt: Date;
   /** The intervention whose email this answers, when In-Reply-To/References named it. */
   interventionId?: number;
+  /** Proven to come from the student (see contacts/email-replies.ts); unproven requests wait for a person. */
+  verified: boolean;
 }
 
 export interface EmailRouteDeps {
   app: App;
   logger: Logger;
   linkSecret: string;
+  /** The authserv-id of the university's receiving mail system, whose Authentication-Results are trusted. */
+  trustedAuthservId?: string;
   /** Bearer token of the inbound route; unset: it answers 503. */
   inboundToken?: string;
   onReply: (message: EmailReply) => Promise<void>;
-  /** Called with the Message-IDs (our `providerMessageId`s) of emails that bounced. */
-  onBounce: (providerMessageIds: string[]) => Promise<void>;
+  /** Called with the Message-IDs of emails that bounced; answers how many were ours and are now marked failed. */
+  onBounce: (providerMessageIds: string[]) => Promise<number>;
 }
 
 class Refusal {
@@ -54,7 +58,8 @@ class Refusal {
 
 const paragraph = (text: string) => `<p>${escapeHtml(text)}</p>`;
 const invalidLink = (res: restify.Response) => page(res, 400, say("unsubscribe_invalid_title"), paragraph(say("unsubscribe_invalid")));
-const unknownStudent = (res: restify.Response) => page(res, 404, say("unsubscribe_unknown_title"), paragraph(say("unsubscribe_unknown")));
+/** A student who is gone looks exactly like a forged link: the page says nothing about who exists. */
+const unknownStudent = invalidLink;
 
 /** The student a request's `t` token names, or null once the request has been answered. */
 async function linkStudent(req: restify.Request, res: restify.Response, deps: EmailRouteDeps): Promise<number | null> {
@@ -141,7 +146,8 @@ const notRecorded = (reason: string): Outcome => ({ status: 202, body: { recorde
 
 async function recordReply(reply: InboundReply, deps: EmailRouteDeps): Promise<Outcome> {
   if (reply.automatic) return notRecorded("an automatic reply (such as out of office), not a message from the student");
-  const found = await deps.app.contacts.senderOfEmailReply(reply);
+  const authenticated = senderAuthenticated(reply.authenticationResults, deps.trustedAuthservId, reply.from);
+  const found = await deps.app.contacts.senderOfEmailReply({ inReplyTo: reply.inReplyTo, from: reply.from, authenticated });
   if ("problem" in found) {
     // Nothing about the sender in the log: the address is personal data, and so may be a Message-ID.
     deps.logger.info({ reason: found.problem }, "inbound email not recorded");
@@ -150,13 +156,14 @@ async function recordReply(reply: InboundReply, deps: EmailRouteDeps): Promise<O
   if (!reply.text) return notRecorded("the reply has no text of its own");
   await deps.onReply({
     studentId: found.studentId,
+    verified: found.verified,
     channel: "email",
     text: reply.text,
     providerMessageId: reply.messageId,
     receivedAt: new Date(),
     ...(found.interventionId !== undefined ? { interventionId: found.interventionId } : {}),
   });
-  deps.logger.info({ studentId: found.studentId, matchedBy: found.matchedBy }, "email reply from a student");
+  deps.logger.info({ studentId: found.studentId, matchedBy: found.matchedBy, verified: found.verified }, "email reply from a student");
   return { status: 200, body: { recorded: true, kind: "reply" } };
 }
 
@@ -164,9 +171,11 @@ async function recordBounce(bounce: InboundBounce, deps: EmailRouteDeps): Promis
   // A "delayed" notice means the mail system is still trying; only "failed" is a bounce.
   if (bounce.action && bounce.action !== "failed") return notRecorded(`a delivery status notification with action '${bounce.action}', not a failure`);
   if (bounce.originalMessageIds.length === 0) return notRecorded("a bounce that names no Message-ID of the original message");
-  await deps.onBounce(bounce.originalMessageIds);
-  deps.logger.info({ messages: bounce.originalMessageIds.length, status: bounce.status ?? null }, "email bounce");
-  return { status: 200, body: { recorded: true, kind: "bounce", messages: bounce.originalMessageIds.length } };
+  const marked = await deps.onBounce(bounce.originalMessageIds);
+  deps.logger.info({ messages: bounce.originalMessageIds.length, marked, status: bounce.status ?? null }, "email bounce");
+  // A bounce for none of our sent emails (forged, or already handled) changes nothing, and says so.
+  if (marked === 0) return notRecorded("the bounce names none of our sent emails");
+  return { status: 200, body: { recorded: true, kind: "bounce", messages: marked } };
 }
 
 async function inbound(req: restify.Request, deps: EmailRouteDeps): Promise<Outcome> {

@@ -49,7 +49,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   if (calendar) logger.info("tutors' calendars through Microsoft Graph: free/busy for invitations, Teams meetings for bookings");
   const bot = createTeamsBot(config.bot, logger, app, { conversations, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
-  const channels = { publicBaseUrl: config.publicBaseUrl, twilio: config.twilio, linkSecret: config.linkSecret, emailInboundToken: config.emailInboundToken };
+  const channels = {
+    publicBaseUrl: config.publicBaseUrl,
+    twilio: config.twilio,
+    linkSecret: config.linkSecret,
+    emailInboundToken: config.emailInboundToken,
+    emailTrustedAuthservId: config.emailTrustedAuthservId,
+  };
   const server = createHttpServer({ app, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -107,6 +107,11 @@ async function inbound(req: restify.Request, res: restify.Response, deps: SmsRou
 
   const keyword = smsKeyword(text, field(fields, "OptOutType"));
   if (keyword?.keyword === "stop" || keyword?.keyword === "start") {
+    // A replayed webhook (an old START after a later STOP) is answered and changes nothing.
+    if (!(await deps.app.contacts.firstSight("sms", messageSid))) {
+      deps.logger.info({ messageSid, keyword: keyword.keyword }, "sms keyword seen before: ignored");
+      return sendTwiml(res);
+    }
     // Twilio blocks or unblocks the number itself and sends the carrier's confirmation: our answer
     // stays empty. The block is per number, so every student with this number follows it.
     for (const id of students) {

@@ -326,7 +326,12 @@ describe("Teams for students and tutors: the whole journey", () => {
 
     from = connector.calls.length;
     await say(OTHER_TUTOR, "student S1");
-    expect(shownText(sentTo(OTHER_TUTOR, from).at(-1)?.body)).toMatch(/can't see student S1/);
+    const outOfScope = shownText(sentTo(OTHER_TUTOR, from).at(-1)?.body);
+    // Refused and audited, in the same words as a number nobody has: nothing says S1 exists.
+    from = connector.calls.length;
+    await say(OTHER_TUTOR, "student S9999999");
+    expect(outOfScope.replace("S1", "?")).toBe(shownText(sentTo(OTHER_TUTOR, from).at(-1)?.body).replace("S9999999", "?"));
+    expect(outOfScope).toMatch(/can't find a student you can see matching "S1"/);
     expect(await service.db.prisma.auditLog.count({ where: { actorId: "T0003", action: "access.refused", studentId } })).toBeGreaterThanOrEqual(2);
 
     from = connector.calls.length;

@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { hostileRuns } from "../hostile/budget.ts";
 import { renderEmailContent } from "../../channels/email-content.ts";
+import { renderTemplate } from "../../rules/templates.ts";
 
 const URL_ = "https://nudge.example.ac.uk/api/email/unsubscribe?t=1.abc";
 
@@ -39,5 +42,32 @@ describe("renderEmailContent", () => {
     // The subject is one header line, and HTML-escaped in the page title.
     expect(content.subject).toBe("Hi <b>there</b> Bcc: someone@example.com");
     expect(content.html).toContain("<title>Hi &lt;b&gt;there&lt;/b&gt; Bcc: someone@example.com</title>");
+  });
+
+  it("keeps a value as text: a name written as a Markdown link or a bare URL becomes no link, and reads the same in the text part", () => {
+    const template = "Hi {{first_name}},\n\nYour [timetable](https://tt.example.ac.uk) is ready.";
+    for (const name of ["[Reset your password](https://evil.example)", "https://evil.example/login", "www.evil.example", "<b>Sam</b>", "**Sam** _x_ `y` #1"]) {
+      const content = renderEmailContent({ subject: "Hi", text: renderTemplate(template, { first_name: name }, { markdown: true }), unsubscribeUrl: URL_ });
+      const links = [...content.html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
+      expect(links, name).toEqual(["https://tt.example.ac.uk", URL_.replace(/&/g, "&amp;")]);
+      expect(content.text.startsWith(`Hi ${name},`), content.text).toBe(true);
+    }
+  });
+
+  it("for any value: no link but the template's own, and the text part shows the value exactly", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (value) => {
+        const clean = value.replace(/[\r\n]/g, " ").trim() || "x";
+        const content = renderEmailContent({
+          subject: "Hi",
+          text: renderTemplate("Hi {{v}} [site](https://ok.example.ac.uk)", { v: clean }, { markdown: true }),
+          unsubscribeUrl: URL_,
+        });
+        const links = [...content.html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
+        expect(links).toEqual(["https://ok.example.ac.uk", URL_.replace(/&/g, "&amp;")]);
+        expect(content.text).toContain(`Hi ${clean} [site]`);
+      }),
+      { numRuns: hostileRuns(300) },
+    );
   });
 });

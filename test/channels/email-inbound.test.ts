@@ -78,7 +78,17 @@ describe("parseInboundEmail: replies", () => {
       inReplyTo: ["<nudge.d7.0a1b2c3d4e5f6071@example.ac.uk>", "<nudge.d3.1111111111111111@example.ac.uk>"],
       text: "Thanks, I'd like to talk to someone.\nIs Thursday OK?",
       automatic: false,
+      authenticationResults: [],
     });
+  });
+
+  it("keeps the Authentication-Results headers, unfolded, the receiving system's first", async () => {
+    const raw = `Authentication-Results: mx.example.ac.uk;\r\n dkim=pass header.d=student.example.ac.uk;\r\n dmarc=pass header.from=student.example.ac.uk\r\nAuthentication-Results: relay.elsewhere.example; spf=none\r\n${GMAIL_REPLY}`;
+    const email = await parseInboundEmail(raw);
+    expect(email.kind === "reply" && email.authenticationResults).toEqual([
+      "mx.example.ac.uk; dkim=pass header.d=student.example.ac.uk; dmarc=pass header.from=student.example.ac.uk",
+      "relay.elsewhere.example; spf=none",
+    ]);
   });
 
   it("takes ids written without angle brackets in the same form", async () => {

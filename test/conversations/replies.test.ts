@@ -19,6 +19,9 @@ const TOKEN = "replies-test-auth-token-0123456789abcdef";
 const SID = `AC${"c".repeat(32)}`;
 const PUBLIC = "https://nudge.example.ac.uk";
 const AAD = "6b1d2c9e-0000-4000-8000-0000000000e1";
+const INBOUND = "replies-test-inbound-email-token";
+const MX = "mx.example.ac.uk";
+const R6_EMAIL = "r6@student.example.ac.uk";
 
 describe("what students say, and what happens", () => {
   let testDb: TestDatabase;
@@ -98,6 +101,8 @@ describe("what students say, and what happens", () => {
         NUDGE_MEETING_NOTICES_SCHEDULE: "0 0 1 1 *",
         NUDGE_RETENTION_SCHEDULE: "0 0 1 1 *",
         NUDGE_SAFEGUARDING_SCHEDULE: "0 0 1 1 *",
+        NUDGE_EMAIL_INBOUND_TOKEN: INBOUND,
+        NUDGE_EMAIL_TRUSTED_AUTHSERV_ID: MX,
       }),
       createLogger("silent"),
     );
@@ -111,12 +116,66 @@ describe("what students say, and what happens", () => {
       await p().student.update({ where: { id }, data: { mobile: `+4477009001${String(id).padStart(2, "0")}` } });
     }
     await p().student.update({ where: { id: ids.get("R7")! }, data: { entraObjectId: AAD } });
+    await p().student.update({ where: { id: ids.get("R6")! }, data: { email: R6_EMAIL } });
   });
+
+  /** An email posted by the mail system to the inbound route, as sent with `headers`. */
+  const email = async (text: string, headers: string[] = []) => {
+    const mime = [
+      `From: R Six <${R6_EMAIL}>`,
+      "To: replies@example.ac.uk",
+      "Subject: Re: checking in",
+      `Message-ID: <${Math.random()}@mail.example>`,
+      ...headers,
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      text,
+      "",
+    ].join("\r\n");
+    const response = await fetch(`${base}/api/email/inbound`, {
+      method: "POST",
+      headers: { "content-type": "message/rfc822", authorization: `Bearer ${INBOUND}` },
+      body: mime,
+    });
+    expect(response.status).toBe(200);
+  };
 
   afterAll(async () => {
     await service?.stop();
     await connector?.close();
     await testDb?.drop();
+  });
+
+  it("an email that only claims to be from the student changes nothing: the tutor is asked to confirm and the student is told at their own address", async () => {
+    const r6 = ids.get("R6")!;
+    const before = await p().auditLog.count({ where: { studentId: r6, actorKind: "student" } });
+    for (const text of ["please withdraw my consent", "pause my messages for 8 weeks", "what data do you hold about me?", "stop", "please delete my data"])
+      await email(text);
+    const student = await p().student.findUniqueOrThrow({ where: { id: r6 } });
+    expect({ paused: student.pausedUntil, emailOptOut: student.emailOptOutAt }).toEqual({ paused: null, emailOptOut: null });
+    expect(await p().consent.count({ where: { studentId: r6 } })).toBe(0);
+    expect(await p().dataRequest.count({ where: { studentId: r6 } })).toBe(0);
+    // Nothing in the student's name: the mail system received an email, that is all.
+    expect(await p().auditLog.count({ where: { studentId: r6, actorKind: "student" } })).toBe(before);
+    expect(await p().auditLog.count({ where: { studentId: r6, action: "reply.unverified_request" } })).toBe(5);
+    const toTutor = await p().staffMessage.findMany({ where: { studentId: r6, subject: { startsWith: "Please confirm a request" } } });
+    expect(toTutor).toHaveLength(5);
+    expect(toTutor[0]!.text).toContain("could not be verified as theirs");
+    // The answer goes to the address on record, never to whoever sent it.
+    const answers = await p().intervention.findMany({ where: { studentId: r6, kind: "reply" }, include: { deliveries: true } });
+    expect(answers.map((a) => a.body)).toEqual(Array(5).fill(expect.stringContaining("nothing has changed yet")));
+    expect(answers.every((a) => a.deliveries.every((d) => d.channel === "email"))).toBe(true);
+  });
+
+  it("the same requests are acted on when the sender is proven: the mail system vouches for it, or it answers one of our emails", async () => {
+    const r6 = ids.get("R6")!;
+    await email("stop", [`Authentication-Results: ${MX}; dkim=pass header.d=student.example.ac.uk; dmarc=pass header.from=student.example.ac.uk`]);
+    expect((await p().student.findUniqueOrThrow({ where: { id: r6 } })).emailOptOutAt).not.toBeNull();
+    const ours = "<nudge.d999.0a1b2c3d4e5f6071@example.ac.uk>";
+    const nudge = await p().intervention.create({ data: { studentId: r6, kind: "nudge", state: "sent", body: "Hi", proposedBy: "rule:t@1" } });
+    await p().delivery.create({ data: { interventionId: nudge.id, channel: "email", state: "sent", dueAt: new Date(), providerMessageId: ours } });
+    await email("pause my messages for 2 weeks", [`In-Reply-To: ${ours}`]);
+    expect((await p().student.findUniqueOrThrow({ where: { id: r6 } })).pausedUntil).not.toBeNull();
   });
 
   it('"End of my tether, can\'t cope", "End" and "cancel" in Teams do not opt out; by SMS only the whole keyword does', async () => {

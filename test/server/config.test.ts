@@ -162,6 +162,18 @@ describe("configuration", () => {
       expect(Object.keys(problems).sort()).toEqual(["EMAIL_FROM", "NUDGE_LINK_SECRET", "PUBLIC_BASE_URL", "SMTP_HOST", "SMTP_PASSWORD"]);
     });
 
+    it("never signs links with a built-in secret in production: required when emails go out, unknowable when none do", () => {
+      // Staff alerts by email carry acknowledgement links even when students are not emailed.
+      expect(problemsOf({ ...production, NUDGE_CHANNELS: "teams", SMTP_HOST: "smtp.example.ac.uk", EMAIL_FROM: "nudge@example.ac.uk" })).toMatchObject({
+        NUDGE_LINK_SECRET: expect.stringMatching(/when email is sent in production/),
+      });
+      const withoutEmail = [parseConfig({ ...production, NUDGE_CHANNELS: "teams" }), parseConfig({ ...production, NUDGE_CHANNELS: "teams" })];
+      const development = parseConfig({});
+      expect(withoutEmail[0]!.linkSecret).not.toBe(development.linkSecret);
+      expect(withoutEmail[0]!.linkSecret).not.toBe(withoutEmail[1]!.linkSecret);
+      expect(withoutEmail[0]!.linkSecret).toMatch(/^[0-9a-f]{64}$/);
+    });
+
     it("refuses a short link secret, bad quiet hours and an out-of-range cap, naming each", () => {
       const problems = problemsOf({ NUDGE_LINK_SECRET: "short", NUDGE_QUIET_HOURS: "9pm-8am", NUDGE_WEEKLY_CAP: "0" });
       expect(Object.keys(problems).sort()).toEqual(["NUDGE_LINK_SECRET", "NUDGE_QUIET_HOURS", "NUDGE_WEEKLY_CAP"]);

@@ -13,6 +13,8 @@ const SECRET = "a-link-secret-of-at-least-32-characters";
 const INBOUND_TOKEN = "inbound-token-for-the-mail-system";
 const ADA_EMAIL = "Ada.Lovelace@Student.Example.ac.uk";
 const OUR_MESSAGE_ID = "<nudge.d1.00112233aabbccdd@example.ac.uk>";
+/** The university's receiving mail system, whose Authentication-Results the service trusts. */
+const MX = "mx.example.ac.uk";
 
 const crlf = (lines: string[]) => lines.join("\r\n");
 
@@ -67,11 +69,14 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
       logger: createLogger("info", logStream),
       linkSecret: SECRET,
       inboundToken,
+      trustedAuthservId: MX,
       onReply: async (message) => {
         replies.push(message);
       },
+      // The real outbox: a bounce counts only for our own sent emails.
       onBounce: async (ids) => {
         bounces.push(ids);
+        return createApp(database.db).delivery.recordBounces(ids);
       },
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -143,14 +148,15 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
       expect(await auditRows(grace.id)).toHaveLength(0);
     });
 
-    it("POST for a student who does not exist answers 404 and records nothing", async () => {
+    it("POST for a student who does not exist looks exactly like a forged link, and records nothing", async () => {
       const before = await database.db.prisma.auditLog.count();
-      const response = await fetch(link(987654), {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: "List-Unsubscribe=One-Click",
-      });
-      expect(response.status).toBe(404);
+      const post = (url: string) =>
+        fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+      const unknown = await post(link(987654));
+      const forged = await post(`${link(grace.id).slice(0, -4)}AAAA`);
+      expect(unknown.status).toBe(400);
+      expect(forged.status).toBe(400);
+      expect(await unknown.text()).toBe(await forged.text());
       expect(await database.db.prisma.auditLog.count()).toBe(before);
     });
 
@@ -227,6 +233,8 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
           providerMessageId: "<reply-1@mail.example.com>",
           receivedAt: expect.any(Date),
           interventionId: intervention.id,
+          // It names a Message-ID only the recipient of our email can know.
+          verified: true,
         },
       ]);
     });
@@ -237,6 +245,34 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
       expect(app.replies).toHaveLength(1);
       expect(app.replies[0]).toMatchObject({ studentId: ada.id, channel: "email", text: "Yes please, Thursday works for me." });
       expect(app.replies[0]!.interventionId).toBeUndefined();
+      // Anyone can write a From: by itself it proves nothing.
+      expect(app.replies[0]!.verified).toBe(false);
+    });
+
+    it("takes the sender as proven when the university's mail system says DMARC passed for the From domain", async () => {
+      const vouched = `Authentication-Results: ${MX};\r\n dkim=pass header.d=student.example.ac.uk;\r\n spf=pass smtp.mailfrom=student.example.ac.uk;\r\n dmarc=pass (p=reject dis=none) header.from=student.example.ac.uk`;
+      await postInbound(replyEmail(ADA_EMAIL, [vouched]));
+      expect(app.replies.at(-1)).toMatchObject({ studentId: ada.id, verified: true });
+    });
+
+    it.each([
+      [
+        "another system's header (a sender can write any header into their own mail)",
+        `Authentication-Results: mx.attacker.example; dmarc=pass header.from=student.example.ac.uk`,
+      ],
+      ["DMARC failing", `Authentication-Results: ${MX}; dmarc=fail header.from=student.example.ac.uk`],
+      ["DMARC passing for another domain", `Authentication-Results: ${MX}; dmarc=pass header.from=attacker.example`],
+      [
+        "a pass hidden in a comment",
+        `Authentication-Results: ${MX}; dmarc=fail (dmarc=pass header.from=student.example.ac.uk) header.from=student.example.ac.uk`,
+      ],
+      [
+        "a forged header below the system's own",
+        `Authentication-Results: ${MX}; dmarc=none header.from=student.example.ac.uk\r\nAuthentication-Results: ${MX}; dmarc=pass header.from=student.example.ac.uk`,
+      ],
+    ])("does not take the sender as proven with %s", async (_what, header) => {
+      await postInbound(replyEmail(ADA_EMAIL, [header]));
+      expect(app.replies.at(-1)).toMatchObject({ studentId: ada.id, verified: false });
     });
 
     it("answers 202 and records nothing for an unknown sender, without the address in the logs", async () => {
@@ -300,6 +336,12 @@ describe.each(databaseKindsUnderTest())("email routes on %s", (kind) => {
       expect(await response.json()).toEqual({ recorded: true, kind: "bounce", messages: 1 });
       expect(app.bounces).toEqual([[OUR_MESSAGE_ID]]);
       expect(app.replies).toHaveLength(0);
+      // The same bounce again, or one naming a Message-ID we never sent, records nothing and says so.
+      const again = await postInbound(dsn);
+      expect(again.status).toBe(202);
+      expect(await again.json()).toEqual({ recorded: false, reason: "the bounce names none of our sent emails" });
+      const forged = await postInbound(dsn.replace(OUR_MESSAGE_ID, "<made-up@elsewhere.example>"));
+      expect(forged.status).toBe(202);
     });
 
     it("answers 400 with the reason for a body that is not an email", async () => {

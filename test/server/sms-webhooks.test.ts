@@ -241,6 +241,23 @@ describe.each(databaseKindsUnderTest())("Twilio webhooks on %s", (kind) => {
       expect(calls).toHaveLength(0);
     });
 
+    it("a replayed signed START after a later STOP changes nothing: each keyword message acts once", async () => {
+      const start = inboundFields(ADA, "START");
+      await post("/api/sms/inbound", start);
+      expect((await student(ada)).smsOptOutAt).toBeNull();
+      await post("/api/sms/inbound", inboundFields(ADA, "STOP"));
+      const stoppedAt = (await student(ada)).smsOptOutAt;
+      expect(stoppedAt).toBeInstanceOf(Date);
+      // Twilio (or anyone holding the captured, validly signed request) sends the old START again.
+      const replay = await post("/api/sms/inbound", start);
+      expect(replay.status).toBe(200);
+      expect(replay.body).toBe(EMPTY_TWIML);
+      expect((await student(ada)).smsOptOutAt).toEqual(stoppedAt);
+      // A new START, with its own MessageSid, still opts back in.
+      await post("/api/sms/inbound", inboundFields(ADA, "START"));
+      expect((await student(ada)).smsOptOutAt).toBeNull();
+    });
+
     it("honours Advanced Opt-Out's OptOutType for a custom keyword", async () => {
       await post("/api/sms/inbound", inboundFields(ADA, "Arret", { OptOutType: "STOP" }));
       expect((await student(ada)).smsOptOutAt).not.toBeNull();
