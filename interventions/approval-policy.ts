@@ -55,7 +55,16 @@ export function parseApprovalPolicy(text: string, file = "approval policy"): App
     if (!node?.range) return "";
     return `:${text.slice(0, node.range[0]).split("\n").length}`;
   };
-  const parsed = policySchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    // The yaml library's answer to an alias "bomb" (aliases of aliases, growing exponentially).
+    if (error instanceof ReferenceError)
+      throw new ApprovalPolicyError(`${file}: uses YAML aliases (*name) so many times over that reading it would take too much memory`);
+    throw error;
+  }
+  const parsed = policySchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));

@@ -6,6 +6,7 @@ export { JobSkipped, type JobContext, type JobFigures, type JobTrigger, type Sch
 export { createJobStore, type JobStore } from "./store.ts";
 export { newOwnerId, type Lease } from "./leases.ts";
 export type { JobRunRecord, RunStatus } from "./run-records.ts";
+export { whileHoldingLease, type Exclusive } from "./exclusive.ts";
 
 import { createJobStore as store } from "./store.ts";
 

@@ -71,9 +71,10 @@ export async function finishRun(
 ): Promise<JobRunRecord> {
   const summary = asJson({ trigger: run.trigger, ...outcome.figures });
   const finishedAt = new Date();
-  // Only our own run still marked running: a run declared abandoned by a later holder stays so.
+  // Our own run, with what really happened: a run a later holder presumed abandoned (its lease
+  // lapsed while it worked on) still records its real outcome when it does finish.
   await prisma.jobRun.updateMany({
-    where: { id: run.id, owner: run.owner, status: "running" },
+    where: { id: run.id, owner: run.owner },
     data: { status: outcome.status, finishedAt, error: outcome.error ?? null, summary },
   });
   return toRecord(await prisma.jobRun.findUniqueOrThrow({ where: { id: run.id } }));

@@ -9,6 +9,17 @@ export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "P2002";
 }
 
+/**
+ * The database stayed busy with someone else's work for longer than we wait: a lock held by
+ * another process (SQLite's one writer, a PostgreSQL row or table lock) or a transaction that
+ * could not start or finish in time. Worth trying again; not a bug.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === "P2028" || code === "P1008" || code === "P2034" || code === "SQLITE_BUSY" || code === "55P03" || code === "40P01") return true;
+  return typeof message === "string" && /database is locked|SQLITE_BUSY/.test(message);
+}
+
 /** Prisma's client or the client of an interactive transaction: what a write inside a use case takes. */
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 

@@ -2,6 +2,12 @@
  * Rule conditions in CEL (Common Expression Language, via @marcbachmann/cel-js): a small, safe,
  * non-Turing-complete language with no I/O and no `eval`. Every metric is a `double` variable.
  *
+ * Conditions compare metrics with numbers, and nothing else: only arithmetic, comparisons, logic,
+ * `? :`, `in` a short list of numbers and the `int`/`double` conversions are allowed. No strings,
+ * no methods (`matches`, `all`, `map`, …), no indexing. So evaluating a condition costs at most one
+ * step per node of its tree (500 at most): a hostile expression is refused at validation with a
+ * message, and none can run long enough to hold up the service.
+ *
  * A metric can be null (e.g. attendance_rate_21d when nothing was timetabled). CEL then raises an
  * error for that comparison, and its logic operators absorb errors the way a careful reader would:
  * `a || b` is true when either side is true, `a && b` false when either side is false. A condition
@@ -50,6 +56,43 @@ function identifiers(node: ASTNode, found: Map<string, number>): void {
   visit(args);
 }
 
+/** Operators a condition may use: arithmetic, comparison, logic, the conditional and `in`. */
+const OPERATORS = new Set(["+", "-", "*", "/", "%", "-_", "!_", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "?:", "in", "list"]);
+/** Functions a condition may call: numeric conversions only. */
+const FUNCTIONS = new Set(["int", "double"]);
+const EXAMPLE = "conditions compare metrics with numbers, e.g. vle_days_since_last >= 10 && attendance_rate_14d < 0.5";
+
+/** The first thing in the tree a condition may not use, with where it is. */
+function forbidden(node: ASTNode): ConditionProblem | null {
+  const { op, args, pos } = node as unknown as { op: string; args: unknown; pos?: number };
+  const at = typeof pos === "number" ? pos : undefined;
+  if (op === "id") return null;
+  if (op === "value") {
+    const value = args;
+    if (value === null || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return null;
+    return { offset: at, message: `${typeof value === "string" ? "text" : "this kind of value"} is not allowed in a condition: ${EXAMPLE}` };
+  }
+  if (op === "rcall") return { offset: at, message: `.${String((args as unknown[])[0])}() is not available in a rule condition: ${EXAMPLE}` };
+  if (op === "call") {
+    const [name, callArgs] = args as [string, ASTNode[]];
+    if (!FUNCTIONS.has(name)) return { offset: at, message: `${name}() is not available in a rule condition: ${EXAMPLE}` };
+    for (const arg of callArgs) {
+      const problem = forbidden(arg);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (!OPERATORS.has(op)) return { offset: at, message: `"${op === "[]" ? "[ ]" : op}" is not available in a rule condition: ${EXAMPLE}` };
+  const children = Array.isArray(args) ? args : [args];
+  for (const child of children.flat()) {
+    if (child && typeof child === "object" && "op" in child) {
+      const problem = forbidden(child as ASTNode);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
 export function compileCondition(expression: string): ConditionResult {
   let ast: ASTNode;
   try {
@@ -57,6 +100,8 @@ export function compileCondition(expression: string): ConditionResult {
   } catch (error) {
     return { ok: false, problems: [{ offset: offsetOf(error), message: firstLine((error as Error).message) }] };
   }
+  const refused = forbidden(ast);
+  if (refused) return { ok: false, problems: [refused] };
   const used = new Map<string, number>();
   identifiers(ast, used);
   const problems: ConditionProblem[] = [];

@@ -45,6 +45,9 @@ export interface SourceDocument {
 
 export type Parsed = { ok: true; source: SourceDocument } | { ok: false; problems: Problem[] };
 
+/** Alias uses a rule file may make: enough to share a cohort list, far from an exponential blow-up. */
+const MAX_ALIAS_EXPANSIONS = 100;
+
 export function parseSource(file: string, text: string): Parsed {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -67,7 +70,30 @@ export function parseSource(file: string, text: string): Parsed {
     }
     return undefined;
   };
-  return { ok: true, source: { file, text, data: doc.toJS({ maxAliasCount: 100 }), positionOf } };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (error) {
+    // The yaml library refuses an alias "bomb" (aliases of aliases, growing exponentially) with a
+    // ReferenceError; anything else it throws here is not about the file.
+    if (!(error instanceof ReferenceError)) throw error;
+    const first = /(^|[\s,[{:-])\*[^\s,\]}]+/m.exec(text);
+    const at = first ? lineCounter.linePos(first.index + first[1]!.length) : undefined;
+    return {
+      ok: false,
+      problems: [
+        {
+          severity: "error",
+          file,
+          field: "",
+          line: at?.line,
+          column: at?.col,
+          message: `uses YAML aliases (*name) so many times over that reading it would take too much memory; write the values out in full (at most ${MAX_ALIAS_EXPANSIONS} alias uses)`,
+        },
+      ],
+    };
+  }
+  return { ok: true, source: { file, text, data, positionOf } };
 }
 
 const EXTENSIONS = new Set([".yaml", ".yml", ".json"]);

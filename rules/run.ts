@@ -5,7 +5,8 @@
  * flags for students who withdrew consent or left, and the run's record, in one transaction.
  */
 
-import type { EngagementSource } from "../core/index.ts";
+import { NudgeError, type EngagementSource } from "../core/index.ts";
+import { whileHoldingLease } from "../jobs/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { evaluateRule, whySkipped, type RuleOutcome, type SkippedCohort } from "./evaluate.ts";
 import { feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
@@ -153,7 +154,27 @@ function exclusionCounts(metrics: readonly StudentMetrics[], population: Populat
   return counts;
 }
 
+/** The lease that keeps rules runs one at a time, whoever starts them (schedule, command line, Teams). */
+export const RULES_RUN_LEASE = "rules.run";
+
+/**
+ * One rules run at a time across every process. Holding the lease, a run knows any other run
+ * still marked running was left by a process that stopped (killed, crashed) and says so.
+ */
 export async function runRules(db: Database, options: RunOptions): Promise<RunReport> {
+  const outcome = await whileHoldingLease(db, RULES_RUN_LEASE, async () => {
+    await db.prisma.ruleRun.updateMany({
+      where: { status: "running", dryRun: false },
+      data: { status: "failed", finishedAt: new Date(), summary: { error: "abandoned: the process running it stopped before it finished" } },
+    });
+    return runRulesAlone(db, options);
+  });
+  if (outcome.held) return outcome.value;
+  const since = outcome.lease ? ` (started ${outcome.lease.acquiredAt.toISOString().slice(0, 16).replace("T", " ")} UTC)` : "";
+  throw new NudgeError(`Another rules run is in progress${since}; try again when it has finished.`, { kind: "conflict", code: "rules_run_busy" });
+}
+
+async function runRulesAlone(db: Database, options: RunOptions): Promise<RunReport> {
   const started = performance.now();
   const now = options.now ?? new Date();
   const { asOfDay } = options;

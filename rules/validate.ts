@@ -103,7 +103,8 @@ function reporter(source: SourceDocument | undefined, document: string | undefin
   return {
     problems,
     add(severity, path, message) {
-      const at = source?.positionOf(path);
+      // A problem with the whole document (empty, or not a mapping) is at its start.
+      const at = source?.positionOf(path) ?? (source && path.length === 0 ? { line: 1, column: 1 } : undefined);
       problems.push({ severity, file: source?.file, document, field: fieldName(path), line: at?.line, column: at?.column, message });
     },
   };

@@ -2,6 +2,7 @@
  * One run of one job, the same way for every trigger (schedule, catch-up, manual): take the lease,
  * claim the slot's run record, run while renewing the lease, record the outcome, release.
  */
+import { randomBytes } from "node:crypto";
 import type { Logger } from "../core/index.ts";
 import { JobSkipped, type JobRunRecord, type JobStore, type JobTrigger, type Lease, type ScheduledJob } from "../jobs/index.ts";
 
@@ -35,7 +36,10 @@ export async function runJob(
   slot: { scheduledFor: Date; trigger: JobTrigger },
   settings: RunnerSettings,
 ): Promise<RunOutcome> {
-  const { owner, leaseTtlMs, logger } = settings;
+  const { leaseTtlMs, logger } = settings;
+  // Each run holds the lease in its own name: a second run of the job in this same instance (a
+  // slot firing while the catch-up of an earlier one still runs) finds it busy, like any other.
+  const owner = `${settings.owner}/${randomBytes(3).toString("hex")}`;
   if (!(await store.acquireLease(job.name, owner, leaseTtlMs))) {
     return { outcome: "busy", lease: (await store.currentLeases()).get(job.name) ?? null };
   }

@@ -138,4 +138,28 @@ describe("rules runs", () => {
     const report = await runRules(db, { asOfDay: readingWeek, trigger: "schedule", now: dateOf(readingWeek + 1) });
     expect(report.skipped).toContainEqual({ id: "no-vle-10-days", reason: "not active on 2026-11-05: in a skipped period (Autumn reading week)" });
   });
+
+  it("marks a run left 'running' by a process that was killed as abandoned, at the next run", async () => {
+    const killed = await db.prisma.ruleRun.create({ data: { asOfDay: D, trigger: "manual", status: "running", startedAt: new Date(Date.now() - 3_600_000) } });
+    const report = await runRules(db, { asOfDay: D, trigger: "schedule", now: RUN_TIME });
+    expect(report.flagsWritten).toBe(1);
+    const left = await db.prisma.ruleRun.findUniqueOrThrow({ where: { id: killed.id } });
+    expect(left).toMatchObject({ status: "failed", finishedAt: expect.any(Date), summary: { error: expect.stringMatching(/^abandoned/) } });
+    expect(await db.prisma.ruleRun.count({ where: { status: "running" } })).toBe(0);
+  });
+
+  it("runs one at a time: a second run while one holds the lease is refused, naming when it started", async () => {
+    await db.prisma.jobLease.create({
+      data: { job: "rules.run", owner: "elsewhere", acquiredAt: new Date("2026-12-07T06:00:00Z"), leaseUntil: new Date(Date.now() + 60_000) },
+    });
+    const refused = runRules(db, { asOfDay: D, trigger: "manual", now: RUN_TIME });
+    await expect(refused).rejects.toMatchObject({
+      kind: "conflict",
+      message: "Another rules run is in progress (started 2026-12-07 06:00 UTC); try again when it has finished.",
+    });
+    expect(await db.prisma.ruleRun.count()).toBe(0);
+    // Once the holder's lease lapses (it was killed), the next run goes ahead.
+    await db.prisma.jobLease.update({ where: { job: "rules.run" }, data: { leaseUntil: new Date(Date.now() - 1) } });
+    expect((await runRules(db, { asOfDay: D, trigger: "manual", now: RUN_TIME })).flagsWritten).toBe(1);
+  });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseSource } from "../../rules/document.ts";
 import { formatProblem, validateCalendar, validateRule, type Problem } from "../../rules/index.ts";
 import type { CalendarDocument } from "../../rules/calendar.ts";
+import { renderTemplate } from "../../rules/templates.ts";
 
 const CALENDAR: CalendarDocument = { calendar: "2026-27", periods: { teaching: [{ from: "2026-09-21", to: "2026-12-11" }] } };
 
@@ -51,6 +52,12 @@ describe("rule validation", () => {
     expect(check(VALID)).toEqual([]);
   });
 
+  it("refuses a condition that could run away (a catastrophic pattern), naming the rule, line and what is not allowed", () => {
+    expect(texts(check(withLine(4, `condition: '"${"a".repeat(30)}!".matches("^(a+)+$") || vle_days_since_last >= 10'`)))).toEqual([
+      "rule.yaml:4:13: rule test-rule: condition: .matches() is not available in a rule condition: conditions compare metrics with numbers, e.g. vle_days_since_last >= 10 && attendance_rate_14d < 0.5",
+    ]);
+  });
+
   it("names an unknown metric, where it is, and the closest real one", () => {
     expect(texts(check(withLine(4, "condition: vle_days_since >= 10 && attendance_rate_21d < 0.6")))).toEqual([
       "rule.yaml:4:12: rule test-rule: condition: unknown metric 'vle_days_since' (did you mean vle_days_since_last?); see the metrics catalogue (nudge rules metrics)",
@@ -62,7 +69,7 @@ describe("rule validation", () => {
 
   it("reports type errors, syntax errors and conditions that are not true/false", () => {
     expect(texts(check(withLine(4, 'condition: vle_days_since_last > "ten"')))).toEqual([
-      "rule.yaml:4:12: rule test-rule: condition: no such overload: double > string",
+      "rule.yaml:4:34: rule test-rule: condition: text is not allowed in a condition: conditions compare metrics with numbers, e.g. vle_days_since_last >= 10 && attendance_rate_14d < 0.5",
     ]);
     expect(texts(check(withLine(4, "condition: vle_days_since_last >= ")))).toEqual(["rule.yaml:4:34: rule test-rule: condition: Unexpected token: EOF"]);
     expect(texts(check(withLine(4, "condition: vle_days_since_last * 2.0")))).toEqual([
@@ -79,6 +86,14 @@ describe("rule validation", () => {
     ]);
     const acknowledged = [...withLine(12, '  sms: "Hi {{first_name}}, {{vle_days_since_last}} days without the VLE."'), "metricsInMessagesAcknowledged: true"];
     expect(check(acknowledged)).toEqual([]);
+  });
+
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"])("refuses {{%s}}: names every object has are not placeholders", (name) => {
+    expect(texts(check(withLine(12, `  sms: "Hi {{first_name}}, {{${name}}} ${"x".repeat(280)}"`)))).toEqual([
+      `rule.yaml:12:8: rule test-rule: messages.sms: unknown placeholder {{${name}}}; known here: first_name, tutor_name, as_of_date, sources, rule_title, last_vle_date, vle_days_since_last`,
+    ]);
+    // And a stored template with one renders nothing in its place, never "[object Object]" or code.
+    expect(renderTemplate(`Hi {{first_name}}{{${name}}}.`, { first_name: "Sam" })).toBe("Hi Sam.");
   });
 
   it("keeps SMS within two segments at the longest placeholder values, and warns about UCS-2", () => {
@@ -123,6 +138,17 @@ describe("rule validation", () => {
 
   it("reports YAML that does not parse with its line", () => {
     expect(texts(check(["id: [unclosed", "title: x"]))).toEqual([expect.stringMatching(/^rule\.yaml:2:\d+: not valid YAML\/JSON: /)]);
+  });
+
+  it("refuses a YAML alias bomb with its line, in bounded time, instead of expanding it", () => {
+    const bomb = ["lol: &a [x, x, x, x, x, x, x, x, x]"];
+    for (let level = 1; level <= 9; level++) {
+      const [prev, name] = [String.fromCharCode(96 + level), String.fromCharCode(97 + level)];
+      bomb.push(`l${level}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    }
+    const started = performance.now();
+    expect(texts(check(bomb))).toEqual([expect.stringMatching(/^rule\.yaml:2:\d+: uses YAML aliases \(\*name\) so many times over/)]);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it("validates JSON the same way, positions included", () => {

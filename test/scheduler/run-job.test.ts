@@ -31,7 +31,15 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     expect(seen).toEqual([{ scheduledFor: slot, trigger: "schedule" }]);
     expect(result).toMatchObject({
       outcome: "ran",
-      run: { job: "figures", scheduledFor: slot, owner: "a", status: "succeeded", trigger: "schedule", error: null, figures: { flagged: 3, students: 120 } },
+      run: {
+        job: "figures",
+        scheduledFor: slot,
+        owner: expect.stringMatching(/^a\/[0-9a-f]{6}$/),
+        status: "succeeded",
+        trigger: "schedule",
+        error: null,
+        figures: { flagged: 3, students: 120 },
+      },
     });
     const [stored] = await runsOf(database.db.prisma, "figures");
     expect(stored!.finishedAt!.getTime()).toBeGreaterThanOrEqual(stored!.startedAt.getTime());
@@ -137,5 +145,62 @@ describe.each(databaseKindsUnderTest())("a job run on %s", (kind) => {
     expect(result).toMatchObject({ outcome: "ran", run: { status: "succeeded" } });
     const crashed = (await runsOf(database.db.prisma, "crashy")).find((r) => r.owner === "gone");
     expect(crashed).toMatchObject({ status: "failed", error: expect.stringMatching(/^abandoned/), finishedAt: expect.any(Date) });
+  });
+
+  it("holds the lease per run: a second run of the job in the same instance finds it busy", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const slow = job("twice", async () => {
+      calls++;
+      await gate;
+      return {};
+    });
+    const store = createJobStore(database.db);
+    const first = runJob(store, slow, { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "catch_up" }, runner("a"));
+    await sleep(100);
+    const second = await runJob(store, slow, { scheduledFor: new Date("2026-12-01T07:00:00Z"), trigger: "schedule" }, runner("a"));
+    expect(second).toMatchObject({ outcome: "busy", lease: { owner: expect.stringMatching(/^a\//) } });
+    release();
+    expect((await first).outcome).toBe("ran");
+    expect(calls).toBe(1);
+    expect((await runsOf(database.db.prisma, "twice")).map((r) => r.status)).toEqual(["succeeded"]);
+  });
+
+  it("records the real outcome of a run another instance presumed abandoned while it worked on", async () => {
+    const ttl = 300;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const store = createJobStore(database.db);
+    // The lease cannot be renewed (its row is taken over below), as when the database was out of reach.
+    const stalled = runJob(
+      store,
+      job("stalled", async () => (await gate, { done: 1 })),
+      { scheduledFor: new Date("2026-11-30T07:00:00Z"), trigger: "schedule" },
+      runner("a", ttl),
+    );
+    await sleep(100);
+    await database.db.prisma.jobLease.update({ where: { job: "stalled" }, data: { owner: "b", leaseUntil: new Date(Date.now() + 60_000) } });
+    const other = await runJob(
+      store,
+      job("stalled", async () => ({})),
+      { scheduledFor: new Date("2026-12-01T07:00:00Z"), trigger: "schedule" },
+      runner("b"),
+    );
+    expect(other.outcome).toBe("busy");
+    await database.db.prisma.jobLease.delete({ where: { job: "stalled" } });
+    const taker = await runJob(
+      store,
+      job("stalled", async () => ({})),
+      { scheduledFor: new Date("2026-12-01T07:00:00Z"), trigger: "schedule" },
+      runner("b"),
+    );
+    expect(taker.outcome).toBe("ran");
+    const presumed = (await runsOf(database.db.prisma, "stalled")).find((r) => r.owner.startsWith("a/"));
+    expect(presumed).toMatchObject({ status: "failed", error: expect.stringMatching(/^abandoned/) });
+    release();
+    expect(await stalled).toMatchObject({ outcome: "ran", run: { status: "succeeded", figures: { done: 1 } } });
+    const after = (await runsOf(database.db.prisma, "stalled")).find((r) => r.owner.startsWith("a/"));
+    expect(after).toMatchObject({ status: "succeeded", error: null, figures: { done: 1 } });
   });
 });

@@ -27,7 +27,7 @@ describe("nudge CLI", () => {
     expect(top.stdout).toMatch(/demo\s/);
     expect(top.stdout).toMatch(/ingest\s/);
     for (const name of ["jobs", "rules", "staff", "audit", "student", "outbox", "interventions"]) expect(top.stdout).toMatch(new RegExp(`\\n  ${name}\\s`));
-    for (const command of [
+    const commands = [
       ["db", "migrate"],
       ["db", "status"],
       ["demo", "seed"],
@@ -40,11 +40,16 @@ describe("nudge CLI", () => {
       ["outbox", "status"],
       ["interventions", "approve"],
       ["interventions", "list"],
-    ]) {
-      const help = await nudge([...command, "--help"]);
-      expect(help.code).toBe(0);
-      expect(help.stdout).toContain(`Usage: nudge ${command.join(" ")}`);
-      expect(help.stdout).toContain("--json");
+    ];
+    // Three processes at a time: each `npx nudge` start loads the whole CLI.
+    for (let i = 0; i < commands.length; i += 3) {
+      const batch = commands.slice(i, i + 3);
+      const helps = await Promise.all(batch.map((command) => nudge([...command, "--help"])));
+      batch.forEach((command, k) => {
+        expect(helps[k]!.code).toBe(0);
+        expect(helps[k]!.stdout).toContain(`Usage: nudge ${command.join(" ")}`);
+        expect(helps[k]!.stdout).toContain("--json");
+      });
     }
     const exportHelp = await nudge(["student", "export", "--help"]);
     expect(exportHelp.stdout).toContain("Usage: nudge student export [options] <student-number>");
