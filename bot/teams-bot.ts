@@ -3,7 +3,10 @@
  * inside `bot/` (Teams AI Library v1 and the Bot Framework SDK get security fixes only).
  */
 import { Application, TeamsAdapter } from "@microsoft/teams-ai";
-import { MemoryStorage, type Request, type Response, type TurnContext } from "botbuilder";
+import { type Activity, MemoryStorage, type Request, type Response, type TurnContext } from "botbuilder";
+// The library's own parsing of activity timestamps; not re-exported from its index.
+import { validateAndFixActivity } from "botbuilder/lib/activityValidator.js";
+import { AuthenticationConstants, type AuthenticateRequestResult } from "botframework-connector";
 import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/index.ts";
 import type { App } from "../app/index.ts";
@@ -24,6 +27,11 @@ export interface BotCredentials {
   appPassword?: string;
   appType: "SingleTenant" | "MultiTenant" | "UserAssignedMSI";
   tenantId?: string;
+  /**
+   * Where the Bot Connector's signing keys are published, for tests that play that endpoint on
+   * loopback (inbound validation only: the other public-cloud endpoints are then unset).
+   */
+  openIdMetadataUrl?: string;
 }
 
 /** What the HTTP edge needs from the bot (hand it a Bot Framework request), and proactive sends. */
@@ -71,13 +79,62 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudg
     adapter,
     messenger: createTeamsMessenger(adapter, credentials.appId ?? ""),
     async process(req, res) {
-      await adapter.process(req, res, async (context) => {
-        // First contact: the student is told what Nudge is before anything else (POLICY P6).
-        if ((await remember(nudge, context, logger)) === "created") await welcome(nudge, context, conversations, logger);
-        await app.run(context);
-      });
+      // The library answers 500 with its own message for most bad tokens, and lets a malformed
+      // body reject; here the caller learns only 400 (not an activity) or 401 (not authenticated).
+      const activity = activityOf(req.body);
+      if (!activity) return answer(res, 400, { error: "not a Bot Framework activity" });
+      let authenticated: AuthenticateRequestResult;
+      try {
+        authenticated = await adapter.authenticate(activity, authorizationOf(req));
+      } catch (error) {
+        logger.warn({ reason: briefly(error), activityType: activity.type }, "bot request refused: not authenticated");
+        return answer(res, 401, { error: "unauthorized" });
+      }
+      try {
+        const invoke = await adapter.runTurn(authenticated, activity, async (context) => {
+          // First contact: the student is told what Nudge is before anything else (POLICY P6).
+          if ((await remember(nudge, context, logger)) === "created") await welcome(nudge, context, conversations, logger);
+          await app.run(context);
+        });
+        answer(res, invoke?.status ?? 200, invoke?.body);
+      } catch (error) {
+        logger.error({ err: error, activityType: activity.type }, "bot turn failed");
+        answer(res, 500, { error: "internal error" });
+      }
     },
   };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * The activity in a request body, or null when the body is not one the Bot Connector would send:
+ * a type, the conversation and service to answer in, and people and text of the right shapes.
+ * Anything less could not even be answered with an apology.
+ */
+function activityOf(body: unknown): Activity | null {
+  if (!isObject(body) || typeof body.type !== "string" || typeof body.serviceUrl !== "string") return null;
+  if (!isObject(body.conversation) || typeof body.conversation.id !== "string") return null;
+  for (const person of [body.from, body.recipient]) if (person !== undefined && !(isObject(person) && typeof person.id === "string")) return null;
+  if (body.text !== undefined && body.text !== null && typeof body.text !== "string") return null;
+  return validateAndFixActivity(body as unknown as Activity);
+}
+
+function authorizationOf(req: Request): string {
+  const header = req.headers.authorization ?? req.headers.Authorization;
+  return typeof header === "string" ? header : "";
+}
+
+function answer(res: Response, status: number, body?: unknown): void {
+  res.status(status);
+  if (body !== undefined) res.send(body);
+  res.end();
+}
+
+/** Why a token was refused, short: token libraries' errors can carry whole keys in their text. */
+function briefly(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.split("\n")[0]!.slice(0, 160);
 }
 
 /** A welcome that cannot be sent must not cost the turn (the student's message is still answered). */
@@ -103,13 +160,30 @@ async function remember(nudge: App, context: TurnContext, logger: Logger): Promi
   }
 }
 
-function createAdapter(credentials: BotCredentials, logger: Logger): TeamsAdapter {
-  const adapter = new TeamsAdapter({
+/**
+ * The Teams adapter with its two steps apart, so the HTTP edge can tell a caller it could not
+ * authenticate (401) from a turn that failed on our side (500).
+ */
+class TwoStepTeamsAdapter extends TeamsAdapter {
+  authenticate(activity: Activity, authorization: string): Promise<AuthenticateRequestResult> {
+    return this.botFrameworkAuthentication.authenticateRequest(activity, authorization);
+  }
+
+  runTurn(authenticated: AuthenticateRequestResult, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    return this.processActivity(authenticated, activity, logic);
+  }
+}
+
+function createAdapter(credentials: BotCredentials, logger: Logger): TwoStepTeamsAdapter {
+  const adapter = new TwoStepTeamsAdapter({
     MicrosoftAppId: credentials.appId ?? "",
     MicrosoftAppPassword: credentials.appPassword ?? "",
     // Local mode: the SDK accepts empty credentials only as MultiTenant.
     MicrosoftAppType: credentials.appId ? credentials.appType : "MultiTenant",
     MicrosoftAppTenantId: credentials.tenantId ?? "",
+    ...(credentials.openIdMetadataUrl
+      ? { ToBotFromChannelOpenIdMetadataUrl: credentials.openIdMetadataUrl, ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer }
+      : {}),
   });
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityType: context.activity.type }, "bot turn failed");

@@ -36,11 +36,14 @@ export interface ChannelWebhookSettings {
   twilio?: { authToken: string };
   linkSecret: string;
   emailInboundToken?: string;
+  emailTrustedAuthservId?: string;
 }
 
 export function createHttpServer({ app, bot, logger, isReady, xapi, channels, privacy, conversations }: HttpDeps): restify.Server {
   const settings = conversations ?? defaultConversationSettings();
-  const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false });
+  // restify's own warnings go to our log, with its redaction, not to a logger of its own. restify 11
+  // takes a pino logger; its published types still describe bunyan's.
+  const server = restify.createServer({ name: "nudge", handleUncaughtExceptions: false, log: logger as unknown as restify.ServerOptions["log"] });
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: 1024 * 1024 }));
 
   server.on("after", (req: restify.Request, res: restify.Response, route: restify.Route | undefined) => {
@@ -48,16 +51,26 @@ export function createHttpServer({ app, bot, logger, isReady, xapi, channels, pr
     logger.info({ method: req.method, route: route?.path ?? "unmatched", status: res.statusCode, ms: Date.now() - req.time() }, "request");
   });
 
+  // Unauthenticated: aggregate counts and a fixed reason only; the database's own error (paths,
+  // hosts, user names) goes to the log.
   server.get("/healthz", async (_req, res) => {
     const health = await app.operations.checkHealth();
-    res.send(health.status === "ok" ? 200 : 503, health);
+    if (health.database.error) logger.warn({ reason: health.database.error }, "health check: database unavailable");
+    res.send(health.status === "ok" ? 200 : 503, withoutDetail(health));
   });
 
   server.get("/readyz", async (_req, res) => {
-    if (!isReady()) return res.send(503, { ready: false, reason: "starting or shutting down" });
+    if (!isReady()) {
+      res.send(503, { ready: false, reason: "starting or shutting down" });
+      return;
+    }
     const health = await app.operations.checkHealth();
-    if (health.status !== "ok") return res.send(503, { ready: false, reason: health.database.error ?? "database not migrated" });
-    res.send(200, { ready: true });
+    if (health.status === "ok") {
+      res.send(200, { ready: true });
+      return;
+    }
+    if (health.database.error) logger.warn({ reason: health.database.error }, "readiness check: database unavailable");
+    res.send(503, { ready: false, reason: health.database.error ? "database unavailable" : "database not migrated" });
   });
 
   server.post("/api/messages", async (req, res) => {
@@ -82,15 +95,22 @@ export function createHttpServer({ app, bot, logger, isReady, xapi, channels, pr
     // Without settings (tests of other routes), a random secret: no link can be valid.
     linkSecret: channels?.linkSecret ?? randomBytes(32).toString("hex"),
     inboundToken: channels?.emailInboundToken,
+    trustedAuthservId: channels?.emailTrustedAuthservId,
     onReply: async (message) => {
       await app.conversations.receiveStudentMessage(message, { answerInline: false, settings });
     },
-    onBounce: async (ids) => {
-      await app.delivery.recordBounces(ids);
-    },
+    onBounce: (ids) => app.delivery.recordBounces(ids),
   });
 
   registerSafeguardingRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
 
   return server;
+}
+
+type Health = Awaited<ReturnType<App["operations"]["checkHealth"]>>;
+
+/** Health as the world may see it: the database error replaced by a fixed word. */
+function withoutDetail(health: Health): Health {
+  if (!health.database.error) return health;
+  return { ...health, database: { ...health.database, error: "database unavailable" } };
 }

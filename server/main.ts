@@ -2,7 +2,7 @@
  * `npm start`: read configuration, start the service, stop gracefully on SIGTERM/SIGINT.
  */
 import { ConfigError, loadConfig } from "./config.ts";
-import { createLogger } from "../core/index.ts";
+import { createLogger, routeConsoleToLog } from "../core/index.ts";
 import { startService } from "./service.ts";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  routeConsoleToLog(logger);
   const service = await startService(config, logger);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
@@ -40,6 +41,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`nudge failed to start: ${(error as Error).message}`);
+  process.stderr.write(`nudge failed to start: ${(error as Error).message}\n`);
   process.exit(1);
 });

@@ -4,11 +4,13 @@
  * by `statementId` (204). Nudge is not a full LRS: it keeps statements as far as engagement needs
  * them and reads none back. The handler checks the request; `pushStatements` (ingest) stores it.
  */
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../core/index.ts";
 import type { IncomingMessage } from "node:http";
 import type restify from "restify";
 import type { PushOutcome } from "../ingest/index.ts";
 import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { BASIC_CHALLENGE, checkBasicAuth, type BasicCredentials } from "./xapi-credentials.ts";
 import { readBodyBytes, readOwnBody } from "./request-body.ts";
 
@@ -31,6 +33,12 @@ interface Deps {
   settings: XapiEndpointSettings;
 }
 
+/**
+ * Failed sign-ins per address before it must wait, and for how long. An LMS that gets its password
+ * right never counts; one guessing gets ten tries per quarter hour.
+ */
+export const XAPI_FAILED_SIGN_INS = { allowed: 10, windowSeconds: 15 * 60 } as const;
+
 /** A request the endpoint refuses: status, message, and the field or header at fault. */
 class Refusal {
   constructor(
@@ -48,11 +56,25 @@ export function versionProblem(header: string | undefined): string | null {
   return `X-Experience-API-Version ${version} is not supported: this endpoint speaks xAPI 1.0.x (${XAPI_VERSION})`;
 }
 
-function authenticate(req: restify.Request, credentials: BasicCredentials | undefined): Refusal | null {
-  if (!credentials) return new Refusal(503, "the xAPI endpoint is not configured: set NUDGE_XAPI_USERNAME and NUDGE_XAPI_PASSWORD");
+async function authenticate(req: restify.Request, credentials: BasicCredentials | undefined, failures: RateLimiterMemory): Promise<void> {
+  if (!credentials) throw new Refusal(503, "the xAPI endpoint is not configured: set NUDGE_XAPI_USERNAME and NUDGE_XAPI_PASSWORD");
+  const address = req.socket.remoteAddress ?? "unknown";
+  const record = await failures.get(address);
+  if (record && record.consumedPoints >= XAPI_FAILED_SIGN_INS.allowed) throw tooManyFailures(record);
   const result = checkBasicAuth(req.header("authorization"), credentials);
-  if (result.ok) return null;
-  return new Refusal(401, result.reason === "missing" ? "authentication required (HTTP Basic)" : "the credentials were refused");
+  if (result.ok) return;
+  if (result.reason !== "missing") {
+    // Counted after the check, so the answer to this attempt is still the plain 401.
+    await failures.consume(address).catch((limited: unknown) => {
+      if (!(limited instanceof RateLimiterRes)) throw limited;
+    });
+  }
+  throw new Refusal(401, result.reason === "missing" ? "authentication required (HTTP Basic)" : "the credentials were refused");
+}
+
+function tooManyFailures(record: RateLimiterRes): Refusal {
+  const seconds = Math.max(1, Math.ceil(record.msBeforeNext / 1000));
+  return new Refusal(429, `too many failed sign-ins from this address: try again in ${seconds} seconds`, { retryAfterSeconds: seconds });
 }
 
 /** xAPI: parameters the resource does not know are a 400; PUT needs `statementId`. */
@@ -76,13 +98,18 @@ function checkContent(req: restify.Request, limit: number): void {
   if (Number(req.header("content-length") ?? 0) > limit) throw new Refusal(413, `the request is larger than ${limit} bytes: send smaller batches`);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<{ json: unknown; bytes: number }> {
+async function readBody(req: IncomingMessage, limit: number): Promise<{ json: unknown; raw: Buffer }> {
   const body = await readBodyBytes(req, limit, () => new Refusal(413, `the request is larger than ${limit} bytes: send smaller batches`));
+  let json: unknown;
   try {
-    return { json: JSON.parse(body.toString("utf8")), bytes: body.length };
+    json = JSON.parse(body.toString("utf8"));
   } catch (error) {
     throw new Refusal(400, `the body is not valid JSON: ${(error as Error).message}`, { field: "body" });
   }
+  // Refused here, with a 400 the LMS will not retry, before anything walks it recursively.
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH + 1))
+    throw new Refusal(400, `the body nests more than ${MAX_JSON_DEPTH} levels deep; no xAPI statement needs that`, { field: "body" });
+  return { json, raw: body };
 }
 
 function refusalOf(outcome: Exclude<PushOutcome, { status: "stored" }>): Refusal {
@@ -98,21 +125,22 @@ function refusalOf(outcome: Exclude<PushOutcome, { status: "stored" }>): Refusal
   }
 }
 
-async function storeStatements(req: restify.Request, res: restify.Response, method: "POST" | "PUT", deps: Deps): Promise<void> {
-  const refused = authenticate(req, deps.settings.credentials);
-  if (refused) throw refused;
+async function storeStatements(req: restify.Request, res: restify.Response, method: "POST" | "PUT", deps: Deps, failures: RateLimiterMemory): Promise<void> {
+  await authenticate(req, deps.settings.credentials, failures);
   const version = versionProblem(req.header("x-experience-api-version"));
   if (version) throw new Refusal(400, version, { field: "X-Experience-API-Version" });
   const statementId = statementIdOf(req, method);
   const limit = deps.settings.maxBodyBytes ?? XAPI_MAX_BODY_BYTES;
   checkContent(req, limit);
-  const { json, bytes } = await readBody(req, limit);
+  const { json, raw } = await readBody(req, limit);
 
   const outcome = await deps.app.ingest.pushStatements({
     body: json,
+    // The bytes too: keys given twice and bytes that are not UTF-8 are lost once parsed.
+    raw,
     statementId,
     origin: `${method} ${XAPI_STATEMENTS_PATH} from ${req.socket.remoteAddress ?? "unknown"}`,
-    totalBytes: bytes,
+    totalBytes: raw.length,
     options: { timezone: deps.settings.timezone, keepRawStatements: deps.settings.keepRawStatements },
   });
   if (outcome.status !== "stored") {
@@ -128,12 +156,12 @@ async function storeStatements(req: restify.Request, res: restify.Response, meth
   else res.send(200, outcome.ids);
 }
 
-function handler(method: "POST" | "PUT", deps: Deps) {
+function handler(method: "POST" | "PUT", deps: Deps, failures: RateLimiterMemory) {
   return async (req: restify.Request, res: restify.Response) => {
     // xAPI §3.3: every response carries the version header, errors included.
     res.header("X-Experience-API-Version", XAPI_VERSION);
     try {
-      await storeStatements(req, res, method, deps);
+      await storeStatements(req, res, method, deps, failures);
     } catch (error) {
       if (!(error instanceof Refusal)) {
         deps.logger.error({ err: error }, "xapi endpoint failed");
@@ -142,6 +170,7 @@ function handler(method: "POST" | "PUT", deps: Deps) {
       }
       if (error.status === 401) res.header("WWW-Authenticate", BASIC_CHALLENGE);
       if (error.status === 413) res.header("Connection", "close");
+      if (error.status === 429) res.header("Retry-After", String(error.extra.retryAfterSeconds));
       res.send(error.status, { error: error.message, ...error.extra });
     }
   };
@@ -152,8 +181,9 @@ export function registerXapiRoutes(server: restify.Server, deps: Deps): void {
   // The service's body parser stops at 1 MB; this route reads its own body, after authentication,
   // with its own limit.
   readOwnBody(server, XAPI_STATEMENTS_PATH);
-  server.post(XAPI_STATEMENTS_PATH, handler("POST", deps));
-  server.put(XAPI_STATEMENTS_PATH, handler("PUT", deps));
+  const failures = new RateLimiterMemory({ points: XAPI_FAILED_SIGN_INS.allowed, duration: XAPI_FAILED_SIGN_INS.windowSeconds });
+  server.post(XAPI_STATEMENTS_PATH, handler("POST", deps, failures));
+  server.put(XAPI_STATEMENTS_PATH, handler("PUT", deps, failures));
   // The About resource needs no credentials (xAPI §2.8): LMS plugins use it to test the address.
   server.get("/api/xapi/about", async (_req: restify.Request, res: restify.Response) => {
     res.header("X-Experience-API-Version", XAPI_VERSION);

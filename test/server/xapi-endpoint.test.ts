@@ -173,8 +173,11 @@ describe("the xAPI statements endpoint", () => {
     const batch = await service.db.prisma.ingestBatch.findFirstOrThrow({ orderBy: { id: "desc" } });
     expect(batch).toMatchObject({ loaded: 0, duplicates: 1 });
 
+    const batches = await service.db.prisma.ingestBatch.count();
     const conflict = await failure(xapi.sendStatement({ statement: { ...first, timestamp: "2026-11-04T10:00:00Z" } }));
     expect(conflict.status).toBe(409);
+    // A refused push leaves no trace in the load history (an LMS retrying it would fill it).
+    expect(await service.db.prisma.ingestBatch.count()).toBe(batches);
     expect(conflict.data).toMatchObject({
       ids: ["5d9c3a10-0000-4000-8000-0000000000c1"],
       error: expect.stringMatching(/already stored for a different statement/),
@@ -263,6 +266,14 @@ describe("the xAPI statements endpoint", () => {
     const broken = await post("[{", auth);
     expect(broken.status).toBe(400);
     expect(((await broken.json()) as { error: string }).error).toMatch(/not valid JSON/);
+  });
+
+  it("refuses deeply nested JSON with a 400 the LMS will not retry, and the service keeps answering", async () => {
+    const deep = `[${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}]`;
+    const response = await post(deep, auth);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "the body nests more than 64 levels deep; no xAPI statement needs that", field: "body" });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 });
 
