@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox|digest|classify]`: the figures the project reports.
+ * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox|digest|classify|hostile]`: the figures the project reports.
  *  - first healthy start on a fresh SQLite database
  *  - ingest of a 10.6M-row OULAD-shaped studentVle.csv (fixed seed) on SQLite and PostgreSQL, each
  *    against the database's own bulk load of the same file (sqlite3 .import, psql \copy)
@@ -12,6 +12,8 @@
  *    loopback Bot Connector stand-in, on SQLite and PostgreSQL
  *  - classification of students' messages (safeguarding screen and intent model) over the corpus:
  *    training time and p50/p99 per message
+ *  - hostile work (the largest condition validation allows, dry-run and run over 10,000 students;
+ *    a 10 MB xAPI push) while another process asks /readyz every 10 ms: its p50/p99/max
  * Results print as a table and are written to bench/results/latest.json.
  */
 import { execFileSync } from "node:child_process";
@@ -32,7 +34,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-// --only start | ingest | seed | rules | outbox | digest | classify: run one group.
+// --only start | ingest | seed | rules | outbox | digest | classify | hostile: run one group.
 const runs = (group: string) => !values.only || values.only === group;
 const students = values.students!;
 const days = values.days!;
@@ -202,6 +204,34 @@ if (runs("digest")) {
 if (runs("classify")) {
   const out = execFileSync(process.execPath, ["--import", "tsx", "bench/classify.ts"], { encoding: "utf8", maxBuffer: 1 << 20 });
   results.push({ benchmark: "reply classification (screen + intent model), per message", ...JSON.parse(out.trim().split("\n").at(-1)!) });
+}
+
+if (runs("hostile")) {
+  // The service under hostile work, with /readyz asked every 10 ms from another process.
+  const hostileIn = (url?: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "bench/hostile-load.ts", "10000", "60", ...(url ? [url] : [])], {
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+      })
+        .trim()
+        .split("\n")
+        .at(-1)!,
+    ) as Record<string, unknown>;
+  const runsOn = [hostileIn()];
+  if (pg.available) runsOn.push(await inPostgres("hostile", async (url) => hostileIn(url)));
+  for (const figures of runsOn) {
+    const on = `${figures.database}, ${figures.students} students x ${figures.days} days`;
+    for (const [name, label] of [
+      ["dryRun", "dry run of the largest allowed condition"],
+      ["rulesRun", "rules run with the largest allowed condition"],
+      ["xapiPush", "xAPI push of a 10 MB batch"],
+    ] as const) {
+      const { seconds, readyz, outcome } = figures[name] as { seconds: number; readyz: Record<string, number>; outcome: unknown };
+      results.push({ benchmark: `${label} (${on}): /readyz meanwhile`, seconds, ...readyz, outcome: JSON.stringify(outcome) });
+    }
+  }
+  results.push({ benchmark: "catastrophic-regex condition refused at validation", ...(runsOn[0]!.catastrophicRegex as object) });
 }
 
 console.table(results);
