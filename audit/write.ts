@@ -37,15 +37,32 @@ function actorColumns(actor: AuditActor): { actorKind: "staff" | "student" | "sy
   }
 }
 
+const NUL = /\u0000/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Details as both databases can keep them: PostgreSQL's JSON refuses NUL and half a surrogate
+ * pair, which people's text (a question, a message) can hold. Kept visible, not dropped: the log
+ * should show what was sent.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(NUL, "\\u0000").replace(LONE_SURROGATE, "\uFFFD");
+  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === "object" && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storable(key) as string, storable(inner)]));
+  }
+  return value;
+}
+
 export async function writeAudit(db: AuditWriter, entry: AuditEntry): Promise<void> {
   await db.auditLog.create({
     data: {
       ...actorColumns(entry.actor),
       action: entry.action,
       targetType: entry.targetType ?? null,
-      targetId: entry.targetId ?? null,
+      targetId: entry.targetId === undefined ? null : (storable(entry.targetId) as string),
       studentId: entry.studentId ?? null,
-      details: (entry.details ?? undefined) as object | undefined,
+      details: entry.details === undefined ? undefined : (storable(entry.details) as object),
     },
   });
 }

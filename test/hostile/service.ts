@@ -36,7 +36,8 @@ export interface HostileService {
 }
 
 export async function startHostileService(): Promise<HostileService> {
-  const testDb: TestDatabase = await createTestDatabase("sqlite");
+  // The suite's database: npm run test:postgres throws the same input at PostgreSQL.
+  const testDb: TestDatabase = await createTestDatabase();
   const connector = await startFakeConnector();
   const fakeTwilio: FakeTwilio = await startFakeTwilio();
   const service = await startService(
