@@ -7,8 +7,27 @@ import type { ChannelName } from "../core/index.ts";
 import { proposeFromFlags } from "./propose.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import type { Database } from "../prisma/index.ts";
-import { asOfDayFor, runRules } from "../rules/index.ts";
+import { asOfDayFor, runRules, type RunReport, type RunTrigger } from "../rules/index.ts";
 import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
+
+export interface RunAndPropose {
+  report: RunReport;
+  proposed: Awaited<ReturnType<typeof proposeFromFlags>>;
+}
+
+/**
+ * What a rules run is, however it is started (the schedule, `nudge rules run`): evaluate, write
+ * flags, then turn open flags into interventions. Proposing also follows an unchanged run: flags
+ * left open by an earlier failure still get their intervention.
+ */
+export async function runRulesAndPropose(
+  db: Database,
+  request: { asOfDay: number; trigger: RunTrigger; force?: boolean; policy: ApprovalPolicy; channels: readonly ChannelName[] },
+): Promise<RunAndPropose> {
+  const report = await runRules(db, { asOfDay: request.asOfDay, trigger: request.trigger, force: request.force });
+  const proposed = await proposeFromFlags(db, { policy: request.policy, channels: request.channels });
+  return { report, proposed };
+}
 
 export function rulesJobs(
   db: Database,
@@ -22,9 +41,12 @@ export function rulesJobs(
       catchUp: true,
       async run({ scheduledFor, trigger }): Promise<JobFigures> {
         // The slot's day, not today's: a catch-up at 09:00 for the 06:00 slot still evaluates yesterday.
-        const report = await runRules(db, { asOfDay: asOfDayFor(scheduledFor, settings.timezone), trigger });
-        // Also after an unchanged run: flags left open by an earlier failure still get their intervention.
-        const proposed = await proposeFromFlags(db, { policy: settings.policy, channels: settings.channels });
+        const { report, proposed } = await runRulesAndPropose(db, {
+          asOfDay: asOfDayFor(scheduledFor, settings.timezone),
+          trigger,
+          policy: settings.policy,
+          channels: settings.channels,
+        });
         return {
           runId: report.runId,
           asOf: report.asOf,

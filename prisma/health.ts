@@ -7,7 +7,8 @@ import { migrationStatus } from "./migrator.ts";
 export interface Health {
   status: "ok" | "error";
   database: { kind: string; status: "ok" | "error"; schemaVersion: string | null; pendingMigrations: number; error?: string };
-  counts?: { students: number; openFlags: number };
+  /** Waiting for a person: interventions awaiting a decision (the tutors' suggestions). */
+  counts?: { students: number; openFlags: number; awaitingDecision: number };
   uptimeSeconds: number;
 }
 
@@ -16,16 +17,17 @@ const startedAt = Date.now();
 export async function checkHealth(db: Database): Promise<Health> {
   const uptimeSeconds = Math.round((Date.now() - startedAt) / 1000);
   try {
-    const [status, students, openFlags] = await Promise.all([
+    const [status, students, openFlags, awaitingDecision] = await Promise.all([
       migrationStatus(db.sql),
       db.prisma.student.count(),
       db.prisma.flag.count({ where: { state: "open" } }),
+      db.prisma.intervention.count({ where: { state: "awaiting_approval" } }),
     ]);
     const healthy = status.pending.length === 0 && status.modified.length === 0;
     return {
       status: healthy ? "ok" : "error",
       database: { kind: db.kind, status: "ok", schemaVersion: status.schemaVersion, pendingMigrations: status.pending.length },
-      counts: { students, openFlags },
+      counts: { students, openFlags, awaitingDecision },
       uptimeSeconds,
     };
   } catch (error) {

@@ -23,6 +23,7 @@ import {
   type RunReport,
   type ValidRule,
 } from "../rules/index.ts";
+import { loadApprovalPolicy } from "../interventions/index.ts";
 import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { dayOption } from "./cli-options.ts";
@@ -273,17 +274,27 @@ export function registerRulesCommand(program: Command): void {
 
   rules
     .command("run")
-    .description("evaluate the enabled rules and write flags (what the scheduled job does)")
+    .description("evaluate the enabled rules, write flags and propose interventions (what the scheduled job does)")
     .addOption(new Option("--as-of <date>", "the day to evaluate, YYYY-MM-DD (default: yesterday)").argParser(dayOption))
     .option("--force", "evaluate even when nothing has changed since the last run for that day")
     .option("--as <staff-number>", "run as this member of staff (admin or operator) instead of the command line's system identity")
-    .option("--json", "print one JSON object: flags written per rule, skipped rules with reasons, students evaluated, duration")
+    .option("--json", "print one JSON object: flags written per rule, skipped rules with reasons, students evaluated, interventions proposed, duration")
     .action(async (options: JsonOption & { asOf?: number; force?: boolean; as?: string }) => {
-      const report = await withApp(async (app) => {
+      const { report, proposed } = await withApp(async (app, config) => {
         if (options.as) await app.access.authorise(options.as, "system.operate");
-        return app.rules.runRules({ asOfDay: options.asOf ?? yesterday(), trigger: "manual", force: options.force });
+        return app.interventions.runRulesAndPropose({
+          asOfDay: options.asOf ?? yesterday(),
+          trigger: "manual",
+          force: options.force,
+          policy: loadApprovalPolicy(config.approvalPolicyFile),
+          channels: config.channels,
+        });
       });
-      print(options, report, runLines(report));
+      const { flagsConsidered: _considered, ...interventions } = proposed;
+      print(options, { ...report, interventions }, [
+        ...runLines(report),
+        `interventions: ${proposed.interventionsCreated} proposed (${proposed.autoApproved} queued to send, ${proposed.awaitingApproval} waiting for a person)`,
+      ]);
     });
 
   rules

@@ -158,9 +158,14 @@ describe("nudge rules", () => {
     expect(report).toMatchObject({ asOf: "2026-11-20", trigger: "manual", unchanged: false, studentsEvaluated: 2, flagsWritten: 1, skipped: [] });
     expect(report.rules).toEqual([expect.objectContaining({ id: "no-vle-10-days", version: 3, flagsWritten: 1, evaluated: 2 })]);
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
+    // As the scheduled job does: the new flag becomes an intervention (a nudge, sent without waiting).
+    expect(report.interventions).toEqual({ interventionsCreated: 1, autoApproved: 1, awaitingApproval: 0, merged: 0 });
+    expect(await database.db.prisma.intervention.count({ where: { kind: "nudge" } })).toBe(1);
 
     const again = await nudge("run", "--as-of", "2026-11-20");
     expect(again.stdout).toMatch(/^rules run for 2026-11-20: nothing changed since run \d+; nothing to evaluate/);
+    expect(again.stdout).toContain("interventions: 0 proposed (0 queued to send, 0 waiting for a person)");
+    expect(await database.db.prisma.intervention.count()).toBe(1);
   });
 
   it("dry-run: counts by cohort and against the current version, groups of 1 to 4 as 'fewer than 5' as in Teams; never names a student", async () => {

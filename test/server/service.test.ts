@@ -32,11 +32,11 @@ describe("the service over HTTP", () => {
     expect(body).toMatchObject({
       status: "ok",
       database: { kind: testDb.kind, status: "ok", pendingMigrations: 0, schemaVersion: expect.stringMatching(/^\d{14}_\w+$/) },
-      counts: { students: 0, openFlags: 0 },
+      counts: { students: 0, openFlags: 0, awaitingDecision: 0 },
     });
   });
 
-  it("counts students and open flags, never listing anyone", async () => {
+  it("counts students, open flags and suggestions waiting for a person, never listing anyone", async () => {
     const { prisma } = service.db;
     const student = await prisma.student.create({ data: { studentNumber: "S9000001", givenName: "Private", email: "private@student.example.ac.uk" } });
     await prisma.rule.create({ data: { id: "no-vle-10-days", title: "No VLE activity for 10 days" } });
@@ -46,8 +46,12 @@ describe("the service over HTTP", () => {
         { studentId: student.id, ruleId: "no-vle-10-days", ruleVersion: 1, periodKey: "p2", day: 20416, evidence: {}, state: "dismissed" },
       ],
     });
+    // A suggestion waiting for a tutor, and one already decided.
+    const waiting = { studentId: student.id, kind: "invitation_to_talk" as const, body: "Could we talk?", proposedBy: "rules:no-vle-10-days" };
+    await prisma.intervention.create({ data: { ...waiting, state: "awaiting_approval" } });
+    await prisma.intervention.create({ data: { ...waiting, state: "rejected" } });
     const text = await (await fetch(`${base}/healthz`)).text();
-    expect(JSON.parse(text).counts).toEqual({ students: 1, openFlags: 1 });
+    expect(JSON.parse(text).counts).toEqual({ students: 1, openFlags: 1, awaitingDecision: 1 });
     expect(text).not.toMatch(/Private|private@|S9000001/);
   });
 
