@@ -6,7 +6,17 @@ export { decide, scopeFilter, CONCERN_SCOPE_DAYS, type Actor, type Decision, typ
 export { CAPABILITIES, MATRIX, ROLES, renderAccessTable, type CapabilityName, type Role, type Scope } from "./permissions.ts";
 export { roleScopeKey, type RoleScope } from "./role-scope.ts";
 export { AccessRefused, authorise, staffByNumber, type Authorised, type StaffIdentity } from "./identity.ts";
-export { grantRole, revokeRole, rolesOfStaff, RoleChangeError, STAFF_ROLES, type HeldRole, type RoleGrant, type StaffRoleName } from "./roles.ts";
+export {
+  grantRole,
+  revokeRole,
+  rolesOfStaff,
+  staffWithRoles,
+  RoleChangeError,
+  STAFF_ROLES,
+  type HeldRole,
+  type RoleGrant,
+  type StaffRoleName,
+} from "./roles.ts";
 export { personByAadObjectId, whoIs, mayDo, type Person } from "./people.ts";
 export { withholds, consentInForce, withholdingAnalytics, type ConsentState, type ConsentPurpose } from "./consent.ts";
 export { consentWithheldSql } from "./queries.ts";
@@ -31,7 +41,7 @@ export {
 import { authorise, staffByNumber } from "./identity.ts";
 import { decide } from "./decide.ts";
 import { mayDo, whoIs } from "./people.ts";
-import { grantRole, revokeRole, rolesOfStaff } from "./roles.ts";
+import { grantRole, revokeRole, rolesOfStaff, staffWithRoles } from "./roles.ts";
 
 /** What the edges may ask of access (app/ binds the database). */
-export const useCases = { whoIs, mayDo, decide, authorise, staffByNumber, grantRole, revokeRole, rolesOfStaff };
+export const useCases = { whoIs, mayDo, decide, authorise, staffByNumber, grantRole, revokeRole, rolesOfStaff, staffWithRoles };

@@ -101,3 +101,23 @@ export async function rolesOfStaff(db: Database, staffNumber: string): Promise<H
   if (!staff) throw new RoleChangeError(`no member of staff ${staffNumber}`);
   return staff.roles.map((r) => ({ role: r.role as StaffRoleName, programme: r.programme?.code ?? null, yearOfStudy: r.yearOfStudy }));
 }
+
+export interface StaffWithRoles {
+  staffNumber: string;
+  displayName: string;
+  roles: HeldRole[];
+}
+
+/** Everyone who holds a role (or the given role), by staff number: who to name with --as, who decides what. */
+export async function staffWithRoles(db: Database, filter: { role?: StaffRoleName } = {}): Promise<StaffWithRoles[]> {
+  const rows = await db.prisma.staff.findMany({
+    where: { roles: { some: filter.role ? { role: filter.role } : {} } },
+    include: { roles: { include: { programme: true }, orderBy: { scopeKey: "asc" } } },
+    orderBy: { staffNumber: "asc" },
+  });
+  return rows.map((staff) => ({
+    staffNumber: staff.staffNumber,
+    displayName: staff.displayName,
+    roles: staff.roles.map((r) => ({ role: r.role as StaffRoleName, programme: r.programme?.code ?? null, yearOfStudy: r.yearOfStudy })),
+  }));
+}

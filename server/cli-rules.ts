@@ -246,13 +246,27 @@ export function registerRulesCommand(program: Command): void {
   ] as const) {
     rules
       .command(name)
-      .description(enabled ? "switch a rule on: the next run evaluates it" : "switch a rule off: its open flags stay as they are")
-      .argument("<id>")
+      .description(
+        enabled ? "switch a rule on (or --all of them): the next run evaluates it" : "switch a rule off (or --all of them): its open flags stay as they are",
+      )
+      .argument("[id]")
+      .option("--all", `${name} every stored rule (each change audited as if made one by one)`)
       .addOption(asOption())
       .option("--json", "print one JSON object")
-      .action(async (id: string, options: JsonOption & { as: string }) => {
-        const result = await withApp(async (app) => app.rules.setEnabled(id, enabled, await app.access.authorise(options.as, "rules.edit")));
-        print(options, { id, enabled, ...result }, [`${id} ${result.changed ? `${name}d` : `was already ${name}d`} (version ${result.version})`]);
+      .action(async (id: string | undefined, options: JsonOption & { as: string; all?: boolean }) => {
+        if (id && options.all) throw new NudgeError("give a rule id or --all, not both", { kind: "usage" });
+        if (!id && !options.all) throw new NudgeError("give a rule id, or --all for every rule", { kind: "usage" });
+        const results = await withApp(async (app) => {
+          const author = await app.access.authorise(options.as, "rules.edit");
+          const ids = id ? [id] : (await app.rules.listRules()).map((r) => r.id);
+          const done: { id: string; enabled: boolean; changed: boolean; version: number }[] = [];
+          for (const each of ids) done.push({ id: each, enabled, ...(await app.rules.setEnabled(each, enabled, author)) });
+          return done;
+        });
+        const lines = results.map((r) => `${r.id} ${r.changed ? `${name}d` : `was already ${name}d`} (version ${r.version})`);
+        if (options.all)
+          print(options, { rules: results }, results.length ? lines : ["no rules yet: npx nudge rules import rules/library --as <staff number>"]);
+        else print(options, results[0]!, lines);
       });
   }
 

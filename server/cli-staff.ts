@@ -1,5 +1,5 @@
 /**
- * `nudge staff grant|revoke|roles`: who holds which role. Run at the service's command line by IT
+ * `nudge staff grant|revoke|roles|list`: who holds which role. Run at the service's command line by IT
  * (that is where the first admin comes from) or, with --as, by an admin or operator; every change
  * is audited with who made it.
  */
@@ -71,5 +71,17 @@ export function registerStaffCommand(program: Command): void {
       process.stdout.write(
         options.json ? `${JSON.stringify({ staffNumber, roles })}\n` : `${roles.length ? roles.map(scopeText).join("\n") : `${staffNumber} holds no role`}\n`,
       );
+    });
+
+  staff
+    .command("list")
+    .description("everyone who holds a role, or --role R: their staff numbers (for --as), names and roles")
+    .addOption(new Option("--role <role>", "only those holding this role").choices(STAFF_ROLES))
+    .option("--json", "print one JSON object")
+    .action(async (options: { role?: StaffRoleName; json?: boolean }) => {
+      const people = await withApp((app) => app.access.staffWithRoles({ role: options.role }));
+      const lines = people.map((p) => `${p.staffNumber}  ${p.displayName}  ${p.roles.map(scopeText).join(", ")}`);
+      const none = options.role ? `nobody holds ${options.role}` : "nobody holds a role yet: npx nudge staff grant <staff-number> admin --name <name>";
+      process.stdout.write(options.json ? `${JSON.stringify({ staff: people })}\n` : `${(lines.length ? lines : [none]).join("\n")}\n`);
     });
 }

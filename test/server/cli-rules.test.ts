@@ -168,6 +168,29 @@ describe("nudge rules", () => {
     expect(await database.db.prisma.intervention.count()).toBe(1);
   });
 
+  it("enable --all and disable --all: every stored rule, each change audited; an id or --all, not both", async () => {
+    const before = await database.db.prisma.auditLog.count({ where: { action: "rule.enable" } });
+    const all = await nudge("enable", "--all", "--as", "A0001", "--json");
+    expect(all.code).toBe(0);
+    const stored = (await database.db.prisma.rule.findMany({ orderBy: { id: "asc" } })).map((r) => r.id);
+    expect(stored.length).toBeGreaterThan(5);
+    const results = json(all.stdout).rules as { id: string; enabled: boolean; changed: boolean }[];
+    expect(results.map((r) => r.id).sort()).toEqual(stored);
+    // no-vle-10-days was on already; every other rule is switched on and audited once.
+    expect(results.filter((r) => !r.changed).map((r) => r.id)).toEqual(["no-vle-10-days"]);
+    expect(await database.db.prisma.rule.count({ where: { enabled: false } })).toBe(0);
+    expect(await database.db.prisma.auditLog.count({ where: { action: "rule.enable" } })).toBe(before + stored.length - 1);
+
+    const both = await nudge("disable", "no-vle-10-days", "--all", "--as", "A0001");
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give a rule id or --all, not both");
+    expect((await nudge("disable", "--as", "A0001")).stderr).toContain("give a rule id, or --all for every rule");
+    expect((await nudge("disable", "--all", "--as", "A0001")).code).toBe(0);
+    expect(await database.db.prisma.rule.count({ where: { enabled: true } })).toBe(0);
+    // Put back as the later tests expect: only no-vle-10-days on.
+    expect((await nudge("enable", "no-vle-10-days", "--as", "A0001")).code).toBe(0);
+  });
+
   it("dry-run: counts by cohort and against the current version, groups of 1 to 4 as 'fewer than 5' as in Teams; never names a student", async () => {
     const looser = join(dir, "looser.yaml");
     writeFileSync(looser, readFileSync(join(dir, "library/no-vle-10-days.yaml"), "utf8").replace("vle_days_since_last >= 10", "vle_days_since_last >= 0"));

@@ -61,6 +61,24 @@ describe("nudge staff and nudge audit", () => {
     ).toBe(3);
   });
 
+  it("lists who holds roles, or one role, with the staff numbers to give as --as", async () => {
+    const all = await nudge("staff", "list");
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim().split("\n")).toEqual([
+      "AD01  Ada Admin  admin",
+      "PL01  Programme Leader  programme_leader of COMP",
+      "SC01  Student Centre  student_centre",
+    ]);
+    const leaders = json((await nudge("staff", "list", "--role", "programme_leader", "--json")).stdout);
+    expect(leaders).toEqual({
+      staff: [{ staffNumber: "PL01", displayName: "Programme Leader", roles: [{ role: "programme_leader", programme: "COMP", yearOfStudy: null }] }],
+    });
+    expect((await nudge("staff", "list", "--role", "safeguarding")).stdout.trim()).toBe("nobody holds safeguarding");
+    const wrong = await nudge("staff", "list", "--role", "wizard");
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("Allowed choices are");
+  });
+
   it("refuses a role change --as someone who may not operate the system, and audits the attempt", async () => {
     const refused = await nudge("staff", "grant", "SC01", "admin", "--as", "SC01");
     expect(refused.code).toBe(1);
