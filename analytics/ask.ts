@@ -27,7 +27,6 @@ export type AskOptions = Omit<RunOptions, "staffNumber">;
 
 /** Long pastes are cut in the audit log; what was asked stays recognisable. */
 const AUDIT_TEXT_LIMIT = 500;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export async function loadVocabulary(db: Database): Promise<Vocabulary> {
   return { programmes: await db.prisma.programme.findMany({ select: { code: true, title: true }, orderBy: { code: "asc" } }) };
@@ -39,8 +38,9 @@ export async function loadVocabulary(db: Database): Promise<Vocabulary> {
  */
 export async function askQuestion(db: Database, staffNumber: string, text: string, now: Date = new Date(), options: AskOptions = {}): Promise<AskResult> {
   const actor: AuditActor = { kind: "staff", staffNumber };
-  // Cut by characters, not UTF-16 units: half an emoji is not valid JSON text, and the audit write would fail.
-  const question = Array.from(text.trim()).slice(0, AUDIT_TEXT_LIMIT).join("").replace(LONE_SURROGATE, "\uFFFD");
+  // Cut by characters, not UTF-16 units, so the cut never halves an emoji (the audit writer makes
+  // any half the text already held storable).
+  const question = Array.from(text.trim()).slice(0, AUDIT_TEXT_LIMIT).join("");
   const audit = (details: Record<string, unknown>, query?: Query) =>
     writeAudit(db.prisma, {
       actor,

@@ -15,7 +15,7 @@ import type { TutorCalendar } from "../meetings/index.ts";
 import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
 import type { RememberOutcome } from "../contacts/index.ts";
-import { say } from "../core/index.ts";
+import { isRecord, say } from "../core/index.ts";
 import { conversationSeen } from "./conversation-seen.ts";
 import { answerStudentMessage, welcomeNewStudent } from "./student-replies.ts";
 import { createTeamsMessenger } from "./teams-messenger.ts";
@@ -105,17 +105,15 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudg
   };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /**
  * The activity in a request body, or null when the body is not one the Bot Connector would send:
  * a type, the conversation and service to answer in, and people and text of the right shapes.
  * Anything less could not even be answered with an apology.
  */
 function activityOf(body: unknown): Activity | null {
-  if (!isObject(body) || typeof body.type !== "string" || typeof body.serviceUrl !== "string") return null;
-  if (!isObject(body.conversation) || typeof body.conversation.id !== "string") return null;
-  for (const person of [body.from, body.recipient]) if (person !== undefined && !(isObject(person) && typeof person.id === "string")) return null;
+  if (!isRecord(body) || typeof body.type !== "string" || typeof body.serviceUrl !== "string") return null;
+  if (!isRecord(body.conversation) || typeof body.conversation.id !== "string") return null;
+  for (const person of [body.from, body.recipient]) if (person !== undefined && !(isRecord(person) && typeof person.id === "string")) return null;
   if (body.text !== undefined && body.text !== null && typeof body.text !== "string") return null;
   return validateAndFixActivity(body as unknown as Activity);
 }

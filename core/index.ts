@@ -24,4 +24,5 @@ export { say, STUDENT_MESSAGES, type StudentMessageKey } from "./student-message
 export { createLogger, REDACT_PATHS, type Logger } from "./logger.ts";
 export { consoleText, routeConsoleToLog } from "./library-console.ts";
 export { ITEMS_PER_YIELD, yieldToEventLoop } from "./event-loop.ts";
+export { isRecord } from "./is-record.ts";
 export { NudgeError, isNudgeError, exitCodeFor, httpStatusFor, staffSentenceFor, ERROR_KINDS, type ErrorKind } from "./errors.ts";

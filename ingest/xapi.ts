@@ -20,6 +20,7 @@ import {
   NudgeError,
   DEFAULT_TIMEZONE,
   DAY_MS,
+  isRecord,
   ITEMS_PER_YIELD,
   MAX_JSON_DEPTH,
   nestsDeeperThan,
@@ -162,8 +163,6 @@ const statementSchema = z.looseObject({
   stored: timestamp.optional(),
 });
 type Statement = z.output<typeof statementSchema>;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function fieldName(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "statement";

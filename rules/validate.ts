@@ -5,7 +5,7 @@
  * significance matches the intervention (POLICY P2). Every problem names the document, the field
  * and, for files, the line and column.
  */
-import type { EngagementSource } from "../core/index.ts";
+import { type EngagementSource, isRecord } from "../core/index.ts";
 import { Ajv, type ErrorObject } from "ajv";
 import calendarSchema from "./calendar.schema.json" with { type: "json" };
 import ruleSchema from "./rule.schema.json" with { type: "json" };
@@ -129,8 +129,6 @@ export interface ValidationContext {
   calendar: CalendarDocument | null;
   source?: SourceDocument;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Checks everything it can even when the shape is wrong, so one round of fixes is usually enough;
