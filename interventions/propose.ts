@@ -81,14 +81,25 @@ export function renderTexts(document: RuleDocument, values: Record<string, strin
   return texts;
 }
 
-/** The student's own order first (where the rule has a message for it), then the rule's; enabled channels only. */
+/** What a student row says about channels: the order they chose, else the preferred channel from the student record feed. */
+export interface StudentChannels {
+  channelOrder: unknown;
+  preferredChannel: ChannelName | null;
+}
+
+/**
+ * The student's own order first (where the rule has a message for it), then the rule's; enabled
+ * channels only. An order the student chose in a conversation outranks PREFERRED_CHANNEL from the
+ * records system, which only moves that one channel to the front.
+ */
 export function channelOrderFor(
-  studentOrder: unknown,
+  student: StudentChannels,
   ruleChannels: readonly ChannelName[],
   texts: RenderedTexts,
   enabled: readonly ChannelName[],
 ): ChannelName[] {
-  const preferred = Array.isArray(studentOrder) ? (studentOrder as ChannelName[]) : [];
+  const chosen = Array.isArray(student.channelOrder) ? (student.channelOrder as ChannelName[]) : [];
+  const preferred = chosen.length ? chosen : student.preferredChannel ? [student.preferredChannel] : [];
   const order = [...preferred.filter((c) => ruleChannels.includes(c)), ...ruleChannels.filter((c) => !preferred.includes(c))];
   return order.filter((c) => enabled.includes(c) && texts[c] !== undefined);
 }
@@ -126,7 +137,7 @@ export async function proposeFromFlags(db: Database, settings: ProposeSettings):
   for (const [studentId, studentFlags] of byStudent) {
     const student = await db.prisma.student.findUniqueOrThrow({
       where: { id: studentId },
-      select: { givenName: true, preferredName: true, channelOrder: true },
+      select: { givenName: true, preferredName: true, channelOrder: true, preferredChannel: true },
     });
     const tutorName = await personalTutorName(db, studentId, now);
     // Nudges of one day merge; everything else stands alone.
@@ -145,7 +156,7 @@ export async function proposeFromFlags(db: Database, settings: ProposeSettings):
       const [lead] = group.flags;
       const values = messageValues(lead!.evidence, student, tutorName);
       const texts = renderTexts(lead!.document, values);
-      const order = channelOrderFor(student.channelOrder, lead!.document.channels, texts, settings.channels);
+      const order = channelOrderFor(student, lead!.document.channels, texts, settings.channels);
       const system = group.kind === "nudge" && lead!.document.significance === "nudge" && settings.policy.nudge.system;
       const component = `rules:${lead!.ruleId}`;
       const created = await db.prisma.$transaction(async (tx) => {

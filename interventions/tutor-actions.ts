@@ -127,7 +127,7 @@ export async function referStudent(
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
   const student = await db.prisma.student.findUniqueOrThrow({
     where: { id: request.studentId },
-    select: { givenName: true, preferredName: true, channelOrder: true },
+    select: { givenName: true, preferredName: true, channelOrder: true, preferredChannel: true },
   });
   const open = await db.prisma.intervention.findFirst({
     where: { studentId: request.studentId, kind: "referral", state: { in: ["proposed", "awaiting_approval", "approved", "queued"] } },
@@ -137,7 +137,7 @@ export async function referStudent(
   const body = say("referral", { student: firstName(student), tutor: staff.displayName });
   const subject = say("referral_subject");
   const texts = { teams: body, sms: body, email: { subject, body } };
-  const order = channelOrderFor(student.channelOrder, ["teams", "email", "sms"], texts, ["teams", "email", "sms"]);
+  const order = channelOrderFor(student, ["teams", "email", "sms"], texts, ["teams", "email", "sms"]);
   return db.prisma.$transaction(async (tx) => {
     const { id } = await createProposed(
       tx,

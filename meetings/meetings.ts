@@ -272,7 +272,7 @@ export async function inviteToTalk(
   });
   const student = await db.prisma.student.findUniqueOrThrow({
     where: { id: request.studentId },
-    select: { givenName: true, preferredName: true, channelOrder: true, timezone: true },
+    select: { givenName: true, preferredName: true, channelOrder: true, preferredChannel: true, timezone: true },
   });
   const studentName = firstName(student);
   const who = { studentId: request.studentId, tutorId: staff.staffId, studentName, tutorName: tutor.displayName, timeZone: tutor.timezone, actor };
@@ -312,7 +312,7 @@ export async function inviteToTalk(
     select: { id: true, channelOrder: true, templateData: true },
   });
   const kept = channelOrderOf(pending?.channelOrder).filter((c) => texts[c] !== undefined);
-  const order = kept.length ? kept : channelOrderFor(student.channelOrder, ["teams", "email", "sms"], texts, ALL_CHANNELS);
+  const order = kept.length ? kept : channelOrderFor(student, ["teams", "email", "sms"], texts, ALL_CHANNELS);
   const note = request.note?.trim() || null;
 
   try {
@@ -784,7 +784,7 @@ export async function markNotified(db: Database, meetingId: number, field: Notic
 export async function queueStudentReminder(db: Database, meetingId: number, now = new Date()): Promise<{ interventionId: number; created: boolean }> {
   const meeting = await db.prisma.meeting.findUnique({
     where: { id: meetingId },
-    include: { student: { select: { givenName: true, preferredName: true, channelOrder: true } }, tutor: { select: { displayName: true, timezone: true } } },
+    include: { student: { select: { givenName: true, preferredName: true, channelOrder: true, preferredChannel: true } }, tutor: { select: { displayName: true, timezone: true } } },
   });
   if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`, { kind: "not_found" });
   if (meeting.state !== "booked")
@@ -804,7 +804,7 @@ export async function queueStudentReminder(db: Database, meetingId: number, now 
     ...(sms ? { sms } : {}),
     email: { subject: say("reminder_email_subject", values), body: say("reminder_email", values) },
   };
-  const order = channelOrderFor(meeting.student.channelOrder, ALL_CHANNELS, texts, ALL_CHANNELS);
+  const order = channelOrderFor(meeting.student, ALL_CHANNELS, texts, ALL_CHANNELS);
   const data: TemplateData = { texts, evidence: [], flagIds: [], meetingId };
   try {
     return await db.prisma.$transaction(async (tx) => {
