@@ -8,7 +8,7 @@ import { proposeFromFlags } from "./propose.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import type { Database } from "../prisma/index.ts";
 import { asOfDayFor, runRules, type RunReport, type RunTrigger } from "../rules/index.ts";
-import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
+import { JobSkipped, type JobFigures, type ScheduledJob } from "../jobs/index.ts";
 
 export interface RunAndPropose {
   report: RunReport;
@@ -29,6 +29,22 @@ export async function runRulesAndPropose(
   return { report, proposed };
 }
 
+/**
+ * Why a run would have nothing to evaluate, or null when it has: a first start on an empty
+ * database must not spend the day's slot (and write an empty run) before any rule or feed exists.
+ */
+export async function nothingToEvaluate(db: Database): Promise<string | null> {
+  const [rules, students, feeds] = await Promise.all([
+    db.prisma.rule.count({ where: { enabled: true } }),
+    db.prisma.student.count(),
+    db.prisma.feedFreshness.count(),
+  ]);
+  if (rules === 0) return "no rule is enabled";
+  if (students === 0) return "no students have been loaded";
+  if (feeds === 0) return "no engagement feed has been loaded";
+  return null;
+}
+
 export function rulesJobs(
   db: Database,
   settings: { schedule: string; timezone: string; policy: ApprovalPolicy; channels: readonly ChannelName[] },
@@ -39,7 +55,9 @@ export function rulesJobs(
       description: "evaluate the enabled rules over yesterday's data, write flags with their evidence, propose interventions",
       schedule: settings.schedule,
       catchUp: true,
-      async run({ scheduledFor, trigger }): Promise<JobFigures> {
+      async run({ scheduledFor, trigger }): Promise<JobFigures | JobSkipped> {
+        const nothing = await nothingToEvaluate(db);
+        if (nothing) return new JobSkipped(nothing);
         // The slot's day, not today's: a catch-up at 09:00 for the 06:00 slot still evaluates yesterday.
         const { report, proposed } = await runRulesAndPropose(db, {
           asOfDay: asOfDayFor(scheduledFor, settings.timezone),

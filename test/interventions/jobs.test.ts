@@ -5,6 +5,9 @@ import { DEFAULT_POLICY } from "../../interventions/index.ts";
 import { rulesJobs } from "../../interventions/jobs.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
 import { runNudge } from "../helpers/processes.ts";
+import { createJobStore } from "../../jobs/index.ts";
+import { startScheduler } from "../../scheduler/index.ts";
+import { createLogger } from "../../core/index.ts";
 import { buildWorld, D, except, healthy } from "../rules/world.ts";
 
 describe("the rules-run job", () => {
@@ -45,5 +48,34 @@ describe("the rules-run job", () => {
     const runs = await database.db.prisma.jobRun.findMany({ where: { job: "rules-run" } });
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe("succeeded");
+  });
+});
+
+describe("the rules-run job on a database with nothing to evaluate", () => {
+  const database = useMigratedDatabase();
+
+  it("catches up the missed slot at a first start as skipped, with the reason, and writes no rule run", async () => {
+    const jobs = rulesJobs(database.db, { schedule: "0 6 * * *", timezone: "Europe/London", policy: DEFAULT_POLICY, channels: ["teams", "email"] });
+    const scheduler = startScheduler(jobs, { store: createJobStore(database.db), timezone: "Europe/London", logger: createLogger("silent") });
+    const caughtUp = await scheduler.caughtUp;
+    await scheduler.stop();
+    expect(caughtUp).toHaveLength(1);
+    const runs = await database.db.prisma.jobRun.findMany({ where: { job: "rules-run" } });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: "skipped", summary: { trigger: "catch_up", skipped: "no rule is enabled" } });
+    expect(await database.db.prisma.ruleRun.count()).toBe(0);
+  });
+
+  it("says which is missing: students, then a feed, once a rule is enabled", async () => {
+    const [job] = rulesJobs(database.db, { schedule: "0 6 * * *", timezone: "Europe/London", policy: DEFAULT_POLICY, channels: ["teams"] });
+    const admin = await database.db.prisma.staff.create({ data: { staffNumber: "A1", displayName: "Admin" } });
+    const checked = checkFiles("rules/library", null);
+    await saveAll(database.db, { calendar: checked.calendar, rules: checked.rules }, (await staffByNumber(database.db, admin.staffNumber))!);
+    await database.db.prisma.rule.update({ where: { id: "no-vle-10-days" }, data: { enabled: true } });
+    const slot = { scheduledFor: new Date("2026-11-21T06:00:00Z"), trigger: "manual" as const };
+    expect(await job!.run(slot)).toMatchObject({ reason: "no students have been loaded" });
+    await database.db.prisma.student.create({ data: { studentNumber: "S1", givenName: "Sam", familyName: "One" } });
+    expect(await job!.run(slot)).toMatchObject({ reason: "no engagement feed has been loaded" });
+    expect(await database.db.prisma.ruleRun.count()).toBe(0);
   });
 });
