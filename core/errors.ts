@@ -23,12 +23,18 @@ export class NudgeError extends Error {
 
   readonly kind: ErrorKind;
   readonly code: string;
+  /**
+   * The same thing said for a member of staff in Teams, in a plain sentence with no field names,
+   * ids or timestamps. `message` is for logs and the CLI and is never shown in Teams.
+   */
+  readonly plain: string | undefined;
 
-  constructor(message: string, options: { kind?: ErrorKind; code?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { kind?: ErrorKind; code?: string; cause?: unknown; plain?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     const type = new.target as typeof NudgeError;
     this.kind = options.kind ?? type.kind;
     this.code = options.code ?? type.code;
+    this.plain = options.plain;
     this.name = new.target.name;
   }
 }
@@ -49,13 +55,23 @@ export function httpStatusFor(error: unknown): number {
   return isNudgeError(error) ? HTTP_STATUSES[error.kind] : 500;
 }
 
+/** What staff are told when an error carries no plain sentence of its own. */
+const STAFF_SENTENCES: Record<Exclude<ErrorKind, "failure">, string> = {
+  usage: "Sorry, I couldn't do that: something on the card wasn't filled in as I expected. Please check it and try again.",
+  not_found: "Sorry, I couldn't find that any more: it may have been removed. Refresh the card to see where things stand.",
+  conflict:
+    "Sorry, that can't be done right now, so nothing was changed: things may have moved on since the card was sent. Refresh the card to see where things stand.",
+  refused: "Sorry, you can't do that for this student. The attempt has been recorded.",
+};
+
 /**
- * What to say to a member of staff in Teams: the error's own words when they can act on them; a
- * refusal in one sentence (the gate's reason stays in the audit log); nothing for a failure, which
- * the bot answers with its apology and logs.
+ * What to say to a member of staff in Teams: the error's plain sentence, or a kind one for its
+ * kind; never its `message` (field names, ids and dates stay in the log). A refusal is always the
+ * same sentence (the gate's reason stays in the audit log); a failure gets nothing here, and the
+ * bot answers it with its apology and logs it.
  */
 export function staffSentenceFor(error: unknown): string | null {
   if (!isNudgeError(error) || error.kind === "failure") return null;
-  if (error.kind === "refused") return "Sorry, you can't do that for this student. The attempt has been recorded.";
-  return error.message;
+  if (error.kind === "refused") return STAFF_SENTENCES.refused;
+  return error.plain ?? STAFF_SENTENCES[error.kind];
 }

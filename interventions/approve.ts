@@ -27,16 +27,24 @@ export interface ApproveRequest {
 }
 
 const MAX_TEXT = 2000;
+const ALREADY_DECIDED = "Someone has already decided on this suggestion, so nothing was changed. Refresh the card to see where things stand.";
 
 function checkEditedText(text: string, channels: readonly string[]): string {
   const trimmed = text.trim();
-  if (!trimmed) throw new DecisionRejected("text: the edited message is empty");
-  if (trimmed.length > MAX_TEXT) throw new DecisionRejected(`text: the edited message has ${trimmed.length} characters; keep it within ${MAX_TEXT}`);
+  if (!trimmed)
+    throw new DecisionRejected("text: the edited message is empty", {
+      plain: "The message is empty: please write what to send, or leave the suggestion as it is.",
+    });
+  if (trimmed.length > MAX_TEXT)
+    throw new DecisionRejected(`text: the edited message has ${trimmed.length} characters; keep it within ${MAX_TEXT}`, {
+      plain: `The message is too long: please keep it within ${MAX_TEXT} characters (it has ${trimmed.length}).`,
+    });
   if (channels.includes("sms")) {
     const { segments, encoding } = smsSegmentsOf(trimmed);
     if (segments > MAX_SMS_SEGMENTS)
       throw new DecisionRejected(
         `text: as an SMS it needs ${segments} segments (${encoding}); keep it within ${MAX_SMS_SEGMENTS} or remove SMS from its channels`,
+        { plain: "The message is too long to send as a text message: please shorten it." },
       );
   }
   return trimmed;
@@ -80,7 +88,10 @@ export async function approveIntervention(db: Database, request: ApproveRequest,
     });
   } catch (error) {
     if (error instanceof IllegalTransition)
-      throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be approved`, { kind: "conflict" });
+      throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be approved`, {
+        kind: "conflict",
+        plain: ALREADY_DECIDED,
+      });
     throw error;
   }
 }
@@ -91,7 +102,10 @@ export async function rejectIntervention(
   policy: ApprovalPolicy,
 ): Promise<void> {
   const intervention = await decidable(db, request.interventionId);
-  if (!request.note.trim()) throw new DecisionRejected("note: say why it is rejected (kept as feedback on the rule)");
+  if (!request.note.trim())
+    throw new DecisionRejected("note: say why it is rejected (kept as feedback on the rule)", {
+      plain: "Please say why you're rejecting it: your reason is kept as feedback on the rule.",
+    });
   const staff = await authorise(
     db,
     request.staffNumber,
@@ -115,7 +129,10 @@ export async function rejectIntervention(
     });
   } catch (error) {
     if (error instanceof IllegalTransition)
-      throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be rejected`, { kind: "conflict" });
+      throw new DecisionRejected(`intervention ${intervention.id} is ${error.from ?? "gone"}: it can no longer be rejected`, {
+        kind: "conflict",
+        plain: ALREADY_DECIDED,
+      });
     throw error;
   }
 }

@@ -22,6 +22,9 @@ export class TutorActionError extends NudgeError {
 export const VERDICTS = ["useful", "not_useful", "wrong_data"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
+const NOTHING_TO_SET_ASIDE =
+  "This student has no recent flag waiting any more: it may already have been dismissed or snoozed. Refresh the card to see where things stand.";
+
 /** Flags a dismissal or snooze acts on: recent ones not already closed. */
 const ACTIONABLE_FLAG_DAYS = 30;
 
@@ -44,13 +47,15 @@ export async function dismissFlags(
   now = new Date(),
 ): Promise<{ flags: number; rejected: number }> {
   if (!(VERDICTS as readonly string[]).includes(request.verdict))
-    throw new TutorActionError(`verdict: "${request.verdict}" is not one of ${VERDICTS.join(", ")}`);
+    throw new TutorActionError(`verdict: "${request.verdict}" is not one of ${VERDICTS.join(", ")}`, {
+      plain: "Please choose why you're dismissing this: useful, not useful, or wrong data.",
+    });
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.nudge.roles);
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
   const comment = request.comment?.trim() || null;
   return db.prisma.$transaction(async (tx) => {
     const flags = await tx.flag.findMany({ where: actionableFlags(request.studentId, now), select: { id: true, ruleId: true } });
-    if (flags.length === 0) throw new TutorActionError("there is no recent flag on this student to dismiss");
+    if (flags.length === 0) throw new TutorActionError("there is no recent flag on this student to dismiss", { plain: NOTHING_TO_SET_ASIDE });
     const ids = flags.map((f) => f.id);
     await tx.flag.updateMany({
       where: { id: { in: ids } },
@@ -93,12 +98,12 @@ export async function snoozeFlags(
   now = new Date(),
 ): Promise<{ flags: number; until: Date }> {
   if (!Number.isInteger(request.days) || request.days < 1 || request.days > 60)
-    throw new TutorActionError(`days: snooze for 1 to 60 days, not ${request.days}`);
+    throw new TutorActionError(`days: snooze for 1 to 60 days, not ${request.days}`, { plain: "Please choose how long to snooze for: 1 to 60 days." });
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.nudge.roles);
   const until = new Date(now.getTime() + request.days * DAY_MS);
   return db.prisma.$transaction(async (tx) => {
     const flags = await tx.flag.findMany({ where: { ...actionableFlags(request.studentId, now), state: { in: ["open", "actioned"] } }, select: { id: true } });
-    if (flags.length === 0) throw new TutorActionError("there is no recent flag on this student to snooze");
+    if (flags.length === 0) throw new TutorActionError("there is no recent flag on this student to snooze", { plain: NOTHING_TO_SET_ASIDE });
     await tx.flag.updateMany({ where: { id: { in: flags.map((f) => f.id) } }, data: { state: "snoozed", snoozedUntil: until } });
     await writeAudit(tx, {
       actor: { kind: "staff", staffNumber: staff.staffNumber },

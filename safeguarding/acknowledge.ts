@@ -5,7 +5,7 @@
  * alert email carried. Acknowledging stops the escalation and withdraws alerts not yet sent;
  * recording extenuating circumstances acknowledges too. Every step is audited.
  */
-import { NudgeError } from "../core/index.ts";
+import { NudgeError, type ErrorKind } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { authorise } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
@@ -14,6 +14,11 @@ import type { AlertRecipientId } from "./acknowledge-links.ts";
 export class ConcernError extends NudgeError {
   static override kind = "usage" as const;
   static override code = "concern_invalid";
+
+  /** Written for the member of staff who pressed the button: shown to them as it is. */
+  constructor(message: string, options: { kind?: ErrorKind } = {}) {
+    super(message, { ...options, plain: message });
+  }
 }
 
 export interface AcknowledgeResult {

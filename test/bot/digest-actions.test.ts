@@ -23,6 +23,16 @@ const STUDENTS = 7;
 // Every nudge waits for the tutor here, so each flagged student has a suggestion on the card.
 const POLICY: ApprovalPolicy = { ...DEFAULT_POLICY, nudge: { system: false, roles: ["personal_tutor"] } };
 
+/** What staff read: no field names ("verdict:"), vocabulary ids (not_useful), record ids or ISO dates. */
+function expectPlainSentence(text: string): void {
+  expect(text).not.toMatch(/^[a-z][a-zA-Z]*: /);
+  expect(text).not.toMatch(/\b[a-z]+_[a-z_]+\b/);
+  expect(text).not.toMatch(/\b(intervention|meeting|flag|rule) \d+/i);
+  expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}(T|\b)/);
+  expect(text).not.toMatch(/"/);
+  expect(text).toMatch(/^[A-Z].*[.!]$/s);
+}
+
 describe("the digest card's actions", () => {
   let testDb: TestDatabase;
   let service: RunningService;
@@ -118,7 +128,8 @@ describe("the digest card's actions", () => {
     const studentId = ids.get("S2")!;
     const answer = await press(studentOn(card, "S2").verb("digest.edit"), { [`editedText-${studentId}`]: "   " });
     expect(answer.type).toBe("application/vnd.microsoft.activity.message");
-    expect(answer.value).toMatch(/text: the edited message is empty/);
+    expect(answer.value).toBe("The message is empty: please write what to send, or leave the suggestion as it is.");
+    expectPlainSentence(answer.value);
     expect(await service.db.prisma.intervention.findFirstOrThrow({ where: { studentId, kind: "nudge" } })).toMatchObject({ state: "awaiting_approval" });
   });
 
@@ -135,10 +146,31 @@ describe("the digest card's actions", () => {
     expect(await service.db.prisma.flag.count({ where: { studentId, state: "dismissed" } })).toBe(1);
   });
 
-  it("a dismissal without a verdict is refused, naming the field", async () => {
+  it("a dismissal without a verdict is refused in a plain sentence, and nothing is kept", async () => {
     const answer = await press(studentOn(card, "S3").verb("digest.dismiss"));
-    expect(answer.value).toMatch(/^verdict: /);
+    expect(answer.type).toBe("application/vnd.microsoft.activity.message");
+    expect(answer.value).toBe("Please choose why you're dismissing this: useful, not useful, or wrong data.");
+    expectPlainSentence(answer.value);
     expect(await service.db.prisma.ruleFeedback.count({ where: { flag: { studentId: ids.get("S3")! } } })).toBe(0);
+  });
+
+  it("a snooze for a length the card never offers is refused in a plain sentence", async () => {
+    const answer = await press(studentOn(card, "S3").verb("digest.snooze"), { days: 500 });
+    expect(answer.value).toBe("Please choose how long to snooze for: 1 to 60 days.");
+    expectPlainSentence(answer.value);
+    expect(await service.db.prisma.flag.count({ where: { studentId: ids.get("S3")!, state: "snoozed" } })).toBe(0);
+  });
+
+  it("a suggestion already decided, or a meeting that does not exist, gets a kind sentence with no ids or field names", async () => {
+    // S1's suggestion was approved above: approving it again from the old card is a conflict.
+    const again = await press(studentOn(card, "S1").verb("digest.approve"));
+    expect(again.value).toBe("Someone has already decided on this suggestion, so nothing was changed. Refresh the card to see where things stand.");
+    expectPlainSentence(again.value);
+    const outcome = await press({ verb: "meeting.outcome", data: { meetingId: 987654, outcome: "met" } });
+    expect(outcome.type).toBe("application/vnd.microsoft.activity.message");
+    expect(outcome.value).toMatch(/^Sorry, I couldn't find that any more/);
+    expect(outcome.value).not.toContain("987654");
+    expectPlainSentence(outcome.value);
   });
 
   it("snooze puts the flags aside for a week; refer queues a referral to the student", async () => {
