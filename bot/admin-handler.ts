@@ -11,7 +11,7 @@ import type { TurnContext } from "botbuilder";
 import { noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
 import { AccessRefused } from "../access/index.ts";
 import type { App } from "../app/index.ts";
-import { RuleNotFound, type Count, type DryRunReport, type RuleDetail } from "../rules/index.ts";
+import { RuleNotFound, versionChanges, type Count, type DryRunReport, type RuleDetail } from "../rules/index.ts";
 import { figureText } from "../access/index.ts";
 import { sendCard } from "./send-card.ts";
 import type { StaffPerson } from "./staff-person.ts";
@@ -67,7 +67,7 @@ export async function answerAdminMessage(nudge: App, context: TurnContext, staff
   else if ((m = COMMAND.show.exec(t))) await sendCard(context, await known(nudge, m[1]!, ruleDetailCard));
   else if ((m = COMMAND.toggle.exec(t)))
     await sendCard(context, await known(nudge, m[2]!, (d) => ruleChangeCard(changeData(d, m![1]!.toLowerCase() as RuleChangeKind, d.version))));
-  else if ((m = COMMAND.rollback.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => rollbackCard(d, Number(m![2]))));
+  else if ((m = COMMAND.rollback.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => rollbackCard(nudge, d, Number(m![2]))));
   else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => dryRunCard(nudge, d, institutionTimezone, m![2])));
   else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => historyCard(d, staff.timezone)));
   return true;
@@ -124,7 +124,7 @@ function historyCard(d: RuleDetail, timezone: string): AdaptiveCard {
     .reverse()
     .map(
       (v) =>
-        `- Version ${v.version}${v.version === d.version ? " (current)" : ""}: ${v.author ?? "unknown author"}, ${dateIn(timezone).format(v.createdAt)}${v.comment ? `: ${v.comment}` : ""}`,
+        `- Version ${v.version}${v.version === d.version ? " (current)" : ""}: ${v.authorName ?? v.author ?? "unknown author"}, ${dateIn(timezone).format(v.createdAt)}${v.comment ? `: ${v.comment}` : ""}`,
     );
   return noticeCard({ title: `History of ${d.id}`, text: `${lines.join("\n")}\n\nTo go back: "rollback ${d.id} to <version>".` });
 }
@@ -146,14 +146,22 @@ function changeData(d: RuleDetail, change: RuleChangeKind, version: number): Rul
   return { change, ruleId: d.id, title: d.title, version, heading: HEADINGS[change], summary, result: null, resultColor: "default" };
 }
 
-function rollbackCard(d: RuleDetail, version: number): AdaptiveCard {
+/** Where the rule stands, for a card once it is confirmed or cancelled. */
+function stateLine(d: RuleDetail): string {
+  return `${d.title} (${d.id}) is ${d.enabled ? "on" : "off"}, at version ${d.version}.`;
+}
+
+async function rollbackCard(nudge: App, d: RuleDetail, version: number): Promise<AdaptiveCard> {
   if (!d.versions.some((v) => v.version === version))
     return noticeCard({
       title: "No such version",
       text: `${d.id} has versions 1 to ${d.versions.at(-1)?.version ?? d.version}; there is no version ${version}.`,
     });
   if (version === d.version) return noticeCard({ title: "Nothing to roll back", text: `${d.id} is already at version ${version}.` });
-  return ruleChangeCard(changeData(d, "rollback", version));
+  const card = changeData(d, "rollback", version);
+  const restored = await nudge.rules.showRule(d.id, version);
+  const changes = versionChanges(d.document, restored.document).map((line) => `- ${line}`);
+  return ruleChangeCard({ ...card, summary: `${card.summary}\n\nWhat changes:\n${changes.join("\n")}` });
 }
 
 async function dryRunCard(nudge: App, d: RuleDetail, institutionTimezone: string, asked: string | undefined): Promise<AdaptiveCard> {
@@ -207,7 +215,15 @@ export async function ruleChangeAction(nudge: App, staff: StaffPerson, confirm: 
   }
   const card = changeData(before, change, version);
   const at = whenText(new Date(), staff.timezone);
-  if (!confirm) return ruleChangeCard({ ...card, result: `Cancelled by ${author.displayName} at ${at}: nothing changed.`, resultColor: "default" });
+  if (!confirm)
+    return ruleChangeCard({
+      ...card,
+      summary: stateLine(before),
+      result: `Cancelled by ${author.displayName} at ${at}: nothing changed.`,
+      resultColor: "default",
+    });
+  // Once confirmed, the card says where the rule stands now, not what it was asked to change.
+  const now = async () => ({ ...card, summary: stateLine(await nudge.rules.showRule(ruleId)) });
   try {
     if (change === "rollback") {
       const done = await nudge.rules.rollback(ruleId, version, author);
@@ -215,13 +231,13 @@ export async function ruleChangeAction(nudge: App, staff: StaffPerson, confirm: 
         done.action === "unchanged"
           ? `Already at version ${version}: nothing changed (${author.displayName}, ${at}).`
           : `✓ Rolled back to version ${version} (now version ${done.version}) by ${author.displayName} at ${at}`;
-      return ruleChangeCard({ ...card, result, resultColor: done.action === "unchanged" ? "default" : "good" });
+      return ruleChangeCard({ ...(await now()), result, resultColor: done.action === "unchanged" ? "default" : "good" });
     }
     const done = await nudge.rules.setEnabled(ruleId, change === "enable", author);
     const result = done.changed ? `✓ ${DONE[change]} by ${author.displayName} at ${at}` : `Already ${change}d: nothing changed (${author.displayName}, ${at}).`;
-    return ruleChangeCard({ ...card, result, resultColor: done.changed ? "good" : "default" });
+    return ruleChangeCard({ ...(await now()), result, resultColor: done.changed ? "good" : "default" });
   } catch (error) {
-    if (error instanceof RuleNotFound) return `Sorry: ${error.message}.`;
+    if (error instanceof RuleNotFound) return `Sorry, the rule "${ruleId.slice(0, 80)}" or the version on this card no longer exists: nothing was changed.`;
     throw error;
   }
 }

@@ -28,6 +28,7 @@ export { isoDay, feedStates } from "./freshness.ts";
 export { dryRun, discloseDryRun, type DryRunReport, type Backtest, type Count } from "./dry-run.ts";
 export { asOfDayFor, localDay } from "./days.ts";
 export { lastRunSummaries, dryRunDay, dryRunStoredRule } from "./overview.ts";
+export { versionChanges } from "./version-changes.ts";
 
 import { discloseDryRun, dryRun, type DryRunOptions } from "./dry-run.ts";
 import type { ValidRule } from "./validate.ts";

@@ -195,7 +195,8 @@ export interface RuleDetail extends RuleSummary {
   shownVersion: number;
   document: RuleDocument;
   source: string | null;
-  versions: { version: number; author: string | null; comment: string | null; createdAt: Date }[];
+  /** `author` is the staff number (for the CLI and logs), `authorName` the name staff know them by. */
+  versions: { version: number; author: string | null; authorName: string | null; comment: string | null; createdAt: Date }[];
 }
 
 export async function showRule(db: Database, id: string, version?: number): Promise<RuleDetail> {
@@ -219,7 +220,13 @@ export async function showRule(db: Database, id: string, version?: number): Prom
     shownVersion: shown.version,
     document,
     source: shown.source,
-    versions: rule.versions.map((v) => ({ version: v.version, author: v.author?.staffNumber ?? null, comment: v.comment, createdAt: v.createdAt })),
+    versions: rule.versions.map((v) => ({
+      version: v.version,
+      author: v.author?.staffNumber ?? null,
+      authorName: v.author?.displayName ?? null,
+      comment: v.comment,
+      createdAt: v.createdAt,
+    })),
   };
 }
 

@@ -123,6 +123,8 @@ describe("admins: rules in chat", () => {
     const cancel = cardActions(sent.attachments[0].content).find((a) => a.verb === "rules.cancel")!;
     const answer = await press(ADMIN, cancel);
     expect(cardText(answer.value)).toMatch(/Cancelled by Rules Admin at .*nothing changed/);
+    expect(cardText(answer.value)).toContain(`No VLE activity for 10 days (${RULE}) is on, at version 1.`);
+    expect(cardText(answer.value)).not.toMatch(/Disabled, the next runs/);
     expect(cardActions(answer.value)).toEqual([]);
     expect(await service.db.prisma.rule.findUniqueOrThrow({ where: { id: RULE } })).toMatchObject({ enabled: true });
   });
@@ -142,6 +144,9 @@ describe("admins: rules in chat", () => {
     const answer = await press(ADMIN, confirm);
     expect(answer.type).toBe("application/vnd.microsoft.card.adaptive");
     expect(cardText(answer.value)).toMatch(/✓ Disabled by Rules Admin at \d\d:\d\d/);
+    // The status line above the result says where the rule stands now.
+    expect(cardText(answer.value)).toContain(`No VLE activity for 10 days (${RULE}) is off, at version 1.`);
+    expect(cardText(answer.value)).not.toMatch(/is on\b/);
     expect(cardActions(answer.value)).toEqual([]);
     expect(await service.db.prisma.rule.findUniqueOrThrow({ where: { id: RULE } })).toMatchObject({ enabled: false });
     expect(await audits("rule.disable")).toBe(before + 1);
@@ -152,7 +157,10 @@ describe("admins: rules in chat", () => {
 
   it("enable through the card switches it back on", async () => {
     const confirm = cardActions((await say(ADMIN, `enable ${RULE}`)).attachments[0].content).find((a) => a.verb === "rules.confirm")!;
-    expect(cardText((await press(ADMIN, confirm)).value)).toMatch(/✓ Enabled by Rules Admin at/);
+    const enabled = cardText((await press(ADMIN, confirm)).value);
+    expect(enabled).toMatch(/✓ Enabled by Rules Admin at/);
+    expect(enabled).toContain(`(${RULE}) is on, at version 1.`);
+    expect(enabled).not.toMatch(/is off/);
     expect(await service.db.prisma.rule.findUniqueOrThrow({ where: { id: RULE } })).toMatchObject({ enabled: true });
   });
 
@@ -165,20 +173,29 @@ describe("admins: rules in chat", () => {
     expect((await showRule(service.db, RULE)).version).toBe(2);
 
     const sent = await say(ADMIN, `rollback ${RULE} to 1`);
-    expect(cardText(sent.attachments[0].content)).toMatch(/is at version 2\. Rolling back makes version 1 current again, as version 3/);
+    const offered = cardText(sent.attachments[0].content);
+    expect(offered).toMatch(/is at version 2\. Rolling back makes version 1 current again, as version 3/);
+    // What changes, in plain lines: only the cooldown differs between versions 2 and 1.
+    expect(offered).toContain("What changes:\n- Cooldown: now 21 days; after the rollback 14 days.");
+    expect(offered).not.toMatch(/Condition:|Channels:|message:/);
     const confirm = cardActions(sent.attachments[0].content).find((a) => a.verb === "rules.confirm")!;
     expect(confirm.data).toEqual({ change: "rollback", ruleId: RULE, version: 1 });
     const before = await audits("rule.rollback");
-    expect(cardText((await press(ADMIN, confirm)).value)).toMatch(/✓ Rolled back to version 1 \(now version 3\) by Rules Admin/);
+    const rolledBack = cardText((await press(ADMIN, confirm)).value);
+    expect(rolledBack).toMatch(/✓ Rolled back to version 1 \(now version 3\) by Rules Admin/);
+    expect(rolledBack).toContain(`(${RULE}) is on, at version 3.`);
+    expect(rolledBack).not.toMatch(/What changes|is at version 2/);
     const now = await showRule(service.db, RULE);
     expect(now.version).toBe(3);
     expect(now.document.cooldownDays).toBe(14);
     expect(await audits("rule.rollback")).toBe(before + 1);
 
     const history = shownText(await say(ADMIN, `history ${RULE}`));
-    expect(history).toMatch(/Version 3 \(current\): A0001, .*rollback to version 1/);
-    expect(history).toMatch(/Version 2: A0001, .*longer cooldown/);
-    expect(history).toMatch(/Version 1: A0001/);
+    // Authors by name, as staff know each other; staff numbers stay in the CLI and the audit log.
+    expect(history).toMatch(/Version 3 \(current\): Rules Admin, .*rollback to version 1/);
+    expect(history).toMatch(/Version 2: Rules Admin, .*longer cooldown/);
+    expect(history).toMatch(/Version 1: Rules Admin/);
+    expect(history).not.toContain("A0001");
 
     expect(shownText(await say(ADMIN, `rollback ${RULE} to 9`))).toMatch(/there is no version 9/);
   });
