@@ -101,13 +101,23 @@ export interface OutcomeCardData {
 export interface DigestStudent {
   studentId: number;
   name: string;
+/** One week of a student's activity: a block character on the card's shared scale, and the count. */
+export interface TrendBar {
+  block: string;
+  count: string;
+}
+
   studentNumber: string;
   /** "BSc Computing, year 1", or null. */
   programme: string | null;
   /** What the rules saw, in one line: "No VLE activity for 12 days (to 23 Nov); 2 of 5 sessions attended". */
   evidence: string;
-  /** The last weeks of activity: a label and a row of block characters, oldest first. */
-  trend: { label: string; sparkline: string; weeks: number[] };
+  /**
+   * The last weeks of activity, oldest first: a label that states the scale, a row of block
+   * characters, and each week's bar with its number (as columns, and as one line "█ 41 · ▇ 35" where
+   * a card's size is tight). Every student on a card is drawn on one scale.
+   */
+  trend: { label: string; sparkline: string; weeks: number[]; bars: TrendBar[]; line: string };
   /** Earlier interventions and the student's replies, newest first, one line each. */
   history: string[];
   /** The suggested action waiting for a decision, if any. */

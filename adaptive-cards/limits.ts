@@ -29,7 +29,8 @@ export const DIGEST_TEXT_LIMITS = {
   programme: 100,
   evidence: 400,
   trendLabel: 80,
-  sparkline: 12,
+  /** Weeks of the trend (digest/entries.ts TREND_WEEKS): each is a bar with its number on the card. */
+  sparkline: 6,
   /** Each line; the card shows the first three. */
   historyLine: 120,
   proposalKind: 20,

@@ -47,6 +47,22 @@ const SLOTS = [
 ];
 const INVITATION_TEXT =
   "Hi Jamie, I'd like to catch up about how the term is going. There's nothing to worry about: it's just a chance to talk things through. Pick whichever time suits you best.";
+const BLOCKS = "▁▂▃▄▅▆▇█";
+/** The busiest week on the sample digest's first page: every student on it is drawn on this scale. */
+const SCALE = 41;
+
+/** A trend as the digest draws it: one block a week on the card's shared scale, with its number. */
+function trend(weeks: number[], scale = SCALE): DigestStudent["trend"] {
+  const blocks = weeks.map((w) => BLOCKS[Math.min(7, Math.round((w / scale) * 7))]!);
+  return {
+    label: weeks.length ? `Events a week, last ${weeks.length} weeks (one scale for all: full bar = ${scale})` : "",
+    sparkline: blocks.join(""),
+    weeks,
+    bars: weeks.map((w, i) => ({ block: blocks[i]!, count: String(w) })),
+    line: weeks.map((w, i) => `${blocks[i]} ${w}`).join(" · "),
+  };
+}
+
 
 const jamie: DigestStudent = {
   studentId: 1042,
@@ -54,7 +70,7 @@ const jamie: DigestStudent = {
   studentNumber: "22014387",
   programme: "BSc Computer Science, year 1",
   evidence: "No VLE activity for 12 days (to 27 Nov); attended 2 of 6 sessions",
-  trend: { label: "Activity, last 6 weeks", sparkline: "▇▆▄▂▁▁", weeks: [41, 35, 22, 9, 2, 0] },
+  trend: trend([41, 35, 22, 9, 2, 0]),
   history: ["12 Nov: Nudge sent by Teams", '13 Nov: replied "thanks, will do" by Teams', "28 Oct: Nudge sent by email", "2 Oct: Nudge sent by SMS"],
   proposal: {
     interventionId: 5120,
@@ -72,7 +88,7 @@ const ellie: DigestStudent = {
   studentNumber: "21009856",
   programme: "BA History, year 2",
   evidence: "Missed 3 assessment deadlines in a row (to 25 Nov)",
-  trend: { label: "Activity, last 6 weeks", sparkline: "▅▅▄▃▃▂", weeks: [28, 27, 20, 15, 14, 8] },
+  trend: trend([28, 27, 20, 15, 14, 8]),
   history: ['22 Nov: replied "I need help with my essay" by SMS', "18 Nov: Nudge sent by SMS"],
   proposal: {
     interventionId: 5133,
@@ -90,7 +106,7 @@ const callum: DigestStudent = {
   studentNumber: "23001122",
   programme: null,
   evidence: "Attended 1 of 5 sessions (to 28 Nov)",
-  trend: { label: "Activity, last 6 weeks", sparkline: "▃▃▂▂▁▂", weeks: [12, 11, 7, 6, 3, 5] },
+  trend: trend([12, 11, 7, 6, 3, 5]),
   history: [],
   proposal: null,
   done: null,
@@ -104,7 +120,7 @@ const priya: DigestStudent = {
   studentNumber: "22030419",
   programme: null,
   evidence: "You can no longer see this student (not your tutee since 29 Nov).",
-  trend: { label: "", sparkline: "", weeks: [] },
+  trend: trend([]),
   history: [],
   proposal: null,
   done: null,
@@ -114,6 +130,44 @@ const priya: DigestStudent = {
 
 const digestBase = {
   digestId: 318,
+/** Long names, many flags and a student with a trickle of activity beside a busy one, for the layout checks. */
+const LONG_SCALE = 236;
+const alexandra: DigestStudent = {
+  studentId: 1201,
+  name: "Alexandra-Jane Featherstonehaugh-Montgomery",
+  studentNumber: "22014388",
+  programme: "BSc (Hons) Computer Science with a Year in Industry and Foundation Year, year 3",
+  evidence:
+    "No VLE activity for 23 days (last 14 Nov); VLE activity in the lowest 5% of their cohort (last 14 days); 1 of 9 sessions attended (last 28 days); Missed the last 6 sessions in a row; and 3 more",
+  trend: trend([3, 1, 1, 0, 1, 0], LONG_SCALE),
+  history: [
+    '2 Dec: replied "sorry, I have been working nights at the warehouse and my laptop broke, I will try…" by text',
+    "25 Nov: Invitation to talk sent by email",
+    "11 Nov: Nudge sent by Teams",
+  ],
+  proposal: {
+    interventionId: 5201,
+    kind: "invitation_to_talk",
+    text: "Hi Alexandra-Jane, I'd like to catch up about how the term is going and whether anything is getting in the way. There's nothing to worry about: pick whichever time suits you best, or reply here if none do.",
+  },
+  done: null,
+  actionable: true,
+  concern: null,
+};
+const mohammed: DigestStudent = {
+  studentId: 1202,
+  name: "Mohammed Abdirahman Abdullahi-Oluwaseun",
+  studentNumber: "21009857",
+  programme: "BA (Hons) Philosophy, Politics and Economics (Joint Honours), year 2",
+  evidence: "VLE activity at 38% of their usual (last 14 days); 2 assessments due in the last 28 days not submitted; 2 late submissions (last 28 days)",
+  trend: trend([236, 198, 170, 120, 64, 41], LONG_SCALE),
+  history: [],
+  proposal: null,
+  done: "Dismissed (not useful) by Professor Bartholomew Higginbottom-Smythe, 10:02, 7 Dec",
+  actionable: true,
+  concern: null,
+};
+
   tutorName: TUTOR,
   dateLabel: "Monday 30 November",
   summary: "3 tutees have something new since Friday.",
@@ -132,7 +186,13 @@ function worstCaseStudent(i: number): DigestStudent {
     studentNumber: fill("2201438700000000", LIMIT.studentNumber),
     programme: fill("BSc (Hons) Computer Science with a Year in Industry, year 3 ", LIMIT.programme),
     evidence: fill('No VLE activity for 12 days (rule "Quiet on the VLE", data to 27 Nov). ', LIMIT.evidence),
-    trend: { label: fill("Activity, last 6 weeks ", LIMIT.trendLabel), sparkline: fill("▇▆▄▂▁▁", LIMIT.sparkline), weeks: [41, 35, 22, 9, 2, 0] },
+    trend: {
+      label: fill("Events a week, last 12 weeks ", LIMIT.trendLabel),
+      sparkline: fill("▇▆▄▂▁▁", LIMIT.sparkline),
+      weeks: Array.from({ length: LIMIT.sparkline }, () => 99_999),
+      bars: Array.from({ length: LIMIT.sparkline }, () => ({ block: "█", count: "99999" })),
+      line: Array.from({ length: LIMIT.sparkline }, () => "█ 99999").join(" · "),
+    },
     history: Array.from({ length: 3 }, () => fill('13 Nov: replied "thanks, I will have a look at it this week" by Teams ', LIMIT.historyLine)),
     concern: {
       concernId: 700_000 + i,
@@ -266,6 +326,15 @@ export const SAMPLES: CardSamples = {
       student: { ...jamie, history: [...jamie.history.slice(0, 3), "15 Oct: Invitation to talk, met", ...jamie.history.slice(3)] },
       status: "Paused until 14 Dec",
     },
+    "long-texts": {
+      ...digestBase,
+      tutorName: "Professor Bartholomew Higginbottom-Smythe",
+      summary: "2 tutees need a look (2 with something new).",
+      page: 1,
+      pages: 1,
+      totalStudents: 2,
+      students: [alexandra, mohammed],
+    },
     "done-no-status": { student: ellie, status: null },
   },
   notice: {
@@ -290,6 +359,32 @@ export const SAMPLES: CardSamples = {
       notes: ["Groups of fewer than 5 students are not shown; totals that include one are shown as a range."],
       chart: {
         type: "Chart.HorizontalBar",
+    "long-texts": {
+      tutorName: "Professor Bartholomew Higginbottom-Smythe",
+      tutees: [
+        {
+          name: "Alexandra-Jane Featherstonehaugh-Montgomery",
+          studentNumber: "22014388",
+          programme: "BSc (Hons) Computer Science with a Year in Industry and Foundation Year, year 3",
+          status: "No VLE activity for 23 days (last 14 Nov); 1 of 9 sessions attended (last 28 days); and 4 more",
+        },
+        {
+          name: "Mohammed Abdirahman Abdullahi-Oluwaseun",
+          studentNumber: "21009857",
+          programme: "BA (Hons) Philosophy, Politics and Economics (Joint Honours), year 2",
+          status: 'Dismissed by Professor Bartholomew Higginbottom-Smythe as "not useful" (7 December)',
+        },
+        { name: "Siobhán Ní Mhaoldhomhnaigh", studentNumber: "23001123", programme: null, status: "Snoozed until 14 December by Dr Amara Okafor" },
+        { name: "Jo Li", studentNumber: "22017731", programme: "BSc Psychology, year 2", status: "Waiting for your decision: invitation to talk" },
+        {
+          name: "Tom Williams",
+          studentNumber: "22011045",
+          programme: "BEng Mechanical Engineering, year 1",
+          status: "Nudge approved by Dr Amara Okafor (3 December), sent",
+        },
+      ],
+      more: "and 23 more: ask for a student by name or number",
+    },
         title: "First-years with no VLE activity",
         yAxisTitle: "Students",
         colorSet: "categorical",
@@ -297,6 +392,7 @@ export const SAMPLES: CardSamples = {
           { x: "BSc Computing (COMP)", y: 12 },
           { x: "BSc Computer Science (CS)", y: 7 },
         ],
+    "long-texts": { student: { ...alexandra, trend: trend([3, 1, 1, 0, 1, 0], 40), actionable: false }, status: "Paused messages until 2026-12-21" },
         fallback: "drop",
       },
     },
@@ -362,6 +458,27 @@ export const SAMPLES: CardSamples = {
         },
         { id: "missed-submission", title: "Missed a submission", state: "Off", version: 2, lastRun: "Not in a run yet" },
       ],
+    "trend-all-sources": {
+      question: "engagement trend for first-year students on BSc (Hons) Computer Science with a Year in Industry over the last 6 weeks",
+      title: "Engagement trend: first-years on BSc (Hons) Computer Science with a Year in Industry, average events per student per week",
+      period: "19 October to 29 November 2026 (6 weeks)",
+      freshness: "Data: VLE activity up to 29 November; attendance up to 28 November; library use up to 29 November; coursework submissions up to 27 November.",
+      columns: ["VLE", "Attendance", "Library", "Submissions"],
+      rows: [
+        { label: "week from 19 Oct", cells: ["141.2", "11.4", "3.2", "0.4"], bar: "" },
+        { label: "week from 26 Oct", cells: ["138.0", "10.9", "2.8", "0.9"], bar: "" },
+        { label: "week from 2 Nov", cells: ["129.5", "10.1", "3.5", "0.2"], bar: "" },
+        { label: "week from 9 Nov", cells: ["122.1", "9.8", "2.1", "1.1"], bar: "" },
+        { label: "week from 16 Nov", cells: ["98.7", "fewer than 5", "1.9", "0.3"], bar: "" },
+        { label: "week from 23 Nov", cells: ["91.3", "8.7", "1.4", "0.8"], bar: "" },
+      ],
+      total: null,
+      notes: [
+        "Average events per student in each 7-day block, counted back from the end of the period, over students enrolled by the block's end.",
+        "Cohorts (programme and year) of fewer than 5 students are left out of the averages (1 here).",
+      ],
+      chart: null,
+    },
       note: 'Ask "rule <id>" for the details, "dry run <id>" for what it would flag, "history <id>" for its versions.',
     },
   },

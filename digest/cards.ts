@@ -12,24 +12,54 @@ const BLOCKS = "▁▂▃▄▅▆▇█";
 const dateIn = (timeZone: string) => new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone });
 const timeIn = (timeZone: string) => new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone });
 
-/** A row of block characters, one per week, scaled to the busiest week. */
-export function sparkline(weeks: readonly number[]): string {
-  const max = Math.max(0, ...weeks);
-  return weeks.map((w) => BLOCKS[max === 0 ? 0 : Math.round((w / max) * (BLOCKS.length - 1))]).join("");
+/**
+ * The least a full bar stands for (events a week): a card of quiet students still draws short bars,
+ * so a trickle of activity never looks like a busy week.
+ */
+export const TREND_FULL_BAR = 40;
+
+/** The scale every student on one card is drawn on: the busiest week among them, and at least `TREND_FULL_BAR`. */
+export function trendScale(entries: readonly Pick<DigestEntry, "weeks">[]): number {
+  return Math.max(TREND_FULL_BAR, ...entries.flatMap((e) => e.weeks));
 }
 
-/** Clipped to the limits a page of `DIGEST_PAGE_SIZE` students is sized for (adaptive-cards/limits.ts). */
-export function digestStudent(entry: DigestEntry, timezone: string): DigestStudent {
+/** A row of block characters, one per week, on the given scale (by default the busiest week's). */
+export function sparkline(weeks: readonly number[], scale = Math.max(0, ...weeks)): string {
+  return weeks.map((w) => BLOCKS[scale <= 0 ? 0 : Math.min(BLOCKS.length - 1, Math.round((w / scale) * (BLOCKS.length - 1)))]).join("");
+}
+
+/**
+ * Whole phrases that fit in `max` characters, the rest counted ("…; and 2 more"): evidence is
+ * shortened by dropping items, never by cutting one.
+ */
+export function fitPhrases(phrases: readonly string[], max: number, separator = "; "): string {
+  for (let shown = phrases.length; shown >= 1; shown--) {
+    const rest = phrases.length - shown;
+    const text = phrases.slice(0, shown).join(separator) + (rest ? `${separator}and ${rest} more` : "");
+    if (text.length <= max) return text;
+  }
+  return phrases.length ? clipWords(phrases[0]!, max) : "";
+}
+
+/**
+ * Clipped to the limits a page of `DIGEST_PAGE_SIZE` students is sized for (adaptive-cards/limits.ts).
+ * `scale` is the card's shared trend scale (`trendScale` of every student on it).
+ */
+export function digestStudent(entry: DigestEntry, timezone: string, scale = trendScale([entry])): DigestStudent {
+  const weeks = entry.weeks.slice(-LIMIT.sparkline);
+  const blocks = sparkline(weeks, scale);
   return {
     studentId: entry.studentId,
     name: clip(entry.name, LIMIT.name),
     studentNumber: clip(entry.studentNumber, LIMIT.studentNumber),
     programme: entry.programme === null ? null : clip(entry.programme, LIMIT.programme),
-    evidence: clip(entry.evidence, LIMIT.evidence),
+    evidence: entry.evidenceItems.length ? fitPhrases(entry.evidenceItems, LIMIT.evidence) : clipWords(entry.evidence, LIMIT.evidence),
     trend: {
-      label: clip(entry.weeks.length ? `Activity, last ${TREND_WEEKS} weeks (${entry.weeks.join(", ")})` : "Activity: not shown", LIMIT.trendLabel),
-      sparkline: sparkline(entry.weeks).slice(0, LIMIT.sparkline),
-      weeks: entry.weeks,
+      label: weeks.length ? trendLabel(weeks.length, scale) : "Activity: not shown",
+      sparkline: blocks,
+      weeks,
+      bars: weeks.map((w, i) => ({ block: blocks[i]!, count: String(w) })),
+      line: weeks.map((w, i) => `${blocks[i]} ${w}`).join(" · "),
     },
     history: entry.history.map((line) => clip(line, LIMIT.historyLine)),
     proposal: entry.proposal ? { ...entry.proposal, text: clip(entry.proposal.text, LIMIT.proposalText) } : null,
@@ -47,6 +77,19 @@ export function digestStudent(entry: DigestEntry, timezone: string): DigestStude
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** At a word boundary, so no word is cut in half. */
+function clipWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, "")}…`;
+}
+
+/** "Events a week, last 6 weeks (one scale for all: full bar = 40)", within the label's limit. */
+function trendLabel(weeks: number, scale: number): string {
+  return `Events a week, last ${weeks === TREND_WEEKS ? TREND_WEEKS : weeks} weeks (one scale for all: full bar = ${scale})`;
 }
 
 export type DigestTrigger = "schedule" | "asked";
@@ -126,6 +169,7 @@ export async function digestPage(
     now: options.now,
   });
   const waiting = entries.filter((e) => e.done === null && e.actionable).length;
+  const scale = trendScale(entries);
   const summary =
     options.newCount !== undefined
       ? `${plural(ids.length, "tutee needs", "tutees need")} a look${options.newCount ? ` (${options.newCount} with something new)` : ""}.`
@@ -138,7 +182,7 @@ export async function digestPage(
     pages,
     totalStudents: ids.length,
     summary,
-    students: entries.map((entry) => digestStudent(entry, tutor.timezone)),
+    students: entries.map((entry) => digestStudent(entry, tutor.timezone, scale)),
     refreshUserIds,
   });
   return {

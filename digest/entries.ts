@@ -10,8 +10,11 @@ import type { Database } from "../prisma/index.ts";
 import { AccessRefused, decide, staffByNumber, withholdingAnalytics, type StaffIdentity } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import type { FlagEvidence } from "../rules/index.ts";
-import { staffEvidenceLine } from "../rules/index.ts";
+import { evidencePhrases, staffEvidenceLine } from "../rules/index.ts";
 import { dayInWords, fullName } from "../interventions/index.ts";
+import { statusLine } from "./status.ts";
+
+const staffEvidencePhrases = (evidence: readonly FlagEvidence[]) => evidencePhrases(evidence, "staff");
 
 export interface DigestEntry {
   studentId: number;
@@ -20,6 +23,10 @@ export interface DigestEntry {
   programme: string | null;
   /** What the open flags saw, in one line. */
   evidence: string;
+  /** The same evidence as separate plain phrases (empty when no flag explains it), to shorten by whole items. */
+  evidenceItems: string[];
+  /** What is true of the student now, in a few words ("Snoozed until 14 December by Dr Tutor"). */
+  status: string;
   /** Engagement events per week, oldest first (the last `TREND_WEEKS` weeks). */
   weeks: number[];
   /** Earlier messages and the student's replies, newest first. */
@@ -186,6 +193,8 @@ async function withheld(db: Database, studentId: number, reason: string): Promis
     studentNumber: student?.studentNumber ?? String(studentId),
     programme: null,
     evidence: `You can no longer see this student (${reason}).`,
+    evidenceItems: [],
+    status: "Not available",
     weeks: [],
     history: [],
     proposal: null,
@@ -230,7 +239,7 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
       where: { studentId },
       orderBy: { receivedAt: "desc" },
       take: HISTORY_LINES + 1,
-      select: { id: true, text: true, classification: true, channel: true, receivedAt: true },
+      select: { id: true, text: true, classification: true, channel: true, receivedAt: true, seenByTutorAt: true },
     }),
     decisionsSince
       ? prisma.auditLog.findMany({
@@ -243,6 +252,23 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
   const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
   const optedOut = (await withholdingAnalytics(db, [studentId])).has(studentId);
   const enrolment = student.programmeEnrolments[0];
+  const status = await statusLine(
+    db,
+    {
+      studentId,
+      concern: openConcern !== null,
+      proposalKind: pending?.state === "awaiting_approval" ? pending.kind : null,
+      flagsNeedALook: !optedOut && flags.length > 0,
+      unseenReply: replies.some((r) => r.seenByTutorAt === null),
+    },
+    now,
+  );
+  // On a digest, flags put aside since it was sent still say what the card showed before.
+  const evidenceFlags =
+    flags.length === 0 && decisionsSince && !optedOut
+      ? await prisma.flag.findMany({ where: { studentId, raisedAt: recentFlag(now).raisedAt }, orderBy: { raisedAt: "desc" }, select: { evidence: true } })
+      : flags;
+  const evidenceItems = optedOut ? [] : staffEvidencePhrases(evidenceFlags.map((f) => f.evidence as unknown as FlagEvidence));
 
   const shownHistory = [
     ...interventions
@@ -266,10 +292,13 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
     evidence: optedOut
       ? "Opted out of learning analytics: only their own messages are shown."
       : evidenceLine(
-          flags.map((f) => f.evidence as unknown as FlagEvidence),
+          evidenceFlags.map((f) => f.evidence as unknown as FlagEvidence),
           replies.find((r) => r.classification === "needs_help")?.text,
           openConcern !== null,
+          status,
         ),
+    evidenceItems,
+    status,
     weeks: optedOut ? [] : await weeklyActivity(db, studentId, now),
     history,
     proposal: pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
@@ -288,12 +317,14 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
 }
 
 /** "No VLE activity for 12 days (last 3 Nov); 2 of 6 sessions attended (last 14 days)", in the words of rules/evidence-words.ts. */
-export function evidenceLine(evidence: readonly FlagEvidence[], askedForHelp?: string, pinned = false): string {
+export function evidenceLine(evidence: readonly FlagEvidence[], askedForHelp?: string, pinned = false, status?: string): string {
   const line = staffEvidenceLine(evidence);
   if (line) return line;
+  if (evidence.length) return `Flagged by ${[...new Set(evidence.map((e) => `"${e.rule.title}"`))].join(" and ")}`;
   if (pinned) return "Their message above needs a person.";
   if (askedForHelp !== undefined) return `Asked for help: "${clip(askedForHelp, 80)}"`;
-  return "A reply or suggestion is waiting.";
+  // No flag explains it: say what is true of the student, not what might be waiting.
+  return status ? `No open flags. ${status}.` : "No open flags.";
 }
 
 /** Events per week over all sources, oldest first, the last week ending yesterday. */

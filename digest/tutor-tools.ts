@@ -11,7 +11,7 @@ import { approveIntervention, dismissFlags, referStudent, snoozeFlags, type Appr
 import { inviteToTalk, type TutorCalendar } from "../meetings/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { acknowledgeConcern } from "../safeguarding/index.ts";
-import { composeDigest, digestPage, digestStudent } from "./cards.ts";
+import { composeDigest, digestPage, digestStudent, fitPhrases } from "./cards.ts";
 import { markRepliesSeen, tutorDigest } from "./entries.ts";
 
 export interface StaffMember {
@@ -22,6 +22,8 @@ export interface StaffMember {
 
 const MAX_TUTEES_ON_CARD = 25;
 const MAX_MATCHES = 5;
+/** A status on "my tutees" stays short enough to sit beside the name at Teams' narrow width. */
+const TUTEE_STATUS_LENGTH = 90;
 const NAME_CANDIDATES = 200;
 
 /** "my tutees": the tutor's current tutees and who needs a look, as a card. */
@@ -40,13 +42,8 @@ export async function tuteesCardFor(db: Database, staff: StaffMember, now = new 
       name: e.name,
       studentNumber: e.studentNumber,
       programme: e.programme,
-      status: e.concern
-        ? "Their message needs a person"
-        : e.proposal
-          ? "Waiting for your decision"
-          : e.evidence.startsWith("A reply")
-            ? "No recent flags"
-            : e.evidence,
+      // What the flags saw, shortened by whole phrases, when they need a look; else what is true now.
+      status: e.status === "Needs a look" && e.evidenceItems.length ? fitPhrases(e.evidenceItems, TUTEE_STATUS_LENGTH) : e.status,
     })),
     more: assignments.length > shown.length ? `and ${assignments.length - shown.length} more: ask for a student by name or number` : null,
   });

@@ -18,6 +18,13 @@ const OPENED: [string, string, string][] = [
   ["digest-dismiss-opened", "digest-first-page", "Dismiss"],
 ];
 
+/**
+ * Samples with long texts are also drawn at Teams' narrow and wide widths (a phone, and a desktop
+ * chat with a wide window), as <name>-narrow.png and <name>-wide.png: layouts must hold at both.
+ */
+const WIDTHS = { narrow: 320, wide: 600 } as const;
+const AT_WIDTHS = (name: string) => name.endsWith("-long-texts") || name === "answer-trend-all-sources";
+
 // The renderer styles layout and text from the host config; buttons and inputs are left to the host.
 // These imitate Teams' light theme (Fluent UI buttons, accent #6264A7) in a chat bubble's width.
 const PAGE = `<!doctype html><meta charset="utf-8"><style>
@@ -36,17 +43,19 @@ const PAGE = `<!doctype html><meta charset="utf-8"><style>
 
 type InPage = { AdaptiveCards: typeof import("adaptivecards"); document: { getElementById(id: string): { replaceChildren(node: unknown): void } } };
 
-async function render(page: Page, card: AdaptiveCard, file: string, open?: string): Promise<void> {
+async function render(page: Page, card: AdaptiveCard, file: string, open?: string, width = 450): Promise<void> {
   await page.evaluate(
-    ({ card, hostConfig }) => {
+    ({ card, hostConfig, width }) => {
       // Runs in the page, where the bundle set the global AdaptiveCards (the project has no DOM types).
       const { AdaptiveCards: AC, document } = globalThis as unknown as InPage;
       const adaptiveCard = new AC.AdaptiveCard();
       adaptiveCard.hostConfig = new AC.HostConfig(hostConfig);
       adaptiveCard.parse(card);
-      document.getElementById("bubble").replaceChildren(adaptiveCard.render());
+      const bubble = document.getElementById("bubble") as unknown as { replaceChildren(node: unknown): void; style: { width: string } };
+      bubble.style.width = `${width}px`;
+      bubble.replaceChildren(adaptiveCard.render());
     },
-    { card, hostConfig },
+    { card, hostConfig, width },
   );
   if (open) await page.locator("#bubble .ac-pushButton", { hasText: open }).first().click();
   await page.locator("#bubble > .ac-adaptiveCard").screenshot({ path: join(out, `${file}.png`) });
@@ -66,7 +75,7 @@ const browser = await chromium.launch({
   ],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 482, height: 800 }, deviceScaleFactor: 1.5 });
+  const page = await browser.newPage({ viewport: { width: WIDTHS.wide + 32, height: 800 }, deviceScaleFactor: 1.5 });
   await page.setContent(PAGE);
   await page.addScriptTag({ path: join(root, "node_modules", "adaptivecards", "dist", "adaptivecards.min.js") });
   mkdirSync(out, { recursive: true });
@@ -74,7 +83,9 @@ try {
   const cards = sampleCards().filter((c) => c.name !== "digest-worst-case");
   for (const { name, card } of cards) await render(page, card, name);
   for (const [file, sample, button] of OPENED) await render(page, cards.find((c) => c.name === sample)!.card, file, button);
-  console.log(`${cards.length + OPENED.length} previews in ${out}`);
+  const sized = cards.filter((c) => AT_WIDTHS(c.name));
+  for (const { name, card } of sized) for (const [label, width] of Object.entries(WIDTHS)) await render(page, card, `${name}-${label}`, undefined, width);
+  console.log(`${cards.length + OPENED.length + sized.length * 2} previews in ${out}`);
 } finally {
   await browser.close();
 }
