@@ -11,7 +11,7 @@ const LAYERS = [
   ["jobs", "notices", "contacts", "ingest"],
   ["rules"],
   ["interventions"],
-  ["meetings", "safeguarding", "privacy", "analytics"],
+  ["meetings", "safeguarding", "privacy", "analytics", "referrals"],
   ["digest"],
   ["conversations", "delivery"],
   ["channels", "integrations", "demo"],

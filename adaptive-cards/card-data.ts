@@ -34,6 +34,10 @@ export const VERBS = {
   safeguardingAcknowledge: "safeguarding.acknowledge",
   /** Record extenuating circumstances (and acknowledge). data: { concernId }, inputs circumstancesFrom/To-<concernId> */
   safeguardingCircumstances: "safeguarding.circumstances",
+  /** The team a referral or escalation went to: "Acknowledge". data: { caseId } */
+  referralAcknowledge: "referral.acknowledge",
+  /** Record the case's outcome and close it. data: { caseId }, inputs outcome-<caseId>, outcomeNote-<caseId> */
+  referralClose: "referral.close",
 } as const;
 export type Verb = (typeof VERBS)[keyof typeof VERBS];
 
@@ -254,6 +258,28 @@ export interface SafeguardingAlertCardData {
   told: string;
   /** "Acknowledged by Dr Ada Lovelace at 10:48", or null while open. */
   acknowledged: string | null;
+}
+
+/** A referral or escalation as the team that takes it sees it: acknowledge, then record an outcome and close. */
+export interface ReferralCaseCardData {
+  caseId: number;
+  /** "Referral from Dr Ada Lovelace" */
+  title: string;
+  /** What is asked of the team, in a sentence or two. */
+  summary: string;
+  student: { name: string; number: string; programme: string; tutor: string; mobile: string; email: string };
+  /** The referring person's note, or a line saying there is none. */
+  note: string;
+  /** What the flags saw, in plain words, one phrase each; empty: none recorded. */
+  evidence: { text: string }[];
+  /** What the student was told. */
+  told: string;
+  /** "Acknowledged by Jo Bloggs at 10:31, 8 Dec", or null while open. */
+  acknowledged: string | null;
+  /** "Closed by Jo Bloggs at 14:02, 9 Dec: support arranged. Booked a money advice appointment.", or null. */
+  closed: string | null;
+  /** The outcomes a case can close with. */
+  outcomes: { title: string; value: string }[];
 }
 
 /** A student's own figures and flags (POLICY P6): "my data" in Teams. */

@@ -16,6 +16,7 @@ import type {
   OutcomeCardData,
   RuleChangeCardData,
   RulesCardData,
+  ReferralCaseCardData,
   SafeguardingAlertCardData,
   StudentCardData,
   SuggestionsCardData,
@@ -51,6 +52,7 @@ const templates = {
   ruleChange: load("rule-change"),
   safeguardingAlert: load("safeguarding-alert"),
   myData: load("my-data"),
+  referralCase: load("referral-case"),
 };
 
 function load(name: string): Template {
@@ -82,6 +84,7 @@ export const rulesCard = (data: RulesCardData): AdaptiveCard => expand(templates
 export const ruleChangeCard = (data: RuleChangeCardData): AdaptiveCard => expand(templates.ruleChange, data);
 export const myDataCard = (data: MyDataCardData): AdaptiveCard => expand(templates.myData, data);
 export const safeguardingAlertCard = (data: SafeguardingAlertCardData): AdaptiveCard => expand(templates.safeguardingAlert, data);
+export const referralCaseCard = (data: ReferralCaseCardData): AdaptiveCard => expand(templates.referralCase, data);
 
 /** Bytes of the card's JSON as sent (UTF-8), to compare with `MAX_CARD_BYTES`. */
 export function cardSize(card: AdaptiveCard): number {
@@ -117,6 +120,7 @@ const BUILDERS: { [K in keyof CardSamples]: (data: CardSamples[K][string]) => Ad
   "rule-change": ruleChangeCard,
   "safeguarding-alert": safeguardingAlertCard,
   "my-data": myDataCard,
+  "referral-case": referralCaseCard,
 };
 
 /** Every sample expanded, named `<card>-<sample>` (the tests and the previews go through these). */

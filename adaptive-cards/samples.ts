@@ -14,6 +14,7 @@ import type {
   OutcomeCardData,
   RuleChangeCardData,
   RulesCardData,
+  ReferralCaseCardData,
   SafeguardingAlertCardData,
   StudentCardData,
   SuggestionsCardData,
@@ -36,6 +37,7 @@ export interface CardSamples {
   "rule-change": Record<string, RuleChangeCardData>;
   "safeguarding-alert": Record<string, SafeguardingAlertCardData>;
   "my-data": Record<string, MyDataCardData>;
+  "referral-case": Record<string, ReferralCaseCardData>;
 }
 
 const TUTOR = "Dr Amara Okafor";
@@ -211,6 +213,34 @@ function worstCaseStudent(i: number): DigestStudent {
     actionable: true,
   };
 }
+
+const CASE_OUTCOMES = [
+  { title: "Support arranged", value: "supported" },
+  { title: "Referred on to another service", value: "signposted" },
+  { title: "Could not reach the student", value: "no_contact" },
+  { title: "The student declined help", value: "declined" },
+  { title: "No action needed", value: "not_needed" },
+];
+const REFERRAL_CASE: ReferralCaseCardData = {
+  caseId: 7,
+  title: `Referral from ${TUTOR}`,
+  summary:
+    "Dr Amara Okafor has passed Jamie Rivers to the Student Centre's support team. Please get in touch with them, and press Acknowledge so their tutor knows it is in hand.",
+  student: {
+    name: "Jamie Rivers",
+    number: "S0012377",
+    programme: "BSc Computing, year 1",
+    tutor: TUTOR,
+    mobile: "+44 7700 900456",
+    email: "jamie.rivers@student.example.ac.uk",
+  },
+  note: "Mentioned money worries in our last chat and has been working long shifts; missed two weeks of labs.",
+  evidence: [{ text: "No VLE activity for 12 days (last 25 Nov)" }, { text: "2 of 6 sessions attended (last 14 days)" }],
+  told: "That their tutor has passed their details to the Student Centre's support team, who will get in touch.",
+  acknowledged: null,
+  closed: null,
+  outcomes: CASE_OUTCOMES,
+};
 
 export const SAMPLES: CardSamples = {
   nudge: {
@@ -562,6 +592,15 @@ export const SAMPLES: CardSamples = {
       facts: [{ title: "Days on the VLE, last 14 days", value: "9" }],
       flags: [],
       footer: 'Data up to 30 November. Reply "copy of my data" for everything Nudge holds about you.',
+    },
+  },
+  "referral-case": {
+    open: REFERRAL_CASE,
+    acknowledged: { ...REFERRAL_CASE, acknowledged: "Acknowledged by Jo Bloggs at 10:31, 8 Dec" },
+    closed: {
+      ...REFERRAL_CASE,
+      acknowledged: "Acknowledged by Jo Bloggs at 10:31, 8 Dec",
+      closed: "Closed by Jo Bloggs at 14:02, 9 Dec: support arranged. Booked a money advice appointment for Thursday.",
     },
   },
 };

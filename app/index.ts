@@ -23,6 +23,7 @@ import { useCases as operations } from "../prisma/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { useCases as privacy } from "../privacy/index.ts";
 import { useCases as rules } from "../rules/index.ts";
+import { useCases as referrals } from "../referrals/index.ts";
 import { useCases as safeguarding } from "../safeguarding/index.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: a use case's own parameters are kept exactly by `Bound`.
@@ -55,6 +56,7 @@ export function createApp(db: Database) {
     operations: bindDatabase(db, operations),
     privacy: bindDatabase(db, privacy),
     rules: bindDatabase(db, rules),
+    referrals: bindDatabase(db, referrals),
     safeguarding: bindDatabase(db, safeguarding),
   };
 }

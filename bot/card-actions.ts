@@ -11,8 +11,10 @@ import type { ConversationSettings } from "../conversations/index.ts";
 import { say, staffSentenceFor } from "../core/index.ts";
 import type { ApprovalPolicy } from "../interventions/index.ts";
 import type { TutorCalendar } from "../meetings/index.ts";
+import type { ReferralSettings } from "../referrals/index.ts";
 import { ruleChangeAction } from "./admin-handler.ts";
 import { questionCard } from "./centre-handler.ts";
+import { referralAction } from "./referral-actions.ts";
 import { safeguardingAction } from "./safeguarding-actions.ts";
 import { refreshIds } from "./staff-person.ts";
 import { answerStudentText } from "./student-replies.ts";
@@ -24,6 +26,8 @@ const STAFF_VERBS: ReadonlySet<string> = new Set([
   VERBS.rulesCancel,
   VERBS.safeguardingAcknowledge,
   VERBS.safeguardingCircumstances,
+  VERBS.referralAcknowledge,
+  VERBS.referralClose,
   ...Object.values(VERBS).filter((v) => v.startsWith("digest.")),
 ]);
 const STUDENT_VERBS: ReadonlySet<string> = new Set([VERBS.studentReply, VERBS.meetingChoose]);
@@ -45,6 +49,8 @@ export interface CardActionDeps {
   policy: ApprovalPolicy;
   calendar?: TutorCalendar;
   conversations: ConversationSettings;
+  /** Where referrals and escalations go (the digest's Refer, an approved escalation). */
+  referrals?: ReferralSettings;
 }
 
 export async function handleCardAction(
@@ -75,9 +81,11 @@ export async function handleCardAction(
       if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return await ruleChangeAction(nudge, person, verb === VERBS.rulesConfirm, data);
       if (verb === VERBS.safeguardingAcknowledge || verb === VERBS.safeguardingCircumstances)
         return await safeguardingAction(nudge, person, verb, data, deps.conversations.safeguarding.timezone);
+      if (verb === VERBS.referralAcknowledge || verb === VERBS.referralClose)
+        return await referralAction(nudge, person, verb, data, deps.conversations.safeguarding.timezone);
       if (verb === VERBS.meetingOutcome)
         return await nudge.meetings.outcomeAndCard({ meetingId: Number(data.meetingId), staffNumber: person.staffNumber, outcome: String(data.outcome) });
-      return await nudge.digest.digestAction(person, verb, data, { policy, calendar, refreshUserIds: refreshIds(context) });
+      return await nudge.digest.digestAction(person, verb, data, { policy, calendar, refreshUserIds: refreshIds(context), referrals: deps.referrals });
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";
     if (verb === VERBS.studentReply) {

@@ -12,6 +12,7 @@ import type { TeamsMessenger } from "../channels/index.ts";
 import type { App } from "../app/index.ts";
 import { DEFAULT_POLICY, type ApprovalPolicy } from "../interventions/index.ts";
 import type { TutorCalendar } from "../meetings/index.ts";
+import type { ReferralSettings } from "../referrals/index.ts";
 import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
 import type { RememberOutcome } from "../contacts/index.ts";
@@ -48,6 +49,8 @@ export interface BotOptions {
   policy?: ApprovalPolicy;
   /** Tutors' calendars (Microsoft Graph) for "Invite to talk"; unset: office hours alone. */
   calendar?: TutorCalendar;
+  /** Where referrals and escalations go; unset: not set up (Refer says so). */
+  referrals?: ReferralSettings;
 }
 
 export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudge: App, options: BotOptions = {}): TeamsBot {
@@ -72,7 +75,7 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudg
 
   app.adaptiveCards.actionExecute<Record<string, unknown>>(ALL_VERBS, async (context, _state, data) => {
     const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "");
-    return handleCardAction(nudge, context, verb, data, { policy, calendar: options.calendar, conversations });
+    return handleCardAction(nudge, context, verb, data, { policy, calendar: options.calendar, conversations, referrals: options.referrals });
   });
 
   return {

@@ -25,4 +25,5 @@ export { createLogger, REDACT_PATHS, type Logger } from "./logger.ts";
 export { consoleText, routeConsoleToLog } from "./library-console.ts";
 export { ITEMS_PER_YIELD, yieldToEventLoop } from "./event-loop.ts";
 export { isRecord } from "./is-record.ts";
+export { signedLinkToken, readSignedLinkToken, signedLinkUrl, type LinkRecipient } from "./signed-links.ts";
 export { NudgeError, isNudgeError, exitCodeFor, httpStatusFor, staffSentenceFor, ERROR_KINDS, type ErrorKind } from "./errors.ts";

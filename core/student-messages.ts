@@ -128,9 +128,10 @@ export const STUDENT_MESSAGES = {
   data_copy_email_subject: "A copy of the data we hold about you",
   data_copy_email:
     "Hi {{student}},\n\nas you asked (reference DR-{{reference}}), attached is a copy of everything Nudge holds about you: as data (JSON, for moving to another service) and as a page you can read in a browser (HTML).\n\nIf anything in it is wrong, reply to this email and we'll correct it.",
+  // Sent only once the case is queued to the team, so "will get in touch" is a promise someone has been asked to keep.
   referral:
-    "Hi {{student}}, it's {{tutor}}. I've asked the Student Centre's support team to get in touch with you; they can help with study, money, wellbeing and more. You can also reply here if you'd like a chat with me.",
-  referral_subject: "The Student Centre will be in touch",
+    "Hi {{student}}, it's {{tutor}}. I've passed your details to {{team}}, who will get in touch with you. You can also reply here if you'd like a chat with me.",
+  referral_subject: "Your tutor has passed your details on",
   unsubscribe_invalid_title: "This link is not valid",
   unsubscribe_invalid:
     "This unsubscribe link is not valid: it may have been cut short when it was copied. Try the link in the email again, or contact the Student Centre.",

@@ -7,9 +7,10 @@
 import { inputOf, noticeCard, studentCard, tuteesCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
 import { decide, scopeFilter } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
-import { approveIntervention, dismissFlags, referStudent, snoozeFlags, type ApprovalPolicy } from "../interventions/index.ts";
+import { approveIntervention, dismissFlags, snoozeFlags, type ApprovalPolicy } from "../interventions/index.ts";
 import { inviteToTalk, type TutorCalendar } from "../meetings/index.ts";
 import type { Database } from "../prisma/index.ts";
+import { caseStatusLine, defaultReferralSettings, escalationCase, referToTeam, type ReferralSettings } from "../referrals/index.ts";
 import { acknowledgeConcern } from "../safeguarding/index.ts";
 import { composeDigest, digestPage, digestStudent, fitPhrases } from "./cards.ts";
 import { markRepliesSeen, tutorDigest } from "./entries.ts";
@@ -106,9 +107,11 @@ export async function studentLookupCard(db: Database, staff: StaffMember, term: 
   const { tutor, entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids, purpose: "student command", now });
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: ids[0]! }, select: { pausedUntil: true } });
   await markRepliesSeen(db, entries[0]!.shownReplyIds, now);
+  const paused = student.pausedUntil && student.pausedUntil > now ? `Paused messages until ${student.pausedUntil.toISOString().slice(0, 10)}` : null;
+  const referral = await caseStatusLine(db, ids[0]!, tutor.timezone);
   return studentCard({
     student: { ...digestStudent(entries[0]!, tutor.timezone), actionable: false },
-    status: student.pausedUntil && student.pausedUntil > now ? `Paused messages until ${student.pausedUntil.toISOString().slice(0, 10)}` : null,
+    status: [paused, referral].filter(Boolean).join(". ") || null,
   });
 }
 
@@ -129,6 +132,8 @@ export interface DigestActionDeps {
   calendar?: TutorCalendar;
   /** Teams user ids whose clients refresh the card: the person pressing. */
   refreshUserIds: string[];
+  /** Where referrals and escalations go; unset: nowhere (Refer says so). */
+  referrals?: ReferralSettings;
 }
 
 /** A digest button: do it, then show the page again as it now stands; a refusal comes back as text. */
@@ -156,18 +161,21 @@ export async function digestAction(
   // Inputs arrive merged into the data, named per student (`editedText-12`): see adaptive-cards.
   const input = (name: string) => inputOf(data as Record<string, unknown>, name, studentId);
   const who = staff.staffNumber;
+  const referrals = deps.referrals ?? defaultReferralSettings();
   switch (verb) {
     case "digest.approve":
       await approveIntervention(db, { interventionId, staffNumber: who }, deps.policy);
+      await escalationCase(db, interventionId, who, referrals);
       break;
     case "digest.edit":
       await approveIntervention(db, { interventionId, staffNumber: who, editedText: input("editedText") ?? "", note: "edited in the digest" }, deps.policy);
+      await escalationCase(db, interventionId, who, referrals);
       break;
     case "digest.invite":
       await inviteToTalk(db, { studentId, staffNumber: who }, deps.policy, new Date(), deps.calendar);
       break;
     case "digest.refer":
-      await referStudent(db, { studentId, staffNumber: who, note: input("note") }, deps.policy);
+      await referToTeam(db, { studentId, staffNumber: who, note: input("note") }, deps.policy, referrals);
       break;
     case "digest.dismiss":
       await dismissFlags(db, { studentId, staffNumber: who, verdict: input("verdict") ?? "", comment: input("comment") }, deps.policy);

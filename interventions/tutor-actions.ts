@@ -5,7 +5,7 @@
  * transaction as the change.
  */
 import { say, NudgeError, DAY_MS } from "../core/index.ts";
-import type { Database } from "../prisma/index.ts";
+import type { Database, Tx } from "../prisma/index.ts";
 import { authorise } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
@@ -118,14 +118,16 @@ export async function snoozeFlags(
 }
 
 /**
- * Refers the student to the Student Centre's support team: a referral, decided by the referring
- * tutor (their role must be one the approval policy names for referrals), and a short message to
- * the student saying who will be in touch. The tutor's note stays with staff.
+ * Refers the student to a team: a referral, decided by the referring tutor (their role must be one
+ * the approval policy names for referrals), handed to the team (`handOff.open`, in the same
+ * transaction) and a short message to the student saying who will be in touch. The tutor's note
+ * stays with staff.
  */
 export async function referStudent(
   db: Database,
   request: { studentId: number; staffNumber: string; note?: string },
   policy: ApprovalPolicy,
+  handOff: { team: string; open(tx: Tx, referral: { interventionId: number; staffId: number }): Promise<unknown> },
   now = new Date(),
 ): Promise<{ interventionId: number }> {
   const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.referral.roles);
@@ -139,7 +141,7 @@ export async function referStudent(
     select: { id: true },
   });
   if (open) throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`, { kind: "conflict" });
-  const body = say("referral", { student: firstName(student), tutor: staff.displayName });
+  const body = say("referral", { student: firstName(student), tutor: staff.displayName, team: handOff.team });
   const subject = say("referral_subject");
   const texts = { teams: body, sms: body, email: { subject, body } };
   const order = channelOrderFor(student, ["teams", "email", "sms"], texts, ["teams", "email", "sms"]);
@@ -165,6 +167,7 @@ export async function referStudent(
       changes: { approvedById: staff.staffId, approvedAt: now, decisionNote: request.note?.trim() || null },
       details: { kind: "referral", note: request.note?.trim() || null },
     });
+    await handOff.open(tx, { interventionId: id, staffId: staff.staffId });
     await queueApproved(tx, id, actor, now);
     return { interventionId: id };
   });

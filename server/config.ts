@@ -12,6 +12,7 @@ import cron from "node-cron";
 import { z } from "zod/v4";
 import { DEFAULT_DATABASE_URL } from "../app/index.ts";
 import type { SafeguardingContact } from "../safeguarding/index.ts";
+import { DEFAULT_TEAMS, type CaseDestination, type CaseKind } from "../referrals/index.ts";
 import { CHANNELS, type ChannelName, NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
 
 export interface Setting {
@@ -212,6 +213,27 @@ export const SETTINGS: Setting[] = [
   },
   { name: "NUDGE_SAFEGUARDING_SCHEDULE", default: "* * * * *", meaning: "How often unacknowledged crisis alerts are checked for escalation (cron)." },
   {
+    name: "NUDGE_REFERRAL_DESTINATIONS",
+    meaning:
+      "Who receives a tutor's referral (the Refer button) as a case to acknowledge and close: staff numbers (a Teams card, email when Teams cannot reach them) and/or shared mailbox addresses (an email with a signed acknowledgement link; needs `PUBLIC_BASE_URL`), comma-separated. Unset: referrals are not set up; Refer tells the tutor so and nothing is sent to the student. See docs/student-centre.md.",
+  },
+  {
+    name: "NUDGE_REFERRAL_TEAM",
+    default: "the Student Centre's support team",
+    meaning: 'The team that takes referrals, as students and staff read it ("your tutor has passed your details to …").',
+  },
+  {
+    name: "NUDGE_ESCALATION_DESTINATIONS",
+    meaning:
+      "Who receives an approved escalation as a case (same form as `NUDGE_REFERRAL_DESTINATIONS`), e.g. the programme leaders' mailbox. Unset: an escalation reaches the student only.",
+  },
+  { name: "NUDGE_ESCALATION_TEAM", default: "the student's programme team", meaning: "The team that takes escalations, as staff read it." },
+  {
+    name: "NUDGE_REFERRAL_REMIND_HOURS",
+    default: "48",
+    meaning: "Hours a referral or escalation case may stay unacknowledged before its team is reminded, once (`0`: never).",
+  },
+  {
     name: "NUDGE_CRISIS_LINES",
     default: "Samaritans: call 116 123 (free, day or night); Shout: text SHOUT to 85258; NHS 111 (option 2 for mental health); in an emergency call 999",
     meaning: "The national lines a student in crisis is given, separated by `;` (UK defaults).",
@@ -290,6 +312,12 @@ const contactList = z
     }
     return contacts;
   });
+
+/** A team's name goes into sentences to students and staff: one short line. */
+const teamName = z
+  .string()
+  .trim()
+  .refine((v) => v.length >= 3 && v.length <= 80 && !/[\r\n{}]/.test(v), { message: "must be a team's name of 3 to 80 characters on one line" });
 
 function isTimezone(value: string): boolean {
   try {
@@ -446,6 +474,11 @@ const schema = z
     NUDGE_SAFEGUARDING_CONTACTS: contactList,
     NUDGE_SAFEGUARDING_ESCALATION_CONTACTS: contactList,
     NUDGE_SAFEGUARDING_ESCALATE_MINUTES: wholeNumber(1, 1440, "minutes").default(30),
+    NUDGE_REFERRAL_DESTINATIONS: contactList,
+    NUDGE_REFERRAL_TEAM: teamName.default(DEFAULT_TEAMS.referral),
+    NUDGE_ESCALATION_DESTINATIONS: contactList,
+    NUDGE_ESCALATION_TEAM: teamName.default(DEFAULT_TEAMS.escalation),
+    NUDGE_REFERRAL_REMIND_HOURS: wholeNumber(0, 720, "hours").default(48),
     NUDGE_SAFEGUARDING_SCHEDULE: z
       .string()
       .trim()
@@ -504,6 +537,10 @@ const schema = z
         ctx.addIssue({ code: "custom", path: ["PUBLIC_BASE_URL"], message: "must be https:// in production" });
       }
     }
+    // A shared mailbox acknowledges a case through the signed link in its email: without an address, it could not.
+    for (const v of ["NUDGE_REFERRAL_DESTINATIONS", "NUDGE_ESCALATION_DESTINATIONS"] as const)
+      if (env[v].some((c) => c.kind === "email") && !present(env.PUBLIC_BASE_URL))
+        need("PUBLIC_BASE_URL", `when ${v} names a mailbox (its emails carry the acknowledgement link)`);
     if (present(env.NUDGE_LINK_SECRET) && env.NUDGE_LINK_SECRET!.length < 32) {
       ctx.addIssue({ code: "custom", path: ["NUDGE_LINK_SECRET"], message: "must be at least 32 characters" });
     }
@@ -580,6 +617,8 @@ export interface Config {
   subjectAccessDelivery: "staff" | "email";
   /** Crisis alerts and distress notices (invariant 7), and what students in need are told. */
   safeguarding: SafeguardingConfig;
+  /** Where referrals and escalations go as cases; a kind left out is not set up. */
+  referrals: { destinations: Partial<Record<CaseKind, CaseDestination>>; remindHours: number };
   /** Staff working hours on weekdays (minutes after local midnight), in the institution's timezone. */
   workingHours: { from: number; to: number };
   /** What the privacy notice names: the institution, and where privacy questions and requests go. */
@@ -709,6 +748,13 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       crisisLines: env.NUDGE_CRISIS_LINES,
       wellbeingContact: env.NUDGE_WELLBEING_CONTACT,
       securityContact: env.NUDGE_SECURITY_CONTACT,
+    },
+    referrals: {
+      destinations: {
+        ...(env.NUDGE_REFERRAL_DESTINATIONS.length ? { referral: { team: env.NUDGE_REFERRAL_TEAM, contacts: env.NUDGE_REFERRAL_DESTINATIONS } } : {}),
+        ...(env.NUDGE_ESCALATION_DESTINATIONS.length ? { escalation: { team: env.NUDGE_ESCALATION_TEAM, contacts: env.NUDGE_ESCALATION_DESTINATIONS } } : {}),
+      },
+      remindHours: env.NUDGE_REFERRAL_REMIND_HOURS,
     },
     workingHours: minutesOf(env.NUDGE_WORKING_HOURS),
     xapi: {

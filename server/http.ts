@@ -13,6 +13,7 @@ import { registerEmailRoutes } from "./email-routes.ts";
 import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/index.ts";
 import { registerPrivacyRoutes } from "./privacy-routes.ts";
+import { registerReferralRoutes } from "./referral-routes.ts";
 import { registerSafeguardingRoutes } from "./safeguarding-routes.ts";
 
 export interface HttpDeps {
@@ -103,6 +104,7 @@ export function createHttpServer({ app, bot, logger, isReady, xapi, channels, pr
   });
 
   registerSafeguardingRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
+  registerReferralRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
 
   return server;
 }

@@ -5,6 +5,7 @@
 import type restify from "restify";
 import { noticeHtml, privacyNotice, type PrivacyNoticeSettings } from "../privacy/index.ts";
 import type { ConversationSettings } from "../conversations/index.ts";
+import type { ReferralSettings } from "../referrals/index.ts";
 import type { Config } from "./config.ts";
 
 const PAGE_HEADERS = {
@@ -34,6 +35,17 @@ export function registerPrivacyRoutes(server: restify.Server, settings: PrivacyN
 }
 
 /** How students' messages are answered and who is alerted, out of the service's configuration. */
+/** Where referrals and escalations go, with what their email links need. */
+export function referralSettings(config: Config): ReferralSettings {
+  return {
+    destinations: config.referrals.destinations,
+    remindHours: config.referrals.remindHours,
+    publicBaseUrl: config.publicBaseUrl,
+    linkSecret: config.linkSecret,
+    timezone: config.timezone,
+  };
+}
+
 export function conversationSettings(config: Config): ConversationSettings {
   return {
     privacy: noticeSettings(config),

@@ -14,7 +14,7 @@ import type { Config } from "./config.ts";
 import { closeChannelSenders, closeStaffSenders, createChannelSenders, createStaffSenders } from "./channel-senders.ts";
 import { tutorCalendarOf } from "../integrations/index.ts";
 import { createHttpServer } from "./http.ts";
-import { conversationSettings } from "./privacy-routes.ts";
+import { conversationSettings, referralSettings } from "./privacy-routes.ts";
 import type { Logger } from "../core/index.ts";
 
 export interface RunningService {
@@ -47,7 +47,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   // One client for the bot and the jobs: they share its Graph token.
   const calendar = tutorCalendarOf(config.graph);
   if (calendar) logger.info("tutors' calendars through Microsoft Graph: free/busy for invitations, Teams meetings for bookings");
-  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar });
+  const referrals = referralSettings(config);
+  for (const kind of ["referral", "escalation"] as const)
+    if (!referrals.destinations[kind]) logger.warn({ kind }, `no NUDGE_${kind.toUpperCase()}_DESTINATIONS: ${kind}s are not handed to any team`);
+  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar, referrals });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = {
     publicBaseUrl: config.publicBaseUrl,

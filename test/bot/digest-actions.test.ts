@@ -58,7 +58,8 @@ describe("the digest card's actions", () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     connector = await startFakeConnector();
-    const config = testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams" });
+    // Referrals go to a named member of staff (the rules admin will do): Refer needs somewhere to send them.
+    const config = testServiceConfig(testDb.url, { NUDGE_CHANNELS: "teams", NUDGE_REFERRAL_DESTINATIONS: "A0001" });
     service = await startService(config, createLogger("silent"));
     base = `http://127.0.0.1:${service.port}`;
     const quiet = except(healthy(), (day, usual) => (day > D - 12 ? { ...usual, vle: undefined } : usual));
@@ -173,7 +174,7 @@ describe("the digest card's actions", () => {
     expectPlainSentence(outcome.value);
   });
 
-  it("snooze puts the flags aside for a week; refer queues a referral to the student", async () => {
+  it("snooze puts the flags aside for a week; refer opens a case and queues a referral to the student", async () => {
     const snoozed = await press(studentOn(card, "S3").verb("digest.snooze"));
     expect(shownText({ attachments: [{ content: snoozed.value }] })).toMatch(/Snoozed until .* by Dr Tutor/);
     const flag = await service.db.prisma.flag.findFirstOrThrow({ where: { studentId: ids.get("S3")! } });
@@ -187,5 +188,9 @@ describe("the digest card's actions", () => {
     const referral = await service.db.prisma.intervention.findFirstOrThrow({ where: { studentId, kind: "referral" } });
     expect(referral).toMatchObject({ state: "queued", decisionNote: "money worries" });
     expect(referral.body).not.toContain("money worries");
+    expect(await service.db.prisma.referralCase.findUniqueOrThrow({ where: { interventionId: referral.id } })).toMatchObject({
+      state: "open",
+      note: "money worries",
+    });
   });
 });
