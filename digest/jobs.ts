@@ -9,20 +9,27 @@ import { PRIORITY, queueStaffNotice } from "../notices/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { composeDigest, digestStudents } from "./cards.ts";
 import { markRepliesSeen } from "./entries.ts";
+import { digestLinkLines, digestLinkUrl } from "./email-links.ts";
 
-export function digestJobs(db: Database, settings: { schedule: string }): ScheduledJob[] {
+/** Where the digest email's link points and what signs it; without them the email says to use Teams. */
+export interface DigestLinkSettings {
+  publicBaseUrl: string;
+  secret: string;
+}
+
+export function digestJobs(db: Database, settings: { schedule: string; links?: DigestLinkSettings }): ScheduledJob[] {
   return [
     {
       name: "tutor-digest",
       description: "send each personal tutor with something new their digest (Teams card, or email without Teams)",
       schedule: settings.schedule,
       catchUp: true,
-      run: ({ scheduledFor }) => sendDigests(db, scheduledFor),
+      run: ({ scheduledFor }) => sendDigests(db, scheduledFor, settings.links),
     },
   ];
 }
 
-export async function sendDigests(db: Database, now: Date): Promise<JobFigures> {
+export async function sendDigests(db: Database, now: Date, links?: DigestLinkSettings): Promise<JobFigures> {
   await markSentDigestsSeen(db, now);
   const tutors = await db.prisma.staff.findMany({
     where: { active: true, roles: { some: { role: "personal_tutor" } } },
@@ -48,7 +55,10 @@ export async function sendDigests(db: Database, now: Date): Promise<JobFigures> 
           kind: "digest",
           priority: PRIORITY.routine,
           subject: digest.email.subject,
-          text: digest.email.text,
+          // Every digest email carries the link: the Teams card may fall back to email at send time.
+          text: links
+            ? `${digest.email.text}\n\n${digestLinkLines(digestLinkUrl(links.publicBaseUrl, links.secret, digest.digestId, tutor.staffNumber))}`
+            : digest.email.text,
           card: digest.card,
           route: "teams-then-email",
           dueAt: now,

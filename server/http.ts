@@ -15,6 +15,7 @@ import { DEFAULT_NOTICE_SETTINGS, type PrivacyNoticeSettings } from "../privacy/
 import { registerPrivacyRoutes } from "./privacy-routes.ts";
 import { registerReferralRoutes } from "./referral-routes.ts";
 import { registerSafeguardingRoutes } from "./safeguarding-routes.ts";
+import { registerDigestRoutes, type DigestRouteDeps } from "./digest-routes.ts";
 
 export interface HttpDeps {
   app: App;
@@ -30,6 +31,8 @@ export interface HttpDeps {
   privacy?: PrivacyNoticeSettings;
   /** How students' messages are answered and who is alerted; unset: the defaults (tests of other routes). */
   conversations?: ConversationSettings;
+  /** The digest page behind the digest email's link; unset (tests of other routes): no page. */
+  digestLinks?: Omit<DigestRouteDeps, "app" | "logger">;
 }
 
 export interface ChannelWebhookSettings {
@@ -40,7 +43,7 @@ export interface ChannelWebhookSettings {
   emailTrustedAuthservId?: string;
 }
 
-export function createHttpServer({ app, bot, logger, isReady, xapi, channels, privacy, conversations }: HttpDeps): restify.Server {
+export function createHttpServer({ app, bot, logger, isReady, xapi, channels, privacy, conversations, digestLinks }: HttpDeps): restify.Server {
   const settings = conversations ?? defaultConversationSettings();
   // restify's own warnings go to our log, with its redaction, not to a logger of its own. restify 11
   // takes a pino logger; its published types still describe bunyan's.
@@ -104,6 +107,7 @@ export function createHttpServer({ app, bot, logger, isReady, xapi, channels, pr
   });
 
   registerSafeguardingRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
+  if (digestLinks) registerDigestRoutes(server, { app, logger, ...digestLinks });
   registerReferralRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
 
   return server;

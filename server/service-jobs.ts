@@ -34,7 +34,10 @@ export function serviceJobs(nudge: App, config: Config, deps: ServiceJobDeps): S
       afterDispatch: () => nudge.digest.markSentDigestsSeen(),
     }),
     ...nudge.privacy.jobs({ ...config.retention, timezone: config.timezone, subjectAccessDelivery: config.subjectAccessDelivery }),
-    ...nudge.digest.jobs({ schedule: config.tutors.digestSchedule }),
+    ...nudge.digest.jobs({
+      schedule: config.tutors.digestSchedule,
+      links: config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl, secret: config.linkSecret } : undefined,
+    }),
     ...nudge.meetings.jobs({
       schedule: config.tutors.meetingNoticesSchedule,
       reminderHours: config.tutors.reminderHours,

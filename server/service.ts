@@ -50,7 +50,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const referrals = referralSettings(config);
   for (const kind of ["referral", "escalation"] as const)
     if (!referrals.destinations[kind]) logger.warn({ kind }, `no NUDGE_${kind.toUpperCase()}_DESTINATIONS: ${kind}s are not handed to any team`);
-  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy: loadApprovalPolicy(config.approvalPolicyFile), calendar, referrals });
+  const policy = loadApprovalPolicy(config.approvalPolicyFile);
+  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy, calendar, referrals });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = {
     publicBaseUrl: config.publicBaseUrl,
@@ -59,7 +60,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     emailInboundToken: config.emailInboundToken,
     emailTrustedAuthservId: config.emailTrustedAuthservId,
   };
-  const server = createHttpServer({ app, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations });
+  const digestLinks = { linkSecret: config.linkSecret, timezone: config.timezone, actions: { policy, calendar, referrals } };
+  const server = createHttpServer({ app, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations, digestLinks });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
