@@ -37,7 +37,7 @@ export type LinkedDigest =
 /** What a token opens, checked against the stored digest: it must be this tutor's, recent, and the tutor still active. */
 export async function digestOfLink(db: Database, secret: string, token: string | null | undefined, now = new Date()): Promise<LinkedDigest> {
   const link = readSignedLinkToken(secret, PURPOSE, token);
-  if (!link || link.recipient.kind !== "staff") return { state: "invalid" };
+  if (link?.recipient.kind !== "staff") return { state: "invalid" };
   const digest = await db.prisma.tutorDigest.findUnique({
     where: { id: link.id },
     select: { id: true, sentAt: true, studentIds: true, staff: { select: { id: true, staffNumber: true, displayName: true, active: true } } },
