@@ -38,7 +38,7 @@ describe("a tutor without Teams acts on the digest through the link in its email
     fetch(local(url), {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, String(v)])).toString(),
+      body: new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString(),
     });
   const nudgeOf = (number: string) => p().intervention.findFirstOrThrow({ where: { studentId: ids.get(number)!, kind: "nudge" } });
   const textOf = (html: string) =>
