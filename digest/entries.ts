@@ -367,7 +367,11 @@ function shortDay(date: Date): string {
   return dayInWords(date.toISOString().slice(0, 10));
 }
 
+/** A student's words on one line, shortened at a word boundary so no word is cut in half. */
 function clip(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }
