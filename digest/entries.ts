@@ -12,7 +12,8 @@ import { writeAudit } from "../audit/index.ts";
 import type { FlagEvidence } from "../rules/index.ts";
 import { evidencePhrases, staffEvidenceLine } from "../rules/index.ts";
 import { dayInWords, fullName } from "../interventions/index.ts";
-import { statusLine } from "./status.ts";
+import { sendingWords, statusLine } from "./status.ts";
+import { MEETING_OUTCOME_WORDS } from "../meetings/index.ts";
 
 const staffEvidencePhrases = (evidence: readonly FlagEvidence[]) => evidencePhrases(evidence, "staff");
 
@@ -66,7 +67,7 @@ const RECENT_FLAG_DAYS = 7;
 const DECISIONS: Record<string, string> = {
   "intervention.approved": "approved",
   "intervention.rejected": "rejected",
-  "meeting.proposed": "Invitation to talk sent",
+  "meeting.proposed": "Invitation to talk",
   "meeting.booked": "Meeting booked",
   "meeting.outcome": "Meeting outcome recorded",
   "flag.dismissed": "Dismissed",
@@ -228,7 +229,11 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
     },
   });
   const [flags, interventions, replies, decisions] = await Promise.all([
-    prisma.flag.findMany({ where: { studentId, ...flagNeedsALook(now) }, orderBy: { raisedAt: "desc" }, select: { evidence: true, raisedAt: true } }),
+    prisma.flag.findMany({
+      where: { studentId, ...flagNeedsALook(now) },
+      orderBy: { raisedAt: "desc" },
+      select: { evidence: true, raisedAt: true, state: true, snoozedUntil: true },
+    }),
     prisma.intervention.findMany({
       where: { studentId, kind: { not: "reply" } },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -258,7 +263,10 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
       studentId,
       concern: openConcern !== null,
       proposalKind: pending?.state === "awaiting_approval" ? pending.kind : null,
-      flagsNeedALook: !optedOut && flags.length > 0,
+      // A snooze that ended counts from its end: the flag is back in front of the tutor then.
+      latestFlagAt: optedOut
+        ? null
+        : (flags.map((f) => (f.state === "snoozed" && f.snoozedUntil ? f.snoozedUntil : f.raisedAt)).sort((a, b) => b.getTime() - a.getTime())[0] ?? null),
       unseenReply: replies.some((r) => r.seenByTutorAt === null),
     },
     now,
@@ -270,7 +278,19 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
       : flags;
   const evidenceItems = optedOut ? [] : staffEvidencePhrases(evidenceFlags.map((f) => f.evidence as unknown as FlagEvidence));
 
+  // Meetings that have an outcome: what the tutor recorded, with their note.
+  const meetings = await prisma.meeting.findMany({
+    where: { studentId, outcome: { not: null } },
+    orderBy: [{ outcomeRecordedAt: "desc" }, { id: "desc" }],
+    take: HISTORY_LINES,
+    select: { outcome: true, outcomeNote: true, outcomeRecordedAt: true, startsAt: true },
+  });
   const shownHistory = [
+    ...meetings.map((m) => ({
+      at: m.outcomeRecordedAt!,
+      replyId: null,
+      line: `${shortDay(m.startsAt ?? m.outcomeRecordedAt!)}: Meeting, ${MEETING_OUTCOME_WORDS[m.outcome!] ?? m.outcome}${m.outcomeNote ? `: "${clip(m.outcomeNote, 120)}"` : ""}`,
+    })),
     ...interventions
       .filter((i) => i.id !== pending?.id)
       .map((i) => ({ at: i.createdAt, replyId: null, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
@@ -301,8 +321,9 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
     status,
     weeks: optedOut ? [] : await weeklyActivity(db, studentId, now),
     history,
-    proposal: pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
-    done: decisions[0] ? await decisionWords(db, decisions[0], timezone) : null,
+    // Once decided, the card shows the text that was decided on, never another suggestion's.
+    proposal: decisions[0] ? await decidedText(db, decisions[0]) : pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
+    done: decisions[0] ? await decisionWords(db, decisions[0], timezone, now) : null,
     concern: openConcern
       ? {
           concernId: openConcern.id,
@@ -337,10 +358,24 @@ async function weeklyActivity(db: Database, studentId: number, now: Date): Promi
   return weeks;
 }
 
+/** The intervention a decision was about, as the card shows it beside the decision (none for a dismissal or a snooze). */
+async function decidedText(db: Database, entry: { action: string; targetId: string | null; details: unknown }): Promise<DigestEntry["proposal"]> {
+  const id =
+    entry.action === "meeting.proposed"
+      ? Number((entry.details as { interventionId?: unknown } | null)?.interventionId)
+      : entry.action.startsWith("intervention.")
+        ? Number(entry.targetId)
+        : Number.NaN;
+  if (!Number.isSafeInteger(id)) return null;
+  const intervention = await db.prisma.intervention.findUnique({ where: { id }, select: { id: true, kind: true, body: true } });
+  return intervention ? { interventionId: intervention.id, kind: intervention.kind, text: intervention.body } : null;
+}
+
 async function decisionWords(
   db: Database,
   entry: { action: string; actorKind: string; actorId: string; at: Date; details: unknown },
   timezone: string,
+  now: Date,
 ): Promise<string> {
   const who =
     entry.actorKind === "staff"
@@ -351,6 +386,14 @@ async function decisionWords(
   if (entry.action === "intervention.approved" || entry.action === "intervention.rejected") what = `${KIND_WORDS[details.kind ?? ""] ?? "Suggestion"} ${what}`;
   if (entry.action === "flag.dismissed" && details.verdict) what = `Dismissed (${details.verdict.replace(/_/g, " ")})`;
   if (entry.action === "flag.snoozed" && details.until) what = `Snoozed until ${dayInWords(details.until.slice(0, 10))}`;
+  if (entry.action === "meeting.proposed") {
+    // Said as it stands: sent, or waiting (and why), never "sent" while the outbox holds it.
+    const offered = details as { interventionId?: unknown; kind?: string };
+    const sending = await sendingWords(db, Number(offered.interventionId), now);
+    const what = offered.kind === "escalation" ? "Escalation: invitation to talk" : "Invitation to talk";
+    if (sending === "sent") return `${what} sent by ${who}, ${timeIn(timezone).format(entry.at)}`;
+    return `${what} approved by ${who}, ${timeIn(timezone).format(entry.at)}${sending ? `: ${sending}` : ""}`;
+  }
   return `${what} by ${who}, ${timeIn(timezone).format(entry.at)}`;
 }
 

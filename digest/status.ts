@@ -6,6 +6,7 @@
  */
 import type { Database } from "../prisma/index.ts";
 import { dayInWords } from "../interventions/index.ts";
+import { heldInWords } from "../meetings/index.ts";
 
 /** Audit actions that say what became of a student's flags or suggestions. */
 const LATEST = ["flag.dismissed", "flag.snoozed", "intervention.approved", "intervention.rejected"] as const;
@@ -26,8 +27,8 @@ export interface StatusFacts {
   concern: boolean;
   /** The suggestion waiting for a decision, by kind. */
   proposalKind: string | null;
-  /** Whether open flags need a look (raised since the last decision, or a snooze ended). */
-  flagsNeedALook: boolean;
+  /** When the newest flag needing a look was raised (or its snooze ended), or null: it needs a look unless decided since. */
+  latestFlagAt: Date | null;
   /** Whether the student wrote something no tutor has been shown yet. */
   unseenReply: boolean;
 }
@@ -35,14 +36,19 @@ export interface StatusFacts {
 /** "Dismissed by Dr Tutor as "wrong data" (7 Dec)", "Snoozed until 14 December by Dr Tutor", "Waiting for your decision: nudge". */
 export async function statusLine(db: Database, facts: StatusFacts, now: Date): Promise<string> {
   if (facts.concern) return "Their message needs a person";
-  if (facts.proposalKind) return `Waiting for your decision: ${(KIND[facts.proposalKind] ?? "suggestion").toLowerCase()}`;
-  if (facts.flagsNeedALook) return "Needs a look";
   const latest = await db.prisma.auditLog.findFirst({
     where: { studentId: facts.studentId, actorKind: "staff", action: { in: [...LATEST] } },
     orderBy: [{ at: "desc" }, { id: "desc" }],
     select: { action: true, actorId: true, at: true, targetId: true, details: true },
   });
   const decided = latest ? await decisionStatus(db, latest, now) : null;
+  if (facts.proposalKind) {
+    const kind = (KIND[facts.proposalKind] ?? "suggestion").toLowerCase();
+    // A snooze leaves the suggestion waiting: both are true, so both are said.
+    if (decided && latest?.action === "flag.snoozed") return `${decided}; the suggested ${kind} still waits for your decision`;
+    return `Waiting for your decision: ${kind}`;
+  }
+  if (facts.latestFlagAt && (!latest || facts.latestFlagAt > latest.at)) return "Needs a look";
   if (facts.unseenReply) return decided ? `New reply; ${lowerFirst(decided)}` : "New reply from the student";
   return decided ?? "No recent flags";
 }
@@ -67,16 +73,7 @@ async function decisionStatus(
     }
     case "intervention.approved": {
       const kind = KIND[details.kind ?? ""] ?? "Message";
-      const id = Number(entry.targetId);
-      const intervention = Number.isInteger(id) ? await db.prisma.intervention.findUnique({ where: { id }, select: { state: true } }) : null;
-      const state = intervention?.state ?? "";
-      const after = SENT_STATES.has(state)
-        ? "sent"
-        : state === "queued" || state === "approved"
-          ? "not sent yet"
-          : state === "cancelled" || state === "expired" || state === "failed"
-            ? `not sent (${state})`
-            : null;
+      const after = await sendingWords(db, Number(entry.targetId), now);
       return `${kind} approved by ${who} (${on})${after ? `, ${after}` : ""}`;
     }
     case "intervention.rejected":
@@ -84,6 +81,29 @@ async function decisionStatus(
     default:
       return null;
   }
+}
+
+/**
+ * Whether an approved message has gone, as it stands: "sent", "not sent yet", "waiting until
+ * 21 December: the student paused messages", "not sent (expired)"; null when unknown.
+ */
+export async function sendingWords(db: Database, interventionId: number, now: Date): Promise<string | null> {
+  if (!Number.isSafeInteger(interventionId)) return null;
+  const intervention = await db.prisma.intervention.findUnique({
+    where: { id: interventionId },
+    select: { state: true, deliveries: { where: { state: "pending" }, orderBy: { dueAt: "desc" }, take: 1, select: { dueAt: true, heldReason: true } } },
+  });
+  const state = intervention?.state ?? "";
+  if (SENT_STATES.has(state)) return "sent";
+  if (state === "queued" || state === "approved") {
+    const held = intervention?.deliveries[0];
+    // Held by the outbox (a pause, the weekly cap): said with the day it will go.
+    if (held && held.dueAt > now && held.heldReason)
+      return `waiting until ${dayInWords(held.dueAt.toISOString().slice(0, 10))}: ${heldInWords(held.heldReason)}`;
+    return "not sent yet";
+  }
+  if (state === "cancelled" || state === "expired" || state === "failed") return `not sent (${state})`;
+  return null;
 }
 
 function lowerFirst(text: string): string {
