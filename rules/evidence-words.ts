@@ -66,7 +66,8 @@ function phrase(reading: Reading, all: ReadonlyMap<string, Reading>, evidence: F
     case "vle_change": {
       if (minimal) return VLE_MINIMAL;
       const percent = Math.round(v * 100);
-      if (staff) return `VLE activity at ${percent}% of their usual (last ${n} days)`;
+      if (staff)
+        return v === 0 ? `No VLE activity in the last ${plural(n, "day")} (usually active)` : `VLE activity at ${percent}% of their usual (last ${n} days)`;
       return v === 0
         ? `you haven't been on the VLE in the last ${plural(n, "day")}, when you usually are`
         : `your activity on the VLE in the last ${plural(n, "day")} is about ${percent}% of what it usually is`;

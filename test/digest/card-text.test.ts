@@ -58,6 +58,7 @@ describe("evidence on a tutor's card", () => {
   it("is in plain words, without the catalogue's definitions", () => {
     expect(phrases).toContain("No VLE activity for 23 days (last 6 Nov)");
     expect(phrases).toContain("1 of 9 sessions attended (last 28 days)");
+    expect(phrases).toContain("No VLE activity in the last 14 days (usually active)");
     const text = digestStudent(entry([], phrases), "Europe/London").evidence;
     expect(text).not.toMatch(/per day|relative to|= none|\.: /);
   });
