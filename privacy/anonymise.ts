@@ -44,6 +44,8 @@ export async function anonymisedCounts(
     add("replies", row.receivedAt, `classification=${row.classification}`);
   for (const row of await tx.meeting.findMany({ where: { studentId }, select: { state: true, outcome: true, createdAt: true } }))
     add("meetings", row.createdAt, `state=${row.state};outcome=${row.outcome ?? "none"}`);
+  for (const row of await tx.referralCase.findMany({ where: { studentId }, select: { kind: true, state: true, outcome: true, createdAt: true } }))
+    add("referral_cases", row.createdAt, `kind=${row.kind};state=${row.state};outcome=${row.outcome ?? "none"}`);
   return [...counts.values()];
 }
 
@@ -66,4 +68,6 @@ export async function removeTexts(tx: Tx, studentId: number): Promise<void> {
   await clearStaffMessageCards(tx, studentId);
   await tx.staffMessage.updateMany({ where: { ...byStudent, state: { in: ["pending", "sending"] } }, data: { state: "cancelled" } });
   await tx.safeguardingConcern.updateMany({ where: byStudent, data: { toldStudent: null } });
+  // The referrer's note and the team's outcome note are about the student.
+  await tx.referralCase.updateMany({ where: byStudent, data: { note: null, outcomeNote: null } });
 }

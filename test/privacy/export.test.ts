@@ -98,6 +98,9 @@ describe("subject access export", () => {
       data: { kind: "distress_notice", studentId: s.id, concernId: concern.id, staffId: tutorId, channel: "teams", text: `About ${number}`, dueAt: at },
     });
     await p.meeting.create({ data: { interventionId: intervention.id, studentId: s.id, tutorId, proposedSlots: [] } });
+    await p.referralCase.create({
+      data: { interventionId: intervention.id, studentId: s.id, kind: "referral", destination: "the Student Centre's support team", note: `About ${number}` },
+    });
     await p.conversationReference.create({
       data: { studentId: s.id, teamsUserId: `29:${number}`, conversationId: `a:${number}`, serviceUrl: "https://smba.example", reference: {} },
     });
@@ -151,7 +154,7 @@ describe("subject access export", () => {
     const out = join(dir, "s0002.json");
     const run = await runNudge(["student", "export", "S0002", "--as", "A0001", "--out", out], { DATABASE_URL: database.url, LOG_LEVEL: "silent" });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^S0002: \d+ rows in 21 sections written to .*s0002\.json and .*s0002\.html/);
+    expect(run.stdout).toMatch(/^S0002: \d+ rows in 22 sections written to .*s0002\.json and .*s0002\.html/);
     expect(JSON.parse(readFileSync(out, "utf8")).sections.Reply).toHaveLength(1);
     expect(existsSync(join(dir, "s0002.html"))).toBe(true);
     expect(readFileSync(join(dir, "s0002.html"), "utf8")).toContain("<h1>Your data held by Nudge</h1>");

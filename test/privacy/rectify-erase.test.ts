@@ -27,6 +27,7 @@ const BY_STUDENT = [
   "Intervention",
   "Reply",
   "Meeting",
+  "ReferralCase",
   "ConversationReference",
   "Consent",
   "DataRequest",
@@ -163,6 +164,25 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       },
     });
     ids.sent = sent.id;
+    const referral = await p.intervention.create({
+      data: { studentId: s.id, kind: "referral", state: "sent", body: "Hi Bron, I've passed your details on", proposedBy: "staff:T0001" },
+    });
+    await p.referralCase.create({
+      data: {
+        interventionId: referral.id,
+        studentId: s.id,
+        kind: "referral",
+        destination: "the Student Centre's support team",
+        note: "Bronwen said my laptop broke and she is feeling low",
+        referredById: tutor.id,
+        state: "closed",
+        acknowledgedBy: "centre@example.ac.uk",
+        acknowledgedAt: new Date("2026-11-02T10:00:00Z"),
+        outcome: "supported",
+        outcomeNote: "Met Bron in Room 7.07",
+        closedAt: new Date("2026-11-03T10:00:00Z"),
+      },
+    });
     await p.delivery.create({
       data: {
         interventionId: sent.id,
@@ -398,7 +418,13 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
         expect(rows[table], table).toHaveLength(0);
       }
       // The interventions and replies stay as rows (the counts and the audit trail refer to them), without their words.
-      expect(rows.Intervention).toHaveLength(3);
+      expect(rows.Intervention).toHaveLength(4);
+      expect(await p.referralCase.findFirstOrThrow({ where: { studentId: ids.erased } })).toMatchObject({
+        state: "closed",
+        outcome: "supported",
+        note: null,
+        outcomeNote: null,
+      });
       expect(rows.Reply).toHaveLength(1);
       // The audit log is append-only and keeps who did what to which record, but no name, contact or message.
       const audit = JSON.stringify(await p.auditLog.findMany({ where: { studentId: ids.erased } }));
@@ -429,6 +455,7 @@ describe.each(databaseKindsUnderTest())("rectification and erasure on %s", (kind
       expect(value("flags", "rule=no-vle-10-days")).toBe(2);
       expect(value("replies", "classification=thanks")).toBe(1);
       expect(value("meetings", "state=cancelled;outcome=none")).toBe(1);
+      expect(value("referral_cases", "kind=referral;state=closed;outcome=supported")).toBe(1);
       expect(value("students.erased", "status=active")).toBe(1);
       expect(statistics.find((s) => s.period === "2026-27" && s.metric === "flags")).toBeTruthy();
       for (const s of statistics) expect(JSON.stringify(s)).not.toMatch(/S0700007|Bronwen|erased-/);

@@ -38,6 +38,7 @@ const BY_STUDENT = [
   "Intervention",
   "Reply",
   "Meeting",
+  "ReferralCase",
   "ConversationReference",
   "Consent",
   "DataRequest",
@@ -285,6 +286,33 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
         icsUid: "carys@nudge",
       },
     });
+    const referral = await p.intervention.create({
+      data: {
+        studentId: old.id,
+        kind: "referral",
+        state: "sent",
+        createdAt: oldDates.invitation,
+        proposedBy: "staff:1",
+        body: "Hi Caz, I've passed your details on",
+      },
+    });
+    await p.referralCase.create({
+      data: {
+        interventionId: referral.id,
+        studentId: old.id,
+        kind: "referral",
+        destination: "the Student Centre's support team",
+        note: "Carys's laptop broke and she can't afford another",
+        referredById: tutor.id,
+        state: "closed",
+        acknowledgedBy: "centre@example.ac.uk",
+        acknowledgedAt: oldDates.invitation,
+        outcome: "supported",
+        outcomeNote: "Lent Caz a laptop; see her in Room 4.03",
+        closedAt: oldDates.invitation,
+        createdAt: oldDates.invitation,
+      },
+    });
     await p.consent.create({
       data: { studentId: old.id, purpose: "special_category_disability", state: "granted", source: "admin", note: "Carys gave consent by email" },
     });
@@ -318,8 +346,8 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
       interventionsCancelled: 2,
       deliveriesCancelled: 1,
       flagsClosed: 1,
-      // The student once; interventions by kind (2), flags, replies and meetings: in the years they happened.
-      statisticsKept: 6,
+      // The student once; interventions by kind (3), flags, replies, meetings and referral cases: in the years they happened.
+      statisticsKept: 8,
       heldRestricted: 1,
       heldNoEndDate: 1,
     };
@@ -387,7 +415,15 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
     expect(interventions.map((i) => [i.kind, i.state, i.body, i.subject, i.originalBody, i.templateData, i.decisionNote])).toEqual([
       ["nudge", "delivered", "[removed]", "[removed]", "[removed]", null, null],
       ["invitation_to_talk", "sent", "[removed]", null, null, null, null],
+      ["referral", "sent", "[removed]", null, null, null, null],
     ]);
+    expect(await p.referralCase.findFirstOrThrow({ where: { studentId: ids.old } })).toMatchObject({
+      kind: "referral",
+      state: "closed",
+      outcome: "supported",
+      note: null,
+      outcomeNote: null,
+    });
     expect(await p.reply.findFirstOrThrow({ where: { studentId: ids.old } })).toMatchObject({
       text: "[removed]",
       classification: "thanks",
@@ -409,7 +445,9 @@ describe.each(databaseKindsUnderTest())("retention on %s", (kind) => {
       ["flags", academicYear(oldDates.flag), "rule=no-vle-10-days", 1],
       ["interventions", academicYear(oldDates.invitation), "kind=invitation_to_talk;state=sent", 1],
       ["interventions", academicYear(oldDates.nudge), "kind=nudge;state=delivered", 1],
+      ["interventions", academicYear(oldDates.invitation), "kind=referral;state=sent", 1],
       ["meetings", academicYear(oldDates.invitation), "state=held;outcome=support_agreed", 1],
+      ["referral_cases", academicYear(oldDates.invitation), "kind=referral;state=closed;outcome=supported", 1],
       ["replies", academicYear(oldDates.reply), "classification=thanks", 1],
       ["students.anonymised", academicYear(oldDates.end), "status=withdrawn", 1],
     ]);
