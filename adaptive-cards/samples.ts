@@ -61,7 +61,7 @@ function trend(weeks: number[], scale = SCALE): DigestStudent["trend"] {
     sparkline: blocks.join(""),
     weeks,
     bars: weeks.map((w, i) => ({ block: blocks[i]!, count: String(w) })),
-    line: weeks.map((w, i) => `${blocks[i]} ${w}`).join(" · "),
+    line: weeks.map((w, i) => `${blocks[i]}\u00a0${w}`).join("\u00a0· "),
   };
 }
 
@@ -193,7 +193,7 @@ function worstCaseStudent(i: number): DigestStudent {
       sparkline: fill("▇▆▄▂▁▁", LIMIT.sparkline),
       weeks: Array.from({ length: LIMIT.sparkline }, () => 99_999),
       bars: Array.from({ length: LIMIT.sparkline }, () => ({ block: "█", count: "99999" })),
-      line: Array.from({ length: LIMIT.sparkline }, () => "█ 99999").join(" · "),
+      line: Array.from({ length: LIMIT.sparkline }, () => "█\u00a099999").join("\u00a0· "),
     },
     history: Array.from({ length: 3 }, () => fill('13 Nov: replied "thanks, I will have a look at it this week" by Teams ', LIMIT.historyLine)),
     concern: {

@@ -59,7 +59,7 @@ export function digestStudent(entry: DigestEntry, timezone: string, scale = tren
       sparkline: blocks,
       weeks,
       bars: weeks.map((w, i) => ({ block: blocks[i]!, count: String(w) })),
-      line: weeks.map((w, i) => `${blocks[i]} ${w}`).join(" · "),
+      line: weeks.map((w, i) => `${blocks[i]}\u00a0${w}`).join("\u00a0· "),
     },
     history: entry.history.map((line) => clip(line, LIMIT.historyLine)),
     proposal: entry.proposal ? { ...entry.proposal, text: clip(entry.proposal.text, LIMIT.proposalText) } : null,

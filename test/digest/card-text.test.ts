@@ -85,7 +85,7 @@ describe("the six-week trend", () => {
     expect(a.sparkline).toBe("▁▁▁▁▁▁");
     expect(b.sparkline).not.toBe(a.sparkline);
     expect(a.bars.map((bar) => bar.count)).toEqual(["1", "1", "1", "1", "1", "1"]);
-    expect(a.line).toBe("▁ 1 · ▁ 1 · ▁ 1 · ▁ 1 · ▁ 1 · ▁ 1");
+    expect(a.line).toBe(["▁\u00a01", "▁\u00a01", "▁\u00a01", "▁\u00a01", "▁\u00a01", "▁\u00a01"].join("\u00a0· "));
     expect(a.label).toContain(`full bar = ${scale}`);
     expect(b.label).toBe(a.label);
   });
