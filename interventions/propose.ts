@@ -4,6 +4,7 @@
  * - flags from `nudge` rules on the same day merge into one message (the first rule's text; the
  *   explanation lists every rule), approved by the system and queued, when the policy allows it;
  * - any other kind (invitation to talk, referral, escalation) waits for an authorised person.
+ * Flags a rule's randomised holdout put in the held-out arm get no automatic nudge; tutors still see them.
  * Unique keys make a repeated run create nothing new (invariant 2).
  */
 
@@ -114,7 +115,8 @@ function bodyOf(texts: RenderedTexts, order: readonly ChannelName[]): string {
 
 async function openFlags(db: Database): Promise<OpenFlag[]> {
   const flags = await db.prisma.flag.findMany({
-    where: { state: "open", interventions: { none: {} } },
+    // A held-out flag stays open for the tutor, but its automatic nudge is never proposed (rules/holdout.ts).
+    where: { state: "open", interventions: { none: {} }, OR: [{ arm: null }, { arm: "nudged" }] },
     orderBy: [{ studentId: "asc" }, { ruleId: "asc" }],
     select: { id: true, studentId: true, ruleId: true, ruleVersion: true, periodKey: true, evidence: true },
   });

@@ -12,7 +12,8 @@ import { evaluateRule, whySkipped, type RuleOutcome, type SkippedCohort } from "
 import { feedStates, isoDay, silentCohorts, type FeedState } from "./freshness.ts";
 import { runFingerprint } from "./fingerprint.ts";
 import { buildEvidence } from "./flags.ts";
-import { closeIneligibleFlags, flagsWrittenBy, insertFlags, type ClosedFlags } from "./queries/flags.ts";
+import { auditHeldOut, holdoutArms } from "./holdout-arms.ts";
+import { closeIneligibleFlags, flagRowsOf, flagsWrittenBy, insertFlags, type ClosedFlags } from "./queries/flags.ts";
 import { finishRun } from "./queries/runs.ts";
 import { computeMetrics, type StudentMetrics } from "./queries/metrics.ts";
 import type { Metric } from "./metrics.ts";
@@ -74,7 +75,7 @@ export async function runInputs(db: Database, calendar: CalendarDocument | null,
 }
 
 export async function loadRunInputs(db: Database, asOfDay: number, now: Date, ids?: readonly string[]): Promise<RunInputs> {
-  const calendar = await loadCalendar(db);
+  const calendar = await loadCalendar(db, asOfDay);
   const loaded = await loadRulesToRun(db, calendar, ids);
   const invalid = loaded.invalid.map((i) => ({
     id: i.id,
@@ -197,15 +198,17 @@ async function runRulesAlone(db: Database, options: RunOptions): Promise<RunRepo
     const flagged = await nearbyFlags(db, inputs.rules, asOfDay);
     const { metrics, population, outcomes } = await evaluateRules(db, inputs, asOfDay, { currentOnly: true, flagged });
     const stored = new Map(inputs.rules.map((r) => [r.rule.document.id, r]));
+    const armOf = await holdoutArms(db, inputs.rules, outcomes, asOfDay);
+    const rows = await flagRowsOf(
+      run.id,
+      asOfDay,
+      outcomes,
+      (outcome, student) => buildEvidence(stored.get(outcome.id)!.rule, outcome.version, student, asOfDay, inputs.feeds, population),
+      now,
+      armOf,
+    );
     const report = await db.sql.transaction(async (tx) => {
-      await insertFlags(
-        tx,
-        run.id,
-        asOfDay,
-        outcomes,
-        (outcome, student) => buildEvidence(stored.get(outcome.id)!.rule, outcome.version, student, asOfDay, inputs.feeds, population),
-        now,
-      );
+      await insertFlags(tx, rows);
       const written = await flagsWrittenBy(tx, run.id);
       const flagsClosed = await closeIneligibleFlags(tx, population, now);
       const report = buildReport(run.id, options.trigger, asOfDay, inputs, metrics.length, outcomes, written, started);
@@ -214,6 +217,7 @@ async function runRulesAlone(db: Database, options: RunOptions): Promise<RunRepo
       await finishRun(tx, run.id, summaryOf(report), new Date());
       return report;
     });
+    await auditHeldOut(db, run.id, inputs.rules, asOfDay);
     return report;
   } catch (error) {
     await db.prisma.ruleRun.update({ where: { id: run.id }, data: { status: "failed", finishedAt: new Date(), summary: { error: (error as Error).message } } });

@@ -12,7 +12,8 @@ import ruleSchema from "./rule.schema.json" with { type: "json" };
 import { rangeProblem, unknownPeriodNames, type CalendarDocument, type PeriodRef } from "./calendar.ts";
 import { compileCondition, type CompiledCondition } from "./condition.ts";
 import { fieldName, type Path, type Problem, type SourceDocument } from "./document.ts";
-import { feedsOf } from "./metrics.ts";
+import { HOLDOUT_FORMAT, holdoutProblem } from "./holdout.ts";
+import { feedsOf, optionalFeedsOf } from "./metrics.ts";
 import { checkTemplate } from "./templates.ts";
 
 export type Channel = "teams" | "sms" | "email";
@@ -37,6 +38,8 @@ export interface RuleDocument {
   channels: Channel[];
   messages: { teams?: string; sms?: string; email?: { subject: string; body: string } };
   metricsInMessagesAcknowledged?: boolean;
+  /** Share of flagged students whose automatic nudge is held back at random, e.g. "10%" (holdout.ts). */
+  holdout?: string;
   cooldownDays: number;
   activePeriods?: PeriodRef[];
   skipPeriods?: PeriodRef[];
@@ -47,6 +50,8 @@ export interface ValidRule {
   document: RuleDocument;
   condition: CompiledCondition;
   feeds: EngagementSource[];
+  /** Of `feeds`, those read only where loaded (see optionalFeedsOf). */
+  optionalFeeds?: EngagementSource[];
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -65,6 +70,7 @@ function pathOf(pointer: string): (string | number)[] {
 /** Ajv's error, in words an admin can act on, at the field it concerns. */
 function schemaProblem(error: ErrorObject): { path: Path; message: string } {
   const path = pathOf(error.instancePath);
+  if (path.length === 1 && path[0] === "holdout") return { path, message: HOLDOUT_FORMAT };
   if (error.propertyName !== undefined)
     return { path, message: `'${error.propertyName}' is not a valid name: use lower-case letters, digits and hyphens (e.g. reading-weeks)` };
   switch (error.keyword) {
@@ -153,6 +159,10 @@ export function validateRule(data: unknown, context: ValidationContext): RuleVal
   if (typeof rule.intervention === "string" && rule.intervention !== "nudge" && rule.significance !== "significant") {
     report.add("error", ["significance"], `an ${rule.intervention.replace(/_/g, " ")} needs a person's approval: set significance: significant (POLICY P2)`);
   }
+  if (typeof rule.holdout === "string") {
+    const problem = holdoutProblem(rule);
+    if (problem) report.add(problem.severity, ["holdout"], problem.message);
+  }
   const messages = isRecord(rule.messages) ? (rule.messages as RuleDocument["messages"]) : undefined;
   const channels = Array.isArray(rule.channels) ? rule.channels.filter((c): c is Channel => c === "teams" || c === "sms" || c === "email") : [];
   if (messages) {
@@ -202,7 +212,11 @@ export function validateRule(data: unknown, context: ValidationContext): RuleVal
   }
 
   if (!shapeOk || !compiled?.ok || report.problems.some((p) => p.severity === "error")) return { problems: report.problems };
-  return { rule: { document: data, condition: compiled.condition, feeds: feedsOf(compiled.condition.metrics) }, problems: report.problems };
+  const metrics = compiled.condition.metrics;
+  return {
+    rule: { document: data, condition: compiled.condition, feeds: feedsOf(metrics), optionalFeeds: optionalFeedsOf(metrics) },
+    problems: report.problems,
+  };
 }
 
 export interface CalendarValidation {

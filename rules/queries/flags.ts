@@ -2,18 +2,59 @@
  * Writing flags and closing the open flags of students the system must stop acting on: the SQL of
  * a rules run's writes, on the bulk path (a day's run can raise tens of thousands).
  */
+import { ITEMS_PER_YIELD, yieldToEventLoop } from "../../core/index.ts";
 import type { SqlExecutor } from "../../prisma/index.ts";
 import type { RuleOutcome } from "../evaluate.ts";
 import type { FlagEvidence } from "../flags.ts";
+import type { HoldoutArm } from "../holdout.ts";
 import { isoDay } from "../freshness.ts";
 import type { Population } from "../population.ts";
 import type { StudentMetrics } from "./metrics.ts";
 
-const FLAG_COLUMNS = ["studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state", "evidence", "raisedAt"] as const;
+const FLAG_COLUMNS = ["studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state", "evidence", "raisedAt", "arm", "armDraw"] as const;
 const COLUMN_LIST = FLAG_COLUMNS.map((c) => `"${c}"`).join(", ");
 const STAGE = "rules_flag_stage";
 /** Student ids per statement when closing flags. */
 const CHUNK = 500;
+
+/** One flag as written: the values of FLAG_COLUMNS, evidence already JSON. */
+export type FlagRow = readonly unknown[];
+
+/**
+ * The rows of a run's new flags, evidence and all, built before the write transaction and handing
+ * the event loop back every few hundred: building evidence is the run's costliest JavaScript, and
+ * SQLite's transaction is synchronous, so inside it nothing else (not /readyz, not Teams) is answered.
+ */
+export async function flagRowsOf(
+  runId: number,
+  asOfDay: number,
+  outcomes: readonly RuleOutcome[],
+  evidenceOf: (outcome: RuleOutcome, student: StudentMetrics) => FlagEvidence,
+  now: Date,
+  armOf: (outcome: RuleOutcome, studentId: number) => { arm: HoldoutArm; draw: number } | null = () => null,
+): Promise<FlagRow[]> {
+  const rows: FlagRow[] = [];
+  for (const outcome of outcomes) {
+    for (const student of outcome.flagged) {
+      const arm = armOf(outcome, student.studentId);
+      rows.push([
+        student.studentId,
+        outcome.id,
+        outcome.version,
+        isoDay(asOfDay),
+        asOfDay,
+        runId,
+        "open",
+        JSON.stringify(evidenceOf(outcome, student)),
+        now,
+        arm?.arm ?? null,
+        arm?.draw ?? null,
+      ]);
+      if (rows.length % ITEMS_PER_YIELD === 0) await yieldToEventLoop();
+    }
+  }
+  return rows;
+}
 
 /**
  * Inserts the new flags; one per (student, rule, day), so a repeated run adds none. A day's run can
@@ -21,35 +62,22 @@ const CHUNK = 500;
  * statement on SQLite; on PostgreSQL, COPY into a temporary table and one INSERT … SELECT (about
  * three times faster than multi-row INSERTs for 23,000 flags).
  */
-export async function insertFlags(
-  tx: SqlExecutor,
-  runId: number,
-  asOfDay: number,
-  outcomes: readonly RuleOutcome[],
-  evidenceOf: (outcome: RuleOutcome, student: StudentMetrics) => FlagEvidence,
-  now: Date,
-): Promise<void> {
-  function* rows(): Generator<unknown[]> {
-    for (const outcome of outcomes) {
-      for (const student of outcome.flagged) {
-        yield [student.studentId, outcome.id, outcome.version, isoDay(asOfDay), asOfDay, runId, "open", JSON.stringify(evidenceOf(outcome, student)), now];
-      }
-    }
-  }
+export async function insertFlags(tx: SqlExecutor, rows: readonly FlagRow[]): Promise<void> {
+  if (rows.length === 0) return;
   if (tx.kind === "sqlite") {
     await tx.runMany(
-      `INSERT INTO "Flag" (${COLUMN_LIST}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`,
-      rows(),
+      `INSERT INTO "Flag" (${COLUMN_LIST}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`,
+      rows,
     );
     return;
   }
   await tx.execScript(
-    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} ("studentId" integer, "ruleId" text, "ruleVersion" integer, "periodKey" text, "day" integer, "runId" integer, "state" text, "evidence" text, "raisedAt" timestamp(3)) ON COMMIT DELETE ROWS`,
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE} ("studentId" integer, "ruleId" text, "ruleVersion" integer, "periodKey" text, "day" integer, "runId" integer, "state" text, "evidence" text, "raisedAt" timestamp(3), "arm" text, "armDraw" double precision) ON COMMIT DELETE ROWS`,
   );
-  if ((await tx.bulkInsert(STAGE, FLAG_COLUMNS, rows())) === 0) return;
+  await tx.bulkInsert(STAGE, FLAG_COLUMNS, rows);
   await tx.execScript(
     `INSERT INTO "Flag" (${COLUMN_LIST})
-     SELECT "studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state"::"FlagState", "evidence"::jsonb, "raisedAt" FROM ${STAGE}
+     SELECT "studentId", "ruleId", "ruleVersion", "periodKey", "day", "runId", "state"::"FlagState", "evidence"::jsonb, "raisedAt", "arm"::"HoldoutArm", "armDraw" FROM ${STAGE}
      ON CONFLICT ("studentId", "ruleId", "periodKey") DO NOTHING`,
   );
   await tx.execScript(`DELETE FROM ${STAGE}`);
