@@ -77,3 +77,18 @@ export function activeOn(
   if (skip) return { active: false, reason: `in a skipped period (${skip.label})` };
   return { active: true };
 }
+
+/** The first and last day any of a calendar's periods cover, or null when it has none. */
+export function calendarSpan(calendar: CalendarDocument): { from: number; to: number } | null {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const ranges of Object.values(calendar.periods ?? {})) {
+    for (const range of ranges) {
+      const start = dayOfDate(range.from);
+      const end = dayOfDate(range.to);
+      if (start !== null) from = Math.min(from, start);
+      if (end !== null) to = Math.max(to, end);
+    }
+  }
+  return from <= to ? { from, to } : null;
+}

@@ -13,7 +13,7 @@
  */
 import { DAY_MS } from "../core/index.ts";
 import { countFigure, type FEWER_THAN_5 } from "../access/index.ts";
-import { withdrewOrFailed } from "./queries/outcomes.ts";
+import { hadBadOutcome, withdrewOrFailed } from "./queries/outcomes.ts";
 import type { Database } from "../prisma/index.ts";
 import { evaluateRules, nearbyFlags, runInputs } from "./run.ts";
 import { isoDay } from "./freshness.ts";
@@ -99,14 +99,15 @@ export interface DryRunOptions {
 export async function dryRun(db: Database, candidate: ValidRule, options: DryRunOptions): Promise<DryRunReport> {
   const { asOfDay } = options;
   const now = options.now ?? new Date();
-  const calendar = await loadCalendar(db);
+  const calendar = await loadCalendar(db, asOfDay);
   const id = candidate.document.id;
   const stored = await db.prisma.rule.findUnique({ where: { id } });
   const current = stored ? (await loadRulesToRun(db, calendar, [id])).rules[0] : undefined;
   const candidateRule: StoredRule = { rule: candidate, version: (stored?.currentVersion ?? 0) + 1 };
   const historical = Boolean(options.backtest);
 
-  const inputsFor = (rules: StoredRule[], day: number) => runInputs(db, calendar, rules, day, now);
+  // Each day under the calendar in force on it: a week may cross from one academic year to the next.
+  const inputsFor = async (rules: StoredRule[], day: number) => runInputs(db, day === asOfDay ? calendar : await loadCalendar(db, day), rules, day, now);
 
   // Now: the candidate against the current version, with the real flags' cooldowns.
   const compared = current ? [candidateRule, current] : [candidateRule];
@@ -150,6 +151,8 @@ export async function dryRun(db: Database, candidate: ValidRule, options: DryRun
   const perTutorDay = new Map<string, number>();
   const flaggedInWeek = new Set<number>();
   const evaluatedInWeek = new Set<number>();
+  // The cohort (module presentation or course) each student was evaluated in: their outcome is that enrolment's.
+  const groupOf = new Map<number, string>();
   for (let day = asOfDay - SIMULATED_DAYS + 1; day <= asOfDay; day++) {
     const simulated = () => {
       const inCooldown = new Set<number>();
@@ -166,6 +169,7 @@ export async function dryRun(db: Database, candidate: ValidRule, options: DryRun
       if (tutor !== undefined) perTutorDay.set(`${tutor}:${day}`, (perTutorDay.get(`${tutor}:${day}`) ?? 0) + 1);
     }
     for (const student of outcome.evaluatedStudents) evaluatedInWeek.add(student);
+    for (const row of result.metrics) if (!groupOf.has(row.studentId)) groupOf.set(row.studentId, row.groupKey);
   }
   const tutorsReached = new Set([...perTutorDay.keys()].map((k) => k.split(":")[0]));
   const tutorDays = tutorsReached.size * SIMULATED_DAYS;
@@ -173,15 +177,16 @@ export async function dryRun(db: Database, candidate: ValidRule, options: DryRun
   report.load.flagsPerDay = { mean: round(perDay.reduce((a, b) => a + b, 0) / SIMULATED_DAYS, 1), max: Math.max(0, ...perDay) };
   report.load.perTutorPerDay = { tutors: tutorsReached.size, mean: tutorDays ? round(tutorTotal / tutorDays) : 0, max: Math.max(0, ...perTutorDay.values()) };
 
-  if (options.backtest) report.backtest = await backtest(db, asOfDay, flaggedInWeek, evaluatedInWeek);
+  if (options.backtest) report.backtest = await backtest(db, asOfDay, flaggedInWeek, evaluatedInWeek, groupOf);
   return report;
 }
 
-async function backtest(db: Database, asOfDay: number, flagged: Set<number>, evaluated: Set<number>): Promise<Backtest> {
+async function backtest(db: Database, asOfDay: number, flagged: Set<number>, evaluated: Set<number>, groupOf: Map<number, string>): Promise<Backtest> {
   const week = { from: isoDay(asOfDay - SIMULATED_DAYS + 1), to: isoDay(asOfDay) };
-  const { bad, anyOutcome } = await withdrewOrFailed(db, asOfDay);
+  const outcomes = await withdrewOrFailed(db, asOfDay);
+  const { anyOutcome } = outcomes;
   const rate = (set: Set<number>) => {
-    const withOutcome = [...set].filter((s) => bad.has(s)).length;
+    const withOutcome = [...set].filter((s) => hadBadOutcome(outcomes, s, groupOf.get(s) ?? "")).length;
     return { students: set.size, withOutcome, rate: set.size ? round(withOutcome / set.size, 3) : null };
   };
   const f = rate(flagged);

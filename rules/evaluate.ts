@@ -6,7 +6,7 @@
 
 import type { EngagementSource } from "../core/index.ts";
 import { activeOn, type CalendarDocument } from "./calendar.ts";
-import { isoDay, type CohortSilence, type FeedState } from "./freshness.ts";
+import { CONTINUOUS_FEEDS, isoDay, type CohortSilence, type FeedState } from "./freshness.ts";
 import type { StudentMetrics } from "./queries/metrics.ts";
 import { inCohort, type Exclusion, type Population } from "./population.ts";
 import type { ValidRule } from "./validate.ts";
@@ -70,12 +70,31 @@ export function whySkipped(
 ): string | undefined {
   const activity = activeOn(rule.document, calendar, asOfDay);
   if (!activity.active) return `not active on ${isoDay(asOfDay)}: ${activity.reason}`;
-  const stale = rule.feeds.map((feed) => feeds.get(feed)?.stale).filter((reason): reason is string => Boolean(reason));
+  const optional = new Set(rule.optionalFeeds ?? []);
+  // A feed read only where loaded is left out when it never was; once loaded, it must be fresh.
+  const used = rule.feeds.filter((feed) => !optional.has(feed) || feeds.get(feed)?.lastLoadedAt);
+  if (used.length === 0 && rule.feeds.length > 0) return `no data: none of ${rule.feeds.join(", ")} has ever been loaded`;
+  const stale = used.map((feed) => feeds.get(feed)?.stale).filter((reason): reason is string => Boolean(reason));
   return stale.length ? `stale data: ${stale.join("; ")}` : undefined;
 }
 
+/**
+ * The cohort's silences that matter to a rule: any of a feed it requires; of the feeds it reads
+ * only where loaded, only when all of them are silent (attendance not taken for a cohort does not
+ * hide its VLE activity, but no data at all from any of them is a missing feed).
+ */
+function silencesFor(rule: ValidRule, silences: CohortSilence[] | undefined, feeds: ReadonlyMap<EngagementSource, FeedState>): CohortSilence[] {
+  if (!silences?.length) return [];
+  const optional = new Set(rule.optionalFeeds ?? []);
+  const required = silences.filter((s) => rule.feeds.includes(s.feed) && !optional.has(s.feed));
+  if (required.length) return required;
+  const loaded = [...optional].filter((feed) => CONTINUOUS_FEEDS.has(feed) && feeds.get(feed)?.lastLoadedAt);
+  const quiet = silences.filter((s) => loaded.includes(s.feed));
+  return loaded.length && quiet.length === loaded.length ? quiet : [];
+}
+
 export function evaluateRule(target: RuleToEvaluate, context: EvaluationContext): RuleOutcome {
-  const { document, condition, feeds } = target.rule;
+  const { document, condition } = target.rule;
   const outcome: RuleOutcome = {
     id: document.id,
     version: target.version,
@@ -101,7 +120,7 @@ export function evaluateRule(target: RuleToEvaluate, context: EvaluationContext)
       outcome.excluded[exclusion]++;
       continue;
     }
-    const silences = context.silent.get(student.groupKey)?.filter((s) => feeds.includes(s.feed));
+    const silences = silencesFor(target.rule, context.silent.get(student.groupKey), context.feeds);
     if (silences?.length) {
       const cohort = context.population.groupLabel(student.groupKey);
       const entry = silencedCohorts.get(student.groupKey) ?? { cohort, students: 0, reason: silenceReason(silences) };

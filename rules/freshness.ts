@@ -24,7 +24,7 @@ export const COHORT_SILENCE_MIN_STUDENTS = 5;
  * Feeds that should show something every week for any cohort being taught. Submissions are
  * left out: weeks with nothing due are normal, and then there is nothing to flag either.
  */
-const CONTINUOUS_FEEDS: ReadonlySet<EngagementSource> = new Set(["vle", "attendance", "library"]);
+export const CONTINUOUS_FEEDS: ReadonlySet<EngagementSource> = new Set(["vle", "attendance", "library"]);
 
 export interface FeedState {
   feed: EngagementSource;

@@ -22,6 +22,11 @@ export interface MetricFamily {
   sources: readonly MetricSource[];
   /** When the value is null (then a condition on it cannot be true; see docs/admins/rules.md). */
   nullWhen?: string;
+  /**
+   * The feeds are alternatives, not all required: the metric reads whichever have been loaded
+   * (VLE and records alone is a common start), and needs at least one.
+   */
+  anyOf?: true;
 }
 
 /** One concrete metric a rule uses, e.g. vle_events_14d (family vle_events_<N>d, n = 14). */
@@ -61,10 +66,12 @@ export const CATALOGUE = {
   }),
   any_days_since_last: family({
     name: "any_days_since_last",
-    description: "Days since any recorded engagement at all (VLE, attendance, library, submission), or since the course started.",
+    description:
+      "Days since any recorded engagement at all (VLE, attendance, library, submission: whichever of these feeds are loaded), or since the course started.",
     unit: "days",
     window: `looks back up to ${DAYS_SINCE_LOOKBACK} days`,
     sources: ["vle", "attendance", "library", "submission", "records"],
+    anyOf: true,
   }),
   vle_events: family({
     name: "vle_events_<N>d",
@@ -250,4 +257,19 @@ export function feedsOf(metrics: Iterable<Metric>): EngagementSource[] {
   const feeds = new Set<EngagementSource>();
   for (const metric of metrics) for (const source of metric.family.sources) if (source !== "records") feeds.add(source);
   return [...feeds].sort();
+}
+
+/**
+ * Feeds a rule reads only where they have been loaded: those of "any engagement" metrics that no
+ * other metric of the rule requires. A feed never loaded is then left out rather than stale.
+ */
+export function optionalFeedsOf(metrics: Iterable<Metric>): EngagementSource[] {
+  const required = new Set<EngagementSource>();
+  const optional = new Set<EngagementSource>();
+  for (const metric of metrics)
+    for (const source of metric.family.sources) {
+      if (source === "records") continue;
+      ("anyOf" in metric.family && metric.family.anyOf ? optional : required).add(source);
+    }
+  return [...optional].filter((feed) => !required.has(feed)).sort();
 }

@@ -6,7 +6,7 @@ import { NudgeError } from "../core/index.ts";
 import type { Database, Db } from "../prisma/index.ts";
 import { writeAudit } from "../audit/index.ts";
 import type { StaffIdentity } from "../access/index.ts";
-import type { CalendarDocument } from "./calendar.ts";
+import { calendarSpan, type CalendarDocument } from "./calendar.ts";
 import { fieldName, type Path, type Problem, type SourceDocument } from "./document.ts";
 import { validateRule, type RuleDocument, type ValidRule } from "./validate.ts";
 
@@ -108,9 +108,22 @@ export async function saveAll(
   });
 }
 
-export async function loadCalendar(db: Database): Promise<CalendarDocument | null> {
-  const latest = await db.prisma.academicCalendar.findFirst({ orderBy: { id: "desc" } });
-  return (latest?.document as unknown as CalendarDocument | undefined) ?? null;
+/**
+ * The calendar in force on `day`: of the imported calendars (one per academic year), the latest
+ * imported whose dates span the day, so a backtest of a past year reads that year's terms. Without
+ * a day, or when none spans it, the latest imported.
+ */
+export async function loadCalendar(db: Database, day?: number): Promise<CalendarDocument | null> {
+  const rows = await db.prisma.academicCalendar.findMany({ orderBy: { id: "desc" }, select: { document: true } });
+  const calendars = rows.map((row) => row.document as unknown as CalendarDocument);
+  if (day !== undefined) {
+    const covering = calendars.find((calendar) => {
+      const span = calendarSpan(calendar);
+      return span !== null && span.from <= day && day <= span.to;
+    });
+    if (covering) return covering;
+  }
+  return calendars[0] ?? null;
 }
 
 export class RuleNotFound extends NudgeError {

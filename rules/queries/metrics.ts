@@ -150,9 +150,10 @@ function cohortSql(sql: SqlExecutor, asOf: string, currentOnly: boolean, onlyStu
        AND ((pe."status" = 'active' AND (pe."endDate" IS NULL OR ${day(`pe."endDate"`)} >= ${asOf}))
             OR (pe."status" <> 'active' AND pe."endDate" IS NOT NULL AND ${day(`pe."endDate"`)} >= ${asOf}))
     UNION ALL
-    SELECT me."studentId", ${day(`COALESCE(me."enrolledAt", mi."startDate")`)}, 'm' || me."moduleInstanceId", NULL, NULL, 1
+    SELECT me."studentId", ${day(`mi."startDate"`)}, 'm' || me."moduleInstanceId", NULL, NULL, 1
       FROM "ModuleEnrolment" me JOIN "ModuleInstance" mi ON mi."id" = me."moduleInstanceId"
      WHERE ${day(`mi."startDate"`)} <= ${asOf} AND (mi."endDate" IS NULL OR ${day(`mi."endDate"`)} >= ${asOf})
+       AND (me."enrolledAt" IS NULL OR ${day(`me."enrolledAt"`)} <= ${asOf})
        AND (me."withdrawnAt" IS NULL OR ${day(`me."withdrawnAt"`)} > ${asOf})`;
   // One row per student: their course if they have one, else their most recent module.
   const cohort = `
@@ -222,6 +223,8 @@ export async function computeMetrics(sql: SqlExecutor, metrics: readonly Metric[
 /**
  * Per cohort and feed, the latest day within `withinDays` of the as-of day that any student of the
  * cohort had a row from the feed (absent: none in that time). `groups` limits it to some cohorts.
+ * A module cohort is judged by its own module's rows (and rows that belong to no module): its
+ * students' activity on other modules says nothing about whether this module's feed arrived.
  */
 export async function latestFeedDays(
   sql: SqlExecutor,
@@ -241,6 +244,7 @@ export async function latestFeedDays(
        FROM cohort c JOIN "EngagementDaily" e ON e."studentId" = c.sid
       WHERE e."day" <= ${asOf} AND e."day" > ${asOf} - ${int(options.withinDays)}
         AND e."source" IN (${feeds.map((f) => `'${f}'`).join(", ")}) ${inGroups}
+        AND (c.group_key NOT LIKE 'm%' OR e."moduleInstanceKey" = 0 OR 'm' || e."moduleInstanceKey" = c.group_key)
       GROUP BY c.group_key, e."source"`,
     params,
   );
