@@ -98,7 +98,7 @@ export interface OutcomeCardData {
   studentName: string;
   studentNumber: string;
   when: string;
-  recorded?: { outcome: string; by: string; at: string } | null;
+  recorded?: { outcome: string; by: string; at: string; note?: string | null } | null;
 }
 
 /** One student on a tutor's digest (or the answer to "student <name or id>"). */
@@ -162,6 +162,8 @@ export interface StudentCardData {
   student: DigestStudent;
   /** Consent and pause, in words ("Opted out of learning analytics", "Paused until 14 Dec"), or null. */
   status: string | null;
+  /** The next meeting booked with them, in the reader's timezone ("Thursday 10 December, 11:30 to 12:00"), and where. */
+  meeting?: { when: string; withWhom: string; where: string | null } | null;
 }
 
 /** A short message as a card (refusals, confirmations, help). */
@@ -276,7 +278,7 @@ export interface ReferralCaseCardData {
   told: string;
   /** "Acknowledged by Jo Bloggs at 10:31, 8 Dec", or null while open. */
   acknowledged: string | null;
-  /** "Closed by Jo Bloggs at 14:02, 9 Dec: support arranged. Booked a money advice appointment.", or null. */
+  /** "Closed at 14:02, 9 Dec: support arranged. Booked a money advice appointment.", or null. */
   closed: string | null;
   /** The outcomes a case can close with. */
   outcomes: { title: string; value: string }[];

@@ -225,7 +225,7 @@ const REFERRAL_CASE: ReferralCaseCardData = {
   caseId: 7,
   title: `Referral from ${TUTOR}`,
   summary:
-    "Dr Amara Okafor has passed Jamie Rivers to the Student Centre's support team. Please get in touch with them, and press Acknowledge so their tutor knows it is in hand.",
+    "Dr Amara Okafor has passed Jamie Rivers to the Student Centre's support team. Please get in touch with them, and acknowledge this so Dr Amara Okafor knows it is in hand; record the outcome when you close it.",
   student: {
     name: "Jamie Rivers",
     number: "S0012377",
@@ -600,7 +600,7 @@ export const SAMPLES: CardSamples = {
     closed: {
       ...REFERRAL_CASE,
       acknowledged: "Acknowledged by Jo Bloggs at 10:31, 8 Dec",
-      closed: "Closed by Jo Bloggs at 14:02, 9 Dec: support arranged. Booked a money advice appointment for Thursday.",
+      closed: "Closed at 14:02, 9 Dec: support arranged. Booked a money advice appointment for Thursday.",
     },
   },
 };

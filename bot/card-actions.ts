@@ -9,7 +9,7 @@ import type { CapabilityName } from "../access/index.ts";
 import type { App } from "../app/index.ts";
 import type { ConversationSettings } from "../conversations/index.ts";
 import { say, staffSentenceFor } from "../core/index.ts";
-import type { ApprovalPolicy } from "../interventions/index.ts";
+import type { ApprovalPolicy, DeliveryRules } from "../interventions/index.ts";
 import type { TutorCalendar } from "../meetings/index.ts";
 import type { ReferralSettings } from "../referrals/index.ts";
 import { ruleChangeAction } from "./admin-handler.ts";
@@ -51,6 +51,8 @@ export interface CardActionDeps {
   conversations: ConversationSettings;
   /** Where referrals and escalations go (the digest's Refer, an approved escalation). */
   referrals?: ReferralSettings;
+  /** The outbox's rules: an invitation's times start after it can first reach the student. */
+  delivery?: DeliveryRules;
 }
 
 export async function handleCardAction(
@@ -84,8 +86,19 @@ export async function handleCardAction(
       if (verb === VERBS.referralAcknowledge || verb === VERBS.referralClose)
         return await referralAction(nudge, person, verb, data, deps.conversations.safeguarding.timezone);
       if (verb === VERBS.meetingOutcome)
-        return await nudge.meetings.outcomeAndCard({ meetingId: Number(data.meetingId), staffNumber: person.staffNumber, outcome: String(data.outcome) });
-      return await nudge.digest.digestAction(person, verb, data, { policy, calendar, refreshUserIds: refreshIds(context), referrals: deps.referrals });
+        return await nudge.meetings.outcomeAndCard({
+          meetingId: Number(data.meetingId),
+          staffNumber: person.staffNumber,
+          outcome: String(data.outcome),
+          note: typeof data.note === "string" ? data.note : undefined,
+        });
+      return await nudge.digest.digestAction(person, verb, data, {
+        policy,
+        calendar,
+        refreshUserIds: refreshIds(context),
+        referrals: deps.referrals,
+        delivery: deps.delivery,
+      });
     }
     if (person.kind !== "student") return "That button is for the student it was sent to.";
     if (verb === VERBS.studentReply) {

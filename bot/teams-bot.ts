@@ -10,7 +10,7 @@ import { AuthenticationConstants, type AuthenticateRequestResult } from "botfram
 import type { Logger } from "pino";
 import type { TeamsMessenger } from "../channels/index.ts";
 import type { App } from "../app/index.ts";
-import { DEFAULT_POLICY, type ApprovalPolicy } from "../interventions/index.ts";
+import { DEFAULT_POLICY, type ApprovalPolicy, type DeliveryRules } from "../interventions/index.ts";
 import type { TutorCalendar } from "../meetings/index.ts";
 import type { ReferralSettings } from "../referrals/index.ts";
 import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
@@ -51,6 +51,8 @@ export interface BotOptions {
   calendar?: TutorCalendar;
   /** Where referrals and escalations go; unset: not set up (Refer says so). */
   referrals?: ReferralSettings;
+  /** The outbox's rules, for the times an invitation offers; unset: the defaults. */
+  delivery?: DeliveryRules;
 }
 
 export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudge: App, options: BotOptions = {}): TeamsBot {
@@ -75,7 +77,13 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudg
 
   app.adaptiveCards.actionExecute<Record<string, unknown>>(ALL_VERBS, async (context, _state, data) => {
     const verb = String((context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb ?? "");
-    return handleCardAction(nudge, context, verb, data, { policy, calendar: options.calendar, conversations, referrals: options.referrals });
+    return handleCardAction(nudge, context, verb, data, {
+      policy,
+      calendar: options.calendar,
+      conversations,
+      referrals: options.referrals,
+      delivery: options.delivery,
+    });
   });
 
   return {

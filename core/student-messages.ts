@@ -96,6 +96,9 @@ export const STUDENT_MESSAGES = {
   invitation_email:
     "Hi {{student}},\n\nI'd like to have a short chat with you ({{minutes}} minutes), just to see how things are going. Could you do one of these times?{{zone_note}}\n\n{{slots}}\n\n" +
     "Just reply with {{choices}} and you'll get a calendar invitation. If none of these times suits you, reply and tell me when would.\n\n{{tutor}}",
+  invitation_email_own_words:
+    "{{text}}\n\nCould you do one of these times?{{zone_note}}\n\n{{slots}}\n\nJust reply with {{choices}} and you'll get a calendar invitation. If none of these times suits you, reply and say when would.",
+  invitation_sms_own_words: "{{text}} Reply {{choices}}: {{slots}}",
   invitation_after_help:
     "Hi {{student}}, it's {{tutor}}. Thanks for letting us know you'd like some help. Could we have a short chat? Pick a time that suits you.",
   invitation_after_help_subject: "A chat with your personal tutor",

@@ -7,8 +7,8 @@
 import { inputOf, noticeCard, studentCard, tuteesCard, type AdaptiveCard } from "../adaptive-cards/index.ts";
 import { decide, scopeFilter } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
-import { approveIntervention, dismissFlags, snoozeFlags, type ApprovalPolicy } from "../interventions/index.ts";
-import { inviteToTalk, type TutorCalendar } from "../meetings/index.ts";
+import { dismissFlags, snoozeFlags, type ApprovalPolicy, type DeliveryRules } from "../interventions/index.ts";
+import { approveSuggestion, inviteToTalk, slotLabel, type TutorCalendar } from "../meetings/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { caseStatusLine, defaultReferralSettings, escalationCase, referToTeam, type ReferralSettings } from "../referrals/index.ts";
 import { acknowledgeConcern } from "../safeguarding/index.ts";
@@ -112,7 +112,23 @@ export async function studentLookupCard(db: Database, staff: StaffMember, term: 
   return studentCard({
     student: { ...digestStudent(entries[0]!, tutor.timezone), actionable: false },
     status: [paused, referral].filter(Boolean).join(". ") || null,
+    meeting: await bookedMeeting(db, ids[0]!, tutor.timezone, now),
   });
+}
+
+/** The student's next booked meeting, in the reader's timezone, and where it is. */
+async function bookedMeeting(db: Database, studentId: number, timezone: string, now: Date) {
+  const meeting = await db.prisma.meeting.findFirst({
+    where: { studentId, state: "booked", endsAt: { gt: now } },
+    orderBy: [{ startsAt: "asc" }, { id: "asc" }],
+    select: { startsAt: true, endsAt: true, location: true, onlineMeetingUrl: true, tutor: { select: { displayName: true } } },
+  });
+  if (!meeting?.startsAt || !meeting.endsAt) return null;
+  return {
+    when: slotLabel({ start: meeting.startsAt, end: meeting.endsAt }, timezone),
+    withWhom: meeting.tutor.displayName,
+    where: meeting.location ?? (meeting.onlineMeetingUrl ? `Teams meeting: ${meeting.onlineMeetingUrl}` : null),
+  };
 }
 
 /** What a digest button carries; inputs (edited text, verdict, note) arrive merged into it. */
@@ -130,6 +146,8 @@ export interface DigestActionData {
 export interface DigestActionDeps {
   policy: ApprovalPolicy;
   calendar?: TutorCalendar;
+  /** The outbox's rules: an invitation's times start after it can first reach the student. */
+  delivery?: DeliveryRules;
   /** Teams user ids whose clients refresh the card: the person pressing. */
   refreshUserIds: string[];
   /** Where referrals and escalations go; unset: nowhere (Refer says so). */
@@ -163,16 +181,20 @@ export async function digestAction(
   const who = staff.staffNumber;
   const referrals = deps.referrals ?? defaultReferralSettings();
   switch (verb) {
+    // An invitation to talk or an escalation becomes an offer of times, as "Invite to talk" makes.
     case "digest.approve":
-      await approveIntervention(db, { interventionId, staffNumber: who }, deps.policy);
+      await approveSuggestion(db, { interventionId, staffNumber: who }, deps.policy, { calendar: deps.calendar, delivery: deps.delivery });
       await escalationCase(db, interventionId, who, referrals);
       break;
     case "digest.edit":
-      await approveIntervention(db, { interventionId, staffNumber: who, editedText: input("editedText") ?? "", note: "edited in the digest" }, deps.policy);
+      await approveSuggestion(db, { interventionId, staffNumber: who, editedText: input("editedText") ?? "", note: "edited in the digest" }, deps.policy, {
+        calendar: deps.calendar,
+        delivery: deps.delivery,
+      });
       await escalationCase(db, interventionId, who, referrals);
       break;
     case "digest.invite":
-      await inviteToTalk(db, { studentId, staffNumber: who }, deps.policy, new Date(), deps.calendar);
+      await inviteToTalk(db, { studentId, staffNumber: who }, deps.policy, new Date(), deps.calendar, deps.delivery);
       break;
     case "digest.refer":
       await referToTeam(db, { studentId, staffNumber: who, note: input("note") }, deps.policy, referrals);

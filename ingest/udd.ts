@@ -1172,6 +1172,70 @@ function datedAssessments(
 }
 
 // =============================================================================================
+// module_map (and UDD 1.4's module_vle_map) -> ModuleInstance.vleSiteId
+// =============================================================================================
+
+/**
+ * The VLE areas a module instance's activity happens in (UDD module_map, MODULE_MAP_DOMAIN "VLE"):
+ * a Moodle course id ("7") or a course's address. xAPI statements without the Jisc courseArea
+ * extension get their module from them. Several areas per instance are kept, one per line of
+ * vleSiteId; a load adds mappings and removes none (UDD: what is left out is "not supplied").
+ */
+async function parseModuleMap(context: FileContext): Promise<WriteStep> {
+  const instances = await moduleInstanceIds(context.db.sql);
+  const rows = new RowsByKey<{ instanceId: number; mappedId: string }>(context);
+  const legacy = context.entity === "module_vle_map";
+  const otherDomains = new Map<string, number>();
+  const columns = legacy
+    ? { required: ["MOD_INSTANCE_ID", "VLE_MOD_ID"] }
+    : { required: ["MOD_INSTANCE_ID", "MODULE_MAP_DOMAIN", "DOMAIN_MAPPED_ID"], optional: ["MODULE_MAP_ID", "PROVIDED_AT"] };
+  await eachRecord(context, columns, (get, line) => {
+    const domain = legacy ? "VLE" : required(get("MODULE_MAP_DOMAIN"), "MODULE_MAP_DOMAIN");
+    if (domain.toUpperCase() !== "VLE") {
+      otherDomains.set(domain, (otherDomains.get(domain) ?? 0) + 1);
+      return;
+    }
+    const field = legacy ? "VLE_MOD_ID" : "DOMAIN_MAPPED_ID";
+    const mappedId = required(get(field), field);
+    if (/[\r\n]/.test(mappedId)) throw new RowError(`${field} ${shown(mappedId)} holds a line break`);
+    const instanceId = moduleInstanceOf(instances, get("MOD_INSTANCE_ID"));
+    rows.add(
+      `${instanceId}\n${mappedId}`,
+      `MOD_INSTANCE_ID ${shown(get("MOD_INSTANCE_ID")!.trim())} with ${field} ${shown(mappedId)}`,
+      { instanceId, mappedId },
+      line,
+    );
+  });
+  if (otherDomains.size) {
+    const list = [...otherDomains].map(([domain, n]) => `${domain} (${n})`).join(", ");
+    const total = [...otherDomains.values()].reduce((a, b) => a + b, 0);
+    context.note(`${total} mapping(s) to other systems than the VLE were not used: ${list}`);
+  }
+  return async (tx) => {
+    const mappings = rows.values();
+    const stored = new Map<number, string[]>();
+    for (const row of await selectIn<{ id: number; vleSiteId: string | null }>(
+      tx,
+      [...new Set(mappings.map((m) => m.instanceId))],
+      (p) => `SELECT "id", "vleSiteId" FROM "ModuleInstance" WHERE "id" IN (${p})`,
+    )) {
+      stored.set(Number(row.id), row.vleSiteId ? row.vleSiteId.split("\n") : []);
+    }
+    let loaded = 0;
+    const changed = new Set<number>();
+    for (const { instanceId, mappedId } of mappings) {
+      const ids = stored.get(instanceId) ?? [];
+      if (ids.includes(mappedId)) continue;
+      stored.set(instanceId, [...ids, mappedId]);
+      changed.add(instanceId);
+      loaded++;
+    }
+    for (const id of changed) await tx.query(`UPDATE "ModuleInstance" SET "vleSiteId" = $2 WHERE "id" = $1`, [id, stored.get(id)!.join("\n")]);
+    return { loaded, duplicates: mappings.length - loaded };
+  };
+}
+
+// =============================================================================================
 // The format
 // =============================================================================================
 
@@ -1189,6 +1253,8 @@ const ENTITIES = [
   "student_event",
   "assessment_instance",
   "student_on_assessment_instance",
+  "module_map",
+  "module_vle_map",
 ] as const;
 type Entity = (typeof ENTITIES)[number];
 
@@ -1201,6 +1267,8 @@ const ENDPOINTS: Record<string, Entity> = {
   studentevent: "student_event",
   assessmentinstance: "assessment_instance",
   studentassessmentinstance: "student_on_assessment_instance",
+  modulemap: "module_map",
+  modulevlemap: "module_vle_map",
 };
 
 const NOT_USED: Record<string, string> = {
@@ -1209,8 +1277,6 @@ const NOT_USED: Record<string, string> = {
   student_on_course_instance: "UDD student_on_course_instance is not loaded: give YEAR_PRG on student_course_membership instead",
   course_subject: "UDD course_subject is not needed by Nudge (subject codes)",
   module_subject: "UDD module_subject is not needed by Nudge (subject codes)",
-  module_map: "UDD module_map is not needed by Nudge",
-  module_vle_map: "UDD module_vle_map is not loaded yet: VLE activity arrives by xAPI with module context",
   institution: "UDD institution is not needed by Nudge (one institution per installation)",
   student_id_map: "UDD student_id_map is not loaded: feeds identify students by STUDENT_ID",
   staff_on_course_instance: "UDD staff_on_course_instance is not loaded: staff roles come from staff_link",
@@ -1221,8 +1287,6 @@ const NOT_USED_ENDPOINTS: Record<string, string> = {
   studentcourseinstance: "student_on_course_instance",
   coursesubject: "course_subject",
   modulesubject: "module_subject",
-  modulemap: "module_map",
-  modulevlemap: "module_vle_map",
   studentidmap: "student_id_map",
   staffcourseinstance: "staff_on_course_instance",
   staffmoduleinstance: "staff_on_mod_instance",
@@ -1248,12 +1312,14 @@ const PARSERS: Record<Entity, (context: FileContext) => Promise<WriteStep>> = {
   student_event: parseStudentEvents,
   assessment_instance: parseAssessments,
   student_on_assessment_instance: parseSubmissions,
+  module_map: parseModuleMap,
+  module_vle_map: parseModuleMap,
 };
 
 export const uddFormat: FeedFormat = {
   name: "udd",
   description:
-    "Jisc UDD student records: student, course, module, module_instance, memberships, events, attendance, assessments, staff, staff_link (.tsv or .csv)",
+    "Jisc UDD student records: student, course, module, module_instance, memberships, events, attendance, assessments, staff, staff_link, module_map (.tsv or .csv)",
   plan: (paths) => planFiles(paths, UDD_NAMES),
   entityOf: (path) => entityOfFile(path, UDD_NAMES),
   parse: (context) => PARSERS[context.entity as Entity](context),

@@ -17,8 +17,22 @@ import { type EngagementSource, NudgeError } from "../core/index.ts";
  * | activitystrea.ms/schema/1.0/submit, adlnet.gov/expapi/verbs/submitted | (Moodle without Jisc) | submission | count 1 (late 1 after dueDate) |
  * | adlnet.gov/expapi/verbs/answered, activitystrea.ms/schema/1.0/create (forum post), …/start | | vle | count 1 |
  *
- * Known but not counted (reported as such): logged out, session timed out, scored (a mark is an
- * outcome, never a rule input: POLICY P1), library exits, entries to non-library facilities.
+ * Moodle's logstore_xapi 5.x has its own vocabulary (its tests' expected statements):
+ *
+ * | verb                                                   | when                                        | source     |
+ * |--------------------------------------------------------|---------------------------------------------|------------|
+ * | xapi.edlm/profiles/edlm-lms/concepts/verbs/login       |                                             | vle        |
+ * | activitystrea.ms/create, id.tincanapi.com/verb/replied | forum discussion, forum reply               | vle        |
+ * | activitystrea.ms/start, w3id.org/xapi/tla/verbs/resumed| lesson started or resumed                   | vle        |
+ * | activitystrea.ms/submit, …/schema/1.0/submit           | questionnaire, survey, course feedback      | vle        |
+ * |                                                        | assignment                                  | submission |
+ * | activitystrea.ms/send, adlnet …/commented, …/launched, acrossx …/edited, …/schema/1.0/join | | vle |
+ *
+ * An operator's verb map (NUDGE_XAPI_VERB_MAP, verb-map.ts) is read before these recipes.
+ *
+ * Known but not counted (reported as such): logged out, session timed out, scored or assessed (a
+ * mark is an outcome, never a rule input: POLICY P1), library exits, entries to non-library
+ * facilities, enrolment changes.
  * Any other verb is "unmapped": not stored, counted per verb in the report.
  */
 
@@ -79,6 +93,7 @@ export function extension(extensions: Record<string, unknown> | undefined, name:
 }
 
 const JISC = "xapi.jisc.ac.uk/";
+const EDLM = "xapi.edlm/profiles/edlm-lms/concepts/";
 const counted = (source: EngagementSource, values: Partial<Omit<Contribution, "source">> = { count: 1 }): Mapping => ({
   kind: "counted",
   contribution: { source, count: 0, expected: 0, late: 0, missed: 0, ...values },
@@ -142,7 +157,26 @@ function dueDateOf(input: RecipeInput): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/**
+ * Moodle sends "submit" for questionnaire, survey and course-feedback responses too: those are
+ * taking part, not assessed work, so they count as VLE activity.
+ */
+const RESPONSE_TYPES = new Set([
+  "id.tincanapi.com/activitytype/survey",
+  "xapi.edlm/profiles/edlm-lms/concepts/activity-types/feedback",
+  "xapi.edlm/profiles/edlm-lms/concepts/activity-types/questionnaire",
+]);
+const isResponse = (input: RecipeInput) => {
+  const type = typeOf(input);
+  return (type !== undefined && RESPONSE_TYPES.has(type)) || /\/mod\/(feedback|questionnaire|survey)\//.test(input.object.id ?? "");
+};
+
+/** Enrolment changes Moodle reports about a course (resumed, suspended): the records feed's to say. */
+const COURSE_TYPE = "w3id.org/xapi/cmi5/activitytype/course";
+const unlessCourse = (input: RecipeInput) => (typeOf(input) === COURSE_TYPE ? ignored("enrolment change (the records feed holds enrolments)") : counted("vle"));
+
 function submitted(input: RecipeInput, when: Date): Mapping {
+  if (isResponse(input)) return counted("vle");
   const due = dueDateOf(input);
   return counted("submission", { count: 1, late: due && when.getTime() > due.getTime() ? 1 : 0 });
 }
@@ -164,6 +198,23 @@ const RECIPES = new Map<string, Recipe>([
   ["activitystrea.ms/schema/1.0/create", () => counted("vle")],
   ["activitystrea.ms/schema/1.0/start", () => counted("vle")],
   ["adlnet.gov/expapi/verbs/scored", () => ignored("graded: a mark is an outcome, never a rule input")],
+  // Moodle logstore_xapi 5.x (its own vocabulary, without the Jisc profile)
+  [`${EDLM}verbs/login`, () => counted("vle")],
+  [`${EDLM}verbs/logout`, () => ignored("logged out (the log-in already counted the session)")],
+  ["activitystrea.ms/create", () => counted("vle")],
+  ["activitystrea.ms/start", () => counted("vle")],
+  ["activitystrea.ms/submit", submitted],
+  ["activitystrea.ms/send", () => counted("vle")],
+  ["activitystrea.ms/schema/1.0/join", () => counted("vle")],
+  ["id.tincanapi.com/verb/replied", () => counted("vle")],
+  ["adlnet.gov/expapi/verbs/commented", () => counted("vle")],
+  ["adlnet.gov/expapi/verbs/launched", () => counted("vle")],
+  ["w3id.org/xapi/acrossx/verbs/edited", () => counted("vle")],
+  ["w3id.org/xapi/tla/verbs/resumed", unlessCourse],
+  ["w3id.org/xapi/tla/verbs/suspended", unlessCourse],
+  ["w3id.org/xapi/tla/verbs/scored", () => ignored("graded: a mark is an outcome, never a rule input")],
+  ["w3id.org/xapi/dod-isd/verbs/assessed", () => ignored("graded: a mark is an outcome, never a rule input")],
+  [`${EDLM}verbs/enrolled`, () => ignored("enrolment change (the records feed holds enrolments)")],
 ]);
 
 /** What the statement adds to EngagementDaily; throws RecipeError for values the recipe forbids. */

@@ -12,8 +12,12 @@
  *     contribution back out, or, when the target has not arrived yet, makes it arrive voided.
  *  5. Write the statements, the voids and the rollup deltas in the batch's one transaction.
  *
- * Statements without an id: files get a UUID derived from the statement's content (so loading
- * the same file again adds nothing twice); the push endpoint assigns a random one, as an LRS does.
+ * Statements without an id get a UUID derived from the statement's content, in files and pushes
+ * alike: an LMS that sends none (Moodle's plugin) and resends a batch, or a file loaded again,
+ * adds nothing twice.
+ *
+ * Statements about people who are not students (staff, guests) are skipped and counted as "not a
+ * student", in files and pushes alike: an LMS sends everyone's activity.
  */
 import {
   type EngagementSource,
@@ -26,7 +30,7 @@ import {
   nestsDeeperThan,
   yieldToEventLoop,
 } from "../core/index.ts";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -311,21 +315,52 @@ export interface ReadStatement {
   when: Date;
   timeFrom: "timestamp" | "stored" | "received";
   mapping: Mapping | { kind: "void"; target: string };
-  moduleRefs: string[];
+  moduleRefs: { refs: string[]; vleCourseIds: string[] };
   /** Hash of the comparable form: equal fingerprints are the same statement. */
   fingerprint: string;
 }
 
-/** Identifiers of the module an activity belongs to, best first. */
-function moduleRefsOf(statement: Statement): string[] {
+const COURSE_TYPES = new Set(["w3id.org/xapi/cmi5/activitytype/course", "xapi.jisc.ac.uk/coursearea"]);
+/** Moodle's plugin puts a course's idnumber and short name here when told to (sendidnumber, shortcourseid). */
+const COURSE_ID_EXTENSIONS = [
+  "w3id.org/learning-analytics/learning-management-system/external-id",
+  "w3id.org/learning-analytics/learning-management-system/short-id",
+];
+
+/** The VLE's own id of a course from its address: Moodle's /course/view.php?id=7, Blackboard's course_id=_47_1. */
+function vleCourseIdOf(iri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(iri);
+  } catch {
+    return undefined;
+  }
+  if (/\/course\/view\.php$/i.test(url.pathname)) return url.searchParams.get("id")?.trim() || undefined;
+  return url.searchParams.get("course_id")?.trim() || undefined;
+}
+
+/**
+ * Identifiers of the module an activity belongs to, best first: the Jisc courseArea, then the
+ * parent and grouping activities (and a course's idnumber or short name), then the object when
+ * it is a course; each course's VLE id last, matched only against module_map (vleSiteId).
+ */
+function moduleRefsOf(statement: Statement): { refs: string[]; vleCourseIds: string[] } {
   const refs: unknown[] = [];
   const area = extension(statement.context?.extensions, "xapi.jisc.ac.uk/coursearea");
   if (isRecord(area)) refs.push(extension(area, "xapi.jisc.ac.uk/uddmodinstanceid"), extension(area, "xapi.jisc.ac.uk/vle_mod_id"));
   const activities = statement.context?.contextActivities;
-  for (const list of [activities?.parent, activities?.grouping]) {
-    for (const activity of Array.isArray(list) ? list : list ? [list] : []) refs.push(activity.id);
+  const courses: { id?: string; definition?: unknown }[] = [];
+  for (const list of [activities?.parent, activities?.grouping]) courses.push(...(Array.isArray(list) ? list : list ? [list] : []));
+  const objectType = statement.object.definition?.type;
+  if (objectType && COURSE_TYPES.has(iriKey(objectType))) courses.push(statement.object);
+  for (const activity of courses) {
+    refs.push(activity.id);
+    const extensions = isRecord(activity.definition) && isRecord(activity.definition.extensions) ? activity.definition.extensions : undefined;
+    for (const name of COURSE_ID_EXTENSIONS) refs.push(extension(extensions, name));
   }
-  return refs.filter((ref): ref is string => typeof ref === "string" && ref.trim() !== "").map((ref) => ref.trim());
+  const text = (list: unknown[]) => list.filter((ref): ref is string => typeof ref === "string" && ref.trim() !== "").map((ref) => ref.trim());
+  const found = text(refs);
+  return { refs: found, vleCourseIds: text(found.map(vleCourseIdOf)) };
 }
 
 function timeOf(statement: Statement, receivedAt: Date | undefined): Pick<ReadStatement, "when" | "timeFrom"> {
@@ -698,7 +733,8 @@ class ModuleIndex {
         startDay: dayOfInstant(new Date(row.startDate)),
         endDay: row.endDate === null ? null : dayOfInstant(new Date(row.endDate)),
       };
-      if (row.vleSiteId) add(bySite, row.vleSiteId, instance);
+      // module_map keeps several VLE areas, one per line.
+      for (const site of row.vleSiteId?.split("\n") ?? []) if (site.trim()) add(bySite, site.trim(), instance);
       add(byPresentation, row.presentationCode, instance);
       add(byInstance, `${row.code}-${row.presentationCode}`, instance);
       add(byModule, row.code, instance);
@@ -708,12 +744,17 @@ class ModuleIndex {
   }
 
   /** ModuleInstance.id for the first reference that names one, or 0 (no module: not an error). */
-  resolve(refs: readonly string[], day: number): number {
+  resolve({ refs, vleCourseIds }: ReadStatement["moduleRefs"], day: number): number {
     for (const ref of refs) {
       for (const map of this.maps) {
         const instance = pickByDay(map.get(ref.toLowerCase()) ?? [], day);
         if (instance) return instance.id;
       }
+    }
+    // A bare course number ("7") could be any code: only module_map's VLE ids are asked.
+    for (const id of vleCourseIds) {
+      const instance = pickByDay(this.maps[0]!.get(id.toLowerCase()) ?? [], day);
+      if (instance) return instance.id;
     }
     return 0;
   }
@@ -826,16 +867,6 @@ function studentOf(known: Known, actor: ReadStatement["actor"]): number | undefi
   return actor.mbox !== undefined ? known.studentByEmail.get(emailOf(actor.mbox)) : undefined;
 }
 
-function describeActor(actor: ReadStatement["actor"]): string {
-  const names = [
-    actor.accountName !== undefined ? `account.name ${shown(actor.accountName)}` : null,
-    actor.mbox !== undefined ? `mbox ${shown(actor.mbox)}` : null,
-  ].filter(Boolean);
-  return names.length
-    ? `actor ${names.join(" / ")} is not a known student`
-    : "actor has no account.name or mbox (mbox_sha1sum and openid cannot be matched to a student)";
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parse (validate everything, write nothing) and the write step
 // ---------------------------------------------------------------------------------------------
@@ -849,11 +880,6 @@ export interface StatementProblem {
 }
 
 export interface StatementSettings {
-  /**
-   * Files reject statements about people who are not students (a data error the sender should
-   * see); the push endpoint accepts and does not store them, as an LMS also sends staff activity.
-   */
-  unknownActors: "reject" | "skip";
   /** When a pushed request arrived: the day of statements with neither timestamp nor stored. */
   receivedAt?: Date;
   /** Told about every rejected statement (the endpoint answers 400 or 409 from them). */
@@ -895,8 +921,7 @@ class Tally {
     if (this.derivedIds)
       notes.push(`${this.derivedIds} statement(s) had no id: each was given a UUID derived from its content, so loading them again adds nothing twice`);
     if (this.fromStored) notes.push(`${this.fromStored} statement(s) had no timestamp: their day was taken from "stored"`);
-    if (this.unknownActors)
-      notes.push(`${this.unknownActors} statement(s) about people who are not students here (staff, guests) were accepted and not stored`);
+    if (this.unknownActors) notes.push(`${this.unknownActors} statement(s) about people who are not students here (staff, guests) were skipped: not a student`);
     return notes;
   }
 }
@@ -967,8 +992,7 @@ export async function parseStatements(context: FileContext, source: StatementSou
     if (s.mapping.kind !== "counted") continue;
     const studentId = studentOf(known, s.actor);
     if (studentId === undefined) {
-      if (settings.unknownActors === "reject") reject(s.line, new StatementError("actor", describeActor(s.actor)));
-      else tally.unknownActors++;
+      tally.unknownActors++;
       continue;
     }
     const contribution = s.mapping.contribution;
@@ -1161,7 +1185,7 @@ export const xapiFormat: FeedFormat = {
       : { error: `${basename(path)} is not a statements file: xAPI statements come as .json, .jsonl or .ndjson` };
   },
   async parse(context) {
-    return parseStatements(context, await openStatementsFile(context.path), { unknownActors: "reject" });
+    return parseStatements(context, await openStatementsFile(context.path), {});
   },
 };
 
@@ -1190,18 +1214,21 @@ export type PushOutcome =
 
 const invalid = (index: number | null, field: string, message: string): PushOutcome => ({ status: "invalid", index, field, message });
 
-/** Gives each statement its id (PUT's statementId, or a new random UUID, as an LRS assigns). */
-function withIds(values: readonly unknown[], statementId: string | undefined): { values: unknown[]; ids: string[] } | PushOutcome {
-  const ids: string[] = [];
+/**
+ * Gives each statement its id: as given, PUT's statementId, or (validated later) one derived from
+ * its content, so a statement sent again without an id is recognised.
+ */
+function withIds(values: readonly unknown[], statementId: string | undefined): { values: unknown[]; ids: (string | undefined)[] } | PushOutcome {
+  const ids: (string | undefined)[] = [];
   const out: unknown[] = [];
   for (const [index, value] of values.entries()) {
     if (!isRecord(value)) return invalid(index, "statement", "statement must be a JSON object");
     const given = typeof value.id === "string" ? value.id.trim().toLowerCase() : undefined;
     if (statementId !== undefined && given !== undefined && given !== statementId)
       return invalid(index, "id", `id '${given}' does not match the statementId parameter '${statementId}'`);
-    const id = given ?? statementId ?? randomUUID();
+    const id = given ?? statementId;
     ids.push(id);
-    out.push(value.id === undefined ? { ...value, id } : value);
+    out.push(value.id === undefined && id !== undefined ? { ...value, id } : value);
   }
   return { values: out, ids };
 }
@@ -1248,10 +1275,14 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
   }
   const prepared = withIds(values, request.statementId?.toLowerCase());
   if ("status" in prepared) return prepared;
+  const ids: string[] = [];
   for (const [index, value] of prepared.values.entries()) {
     if (index % ITEMS_PER_YIELD === ITEMS_PER_YIELD - 1) await yieldToEventLoop();
     try {
-      readStatement(value, { now, receivedAt: now });
+      // Without an id: the one derived from its content (what the xAPI comparison rules compare).
+      const read = readStatement(value, { now, receivedAt: now });
+      ids.push(read.id);
+      if (prepared.ids[index] === undefined) prepared.values[index] = { ...(value as Record<string, unknown>), id: read.id };
     } catch (error) {
       if (error instanceof StatementError) return invalid(index, error.field, error.message);
       throw error;
@@ -1259,6 +1290,8 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
   }
   const seen = new Map<string, number>();
   for (const [index, id] of prepared.ids.entries()) {
+    // Derived ids repeat only for the same content: the same statement twice counts once.
+    if (id === undefined) continue;
     if (seen.has(id)) return invalid(index, "id", `id '${id}' appears twice in the request (statements ${seen.get(id)} and ${index})`);
     seen.set(id, index);
   }
@@ -1273,19 +1306,18 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
     checksum: null,
     totalBytes: request.totalBytes,
   };
-  const parse = (context: FileContext) =>
-    parseStatements(context, memorySource(prepared.values), { unknownActors: "skip", receivedAt: now, onProblem: (p) => problems.push(p) });
+  const parse = (context: FileContext) => parseStatements(context, memorySource(prepared.values), { receivedAt: now, onProblem: (p) => problems.push(p) });
   // A refused push is the LMS's to correct and resend, and is logged: a batch record for each
   // attempt would fill the load history with its retries.
   const outcome = await ingestSource(db, "xapi", source, parse, { strict: true, options: request.options, recordRefusals: false });
 
   const conflicts = problems.filter((p) => p.kind === "conflict");
   if (conflicts.length) {
-    return { status: "conflict", ids: conflicts.map((p) => prepared.ids[p.line - 1]!), message: conflicts.map((p) => p.message).join("; ") };
+    return { status: "conflict", ids: conflicts.map((p) => ids[p.line - 1]!), message: conflicts.map((p) => p.message).join("; ") };
   }
   if (problems.length) return invalid(problems[0]!.line - 1, problems[0]!.field, problems[0]!.message);
   if (outcome.file.status === "failed") return { status: "failed", message: outcome.errors[0]?.message ?? "not stored" };
-  return { status: "stored", ids: prepared.ids, report: outcome.file };
+  return { status: "stored", ids, report: outcome.file };
 }
 
 /**

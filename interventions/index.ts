@@ -9,8 +9,17 @@ export {
   type ApprovalPolicy,
   type ApprovableKind,
 } from "./approval-policy.ts";
-export { proposeFromFlags, channelOrderFor, type StudentChannels, type ProposeReport, type ProposeSettings, type TemplateData, type RenderedTexts } from "./propose.ts";
+export {
+  proposeFromFlags,
+  channelOrderFor,
+  type StudentChannels,
+  type ProposeReport,
+  type ProposeSettings,
+  type TemplateData,
+  type RenderedTexts,
+} from "./propose.ts";
 export { queueApproved, channelOrderOf } from "./queue.ts";
+export { joinInvitation, waitingInvitation } from "./merge.ts";
 export { approveIntervention, rejectIntervention, DecisionRejected, type ApproveRequest } from "./approve.ts";
 export { checkBeforeSend, quietHoursEnd, type DeliveryRules, type SendDecision } from "./send-checks.ts";
 export { fullName, firstName, dayInWords, messageValues } from "./message-values.ts";

@@ -3,7 +3,8 @@
  * into one, per student:
  * - flags from `nudge` rules on the same day merge into one message (the first rule's text; the
  *   explanation lists every rule), approved by the system and queued, when the policy allows it;
- * - any other kind (invitation to talk, referral, escalation) waits for an authorised person.
+ * - any other kind (invitation to talk, referral, escalation) waits for an authorised person; an
+ *   invitation to talk joins the one already waiting for the student, if there is one (merge.ts).
  * Flags a rule's randomised holdout put in the held-out arm get no automatic nudge; tutors still see them.
  * Unique keys make a repeated run create nothing new (invariant 2).
  */
@@ -16,6 +17,7 @@ import { renderTemplate } from "../rules/index.ts";
 import type { RuleDocument } from "../rules/index.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import { createProposed, transition } from "./lifecycle.ts";
+import { joinInvitation, waitingInvitation } from "./merge.ts";
 import { messageValues } from "./message-values.ts";
 import { queueApproved } from "./queue.ts";
 import { personalTutorName } from "./tutors.ts";
@@ -173,6 +175,15 @@ export async function proposeFromFlags(db: Database, settings: ProposeSettings):
         }
         const data: TemplateData = { texts, evidence: group.flags.map((f) => f.evidence), flagIds: group.flags.map((f) => f.id) };
         const actor = { kind: "system", component } as const;
+        if (group.kind === "invitation_to_talk") {
+          // One invitation waiting per student: this rule's flags join the one already waiting.
+          const waiting = await waitingInvitation(tx, studentId);
+          if (waiting) {
+            const joining = { flagIds: data.flagIds, evidence: data.evidence, proposedBy: `rule:${lead!.ruleId}@${lead!.ruleVersion}`, studentId };
+            await joinInvitation(tx, waiting, joining, actor);
+            return null;
+          }
+        }
         const intervention = await createProposed(
           tx,
           {

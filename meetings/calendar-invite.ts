@@ -40,7 +40,8 @@ export async function meetingCalendar(db: Database, meetingId: number, method: C
       { name: tutor.displayName, email: tutor.email ?? undefined, rsvp: true, partstat: "NEEDS-ACTION", role: "REQ-PARTICIPANT" },
     ] satisfies Attendee[]
   ).filter((a) => a.email);
-  const where = meeting.location ?? (meeting.onlineMeetingUrl ? "Online" : undefined);
+  // The tutor's office, else the Teams meeting's link (LOCATION is what calendars show as "where").
+  const where = meeting.location ?? meeting.onlineMeetingUrl ?? undefined;
   const event: EventAttributes = {
     productId: PRODUCT_ID,
     method,

@@ -5,7 +5,7 @@
  */
 import { fullName, personalTutorName } from "../interventions/index.ts";
 import { storedSlots } from "./meetings.ts";
-import { slotLabel } from "./slots.ts";
+import { dateLabel, slotLabel, timeLabel } from "./slots.ts";
 import type { Database } from "../prisma/index.ts";
 import type { InvitationCardData, MeetingBookedCardData, NudgeCardData, OutcomeCardData } from "../adaptive-cards/index.ts";
 import { MEETING_OUTCOMES } from "../adaptive-cards/index.ts";
@@ -23,7 +23,8 @@ export async function studentTeamsCard(
 ): Promise<AdaptiveCard | null> {
   if (intervention.kind === "reply") return null;
   const meetingId = (intervention.templateData as { meetingId?: unknown } | null)?.meetingId;
-  if (intervention.kind === "invitation_to_talk" && typeof meetingId === "number") {
+  // An approved escalation is an offer of times too.
+  if ((intervention.kind === "invitation_to_talk" || intervention.kind === "escalation") && typeof meetingId === "number") {
     return invitationCard(await invitationCardData(db, meetingId, now));
   }
   const data: NudgeCardData = { interventionId: intervention.id, text, tutorName: await personalTutorName(db, intervention.studentId, now), moduleUrl: null };
@@ -107,6 +108,7 @@ export async function outcomeCardData(db: Database, meetingId: number): Promise<
       startsAt: true,
       endsAt: true,
       outcome: true,
+      outcomeNote: true,
       outcomeRecordedAt: true,
       outcomeRecordedById: true,
       tutor: { select: { timezone: true } },
@@ -127,15 +129,16 @@ export async function outcomeCardData(db: Database, meetingId: number): Promise<
         ? {
             outcome: MEETING_OUTCOMES.find((o) => o.value === meeting.outcome)?.label ?? meeting.outcome,
             by: by?.displayName ?? "a member of staff",
-            at: meeting.outcomeRecordedAt.toISOString().slice(0, 16).replace("T", " "),
+            at: `${timeLabel(meeting.outcomeRecordedAt, meeting.tutor.timezone)} on ${dateLabel(meeting.outcomeRecordedAt, meeting.tutor.timezone)}`,
+            note: meeting.outcomeNote,
           }
         : null,
   };
 }
 
 /** The tutor's answer to "how did the meeting go?": recorded, and the card as it now stands. */
-export async function outcomeAndCard(db: Database, request: { meetingId: number; staffNumber: string; outcome: string }): Promise<AdaptiveCard> {
-  await recordOutcome(db, { meetingId: request.meetingId, staffNumber: request.staffNumber, outcome: request.outcome as OutcomeName });
+export async function outcomeAndCard(db: Database, request: { meetingId: number; staffNumber: string; outcome: string; note?: string }): Promise<AdaptiveCard> {
+  await recordOutcome(db, { meetingId: request.meetingId, staffNumber: request.staffNumber, outcome: request.outcome as OutcomeName, note: request.note });
   return outcomeCard(await outcomeCardData(db, request.meetingId));
 }
 

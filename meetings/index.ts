@@ -10,6 +10,8 @@ export {
   queueStudentReminder,
   bookInTutorCalendar,
   storedSlots,
+  offersTimes,
+  MEETING_OUTCOME_WORDS,
   type CalendarBooking,
   type InviteRequest,
   type InviteResult,
@@ -28,10 +30,26 @@ export { calendarBusy, type TutorCalendar, type TutorCalendarEvent, type Calenda
 export { studentTeamsCard, invitationCardData, bookedCardData, outcomeCardData } from "./cards.ts";
 export { sendMeetingNotices, meetingJobs } from "./jobs.ts";
 export { outcomeAndCard, chooseSlotCard, cardOfOwnMessage } from "./cards.ts";
+export { approveSuggestion, type SuggestionApproved, type SuggestionOptions } from "./approve-suggestion.ts";
+export { DEFAULT_DELIVERY_RULES, heldInWords } from "./first-send.ts";
+export { setOffice, officeOf, type OfficeChange, type OfficeDetails } from "./office.ts";
 
 import { cardOfOwnMessage, chooseSlotCard, outcomeAndCard } from "./cards.ts";
 import { inviteToTalk, recordOutcome } from "./meetings.ts";
 import { meetingJobs, sendMeetingNotices } from "./jobs.ts";
+import { approveSuggestion } from "./approve-suggestion.ts";
+import { officeOf, setOffice } from "./office.ts";
 
 /** What the edges may ask of meetings (app/ binds the database). */
-export const useCases = { outcomeAndCard, chooseSlotCard, cardOfOwnMessage, inviteToTalk, recordOutcome, sendMeetingNotices, jobs: meetingJobs };
+export const useCases = {
+  outcomeAndCard,
+  chooseSlotCard,
+  cardOfOwnMessage,
+  inviteToTalk,
+  approveSuggestion,
+  recordOutcome,
+  sendMeetingNotices,
+  setOffice,
+  officeOf,
+  jobs: meetingJobs,
+};

@@ -15,7 +15,7 @@
  */
 import { lockTutor } from "./queries.ts";
 import type { ChannelName } from "../core/index.ts";
-import { say, DAY_MS, HOUR_MS } from "../core/index.ts";
+import { say, dateLabel, timeLabel, DAY_MS, HOUR_MS } from "../core/index.ts";
 
 import type { MeetingOutcome, MeetingState } from "../prisma/index.ts";
 import type { Database } from "../prisma/index.ts";
@@ -30,6 +30,8 @@ import { channelOrderFor, type RenderedTexts, type TemplateData } from "../inter
 import { channelOrderOf, queueApproved } from "../interventions/index.ts";
 import { choicesInWords, MeetingError, proposeSlots, shortSlotLabel, slotLabel, whenLabel, type Slot } from "./slots.ts";
 import { calendarBusy, type TutorCalendar } from "./tutor-calendar.ts";
+import type { DeliveryRules } from "../interventions/index.ts";
+import { DEFAULT_DELIVERY_RULES, firstSend } from "./first-send.ts";
 
 export { MeetingError, type Slot } from "./slots.ts";
 
@@ -39,12 +41,23 @@ export interface InviteRequest {
   staffNumber: string;
   /** Kept with the decision for staff (like an approval's note); never sent to the student. */
   note?: string;
+  /**
+   * The suggestion being approved: a rule's invitation to talk, the student's own "I need help",
+   * or an escalation. Without it, the student's waiting invitation if any, else a new one.
+   */
+  interventionId?: number;
+  /** The tutor's own wording in place of the invitation's first lines; the times are added to it. */
+  editedText?: string;
 }
 
 export interface InviteResult {
   interventionId: number;
   meetingId: number;
   slots: Slot[];
+  /** When the outbox will first send it (now, or when a pause or the weekly cap ends). */
+  sendsAt: Date;
+  /** Why it waits until then, or null. */
+  heldReason: string | null;
 }
 
 export interface SlotChoiceRequest {
@@ -73,6 +86,8 @@ export interface OutcomeRequest {
   meetingId: number;
   staffNumber: string;
   outcome: OutcomeName;
+  /** The tutor's own words on what was agreed, kept on the student's record (optional). */
+  note?: string;
 }
 
 export interface OutcomeResult {
@@ -105,6 +120,14 @@ export interface DueMeetingNotices {
 export type NoticeField = "tutorNotifiedAt" | "reminderSentAt" | "outcomeRequestedAt";
 
 const OUTCOMES: readonly OutcomeName[] = ["met", "no_show", "support_agreed", "referred"];
+/** How each outcome reads to staff (the outcome card's buttons say the same). */
+export const MEETING_OUTCOME_WORDS: Readonly<Record<string, string>> = {
+  met: "we met",
+  no_show: "the student didn't come",
+  support_agreed: "support agreed",
+  referred: "referred on",
+};
+const MAX_OUTCOME_NOTE = 1000;
 const ALL_CHANNELS: readonly ChannelName[] = ["teams", "sms", "email"];
 /** Nudges within this many days count as what the meeting answered (their flags close with it). */
 const OUTCOME_CLOSES_DAYS = 30;
@@ -176,6 +199,8 @@ interface InvitationWords {
   timeZone: string;
   /** Said when the student's own timezone differs. */
   zoneNote: string;
+  /** The approver's own wording, in place of the usual first lines; the times follow it. */
+  ownWords?: string;
 }
 
 function smsInvitation(w: InvitationWords): string | undefined {
@@ -205,7 +230,44 @@ export function invitationTexts(w: InvitationWords): RenderedTexts {
     choices: choicesInWords(numbers),
   });
   const sms = smsInvitation(w);
+  if (w.ownWords !== undefined) return inOwnWords(w, { sms, subject });
   return { teams, ...(sms ? { sms } : {}), email: { subject, body } };
+}
+
+/** The approver's wording with the times: on a card the buttons carry them, by email and SMS the text lists them. */
+function inOwnWords(w: InvitationWords, usual: { sms: string | undefined; subject: string }): RenderedTexts {
+  const text = w.ownWords!;
+  const choices = choicesInWords(w.slots.map((_, i) => i + 1));
+  const body = say("invitation_email_own_words", {
+    text,
+    slots: w.slots.map((slot, i) => `${i + 1}) ${slotLabel(slot, w.timeZone)}`).join("\n"),
+    choices,
+    zone_note: w.zoneNote,
+  });
+  const list = slotList(
+    w.slots.map((slot, i) => ({ choice: i + 1, slot })),
+    w.timeZone,
+  );
+  const own = say("invitation_sms_own_words", { text, choices, slots: list });
+  // Too long for a text: the usual short wording, which still carries the times.
+  const sms = smsSegmentsOf(own).segments <= MAX_SMS_SEGMENTS ? own : usual.sms;
+  return { teams: text, ...(sms ? { sms } : {}), email: { subject: usual.subject, body } };
+}
+
+const MAX_OWN_WORDS = 2000;
+
+function ownWordsOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  if (!trimmed)
+    throw new MeetingError("text: the edited invitation is empty", {
+      plain: "The message is empty: please write what to send, or leave the suggestion as it is.",
+    });
+  if (trimmed.length > MAX_OWN_WORDS)
+    throw new MeetingError(`text: the edited invitation has ${trimmed.length} characters; keep it within ${MAX_OWN_WORDS}`, {
+      plain: `The message is too long: please keep it within ${MAX_OWN_WORDS} characters (it has ${trimmed.length}).`,
+    });
+  return trimmed;
 }
 
 /**
@@ -221,21 +283,29 @@ async function clearTheWay(
   const meetings = await tx.meeting.findMany({
     where: { studentId: request.studentId, tutorId: request.tutorId, state: { in: ["proposed", "booked"] } },
     orderBy: { id: "asc" },
+    include: { intervention: { select: { state: true } } },
   });
   for (const meeting of meetings) {
     if (meeting.state === "booked") {
-      if (meeting.endsAt! > now)
-        throw new MeetingError(
-          `${request.studentName} already has a meeting booked with ${request.tutorName}: ${slotLabel({ start: meeting.startsAt!, end: meeting.endsAt! }, request.timeZone)}`,
-          { kind: "conflict" },
-        );
+      if (meeting.endsAt! > now) {
+        const when = slotLabel({ start: meeting.startsAt!, end: meeting.endsAt! }, request.timeZone);
+        throw new MeetingError(`${request.studentName} already has a meeting booked with ${request.tutorName}: ${when}`, {
+          kind: "conflict",
+          plain: `${request.studentName} already has a meeting booked with ${request.tutorName}: ${when}. Nothing new was sent.`,
+        });
+      }
       continue;
     }
+    // An invitation whose message never went (expired, cancelled, failed) offers nothing any more.
+    const undelivered = ["expired", "cancelled", "failed", "rejected"].includes(meeting.intervention.state);
     const statuses = await slotStatuses(tx, meeting, now);
-    if (statuses.some((s) => s.status === "open"))
+    if (!undelivered && statuses.some((s) => s.status === "open"))
       throw new MeetingError(
         `${request.studentName} already has an invitation to talk from ${request.tutorName} waiting for an answer (meeting ${meeting.id})`,
-        { kind: "conflict" },
+        {
+          kind: "conflict",
+          plain: `${request.studentName} already has an invitation to talk from ${request.tutorName} waiting for them to pick a time. Nothing new was sent.`,
+        },
       );
     const cancelled = await tx.meeting.updateMany({ where: { id: meeting.id, state: "proposed" }, data: { state: "cancelled" } });
     if (cancelled.count === 1) {
@@ -245,17 +315,51 @@ async function clearTheWay(
         targetType: "meeting",
         targetId: String(meeting.id),
         studentId: request.studentId,
-        details: { reason: "none of the times offered is still free; replaced by a new invitation" },
+        details: {
+          reason: undelivered
+            ? `its invitation was never delivered (${meeting.intervention.state}); replaced by a new invitation`
+            : "none of the times offered is still free; replaced by a new invitation",
+        },
       });
     }
   }
 }
 
+/** Suggestions that are an offer of times once approved. */
+const OFFERS_TIMES = ["invitation_to_talk", "escalation"] as const;
+type OfferKind = (typeof OFFERS_TIMES)[number];
+const WAITING = ["proposed", "awaiting_approval"] as const;
+const ALREADY_DECIDED = "Someone has already decided on this suggestion, so nothing was changed. Refresh the card to see where things stand.";
+
+export function offersTimes(kind: string): kind is OfferKind {
+  return (OFFERS_TIMES as readonly string[]).includes(kind);
+}
+
+/** The suggestion named by an approval, if it is still waiting for a decision. */
+async function suggestionToApprove(db: Database, interventionId: number) {
+  const found = await db.prisma.intervention.findUnique({
+    where: { id: interventionId },
+    select: { id: true, kind: true, state: true, studentId: true, body: true, originalBody: true, channelOrder: true, templateData: true },
+  });
+  if (!found || !offersTimes(found.kind))
+    throw new MeetingError(`intervention ${interventionId} is not an invitation to talk or an escalation`, {
+      kind: "not_found",
+      plain: "Sorry, I couldn't find that suggestion any more. Refresh the card to see where things stand.",
+    });
+  if (!(WAITING as readonly string[]).includes(found.state))
+    throw new MeetingError(`intervention ${interventionId} is ${found.state}: it can no longer be approved`, { kind: "conflict", plain: ALREADY_DECIDED });
+  return { ...found, kind: found.kind as OfferKind };
+}
+
 /**
- * A tutor invites a student to talk. The student's pending invitation (from "I need help", or a
- * rule's proposal) is the one approved; otherwise one is proposed by the tutor. The slots come from
- * the tutor's office hours, clear of their booked meetings and, given their calendar, of whatever
- * else is in it.
+ * An invitation to talk, however it is started: the tutor's "Invite to talk", or approving a
+ * suggestion that offers times (a rule's invitation, the student's "I need help", an escalation).
+ * The student's waiting invitation (or the named suggestion) is the one approved; otherwise one is
+ * proposed by the tutor; any other invitation waiting for the student joins it. The slots come
+ * from the tutor's office hours, clear of their booked meetings and, given their calendar, of
+ * whatever else is in it, and start after the message can first reach the student (a pause ends,
+ * the weekly cap frees up). An invitation that could not reach them before it expires, or that has
+ * no time to offer, is refused in plain words and nothing is sent.
  */
 export async function inviteToTalk(
   db: Database,
@@ -263,39 +367,72 @@ export async function inviteToTalk(
   policy: ApprovalPolicy,
   now = new Date(),
   calendar?: TutorCalendar,
+  delivery: DeliveryRules = DEFAULT_DELIVERY_RULES,
 ): Promise<InviteResult> {
-  const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId: request.studentId }, policy.invitation_to_talk.roles);
+  const chosen = request.interventionId === undefined ? null : await suggestionToApprove(db, request.interventionId);
+  const studentId = chosen?.studentId ?? request.studentId;
+  const kind: OfferKind = chosen?.kind ?? "invitation_to_talk";
+  const staff = await authorise(db, request.staffNumber, "intervention.decide", { studentId }, policy[kind].roles);
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
+  const ownWords = ownWordsOf(request.editedText);
   const tutor = await db.prisma.staff.findUniqueOrThrow({
     where: { id: staff.staffId },
-    select: { displayName: true, officeHours: true, timezone: true, email: true },
+    select: { displayName: true, officeHours: true, officeLocation: true, timezone: true, email: true },
   });
   const student = await db.prisma.student.findUniqueOrThrow({
-    where: { id: request.studentId },
+    where: { id: studentId },
     select: { givenName: true, preferredName: true, channelOrder: true, preferredChannel: true, timezone: true },
   });
   const studentName = firstName(student);
-  const who = { studentId: request.studentId, tutorId: staff.staffId, studentName, tutorName: tutor.displayName, timeZone: tutor.timezone, actor };
+  const who = { studentId, tutorId: staff.staffId, studentName, tutorName: tutor.displayName, timeZone: tutor.timezone, actor };
   await db.prisma.$transaction((tx) => clearTheWay(tx, who, now)); // refuse early, before the slots are worked out
 
+  const pending =
+    chosen ??
+    (await db.prisma.intervention.findFirst({
+      where: { studentId, kind: "invitation_to_talk", state: { in: [...WAITING] } },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { id: true, kind: true, body: true, originalBody: true, channelOrder: true, templateData: true },
+    }));
+  // The channels it may go by, before the texts are known (an SMS is dropped later if it cannot fit).
+  const every: RenderedTexts = { teams: "", sms: "", email: { subject: "", body: "" } };
+  const provisional = channelOrderOf(pending?.channelOrder);
+  const sending = await firstSend(
+    db,
+    {
+      studentId,
+      studentName,
+      order: provisional.length ? provisional : channelOrderFor(student, ["teams", "email", "sms"], every, ALL_CHANNELS),
+      rules: delivery,
+      timeZone: tutor.timezone,
+    },
+    now,
+  );
+
   const horizonDays = 14;
-  const horizon = new Date(now.getTime() + (horizonDays + 1) * DAY_MS);
+  const from = sending.at;
+  const horizon = new Date(from.getTime() + (horizonDays + 1) * DAY_MS);
   const busy = await db.prisma.meeting.findMany({
-    where: { tutorId: staff.staffId, state: "booked", startsAt: { lt: horizon }, endsAt: { gt: now } },
+    where: { tutorId: staff.staffId, state: "booked", startsAt: { lt: horizon }, endsAt: { gt: from } },
     select: { startsAt: true, endsAt: true },
   });
   // Between transactions: a slow calendar must not hold database locks.
-  const fromCalendar = calendar ? await calendarBusy(calendar, tutor.email, now, horizon) : undefined;
-  const slots = proposeSlots(tutor.officeHours, tutor.timezone, now, {
+  const fromCalendar = calendar ? await calendarBusy(calendar, tutor.email, from, horizon) : undefined;
+  const slots = proposeSlots(tutor.officeHours, tutor.timezone, from, {
     horizonDays,
     tutorName: tutor.displayName,
     busy: [...busy.map((b) => ({ start: b.startsAt!, end: b.endsAt! })), ...(fromCalendar?.busy ?? [])],
   });
-  if (slots.length === 0)
+  if (slots.length === 0) {
+    const after = from > now ? ` after ${dateLabel(from, tutor.timezone)}, when ${studentName} can next get messages` : "";
     throw new MeetingError(
-      `${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the next ${horizonDays} days`,
-      { kind: "conflict" },
+      `${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the ${horizonDays} days from ${from.toISOString()}`,
+      {
+        kind: "conflict",
+        plain: `${tutor.displayName} has no free time in their office hours${fromCalendar?.source === "calendar" ? " (their calendar is busy at the rest)" : ""} in the ${horizonDays} days${after}, so there are no times to offer ${studentName}. Nothing was sent.`,
+      },
     );
+  }
   // The event is made when the student books: only possible with the calendar and the tutor's mailbox.
   const bookInCalendar = calendar !== undefined && tutor.email !== null;
   const calendarDetails =
@@ -305,14 +442,10 @@ export async function inviteToTalk(
       : { freeBusy: "office hours only", reason: fromCalendar.reason });
 
   const zoneNote = student.timezone === tutor.timezone ? "" : ` Times are ${tutor.timezone.replace(/_/g, " ")} time.`;
-  const texts = invitationTexts({ student: studentName, tutor: tutor.displayName, slots, timeZone: tutor.timezone, zoneNote });
-  const pending = await db.prisma.intervention.findFirst({
-    where: { studentId: request.studentId, kind: "invitation_to_talk", state: { in: ["proposed", "awaiting_approval"] } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    select: { id: true, channelOrder: true, templateData: true },
-  });
-  const kept = channelOrderOf(pending?.channelOrder).filter((c) => texts[c] !== undefined);
+  const texts = invitationTexts({ student: studentName, tutor: tutor.displayName, slots, timeZone: tutor.timezone, zoneNote, ownWords });
+  const kept = provisional.filter((c) => texts[c] !== undefined);
   const order = kept.length ? kept : channelOrderFor(student, ["teams", "email", "sms"], texts, ALL_CHANNELS);
+  const body = bodyOf(texts, order);
   const note = request.note?.trim() || null;
 
   try {
@@ -324,10 +457,10 @@ export async function inviteToTalk(
             await createProposed(
               tx,
               {
-                studentId: request.studentId,
+                studentId,
                 kind: "invitation_to_talk",
                 channelOrder: order,
-                body: bodyOf(texts, order),
+                body,
                 subject: texts.email!.subject,
                 templateData: { texts, evidence: [], flagIds: [] } as object,
                 proposedBy: `staff:${staff.staffNumber}`,
@@ -335,15 +468,42 @@ export async function inviteToTalk(
               actor,
             )
           ).id;
-      const proposedSlots = slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() }));
-      const meeting = await tx.meeting.create({
-        data: { interventionId, studentId: request.studentId, tutorId: staff.staffId, state: "proposed", proposedSlots },
+      // Any other invitation still waiting for this student is answered by this one.
+      const others = await tx.intervention.findMany({
+        where: { studentId, kind: "invitation_to_talk", state: { in: [...WAITING] }, id: { not: interventionId } },
+        select: { id: true, state: true, templateData: true, proposedBy: true },
       });
       const before = (pending?.templateData ?? {}) as Partial<TemplateData>;
+      const flagIds = new Set(before.flagIds ?? []);
+      const evidence = [...(before.evidence ?? [])];
+      for (const other of others) {
+        const theirs = (other.templateData ?? {}) as Partial<TemplateData>;
+        for (const id of theirs.flagIds ?? []) flagIds.add(id);
+        evidence.push(...(theirs.evidence ?? []));
+        if (other.state === "proposed") await transition(tx, { interventionId: other.id, to: "awaiting_approval", actor });
+        await transition(tx, {
+          interventionId: other.id,
+          to: "cancelled",
+          actor,
+          details: { reason: "joined the invitation to talk approved", joined: interventionId },
+        });
+        await writeAudit(tx, {
+          actor,
+          action: "intervention.merged",
+          targetType: "intervention",
+          targetId: String(interventionId),
+          studentId,
+          details: { kind: "invitation_to_talk", joined: other.id, flags: theirs.flagIds ?? [], proposedBy: other.proposedBy },
+        });
+      }
+      const proposedSlots = slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() }));
+      const meeting = await tx.meeting.create({
+        data: { interventionId, studentId, tutorId: staff.staffId, state: "proposed", proposedSlots, location: tutor.officeLocation },
+      });
       const data: TemplateData = {
-        evidence: before.evidence ?? [],
-        flagIds: before.flagIds ?? [],
         ...before,
+        evidence,
+        flagIds: [...flagIds],
         texts,
         meetingId: meeting.id,
         bookInTutorCalendar: bookInCalendar || undefined,
@@ -360,28 +520,43 @@ export async function inviteToTalk(
           approvedAt: now,
           decisionNote: note,
           channelOrder: order,
-          body: bodyOf(texts, order),
+          body,
+          ...(pending && pending.body !== body ? { originalBody: pending.originalBody ?? pending.body } : {}),
           subject: texts.email!.subject,
           templateData: data as object,
         },
-        details: { kind: "invitation_to_talk", meetingId: meeting.id, note },
+        details: { kind, meetingId: meeting.id, note, edited: ownWords !== undefined },
       });
       await queueApproved(tx, interventionId, actor, now);
+      // The outbox would hold it anyway; saying so now lets the tutor's card tell the truth at once.
+      if (sending.at > now)
+        await tx.delivery.updateMany({ where: { interventionId, state: "pending" }, data: { dueAt: sending.at, heldReason: sending.heldReason } });
       await writeAudit(tx, {
         actor,
         action: "meeting.proposed",
         targetType: "meeting",
         targetId: String(meeting.id),
-        studentId: request.studentId,
-        details: { interventionId, slots: proposedSlots, reused: pending !== null, ...(calendarDetails ? { tutorCalendar: calendarDetails } : {}) },
+        studentId,
+        details: {
+          interventionId,
+          kind,
+          slots: proposedSlots,
+          reused: pending !== null,
+          ...(others.length ? { joined: others.map((o) => o.id) } : {}),
+          ...(sending.at > now ? { heldUntil: sending.at.toISOString(), heldReason: sending.heldReason } : {}),
+          ...(calendarDetails ? { tutorCalendar: calendarDetails } : {}),
+        },
       });
-      return { interventionId, meetingId: meeting.id, slots };
+      return { interventionId, meetingId: meeting.id, slots, sendsAt: sending.at, heldReason: sending.heldReason };
     });
   } catch (error) {
     if (error instanceof IllegalTransition)
       throw new MeetingError(
         `the invitation to talk ${error.interventionId} was decided meanwhile (it is ${error.from ?? "gone"}): look again before inviting`,
-        { kind: "conflict" },
+        {
+          kind: "conflict",
+          plain: ALREADY_DECIDED,
+        },
       );
     throw error;
   }
@@ -700,29 +875,51 @@ async function flagsBehind(tx: Tx, meeting: { studentId: number; interventionId:
  * keeps the tutor's verdict).
  */
 export async function recordOutcome(db: Database, request: OutcomeRequest, now = new Date()): Promise<OutcomeResult> {
-  if (!OUTCOMES.includes(request.outcome)) throw new MeetingError(`outcome: "${request.outcome}" is not one of ${OUTCOMES.join(", ")}`);
+  if (!OUTCOMES.includes(request.outcome))
+    throw new MeetingError(`outcome: "${request.outcome}" is not one of ${OUTCOMES.join(", ")}`, {
+      plain: "Please choose how the meeting went: we met, the student didn't come, support agreed, or referred on.",
+    });
+  const note = request.note?.trim() || null;
+  if (note !== null && note.length > MAX_OUTCOME_NOTE)
+    throw new MeetingError(`note: ${note.length} characters; keep it within ${MAX_OUTCOME_NOTE}`, {
+      plain: `The note is too long: please keep it within ${MAX_OUTCOME_NOTE} characters (it has ${note.length}).`,
+    });
   const meeting = await db.prisma.meeting.findUnique({ where: { id: request.meetingId } });
-  if (!meeting) throw new MeetingError(`meeting ${request.meetingId} does not exist`, { kind: "not_found" });
+  if (!meeting)
+    throw new MeetingError(`meeting ${request.meetingId} does not exist`, { kind: "not_found" });
   const staff = await authorise(db, request.staffNumber, "student.contact", { studentId: meeting.studentId });
+  const viewer = await db.prisma.staff.findUniqueOrThrow({ where: { id: staff.staffId }, select: { timezone: true } });
   const recordedAlready = async (m: { outcome: string | null; outcomeRecordedById: number | null; outcomeRecordedAt: Date | null }) => {
     const by =
       m.outcomeRecordedById === null ? null : await db.prisma.staff.findUnique({ where: { id: m.outcomeRecordedById }, select: { displayName: true } });
+    const on = m.outcomeRecordedAt ? ` on ${dateLabel(m.outcomeRecordedAt, viewer.timezone)}` : "";
+    const outcome = MEETING_OUTCOME_WORDS[m.outcome ?? ""] ?? m.outcome?.replace(/_/g, " ");
     return new MeetingError(
       `the outcome of meeting ${meeting.id} was already recorded by ${by?.displayName ?? "someone else"}${m.outcomeRecordedAt ? ` on ${m.outcomeRecordedAt.toISOString().slice(0, 10)}` : ""}: ${m.outcome?.replace(/_/g, " ")}`,
+      { kind: "conflict", plain: `${by?.displayName ?? "Someone else"} already recorded how this meeting went${on}: ${outcome}.` },
     );
   };
   if (meeting.outcome !== null) throw await recordedAlready(meeting);
   if (meeting.state !== "booked")
-    throw new MeetingError(`meeting ${meeting.id} is ${meeting.state}: only a booked meeting has an outcome`, { kind: "conflict" });
+    throw new MeetingError(`meeting ${meeting.id} is ${meeting.state}: only a booked meeting has an outcome`, {
+      kind: "conflict",
+      plain:
+        meeting.state === "cancelled"
+          ? "This meeting was cancelled, so there is nothing to record."
+          : "This meeting was never booked, so there is nothing to record yet.",
+    });
   if (meeting.startsAt! > now)
-    throw new MeetingError(`meeting ${meeting.id} has not started yet: it starts ${meeting.startsAt!.toISOString()}`, { kind: "conflict" });
+    throw new MeetingError(`meeting ${meeting.id} has not started yet: it starts ${meeting.startsAt!.toISOString()}`, {
+      kind: "conflict",
+      plain: `This meeting hasn't started yet: you can record how it went after ${timeLabel(meeting.startsAt!, viewer.timezone)} on ${dateLabel(meeting.startsAt!, viewer.timezone)}.`,
+    });
 
   const state = request.outcome === "no_show" ? "no_show" : "held";
   const actor = { kind: "staff", staffNumber: staff.staffNumber } as const;
   const closed = await db.prisma.$transaction(async (tx) => {
     const won = await tx.meeting.updateMany({
       where: { id: meeting.id, state: "booked", outcome: null },
-      data: { state, outcome: request.outcome, outcomeRecordedAt: now, outcomeRecordedById: staff.staffId },
+      data: { state, outcome: request.outcome, outcomeNote: note, outcomeRecordedAt: now, outcomeRecordedById: staff.staffId },
     });
     if (won.count !== 1) return null;
     const flagIds = await flagsBehind(tx, meeting, now);
@@ -736,7 +933,7 @@ export async function recordOutcome(db: Database, request: OutcomeRequest, now =
       targetType: "meeting",
       targetId: String(meeting.id),
       studentId: meeting.studentId,
-      details: { outcome: request.outcome, state, flagsClosed: count },
+      details: { outcome: request.outcome, state, flagsClosed: count, note },
     });
     return count;
   });
@@ -784,7 +981,10 @@ export async function markNotified(db: Database, meetingId: number, field: Notic
 export async function queueStudentReminder(db: Database, meetingId: number, now = new Date()): Promise<{ interventionId: number; created: boolean }> {
   const meeting = await db.prisma.meeting.findUnique({
     where: { id: meetingId },
-    include: { student: { select: { givenName: true, preferredName: true, channelOrder: true, preferredChannel: true } }, tutor: { select: { displayName: true, timezone: true } } },
+    include: {
+      student: { select: { givenName: true, preferredName: true, channelOrder: true, preferredChannel: true } },
+      tutor: { select: { displayName: true, timezone: true } },
+    },
   });
   if (!meeting) throw new MeetingError(`meeting ${meetingId} does not exist`, { kind: "not_found" });
   if (meeting.state !== "booked")

@@ -111,12 +111,17 @@ export function parseOfficeHours(value: unknown, tutorName = "the tutor"): Offic
   if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
     throw new MeetingError(
       `${tutorName} has no office hours configured: set them (e.g. [{"day":"tue","from":"10:00","to":"12:00"}]) before inviting a student to talk`,
+      {
+        plain: `${tutorName} has no office hours set in Nudge, so there are no times to offer. Nothing was sent: ask your Nudge administrator to set them (see "Meetings" in the tutors' guide).`,
+      },
     );
   }
   const parsed = officeHoursSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new MeetingError(`${fieldOf(issue.path)}: ${issue.message}`);
+    throw new MeetingError(`${fieldOf(issue.path)}: ${issue.message}`, {
+      plain: `The office hours Nudge has for ${tutorName} can't be read, so there are no times to offer. Nothing was sent: ask your Nudge administrator to set them again.`,
+    });
   }
   return parsed.data.map((w) => ({ day: dayOf(w.day)!, from: minutesOf(w.from), to: minutesOf(w.to) }));
 }

@@ -3,7 +3,10 @@
  * digest card does in Teams. Every command acts as `--as <staff number>` through the access layer.
  */
 import type { Command } from "commander";
+import { dateLabel } from "../core/index.ts";
+import { tutorCalendarOf } from "../integrations/index.ts";
 import { loadApprovalPolicy } from "../interventions/index.ts";
+import { heldInWords, slotLabel } from "../meetings/index.ts";
 import { withApp } from "./cli-database.ts";
 import { idArgument } from "./cli-options.ts";
 import { print, type JsonOption } from "./cli-output.ts";
@@ -33,20 +36,30 @@ export function registerInterventionsCommand(program: Command): void {
 
   interventions
     .command("approve")
-    .description("approve a proposed intervention; it is queued for sending at once (send-time checks still apply)")
+    .description(
+      "approve a proposed intervention; it is queued for sending at once (send-time checks still apply). An invitation to talk or an escalation offers the student three times from your office hours",
+    )
     .argument("<id>", "the intervention's number", idArgument)
     .requiredOption("--as <staff>", "your staff number")
     .option("--text <message>", "send your own wording instead (kept with the original)")
     .option("--note <note>", "a note kept with the decision")
     .option("--json", "print one JSON object")
     .action(async (id: number, options: JsonOption & { as: string; text?: string; note?: string }) => {
-      const after = await withApp((app, config) =>
-        app.interventions.approve(
+      let timezone = "Europe/London";
+      const after = await withApp((app, config) => {
+        timezone = config.timezone;
+        return app.meetings.approveSuggestion(
           { interventionId: id, staffNumber: options.as, editedText: options.text, note: options.note },
           loadApprovalPolicy(config.approvalPolicyFile),
-        ),
-      );
-      print(options, after, [`#${id} approved by ${options.as}: ${after.state}`]);
+          { calendar: tutorCalendarOf(config.graph), delivery: config.delivery },
+        );
+      });
+      const lines = [`#${id} approved by ${options.as}: ${after.state}`];
+      if (after.offer) {
+        lines.push(...after.offer.slots.map((s, i) => `time ${i + 1}: ${slotLabel(s, timezone)}`));
+        if (after.offer.heldReason) lines.push(`it waits until ${dateLabel(after.offer.sendsAt, timezone)}: ${heldInWords(after.offer.heldReason)}`);
+      }
+      print(options, after, lines);
     });
 
   interventions

@@ -84,4 +84,35 @@ export function registerStaffCommand(program: Command): void {
       const none = options.role ? `nobody holds ${options.role}` : "nobody holds a role yet: npx nudge staff grant <staff-number> admin --name <name>";
       process.stdout.write(options.json ? `${JSON.stringify({ staff: people })}\n` : `${(lines.length ? lines : [none]).join("\n")}\n`);
     });
+
+  staff
+    .command("office")
+    .description("a tutor's office hours (the times invitations to talk offer) and office location (where booked meetings are); without options, shows them")
+    .argument("<staff-number>")
+    .option("--hours <json>", 'weekly office hours, e.g. \'[{"day":"tue","from":"10:00","to":"12:00"}]\' in the tutor\'s timezone; "[]" clears them')
+    .option("--location <place>", 'where they meet students, e.g. "Room 2.14, Hawthorn Building"; "" clears it')
+    .option("--as <staff-number>", "who is making the change (an admin or operator); without it, the command line's own account is recorded")
+    .option("--json", "print one JSON object")
+    .action(async (staffNumber: string, options: { hours?: string; location?: string; as?: string; json?: boolean }) => {
+      let hours: unknown;
+      if (options.hours !== undefined) {
+        try {
+          hours = JSON.parse(options.hours);
+        } catch {
+          throw new InvalidArgumentError(`--hours: not JSON: give a list like '[{"day":"tue","from":"10:00","to":"12:00"}]'`);
+        }
+      }
+      const office = await withApp(async (app) =>
+        options.hours === undefined && options.location === undefined
+          ? app.meetings.officeOf(staffNumber)
+          : app.meetings.setOffice({ staffNumber, officeHours: hours, officeLocation: options.location }, await actorOf(app, options.as)),
+      );
+      const windows = Array.isArray(office.officeHours) ? (office.officeHours as { day: string; from: string; to: string }[]) : [];
+      const text = [
+        `${office.staffNumber} ${office.displayName}`,
+        `office hours: ${windows.length ? windows.map((w) => `${w.day} ${w.from}-${w.to}`).join(", ") : "none (invitations to talk cannot offer times)"} (${office.timezone})`,
+        `office location: ${office.officeLocation ?? "none (meetings are online when the calendar makes a Teams meeting, else the place is agreed)"}`,
+      ];
+      process.stdout.write(options.json ? `${JSON.stringify(office)}\n` : `${text.join("\n")}\n`);
+    });
 }

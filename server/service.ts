@@ -51,7 +51,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   for (const kind of ["referral", "escalation"] as const)
     if (!referrals.destinations[kind]) logger.warn({ kind }, `no NUDGE_${kind.toUpperCase()}_DESTINATIONS: ${kind}s are not handed to any team`);
   const policy = loadApprovalPolicy(config.approvalPolicyFile);
-  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy, calendar, referrals });
+  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy, calendar, referrals, delivery: config.delivery });
   const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
   const channels = {
     publicBaseUrl: config.publicBaseUrl,
@@ -60,7 +60,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     emailInboundToken: config.emailInboundToken,
     emailTrustedAuthservId: config.emailTrustedAuthservId,
   };
-  const digestLinks = { linkSecret: config.linkSecret, timezone: config.timezone, actions: { policy, calendar, referrals } };
+  const digestLinks = { linkSecret: config.linkSecret, timezone: config.timezone, actions: { policy, calendar, referrals, delivery: config.delivery } };
   const server = createHttpServer({ app, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations, digestLinks });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

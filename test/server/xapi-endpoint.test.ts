@@ -13,7 +13,8 @@ const PASSWORD = "correct horse battery staple";
 // The package is CommonJS: its default export is the module, whose `default` is the client class.
 const XAPI = xapiPackage.default;
 type Client = InstanceType<typeof XAPI>;
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A statement sent without an id gets one derived from its content (UUID version 5 layout). */
+const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const day = (date: string) => dayOfDate(date)!;
 const STAFF = { objectType: "Agent" as const, account: { homePage: "https://vle.example.ac.uk", name: "staff-admin" } };
 
@@ -115,7 +116,7 @@ describe("the xAPI statements endpoint", () => {
     expect(short.status).toBe(200);
   });
 
-  it("stores a batch and answers the ids in order, assigning ids to statements without one", async () => {
+  it("stores a batch and answers the ids in order, giving statements without one an id derived from their content", async () => {
     const given = "5d9c3a10-0000-4000-8000-0000000000a1";
     const attended: Statement = {
       ...statement("S2002"),
@@ -129,8 +130,8 @@ describe("the xAPI statements endpoint", () => {
     const ids = response.data;
     expect(ids).toHaveLength(3);
     expect(ids[0]).toBe(given);
-    expect(ids[1]).toMatch(UUID_V4);
-    expect(ids[2]).toMatch(UUID_V4);
+    expect(ids[1]).toMatch(UUID_V5);
+    expect(ids[2]).toMatch(UUID_V5);
     expect(await service.db.prisma.activityStatement.findUnique({ where: { id: ids[1] } })).toMatchObject({
       source: "attendance",
       late: 1,
@@ -190,7 +191,7 @@ describe("the xAPI statements endpoint", () => {
     await xapi.sendStatement({ statement: statement("S2002", { id: target, timestamp: "2026-11-05T10:00:00Z" }) });
     expect(await rollup("S2002", "2026-11-05")).toEqual([{ source: "vle", module: moduleId, counts: [1, 0, 0, 0] }]);
     const voided = await xapi.voidStatement({ actor: STAFF, statementId: target });
-    expect(voided.data[0]).toMatch(UUID_V4);
+    expect(voided.data[0]).toMatch(UUID_V5);
     expect(await rollup("S2002", "2026-11-05")).toEqual([]);
     expect(await service.db.prisma.activityStatement.findUnique({ where: { id: target } })).toMatchObject({ voided: true });
 
@@ -212,6 +213,31 @@ describe("the xAPI statements endpoint", () => {
     expect(await service.db.prisma.activityStatement.findUnique({ where: { id: "5d9c3a10-0000-4000-8000-0000000000e1" } })).toBeNull();
     const batch = await service.db.prisma.ingestBatch.findFirstOrThrow({ orderBy: { id: "desc" } });
     expect(batch.notes).toEqual([expect.stringMatching(/^1 statement\(s\) about people who are not students here/)]);
+  });
+
+  it("recognises a batch resent without ids, as Moodle's plugin resends a failed batch: the same ids, counted once", async () => {
+    // Moodle's logstore_xapi sends no id, a course parent activity and no Jisc courseArea.
+    const moodle = (student: string, minute: number): Statement => ({
+      actor: { account: { homePage: "https://moodle.example.ac.uk", name: student } },
+      verb: { id: "http://id.tincanapi.com/verb/replied", display: { en: "Replied" } },
+      object: {
+        objectType: "Activity",
+        id: `https://moodle.example.ac.uk/mod/forum/discuss.php?d=5#p${minute}`,
+        definition: { type: "http://id.tincanapi.com/activitytype/forum-reply" },
+      },
+      context: { contextActivities: { parent: [{ objectType: "Activity", id: "https://moodle.example.ac.uk/course/view.php?id=7" }] } },
+      timestamp: `2026-11-04T10:${String(minute).padStart(2, "0")}:00Z`,
+    });
+    const batch = [moodle("S2001", 1), moodle("S2001", 2), moodle("S2002", 3)];
+    const first = await xapi.sendStatements({ statements: batch });
+    const resent = await xapi.sendStatements({ statements: batch });
+    expect(resent.status).toBe(200);
+    expect(resent.data).toEqual(first.data);
+    expect(new Set(first.data).size).toBe(3);
+    expect(await rollup("S2001", "2026-11-04")).toEqual([{ source: "vle", module: 0, counts: [2, 0, 0, 0] }]);
+    expect(await rollup("S2002", "2026-11-04")).toEqual([{ source: "vle", module: 0, counts: [1, 0, 0, 0] }]);
+    const last = await service.db.prisma.ingestBatch.findFirstOrThrow({ orderBy: { id: "desc" } });
+    expect(last).toMatchObject({ read: 3, loaded: 0, duplicates: 3 });
   });
 
   it("stores one statement with PUT ?statementId= (204), idempotently", async () => {
