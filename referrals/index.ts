@@ -22,8 +22,10 @@ export {
   type LinkedCase,
 } from "./respond.ts";
 export { caseStatusLine } from "./status.ts";
+export { remindUnacknowledged, referralJobs } from "./reminders.ts";
 
+import { referralJobs } from "./reminders.ts";
 import { caseOfLink, respondByLink, respondToCase } from "./respond.ts";
 
 /** What the edges may ask of referrals (app/ binds the database). */
-export const useCases = { respondToCase, caseOfLink, respondByLink };
+export const useCases = { respondToCase, caseOfLink, respondByLink, jobs: referralJobs };

@@ -234,6 +234,11 @@ export const SETTINGS: Setting[] = [
     meaning: "Hours a referral or escalation case may stay unacknowledged before its team is reminded, once (`0`: never).",
   },
   {
+    name: "NUDGE_REFERRAL_REMIND_SCHEDULE",
+    default: "15 * * * *",
+    meaning: "How often unacknowledged referral and escalation cases are checked for a reminder (cron).",
+  },
+  {
     name: "NUDGE_CRISIS_LINES",
     default: "Samaritans: call 116 123 (free, day or night); Shout: text SHOUT to 85258; NHS 111 (option 2 for mental health); in an emergency call 999",
     meaning: "The national lines a student in crisis is given, separated by `;` (UK defaults).",
@@ -479,6 +484,11 @@ const schema = z
     NUDGE_ESCALATION_DESTINATIONS: contactList,
     NUDGE_ESCALATION_TEAM: teamName.default(DEFAULT_TEAMS.escalation),
     NUDGE_REFERRAL_REMIND_HOURS: wholeNumber(0, 720, "hours").default(48),
+    NUDGE_REFERRAL_REMIND_SCHEDULE: z
+      .string()
+      .trim()
+      .default("15 * * * *")
+      .refine((v) => cron.validate(v), { message: "must be a cron expression such as 15 * * * *" }),
     NUDGE_SAFEGUARDING_SCHEDULE: z
       .string()
       .trim()
@@ -618,7 +628,7 @@ export interface Config {
   /** Crisis alerts and distress notices (invariant 7), and what students in need are told. */
   safeguarding: SafeguardingConfig;
   /** Where referrals and escalations go as cases; a kind left out is not set up. */
-  referrals: { destinations: Partial<Record<CaseKind, CaseDestination>>; remindHours: number };
+  referrals: { destinations: Partial<Record<CaseKind, CaseDestination>>; remindHours: number; remindSchedule: string };
   /** Staff working hours on weekdays (minutes after local midnight), in the institution's timezone. */
   workingHours: { from: number; to: number };
   /** What the privacy notice names: the institution, and where privacy questions and requests go. */
@@ -755,6 +765,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
         ...(env.NUDGE_ESCALATION_DESTINATIONS.length ? { escalation: { team: env.NUDGE_ESCALATION_TEAM, contacts: env.NUDGE_ESCALATION_DESTINATIONS } } : {}),
       },
       remindHours: env.NUDGE_REFERRAL_REMIND_HOURS,
+      remindSchedule: env.NUDGE_REFERRAL_REMIND_SCHEDULE,
     },
     workingHours: minutesOf(env.NUDGE_WORKING_HOURS),
     xapi: {

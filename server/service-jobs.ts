@@ -10,7 +10,7 @@ import { loadApprovalPolicy } from "../interventions/index.ts";
 import { newOwnerId, type ScheduledJob } from "../jobs/index.ts";
 import type { TutorCalendar } from "../meetings/index.ts";
 import type { Config } from "./config.ts";
-import { conversationSettings } from "./privacy-routes.ts";
+import { conversationSettings, referralSettings } from "./privacy-routes.ts";
 
 export interface ServiceJobDeps {
   /** The channel senders, made on first use (the service passes its bot's; the CLI builds its own). */
@@ -44,5 +44,6 @@ export function serviceJobs(nudge: App, config: Config, deps: ServiceJobDeps): S
       calendar: deps.calendar ?? tutorCalendarOf(config.graph),
     }),
     ...nudge.safeguarding.jobs({ schedule: config.safeguarding.schedule, settings: conversationSettings(config).safeguarding }),
+    ...nudge.referrals.jobs({ schedule: config.referrals.remindSchedule, settings: referralSettings(config) }),
   ];
 }

@@ -19,6 +19,7 @@ export function testServiceConfig(databaseUrl: string, settings: Record<string, 
     NUDGE_MEETING_NOTICES_SCHEDULE: PARKED,
     NUDGE_RETENTION_SCHEDULE: PARKED,
     NUDGE_DROP_FOLDER_SCHEDULE: PARKED,
+    NUDGE_REFERRAL_REMIND_SCHEDULE: PARKED,
     ...settings,
   });
 }

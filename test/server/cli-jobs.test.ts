@@ -47,6 +47,7 @@ describe("nudge jobs", () => {
       "tutor-digest",
       "meeting-notices",
       "safeguarding-escalation",
+      "referral-reminders",
     ]);
     expect(result.jobs[1]).toMatchObject({ schedule: "15 3 * * *", timezone: "Europe/London", catchUp: true, lastRun: null, lease: null });
     expect(Date.parse(result.jobs[1].nextRun)).toBeGreaterThan(Date.now());
@@ -110,10 +111,11 @@ describe("nudge jobs", () => {
         "tutor-digest",
         "meeting-notices",
         "safeguarding-escalation",
+        "referral-reminders",
       ],
     });
     expect(run.stderr).toContain(
-      "no job named 'rules-nightly'; the jobs are: ingest-drop-folder, xapi-statement-retention, rules-run, outbox-dispatch, retention, subject-access, tutor-digest, meeting-notices, safeguarding-escalation",
+      "no job named 'rules-nightly'; the jobs are: ingest-drop-folder, xapi-statement-retention, rules-run, outbox-dispatch, retention, subject-access, tutor-digest, meeting-notices, safeguarding-escalation, referral-reminders",
     );
   });
 });
