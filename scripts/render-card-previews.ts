@@ -16,6 +16,7 @@ const hostConfig = JSON.parse(readFileSync(join(root, "adaptive-cards", "teams-h
 const OPENED: [string, string, string][] = [
   ["digest-edit-opened", "digest-first-page", "Edit and send"],
   ["digest-dismiss-opened", "digest-first-page", "Dismiss"],
+  ["referral-case-close-opened", "referral-case-acknowledged", "Record the outcome and close"],
 ];
 
 /**

@@ -34,7 +34,7 @@ const outcomeForm = (caseId: number) => `<form method="post">
 <option value="">Choose an outcome</option>
 ${CASE_OUTCOMES.map((o) => `<option value="${o.value}">${escapeHtml(o.title)}</option>`).join("\n")}
 </select></p>
-<p><label for="note-${caseId}">Note for the tutor (optional)</label><br>
+<p><label for="note-${caseId}">What was done (optional, kept with the case)</label><br>
 <textarea id="note-${caseId}" name="note" rows="4" cols="50" maxlength="500"></textarea></p>
 <button type="submit" style="font-size:16px;padding:10px 20px">Close the case</button>
 </form>`;
