@@ -3,7 +3,7 @@
  * issue, keywords by channel, and phrasings written for this test (in neither corpus file).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { classifyMessage, intentModel, pauseDaysOf, type IntentModel } from "../../conversations/index.ts";
+import { classifyMessage, intentModel, pauseDaysOf, type Intent, type IntentModel } from "../../conversations/index.ts";
 import { screenMessage } from "../../safeguarding/index.ts";
 
 let model: IntentModel;
@@ -125,5 +125,76 @@ describe("bounded work", () => {
   it("classifies a very long message (within the test's timeout), still seeing a crisis in it", async () => {
     const text = `${"lorem ipsum dolor sit amet ".repeat(2000)} i want to kill myself ${"and so on ".repeat(2000)}`;
     expect((await classify(text)).safeguarding).toBe("crisis");
+  });
+});
+
+describe("when the model is sure but the message does not say it, a person reads it", () => {
+  /** A model that is always this sure of one intent, as the real one was of "thanks" for a deadline question. */
+  const sureOf = (intent: Intent): IntentModel => ({
+    rank: async () => [
+      { intent, score: 0.99 },
+      { intent: "other", score: 0.01 },
+    ],
+  });
+
+  it.each<[Intent, string, string]>([
+    ["thanks", "when is the deadline for the lab report?", "cheers, will do"],
+    ["thanks", "ok but which room is it in?", "ok 👍"],
+    ["resume", "can I get an extension", "you can text me again"],
+    ["resume", "the wifi in halls is down again", "turn the messages back on please"],
+    ["pause", "is the exam in the sports hall", "not now, maybe after exams"],
+    ["stop", "where do i hand in my lab book", "please stop texting me"],
+    ["consent_withdraw", "how do i withdraw from a module", "i withdraw my consent"],
+    ["erasure", "can i remove a module from my plan", "delete all my data"],
+    ["data_copy", "ive handed in all my coursework already", "send me a copy of my data"],
+    ["my_data", "what room is my seminar in", "how many lectures have i missed"],
+    ["privacy_question", "when does term finish", "who can see my replies?"],
+    ["why", "where is lecture theatre 3", "why did i get this"],
+    ["needs_help", "how much are the resit fees", "can i talk to my tutor"],
+  ])("%s only with a word that says it: %j is other, %j is not", async (intent, without, withCue) => {
+    expect((await classifyMessage(without, {}, sureOf(intent))).intent).toBe("other");
+    expect((await classifyMessage(withCue, {}, sureOf(intent))).intent).toBe(intent);
+  });
+
+  it("still reads crisis and distress first, whatever the cues", async () => {
+    expect((await classifyMessage("thanks, but i want to kill myself", {}, sureOf("thanks"))).intent).toBe("crisis");
+    expect((await classifyMessage("pause these, my dad died", {}, sureOf("pause"))).intent).toBe("distress");
+  });
+
+  it.each([
+    "when is the deadline for the lab report?",
+    "can I get an extension",
+    "is the deadline for the lab report this friday or next?",
+    "is the lab report due this friday or next?",
+  ])("reads the reported question %j as other (the tutor reads it), not thanks, resume or distress", async (text) => {
+    expect(await classify(text)).toMatchObject({ intent: "other", safeguarding: "none" });
+  });
+});
+
+describe("every sentence of a message is read for crisis and distress", () => {
+  it("finds distress beside an ordinary question that outweighs it in the whole message", async () => {
+    const partial: IntentModel = {
+      rank: async (text) =>
+        text.trim() === "I haven't eaten in days"
+          ? [
+              { intent: "distress", score: 0.9 },
+              { intent: "other", score: 0.1 },
+            ]
+          : [{ intent: "other", score: 1 }],
+    };
+    expect(await classifyMessage("when's the coursework due? I haven't eaten in days", {}, partial)).toMatchObject({
+      intent: "distress",
+      safeguarding: "distress",
+    });
+    expect((await classifyMessage("when's the coursework due?", {}, partial)).intent).toBe("other");
+  });
+
+  it.each([
+    "is the essay due friday? my grandad died on sunday and i can't think straight",
+    "whens the coursework due - i havent eaten in days",
+    "do i need to pay the resit fee, i feel like giving up on everything",
+    "can i have an extension, i've been in and out of hospital",
+  ])("%s -> crisis or distress", async (text) => {
+    expect(["crisis", "distress"]).toContain((await classify(text)).safeguarding);
   });
 });
