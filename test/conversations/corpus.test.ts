@@ -4,6 +4,7 @@
  * crisis; no crisis or distress message is read as stop, pause, thanks or other; nothing but a
  * stop request opts anyone out. Then 90% right overall. The report per intent is printed.
  */
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   classifyMessage,
@@ -45,6 +46,17 @@ describe("the reply classifier on the held-out corpus", () => {
     const key = (text: string) => text.toLowerCase().replace(/[\s\p{P}]+/gu, "");
     const seen = new Set(train.map((m) => key(m.text)));
     expect(test.filter((m) => seen.has(key(m.text))).map((m) => m.text)).toEqual([]);
+  });
+
+  it("keeps the fresh evaluation messages (evaluation.jsonl) out of both files, so the model never trains on them", () => {
+    const key = (text: string) => text.toLowerCase().replace(/[\s\p{P}]+/gu, "");
+    const evaluation = readFileSync(new URL("../../conversations/corpus/evaluation.jsonl", import.meta.url), "utf8")
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => (JSON.parse(line) as { text: string }).text);
+    expect(evaluation.length).toBeGreaterThanOrEqual(150);
+    const seen = new Set([...train, ...test].map((m) => key(m.text)));
+    expect(evaluation.filter((text) => seen.has(key(text)))).toEqual([]);
   });
 
   it("recognises every crisis message as a crisis (recall 100%)", () => {
