@@ -5,7 +5,7 @@
  */
 import type { Database } from "../prisma/index.ts";
 import { decide } from "./decide.ts";
-import type { CapabilityName } from "./permissions.ts";
+import { CAPABILITIES, MATRIX, type CapabilityName, type Role } from "./permissions.ts";
 
 export type Person =
   | { kind: "staff"; staffId: number; staffNumber: string; displayName: string; timezone: string }
@@ -42,8 +42,22 @@ export async function whoIs(db: Database, aadObjectId: string | undefined): Prom
   return { kind: "unknown" };
 }
 
-/** Whether a member of staff may do each of `capabilities` (not about one student): what their help lists. */
+/**
+ * Whether a member of staff may do each of `capabilities`: what their help lists. One about a
+ * single student is whether a role they hold gives it over some students (each student is still
+ * asked of `decide` when it comes to it).
+ */
 export async function mayDo(db: Database, staffId: number, capabilities: readonly CapabilityName[]): Promise<Record<string, boolean>> {
-  const answers = await Promise.all(capabilities.map(async (c) => [c, (await decide(db, { kind: "staff", staffId }, c)).allowed] as const));
+  const staff = await db.prisma.staff.findUnique({ where: { id: staffId }, select: { active: true, roles: { select: { role: true } } } });
+  const held = staff?.active ? staff.roles.map((r) => r.role as Role) : [];
+  const answers = await Promise.all(
+    capabilities.map(
+      async (c) =>
+        [
+          c,
+          CAPABILITIES[c].individual ? held.some((role) => MATRIX[role][c] !== undefined) : (await decide(db, { kind: "staff", staffId }, c)).allowed,
+        ] as const,
+    ),
+  );
   return Object.fromEntries(answers);
 }

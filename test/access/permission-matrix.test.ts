@@ -299,7 +299,7 @@ describe("the permission matrix through the real entry points", () => {
     },
   });
 
-  const REFUSED_IN_CHAT = /can't see student|don't recognise your account|No match|for staff|can't do that for this student|isn't yours/;
+  const REFUSED_IN_CHAT = /can't see student|don't recognise your account|No match|for staff|can't do that for this student|isn't yours|don't have access/;
 
   const botStudentCommand: Entry = {
     via: 'bot: "student <number>" (POST /api/messages)',

@@ -233,12 +233,12 @@ describe("admins: rules in chat", () => {
     const before = await audits("access.refused");
     const byNumber = shownText(await say(ADMIN, `student ${student.studentNumber}`));
     // Word for word what a number nobody has gets: whether a student exists is not theirs to learn.
-    expect(byNumber).toMatch(/can't find a student you can see/);
+    expect(byNumber).toMatch(/^You don't have access to individual students in Nudge/);
     expect(shownText(await say(ADMIN, "student 2999999")).replace("2999999", "N")).toBe(byNumber.replace(student.studentNumber, "N"));
     for (const shown of [student.givenName!, student.familyName!, "XA", "VLE", "Programme"]) expect(byNumber).not.toContain(shown);
     expect(await audits("access.refused")).toBe(before + 1);
     const byName = shownText(await say(ADMIN, `student ${student.familyName}`));
-    expect(byName).toMatch(/can't find a student you can see/);
+    expect(byName).toMatch(/^You don't have access to individual students in Nudge/);
     expect(byName).not.toContain(student.studentNumber);
   });
 });

@@ -47,7 +47,10 @@ describe("student-centre questions in Teams", () => {
     const from = connector.calls.length;
     const answer = await post(teamsMessage(connector.serviceUrl, text, { from: person, conversation: conversationOf(person), id: `q-${Math.random()}` }));
     expect(answer.status).toBeLessThan(300);
-    const sent = connector.calls.slice(from).filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(person).id)));
+    // A slow answer on a busy machine is preceded by a typing indicator: not an answer.
+    const sent = connector.calls
+      .slice(from)
+      .filter((c) => c.method === "POST" && c.path.includes(encodeURIComponent(conversationOf(person).id)) && c.body?.type !== "typing");
     expect(sent).toHaveLength(1);
     return sent[0]!.body;
   };
@@ -153,7 +156,9 @@ describe("student-centre questions in Teams", () => {
     const help = await ask(TUTOR, "help");
     expect(shownText(help)).not.toMatch(/question about groups of students/);
     const sent = await ask(TUTOR, EXAMPLES[0]!);
-    expect(shownText(sent)).toMatch(/didn't understand/);
+    expect(shownText(sent)).toBe(
+      "Questions about groups of students are for Student Centre staff; you can ask about your own tutees with 'my tutees' or 'student <name>'.",
+    );
     expect(await service.db.prisma.auditLog.count({ where: { action: "analytics.question", actorId: world.staff.tutor } })).toBe(0);
   });
 });
