@@ -29,12 +29,15 @@ export { dryRun, discloseDryRun, type DryRunReport, type Backtest, type Count } 
 export { asOfDayFor, localDay } from "./days.ts";
 export { lastRunSummaries, dryRunDay, dryRunStoredRule } from "./overview.ts";
 export { versionChanges } from "./version-changes.ts";
+export { DEFAULT_VOLUME_GUARD, heldNudges, releaseHeld, discardHeld, volumeGuardFromEnv, type VolumeGuardSettings, type VolumeHold } from "./volume-guard.ts";
+export { academicYearOf, armOf, holdoutDraw, holdoutShare, isAutomaticNudge, termOf, MAX_HOLDOUT_PERCENT, type HoldoutArm } from "./holdout.ts";
 
 import { discloseDryRun, dryRun, type DryRunOptions } from "./dry-run.ts";
 import type { ValidRule } from "./validate.ts";
 import type { Database } from "../prisma/index.ts";
 import { dryRunDay, dryRunStoredRule, lastRunSummaries } from "./overview.ts";
 import { runRules } from "./run.ts";
+import { discardHeld, heldNudges, releaseHeld } from "./volume-guard.ts";
 import { listRules, loadCalendar, referenceProblems, rollback, saveAll, setEnabled, showRule } from "./store.ts";
 
 /** What the edges may ask of the rules (app/ binds the database). */
@@ -52,4 +55,7 @@ export const useCases = {
   lastRunSummaries,
   dryRunDay,
   dryRunStoredRule,
+  heldNudges,
+  releaseHeld,
+  discardHeld,
 };

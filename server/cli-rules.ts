@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
 import type { App } from "../app/index.ts";
+import type { RuleEffect } from "../analytics/index.ts";
 import {
   asOfDayFor,
   CATALOGUE,
@@ -69,6 +70,8 @@ function runLines(report: RunReport): string[] {
     for (const cohort of rule.skippedCohorts) lines.push(`    skipped ${cohort.cohort} (${cohort.students} students): ${cohort.reason}`);
   }
   for (const skipped of report.skipped) lines.push(`  ${skipped.id}: skipped, ${skipped.reason}`);
+  for (const held of report.held ?? [])
+    lines.push(`  ${held.rule}: ${held.flags} nudge(s) HELD by the volume guard (${held.reason}); admins alerted. Release or discard: nudge rules release|discard ${held.rule} --as <staff number>`);
   const excluded = Object.entries(report.excluded).filter(([, n]) => n > 0);
   if (excluded.length) lines.push(`  not evaluated: ${excluded.map(([why, n]) => `${n} ${why === "consent" ? "without analytics consent" : why}`).join(", ")}`);
   const closed = Object.entries(report.flagsClosed).filter(([, n]) => n > 0);
@@ -312,6 +315,45 @@ export function registerRulesCommand(program: Command): void {
     });
 
   rules
+    .command("held")
+    .description("nudges the volume guard held because a rule flagged far more students than usual, waiting for an admin")
+    .option("--json", "print one JSON object")
+    .action(async (options: JsonOption) => {
+      const held = await withApp(async (app) => app.rules.heldNudges());
+      print(
+        options,
+        { held },
+        held.length ? held.map((h) => `${h.rule}: ${h.flags} held from the run for ${h.day} (run ${h.runId ?? "?"})`) : ["no nudges are held"],
+      );
+    });
+
+  for (const [verb, what] of [
+    ["release", "send them: the held flags reopen and become nudges now"],
+    ["discard", "send nothing from them: the held flags stay closed, recorded as discarded"],
+  ] as const) {
+    rules
+      .command(verb)
+      .description(`nudges held by the volume guard for a rule: ${what}`)
+      .argument("<rule>")
+      .addOption(asOption())
+      .option("--json", "print one JSON object")
+      .action(async (rule: string, options: JsonOption & { as: string }) => {
+        const result = await withApp(async (app, config) => {
+          const staff = await app.access.authorise(options.as, "rules.edit");
+          const decided = verb === "release" ? await app.rules.releaseHeld(rule, staff) : await app.rules.discardHeld(rule, staff);
+          if (verb === "discard") return { ...decided, proposed: null };
+          const proposed = await app.interventions.proposeFromFlags({ policy: loadApprovalPolicy(config.approvalPolicyFile), channels: config.channels });
+          return { ...decided, proposed };
+        });
+        print(options, result, [
+          verb === "release"
+            ? `${rule}: ${result.flags} held flag(s) released; ${result.proposed?.interventionsCreated ?? 0} intervention(s) proposed`
+            : `${rule}: ${result.flags} held flag(s) discarded; nothing will be sent from them`,
+        ]);
+      });
+  }
+
+  rules
     .command("dry-run")
     .description("what a new or changed rule would flag, by programme and year, against its current version; nothing is written")
     .argument("<file-or-id>", "a rule file, or the id of a stored rule")
@@ -325,6 +367,21 @@ export function registerRulesCommand(program: Command): void {
         return app.rules.dryRun(await candidateRule(app, target), { asOfDay: options.asOf ?? yesterday(), backtest: options.backtest });
       });
       print(options, report, dryRunLines(report));
+    });
+
+  rules
+    .command("effect")
+    .description("does a rule's nudge help? nudged against held-out students, with 95% intervals (every rule and pooled when no rule is named)")
+    .argument("[rule]")
+    .option("--json", "print one JSON object")
+    .action(async (rule: string | undefined, options: JsonOption) => {
+      if (rule) {
+        const effect = await withApp((app) => app.analytics.ruleEffect(rule));
+        print(options, effect, ruleEffectLines(effect));
+        return;
+      }
+      const all = await withApp((app) => app.analytics.allRuleEffects());
+      print(options, all, [...all.rules.flatMap((r) => [...ruleEffectLines(r), ""]), `All rules together: ${all.pooled.sentence}`]);
     });
 
   rules
@@ -349,4 +406,19 @@ export function registerRulesCommand(program: Command): void {
         `Placeholders in messages: ${placeholders.map((p) => `{{${p.name}}}`).join(", ")}, and any metric the condition uses.`,
       ]);
     });
+}
+
+function ruleEffectLines(effect: RuleEffect): string[] {
+  const figure = (x: number | null) => (x === null ? "-" : String(Math.round(x * 100) / 100));
+  return [
+    `${effect.rule}: ${effect.title} (holdout ${effect.holdout}; data until ${effect.dataUntil ?? "none loaded"})`,
+    `  ${effect.nudged} students nudged, ${effect.heldOut} held out (first flag per term)`,
+    `  ${effect.headline.sentence}`,
+    ...effect.outcomes.map((o) => {
+      const e = o.estimate;
+      const interval = e.interval ? ` [${figure(e.interval[0])}, ${figure(e.interval[1])}]` : "";
+      const verdict = e.enough ? `difference ${figure(e.difference)}${interval}${e.significant ? " significant" : ""}` : "not enough students yet";
+      return `  ${o.label}: nudged ${figure(e.meanNudged)} (${e.nudged}), held out ${figure(e.meanHeldOut)} (${e.heldOut}); ${verdict}; detectable ${figure(e.minimumDetectableEffect)}`;
+    }),
+  ];
 }
