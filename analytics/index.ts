@@ -21,6 +21,7 @@ export {
 export { FEWER_THAN_5, NOT_SHOWN, SMALL, sumOfCells, rateOf, averageOverCohorts, figureText, type Figure, type Range } from "../access/index.ts";
 export { individualRequest, INDIVIDUAL_REFUSAL, type IndividualRequest } from "./individuals.ts";
 export { resolvePeriod, type DayRange } from "./periods.ts";
+export { isGroupQuestion } from "./group-question.ts";
 
 export { estimateEffect, poolEstimates, effectSentence, MIN_PER_ARM, type EffectEstimate, type EffectUnit } from "./effect-estimate.ts";
 export { ruleEffect, allRuleEffects, type RuleEffect, type AllRuleEffects, type OutcomeEffect } from "./rule-effect.ts";
