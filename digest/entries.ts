@@ -289,7 +289,7 @@ async function entryFor(db: Database, studentId: number, decisionsSince: Date | 
     ...meetings.map((m) => ({
       at: m.outcomeRecordedAt!,
       replyId: null,
-      line: `${shortDay(m.startsAt ?? m.outcomeRecordedAt!)}: Meeting, ${MEETING_OUTCOME_WORDS[m.outcome!] ?? m.outcome}${m.outcomeNote ? `: "${clip(m.outcomeNote, 120)}"` : ""}`,
+      line: `${shortDay(m.startsAt ?? m.outcomeRecordedAt!)}: Meeting, ${MEETING_OUTCOME_WORDS[m.outcome!] ?? m.outcome}${m.outcomeNote ? `: "${clip(m.outcomeNote, 75)}"` : ""}`,
     })),
     ...interventions
       .filter((i) => i.id !== pending?.id)
@@ -390,7 +390,7 @@ async function decisionWords(
     // Said as it stands: sent, or waiting (and why), never "sent" while the outbox holds it.
     const offered = details as { interventionId?: unknown; kind?: string };
     const sending = await sendingWords(db, Number(offered.interventionId), now);
-    const what = offered.kind === "escalation" ? "Escalation: invitation to talk" : "Invitation to talk";
+    const what = offered.kind === "escalation" ? "Escalation" : "Invitation to talk";
     if (sending === "sent") return `${what} sent by ${who}, ${timeIn(timezone).format(entry.at)}`;
     return `${what} approved by ${who}, ${timeIn(timezone).format(entry.at)}${sending ? `: ${sending}` : ""}`;
   }

@@ -84,8 +84,8 @@ async function decisionStatus(
 }
 
 /**
- * Whether an approved message has gone, as it stands: "sent", "not sent yet", "waiting until
- * 21 December: the student paused messages", "not sent (expired)"; null when unknown.
+ * Whether an approved message has gone, as it stands: "sent", "not sent yet", "waits until
+ * 21 December (paused by the student)", "not sent (expired)"; null when unknown.
  */
 export async function sendingWords(db: Database, interventionId: number, now: Date): Promise<string | null> {
   if (!Number.isSafeInteger(interventionId)) return null;
@@ -99,7 +99,7 @@ export async function sendingWords(db: Database, interventionId: number, now: Da
     const held = intervention?.deliveries[0];
     // Held by the outbox (a pause, the weekly cap): said with the day it will go.
     if (held && held.dueAt > now && held.heldReason)
-      return `waiting until ${dayInWords(held.dueAt.toISOString().slice(0, 10))}: ${heldInWords(held.heldReason)}`;
+      return `waits until ${dayInWords(held.dueAt.toISOString().slice(0, 10))} (${heldInWords(held.heldReason)})`;
     return "not sent yet";
   }
   if (state === "cancelled" || state === "expired" || state === "failed") return `not sent (${state})`;

@@ -39,13 +39,13 @@ function reasonInWords(reason: string): string {
   return "the outbox can't send to them";
 }
 
-/** Why a message waits, for the tutor: "the student paused messages". */
+/** Why a message waits, in a few words for the tutor: "paused by the student". */
 export function heldInWords(reason: string | null): string {
   if (!reason) return "";
-  if (/paused/i.test(reason)) return "the student paused messages";
+  if (/paused/i.test(reason)) return "paused by the student";
   if (/quiet hours/i.test(reason)) return "quiet hours";
-  if (/weekly cap/i.test(reason)) return "the student has had this week's messages";
-  if (/retry/i.test(reason)) return "trying again after a failed send";
+  if (/weekly cap/i.test(reason)) return "weekly limit reached";
+  if (/retry/i.test(reason)) return "to be retried";
   return reason;
 }
 
