@@ -12,19 +12,23 @@ import { caseCard, caseEmail, caseFacts } from "./case-content.ts";
 import { caseLinkUrl } from "./case-links.ts";
 import type { CaseDestination, CaseKind, ReferralSettings } from "./settings.ts";
 
-/** A destination's contacts as they stand in the staff records: active staff, and mailboxes. */
+/** A destination's contacts as they stand in the staff records: active staff Nudge can reach (Teams or email), and mailboxes. */
 export interface ResolvedDestination {
   team: string;
   people: { staffId: number; staffNumber: string }[];
   mailboxes: string[];
-  /** Configured staff numbers nobody active has. */
+  /** Configured staff numbers of nobody active, or of someone with neither Teams nor an email address. */
   unknown: string[];
 }
 
 export async function resolveDestination(tx: Tx, destination: CaseDestination): Promise<ResolvedDestination> {
   const numbers = destination.contacts.filter((c) => c.kind === "staff").map((c) => c.staffNumber);
   const staff = numbers.length
-    ? await tx.staff.findMany({ where: { staffNumber: { in: numbers }, active: true }, select: { id: true, staffNumber: true } })
+    ? await tx.staff.findMany({
+        // Someone the staff outbox could not reach would leave the student waiting for nobody.
+        where: { staffNumber: { in: numbers }, active: true, OR: [{ email: { not: null } }, { conversationReference: { is: { unavailableAt: null } } }] },
+        select: { id: true, staffNumber: true },
+      })
     : [];
   const found = new Set(staff.map((s) => s.staffNumber));
   return {
@@ -116,7 +120,7 @@ export async function openCase(
       interventionId: input.interventionId,
       staff: destination.people.map((p) => p.staffNumber),
       mailboxes: destination.mailboxes.length,
-      ...(destination.unknown.length ? { unknownStaffNumbers: destination.unknown } : {}),
+      ...(destination.unknown.length ? { unreachableStaffNumbers: destination.unknown } : {}),
     },
   });
   return { caseId: created.id, recipients };

@@ -70,6 +70,8 @@ describe("the digest card's actions", () => {
     ]);
     for (const [number, id] of world.ids) ids.set(number, id);
     await service.db.prisma.staff.update({ where: { id: world.tutorId }, data: { entraObjectId: TUTOR.aadObjectId } });
+    // The referral destination must be someone Nudge can reach.
+    await service.db.prisma.staff.update({ where: { staffNumber: world.adminNumber }, data: { email: "admin@example.ac.uk" } });
     const checked = checkFiles("rules/library", null);
     const author = (await staffByNumber(service.db, world.adminNumber))!;
     await saveAll(service.db, { calendar: checked.calendar, rules: checked.rules }, author);

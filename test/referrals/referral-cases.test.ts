@@ -117,6 +117,9 @@ describe.each(databaseKindsUnderTest())("escalations and reminders on %s", (kind
     const p = database.db.prisma;
     const { studentId, escalationId } = await student("E1");
     expect(await escalationCase(database.db, escalationId, "T0001", settings({ destinations: {} }), at)).toBeNull();
+    // C0001 has neither Teams nor an email address: nobody would receive it.
+    const unreachable = { escalation: { team: "the programme leaders", contacts: [{ kind: "staff" as const, staffNumber: "C0001" }] } };
+    expect(await escalationCase(database.db, escalationId, "T0001", settings({ destinations: unreachable }), at)).toBeNull();
     const opened = await escalationCase(database.db, escalationId, "T0001", settings(), at);
     expect(opened).not.toBeNull();
     expect(await p.referralCase.findUniqueOrThrow({ where: { id: opened!.caseId } })).toMatchObject({
