@@ -252,6 +252,7 @@ export function privacyNotice(settings: PrivacyNoticeSettings): PrivacyNotice {
       items: channels.map((c) => ({ term: capitalised(CHANNEL_WORDS[c].name), text: CHANNEL_WORDS[c].text })),
       after: [
         "Messages say as little as possible: a text message or email does not contain your figures unless the university decided it should. Nothing is sent while you have paused Nudge, or once your enrolment has ended.",
+        "To find out whether these prompts really help, some rules leave out a small share of students at random (usually 1 in 10, never more than half), the way a fair trial does: if you are one of them, you do not get that rule's automatic prompt for the rest of the term. Nothing else changes: your personal tutor still sees the same information and can still contact you, invitations to talk, referrals and replies to your messages are never left out, and you can always ask for help. Only counts over groups of students are compared, never one person.",
       ],
     },
     {
