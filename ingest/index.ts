@@ -15,6 +15,7 @@ export type { IngestRequest, ProgressEvent } from "./pipeline.ts";
 export { dayOfDate } from "./fields.ts";
 export { processDropFolder, type DropFolderRun } from "./drop-folder.ts";
 export { pushStatements, purgeRawStatements, type PushOutcome, type PushRequest } from "./xapi.ts";
+export { loadVerbMap, parseVerbMap, VerbMapError, type VerbMap } from "./xapi-verb-map.ts";
 
 export function ingest(db: Database, format: FormatName, request: IngestRequest): Promise<IngestReport> {
   return ingestPath(db, feedFormat(format), request);

@@ -3,12 +3,14 @@ import { DAY_MS } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { processDropFolder } from "./drop-folder.ts";
 import { purgeRawStatements } from "./xapi.ts";
+import type { VerbMap } from "./xapi-verb-map.ts";
 import type { ScheduledJob } from "../jobs/index.ts";
 
 export interface IngestJobSettings {
   dropFolder?: { path: string; schedule: string };
   timezone: string;
   xapiRetentionDays: number;
+  xapiVerbMap?: VerbMap;
 }
 
 export function ingestJobs(db: Database, settings: IngestJobSettings): ScheduledJob[] {
@@ -23,7 +25,7 @@ export function ingestJobs(db: Database, settings: IngestJobSettings): Scheduled
       catchUp: false,
       async run() {
         const run = await processDropFolder(db, dropFolder.path, {
-          options: { timezone: settings.timezone, keepRawStatements: settings.xapiRetentionDays > 0 },
+          options: { timezone: settings.timezone, keepRawStatements: settings.xapiRetentionDays > 0, verbMap: settings.xapiVerbMap },
         });
         return { processed: run.processed.length, failed: run.failed.length };
       },

@@ -8,6 +8,7 @@
  */
 import { NudgeError } from "../core/index.ts";
 import type { Database, SqlExecutor } from "../prisma/index.ts";
+import type { VerbMap } from "./xapi-verb-map.ts";
 
 export const FORMATS = ["udd", "xapi", "oulad", "nudge-csv"] as const;
 export type FormatName = (typeof FORMATS)[number];
@@ -22,6 +23,8 @@ export interface IngestOptions {
   timezone?: string;
   /** Keep each xAPI statement's JSON (for re-mapping and audit) until retention removes it. */
   keepRawStatements?: boolean;
+  /** The operator's xAPI verb map (NUDGE_XAPI_VERB_MAP), read before the built-in recipes. */
+  verbMap?: VerbMap;
   /** Clock, for tests. */
   now?: () => Date;
 }

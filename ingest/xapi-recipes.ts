@@ -1,4 +1,5 @@
 import { type EngagementSource, NudgeError } from "../core/index.ts";
+import type { VerbMap, VerbMapKind } from "./xapi-verb-map.ts";
 /**
  * The Jisc xAPI profile (github.com/jiscdev/xapi, "recipes") as Nudge counts it: which verbs are
  * engagement, for which source, and what one statement adds to EngagementDaily.
@@ -217,8 +218,24 @@ const RECIPES = new Map<string, Recipe>([
   [`${EDLM}verbs/enrolled`, () => ignored("enrolment change (the records feed holds enrolments)")],
 ]);
 
-/** What the statement adds to EngagementDaily; throws RecipeError for values the recipe forbids. */
-export function mapStatement(input: RecipeInput, when: Date): Mapping {
+const OPERATOR_RECIPES: Record<VerbMapKind, Recipe> = {
+  vle: () => counted("vle"),
+  library: () => counted("library"),
+  submission: (input, when) => submitted(input, when),
+  attendance: (input) => attended(input),
+  ignore: () => ignored("not counted by the xAPI verb map (NUDGE_XAPI_VERB_MAP)"),
+};
+
+/**
+ * What the statement adds to EngagementDaily; throws RecipeError for values the recipe forbids.
+ * The operator's verb map is read first: its activity type, then its verb.
+ */
+export function mapStatement(input: RecipeInput, when: Date, verbMap?: VerbMap): Mapping {
+  if (verbMap) {
+    const type = typeOf(input);
+    const kind = (type === undefined ? undefined : verbMap.activityTypes.get(type)) ?? verbMap.verbs.get(iriKey(input.verb.id));
+    if (kind) return OPERATOR_RECIPES[kind](input, when);
+  }
   const recipe = RECIPES.get(iriKey(input.verb.id));
   return recipe ? recipe(input, when) : { kind: "unmapped" };
 }

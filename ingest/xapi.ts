@@ -44,6 +44,7 @@ import { ingestSource, type IngestSource } from "./pipeline.ts";
 import type { FileReport } from "./report.ts";
 import { mergeRollups, type RollupRow } from "./rollups.ts";
 import { extension, iriKey, mapStatement, RecipeError, VOIDED_VERB, type Contribution, type Mapping } from "./xapi-recipes.ts";
+import type { VerbMap } from "./xapi-verb-map.ts";
 import { FileRejectedError, type FeedFormat, type FileContext, type IngestOptions, type WriteStep } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -401,7 +402,7 @@ function unstorablePart(input: Record<string, unknown>): StatementError | null {
 }
 
 /** Validates one statement (bare or in a Learning Locker envelope); throws StatementError. */
-export function readStatement(input: unknown, settings: { now: Date; receivedAt?: Date }): ReadStatement {
+export function readStatement(input: unknown, settings: { now: Date; receivedAt?: Date; verbMap?: VerbMap }): ReadStatement {
   if (!isRecord(input)) throw new StatementError("statement", "statement must be a JSON object");
   if (nestsDeeperThan(input)) throw new StatementError("statement", `statement nests more than ${MAX_JSON_DEPTH} levels deep; no xAPI statement needs that`);
   const unfit = unstorablePart(input);
@@ -427,7 +428,7 @@ export function readStatement(input: unknown, settings: { now: Date; receivedAt?
     mapping = { kind: "void", target: data.object.id!.trim().toLowerCase() };
   } else {
     try {
-      mapping = mapStatement(data, when);
+      mapping = mapStatement(data, when, settings.verbMap);
     } catch (error) {
       if (error instanceof RecipeError) throw new StatementError(error.field, error.message);
       throw error;
@@ -949,7 +950,7 @@ export async function parseStatements(context: FileContext, source: StatementSou
     }
     let statement: ReadStatement;
     try {
-      statement = readStatement(item.value, { now, receivedAt: settings.receivedAt });
+      statement = readStatement(item.value, { now, receivedAt: settings.receivedAt, verbMap: context.options.verbMap });
     } catch (error) {
       if (!(error instanceof StatementError)) throw error;
       reject(item.line, error);
@@ -1280,7 +1281,7 @@ export async function pushStatements(db: Database, request: PushRequest): Promis
     if (index % ITEMS_PER_YIELD === ITEMS_PER_YIELD - 1) await yieldToEventLoop();
     try {
       // Without an id: the one derived from its content (what the xAPI comparison rules compare).
-      const read = readStatement(value, { now, receivedAt: now });
+      const read = readStatement(value, { now, receivedAt: now, verbMap: request.options?.verbMap });
       ids.push(read.id);
       if (prepared.ids[index] === undefined) prepared.values[index] = { ...(value as Record<string, unknown>), id: read.id };
     } catch (error) {

@@ -80,7 +80,12 @@ export function registerIngestCommand(program: Command): void {
         app.ingest.ingest(options.format, {
           path,
           strict: options.strict ?? false,
-          options: { presentationStarts: options.start, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 },
+          options: {
+            presentationStarts: options.start,
+            timezone: config.timezone,
+            keepRawStatements: config.xapi.retentionDays > 0,
+            verbMap: config.xapi.verbMap,
+          },
           onProgress: (event) => bar.update(event),
         }),
       ).finally(() => bar.stop());

@@ -11,6 +11,7 @@ import { config as loadDotenv } from "dotenv";
 import cron from "node-cron";
 import { z } from "zod/v4";
 import { DEFAULT_DATABASE_URL } from "../app/index.ts";
+import { loadVerbMap, type VerbMap } from "../ingest/index.ts";
 import type { SafeguardingContact } from "../safeguarding/index.ts";
 import { DEFAULT_TEAMS, type CaseDestination, type CaseKind } from "../referrals/index.ts";
 import { CHANNELS, type ChannelName, NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
@@ -126,6 +127,11 @@ export const SETTINGS: Setting[] = [
     name: "NUDGE_XAPI_RETENTION_DAYS",
     default: "30",
     meaning: "Days each xAPI statement's JSON is kept (for re-mapping and audit) before retention removes it; the counts it added stay. `0` keeps none.",
+  },
+  {
+    name: "NUDGE_XAPI_VERB_MAP",
+    meaning:
+      "YAML or JSON file mapping xAPI verb IRIs and activity types to an engagement kind (vle, library, submission, attendance, ignore), read before the built-in Jisc and Moodle mappings (see docs/operators/loading-data.md). Unset: the built-in mappings only.",
   },
   {
     name: "NUDGE_RETENTION_CONTACT_DAYS",
@@ -390,6 +396,7 @@ const schema = z
       message: "must not contain ':' (HTTP Basic separates user and password with it)",
     }),
     NUDGE_XAPI_PASSWORD: optionalText,
+    NUDGE_XAPI_VERB_MAP: optionalText,
     NUDGE_DROP_FOLDER: optionalText,
     NUDGE_DROP_FOLDER_SCHEDULE: z
       .string()
@@ -638,6 +645,8 @@ export interface Config {
     credentials?: { username: string; password: string };
     /** Days statement JSON is kept; 0 keeps none. */
     retentionDays: number;
+    /** NUDGE_XAPI_VERB_MAP, read and checked at start-up. */
+    verbMap?: VerbMap;
   };
   /** Tutors' calendars through Microsoft Graph (app-only); unset: office hours and .ics emails. */
   graph?: { tenantId: string; clientId: string; clientSecret: string; baseUrl: string; loginBaseUrl: string };
@@ -771,6 +780,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     xapi: {
       credentials: env.NUDGE_XAPI_USERNAME && env.NUDGE_XAPI_PASSWORD ? { username: env.NUDGE_XAPI_USERNAME, password: env.NUDGE_XAPI_PASSWORD } : undefined,
       retentionDays: env.NUDGE_XAPI_RETENTION_DAYS,
+      verbMap: env.NUDGE_XAPI_VERB_MAP ? loadVerbMap(resolve(env.NUDGE_XAPI_VERB_MAP)) : undefined,
     },
     retention: { contactDays: env.NUDGE_RETENTION_CONTACT_DAYS, anonymiseDays: env.NUDGE_RETENTION_ANONYMISE_DAYS, schedule: env.NUDGE_RETENTION_SCHEDULE },
     graph:

@@ -24,7 +24,12 @@ export interface ServiceJobDeps {
 export function serviceJobs(nudge: App, config: Config, deps: ServiceJobDeps): ScheduledJob[] {
   const policy = loadApprovalPolicy(config.approvalPolicyFile);
   return [
-    ...nudge.ingest.jobs({ dropFolder: config.dropFolder, timezone: config.timezone, xapiRetentionDays: config.xapi.retentionDays }),
+    ...nudge.ingest.jobs({
+      dropFolder: config.dropFolder,
+      timezone: config.timezone,
+      xapiRetentionDays: config.xapi.retentionDays,
+      xapiVerbMap: config.xapi.verbMap,
+    }),
     ...nudge.interventions.jobs({ schedule: config.rulesSchedule, timezone: config.timezone, policy, channels: config.channels }),
     ...nudge.delivery.jobs({
       schedule: config.delivery.outboxSchedule,

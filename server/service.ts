@@ -52,7 +52,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     if (!referrals.destinations[kind]) logger.warn({ kind }, `no NUDGE_${kind.toUpperCase()}_DESTINATIONS: ${kind}s are not handed to any team`);
   const policy = loadApprovalPolicy(config.approvalPolicyFile);
   const bot = createTeamsBot(config.bot, logger, app, { conversations, policy, calendar, referrals, delivery: config.delivery });
-  const xapi = { credentials: config.xapi.credentials, timezone: config.timezone, keepRawStatements: config.xapi.retentionDays > 0 };
+  const xapi = {
+    credentials: config.xapi.credentials,
+    timezone: config.timezone,
+    keepRawStatements: config.xapi.retentionDays > 0,
+    verbMap: config.xapi.verbMap,
+  };
   const channels = {
     publicBaseUrl: config.publicBaseUrl,
     twilio: config.twilio,

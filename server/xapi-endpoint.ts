@@ -7,7 +7,7 @@
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../core/index.ts";
 import type { IncomingMessage } from "node:http";
 import type restify from "restify";
-import type { PushOutcome } from "../ingest/index.ts";
+import type { PushOutcome, VerbMap } from "../ingest/index.ts";
 import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
@@ -24,6 +24,8 @@ export interface XapiEndpointSettings {
   credentials?: BasicCredentials;
   timezone: string;
   keepRawStatements: boolean;
+  /** The operator's verb map (NUDGE_XAPI_VERB_MAP). */
+  verbMap?: VerbMap;
   maxBodyBytes?: number;
 }
 
@@ -141,7 +143,7 @@ async function storeStatements(req: restify.Request, res: restify.Response, meth
     statementId,
     origin: `${method} ${XAPI_STATEMENTS_PATH} from ${req.socket.remoteAddress ?? "unknown"}`,
     totalBytes: raw.length,
-    options: { timezone: deps.settings.timezone, keepRawStatements: deps.settings.keepRawStatements },
+    options: { timezone: deps.settings.timezone, keepRawStatements: deps.settings.keepRawStatements, verbMap: deps.settings.verbMap },
   });
   if (outcome.status !== "stored") {
     if (outcome.status === "failed") deps.logger.error({ error: outcome.message }, "xapi statements not stored");

@@ -2,11 +2,16 @@
  * Real feeds: statements shaped as Moodle's logstore_xapi 5.x sends them (its tests' expected
  * statements), UDD module_map, and statements sent again without an id.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exitCodeOf, ingest, type IngestReport } from "../../ingest/index.ts";
+import { createLogger } from "../../core/index.ts";
+import { exitCodeOf, ingest, loadVerbMap, VerbMapError, type IngestReport } from "../../ingest/index.ts";
 import { pushStatements } from "../../ingest/xapi.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
+import { parseConfig } from "../../server/config.ts";
+import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const FIXTURES = new URL("../fixtures/ingest/", import.meta.url).pathname;
@@ -169,5 +174,114 @@ describe("UDD module_map: VLE courses to module instances", () => {
   it("loading the same mapping again changes nothing", async () => {
     const again = await ingest(db, "udd", { path: `${FIXTURES}udd-module-map/modulemap.tsv`, strict: false, options: OPTIONS });
     expect(again.files[0]).toMatchObject({ loaded: 0, duplicates: 2 });
+  });
+});
+
+describe("an operator's xAPI verb map (NUDGE_XAPI_VERB_MAP)", () => {
+  let testDb: TestDatabase;
+  let service: RunningService;
+  const work = mkdtempSync(join(tmpdir(), "nudge-verb-map-"));
+  const mapFile = join(work, "verbs.yaml");
+  const USER = "moodle";
+  const PASSWORD = "correct horse battery staple";
+
+  beforeAll(async () => {
+    writeFileSync(
+      mapFile,
+      [
+        "# what our lecture-capture tool and Moodle send",
+        "verbs:",
+        "  https://capture.example.ac.uk/verbs/watched: vle",
+        "  http://activitystrea.ms/submit: submission",
+        "activityTypes:",
+        "  http://id.tincanapi.com/activitytype/survey: ignore",
+        "",
+      ].join("\n"),
+    );
+    testDb = await createTestDatabase();
+    const config = parseConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATABASE_URL: testDb.url,
+      LOG_LEVEL: "silent",
+      NUDGE_XAPI_USERNAME: USER,
+      NUDGE_XAPI_PASSWORD: PASSWORD,
+      NUDGE_XAPI_VERB_MAP: mapFile,
+    });
+    service = await startService(config, createLogger("silent"));
+    await service.db.prisma.student.create({ data: { studentNumber: "S1001", email: "ada.lovelace@student.example.ac.uk" } });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await testDb?.drop();
+  });
+
+  it("counts the verbs it names, lets an activity type outrank a verb and the built-in mappings, and still lists verbs no one maps", async () => {
+    const statements = JSON.parse(readFileSync(MOODLE, "utf8")) as Record<string, unknown>[];
+    const watched = {
+      ...statements[0],
+      verb: { id: "https://capture.example.ac.uk/verbs/watched/", display: { en: "watched" } },
+      object: { objectType: "Activity", id: "https://capture.example.ac.uk/recordings/17" },
+    };
+    const danced = { ...statements[0], verb: { id: "https://example.org/verbs/danced" } };
+    // questionnaire (activitystrea.ms/submit, survey: the type's "ignore" wins) and the log-in (built in)
+    const body = JSON.stringify([watched, danced, statements[5], statements[0]]);
+    const response = await fetch(`http://127.0.0.1:${service.port}/api/xapi/statements`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-experience-api-version": "1.0.3",
+        authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`,
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(await daily(service.db)).toEqual({ "S1001|2026-10-05|vle|none": [2, 0, 0, 0] });
+    const batch = await service.db.prisma.ingestBatch.findFirstOrThrow({ orderBy: { id: "desc" } });
+    expect(batch.notes).toEqual(
+      expect.arrayContaining([
+        "statements with verbs that have no mapping were not stored: https://example.org/verbs/danced (1)",
+        "statements recognised but not counted: not counted by the xAPI verb map (NUDGE_XAPI_VERB_MAP) (1)",
+      ]),
+    );
+  });
+
+  it("maps a file's statements the same way", async () => {
+    const statements = JSON.parse(readFileSync(MOODLE, "utf8")) as Record<string, unknown>[];
+    const path = join(work, "later.json");
+    // the survey response (ignored by type) and an assignment-less submit of a page: a submission by the verb
+    const page = {
+      ...statements[5],
+      object: { objectType: "Activity", id: "https://moodle.example.ac.uk/mod/page/view.php?id=9" },
+      timestamp: "2026-10-07T10:00:00Z",
+    };
+    writeFileSync(path, JSON.stringify([statements[6], page]));
+    const report = await ingest(service.db, "xapi", { path, strict: false, options: { ...OPTIONS, verbMap: loadVerbMap(mapFile) } });
+    expect(report.files[0]).toMatchObject({ status: "completed", read: 2, loaded: 1 });
+    expect(await daily(service.db)).toMatchObject({ "S1001|2026-10-07|submission|none": [1, 0, 0, 0] });
+  });
+
+  it("refuses a map with a mistake at start-up, naming the file, the line and the entry", () => {
+    const check = (text: string) => {
+      const file = join(work, "bad.yaml");
+      writeFileSync(file, text);
+      try {
+        parseConfig({ DATABASE_URL: testDb.url, NUDGE_XAPI_VERB_MAP: file });
+      } catch (error) {
+        expect(error).toBeInstanceOf(VerbMapError);
+        return (error as Error).message.replace(file, "bad.yaml");
+      }
+      throw new Error("expected the map to be refused");
+    };
+    expect(check("verbs:\n  https://a.example/verbs/x: vle\n  https://a.example/verbs/y: vel\n")).toBe(
+      "bad.yaml:3: verbs.https://a.example/verbs/y: 'vel' is not one of vle, library, submission, attendance, ignore",
+    );
+    expect(check("verbs:\n  watched: vle\n")).toBe("bad.yaml:2: verbs: 'watched' is not an http(s) IRI");
+    expect(check("verb:\n  https://a.example/verbs/x: vle\n")).toBe("bad.yaml:1: 'verb' is not a section of a verb map: use verbs or activityTypes");
+    expect(check('{"verbs": {"http://a.example/v": "vle", "https://a.example/v/": "library"}}')).toBe(
+      "bad.yaml:1: verbs.https://a.example/v/: is given twice (http and https, and a trailing slash, name the same IRI)",
+    );
+    expect(check("verbs: [vle]\n")).toBe("bad.yaml:1: verbs must map each IRI to one of vle, library, submission, attendance, ignore");
+    expect(check("verbs:\n  https://a.example/v: vle\n  https://a.example/v: vle\n")).toMatch(/^bad\.yaml:3: not valid YAML or JSON: /);
   });
 });
