@@ -300,7 +300,7 @@ export const SAMPLES: CardSamples = {
       studentName: "Jamie Patel",
       studentNumber: "22014387",
       when: "Tuesday 3 December, 10:00",
-      recorded: { outcome: "Support agreed", by: TUTOR, at: "10:41, 3 Dec" },
+      recorded: { outcome: "Support agreed", by: TUTOR, at: "10:41 on Thursday 3 December", note: "Weekly check-ins until the January exams; study skills session booked." },
     },
   },
   digest: {
@@ -366,6 +366,11 @@ export const SAMPLES: CardSamples = {
       students: [alexandra, mohammed],
     },
     "done-no-status": { student: ellie, status: null },
+    "with-meeting": {
+      student: ellie,
+      status: null,
+      meeting: { when: "Thursday 10 December, 11:30 to 12:00", withWhom: TUTOR, where: "Room 2.14, Hawthorn Building" },
+    },
   },
   notice: {
     refused: {

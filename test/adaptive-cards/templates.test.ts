@@ -272,7 +272,11 @@ describe("outcome", () => {
 
     const recorded = outcomeCard(SAMPLES.outcome.recorded!);
     expect(titles(recorded)).toEqual([]);
-    expect(texts(recorded)).toContain("Recorded: Support agreed, by Dr Amara Okafor at 10:41, 3 Dec");
+    expect(texts(recorded)).toContain("Recorded: Support agreed, by Dr Amara Okafor at 10:41 on Thursday 3 December");
+    expect(texts(recorded)).toContain("Note: Weekly check-ins until the January exams; study skills session booked.");
+    // The note is asked for beside the buttons (Teams sends it with the one pressed), and gone once recorded.
+    expect(JSON.stringify(open)).toContain('"id":"note"');
+    expect(JSON.stringify(recorded)).not.toContain('"id":"note"');
   });
 });
 
