@@ -3,9 +3,11 @@
  * as stored in EngagementDaily and Flag.day; instants (for DateTime columns) are the local
  * midnights that bound those days.
  *
- * "In the last N days" is the N whole days before today: engagement feeds arrive overnight, so
- * today has no data yet, and a rule run in the morning evaluates yesterday. "This week" (Monday
- * first) and "this month" run to today, so messages sent today count.
+ * "In the last N days" of engagement data is the N whole days before today: feeds arrive
+ * overnight, so today has no data yet. Things Nudge and staff do (flags raised, messages sent,
+ * meetings, tutors' verdicts) count on the day they happened, and their "last N days" ends today
+ * (`resolveEventPeriod`): this morning's rules run and a verdict given an hour ago are already
+ * recorded. "This week" (Monday first) and "this month" run to today for both.
  */
 import { DAY_MS } from "../core/index.ts";
 import { localDay } from "../rules/index.ts";
@@ -91,6 +93,17 @@ export function resolvePeriod(period: Period, today: number): DayRange {
     case "last_month":
       return { from: firstOfMonth(today, 1), to: firstOfMonth(today) - 1 };
   }
+}
+
+/**
+ * The days of a period for things Nudge and staff do: a rolling period ends today rather than
+ * yesterday, so that a Monday's "flagged in the last 7 days" includes that morning's run, as the
+ * tutors' digests did. Calendar periods are as `resolvePeriod`.
+ */
+export function resolveEventPeriod(period: Period, today: number): DayRange {
+  const range = resolvePeriod(period, today);
+  const rolling = period.kind === "last_days" || period.kind === "last_weeks" || period.kind === "last_months";
+  return rolling ? { from: range.from + 1, to: range.to + 1 } : range;
 }
 
 /** Offset of `timezone` from UTC at `at`, in ms (positive east of Greenwich). */

@@ -115,24 +115,28 @@ export async function inactiveCells(
 }
 
 /**
- * Distinct students flagged per cell and `key`: the rule, or the week block counted back from the
- * end of the period ("all" otherwise). A flag counts on the day its rule evaluated (Flag.day).
+ * Distinct students flagged per cell and `key` (the rule, or "all"). A flag counts on the day it
+ * was raised (`when` bounds the period's days in the institution's timezone), which is the day
+ * tutors saw it: the morning's run raises flags for the day before (Flag.day), and a Monday's
+ * flags belong to Monday's week.
  */
 export async function flagCells(
   db: Database,
   range: DayRange,
+  when: { from: Date; until: Date },
   filter: ResolvedFilter,
-  by: "all" | "rule" | "week",
+  by: "all" | "rule",
 ): Promise<(Cell & { key: string; n: number })[]> {
-  const key = by === "rule" ? `f."ruleId"` : by === "week" ? `(${int(range.to)} - f."day") / 7` : null;
+  const key = by === "rule" ? `f."ruleId"` : null;
   const rows = await db.sql.query<Record<string, unknown>>(
     `WITH cohort AS (${cohortSql(db.sql, "latest", range.to)})
      SELECT ${key ?? "'all'"} AS k, c.programme AS programme, c.year AS year, COUNT(DISTINCT f."studentId") AS n
        FROM "Flag" f
        JOIN "Student" s ON s."id" = f."studentId" AND ${usable("s")}
        LEFT JOIN cohort c ON c.sid = f."studentId"
-      WHERE f."day" >= ${int(range.from)} AND f."day" <= ${int(range.to)} ${cohortWhere(filter)}
+      WHERE f."raisedAt" >= $1 AND f."raisedAt" < $2 ${cohortWhere(filter)}
       GROUP BY ${key ? `${key}, ` : ""}c.programme, c.year`,
+    [instant(db.sql, when.from), instant(db.sql, when.until)],
   );
   return rows.map((r) => ({ ...cell(r), key: String(r.k), n: num(r.n) }));
 }

@@ -129,7 +129,7 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     kind: "flags",
     name: "Flags",
     description:
-      "How many students were flagged by rules over a period (a flag counts on the day the rule evaluated, any state), by rule, programme, year of study or week (7-day blocks counted back from the end of the period), optionally for one year and/or programmes.",
+      "How many students were flagged by rules over a period (a flag counts on the day it was raised, as tutors saw it, any state), by rule, programme, year of study or week (7-day blocks counted back from the end of the period), optionally for one year and/or programmes.",
     counts: "students flagged",
     groupings: ["none", "rule", "programme", "year", "week"],
     cohortFilters: true,

@@ -9,7 +9,7 @@ import { feedStates } from "../rules/index.ts";
 import { averageOverCohorts, figureText, plotted, rateOf, shownSize, SMALL, sumOfCells, type BandedCell, type Figure } from "../access/index.ts";
 import { flagCells, inactiveCells, meetingCells, reachCells, trendCells, type Cell, type MeetingCell, type ResolvedFilter } from "./queries.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";
-import { blockLabel, blocksOf, instants, isoDay, resolvePeriod, shortDay, snapPeriod, today as todayIn, type DayRange } from "./periods.ts";
+import { blockLabel, blocksOf, instants, isoDay, resolveEventPeriod, resolvePeriod, shortDay, snapPeriod, today as todayIn, type DayRange } from "./periods.ts";
 import {
   CHANNELS,
   ENGAGEMENT_SOURCES,
@@ -319,29 +319,30 @@ function groupByKey<C extends { key: string; n: number }>(cells: readonly C[]): 
 }
 
 async function flags(ctx: Context, query: Extract<Query, { kind: "flags" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const title = `${capitalise(who)} flagged${byWords(query.groupBy)}`;
   const columns = ["students flagged"];
-  const notes = ["A flag counts on the day its rule looked at (any state: open, actioned, dismissed…)."];
+  const notes = ["A flag counts on the day it was raised, as tutors saw it (any state: open, actioned, dismissed…)."];
   const guard = await guardFor(ctx, "flags", range);
   if (query.groupBy === "rule" || query.groupBy === "week") {
-    const cells = await flagCells(ctx.db, range, filter, query.groupBy);
-    const byKey = groupByKey(cells);
     let rows: AnswerRow[];
     if (query.groupBy === "rule") {
+      const byKey = groupByKey(await flagCells(ctx.db, range, instants(range, ctx.timezone), filter, "rule"));
       const titles = await ruleTitles(ctx, [...byKey.keys()], true);
       rows = [...titles]
         .sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]))
         .map(([id, ruleTitle]) => ({ label: ruleTitle, key: id, value: cellSum(guard, id, range, byKey.get(id) ?? []) }));
       notes.push("A student flagged by two rules counts under each, so there is no total.");
     } else {
-      rows = blocksOf(range).map((block) => ({
-        label: blockLabel(block),
-        key: isoDay(block.from),
-        value: cellSum(guard, ANY_RULE, block, byKey.get(String(block.index)) ?? []),
-      }));
+      rows = [];
+      for (const block of blocksOf(range))
+        rows.push({
+          label: blockLabel(block),
+          key: isoDay(block.from),
+          value: cellSum(guard, ANY_RULE, block, await flagCells(ctx.db, block, instants(block, ctx.timezone), filter, "all")),
+        });
       notes.push("Weeks are 7-day blocks counted back from the end of the period; a student flagged in two weeks counts in each, so there is no total.");
     }
     return answer(ctx, query.kind, title, range, {
@@ -351,17 +352,17 @@ async function flags(ctx: Context, query: Extract<Query, { kind: "flags" }>): Pr
       notes: await settle(ctx, guard, notes),
     });
   }
-  const cells = await flagCells(ctx.db, range, filter, "all");
+  const cells = await flagCells(ctx.db, range, instants(range, ctx.timezone), filter, "all");
   const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students flagged", variant: ANY_RULE, get: (c) => c.n }], filter, who, guard, range);
   if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
   return answer(ctx, query.kind, title, range, { columns, rows, total, chart: barChart(columns, rows), notes: await settle(ctx, guard, notes) });
 }
 
 async function topRules(ctx: Context, query: Extract<Query, { kind: "top_rules" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
-  const byKey = groupByKey(await flagCells(ctx.db, range, filter, "rule"));
+  const byKey = groupByKey(await flagCells(ctx.db, range, instants(range, ctx.timezone), filter, "rule"));
   const titles = await ruleTitles(ctx, [...byKey.keys()], false);
   const guard = await guardFor(ctx, "flags", range);
   const ranked = [...byKey]
@@ -426,7 +427,7 @@ async function engagementTrend(ctx: Context, query: Extract<Query, { kind: "enga
 }
 
 async function reach(ctx: Context, query: Extract<Query, { kind: "reach" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const cells = await reachCells(ctx.db, range, instants(range, ctx.timezone), filter);
@@ -459,7 +460,7 @@ async function reach(ctx: Context, query: Extract<Query, { kind: "reach" }>): Pr
 }
 
 async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const cells = await meetingCells(ctx.db, range, instants(range, ctx.timezone), filter);
@@ -518,7 +519,8 @@ const VERDICTS = [
 ] as const;
 
 async function feedback(ctx: Context, query: Extract<Query, { kind: "feedback" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  // Verdicts count on the day they were given: today's are in, as tutors expect.
+  const range = resolveEventPeriod(query.period, ctx.today);
   const when = instants(range, ctx.timezone);
   // Verdicts belong to rules, not to cohorts: groupBy over the table is the whole query.
   const groups = await ctx.db.prisma.ruleFeedback.groupBy({

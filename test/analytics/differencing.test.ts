@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { askQuestion, FEWER_THAN_5, type Answer, type Figure } from "../../analytics/index.ts";
 import { flagCells, inactiveCells } from "../../analytics/queries.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
-import { buildAnalyticsWorld, COHORTS, D, NOW, RULES, type AnalyticsWorld } from "./world.ts";
+import { buildAnalyticsWorld, COHORTS, D, DAY_MS, NOW, RULES, type AnalyticsWorld } from "./world.ts";
 
 /** What a figure tells the attacker about the true count. */
 function bounds(figure: Figure | undefined): [number, number] {
@@ -168,10 +168,19 @@ describe("differencing attacks", () => {
       const before = await snapshot(FLAG_QUESTIONS);
       const student = world.ids.get(COHORTS.COMP1![3]!)!;
       const added = await t.db.prisma.flag.create({
-        data: { studentId: student, ruleId: RULES.noVle.id, ruleVersion: 1, periodKey: "2026-11-20", day: D, evidence: {} },
+        data: {
+          studentId: student,
+          ruleId: RULES.noVle.id,
+          ruleVersion: 1,
+          periodKey: "2026-11-20",
+          day: D,
+          evidence: {},
+          raisedAt: new Date((D + 1) * DAY_MS + 6 * 3_600_000),
+        },
       });
       try {
-        const comp1 = (await flagCells(t.db, { from: D - 4, to: D + 1 }, {}, "all")).find(
+        const range = { from: D - 4, to: D + 1 };
+        const comp1 = (await flagCells(t.db, range, { from: new Date(range.from * DAY_MS), until: new Date((range.to + 1) * DAY_MS) }, {}, "all")).find(
           (c) => c.programme === world.programmeIds["COMP-BSC"] && c.year === 1,
         );
         expect(comp1?.n).toBe(4);

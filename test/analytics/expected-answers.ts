@@ -54,6 +54,8 @@ export const EXPECTED: Record<string, Expected> = {
   },
 
   // Flags this week/month (same students): COMP1 3, COMP2 8, HIST1 6, HIST2 1, LAW3 5, SENG4 4.
+  // A flag counts on the day it was raised: D's on the 21st (this morning), D-1's on the 20th,
+  // D-2's on the 19th, D-8's on the 13th; a rolling period of flags ends today.
   "how many students were flagged this week?": { period: ["2026-11-16", "2026-11-21"], rows: [["Students", r(22, 31)]], total: null },
   "flags by programme this month": {
     period: ["2026-11-01", "2026-11-21"],
@@ -84,17 +86,17 @@ export const EXPECTED: Record<string, Expected> = {
     total: [r(22, 31)],
   },
   "flags by week in the last 8 weeks": {
-    period: ["2026-09-26", "2026-11-20"],
+    period: ["2026-09-27", "2026-11-21"],
     chart: "line",
     rows: [
-      ["26 Sep–2 Oct", 0],
-      ["3 Oct–9 Oct", 0],
-      ["10 Oct–16 Oct", 0],
-      ["17 Oct–23 Oct", 0],
-      ["24 Oct–30 Oct", 0],
-      ["31 Oct–6 Nov", 0],
-      ["7 Nov–13 Nov", r(6, 9)],
-      ["14 Nov–20 Nov", r(22, 31)],
+      ["27 Sep–3 Oct", 0],
+      ["4 Oct–10 Oct", 0],
+      ["11 Oct–17 Oct", 0],
+      ["18 Oct–24 Oct", 0],
+      ["25 Oct–31 Oct", 0],
+      ["1 Nov–7 Nov", 0],
+      ["8 Nov–14 Nov", r(6, 9)],
+      ["15 Nov–21 Nov", r(22, 31)],
     ],
     total: null,
   },
