@@ -14,6 +14,7 @@
 import { DAY_MS } from "../core/index.ts";
 import { countFigure, type FEWER_THAN_5 } from "../access/index.ts";
 import { hadBadOutcome, withdrewOrFailed } from "./queries/outcomes.ts";
+import { flagHistory, volumeGuardFromEnv, volumeHolds } from "./volume-guard.ts";
 import type { Database } from "../prisma/index.ts";
 import { evaluateRules, nearbyFlags, runInputs } from "./run.ts";
 import { isoDay } from "./freshness.ts";
@@ -58,6 +59,8 @@ export interface DryRunReport<C extends Count = number> {
     reaches: "students (sent automatically)" | "tutors' digests (for approval)";
   };
   backtest?: Backtest<C>;
+  /** Whether the volume guard would hold this rule's new flags today, and why (figures under 5 left out). */
+  volumeGuard?: { wouldHold: boolean; reason: string | null };
 }
 
 export interface Backtest<C extends Count = number> {
@@ -132,6 +135,12 @@ export async function dryRun(db: Database, candidate: ValidRule, options: DryRun
       perTutorPerDay: { tutors: 0, mean: 0, max: 0 },
       reaches: candidate.document.significance === "nudge" ? "students (sent automatically)" : "tutors' digests (for approval)",
     },
+    volumeGuard: { wouldHold: false, reason: null },
+  };
+  const hold = volumeHolds([mine!], today.metrics, today.population, await flagHistory(db, asOfDay), volumeGuardFromEnv())[0];
+  report.volumeGuard = {
+    wouldHold: Boolean(hold),
+    reason: hold ? (hold.cohortFlagged >= 5 || hold.cohortFlagged === 0 ? hold.reason : "more than the allowed share of a cohort in one day") : null,
   };
   if (theirs) {
     const after = new Set(mine!.matched);

@@ -15,6 +15,8 @@ import { buildEvidence } from "./flags.ts";
 import { auditHeldOut, holdoutArms } from "./holdout-arms.ts";
 import { closeIneligibleFlags, flagRowsOf, flagsWrittenBy, insertFlags, type ClosedFlags } from "./queries/flags.ts";
 import { finishRun } from "./queries/runs.ts";
+import { holdFlags } from "./queries/held.ts";
+import { alertHeld, flagHistory, volumeGuardFromEnv, volumeHolds, type VolumeGuardSettings, type VolumeHold } from "./volume-guard.ts";
 import { computeMetrics, type StudentMetrics } from "./queries/metrics.ts";
 import type { Metric } from "./metrics.ts";
 import { loadPopulation, type Exclusion, type Population } from "./population.ts";
@@ -29,6 +31,8 @@ export interface RunOptions {
   /** Evaluate even when nothing changed since the last run for this day. */
   force?: boolean;
   now?: Date;
+  /** The volume guard's thresholds (default: from the environment, else 15% of a cohort, 4× the median). */
+  volumeGuard?: VolumeGuardSettings;
 }
 
 export interface RuleRunEntry {
@@ -56,6 +60,8 @@ export interface RunReport {
   rules: RuleRunEntry[];
   /** Rules that did not run at all, and why (inactive period, stale feed, no longer valid). */
   skipped: { id: string; reason: string }[];
+  /** Rules whose new flags the volume guard held (no nudge proposed until an admin releases them), with the figures. */
+  held: VolumeHold[];
   excluded: Record<Exclusion, number>;
   flagsClosed: ClosedFlags;
   durationMs: number;
@@ -199,6 +205,7 @@ async function runRulesAlone(db: Database, options: RunOptions): Promise<RunRepo
     const { metrics, population, outcomes } = await evaluateRules(db, inputs, asOfDay, { currentOnly: true, flagged });
     const stored = new Map(inputs.rules.map((r) => [r.rule.document.id, r]));
     const armOf = await holdoutArms(db, inputs.rules, outcomes, asOfDay);
+    const holds = volumeHolds(outcomes, metrics, population, await flagHistory(db, asOfDay), options.volumeGuard ?? volumeGuardFromEnv());
     const rows = await flagRowsOf(
       run.id,
       asOfDay,
@@ -209,15 +216,23 @@ async function runRulesAlone(db: Database, options: RunOptions): Promise<RunRepo
     );
     const report = await db.sql.transaction(async (tx) => {
       await insertFlags(tx, rows);
+      await holdFlags(
+        tx,
+        run.id,
+        holds.map((h) => h.rule),
+        now,
+      );
       const written = await flagsWrittenBy(tx, run.id);
       const flagsClosed = await closeIneligibleFlags(tx, population, now);
       const report = buildReport(run.id, options.trigger, asOfDay, inputs, metrics.length, outcomes, written, started);
       report.excluded = exclusionCounts(metrics, population);
       report.flagsClosed = flagsClosed;
+      report.held = holds;
       await finishRun(tx, run.id, summaryOf(report), new Date());
       return report;
     });
     await auditHeldOut(db, run.id, inputs.rules, asOfDay);
+    await alertHeld(db, run.id, asOfDay, holds, now);
     return report;
   } catch (error) {
     await db.prisma.ruleRun.update({ where: { id: run.id }, data: { status: "failed", finishedAt: new Date(), summary: { error: (error as Error).message } } });
@@ -234,6 +249,7 @@ function emptyReport(asOfDay: number, trigger: RunTrigger, inputs: RunInputs): O
     flagsWritten: 0,
     rules: [],
     skipped: inputs.invalid,
+    held: [],
     excluded: { consent: 0, restricted: 0, extenuating: 0 },
     flagsClosed: { consent: 0, restricted: 0, notEnrolled: 0 },
   };

@@ -71,7 +71,9 @@ function runLines(report: RunReport): string[] {
   }
   for (const skipped of report.skipped) lines.push(`  ${skipped.id}: skipped, ${skipped.reason}`);
   for (const held of report.held ?? [])
-    lines.push(`  ${held.rule}: ${held.flags} nudge(s) HELD by the volume guard (${held.reason}); admins alerted. Release or discard: nudge rules release|discard ${held.rule} --as <staff number>`);
+    lines.push(
+      `  ${held.rule}: ${held.flags} nudge(s) HELD by the volume guard (${held.reason}); admins alerted. Release or discard: nudge rules release|discard ${held.rule} --as <staff number>`,
+    );
   const excluded = Object.entries(report.excluded).filter(([, n]) => n > 0);
   if (excluded.length) lines.push(`  not evaluated: ${excluded.map(([why, n]) => `${n} ${why === "consent" ? "without analytics consent" : why}`).join(", ")}`);
   const closed = Object.entries(report.flagsClosed).filter(([, n]) => n > 0);
@@ -105,6 +107,7 @@ function dryRunLines(report: DryRunReport<Count>): string[] {
   lines.push(
     `  per personal tutor: ${l.perTutorPerDay.mean} a day on average across ${l.perTutorPerDay.tutors} tutors, at most ${l.perTutorPerDay.max} in a day`,
   );
+  if (report.volumeGuard?.wouldHold) lines.push(`  the volume guard would hold these nudges for an admin: ${report.volumeGuard.reason}`);
   const b = report.backtest;
   if (b) {
     lines.push(`  backtest, flags raised ${b.week.from} to ${b.week.to}:`);
