@@ -367,8 +367,59 @@ async function parseStudentAssessments(context: FileContext): Promise<WriteStep>
       changed,
     );
     await mergeRollups(tx, deltas, "add");
+    const submittedKeys = new Set([...stored.keys(), ...rows.keys()]);
+    const lastSubmitted = Math.max(-Infinity, ...[...stored.values()].map((r) => r.day), ...[...rows.values()].map((r) => r.day));
+    await writeDueAndMissed(tx, submittedKeys, lastSubmitted);
     return { loaded, duplicates };
   };
+}
+
+/**
+ * OULAD has no "due" or "missed" rows: an assessment a student was registered for when it fell due
+ * and that has no studentAssessment row was missed. Written as submission rollups on the due day
+ * (expected 1, missed 0 or 1), replacing what an earlier load derived, for assessments due up to
+ * the last submission in the data (later ones are not yet due as far as the data knows). Exams are
+ * left out: OULAD leaves most exam results out of studentAssessment, so a missing row says nothing.
+ */
+async function writeDueAndMissed(tx: SqlExecutor, submitted: ReadonlySet<string>, lastSubmitted: number): Promise<void> {
+  const due = await tx.query<{
+    studentId: number;
+    assessmentId: number;
+    moduleInstanceId: number;
+    dueAt: string | Date;
+    enrolledAt: string | Date | null;
+    withdrawnAt: string | Date | null;
+  }>(
+    `SELECT me."studentId", a."id" AS "assessmentId", a."moduleInstanceId", a."dueAt", me."enrolledAt", me."withdrawnAt"
+       FROM "Assessment" a JOIN "ModuleEnrolment" me ON me."moduleInstanceId" = a."moduleInstanceId"
+      WHERE a."externalId" LIKE 'oulad-%' AND a."kind" <> 'Exam' AND a."dueAt" IS NOT NULL`,
+  );
+  const instances = [...new Set(due.map((row) => Number(row.moduleInstanceId)))];
+  // What an earlier load derived goes first: a re-load writes the same figures, not twice them.
+  for (let i = 0; i < instances.length; i += 500) {
+    const chunk = instances.slice(i, i + 500);
+    await tx.query(
+      `UPDATE "EngagementDaily" SET "expected" = 0, "missed" = 0
+        WHERE "source" = 'submission'${enumCast(tx, "EngagementSource")} AND "moduleInstanceKey" IN (${chunk.map((_, j) => `$${j + 1}`).join(", ")})`,
+      chunk,
+    );
+  }
+  const byDay = new Map<string, RollupRow>();
+  for (const row of due) {
+    const dueDay = storedDay(row.dueAt)!;
+    if (dueDay > lastSubmitted) continue;
+    const enrolled = storedDay(row.enrolledAt);
+    const withdrawn = storedDay(row.withdrawnAt);
+    if ((enrolled !== null && enrolled > dueDay) || (withdrawn !== null && withdrawn <= dueDay)) continue;
+    const studentId = Number(row.studentId);
+    const instanceId = Number(row.moduleInstanceId);
+    const key = `${studentId}:${dueDay}:${instanceId}`;
+    const rollup = byDay.get(key) ?? ([studentId, dueDay, "submission", instanceId, 0, 0, 0, 0] as RollupRow);
+    rollup[5] += 1;
+    if (!submitted.has(`${studentId}:${Number(row.assessmentId)}`)) rollup[7] += 1;
+    byDay.set(key, rollup);
+  }
+  await mergeRollups(tx, byDay.values(), "add");
 }
 
 // ---------------------------------------------------------------------------------------------

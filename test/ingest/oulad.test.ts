@@ -116,8 +116,11 @@ describe("OULAD ingest", () => {
       ["28400", "oulad-15020", "on_time", 100],
       ["28400", "oulad-1752", "late", null],
     ]);
+    // TMA 1752 fell due on day 19 for both registered students: a due-day row each (expected 1).
     expect(await rollups(db, "submission")).toEqual([
       { studentNumber: "11391", day: AAA_START + 18, count: 1, late: 0, presentation: "2013J" },
+      { studentNumber: "11391", day: AAA_START + 19, count: 0, late: 0, presentation: "2013J" },
+      { studentNumber: "28400", day: AAA_START + 19, count: 0, late: 0, presentation: "2013J" },
       { studentNumber: "28400", day: AAA_START + 22, count: 1, late: 1, presentation: "2013J" },
       { studentNumber: "28400", day: BBB_START + 5, count: 1, late: 0, presentation: "2014B" },
     ]);
