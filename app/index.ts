@@ -13,7 +13,7 @@ import { useCases as audit } from "../audit/index.ts";
 import { useCases as contacts } from "../contacts/index.ts";
 import { useCases as conversations } from "../conversations/index.ts";
 import { useCases as delivery } from "../delivery/index.ts";
-import type { DemoCounts, DemoOptions } from "../demo/index.ts";
+import type { DemoCounts, DemoOptions, EffectOptions, EffectReport } from "../demo/index.ts";
 import { useCases as digest } from "../digest/index.ts";
 import { useCases as ingest } from "../ingest/index.ts";
 import { useCases as interventions } from "../interventions/index.ts";
@@ -47,7 +47,10 @@ export function createApp(db: Database) {
     conversations: bindDatabase(db, conversations),
     delivery: bindDatabase(db, delivery),
     // Loaded only when asked for: synthetic data is for demos, tests and benchmarks, never the service.
-    demo: { seed: async (options: DemoOptions): Promise<DemoCounts> => (await import("../demo/index.ts")).seedDemo(db, options) },
+    demo: {
+      seed: async (options: DemoOptions): Promise<DemoCounts> => (await import("../demo/index.ts")).seedDemo(db, options),
+      effect: async (options: EffectOptions): Promise<EffectReport> => (await import("../demo/index.ts")).seedEffect(db, options),
+    },
     digest: bindDatabase(db, digest),
     ingest: bindDatabase(db, ingest),
     interventions: bindDatabase(db, interventions),

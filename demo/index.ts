@@ -6,3 +6,4 @@
 export { seedDemo } from "./seed.ts";
 export type { DemoOptions, DemoCounts } from "./types.ts";
 export { DemoSeedError } from "./errors.ts";
+export { seedEffect, parseEffect, type EffectOptions, type EffectReport } from "./effect.ts";

@@ -7,7 +7,13 @@
  * invitations, referrals, escalations, replies and safeguarding are never held out.
  */
 import { createHash } from "node:crypto";
-import type { RuleDocument } from "./validate.ts";
+
+/** The fields of a rule document a holdout reads (validate.ts's RuleDocument has them all). */
+interface RuleDocument {
+  intervention: string;
+  significance: string;
+  holdout?: string;
+}
 
 export type HoldoutArm = "nudged" | "held_out";
 

@@ -108,22 +108,30 @@ export function buildProgram(): Command {
     .addOption(new Option("--seed <s>", "random seed: the same seed gives the same data").argParser(positiveInt("--seed", 2 ** 31 - 1)).default(1))
     .addOption(new Option("--end <date>", "last day of data, YYYY-MM-DD (default: yesterday)").argParser(isoDate))
     .option("--reset", "delete existing data first (the database must otherwise hold no students)")
+    .option(
+      "--effect <RULE=DELTA>",
+      "import and run the starter rule RULE over the last six weeks and give its nudged students DELTA more VLE active days in the 14 days after (see nudge rules effect)",
+    )
     .option("--json", "print one JSON object")
-    .action(async (options: JsonOption & { students: number; days: number; seed: number; end?: Date; reset?: boolean }) => {
+    .action(async (options: JsonOption & { students: number; days: number; seed: number; end?: Date; reset?: boolean; effect?: string }) => {
       // Synthetic people, and --reset deletes the audit log with everything else: never in production.
       if (loadConfig().isProduction) throw new ProductionRefusal("demo seed is refused when NODE_ENV=production");
       const started = performance.now();
-      const counts = await withApp((app) =>
-        app.demo.seed({
-          students: options.students,
-          days: options.days,
-          seed: options.seed,
-          endDate: options.end ?? yesterdayUtc(),
-          reset: options.reset ?? false,
-        }),
-      );
+      const effect = options.effect ? (await import("../demo/index.ts")).parseEffect(options.effect) : undefined;
+      const endDate = options.end ?? yesterdayUtc();
+      const { counts, effected } = await withApp(async (app) => {
+        const counts = await app.demo.seed({ students: options.students, days: options.days, seed: options.seed, endDate, reset: options.reset ?? false });
+        const endDay = Math.floor(endDate.getTime() / 86_400_000);
+        const effected = effect ? await app.demo.effect({ ...effect, seed: options.seed, endDay }) : undefined;
+        return { counts, effected };
+      });
       const seconds = Math.round((performance.now() - started) / 10) / 100;
-      print(options, { ...counts, seconds }, [
+      print(options, { ...counts, effect: effected, seconds }, [
+        ...(effected
+          ? [
+              `effect: ${effected.rule} ran ${effected.days.from}..${effected.days.to}; ${effected.nudged} students nudged, ${effected.heldOut} held out; ${effected.activeDaysAdded} VLE active days added after nudges (${effected.delta} per nudged student)`,
+            ]
+          : []),
         `seeded ${counts.students} students over ${counts.startDate}..${counts.endDate} in ${seconds}s`,
         `  staff ${counts.staff}, programmes ${counts.programmes}, modules ${counts.modules}, tutor groups ${counts.tutorGroups}`,
         `  engagement rows ${counts.engagementDays}, attendance ${counts.attendance}, submissions ${counts.submissions}`,
