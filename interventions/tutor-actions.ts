@@ -140,7 +140,11 @@ export async function referStudent(
     where: { studentId: request.studentId, kind: "referral", state: { in: ["proposed", "awaiting_approval", "approved", "queued"] } },
     select: { id: true },
   });
-  if (open) throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`, { kind: "conflict" });
+  if (open)
+    throw new TutorActionError(`a referral for this student is already under way (intervention ${open.id})`, {
+      kind: "conflict",
+      plain: "A referral for this student is already under way, so I haven't made another.",
+    });
   const body = say("referral", { student: firstName(student), tutor: staff.displayName, team: handOff.team });
   const subject = say("referral_subject");
   const texts = { teams: body, sms: body, email: { subject, body } };

@@ -194,5 +194,10 @@ describe("the digest card's actions", () => {
       state: "open",
       note: "money worries",
     });
+    // Pressed again from the same card: said plainly, with no intervention id, and no second referral.
+    const again = await press(s4.verb("digest.refer"), { [`note-${studentId}`]: "money worries" });
+    expect(again.value).toBe("A referral for this student is already under way, so I haven't made another.");
+    expectPlainSentence(again.value);
+    expect(await service.db.prisma.intervention.count({ where: { studentId, kind: "referral" } })).toBe(1);
   });
 });
