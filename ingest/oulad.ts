@@ -441,9 +441,11 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
   const ids = await idsBy(context.db.sql, "Student", "studentNumber");
   const ordinals = new Map<string, number>();
   const byOrdinal: Presentation[] = [];
+  const labels: string[] = [];
   for (const [key, presentation] of known) {
     ordinals.set(key, byOrdinal.length);
     byOrdinal.push(presentation);
+    labels.push(key);
   }
   const totals = new DailyTotals();
   const file = await openDelimited(context.path);
@@ -530,6 +532,7 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
   context.read(read);
 
   const keys = totals.sortedKeys();
+  if (!context.options.replaceSmaller) await refuseTruncated(context, keys, byOrdinal, labels);
   let latestDay = -Infinity;
   const rollupRows = function* (): Generator<RollupRow> {
     const row: RollupRow = [0, 0, "vle", 0, 0, 0, 0, 0];
@@ -552,6 +555,49 @@ async function parseStudentVle(context: FileContext): Promise<WriteStep> {
     if (keys.length) context.sawActivity("vle", latestDay);
     return { loaded: totals.totalRows() - duplicates, duplicates };
   };
+}
+
+/** Below this share of the stored daily rows of a presentation, a snapshot is taken for cut short. */
+const TRUNCATED_SHARE = 0.5;
+/** Presentations with fewer stored rows than this are too small to judge. */
+const TRUNCATED_MIN_STORED = 20;
+
+/**
+ * A studentVle snapshot replaces what is stored for each presentation it holds. One with far fewer
+ * daily rows than the data it replaces is almost always a truncated export (a spreadsheet's
+ * 1,048,575-row limit, a copy cut short): refused, naming the file and the counts, unless the
+ * operator says it is right (--replace).
+ */
+async function refuseTruncated(context: FileContext, keys: ArrayLike<number>, byOrdinal: Presentation[], labels: readonly string[]): Promise<void> {
+  const incoming = new Map<number, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const ordinal = Math.floor(Math.floor(keys[i]! / OFFSET_SPAN) / STUDENT_SPAN);
+    incoming.set(ordinal, (incoming.get(ordinal) ?? 0) + 1);
+  }
+  const ids = [...incoming.keys()].map((ordinal) => byOrdinal[ordinal]!.id);
+  if (ids.length === 0) return;
+  const stored = new Map(
+    (
+      await context.db.sql.query<{ id: number; n: number | string }>(
+        `SELECT "moduleInstanceKey" AS "id", COUNT(*) AS "n" FROM "EngagementDaily"
+          WHERE "source" = 'vle'${enumCast(context.db.sql, "EngagementSource")} AND "moduleInstanceKey" IN (${ids.map((_, i) => `$${i + 1}`).join(", ")})
+          GROUP BY "moduleInstanceKey"`,
+        ids,
+      )
+    ).map((row) => [Number(row.id), Number(row.n)]),
+  );
+  const shrunk: string[] = [];
+  for (const [ordinal, rows] of incoming) {
+    const presentation = byOrdinal[ordinal]!;
+    const before = stored.get(presentation.id) ?? 0;
+    if (before >= TRUNCATED_MIN_STORED && rows < before * TRUNCATED_SHARE)
+      shrunk.push(`${labels[ordinal]}: ${rows.toLocaleString("en-GB")} daily rows where ${before.toLocaleString("en-GB")} are stored`);
+  }
+  if (shrunk.length === 0) return;
+  throw new FileRejectedError(
+    `${context.file} is much smaller than the data it would replace (${shrunk.join("; ")}), so it looks cut short and nothing was loaded. ` +
+      "If it is right, load it again with --replace.",
+  );
 }
 
 /**

@@ -25,6 +25,11 @@ export interface IngestOptions {
   keepRawStatements?: boolean;
   /** The operator's xAPI verb map (NUDGE_XAPI_VERB_MAP), read before the built-in recipes. */
   verbMap?: VerbMap;
+  /**
+   * OULAD studentVle: accept a snapshot much smaller than the data it replaces (normally refused
+   * as likely cut short). The operator's `--replace`.
+   */
+  replaceSmaller?: boolean;
   /** Clock, for tests. */
   now?: () => Date;
 }

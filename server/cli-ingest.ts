@@ -63,6 +63,7 @@ export function registerIngestCommand(program: Command): void {
     .addOption(new Option("--format <format>", "the feed's format (see Formats below)").choices(FORMATS).makeOptionMandatory())
     .option("--strict", "load nothing from a file that has any bad row")
     .option("--start <presentation=date>", "OULAD: start date of a presentation, e.g. 2013J=2013-10-05 (repeatable)", presentationStart)
+    .option("--replace", "OULAD studentVle: accept a snapshot much smaller than the data it replaces (refused otherwise, as likely cut short)")
     .option("--json", "print one JSON object: read, loaded, rejected, duplicates, errors, errorsNotShown, files")
     .addHelpText(
       "after",
@@ -73,7 +74,7 @@ export function registerIngestCommand(program: Command): void {
         "Example: npx nudge ingest ./exports/udd --format udd",
       ].join("\n"),
     )
-    .action(async (path: string, options: { format: FormatName; strict?: boolean; start?: Record<string, string>; json?: boolean }) => {
+    .action(async (path: string, options: { format: FormatName; strict?: boolean; start?: Record<string, string>; replace?: boolean; json?: boolean }) => {
       if (!existsSync(path)) throw new IngestUsageError(`no such file or folder: ${path}`, { kind: "not_found" });
       const bar = progressBar(!options.json && Boolean(process.stderr.isTTY));
       const report: IngestReport = await withApp((app, config) =>
@@ -82,6 +83,7 @@ export function registerIngestCommand(program: Command): void {
           strict: options.strict ?? false,
           options: {
             presentationStarts: options.start,
+            replaceSmaller: options.replace ?? false,
             timezone: config.timezone,
             keepRawStatements: config.xapi.retentionDays > 0,
             verbMap: config.xapi.verbMap,
