@@ -23,6 +23,7 @@ export const ADMIN_HELP = [
   '- "rollback <id> to <version>": make an earlier version current again (you confirm on a card)',
   '- "dry run <id>": how many students it would flag now, by cohort (counts only)',
   '- "history <id>": its versions, with author and date',
+  '- "effect of <id>": whether its nudge helps, nudged against held-out students, with a 95% interval (counts only)',
 ].join("\n");
 
 const COMMAND = {
@@ -32,6 +33,7 @@ const COMMAND = {
   rollback: /^roll\s*back\s+(?:rule\s+)?(\S+)\s+to\s+(?:version\s+|v)?(\d+)$/i,
   dryRun: /^dry[\s-]?run\s+(?:rule\s+)?(\S+)(?:\s+as\s+of\s+(\d{4}-\d{2}-\d{2}))?$/i,
   history: /^history\s+(?:rule\s+)?(\S+)$/i,
+  effect: /^effect\s+(?:of\s+)?(?:rule\s+)?(\S+)$/i,
 };
 
 export function isRulesCommand(text: string): boolean {
@@ -70,6 +72,7 @@ export async function answerAdminMessage(nudge: App, context: TurnContext, staff
   else if ((m = COMMAND.rollback.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => rollbackCard(nudge, d, Number(m![2]))));
   else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => dryRunCard(nudge, d, institutionTimezone, m![2])));
   else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => historyCard(d, staff.timezone)));
+  else if ((m = COMMAND.effect.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => effectCard(nudge, d)));
   return true;
 }
 
@@ -240,4 +243,21 @@ export async function ruleChangeAction(nudge: App, staff: StaffPerson, confirm: 
     if (error instanceof RuleNotFound) return `Sorry, the rule "${ruleId.slice(0, 80)}" or the version on this card no longer exists: nothing was changed.`;
     throw error;
   }
+}
+
+/** A rule's effect in words: the headline, then the VLE windows; aggregates only (analytics/rule-effect.ts). */
+async function effectCard(nudge: App, d: RuleDetail): Promise<AdaptiveCard> {
+  const effect = await nudge.analytics.ruleEffect(d.id);
+  const figure = (x: number) => String(Math.round(x * 100) / 100);
+  const windows = effect.outcomes
+    .filter((o) => o.outcome.startsWith("vle_active_days_") && o.estimate.enough)
+    .map((o) => `${o.label}: ${figure(o.estimate.difference!)} (${figure(o.estimate.interval![0])} to ${figure(o.estimate.interval![1])})`);
+  const split =
+    effect.nudged + effect.heldOut === 0
+      ? `No student has been held out yet (holdout ${effect.holdout}).`
+      : `${effect.nudged} students nudged and ${effect.heldOut} held out (holdout ${effect.holdout}).`;
+  return noticeCard({
+    title: `Effect of ${d.title}`,
+    text: [split, effect.headline.sentence, ...windows].join("\n\n"),
+  });
 }
