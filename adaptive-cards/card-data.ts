@@ -101,16 +101,16 @@ export interface OutcomeCardData {
   recorded?: { outcome: string; by: string; at: string; note?: string | null } | null;
 }
 
-/** One student on a tutor's digest (or the answer to "student <name or id>"). */
-export interface DigestStudent {
-  studentId: number;
-  name: string;
 /** One week of a student's activity: a block character on the card's shared scale, and the count. */
 export interface TrendBar {
   block: string;
   count: string;
 }
 
+/** One student on a tutor's digest (or the answer to "student <name or id>"). */
+export interface DigestStudent {
+  studentId: number;
+  name: string;
   studentNumber: string;
   /** "BSc Computing, year 1", or null. */
   programme: string | null;

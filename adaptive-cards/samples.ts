@@ -47,8 +47,6 @@ const SLOTS = [
   { choice: 2, label: "Wednesday 4 December, 14:00 to 14:30" },
   { choice: 3, label: "Friday 6 December, 11:30 to 12:00" },
 ];
-const INVITATION_TEXT =
-  "Hi Jamie, I'd like to catch up about how the term is going. There's nothing to worry about: it's just a chance to talk things through. Pick whichever time suits you best.";
 const BLOCKS = "▁▂▃▄▅▆▇█";
 /** The busiest week on the sample digest's first page: every student on it is drawn on this scale. */
 const SCALE = 41;
@@ -65,6 +63,8 @@ function trend(weeks: number[], scale = SCALE): DigestStudent["trend"] {
   };
 }
 
+const INVITATION_TEXT =
+  "Hi Jamie, I'd like to catch up about how the term is going. There's nothing to worry about: it's just a chance to talk things through. Pick whichever time suits you best.";
 
 const jamie: DigestStudent = {
   studentId: 1042,
@@ -130,8 +130,6 @@ const priya: DigestStudent = {
   concern: null,
 };
 
-const digestBase = {
-  digestId: 318,
 /** Long names, many flags and a student with a trickle of activity beside a busy one, for the layout checks. */
 const LONG_SCALE = 236;
 const alexandra: DigestStudent = {
@@ -170,6 +168,8 @@ const mohammed: DigestStudent = {
   concern: null,
 };
 
+const digestBase = {
+  digestId: 318,
   tutorName: TUTOR,
   dateLabel: "Monday 30 November",
   summary: "3 tutees have something new since Friday.",
@@ -326,6 +326,15 @@ export const SAMPLES: CardSamples = {
         jamie,
       ],
     },
+    "long-texts": {
+      ...digestBase,
+      tutorName: "Professor Bartholomew Higginbottom-Smythe",
+      summary: "2 tutees need a look (2 with something new).",
+      page: 1,
+      pages: 1,
+      totalStudents: 2,
+      students: [alexandra, mohammed],
+    },
     "worst-case": {
       ...digestBase,
       tutorName: fill("Professor Alexandra Featherstonehaugh ", LIMIT.name),
@@ -350,50 +359,6 @@ export const SAMPLES: CardSamples = {
       more: "and 23 more: ask for a student by name",
     },
     none: { tutorName: TUTOR, tutees: [], more: null },
-  },
-  student: {
-    "with-status": {
-      student: { ...jamie, history: [...jamie.history.slice(0, 3), "15 Oct: Invitation to talk, met", ...jamie.history.slice(3)] },
-      status: "Paused until 14 Dec",
-    },
-    "long-texts": {
-      ...digestBase,
-      tutorName: "Professor Bartholomew Higginbottom-Smythe",
-      summary: "2 tutees need a look (2 with something new).",
-      page: 1,
-      pages: 1,
-      totalStudents: 2,
-      students: [alexandra, mohammed],
-    },
-    "done-no-status": { student: ellie, status: null },
-    "with-meeting": {
-      student: ellie,
-      status: null,
-      meeting: { when: "Thursday 10 December, 11:30 to 12:00", withWhom: TUTOR, where: "Room 2.14, Hawthorn Building" },
-    },
-  },
-  notice: {
-    refused: {
-      title: "Not something I can show you",
-      text: "Only a student's personal tutor and their support team can see that. If you think you should have access, ask your school office.",
-    },
-  },
-  answer: {
-    "by-programme": {
-      question: "How many first-years had no VLE activity in the last 14 days, by programme?",
-      title: "First-years with no VLE activity",
-      period: "16 to 29 November 2026 (14 days)",
-      freshness: "VLE data up to 29 November; attendance up to 28 November; library up to 29 November",
-      columns: ["Students", "Of cohort"],
-      rows: [
-        { label: "BSc Computing (COMP)", cells: ["12", "148"], bar: "████████████" },
-        { label: "BSc Computer Science (CS)", cells: ["7", "96"], bar: "███████" },
-        { label: "BA History (HIST)", cells: ["fewer than 5", "41"], bar: "" },
-      ],
-      total: { label: "All first-years", cells: ["20–23", "285"] },
-      notes: ["Groups of fewer than 5 students are not shown; totals that include one are shown as a range."],
-      chart: {
-        type: "Chart.HorizontalBar",
     "long-texts": {
       tutorName: "Professor Bartholomew Higginbottom-Smythe",
       tutees: [
@@ -420,6 +385,42 @@ export const SAMPLES: CardSamples = {
       ],
       more: "and 23 more: ask for a student by name or number",
     },
+  },
+  student: {
+    "with-status": {
+      student: { ...jamie, history: [...jamie.history.slice(0, 3), "15 Oct: Invitation to talk, met", ...jamie.history.slice(3)] },
+      status: "Paused until 14 Dec",
+    },
+    "done-no-status": { student: ellie, status: null },
+    "with-meeting": {
+      student: ellie,
+      status: null,
+      meeting: { when: "Thursday 10 December, 11:30 to 12:00", withWhom: TUTOR, where: "Room 2.14, Hawthorn Building" },
+    },
+    "long-texts": { student: { ...alexandra, trend: trend([3, 1, 1, 0, 1, 0], 40), actionable: false }, status: "The student has paused messages until Monday 21 December" },
+  },
+  notice: {
+    refused: {
+      title: "Not something I can show you",
+      text: "Only a student's personal tutor and their support team can see that. If you think you should have access, ask your school office.",
+    },
+  },
+  answer: {
+    "by-programme": {
+      question: "How many first-years had no VLE activity in the last 14 days, by programme?",
+      title: "First-years with no VLE activity",
+      period: "16 to 29 November 2026 (14 days)",
+      freshness: "VLE data up to 29 November; attendance up to 28 November; library up to 29 November",
+      columns: ["Students", "Of cohort"],
+      rows: [
+        { label: "BSc Computing (COMP)", cells: ["12", "148"], bar: "████████████" },
+        { label: "BSc Computer Science (CS)", cells: ["7", "96"], bar: "███████" },
+        { label: "BA History (HIST)", cells: ["fewer than 5", "41"], bar: "" },
+      ],
+      total: { label: "All first-years", cells: ["20–23", "285"] },
+      notes: ["Groups of fewer than 5 students are not shown; totals that include one are shown as a range."],
+      chart: {
+        type: "Chart.HorizontalBar",
         title: "First-years with no VLE activity",
         yAxisTitle: "Students",
         colorSet: "categorical",
@@ -427,7 +428,6 @@ export const SAMPLES: CardSamples = {
           { x: "BSc Computing (COMP)", y: 12 },
           { x: "BSc Computer Science (CS)", y: 7 },
         ],
-    "long-texts": { student: { ...alexandra, trend: trend([3, 1, 1, 0, 1, 0], 40), actionable: false }, status: "Paused messages until 2026-12-21" },
         fallback: "drop",
       },
     },
@@ -463,6 +463,27 @@ export const SAMPLES: CardSamples = {
         fallback: "drop",
       },
     },
+    "trend-all-sources": {
+      question: "engagement trend for first-year students on BSc (Hons) Computer Science with a Year in Industry over the last 6 weeks",
+      title: "Engagement trend: first-years on BSc (Hons) Computer Science with a Year in Industry, average events per student per week",
+      period: "19 October to 29 November 2026 (6 weeks)",
+      freshness: "Data: VLE activity up to 29 November; attendance up to 28 November; library use up to 29 November; coursework submissions up to 27 November.",
+      columns: ["VLE", "In class", "Library", "Hand-ins"],
+      rows: [
+        { label: "week from 19 Oct", cells: ["141.2", "11.4", "3.2", "0.4"], bar: "" },
+        { label: "week from 26 Oct", cells: ["138.0", "10.9", "2.8", "0.9"], bar: "" },
+        { label: "week from 2 Nov", cells: ["129.5", "10.1", "3.5", "0.2"], bar: "" },
+        { label: "week from 9 Nov", cells: ["122.1", "9.8", "2.1", "1.1"], bar: "" },
+        { label: "week from 16 Nov", cells: ["98.7", "fewer than 5", "1.9", "0.3"], bar: "" },
+        { label: "week from 23 Nov", cells: ["91.3", "8.7", "1.4", "0.8"], bar: "" },
+      ],
+      total: null,
+      notes: [
+        "Average events per student in each 7-day block, counted back from the end of the period, over students enrolled by the block's end. In class: sessions attended; Hand-ins: coursework submitted.",
+        "Cohorts (programme and year) of fewer than 5 students are left out of the averages (1 here).",
+      ],
+      chart: null,
+    },
   },
   suggestions: {
     "near-miss": {
@@ -493,27 +514,6 @@ export const SAMPLES: CardSamples = {
         },
         { id: "missed-submission", title: "Missed a submission", state: "Off", version: 2, lastRun: "Not in a run yet" },
       ],
-    "trend-all-sources": {
-      question: "engagement trend for first-year students on BSc (Hons) Computer Science with a Year in Industry over the last 6 weeks",
-      title: "Engagement trend: first-years on BSc (Hons) Computer Science with a Year in Industry, average events per student per week",
-      period: "19 October to 29 November 2026 (6 weeks)",
-      freshness: "Data: VLE activity up to 29 November; attendance up to 28 November; library use up to 29 November; coursework submissions up to 27 November.",
-      columns: ["VLE", "Attendance", "Library", "Submissions"],
-      rows: [
-        { label: "week from 19 Oct", cells: ["141.2", "11.4", "3.2", "0.4"], bar: "" },
-        { label: "week from 26 Oct", cells: ["138.0", "10.9", "2.8", "0.9"], bar: "" },
-        { label: "week from 2 Nov", cells: ["129.5", "10.1", "3.5", "0.2"], bar: "" },
-        { label: "week from 9 Nov", cells: ["122.1", "9.8", "2.1", "1.1"], bar: "" },
-        { label: "week from 16 Nov", cells: ["98.7", "fewer than 5", "1.9", "0.3"], bar: "" },
-        { label: "week from 23 Nov", cells: ["91.3", "8.7", "1.4", "0.8"], bar: "" },
-      ],
-      total: null,
-      notes: [
-        "Average events per student in each 7-day block, counted back from the end of the period, over students enrolled by the block's end.",
-        "Cohorts (programme and year) of fewer than 5 students are left out of the averages (1 here).",
-      ],
-      chart: null,
-    },
       note: 'Ask "rule <id>" for the details, "dry run <id>" for what it would flag, "history <id>" for its versions.',
     },
   },

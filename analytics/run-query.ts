@@ -92,6 +92,18 @@ const SOURCE_LABELS: Record<EngagementSource, string> = {
   submission: "Submissions",
   printing: "Printing",
 };
+/**
+ * Table headers, short enough to wrap between words in a 320 px card (a long single word such as
+ * "Attendance" was split mid-word beside three other columns); the note under the table says what each means.
+ */
+const COLUMN_LABELS: Record<EngagementSource, string> = {
+  vle: "VLE",
+  attendance: "In class",
+  library: "Library",
+  submission: "Hand-ins",
+  printing: "Printing",
+};
+const COLUMN_MEANINGS: Partial<Record<EngagementSource, string>> = { attendance: "In class: sessions attended", submission: "Hand-ins: coursework submitted" };
 const CHANNEL_LABELS: Record<string, string> = { teams: "Teams", sms: "SMS", email: "Email" };
 const NOT_ON_A_PROGRAMME = "Not on a programme";
 
@@ -389,8 +401,11 @@ async function engagementTrend(ctx: Context, query: Extract<Query, { kind: "enga
   const sources = query.sources === "all" ? ENGAGEMENT_SOURCES.filter((s) => ctx.lastDataDay.has(s)) : query.sources;
   const title = `Engagement trend: ${who}, average events per student per week`;
   const blocks = blocksOf(range);
-  const columns = sources.map((s) => SOURCE_LABELS[s]);
-  const notes = ["Average events per student in each 7-day block, counted back from the end of the period, over students enrolled by the block's end."];
+  const columns = sources.map((s) => COLUMN_LABELS[s]);
+  const meanings = sources.flatMap((s) => COLUMN_MEANINGS[s] ?? []);
+  const notes = [
+    `Average events per student in each 7-day block, counted back from the end of the period, over students enrolled by the block's end.${meanings.length ? ` ${meanings.join("; ")}.` : ""}`,
+  ];
   const coverage = dataCoverage(ctx, sources, range);
   const data = await trendCells(ctx.db, range, filter, sources);
   const cellKey = (c: Cell) => `${c.programme}:${c.year}`;

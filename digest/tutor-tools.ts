@@ -22,9 +22,9 @@ export interface StaffMember {
 }
 
 const MAX_TUTEES_ON_CARD = 25;
-const MAX_MATCHES = 5;
 /** A status on "my tutees" stays short enough to sit beside the name at Teams' narrow width. */
 const TUTEE_STATUS_LENGTH = 90;
+const MAX_MATCHES = 5;
 const NAME_CANDIDATES = 200;
 
 /** "my tutees": the tutor's current tutees and who needs a look, as a card. */
@@ -107,7 +107,9 @@ export async function studentLookupCard(db: Database, staff: StaffMember, term: 
   const { tutor, entries } = await tutorDigest(db, staff.staffNumber, { studentIds: ids, purpose: "student command", now });
   const student = await db.prisma.student.findUniqueOrThrow({ where: { id: ids[0]! }, select: { pausedUntil: true } });
   await markRepliesSeen(db, entries[0]!.shownReplyIds, now);
-  const paused = student.pausedUntil && student.pausedUntil > now ? `Paused messages until ${student.pausedUntil.toISOString().slice(0, 10)}` : null;
+  const pausedUntil = student.pausedUntil && student.pausedUntil > now ? student.pausedUntil : null;
+  const untilWords = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: tutor.timezone });
+  const paused = pausedUntil ? `The student has paused messages until ${untilWords.format(pausedUntil)}` : null;
   const referral = await caseStatusLine(db, ids[0]!, tutor.timezone);
   return studentCard({
     student: { ...digestStudent(entries[0]!, tutor.timezone), actionable: false },

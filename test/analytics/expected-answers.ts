@@ -18,7 +18,7 @@ export type Expected = {
   chart?: "bar" | "line";
 };
 
-const ALL_YEARS_TREND = ["VLE", "Attendance", "Library", "Submissions"];
+const ALL_YEARS_TREND = ["VLE", "In class", "Library", "Hand-ins"];
 
 export const EXPECTED: Record<string, Expected> = {
   // No activity: VLE-inactive cells COMP1 3, COMP2 6, HIST1 5, HIST2 1, LAW3 5, SENG4 4.
