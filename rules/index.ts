@@ -29,7 +29,16 @@ export { dryRun, discloseDryRun, type DryRunReport, type Backtest, type Count } 
 export { asOfDayFor, localDay } from "./days.ts";
 export { lastRunSummaries, dryRunDay, dryRunStoredRule } from "./overview.ts";
 export { versionChanges } from "./version-changes.ts";
-export { DEFAULT_VOLUME_GUARD, heldNudges, releaseHeld, discardHeld, volumeGuardFromEnv, type VolumeGuardSettings, type VolumeHold } from "./volume-guard.ts";
+export {
+  DEFAULT_VOLUME_GUARD,
+  heldNudges,
+  releaseHeld,
+  discardHeld,
+  volumeGuardFromEnv,
+  volumeHolds,
+  type VolumeGuardSettings,
+  type VolumeHold,
+} from "./volume-guard.ts";
 export { academicYearOf, armOf, holdoutDraw, holdoutShare, isAutomaticNudge, termOf, MAX_HOLDOUT_PERCENT, type HoldoutArm } from "./holdout.ts";
 
 import { discloseDryRun, dryRun, type DryRunOptions } from "./dry-run.ts";

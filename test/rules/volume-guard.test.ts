@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { staffByNumber } from "../../access/index.ts";
 import { DEFAULT_POLICY, runRulesAndPropose } from "../../interventions/index.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
-import { checkFiles, discardHeld, dryRun, heldNudges, releaseHeld, saveAll, setEnabled } from "../../rules/index.ts";
+import { checkFiles, DEFAULT_VOLUME_GUARD, discardHeld, dryRun, heldNudges, releaseHeld, saveAll, setEnabled, volumeHolds } from "../../rules/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { buildWorld, D, except, healthy, RUN_TIME, type StudentSpec, type World } from "./world.ts";
 
@@ -106,6 +106,43 @@ describe("the volume guard", () => {
     expect(again.proposed.interventionsCreated).toBe(0);
     expect(await db.prisma.flag.count({ where: { closedReason: "discarded after the volume guard held it" } })).toBe(10);
     expect(await db.prisma.auditLog.count({ where: { action: "rule.nudges_discarded" } })).toBe(1);
+  });
+
+  it("holds a rule flagging several times its trailing median, though a small share of its cohort", () => {
+    const student = (id: number) => ({ studentId: id, groupKey: "p1y1", programmeId: 1, yearOfStudy: 1, startDay: 0, values: {} });
+    const everyone = Array.from({ length: 1000 }, (_, i) => student(i + 1));
+    const outcome = {
+      id: "activity-halved",
+      version: 2,
+      title: "Activity halved",
+      evaluated: 1000,
+      evaluatedStudents: everyone.map((s) => s.studentId),
+      matched: [],
+      flagged: everyone.slice(0, 25),
+      alreadyFlagged: 0,
+      inCooldown: 0,
+      notEvaluable: 0,
+      excluded: { consent: 0, restricted: 0, extenuating: 0 },
+      skippedCohorts: [],
+    };
+    const population = { groupLabel: () => "XA year 1" };
+    const usual = new Map([["activity-halved", [2, 3, 2, 2, 3]]]);
+    expect(volumeHolds([outcome], everyone, population, usual, DEFAULT_VOLUME_GUARD)).toEqual([
+      {
+        rule: "activity-halved",
+        version: 2,
+        flags: 25,
+        cohort: "XA year 1",
+        cohortStudents: 1000,
+        cohortFlagged: 25,
+        share: 0.025,
+        trailingMedian: 2,
+        reason: "25 new flags, more than 4 times its usual 2 a run",
+      },
+    ]);
+    // Too little history (four runs), or a usual day: nothing held.
+    expect(volumeHolds([outcome], everyone, population, new Map([["activity-halved", [2, 3, 2, 2]]]), DEFAULT_VOLUME_GUARD)).toEqual([]);
+    expect(volumeHolds([outcome], everyone, population, new Map([["activity-halved", [20, 30, 22, 25, 26]]]), DEFAULT_VOLUME_GUARD)).toEqual([]);
   });
 
   it("leaves a run alone that flags 8% of the cohort", async () => {
