@@ -16,6 +16,7 @@ import { registerInterventionsCommand } from "./cli-interventions.ts";
 import { registerRetentionCommand } from "./cli-retention.ts";
 import { registerRequestsCommand } from "./cli-requests.ts";
 import { registerRepliesCommand } from "./cli-replies.ts";
+import { registerAskCommand } from "./cli-ask.ts";
 import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { loadConfig } from "./config.ts";
@@ -98,6 +99,7 @@ export function buildProgram(): Command {
   registerRetentionCommand(program);
   registerRequestsCommand(program);
   registerRepliesCommand(program);
+  registerAskCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo
