@@ -181,6 +181,7 @@ const YEAR_PATTERNS: readonly [RegExp, (m: RegExpExecArray) => YearFilter | null
   [/\b(first|second|third|fourth|fifth|final|foundation) years?(?: students| undergraduates)?\b/, (m) => YEAR_WORDS[m[1]!]!],
   [/\byear (\d+)(?: students)?\b/, (m) => Number(m[1])],
   [/\by(\d)s?\b/, (m) => Number(m[1])],
+  [/\byrs? (\d)(?: students)?\b/, (m) => Number(m[1])],
   [/\bfinalists\b/, () => "final"],
   [/\bfreshers\b/, () => 1],
 ];
@@ -263,6 +264,49 @@ function takeProgrammeWords(words: Words, programmes: readonly ProgrammeWords[],
     if (matches.length === 0) continue;
     for (let i = from; i < to; i++) words.used[i] = true;
     for (const p of matches) slots.programmes.add(p.code);
+  }
+}
+
+/** Short forms that are not the start of the word they stand for ("maths" is not a prefix of "mathematics"). */
+const SHORT_FORMS: Record<string, string> = { maths: "mathematics", mgmt: "management", mgt: "management", biz: "business", chem: "chemistry" };
+
+/** Whether `short` abbreviates `word`: its start ("mech" for "mechanical") or a known short form. */
+function abbreviates(short: string, word: string): boolean {
+  if (SHORT_FORMS[short] === word) return true;
+  return short.length >= 3 && short.length < word.length && word.startsWith(short);
+}
+
+/**
+ * Programmes named by short forms of their titles' words: "Mech Eng" (each word the start of
+ * consecutive title words), "Psych" (one start of 4 letters or more). A short form that fits
+ * different words ("Comp" for Computing and Computer Science) names nothing: the question is
+ * then not understood, and suggestions are offered rather than a guess.
+ */
+function takeProgrammeShortForms(words: Words, programmes: readonly ProgrammeWords[], slots: Slots): void {
+  for (const [from, to] of words.runs((t) => !STOPWORDS.has(t) && /^[a-z]+$/.test(t))) {
+    for (let i = from; i < to; i++) {
+      for (const length of [Math.min(3, to - i), 2, 1]) {
+        if (length < 1 || i + length > to || words.used[i]) continue;
+        const run = words.tokens.slice(i, i + length);
+        if (length === 1 && run[0]!.length < 4 && SHORT_FORMS[run[0]!] === undefined) continue;
+        const fits = new Map<string, string[]>();
+        for (const p of programmes) {
+          for (let k = 0; k + length <= p.coreWords.length; k++) {
+            const target = p.coreWords.slice(k, k + length);
+            if (run.every((w, j) => abbreviates(w, target[j]!))) {
+              const key = target.join(" ");
+              fits.set(key, [...(fits.get(key) ?? []), p.code]);
+              break;
+            }
+          }
+        }
+        if (fits.size !== 1) continue;
+        const [full, codes] = [...fits][0]!;
+        for (let j = i; j < i + length; j++) words.used[j] = true;
+        for (const code of codes) slots.programmes.add(code);
+        slots.notes.push(`“${run.join(" ")}” read as ${full.replace(/\b\w/g, (c: string) => c.toUpperCase())}.`);
+      }
+    }
   }
 }
 
@@ -365,6 +409,7 @@ function attempt(tokens: readonly string[], programmes: readonly ProgrammeWords[
     }
     words.takeWords(new Set(questionOf(kind).words));
     takeProgrammeWords(words, programmes, slots);
+    takeProgrammeShortForms(words, programmes, slots);
     const unknown = words.leftovers();
     if (unknown.length) throw new NotUnderstood(`I did not understand ${unknown.map((w) => `"${w}"`).join(", ")}`);
     const query = buildQuery(kind, slots);

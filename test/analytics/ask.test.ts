@@ -159,4 +159,15 @@ describe("asking analytics questions", () => {
       expect(result.kind === "answer" && result.answer.notes[0]).toBe("No period given: in the last 90 days.");
     });
   });
+  it("whether nudges improved engagement is refused with where that comparison is, and the refusal is audited", async () => {
+    const question = "did engagement improve after nudges last term?";
+    const result = await askQuestion(t.db, world.staff.centre, question, NOW);
+    expect(result).toEqual({
+      kind: "refused",
+      message:
+        "Whether nudges changed engagement is a comparison of nudged students with students held out of a rule, not a count, so it is not answered here. Admins can ask “effect of <rule>” in Teams, or run `nudge rules effect` (all rules) or `nudge rules effect <rule>`.",
+    });
+    const entry = (await auditOf(world.staff.centre, "analytics.question")).at(-1)!;
+    expect(entry.details).toMatchObject({ question, outcome: "refused", reason: "effect question" });
+  });
 });

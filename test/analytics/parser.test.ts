@@ -196,6 +196,53 @@ describe("normalising words", () => {
   });
 });
 
+describe("the way staff ask", () => {
+  const staffVocabulary: Vocabulary = {
+    programmes: [
+      ...VOCABULARY.programmes,
+      { code: "MECH-BENG", title: "BEng Mechanical Engineering" },
+      { code: "CS-BSC", title: "BSc Computer Science" },
+      { code: "NURS-BSC", title: "BSc Nursing" },
+      { code: "PSY-BSC", title: "BSc Psychology" },
+    ],
+  };
+  const query = (text: string) => {
+    const result = parseQuestion(text, staffVocabulary);
+    if (!result.ok) throw new Error(`${text}: ${result.error}`);
+    return result.query;
+  };
+
+  it.each<[string, Query]>([
+    [
+      "how many 2nd years in Nursing haven't logged into Moodle in a fortnight?",
+      { kind: "inactive", source: "vle", period: { kind: "last_weeks", weeks: 2 }, cohort: { programmes: ["NURS-BSC"], year: 2 }, groupBy: "none" },
+    ],
+    [
+      "how many Mech Eng students have had no engagement at all for 2 weeks?",
+      { kind: "inactive", source: "any", period: { kind: "last_weeks", weeks: 2 }, cohort: { programmes: ["MECH-BENG"] }, groupBy: "none" },
+    ],
+    [
+      "Comp Sci yr 1 students who have not used Canvas this week",
+      { kind: "inactive", source: "vle", period: { kind: "this_week" }, cohort: { programmes: ["CS-BSC"], year: 1 }, groupBy: "none" },
+    ],
+    [
+      "psych students who never visited the library in the past 6 weeks",
+      { kind: "inactive", source: "library", period: { kind: "last_weeks", weeks: 6 }, cohort: { programmes: ["PSY-BSC"] }, groupBy: "none" },
+    ],
+    [
+      "final years not signed in to Blackboard for 10 days by programme",
+      { kind: "inactive", source: "vle", period: { kind: "last_days", days: 10 }, cohort: { year: "final" }, groupBy: "programme" },
+    ],
+  ])("%s", (text, expected) => {
+    expect(query(text)).toEqual(expected);
+  });
+
+  it("a short form that fits two different titles names nothing: suggestions, not a guess", () => {
+    const result = parseQuestion("comp students flagged this week", staffVocabulary);
+    expect(result.ok).toBe(false);
+  });
+});
+
 describe("near misses and what is not understood", () => {
   const failed = (text: string) => {
     const result = parseQuestion(text, VOCABULARY);

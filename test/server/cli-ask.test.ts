@@ -16,7 +16,7 @@ describe("nudge ask", () => {
   });
 
   it("answers with the measure, the period and the rows as shown, and audits the question", async () => {
-    const question = "how many second years in Computing had no Moodle activity in a fortnight?";
+    const question = "how many 2nd years in Computing haven't logged into Moodle in a fortnight?";
     const run = await nudge("ask", question, "--as", world.staff.centre, "--now", NOW.toISOString(), "--json");
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
