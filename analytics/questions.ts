@@ -95,13 +95,14 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
       "how many year 1 students in History had no Moodle activity for ten days?",
     ],
     detect: [
-      /\b(no|zero|without|not any|nothing)( \w+){0,3} (activity|engagement|logins?|log ins?|visits?|use|usage)\b/,
+      // "zero" is read as the number 0 (words.ts).
+      /\b(no|zero|0|without|not any|nothing)( \w+){0,3} (activity|engagement|logins?|log ins?|visits?|use|usage)\b/,
       /\bno (vle|moodle|canvas|blackboard|attendance|submissions?|library|printing)\b/,
       /\b(inactive|disengaged)\b/,
       /\bnot (been )?active\b/,
       /\bdid not (engage|log in|attend)\b/,
       // "haven't logged into Moodle", "not used the library", "never visited Canvas": no activity, as staff say it.
-      /\b(not|never) (been )?(logged|log|logging|signed|sign|used|using|accessed|visited|engaged|attended|been (on|onto|in|to|into))\b/,
+      /\b(not|never) (been )?(logged|log|logging|signed|sign|used|using|accessed|visited|engaged|attended|submitted|handed|been (on|onto|in|to|into))\b/,
     ],
     words: [
       "no",
@@ -141,6 +142,9 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
       "visited",
       "engaged",
       "attended",
+      "0",
+      "submitted",
+      "handed",
     ],
   },
   {
@@ -194,7 +198,12 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
       "VLE engagement trend for second-years over the last 8 weeks",
       "how has engagement changed for History over the last 4 weeks?",
     ],
-    detect: [/\btrends?\b/, /\bengagement (over|by|per|each|changed|change)\b/, /\baverage (events|activity|engagement)\b/, /\bhow (has|is) engagement\b/],
+    detect: [
+      /\btrends?\b/,
+      /\bengagement (over|by|per|each|changed|change)\b/,
+      /\baverage( \w+)? (events|activity|engagement)\b/,
+      /\bhow (has|is) engagement\b/,
+    ],
     words: ["engagement", "trend", "trends", "average", "events", "activity", "over", "changed", "change", "has", "is", "how", "by"],
   },
   {
@@ -280,7 +289,31 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     defaultPeriod: { kind: "last_days", days: 90 },
     examples: ["rule feedback from tutors", "rule feedback this month", "how useful did tutors find the rules in the last 90 days?"],
     detect: [/\bfeedback\b/, /\bverdicts?\b/, /\b(useful|wrong data)\b/],
-    words: ["rule", "rules", "feedback", "from", "tutor", "tutors", "verdict", "verdicts", "useful", "not", "wrong", "data", "did", "find", "the", "by"],
+    words: [
+      "rule",
+      "rules",
+      "feedback",
+      "from",
+      "tutor",
+      "tutors",
+      "verdict",
+      "verdicts",
+      "useful",
+      "not",
+      "wrong",
+      "data",
+      "did",
+      "find",
+      "the",
+      "by",
+      "given",
+      "according",
+      "on",
+      "flag",
+      "flags",
+    ],
+    // "tutors' verdicts on flags" is about the verdicts.
+    outranks: ["flags"],
   },
 ];
 
