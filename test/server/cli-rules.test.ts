@@ -40,11 +40,11 @@ describe("nudge rules", () => {
     );
     const run = await nudge("validate", bad);
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain(`${bad}:13:15: rule no-vle-10-days: cooldownDays: must be >= 1`);
+    expect(run.stdout).toContain(`${bad}:14:15: rule no-vle-10-days: cooldownDays: must be >= 1`);
     expect(run.stdout).toContain(`${bad}:9:12: rule no-vle-10-days: condition: unknown metric 'vle_days_since' (did you mean vle_days_since_last?)`);
     // Alone, without the calendar beside it and none imported yet, its period names mean nothing.
     expect(run.stdout).toContain(
-      `${bad}:14:17: rule no-vle-10-days: activePeriods[0]: 'teaching' names a calendar period, but no academic calendar is imported`,
+      `${bad}:15:17: rule no-vle-10-days: activePeriods[0]: 'teaching' names a calendar period, but no academic calendar is imported`,
     );
     expect(run.stdout).toContain("invalid: 5 error(s)");
     const good = await nudge("validate", join(dir, "library"), "--json");
@@ -158,14 +158,29 @@ describe("nudge rules", () => {
     expect(report).toMatchObject({ asOf: "2026-11-20", trigger: "manual", unchanged: false, studentsEvaluated: 2, flagsWritten: 1, skipped: [] });
     expect(report.rules).toEqual([expect.objectContaining({ id: "no-vle-10-days", version: 3, flagsWritten: 1, evaluated: 2 })]);
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
-    // As the scheduled job does: the new flag becomes an intervention (a nudge, sent without waiting).
-    expect(report.interventions).toEqual({ interventionsCreated: 1, autoApproved: 1, awaitingApproval: 0, merged: 0 });
-    expect(await database.db.prisma.intervention.count({ where: { kind: "nudge" } })).toBe(1);
+    // As the scheduled job does, except that student A's draw for version 3 in 2026/27 falls in the
+    // rule's 10% holdout: the flag is written and stays open for the tutor, and no nudge is proposed.
+    expect(await database.db.prisma.flag.findMany({ select: { arm: true, state: true } })).toEqual([{ arm: "held_out", state: "open" }]);
+    expect(report.interventions).toEqual({ interventionsCreated: 0, autoApproved: 0, awaitingApproval: 0, merged: 0 });
+    expect(await database.db.prisma.intervention.count({ where: { kind: "nudge" } })).toBe(0);
 
     const again = await nudge("run", "--as-of", "2026-11-20");
     expect(again.stdout).toMatch(/^rules run for 2026-11-20: nothing changed since run \d+; nothing to evaluate/);
     expect(again.stdout).toContain("interventions: 0 proposed (0 queued to send, 0 waiting for a person)");
-    expect(await database.db.prisma.intervention.count()).toBe(1);
+    expect(await database.db.prisma.intervention.count()).toBe(0);
+  });
+
+  it("effect: the rule's arms and a plain 'not enough students yet'; an unknown rule is named", async () => {
+    const run = await nudge("effect", "no-vle-10-days", "--json");
+    expect(run.code).toBe(0);
+    const effect = json(run.stdout);
+    expect(effect).toMatchObject({ rule: "no-vle-10-days", holdout: "10%", dataUntil: "2026-11-20", nudged: 0, heldOut: 1 });
+    expect(effect.headline.sentence).toBe("Not enough students yet to tell: 0 nudged and 0 held out; an estimate needs at least 20 students in each arm.");
+    const text = await nudge("effect", "no-vle-10-days");
+    expect(text.stdout).toContain("0 students nudged, 1 held out (first flag per term)");
+    const unknown = await nudge("effect", "no-such-rule");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("There is no rule called no-such-rule.");
   });
 
   it("enable --all and disable --all: every stored rule, each change audited; an id or --all, not both", async () => {
