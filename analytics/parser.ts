@@ -231,6 +231,8 @@ interface Slots {
   sources: EngagementSource[];
   programmes: Set<string>;
   top?: number;
+  /** "what proportion of", "percentage of". */
+  share?: boolean;
   notes: string[];
 }
 
@@ -325,6 +327,7 @@ function recogniseKind(text: string): QuestionKind {
 }
 
 function readSlots(words: Words, slots: Slots): void {
+  if (words.take(/\b(?:what |which )?(?:proportion|percentage|percent|share|fraction)(?: of)?\b/).length) slots.share = true;
   for (const [pattern, read] of PERIOD_PATTERNS) for (const m of words.take(pattern)) slots.periods.push(read(m));
   for (const [pattern, read] of GROUPING_PATTERNS) for (const m of words.take(pattern)) slots.groupings.push(read(m));
   for (const [pattern, read] of YEAR_PATTERNS) {
@@ -373,9 +376,17 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
     period = q.defaultPeriod;
     slots.notes.push(`No period given: ${periodText(period)}.`);
   }
+  if (slots.share && kind !== "inactive") throw new NotUnderstood(`proportions are answered for students with no activity, not for ${q.name.toLowerCase()}`);
   switch (kind) {
     case "inactive":
-      return { kind, source: sources[0] ?? "any", period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
+      return {
+        kind,
+        source: sources[0] ?? "any",
+        period: period!,
+        cohort,
+        groupBy: grouping as "none" | "programme" | "year",
+        ...(slots.share ? { share: true as const } : {}),
+      };
     case "flags":
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" | "rule" | "week" };
     case "top_rules":
@@ -505,6 +516,8 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
   switch (query.kind) {
     case "inactive": {
       const source = query.source === "any" ? "" : `${SOURCE_WORDS[query.source].name} `;
+      if (query.share)
+        return `what proportion of ${cohortWords(query.cohort, vocabulary)} had no ${source}activity ${periodText(query.period)}${by(query.groupBy)}?`;
       return `how many ${cohortWords(query.cohort, vocabulary)} had no ${source}activity ${periodText(query.period)}${by(query.groupBy)}?`;
     }
     case "flags":

@@ -99,19 +99,20 @@ export async function inactiveCells(
   source: EngagementSource | "any",
   range: DayRange,
   filter: ResolvedFilter,
-): Promise<(Cell & { n: number })[]> {
+): Promise<(Cell & { n: number; enrolled: number })[]> {
   const which = source === "any" ? "" : `AND e."source" = ${sourceLiteral(source)}`;
   const rows = await db.sql.queryReadOnly<Record<string, unknown>>(
     `WITH cohort AS (${cohortSql(db.sql, "enrolled", range.to)})
      SELECT c.programme AS programme, c.year AS year,
             SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM "EngagementDaily" e
                                        WHERE e."studentId" = c.sid ${which} AND e."day" >= ${int(range.from)} AND e."day" <= ${int(range.to)} AND e."count" > 0)
-                     THEN 1 ELSE 0 END) AS n
+                     THEN 1 ELSE 0 END) AS n,
+            COUNT(*) AS enrolled
        FROM cohort c
       WHERE c.start_day <= ${int(range.from)} ${cohortWhere(filter)}
       GROUP BY c.programme, c.year`,
   );
-  return rows.map((r) => ({ ...cell(r), n: num(r.n) }));
+  return rows.map((r) => ({ ...cell(r), n: num(r.n), enrolled: num(r.enrolled) }));
 }
 
 /**

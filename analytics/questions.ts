@@ -36,7 +36,15 @@ export interface CohortFilter {
 export type CohortGrouping = "none" | "programme" | "year";
 
 export type Query =
-  | { kind: "inactive"; source: EngagementSource | "any"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
+  | {
+      kind: "inactive";
+      source: EngagementSource | "any";
+      period: Period;
+      cohort: CohortFilter;
+      groupBy: CohortGrouping;
+      /** "What proportion of…": also the students enrolled and the share of them. */
+      share?: true;
+    }
   | { kind: "flags"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping | "rule" | "week" }
   | { kind: "top_rules"; period: Period; cohort: CohortFilter; limit: number }
   | { kind: "engagement_trend"; sources: EngagementSource[] | "all"; period: Period; cohort: CohortFilter }

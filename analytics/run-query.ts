@@ -266,6 +266,8 @@ function cohortRows<C extends Cell>(
 }
 
 const NONE_NOT_LISTED = "Programmes and years with none are not listed.";
+const ENROLLED = "enrolled";
+const SHARE = "share (%)";
 
 function barChart(columns: readonly string[], rows: readonly AnswerRow[], kind: "bar" | "line" = "bar"): Chart {
   const figure = (row: AnswerRow, i: number) => (i === 0 ? row.value : (row.figures?.[columns[i]!] ?? null));
@@ -303,12 +305,21 @@ async function inactive(ctx: Context, query: Extract<Query, { kind: "inactive" }
     );
   const cells = await inactiveCells(ctx.db, query.source, range, filter);
   const guard = await guardFor(ctx, "inactive", range);
-  const { rows, total } = cohortRows(ctx, cells, query.groupBy, [{ name: "students", variant: query.source, get: (c) => c.n }], filter, who, guard, range);
-  return answer(ctx, query.kind, title, range, {
+  const counted: Column<(typeof cells)[number]>[] = [{ name: "students", variant: query.source, get: (c) => c.n }];
+  if (query.share) {
+    counted.push({ name: ENROLLED, variant: "enrolled", get: (c) => c.enrolled });
+    columns.push(ENROLLED, SHARE);
+    notes.push("The share is of the students enrolled for the whole period; it needs at least 5 of them and two exact figures, otherwise it is not shown.");
+  }
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, counted, filter, who, guard, range);
+  // A rate from a range or from "fewer than 5" would give the hidden figure back (disclosure.ts, rule 3).
+  const withShare = (row: AnswerRow): AnswerRow =>
+    query.share ? { ...row, figures: { ...row.figures, [SHARE]: rateOf(row.value, row.figures?.[ENROLLED] ?? null) } } : row;
+  return answer(ctx, query.kind, query.share ? `Share of ${who} with ${sourceWords}${byWords(query.groupBy)}` : title, range, {
     columns,
-    rows,
-    total,
-    chart: barChart(columns, rows),
+    rows: rows.map(withShare),
+    ...(total ? { total: withShare(total) } : {}),
+    chart: barChart(["students"], rows),
     notes: await settle(ctx, guard, [...coverage.notes, ...notes]),
   });
 }
