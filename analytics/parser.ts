@@ -464,6 +464,17 @@ const SUGGESTIONS = 3;
 function suggestions(tokens: readonly string[], programmes: readonly ProgrammeWords[], vocabulary: Vocabulary): string[] {
   const known = knownWords(programmes);
   const out: string[] = [];
+  // A short form that fits several programmes ("comp"): the question for each of them.
+  tokens.forEach((token, i) => {
+    // A programme code's word ("comp" of COMP-BSC) may still be a short form of several titles.
+    if (token.length < 3 || STOPWORDS.has(token) || programmes.some((p) => p.coreWords.includes(token))) return;
+    const fits = [...new Set(programmes.flatMap((p) => p.coreWords.filter((w) => abbreviates(token, w))))].sort();
+    if (fits.length < 2) return;
+    for (const word of fits) {
+      const retry = attempt([...tokens.slice(0, i), word, ...tokens.slice(i + 1)], programmes);
+      if (retry.ok && out.length < SUGGESTIONS) out.push(phraseOf(retry.query, vocabulary));
+    }
+  });
   const corrected = tokens.map((t) => (known.has(t) || /^\d+$/.test(t) ? t : (nearestWord(t, known) ?? t)));
   if (corrected.some((t, i) => t !== tokens[i])) {
     const retry = attempt(corrected, programmes);

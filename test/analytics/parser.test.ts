@@ -240,6 +240,11 @@ describe("the way staff ask", () => {
   it("a short form that fits two different titles names nothing: suggestions, not a guess", () => {
     const result = parseQuestion("comp students flagged this week", staffVocabulary);
     expect(result.ok).toBe(false);
+    // Computer Science and Computing (BSc, and MSc Advanced Computing): one question for each, as buttons.
+    expect(!result.ok && result.suggestions.slice(0, 2)).toEqual([
+      "how many students in BSc Computer Science were flagged this week?",
+      "how many students in BSc Computing or MSc Advanced Computing were flagged this week?",
+    ]);
   });
 });
 
