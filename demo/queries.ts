@@ -8,11 +8,12 @@ import { DemoSeedError } from "./errors.ts";
 
 /**
  * Everything that goes on reset, children first: the generated tables plus whatever refers to
- * their rows (flags, interventions and their outbox, replies, meetings, feedback, audit entries
+ * their rows (flags, interventions and their outbox, replies, meetings, referral cases, feedback, audit entries
  * about the old students, ingest history). Staff is handled apart: rules stay, as configuration,
  * but lose their owner and authors.
  */
-const CLEAR_ORDER = [
+export const CLEAR_ORDER = [
+  "ReferralCase",
   "StaffMessage",
   "SafeguardingConcern",
   "Delivery",
