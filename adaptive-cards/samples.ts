@@ -300,7 +300,12 @@ export const SAMPLES: CardSamples = {
       studentName: "Jamie Patel",
       studentNumber: "22014387",
       when: "Tuesday 3 December, 10:00",
-      recorded: { outcome: "Support agreed", by: TUTOR, at: "10:41 on Thursday 3 December", note: "Weekly check-ins until the January exams; study skills session booked." },
+      recorded: {
+        outcome: "Support agreed",
+        by: TUTOR,
+        at: "10:41 on Thursday 3 December",
+        note: "Weekly check-ins until the January exams; study skills session booked.",
+      },
     },
   },
   digest: {
@@ -397,7 +402,10 @@ export const SAMPLES: CardSamples = {
       status: null,
       meeting: { when: "Thursday 10 December, 11:30 to 12:00", withWhom: TUTOR, where: "Room 2.14, Hawthorn Building" },
     },
-    "long-texts": { student: { ...alexandra, trend: trend([3, 1, 1, 0, 1, 0], 40), actionable: false }, status: "The student has paused messages until Monday 21 December" },
+    "long-texts": {
+      student: { ...alexandra, trend: trend([3, 1, 1, 0, 1, 0], 40), actionable: false },
+      status: "The student has paused messages until Monday 21 December",
+    },
   },
   notice: {
     refused: {

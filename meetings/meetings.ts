@@ -885,8 +885,7 @@ export async function recordOutcome(db: Database, request: OutcomeRequest, now =
       plain: `The note is too long: please keep it within ${MAX_OUTCOME_NOTE} characters (it has ${note.length}).`,
     });
   const meeting = await db.prisma.meeting.findUnique({ where: { id: request.meetingId } });
-  if (!meeting)
-    throw new MeetingError(`meeting ${request.meetingId} does not exist`, { kind: "not_found" });
+  if (!meeting) throw new MeetingError(`meeting ${request.meetingId} does not exist`, { kind: "not_found" });
   const staff = await authorise(db, request.staffNumber, "student.contact", { studentId: meeting.studentId });
   const viewer = await db.prisma.staff.findUniqueOrThrow({ where: { id: staff.staffId }, select: { timezone: true } });
   const recordedAlready = async (m: { outcome: string | null; outcomeRecordedById: number | null; outcomeRecordedAt: Date | null }) => {

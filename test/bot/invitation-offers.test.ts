@@ -228,7 +228,7 @@ describe("an invitation is an offer of times, however it is started", () => {
     expect(booked).toContain("Meeting booked");
     expect(booked).toContain(`Where: ${OFFICE}`);
     const invitations = smtp.received.filter((m) => /text\/calendar/.test(m.raw.toString()));
-    expect(invitations.map((m) => m.rcptTo).flat()).toEqual(expect.arrayContaining(["sam@student.example.ac.uk", "tutor@example.ac.uk"]));
+    expect(invitations.flatMap((m) => m.rcptTo)).toEqual(expect.arrayContaining(["sam@student.example.ac.uk", "tutor@example.ac.uk"]));
     // RFC 5545 escapes the comma; the line may be folded after 75 octets.
     for (const mail of invitations) expect(mail.raw.toString().replace(/\r\n[ \t]/g, "")).toContain("LOCATION:Room 2.14\\, Hawthorn Building");
   });

@@ -34,7 +34,9 @@ describe("the staff numbers in the README and the guides", () => {
 
   it("each role the README names is that person's role after the seed", () => {
     const staff = demoStaff();
-    const claims = [...readme.matchAll(/(E\d{6})\s+(?:is\s+)?(?:an?\s+)?(admin|personal tutor|Student Centre staff|operator)\b/g)].map((m): [string, string] => [m[1]!, m[2]!]);
+    const claims = [...readme.matchAll(/(E\d{6})\s+(?:is\s+)?(?:an?\s+)?(admin|personal tutor|Student Centre staff|operator)\b/g)].map(
+      (m): [string, string] => [m[1]!, m[2]!],
+    );
     expect(claims.length).toBeGreaterThanOrEqual(4);
     const role = { admin: "admin", "personal tutor": "personal_tutor", "Student Centre staff": "student_centre", operator: "operator" } as const;
     for (const [number, words] of claims) expect(staff.get(number), number).toBe(role[words as keyof typeof role]);
