@@ -398,6 +398,9 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
       return { kind, period: period!, cohort };
     case "meetings":
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
+    case "opt_outs":
+      // Channels are always the columns: "by channel" asks for what every answer shows.
+      return { kind, cohort, groupBy: grouping === "channel" ? "none" : (grouping as "none" | "programme" | "year") };
     case "freshness":
       return sources[0] ? { kind, source: sources[0] } : { kind };
     case "feedback":
@@ -546,6 +549,8 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
       return `reply rate by channel for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}`;
     case "meetings":
       return `invitations and meetings for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
+    case "opt_outs":
+      return `opt-outs and pauses for ${cohortWords(query.cohort, vocabulary)}${by(query.groupBy)}`;
     case "freshness":
       return `how fresh is the ${query.source ? `${SOURCE_WORDS[query.source].name} ` : ""}data?`;
     case "feedback":

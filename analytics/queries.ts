@@ -221,6 +221,40 @@ export async function meetingCells(db: Database, range: DayRange, when: { from: 
   return [...cells.values()];
 }
 
+export interface OptOutCell extends Cell {
+  any: number;
+  teams: number;
+  sms: number;
+  email: number;
+  paused: number;
+}
+
+/** Students actively enrolled on `day` who have opted out of each channel, and whose messages are paused, as of `now`. */
+export async function optOutCells(db: Database, day: number, now: Date, filter: ResolvedFilter): Promise<OptOutCell[]> {
+  const out = (column: string) => `(s."${column}" IS NOT NULL AND s."${column}" <= $1)`;
+  const count = (condition: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
+  const rows = await db.sql.query<Record<string, unknown>>(
+    `WITH cohort AS (${cohortSql(db.sql, "enrolled", day)})
+     SELECT c.programme AS programme, c.year AS year,
+            ${count(`${out("teamsOptOutAt")} OR ${out("smsOptOutAt")} OR ${out("emailOptOutAt")}`)} AS any_channel,
+            ${count(out("teamsOptOutAt"))} AS teams, ${count(out("smsOptOutAt"))} AS sms, ${count(out("emailOptOutAt"))} AS email,
+            ${count(`s."pausedUntil" > $1`)} AS paused
+       FROM cohort c
+       JOIN "Student" s ON s."id" = c.sid
+      WHERE 1 = 1 ${cohortWhere(filter)}
+      GROUP BY c.programme, c.year`,
+    [instant(db.sql, now)],
+  );
+  return rows.map((row) => ({
+    ...cell(row),
+    any: num(row.any_channel),
+    teams: num(row.teams),
+    sms: num(row.sms),
+    email: num(row.email),
+    paused: num(row.paused),
+  }));
+}
+
 export interface TrendData {
   /** Students per cell by the block they started in (-1: before the period). */
   sizes: (Cell & { startBlock: number; n: number })[];

@@ -51,6 +51,8 @@ export type Query =
   | { kind: "reach"; period: Period; cohort: CohortFilter }
   | { kind: "meetings"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "freshness"; source?: EngagementSource }
+  /** Students who have opted out of a channel, or paused messages, now. Channels are the columns. */
+  | { kind: "opt_outs"; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "feedback"; period: Period };
 
 export type QuestionKind = Query["kind"];
@@ -251,6 +253,56 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     ],
     detect: [/\bmeetings?\b/, /\binvitations?\b/, /\bno shows?\b/, /\binvited\b/],
     words: ["invitation", "invitations", "to", "talk", "meeting", "meetings", "booked", "held", "no", "show", "shows", "sent", "invited", "and", "were"],
+  },
+  {
+    kind: "opt_outs",
+    name: "Opt-outs and pauses",
+    description:
+      "Students who have opted out of messages now, on any channel and on each (Teams, SMS, email), and students whose messages are paused now; students actively enrolled today, optionally one year of study and/or programmes, by programme or year.",
+    counts: "students",
+    groupings: ["none", "programme", "year", "channel"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: null,
+    examples: [
+      "opt-outs and pauses by programme",
+      "how many students have opted out, by channel?",
+      "how many students in Law have opted out or paused?",
+      "opt-outs for first-years in Computing",
+    ],
+    detect: [/\bopt(s|ed|ing)? outs?\b/, /\bunsubscribed\b/, /\bpaus(e|ed|es|ing)\b/],
+    words: [
+      "opt",
+      "opts",
+      "opted",
+      "opting",
+      "out",
+      "outs",
+      "of",
+      "and",
+      "or",
+      "pause",
+      "paused",
+      "pauses",
+      "pausing",
+      "have",
+      "has",
+      "who",
+      "messages",
+      "message",
+      "nudges",
+      "contact",
+      "unsubscribed",
+      "from",
+      "by",
+      // Every answer shows each channel, so naming one asks for nothing else.
+      "sms",
+      "text",
+      "texts",
+      "teams",
+      "email",
+      "emails",
+    ],
   },
   {
     kind: "freshness",

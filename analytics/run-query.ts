@@ -7,7 +7,18 @@ import { NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { feedStates } from "../rules/index.ts";
 import { averageOverCohorts, figureText, plotted, rateOf, shownSize, SMALL, sumOfCells, type BandedCell, type Figure } from "../access/index.ts";
-import { flagCells, inactiveCells, meetingCells, reachCells, trendCells, type Cell, type MeetingCell, type ResolvedFilter } from "./queries.ts";
+import {
+  flagCells,
+  inactiveCells,
+  meetingCells,
+  optOutCells,
+  reachCells,
+  trendCells,
+  type Cell,
+  type MeetingCell,
+  type OptOutCell,
+  type ResolvedFilter,
+} from "./queries.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";
 import { blockLabel, blocksOf, instants, isoDay, resolveEventPeriod, resolvePeriod, shortDay, snapPeriod, today as todayIn, type DayRange } from "./periods.ts";
 import {
@@ -510,6 +521,35 @@ async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }
   });
 }
 
+async function optOuts(ctx: Context, query: Extract<Query, { kind: "opt_outs" }>): Promise<Answer> {
+  // A state, not events: as it stands now, for students enrolled today.
+  const range = { from: ctx.today, to: ctx.today };
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const cells = await optOutCells(ctx.db, ctx.today, ctx.now, filter);
+  const columns: Column<OptOutCell>[] = [
+    { name: "opted out (any channel)", variant: "any", get: (c) => c.any },
+    { name: "Teams", variant: "teams", get: (c) => c.teams },
+    { name: "SMS", variant: "sms", get: (c) => c.sms },
+    { name: "email", variant: "email", get: (c) => c.email },
+    { name: "paused", variant: "paused", get: (c) => c.paused },
+  ];
+  // No period to nest, so no record of figures shown: every figure is a sum of cells with small ones hidden.
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who, null, range);
+  const names = columns.map((c) => c.name);
+  const notes = [
+    "As it stands now, for students actively enrolled today. A student opted out of two channels counts once under “any channel” and under each; “paused” is a pause the student chose that has not ended yet.",
+  ];
+  if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
+  return answer(ctx, query.kind, `Opt-outs and pauses: ${who}${byWords(query.groupBy)}`, range, {
+    columns: names,
+    rows,
+    ...(total ? { total } : {}),
+    chart: barChart(names, rows),
+    notes,
+  });
+}
+
 async function freshness(ctx: Context, query: Extract<Query, { kind: "freshness" }>): Promise<Answer> {
   const sources = query.source ? [query.source] : [...ENGAGEMENT_SOURCES];
   const asOf = ctx.today - 1;
@@ -594,6 +634,8 @@ function answerQuery(ctx: Context, query: Query): Promise<Answer> {
       return reach(ctx, query);
     case "meetings":
       return meetings(ctx, query);
+    case "opt_outs":
+      return optOuts(ctx, query);
     case "freshness":
       return freshness(ctx, query);
     case "feedback":

@@ -44,6 +44,7 @@ const meetings = (period: object, cohort: Cohort = {}, groupBy: "none" | "progra
   ({ kind: "meetings", period, cohort, groupBy }) as Query;
 const freshness = (source?: Source): Query => (source ? { kind: "freshness", source } : { kind: "freshness" }) as Query;
 const feedback = (period: object): Query => ({ kind: "feedback", period }) as Query;
+const optOuts = (cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query => ({ kind: "opt_outs", cohort, groupBy }) as Query;
 const unsupported = (measure: string) => ({ unsupported: measure });
 
 const COMP = ["COMP-BSC"];
@@ -215,8 +216,8 @@ export const EVALUATION: readonly Case[] = [
   ["how many late submissions were there last week", unsupported("late_submissions")],
   ["what proportion of first years haven't used the library in the last 6 weeks?", { ...inactive("library", weeks(6), { year: 1 }), share: true } as Query],
   ["what percentage of students had no VLE activity in the last 2 weeks", { ...inactive("vle", weeks(2)), share: true } as Query],
-  ["how many students have opted out of messages?", unsupported("opt_outs")],
-  ["how many students have paused nudges", unsupported("pauses")],
+  ["how many students have opted out of messages?", optOuts()],
+  ["how many students have paused nudges", optOuts()],
   ["how many students withdrew consent this term", unsupported("consent_withdrawals")],
   ["how many students asked for help this month?", unsupported("help_requests")],
   ["how many referrals were made this month?", unsupported("referrals")],

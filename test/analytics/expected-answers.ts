@@ -204,6 +204,24 @@ export const EXPECTED: Record<string, Expected> = {
   },
   "invitations to talk for first-years in the last 4 weeks": { rows: [["First-years", 7, 6, 5, f5]] },
 
+  // Opt-outs now (world.ts): COMP1 any 6, SMS 6, email 2; LAW1 any 5, Teams 2, email 5; SENG1 paused 5.
+  // HIST2's pause has ended and COMP3's opt-out is tomorrow's: neither counts.
+  "opt-outs and pauses by programme": {
+    title: "Opt-outs and pauses: students, by programme",
+    period: ["2026-11-21", "2026-11-21"],
+    columns: ["opted out (any channel)", "Teams", "SMS", "email", "paused"],
+    rows: [
+      ["BA History", 0, 0, 0, 0, 0],
+      ["BSc Computing", 6, 0, 6, f5, 0],
+      ["LLB Law", 5, f5, 0, 5, 0],
+      ["MEng Software Engineering", 0, 0, 0, 0, 5],
+    ],
+    total: [11, f5, 6, r(6, 9), 5],
+  },
+  "how many students have opted out, by channel?": { rows: [["Students", 11, f5, 6, r(6, 9), 5]], total: null },
+  "how many students in Law have opted out or paused?": { rows: [["Students in LLB Law", 5, f5, 0, 5, 0]], total: null },
+  "opt-outs for first-years in Computing": { rows: [["First-years in BSc Computing", 6, 0, 6, f5, 0]], total: null },
+
   // Freshness: four feeds to D (2026-11-20), loaded at 05:00 the next morning; no printing feed.
   "how fresh is the data?": {
     title: "Data freshness",

@@ -177,6 +177,19 @@ export async function buildAnalyticsWorld(db: Database): Promise<AnalyticsWorld>
   await verdict(RULES.missed.id, "useful", D - 1);
   await verdict(RULES.lowAttendance.id, "wrong_data", D - 200);
 
+  // Opt-outs and pauses as they stand at NOW: COMP1's first 6 have opted out of SMS (the first 2 of
+  // email too); LAW1's first 5 of email (the first 2 of Teams too); SENG1 all paused for another week;
+  // HIST2's first paused until yesterday (over); COMP3's first opts out of SMS only tomorrow.
+  const contact = (numbers: readonly string[], data: { teamsOptOutAt?: Date; smsOptOutAt?: Date; emailOptOutAt?: Date; pausedUntil?: Date }) =>
+    p.student.updateMany({ where: { id: { in: numbers.map(id) } }, data });
+  await contact(COHORTS.COMP1!.slice(0, 6), { smsOptOutAt: at(D - 30) });
+  await contact(COHORTS.COMP1!.slice(0, 2), { emailOptOutAt: at(D - 3) });
+  await contact(COHORTS.LAW1!.slice(0, 5), { emailOptOutAt: at(D - 10) });
+  await contact(COHORTS.LAW1!.slice(0, 2), { teamsOptOutAt: at(D - 1) });
+  await contact(COHORTS.SENG1!, { pausedUntil: at(D + 8) });
+  await contact(COHORTS.HIST2!.slice(0, 1), { pausedUntil: at(D) });
+  await contact(COHORTS.COMP3!.slice(0, 1), { smsOptOutAt: at(D + 2) });
+
   // A named student, for questions that name someone.
   await p.student.update({ where: { id: id(COHORTS.LAW1![0]!) }, data: { givenName: "Ada", familyName: "Lovelace" } });
 
