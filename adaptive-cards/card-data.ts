@@ -30,6 +30,8 @@ export const VERBS = {
   rulesConfirm: "rules.confirm",
   /** Admin: leave the rule as it is. data: { change, ruleId, version } */
   rulesCancel: "rules.cancel",
+  /** Admin: Release or Discard on a held-nudges card; answers with a confirmation card. data: { change, ruleId } */
+  rulesHeld: "rules.held",
   /** Safeguarding contact or tutor: "I'm handling this". data: { concernId } */
   safeguardingAcknowledge: "safeguarding.acknowledge",
   /** Record extenuating circumstances (and acknowledge). data: { concernId }, inputs circumstancesFrom/To-<concernId> */
@@ -227,7 +229,16 @@ export interface RulesCardData {
   note: string;
 }
 
-export type RuleChangeKind = "enable" | "disable" | "rollback";
+export type RuleChangeKind = "enable" | "disable" | "rollback" | "release" | "discard";
+
+/** Nudges the volume guard held, a rule at a time, with Release and Discard (each confirmed on a rule-change card). */
+export interface HeldNudgesCardData {
+  heading: string;
+  /** What happened and what the buttons do. */
+  text: string;
+  /** figures: "10 nudges held from the run for 20 Nov 2026: 10 of 25 students in XA year 2 (40%, more than 15%) in one day" */
+  rules: { ruleId: string; title: string; figures: string }[];
+}
 
 /** A change to a rule asked for in chat: what will change, Confirm / Cancel; afterwards, who did it. */
 export interface RuleChangeCardData {

@@ -8,6 +8,7 @@ import { Template } from "adaptivecards-templating";
 import type {
   AnswerCardData,
   DigestCardData,
+  HeldNudgesCardData,
   InvitationCardData,
   MeetingBookedCardData,
   MyDataCardData,
@@ -50,6 +51,7 @@ const templates = {
   suggestions: load("suggestions"),
   rules: load("rules"),
   ruleChange: load("rule-change"),
+  heldNudges: load("held-nudges"),
   safeguardingAlert: load("safeguarding-alert"),
   myData: load("my-data"),
   referralCase: load("referral-case"),
@@ -82,6 +84,7 @@ export const answerCard = (data: AnswerCardData): AdaptiveCard => {
 export const suggestionsCard = (data: SuggestionsCardData): AdaptiveCard => expand(templates.suggestions, data);
 export const rulesCard = (data: RulesCardData): AdaptiveCard => expand(templates.rules, data);
 export const ruleChangeCard = (data: RuleChangeCardData): AdaptiveCard => expand(templates.ruleChange, data);
+export const heldNudgesCard = (data: HeldNudgesCardData): AdaptiveCard => expand(templates.heldNudges, data);
 export const myDataCard = (data: MyDataCardData): AdaptiveCard => expand(templates.myData, data);
 export const safeguardingAlertCard = (data: SafeguardingAlertCardData): AdaptiveCard => expand(templates.safeguardingAlert, data);
 export const referralCaseCard = (data: ReferralCaseCardData): AdaptiveCard => expand(templates.referralCase, data);
@@ -118,6 +121,7 @@ const BUILDERS: { [K in keyof CardSamples]: (data: CardSamples[K][string]) => Ad
   suggestions: suggestionsCard,
   rules: rulesCard,
   "rule-change": ruleChangeCard,
+  "held-nudges": heldNudgesCard,
   "safeguarding-alert": safeguardingAlertCard,
   "my-data": myDataCard,
   "referral-case": referralCaseCard,

@@ -13,6 +13,7 @@ import type {
   NudgeCardData,
   OutcomeCardData,
   RuleChangeCardData,
+  HeldNudgesCardData,
   RulesCardData,
   ReferralCaseCardData,
   SafeguardingAlertCardData,
@@ -35,6 +36,7 @@ export interface CardSamples {
   suggestions: Record<string, SuggestionsCardData>;
   rules: Record<string, RulesCardData>;
   "rule-change": Record<string, RuleChangeCardData>;
+  "held-nudges": Record<string, HeldNudgesCardData>;
   "safeguarding-alert": Record<string, SafeguardingAlertCardData>;
   "my-data": Record<string, MyDataCardData>;
   "referral-case": Record<string, ReferralCaseCardData>;
@@ -547,6 +549,19 @@ export const SAMPLES: CardSamples = {
         "No VLE activity for 10 days (no-vle-10-days) is at version 3. Rolling back makes version 2's wording and condition current again, as version 4.",
       result: "✓ Rolled back to version 2 (now version 4) by Rules Admin at 10:02, 30 Nov",
       resultColor: "good",
+    },
+  },
+  "held-nudges": {
+    alert: {
+      heading: "Nudges held",
+      text: "The rules run for 20 Nov 2026 would have sent far more nudges than usual, so they have been held and nothing has been sent. This usually means a data problem (a feed cut short or missing for a module). Check the latest loads, then release or discard.",
+      rules: [
+        {
+          ruleId: "no-vle-10-days",
+          title: "No VLE activity for 10 days",
+          figures: "10 nudges held from the run for 20 Nov 2026: 10 of 25 students in XA year 2 (40%, more than 15%) in one day",
+        },
+      ],
     },
   },
   "safeguarding-alert": {

@@ -8,10 +8,20 @@
  * (the rules use case applies the disclosure rules, as for every edge).
  */
 import type { TurnContext } from "botbuilder";
-import { noticeCard, ruleChangeCard, rulesCard, type AdaptiveCard, type RuleChangeCardData, type RuleChangeKind } from "../adaptive-cards/index.ts";
+import {
+  heldNudgesCard,
+  noticeCard,
+  ruleChangeCard,
+  rulesCard,
+  type AdaptiveCard,
+  type RuleChangeCardData,
+  type RuleChangeKind,
+} from "../adaptive-cards/index.ts";
 import { AccessRefused } from "../access/index.ts";
 import type { App } from "../app/index.ts";
-import { RuleNotFound, versionChanges, type Count, type DryRunReport, type RuleDetail } from "../rules/index.ts";
+import type { ChannelName } from "../core/index.ts";
+import type { ApprovalPolicy } from "../interventions/index.ts";
+import { heldCardData, NothingHeld, RuleNotFound, versionChanges, type Count, type DryRunReport, type HeldRule, type RuleDetail } from "../rules/index.ts";
 import { figureText } from "../access/index.ts";
 import { sendCard } from "./send-card.ts";
 import type { StaffPerson } from "./staff-person.ts";
@@ -23,6 +33,7 @@ export const ADMIN_HELP = [
   '- "rollback <id> to <version>": make an earlier version current again (you confirm on a card)',
   '- "dry run <id>": how many students it would flag now, by cohort (counts only)',
   '- "history <id>": its versions, with author and date',
+  '- "held nudges": nudges held because a rule flagged far more students than usual, with Release and Discard (you confirm on a card)',
   '- "effect of <id>": whether its nudge helps, nudged against held-out students, with a 95% interval (counts only)',
 ].join("\n");
 
@@ -34,6 +45,7 @@ const COMMAND = {
   dryRun: /^dry[\s-]?run\s+(?:rule\s+)?(\S+)(?:\s+as\s+of\s+(\d{4}-\d{2}-\d{2}))?$/i,
   history: /^history\s+(?:rule\s+)?(\S+)$/i,
   effect: /^effect\s+(?:of\s+)?(?:rule\s+)?(\S+)$/i,
+  held: /^held(?:\s+nudges)?$/i,
 };
 
 export function isRulesCommand(text: string): boolean {
@@ -73,6 +85,7 @@ export async function answerAdminMessage(nudge: App, context: TurnContext, staff
   else if ((m = COMMAND.dryRun.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => dryRunCard(nudge, d, institutionTimezone, m![2])));
   else if ((m = COMMAND.history.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => historyCard(d, staff.timezone)));
   else if ((m = COMMAND.effect.exec(t))) await sendCard(context, await known(nudge, m[1]!, (d) => effectCard(nudge, d)));
+  else if (COMMAND.held.test(t)) await sendCard(context, await heldListCard(nudge));
   return true;
 }
 
@@ -132,7 +145,13 @@ function historyCard(d: RuleDetail, timezone: string): AdaptiveCard {
   return noticeCard({ title: `History of ${d.id}`, text: `${lines.join("\n")}\n\nTo go back: "rollback ${d.id} to <version>".` });
 }
 
-const HEADINGS: Record<RuleChangeKind, string> = { enable: "Enable a rule", disable: "Disable a rule", rollback: "Roll a rule back" };
+const HEADINGS: Record<RuleChangeKind, string> = {
+  enable: "Enable a rule",
+  disable: "Disable a rule",
+  rollback: "Roll a rule back",
+  release: "Release held nudges",
+  discard: "Discard held nudges",
+};
 
 function changeData(d: RuleDetail, change: RuleChangeKind, version: number): RuleChangeCardData {
   const name = `${d.title} (${d.id}, version ${d.version})`;
@@ -191,13 +210,108 @@ export function dryRunText(report: DryRunReport<Count>): string {
   return lines.join("\n");
 }
 
-const DONE: Record<RuleChangeKind, string> = { enable: "Enabled", disable: "Disabled", rollback: "Rolled back" };
+const DONE: Record<RuleChangeKind, string> = { enable: "Enabled", disable: "Disabled", rollback: "Rolled back", release: "Released", discard: "Discarded" };
+
+/** What Release proposes with: the approval policy and the channels the service has switched on. */
+export interface ReleaseSettings {
+  policy: ApprovalPolicy;
+  channels: readonly ChannelName[];
+}
+
+async function heldListCard(nudge: App): Promise<AdaptiveCard> {
+  const held = await nudge.rules.heldByRule();
+  if (held.length === 0) return noticeCard({ title: "Nudges held", text: "No nudges are held: every rule's nudges went out as usual." });
+  return heldNudgesCard(
+    heldCardData(
+      "These rules flagged far more students than usual, so their nudges were held and nothing has been sent. This usually means a data problem (a feed cut short or missing for a module). Release sends them now; Discard means they are never sent. You confirm either on a card.",
+      held,
+    ),
+  );
+}
+
+function heldChangeData(d: RuleDetail, change: "release" | "discard", held: HeldRule | undefined): RuleChangeCardData {
+  const figures = held ? heldCardData("", [held]).rules[0]!.figures : "No nudges from it are held now.";
+  const what =
+    change === "release"
+      ? "Released, the held flags reopen and their nudges are proposed now, as a run would (automatic nudges are queued to send)."
+      : "Discarded, the held flags stay closed for good and no nudge is ever sent from them.";
+  return {
+    change,
+    ruleId: d.id,
+    title: d.title,
+    version: d.version,
+    heading: HEADINGS[change],
+    summary: `${figures}\n\n${what}`,
+    result: null,
+    resultColor: "default",
+  };
+}
+
+/**
+ * Release or Discard on a held-nudges card (the list or the admin's alert): answers with a card to
+ * confirm, like any rule change. rules.edit is asked here too (a refusal is audited by `authorise`).
+ */
+export async function heldChangeAsk(nudge: App, staff: StaffPerson, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
+  try {
+    await nudge.access.authorise(staff.staffNumber, "rules.edit");
+  } catch (error) {
+    if (error instanceof AccessRefused) return "Sorry, releasing or discarding held nudges is for admins. The attempt has been recorded.";
+    throw error;
+  }
+  const change = String(data.change);
+  const ruleId = String(data.ruleId ?? "");
+  if ((change !== "release" && change !== "discard") || !ruleId) return "Sorry, that card is not one I can act on.";
+  const held = (await nudge.rules.heldByRule()).find((h) => h.rule === ruleId);
+  if (!held) return `No nudges from ${ruleId.slice(0, 80)} are held any more: someone may have released or discarded them already.`;
+  return known(nudge, ruleId, (d) => ruleChangeCard(heldChangeData(d, change, held)));
+}
+
+async function heldDecision(
+  nudge: App,
+  author: Awaited<ReturnType<App["access"]["authorise"]>>,
+  at: string,
+  confirm: boolean,
+  d: RuleDetail,
+  change: "release" | "discard",
+  settings: ReleaseSettings,
+): Promise<AdaptiveCard> {
+  const held = (await nudge.rules.heldByRule()).find((h) => h.rule === d.id);
+  const card = heldChangeData(d, change, held);
+  if (!confirm) return ruleChangeCard({ ...card, result: `Cancelled by ${author.displayName} at ${at}: nothing changed.`, resultColor: "default" });
+  try {
+    const result =
+      change === "release"
+        ? await nudge.interventions
+            .releaseHeldAndPropose(d.id, author, settings)
+            .then(
+              (r) =>
+                `✓ Released by ${author.displayName} at ${at}: ${r.flags} held flag(s) reopened, ${r.proposed.interventionsCreated} intervention(s) proposed.`,
+            )
+        : await nudge.rules
+            .discardHeld(d.id, author)
+            .then((r) => `✓ Discarded by ${author.displayName} at ${at}: ${r.flags} held flag(s) closed; nothing will be sent from them.`);
+    return ruleChangeCard({ ...card, summary: `${d.title} (${d.id}) has no nudges held now.`, result, resultColor: "good" });
+  } catch (error) {
+    if (!(error instanceof NothingHeld)) throw error;
+    return ruleChangeCard({
+      ...card,
+      result: `Nothing from this rule is held any more (already released or discarded): nothing changed.`,
+      resultColor: "default",
+    });
+  }
+}
 
 /**
  * Confirm or Cancel on a rule-change card. `rules.edit` is asked again (the payload can be edited,
  * and whoever pressed may not be whoever asked): a refusal is audited by `authorise`.
  */
-export async function ruleChangeAction(nudge: App, staff: StaffPerson, confirm: boolean, data: Record<string, unknown>): Promise<AdaptiveCard | string> {
+export async function ruleChangeAction(
+  nudge: App,
+  staff: StaffPerson,
+  confirm: boolean,
+  data: Record<string, unknown>,
+  settings: ReleaseSettings,
+): Promise<AdaptiveCard | string> {
   let author: Awaited<ReturnType<App["access"]["authorise"]>>;
   try {
     author = await nudge.access.authorise(staff.staffNumber, "rules.edit");
@@ -216,8 +330,9 @@ export async function ruleChangeAction(nudge: App, staff: StaffPerson, confirm: 
     if (error instanceof RuleNotFound) return `There is no rule "${ruleId.slice(0, 80)}" any more.`;
     throw error;
   }
-  const card = changeData(before, change, version);
   const at = whenText(new Date(), staff.timezone);
+  if (change === "release" || change === "discard") return heldDecision(nudge, author, at, confirm, before, change, settings);
+  const card = changeData(before, change, version);
   if (!confirm)
     return ruleChangeCard({
       ...card,

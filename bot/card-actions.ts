@@ -8,11 +8,11 @@ import { VERBS, type AdaptiveCard } from "../adaptive-cards/index.ts";
 import type { CapabilityName } from "../access/index.ts";
 import type { App } from "../app/index.ts";
 import type { ConversationSettings } from "../conversations/index.ts";
-import { say, staffSentenceFor } from "../core/index.ts";
+import { say, staffSentenceFor, type ChannelName } from "../core/index.ts";
 import type { ApprovalPolicy, DeliveryRules } from "../interventions/index.ts";
 import type { TutorCalendar } from "../meetings/index.ts";
 import type { ReferralSettings } from "../referrals/index.ts";
-import { ruleChangeAction } from "./admin-handler.ts";
+import { heldChangeAsk, ruleChangeAction } from "./admin-handler.ts";
 import { questionCard } from "./centre-handler.ts";
 import { referralAction } from "./referral-actions.ts";
 import { safeguardingAction } from "./safeguarding-actions.ts";
@@ -24,6 +24,7 @@ const STAFF_VERBS: ReadonlySet<string> = new Set([
   VERBS.analyticsAsk,
   VERBS.rulesConfirm,
   VERBS.rulesCancel,
+  VERBS.rulesHeld,
   VERBS.safeguardingAcknowledge,
   VERBS.safeguardingCircumstances,
   VERBS.referralAcknowledge,
@@ -38,7 +39,7 @@ export const ALL_VERBS = [...STAFF_VERBS, ...STUDENT_VERBS];
 function capabilityOf(verb: string): CapabilityName {
   if (verb === VERBS.meetingOutcome) return "student.contact";
   if (verb === VERBS.analyticsAsk) return "analytics.ask";
-  if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return "rules.edit";
+  if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel || verb === VERBS.rulesHeld) return "rules.edit";
   if (verb === VERBS.digestPage || verb === VERBS.digestRefresh) return "student.read";
   if (verb === VERBS.safeguardingAcknowledge || verb === VERBS.safeguardingCircumstances) return "safeguarding.respond";
   return "intervention.decide";
@@ -53,6 +54,8 @@ export interface CardActionDeps {
   referrals?: ReferralSettings;
   /** The outbox's rules: an invitation's times start after it can first reach the student. */
   delivery?: DeliveryRules;
+  /** The channels switched on: released held nudges are proposed on them. Unset: Teams. */
+  channels?: readonly ChannelName[];
 }
 
 export async function handleCardAction(
@@ -80,7 +83,9 @@ export async function handleCardAction(
       }
       if (verb === VERBS.analyticsAsk) return await questionCard(nudge, person, String(data.text ?? ""));
       // rules.edit is asked again here (authorise audits a refusal): the card's payload can be edited.
-      if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel) return await ruleChangeAction(nudge, person, verb === VERBS.rulesConfirm, data);
+      if (verb === VERBS.rulesConfirm || verb === VERBS.rulesCancel)
+        return await ruleChangeAction(nudge, person, verb === VERBS.rulesConfirm, data, { policy, channels: deps.channels ?? ["teams"] });
+      if (verb === VERBS.rulesHeld) return await heldChangeAsk(nudge, person, data);
       if (verb === VERBS.safeguardingAcknowledge || verb === VERBS.safeguardingCircumstances)
         return await safeguardingAction(nudge, person, verb, data, deps.conversations.safeguarding.timezone);
       if (verb === VERBS.referralAcknowledge || verb === VERBS.referralClose)

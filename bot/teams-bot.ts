@@ -16,7 +16,7 @@ import type { ReferralSettings } from "../referrals/index.ts";
 import { defaultConversationSettings, type ConversationSettings } from "../conversations/index.ts";
 import { ALL_VERBS, handleCardAction } from "./card-actions.ts";
 import type { RememberOutcome } from "../contacts/index.ts";
-import { isRecord, say } from "../core/index.ts";
+import { isRecord, say, type ChannelName } from "../core/index.ts";
 import { conversationSeen } from "./conversation-seen.ts";
 import { answerStudentMessage, welcomeNewStudent } from "./student-replies.ts";
 import { createTeamsMessenger } from "./teams-messenger.ts";
@@ -53,6 +53,8 @@ export interface BotOptions {
   referrals?: ReferralSettings;
   /** The outbox's rules, for the times an invitation offers; unset: the defaults. */
   delivery?: DeliveryRules;
+  /** The channels switched on (NUDGE_CHANNELS), for nudges an admin releases; unset: Teams. */
+  channels?: readonly ChannelName[];
 }
 
 export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudge: App, options: BotOptions = {}): TeamsBot {
@@ -83,6 +85,7 @@ export function createTeamsBot(credentials: BotCredentials, logger: Logger, nudg
       conversations,
       referrals: options.referrals,
       delivery: options.delivery,
+      channels: options.channels,
     });
   });
 

@@ -31,10 +31,18 @@ export { awaitingDecision, approveAndReport, type AwaitingDecision } from "./awa
 
 import { approveAndReport, awaitingDecision } from "./awaiting.ts";
 import { rejectIntervention } from "./approve.ts";
-import { rulesJobs as rulesJobsOf, runRulesAndPropose } from "./jobs.ts";
+import { releaseHeldAndPropose, rulesJobs as rulesJobsOf, runRulesAndPropose } from "./jobs.ts";
 import { proposeFromFlags } from "./propose.ts";
 
 export { runRulesAndPropose, type RunAndPropose } from "./jobs.ts";
 
 /** What the edges may ask of interventions (app/ binds the database). */
-export const useCases = { awaitingDecision, approve: approveAndReport, reject: rejectIntervention, jobs: rulesJobsOf, runRulesAndPropose, proposeFromFlags };
+export const useCases = {
+  awaitingDecision,
+  approve: approveAndReport,
+  reject: rejectIntervention,
+  jobs: rulesJobsOf,
+  runRulesAndPropose,
+  releaseHeldAndPropose,
+  proposeFromFlags,
+};

@@ -7,7 +7,8 @@ import type { ChannelName } from "../core/index.ts";
 import { proposeFromFlags } from "./propose.ts";
 import type { ApprovalPolicy } from "./approval-policy.ts";
 import type { Database } from "../prisma/index.ts";
-import { asOfDayFor, runRules, type RunReport, type RunTrigger } from "../rules/index.ts";
+import { asOfDayFor, releaseHeld, runRules, type RunReport, type RunTrigger } from "../rules/index.ts";
+import type { StaffIdentity } from "../access/index.ts";
 import { JobSkipped, type JobFigures, type ScheduledJob } from "../jobs/index.ts";
 
 export interface RunAndPropose {
@@ -27,6 +28,21 @@ export async function runRulesAndPropose(
   const report = await runRules(db, { asOfDay: request.asOfDay, trigger: request.trigger, force: request.force });
   const proposed = await proposeFromFlags(db, { policy: request.policy, channels: request.channels });
   return { report, proposed };
+}
+
+/**
+ * An admin releases a rule's held nudges (audited by the rules module): the flags reopen and are
+ * proposed at once, as a run would, rather than waiting for tomorrow's run.
+ */
+export async function releaseHeldAndPropose(
+  db: Database,
+  rule: string,
+  staff: StaffIdentity,
+  settings: { policy: ApprovalPolicy; channels: readonly ChannelName[] },
+): Promise<{ rule: string; flags: number; proposed: Awaited<ReturnType<typeof proposeFromFlags>> }> {
+  const released = await releaseHeld(db, rule, staff);
+  const proposed = await proposeFromFlags(db, settings);
+  return { ...released, proposed };
 }
 
 /**

@@ -32,10 +32,14 @@ export { versionChanges } from "./version-changes.ts";
 export {
   DEFAULT_VOLUME_GUARD,
   heldNudges,
+  heldByRule,
+  heldCardData,
   releaseHeld,
   discardHeld,
+  NothingHeld,
   volumeGuardFromEnv,
   volumeHolds,
+  type HeldRule,
   type VolumeGuardSettings,
   type VolumeHold,
 } from "./volume-guard.ts";
@@ -46,7 +50,7 @@ import type { ValidRule } from "./validate.ts";
 import type { Database } from "../prisma/index.ts";
 import { dryRunDay, dryRunStoredRule, lastRunSummaries } from "./overview.ts";
 import { runRules } from "./run.ts";
-import { discardHeld, heldNudges, releaseHeld } from "./volume-guard.ts";
+import { discardHeld, heldByRule, heldNudges, releaseHeld } from "./volume-guard.ts";
 import { listRules, loadCalendar, referenceProblems, rollback, saveAll, setEnabled, showRule } from "./store.ts";
 
 /** What the edges may ask of the rules (app/ binds the database). */
@@ -65,6 +69,7 @@ export const useCases = {
   dryRunDay,
   dryRunStoredRule,
   heldNudges,
+  heldByRule,
   releaseHeld,
   discardHeld,
 };

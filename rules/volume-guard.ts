@@ -7,6 +7,7 @@
  * held: nothing is proposed from them until an admin releases them; admins are told at once, with
  * the figures; hold, release and discard are audited.
  */
+import { heldNudgesCard, type HeldNudgesCardData } from "../adaptive-cards/index.ts";
 import { NudgeError } from "../core/index.ts";
 import type { StaffIdentity } from "../access/index.ts";
 import { writeAudit } from "../audit/index.ts";
@@ -148,6 +149,9 @@ export async function alertHeld(db: Database, runId: number, asOfDay: number, ho
   if (holds.length === 0) return;
   const admins = await db.prisma.staff.findMany({ where: { roles: { some: { role: "admin" } } }, select: { id: true } });
   const lines = holds.map((h) => `- ${h.rule}: ${h.flags} nudge(s) held. ${h.reason}.`);
+  const titles = new Map(
+    (await db.prisma.rule.findMany({ where: { id: { in: holds.map((h) => h.rule) } }, select: { id: true, title: true } })).map((r) => [r.id, r.title]),
+  );
   const text = [
     `The rules run for ${isoDay(asOfDay)} would have sent far more nudges than usual, so they have been held and nothing has been sent.`,
     "",
@@ -175,6 +179,13 @@ export async function alertHeld(db: Database, runId: number, asOfDay: number, ho
           priority: PRIORITY.soon,
           subject: `Nudges held: ${holds.map((h) => h.rule).join(", ")} flagged far more students than usual`,
           text,
+          // In Teams the alert carries Release and Discard (each confirmed, and rules.edit asked again on press).
+          card: heldNudgesCard(
+            heldCardData(
+              `The rules run for ${isoDay(asOfDay)} would have sent far more nudges than usual, so they have been held and nothing has been sent. This usually means a data problem (a feed cut short or missing for a module) rather than that many students changed at once. Check the latest loads, then release or discard.`,
+              holds.map((h) => ({ rule: h.rule, title: titles.get(h.rule) ?? h.rule, flags: h.flags, days: [isoDay(asOfDay)], reasons: [h.reason] })),
+            ),
+          ),
           route: "teams-then-email",
           dueAt: now,
         },
@@ -196,6 +207,50 @@ export class NothingHeld extends NudgeError {
 
 export async function heldNudges(db: Database): Promise<HeldGroup[]> {
   return (await heldFlagGroups(db)).map((g) => ({ rule: g.ruleId, day: isoDay(g.day), runId: g.runId, flags: g.flags }));
+}
+
+/** A rule's held nudges, whatever the runs that held them, with the figures each run gave. */
+export interface HeldRule {
+  rule: string;
+  title: string;
+  flags: number;
+  /** The days of the runs that held them, oldest first. */
+  days: string[];
+  /** Why each run held them ("10 of 25 students in XA year 2 (40%, more than 15%) in one day"). */
+  reasons: string[];
+}
+
+/** Held nudges a rule at a time, with the figures the holding runs recorded (the Teams list and alert). */
+export async function heldByRule(db: Database): Promise<HeldRule[]> {
+  const groups = await heldFlagGroups(db);
+  if (groups.length === 0) return [];
+  const runIds = [...new Set(groups.flatMap((g) => (g.runId === null ? [] : [g.runId])))];
+  const runs = await db.prisma.ruleRun.findMany({ where: { id: { in: runIds } }, select: { id: true, summary: true } });
+  const holdsOf = new Map(runs.map((r) => [r.id, ((r.summary as { held?: VolumeHold[] } | null)?.held ?? []) as VolumeHold[]]));
+  const titles = new Map((await db.prisma.rule.findMany({ select: { id: true, title: true } })).map((r) => [r.id, r.title]));
+  const byRule = new Map<string, HeldRule>();
+  for (const g of groups) {
+    const entry = byRule.get(g.ruleId) ?? { rule: g.ruleId, title: titles.get(g.ruleId) ?? g.ruleId, flags: 0, days: [], reasons: [] };
+    entry.flags += g.flags;
+    entry.days.push(isoDay(g.day));
+    const reason = (g.runId === null ? undefined : holdsOf.get(g.runId))?.find((h) => h.rule === g.ruleId)?.reason;
+    if (reason && !entry.reasons.includes(reason)) entry.reasons.push(reason);
+    byRule.set(g.ruleId, entry);
+  }
+  return [...byRule.values()];
+}
+
+/** The held-nudges card's data: each rule's figures in words, with its Release and Discard. */
+export function heldCardData(text: string, held: readonly HeldRule[]): HeldNudgesCardData {
+  return {
+    heading: "Nudges held",
+    text,
+    rules: held.map((h) => ({
+      ruleId: h.rule,
+      title: h.title,
+      figures: `${h.flags} ${h.flags === 1 ? "nudge" : "nudges"} held from the run${h.days.length > 1 ? "s" : ""} for ${h.days.join(", ")}${h.reasons.length ? `: ${h.reasons.join("; ")}` : ""}.`,
+    })),
+  };
 }
 
 async function decide(db: Database, rule: string, staff: StaffIdentity, verb: "release" | "discard"): Promise<{ rule: string; flags: number }> {

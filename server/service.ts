@@ -51,7 +51,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   for (const kind of ["referral", "escalation"] as const)
     if (!referrals.destinations[kind]) logger.warn({ kind }, `no NUDGE_${kind.toUpperCase()}_DESTINATIONS: ${kind}s are not handed to any team`);
   const policy = loadApprovalPolicy(config.approvalPolicyFile);
-  const bot = createTeamsBot(config.bot, logger, app, { conversations, policy, calendar, referrals, delivery: config.delivery });
+  const bot = createTeamsBot(config.bot, logger, app, {
+    conversations,
+    policy,
+    calendar,
+    referrals,
+    delivery: config.delivery,
+    channels: config.channels,
+  });
   const xapi = {
     credentials: config.xapi.credentials,
     timezone: config.timezone,
