@@ -398,6 +398,8 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
       return { kind, period: period!, cohort };
     case "meetings":
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
+    case "support":
+      return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
     case "opt_outs":
       // Channels are always the columns: "by channel" asks for what every answer shows.
       return { kind, cohort, groupBy: grouping === "channel" ? "none" : (grouping as "none" | "programme" | "year") };
@@ -549,6 +551,8 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
       return `reply rate by channel for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}`;
     case "meetings":
       return `invitations and meetings for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
+    case "support":
+      return `requests for help and referrals for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
     case "opt_outs":
       return `opt-outs and pauses for ${cohortWords(query.cohort, vocabulary)}${by(query.groupBy)}`;
     case "freshness":

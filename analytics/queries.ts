@@ -221,6 +221,48 @@ export async function meetingCells(db: Database, range: DayRange, when: { from: 
   return [...cells.values()];
 }
 
+export interface SupportCell extends Cell {
+  askedForHelp: number;
+  referrals: number;
+}
+
+/** Per cell: students with a reply read as asking for help received in the period, and referrals approved in it. */
+export async function supportCells(db: Database, range: DayRange, when: { from: Date; until: Date }, filter: ResolvedFilter): Promise<SupportCell[]> {
+  const params = [instant(db.sql, when.from), instant(db.sql, when.until)];
+  const cohort = `WITH cohort AS (${cohortSql(db.sql, "latest", range.to)})`;
+  const help = await db.sql.query<Record<string, unknown>>(
+    `${cohort}
+     SELECT c.programme AS programme, c.year AS year, COUNT(DISTINCT r."studentId") AS n
+       FROM "Reply" r
+       JOIN "Student" s ON s."id" = r."studentId" AND ${usable("s")}
+       LEFT JOIN cohort c ON c.sid = r."studentId"
+      WHERE r."classification" = 'needs_help' AND r."receivedAt" >= $1 AND r."receivedAt" < $2 ${cohortWhere(filter)}
+      GROUP BY c.programme, c.year`,
+    params,
+  );
+  // A referral is made when it is approved (a tutor's referral is approved as it is made).
+  const referrals = await db.sql.query<Record<string, unknown>>(
+    `${cohort}
+     SELECT c.programme AS programme, c.year AS year, COUNT(*) AS n
+       FROM "Intervention" i
+       JOIN "Student" s ON s."id" = i."studentId" AND ${usable("s")}
+       LEFT JOIN cohort c ON c.sid = i."studentId"
+      WHERE i."kind" = 'referral' AND i."approvedAt" >= $1 AND i."approvedAt" < $2 ${cohortWhere(filter)}
+      GROUP BY c.programme, c.year`,
+    params,
+  );
+  const cells = new Map<string, SupportCell>();
+  const at = (row: Record<string, unknown>) => {
+    const c = cell(row);
+    const key = `${c.programme}:${c.year}`;
+    if (!cells.has(key)) cells.set(key, { ...c, askedForHelp: 0, referrals: 0 });
+    return cells.get(key)!;
+  };
+  for (const row of help) at(row).askedForHelp = num(row.n);
+  for (const row of referrals) at(row).referrals = num(row.n);
+  return [...cells.values()];
+}
+
 export interface OptOutCell extends Cell {
   any: number;
   teams: number;

@@ -51,6 +51,7 @@ export type Query =
   | { kind: "reach"; period: Period; cohort: CohortFilter }
   | { kind: "meetings"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "freshness"; source?: EngagementSource }
+  | { kind: "support"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   /** Students who have opted out of a channel, or paused messages, now. Channels are the columns. */
   | { kind: "opt_outs"; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "feedback"; period: Period };
@@ -253,6 +254,55 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     ],
     detect: [/\bmeetings?\b/, /\binvitations?\b/, /\bno shows?\b/, /\binvited\b/],
     words: ["invitation", "invitations", "to", "talk", "meeting", "meetings", "booked", "held", "no", "show", "shows", "sent", "invited", "and", "were"],
+  },
+  {
+    kind: "support",
+    name: "Help requests and referrals",
+    description:
+      "Students who asked for help in the period (a reply read as asking for help) and referrals made in it (approved, whatever happened next; escalations are not referrals); optionally for one year and/or programmes, by programme or year.",
+    counts: "students and referrals",
+    groupings: ["none", "programme", "year"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: { kind: "this_month" },
+    examples: [
+      "requests for help and referrals this month",
+      "how many students needed help last week?",
+      "referrals by programme this month",
+      "how many second-years in Computing asked for help in the last 4 weeks?",
+    ],
+    detect: [
+      /\b(ask|asks|asked|asking) for help\b/,
+      /\bhelp requests?\b/,
+      /\brequests? for help\b/,
+      /\b(need|needs|needed|needing|requested|wanted) help\b/,
+      /\breferr(als?|ed)\b/,
+    ],
+    words: [
+      "help",
+      "requests",
+      "request",
+      "requested",
+      "ask",
+      "asks",
+      "asked",
+      "asking",
+      "for",
+      "need",
+      "needs",
+      "needed",
+      "needing",
+      "wanted",
+      "referral",
+      "referrals",
+      "referred",
+      "made",
+      "were",
+      "was",
+      "and",
+      "did",
+      "by",
+    ],
   },
   {
     kind: "opt_outs",

@@ -13,11 +13,13 @@ import {
   meetingCells,
   optOutCells,
   reachCells,
+  supportCells,
   trendCells,
   type Cell,
   type MeetingCell,
   type OptOutCell,
   type ResolvedFilter,
+  type SupportCell,
 } from "./queries.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";
 import { blockLabel, blocksOf, instants, isoDay, resolveEventPeriod, resolvePeriod, shortDay, snapPeriod, today as todayIn, type DayRange } from "./periods.ts";
@@ -521,6 +523,31 @@ async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }
   });
 }
 
+async function support(ctx: Context, query: Extract<Query, { kind: "support" }>): Promise<Answer> {
+  const range = resolveEventPeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const cells = await supportCells(ctx.db, range, instants(range, ctx.timezone), filter);
+  const guard = await guardFor(ctx, "support", range);
+  const columns: Column<SupportCell>[] = [
+    { name: "students who asked for help", variant: "help", get: (c) => c.askedForHelp },
+    { name: "referrals made", variant: "referrals", get: (c) => c.referrals },
+  ];
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who, guard, range);
+  const names = columns.map((c) => c.name);
+  const notes = [
+    "Students whose reply to Nudge was read as asking for help in the period (each once), and referrals made in it (escalations are not counted).",
+  ];
+  if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
+  return answer(ctx, query.kind, `Help requests and referrals: ${who}${byWords(query.groupBy)}`, range, {
+    columns: names,
+    rows,
+    ...(total ? { total } : {}),
+    chart: barChart(names, rows),
+    notes: await settle(ctx, guard, notes),
+  });
+}
+
 async function optOuts(ctx: Context, query: Extract<Query, { kind: "opt_outs" }>): Promise<Answer> {
   // A state, not events: as it stands now, for students enrolled today.
   const range = { from: ctx.today, to: ctx.today };
@@ -612,7 +639,14 @@ async function feedback(ctx: Context, query: Extract<Query, { kind: "feedback" }
 export async function runQuery(db: Database, query: Query, now: Date = new Date(), options: RunOptions = {}): Promise<Answer> {
   const ctx = await contextFor(db, now, options.timezone ?? DEFAULT_TIMEZONE, options.staffNumber);
   // Counts of students take periods on the grid; averages (the trend) and tutors' verdicts do not.
-  if (query.kind === "inactive" || query.kind === "flags" || query.kind === "top_rules" || query.kind === "reach" || query.kind === "meetings") {
+  if (
+    query.kind === "inactive" ||
+    query.kind === "flags" ||
+    query.kind === "top_rules" ||
+    query.kind === "reach" ||
+    query.kind === "meetings" ||
+    query.kind === "support"
+  ) {
     const grid = gridPeriod(query.period);
     const answered = await answerQuery(ctx, { ...query, period: grid.period });
     return grid.notes.length ? { ...answered, notes: [...grid.notes, ...answered.notes] } : answered;
@@ -634,6 +668,8 @@ function answerQuery(ctx: Context, query: Query): Promise<Answer> {
       return reach(ctx, query);
     case "meetings":
       return meetings(ctx, query);
+    case "support":
+      return support(ctx, query);
     case "opt_outs":
       return optOuts(ctx, query);
     case "freshness":

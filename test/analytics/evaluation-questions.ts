@@ -44,6 +44,8 @@ const meetings = (period: object, cohort: Cohort = {}, groupBy: "none" | "progra
   ({ kind: "meetings", period, cohort, groupBy }) as Query;
 const freshness = (source?: Source): Query => (source ? { kind: "freshness", source } : { kind: "freshness" }) as Query;
 const feedback = (period: object): Query => ({ kind: "feedback", period }) as Query;
+const support = (period: object, cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query =>
+  ({ kind: "support", period, cohort, groupBy }) as Query;
 const optOuts = (cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query => ({ kind: "opt_outs", cohort, groupBy }) as Query;
 const unsupported = (measure: string) => ({ unsupported: measure });
 
@@ -219,8 +221,8 @@ export const EVALUATION: readonly Case[] = [
   ["how many students have opted out of messages?", optOuts()],
   ["how many students have paused nudges", optOuts()],
   ["how many students withdrew consent this term", unsupported("consent_withdrawals")],
-  ["how many students asked for help this month?", unsupported("help_requests")],
-  ["how many referrals were made this month?", unsupported("referrals")],
+  ["how many students asked for help this month?", support(thisMonth)],
+  ["how many referrals were made this month?", support(thisMonth)],
   ["how many approvals are waiting", unsupported("waiting_approvals")],
   ["what share of flagged students met their tutor", unsupported("flagged_met_tutor")],
   ["how many SMS messages were sent this month", unsupported("messages_by_channel")],

@@ -204,6 +204,28 @@ export const EXPECTED: Record<string, Expected> = {
   },
   "invitations to talk for first-years in the last 4 weeks": { rows: [["First-years", 7, 6, 5, f5]] },
 
+  // Help requests (students) and referrals (world.ts): COMP2 6 and 5 on 18-19 Nov; LAW3 2 and 1 on
+  // 12 Nov; October's (HIST1's help, COMP3's referral), the rejected referral and the escalation do not count.
+  "requests for help and referrals this month": {
+    title: "Help requests and referrals: students",
+    period: ["2026-11-01", "2026-11-21"],
+    columns: ["students who asked for help", "referrals made"],
+    rows: [["Students", r(7, 10), r(6, 9)]],
+    total: null,
+  },
+  "how many students needed help last week?": { period: ["2026-11-09", "2026-11-15"], rows: [["Students", f5, f5]] },
+  "referrals by programme this month": {
+    rows: [
+      ["BSc Computing", 6, 5],
+      ["LLB Law", f5, f5],
+    ],
+    total: [r(7, 10), r(6, 9)],
+  },
+  "how many second-years in Computing asked for help in the last 4 weeks?": {
+    period: ["2026-10-25", "2026-11-21"],
+    rows: [["Second-years in BSc Computing", 6, 5]],
+  },
+
   // Opt-outs now (world.ts): COMP1 any 6, SMS 6, email 2; LAW1 any 5, Teams 2, email 5; SENG1 paused 5.
   // HIST2's pause has ended and COMP3's opt-out is tomorrow's: neither counts.
   "opt-outs and pauses by programme": {

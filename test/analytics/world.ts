@@ -177,6 +177,33 @@ export async function buildAnalyticsWorld(db: Database): Promise<AnalyticsWorld>
   await verdict(RULES.missed.id, "useful", D - 1);
   await verdict(RULES.lowAttendance.id, "wrong_data", D - 200);
 
+  // Help requests: COMP2's first 6 on D-2 (the first again on D-1), LAW3's first 2 on D-8, HIST1's first on D-40.
+  const askedForHelp = (number: string, day: number) =>
+    p.reply.create({ data: { studentId: id(number), channel: "teams", text: "…", classification: "needs_help", receivedAt: at(day) } });
+  for (const number of COHORTS.COMP2!.slice(0, 6)) await askedForHelp(number, D - 2);
+  await askedForHelp(COHORTS.COMP2![0]!, D - 1);
+  for (const number of COHORTS.LAW3!.slice(0, 2)) await askedForHelp(number, D - 8);
+  await askedForHelp(COHORTS.HIST1![0]!, D - 40);
+  // Referrals: COMP2's first 5 on D-1, LAW3's first on D-8, COMP3's third on D-35; one rejected
+  // (HIST1's second) and one escalation (HIST1's third), neither of them a referral made.
+  const refer = (number: string, day: number, kind: "referral" | "escalation" = "referral", state: "sent" | "rejected" = "sent") =>
+    p.intervention.create({
+      data: {
+        studentId: id(number),
+        kind,
+        state,
+        body: "…",
+        proposedBy: "staff:T0001",
+        createdAt: at(day, 9),
+        ...(state === "sent" ? { approvedById: tutor, approvedAt: at(day) } : {}),
+      },
+    });
+  for (const number of COHORTS.COMP2!.slice(0, 5)) await refer(number, D - 1);
+  await refer(COHORTS.LAW3![0]!, D - 8);
+  await refer(COHORTS.COMP3![2]!, D - 35);
+  await refer(COHORTS.HIST1![1]!, D - 1, "referral", "rejected");
+  await refer(COHORTS.HIST1![2]!, D - 1, "escalation");
+
   // Opt-outs and pauses as they stand at NOW: COMP1's first 6 have opted out of SMS (the first 2 of
   // email too); LAW1's first 5 of email (the first 2 of Teams too); SENG1 all paused for another week;
   // HIST2's first paused until yesterday (over); COMP3's first opts out of SMS only tomorrow.
