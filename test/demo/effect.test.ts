@@ -22,7 +22,7 @@ describe("demo seed --effect", () => {
   });
 
   it("gives nudged students DELTA more active days after their first flag (fewer only where the window had no quiet days), and held-out students none", async () => {
-    await seedDemo(db(), { students: 1200, days: 70, seed: 5, endDate: END });
+    await seedDemo(db(), { students: 600, days: 70, seed: 5, endDate: END });
     const before = await db().prisma.engagementDaily.findMany({ where: { source: "vle" }, select: { studentId: true, day: true } });
     const report = await seedEffect(db(), { ruleId: "no-vle-10-days", delta: 2, seed: 5, endDay: END_DAY });
     expect(report.nudged).toBeGreaterThan(10);
@@ -48,5 +48,5 @@ describe("demo seed --effect", () => {
     // Two each, unless a window had fewer than two quiet days.
     expect([...perStudent.values()].every((n) => n <= 2)).toBe(true);
     expect(report.activeDaysAdded).toBeGreaterThan(1.8 * report.nudged);
-  }, 120_000);
+  }, 300_000);
 });
