@@ -221,6 +221,32 @@ export async function meetingCells(db: Database, range: DayRange, when: { from: 
   return [...cells.values()];
 }
 
+export interface AttendanceCell extends Cell {
+  /** Students enrolled at the period's end with sessions timetabled in it. */
+  students: number;
+  attended: number;
+  timetabled: number;
+}
+
+/** Per cell: sessions attended and timetabled over the period, and the students they belong to. */
+export async function attendanceCells(db: Database, range: DayRange, filter: ResolvedFilter): Promise<AttendanceCell[]> {
+  const rows = await db.sql.queryReadOnly<Record<string, unknown>>(
+    `WITH cohort AS (${cohortSql(db.sql, "enrolled", range.to)}),
+          per_student AS (
+            SELECT e."studentId" AS sid, SUM(e."count") AS attended, SUM(e."expected") AS timetabled
+              FROM "EngagementDaily" e
+             WHERE e."source" = ${sourceLiteral("attendance")} AND e."day" >= ${int(range.from)} AND e."day" <= ${int(range.to)}
+             GROUP BY e."studentId"
+            HAVING SUM(e."expected") > 0)
+     SELECT c.programme AS programme, c.year AS year, COUNT(*) AS students, SUM(ps.attended) AS attended, SUM(ps.timetabled) AS timetabled
+       FROM cohort c
+       JOIN per_student ps ON ps.sid = c.sid
+      WHERE 1 = 1 ${cohortWhere(filter)}
+      GROUP BY c.programme, c.year`,
+  );
+  return rows.map((row) => ({ ...cell(row), students: num(row.students), attended: num(row.attended), timetabled: num(row.timetabled) }));
+}
+
 export interface SupportCell extends Cell {
   askedForHelp: number;
   referrals: number;

@@ -52,6 +52,7 @@ export type Query =
   | { kind: "meetings"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "freshness"; source?: EngagementSource }
   | { kind: "support"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
+  | { kind: "attendance_rate"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   /** Students who have opted out of a channel, or paused messages, now. Channels are the columns. */
   | { kind: "opt_outs"; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "feedback"; period: Period };
@@ -254,6 +255,24 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     ],
     detect: [/\bmeetings?\b/, /\binvitations?\b/, /\bno shows?\b/, /\binvited\b/],
     words: ["invitation", "invitations", "to", "talk", "meeting", "meetings", "booked", "held", "no", "show", "shows", "sent", "invited", "and", "were"],
+  },
+  {
+    kind: "attendance_rate",
+    name: "Attendance rate",
+    description:
+      "Sessions attended as a share (%) of sessions timetabled over a period, for students enrolled at its end; optionally for one year and/or programmes, by programme or year. Cohorts (programme and year) of fewer than 5 students with sessions are left out of every rate.",
+    counts: "percentage of sessions",
+    groupings: ["none", "programme", "year"],
+    cohortFilters: true,
+    sources: "one",
+    defaultPeriod: { kind: "last_weeks", weeks: 4 },
+    examples: [
+      "attendance rate by programme in the last 4 weeks",
+      "attendance rate for third-years in the last 2 weeks",
+      "what is the attendance rate for second-years in History?",
+    ],
+    detect: [/\battendance (rate|rates|percentage|percent|levels?)\b/, /\b(average|mean|overall) attendance\b/, /\brates? of attendance\b/],
+    words: ["rate", "rates", "percentage", "percent", "level", "levels", "average", "mean", "overall", "of", "what", "is", "was", "the"],
   },
   {
     kind: "support",

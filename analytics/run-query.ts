@@ -6,8 +6,9 @@
 import { NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
 import { feedStates } from "../rules/index.ts";
-import { averageOverCohorts, figureText, plotted, rateOf, shownSize, SMALL, sumOfCells, type BandedCell, type Figure } from "../access/index.ts";
+import { averageOverCohorts, FEWER_THAN_5, figureText, plotted, rateOf, shownSize, SMALL, sumOfCells, type BandedCell, type Figure } from "../access/index.ts";
 import {
+  attendanceCells,
   flagCells,
   inactiveCells,
   meetingCells,
@@ -15,6 +16,7 @@ import {
   reachCells,
   supportCells,
   trendCells,
+  type AttendanceCell,
   type Cell,
   type MeetingCell,
   type OptOutCell,
@@ -523,6 +525,59 @@ async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }
   });
 }
 
+async function attendanceRate(ctx: Context, query: Extract<Query, { kind: "attendance_rate" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const coverage = dataCoverage(ctx, ["attendance"], range);
+  const cells = coverage.missing.length ? [] : await attendanceCells(ctx.db, range, filter);
+  let leftOut = 0;
+  // As for averages (disclosure.ts, rule 4): a cohort of fewer than 5 students never enters a rate.
+  const rateOver = (members: readonly AttendanceCell[]): Figure => {
+    if (coverage.missing.length || members.length === 0) return null;
+    const counted = members.filter((c) => c.students >= SMALL);
+    leftOut += members.length - counted.length;
+    if (counted.length === 0) return FEWER_THAN_5;
+    const timetabled = counted.reduce((sum, c) => sum + c.timetabled, 0);
+    return Math.round((1000 * counted.reduce((sum, c) => sum + c.attended, 0)) / timetabled) / 10;
+  };
+  const columns = ["attendance (%)"];
+  const rows: AnswerRow[] = [];
+  let total: AnswerRow | undefined;
+  if (query.groupBy === "none") rows.push({ label: capitalise(who), value: rateOver(cells) });
+  else {
+    const groupOf = (c: Cell) => (query.groupBy === "programme" ? c.programme : c.year);
+    const keys = [...new Set(cells.map(groupOf))];
+    const labelOf = (key: number | null) =>
+      key === null
+        ? NOT_ON_A_PROGRAMME
+        : query.groupBy === "programme"
+          ? (ctx.programmes.get(key)?.title ?? `programme ${key}`)
+          : key === 0
+            ? "Foundation year"
+            : `Year ${key}`;
+    const ordered = keys.sort((a, b) => (a === null ? 1 : b === null ? -1 : query.groupBy === "programme" ? labelOf(a).localeCompare(labelOf(b)) : a - b));
+    for (const key of ordered)
+      rows.push({
+        label: labelOf(key),
+        key: key === null ? "none" : query.groupBy === "programme" ? ctx.programmes.get(key)!.code : `year ${key}`,
+        value: rateOver(cells.filter((c) => groupOf(c) === key)),
+      });
+    leftOut = 0;
+    total = { label: "Total", value: rateOver(cells) };
+  }
+  const notes = ["Sessions attended as a share of sessions timetabled, for students enrolled at the end of the period."];
+  if (leftOut) notes.push(`Cohorts (programme and year) of fewer than 5 students are left out of the rates (${leftOut} here).`);
+  if (coverage.missing.length) notes.push("No figures: there is no attendance data for this period.");
+  return answer(ctx, query.kind, `Attendance rate: ${who}${byWords(query.groupBy)}`, range, {
+    columns,
+    rows,
+    ...(total ? { total } : {}),
+    chart: barChart(columns, rows),
+    notes: [...coverage.notes, ...notes],
+  });
+}
+
 async function support(ctx: Context, query: Extract<Query, { kind: "support" }>): Promise<Answer> {
   const range = resolveEventPeriod(query.period, ctx.today);
   const filter = resolveFilter(ctx, query.cohort);
@@ -668,6 +723,8 @@ function answerQuery(ctx: Context, query: Query): Promise<Answer> {
       return reach(ctx, query);
     case "meetings":
       return meetings(ctx, query);
+    case "attendance_rate":
+      return attendanceRate(ctx, query);
     case "support":
       return support(ctx, query);
     case "opt_outs":

@@ -44,6 +44,8 @@ const meetings = (period: object, cohort: Cohort = {}, groupBy: "none" | "progra
   ({ kind: "meetings", period, cohort, groupBy }) as Query;
 const freshness = (source?: Source): Query => (source ? { kind: "freshness", source } : { kind: "freshness" }) as Query;
 const feedback = (period: object): Query => ({ kind: "feedback", period }) as Query;
+const attendanceRate = (period: object, cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query =>
+  ({ kind: "attendance_rate", period, cohort, groupBy }) as Query;
 const support = (period: object, cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query =>
   ({ kind: "support", period, cohort, groupBy }) as Query;
 const optOuts = (cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query => ({ kind: "opt_outs", cohort, groupBy }) as Query;
@@ -212,8 +214,8 @@ export const EVALUATION: readonly Case[] = [
   ["what impact have nudges had on engagement?", { refused: true }],
 
   // Measures the question set does not have yet: never answered as something else.
-  ["attendance rate by programme", unsupported("attendance_rate")],
-  ["what is the attendance rate for nursing this month", unsupported("attendance_rate")],
+  ["attendance rate by programme", attendanceRate(weeks(4), {}, "programme")],
+  ["what is the attendance rate for nursing this month", attendanceRate(thisMonth, { programmes: NURS })],
   ["how many students in Psychology missed a submission this month?", unsupported("missed_submissions")],
   ["how many late submissions were there last week", unsupported("late_submissions")],
   ["what proportion of first years haven't used the library in the last 6 weeks?", { ...inactive("library", weeks(6), { year: 1 }), share: true } as Query],
@@ -228,7 +230,7 @@ export const EVALUATION: readonly Case[] = [
   ["how many SMS messages were sent this month", unsupported("messages_by_channel")],
   ["compare VLE activity between Law and History", unsupported("comparison")],
   ["how many students are enrolled in Nursing", unsupported("enrolment")],
-  ["average attendance for first years", unsupported("attendance_rate")],
+  ["average attendance for first years", attendanceRate(weeks(4), { year: 1 })],
   ["how many students are at risk of withdrawing", unsupported("risk")],
   ["what's the weather like", unsupported("none")],
   ["list the students in Law with no VLE activity", unsupported("individuals")],

@@ -204,6 +204,25 @@ export const EXPECTED: Record<string, Expected> = {
   },
   "invitations to talk for first-years in the last 4 weeks": { rows: [["First-years", 7, 6, 5, f5]] },
 
+  // Attendance rate: two sessions each weekday, all attended, except LAW3 (6) one of two from D-27;
+  // SENG4's 4 silent students have sessions only to D-21 (5 weekdays of the last 4 weeks); HIST2 (3) is left out.
+  // Last 4 weeks (20 weekdays): Law (8×40 + 6×20) / (14×40) = 440/560; all: 2040/2160.
+  "attendance rate by programme in the last 4 weeks": {
+    title: "Attendance rate: students, by programme",
+    period: ["2026-10-24", "2026-11-20"],
+    columns: ["attendance (%)"],
+    rows: [
+      ["BA History", 100],
+      ["BSc Computing", 100],
+      ["LLB Law", 78.6],
+      ["MEng Software Engineering", 100],
+    ],
+    total: [94.4],
+  },
+  // Last 2 weeks (10 weekdays): COMP3 120/120, LAW3 60/120.
+  "attendance rate for third-years in the last 2 weeks": { period: ["2026-11-07", "2026-11-20"], rows: [["Third-years", 75]], total: null },
+  "what is the attendance rate for second-years in History?": { rows: [["Second-years in BA History", f5]], total: null },
+
   // Help requests (students) and referrals (world.ts): COMP2 6 and 5 on 18-19 Nov; LAW3 2 and 1 on
   // 12 Nov; October's (HIST1's help, COMP3's referral), the rejected referral and the escalation do not count.
   "requests for help and referrals this month": {

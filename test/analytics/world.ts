@@ -177,6 +177,12 @@ export async function buildAnalyticsWorld(db: Database): Promise<AnalyticsWorld>
   await verdict(RULES.missed.id, "useful", D - 1);
   await verdict(RULES.lowAttendance.id, "wrong_data", D - 200);
 
+  // LAW3 attends one of their two weekday sessions from D-27 on (the attendance rate's figures).
+  await p.engagementDaily.updateMany({
+    where: { studentId: { in: COHORTS.LAW3!.map(id) }, source: "attendance", day: { gte: D - 27 } },
+    data: { count: 1 },
+  });
+
   // Help requests: COMP2's first 6 on D-2 (the first again on D-1), LAW3's first 2 on D-8, HIST1's first on D-40.
   const askedForHelp = (number: string, day: number) =>
     p.reply.create({ data: { studentId: id(number), channel: "teams", text: "…", classification: "needs_help", receivedAt: at(day) } });
