@@ -28,6 +28,14 @@ export type AskOptions = Omit<RunOptions, "staffNumber">;
 
 /** Long pastes are cut in the audit log; what was asked stays recognisable. */
 const AUDIT_TEXT_LIMIT = 500;
+/**
+ * Longer than any question staff ask (the longest of the 152 in the evaluation set is 88 characters):
+ * a paste of thousands of characters is not read at all, so it cannot cost the parser, the
+ * matchers or the database seconds per request.
+ */
+export const MAX_QUESTION_CHARS = 400;
+const TOO_LONG =
+  'That is longer than a question I can read. Please ask in a sentence or two, for example "how many first-years had no VLE activity in the last 14 days?"';
 
 export async function loadVocabulary(db: Database): Promise<Vocabulary> {
   return { programmes: await db.prisma.programme.findMany({ select: { code: true, title: true }, orderBy: { code: "asc" } }) };
@@ -57,6 +65,11 @@ export async function askQuestion(db: Database, staffNumber: string, text: strin
     // authorise recorded the refusal; this records what was asked.
     if (error instanceof AccessRefused) await audit({ outcome: "refused", reason: error.message });
     throw error;
+  }
+
+  if (Array.from(text.trim()).length > MAX_QUESTION_CHARS) {
+    await audit({ outcome: "not understood", error: "too long" });
+    return { kind: "not_understood", message: TOO_LONG, suggestions: [] };
   }
 
   const vocabulary = await loadVocabulary(db);

@@ -141,6 +141,19 @@ describe("asking analytics questions", () => {
       });
     });
 
+    it("a question longer than 400 characters is not read: a plain request to ask briefly, audited, whatever it contains", async () => {
+      const staffNumber = world.staff.centre;
+      const paste = `${QUESTION} ${'UNION SELECT * FROM "AuditLog" '.repeat(600)}`;
+      const result = await askQuestion(t.db, staffNumber, paste, NOW);
+      expect(result).toEqual({ kind: "not_understood", message: expect.stringMatching(/^That is longer than a question I can read\./), suggestions: [] });
+      const entry = await t.db.prisma.auditLog.findFirstOrThrow({ where: { actorId: staffNumber, action: "analytics.question" }, orderBy: { id: "desc" } });
+      expect(entry.details).toMatchObject({ outcome: "not understood", error: "too long" });
+      // At the limit it is still read.
+      const padded = `${QUESTION}${" ".repeat(10)}`.padEnd(400, "?");
+      const atLimit = await askQuestion(t.db, staffNumber, padded, NOW);
+      expect(atLimit.kind === "not_understood" ? atLimit.message : "").not.toMatch(/longer than a question/);
+    });
+
     it("a long paste cut in the middle of a character (or with half of one) is audited, not thrown", async () => {
       const staffNumber = world.staff.centre;
       // "𝔣" is two UTF-16 units: 499 "a" then 𝔣 puts the 500-unit cut inside it.
