@@ -400,6 +400,9 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
     case "support":
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
+    case "submissions":
+      if (sources.some((s) => s !== "submission")) throw new NotUnderstood(`missed submissions are about coursework, not ${sources.join(" and ")}`);
+      return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
     case "attendance_rate":
       if (sources.some((s) => s !== "attendance")) throw new NotUnderstood(`the attendance rate is about attendance, not ${sources.join(" and ")}`);
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
@@ -554,6 +557,8 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
       return `reply rate by channel for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}`;
     case "meetings":
       return `invitations and meetings for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
+    case "submissions":
+      return `missed and late submissions for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
     case "attendance_rate":
       return `attendance rate for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
     case "support":

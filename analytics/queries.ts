@@ -247,6 +247,31 @@ export async function attendanceCells(db: Database, range: DayRange, filter: Res
   return rows.map((row) => ({ ...cell(row), students: num(row.students), attended: num(row.attended), timetabled: num(row.timetabled) }));
 }
 
+export interface SubmissionCell extends Cell {
+  missed: number;
+  late: number;
+}
+
+/** Per cell (every cell of students enrolled at the period's end): students who missed a submission, and who handed one in late, in it. */
+export async function submissionCells(db: Database, range: DayRange, filter: ResolvedFilter): Promise<SubmissionCell[]> {
+  const rows = await db.sql.queryReadOnly<Record<string, unknown>>(
+    `WITH cohort AS (${cohortSql(db.sql, "enrolled", range.to)}),
+          per_student AS (
+            SELECT e."studentId" AS sid, SUM(e."missed") AS missed, SUM(e."late") AS late
+              FROM "EngagementDaily" e
+             WHERE e."source" = ${sourceLiteral("submission")} AND e."day" >= ${int(range.from)} AND e."day" <= ${int(range.to)}
+             GROUP BY e."studentId")
+     SELECT c.programme AS programme, c.year AS year,
+            SUM(CASE WHEN ps.missed > 0 THEN 1 ELSE 0 END) AS missed,
+            SUM(CASE WHEN ps.late > 0 THEN 1 ELSE 0 END) AS late
+       FROM cohort c
+       LEFT JOIN per_student ps ON ps.sid = c.sid
+      WHERE 1 = 1 ${cohortWhere(filter)}
+      GROUP BY c.programme, c.year`,
+  );
+  return rows.map((row) => ({ ...cell(row), missed: num(row.missed), late: num(row.late) }));
+}
+
 export interface SupportCell extends Cell {
   askedForHelp: number;
   referrals: number;

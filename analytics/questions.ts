@@ -53,6 +53,7 @@ export type Query =
   | { kind: "freshness"; source?: EngagementSource }
   | { kind: "support"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "attendance_rate"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
+  | { kind: "submissions"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   /** Students who have opted out of a channel, or paused messages, now. Channels are the columns. */
   | { kind: "opt_outs"; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "feedback"; period: Period };
@@ -273,6 +274,44 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     ],
     detect: [/\battendance (rate|rates|percentage|percent|levels?)\b/, /\b(average|mean|overall) attendance\b/, /\brates? of attendance\b/],
     words: ["rate", "rates", "percentage", "percent", "level", "levels", "average", "mean", "overall", "of", "what", "is", "was", "the"],
+  },
+  {
+    kind: "submissions",
+    name: "Missed and late submissions",
+    description:
+      "Students who missed a submission (work due and not handed in) and students who handed work in late over a period: students enrolled at its end, optionally one year of study and/or programmes, by programme or year.",
+    counts: "students",
+    groupings: ["none", "programme", "year"],
+    cohortFilters: true,
+    sources: "one",
+    defaultPeriod: { kind: "last_weeks", weeks: 4 },
+    examples: [
+      "missed submissions by programme this month",
+      "how many first-years in Law missed a submission in the last 4 weeks?",
+      "late submissions for third-years last month",
+    ],
+    detect: [/\b(missed|missing|late|overdue)( \w+)? (submissions?|coursework|assignments?|deadlines?|hand ins?)\b/, /\b(submitted|handed( \w+)?) late\b/],
+    words: [
+      "missed",
+      "missing",
+      "late",
+      "overdue",
+      "a",
+      "an",
+      "any",
+      "deadline",
+      "deadlines",
+      "submitted",
+      "handed",
+      "in",
+      "hand",
+      "ins",
+      "were",
+      "was",
+      "there",
+      "did",
+      "by",
+    ],
   },
   {
     kind: "support",

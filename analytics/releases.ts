@@ -19,7 +19,7 @@ import { isUniqueViolation } from "../prisma/index.ts";
 import type { DayRange } from "./periods.ts";
 
 /** What a figure counts: each nests only within itself, except as `contains` says. */
-export type Measure = "inactive" | "flags" | "reach" | "meetings" | "support";
+export type Measure = "inactive" | "flags" | "reach" | "meetings" | "support" | "submissions";
 
 /** Any source: a student with no activity at all has none from each source. */
 export const ANY_SOURCE = "any";
@@ -44,6 +44,7 @@ function within(measure: Measure, a: Omit<Shown, "cells">, b: Omit<Shown, "cells
     case "reach":
     case "meetings":
     case "support":
+    case "submissions":
       return a.variant === b.variant && a.from >= b.from && a.to <= b.to;
   }
 }

@@ -14,6 +14,7 @@ import {
   meetingCells,
   optOutCells,
   reachCells,
+  submissionCells,
   supportCells,
   trendCells,
   type AttendanceCell,
@@ -21,6 +22,7 @@ import {
   type MeetingCell,
   type OptOutCell,
   type ResolvedFilter,
+  type SubmissionCell,
   type SupportCell,
 } from "./queries.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";
@@ -578,6 +580,40 @@ async function attendanceRate(ctx: Context, query: Extract<Query, { kind: "atten
   });
 }
 
+async function submissions(ctx: Context, query: Extract<Query, { kind: "submissions" }>): Promise<Answer> {
+  const range = resolvePeriod(query.period, ctx.today);
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const title = `Missed and late submissions: ${who}${byWords(query.groupBy)}`;
+  const names = ["missed a submission", "handed in late"];
+  const coverage = dataCoverage(ctx, ["submission"], range);
+  // No data is not a missed deadline (POLICY P10).
+  if (coverage.missing.length) {
+    const rows = [{ label: capitalise(who), value: null }];
+    return answer(ctx, query.kind, title, range, {
+      columns: names,
+      rows,
+      chart: barChart(names, rows),
+      notes: [...coverage.notes, "No figures: there is no submission data for this period."],
+    });
+  }
+  const cells = await submissionCells(ctx.db, range, filter);
+  const guard = await guardFor(ctx, "submissions", range);
+  const columns: Column<SubmissionCell>[] = [
+    { name: names[0]!, variant: "missed", get: (c) => c.missed },
+    { name: names[1]!, variant: "late", get: (c) => c.late },
+  ];
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who, guard, range);
+  const notes = ["Students enrolled at the end of the period who missed a piece of work due in it, and who handed one in late; a student can be in both."];
+  return answer(ctx, query.kind, title, range, {
+    columns: names,
+    rows,
+    ...(total ? { total } : {}),
+    chart: barChart(names, rows),
+    notes: await settle(ctx, guard, [...coverage.notes, ...notes]),
+  });
+}
+
 async function support(ctx: Context, query: Extract<Query, { kind: "support" }>): Promise<Answer> {
   const range = resolveEventPeriod(query.period, ctx.today);
   const filter = resolveFilter(ctx, query.cohort);
@@ -700,7 +736,8 @@ export async function runQuery(db: Database, query: Query, now: Date = new Date(
     query.kind === "top_rules" ||
     query.kind === "reach" ||
     query.kind === "meetings" ||
-    query.kind === "support"
+    query.kind === "support" ||
+    query.kind === "submissions"
   ) {
     const grid = gridPeriod(query.period);
     const answered = await answerQuery(ctx, { ...query, period: grid.period });
@@ -723,6 +760,8 @@ function answerQuery(ctx: Context, query: Query): Promise<Answer> {
       return reach(ctx, query);
     case "meetings":
       return meetings(ctx, query);
+    case "submissions":
+      return submissions(ctx, query);
     case "attendance_rate":
       return attendanceRate(ctx, query);
     case "support":

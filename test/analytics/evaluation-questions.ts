@@ -44,6 +44,8 @@ const meetings = (period: object, cohort: Cohort = {}, groupBy: "none" | "progra
   ({ kind: "meetings", period, cohort, groupBy }) as Query;
 const freshness = (source?: Source): Query => (source ? { kind: "freshness", source } : { kind: "freshness" }) as Query;
 const feedback = (period: object): Query => ({ kind: "feedback", period }) as Query;
+const submissions = (period: object, cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query =>
+  ({ kind: "submissions", period, cohort, groupBy }) as Query;
 const attendanceRate = (period: object, cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query =>
   ({ kind: "attendance_rate", period, cohort, groupBy }) as Query;
 const support = (period: object, cohort: Cohort = {}, groupBy: "none" | "programme" | "year" = "none"): Query =>
@@ -216,8 +218,8 @@ export const EVALUATION: readonly Case[] = [
   // Measures the question set does not have yet: never answered as something else.
   ["attendance rate by programme", attendanceRate(weeks(4), {}, "programme")],
   ["what is the attendance rate for nursing this month", attendanceRate(thisMonth, { programmes: NURS })],
-  ["how many students in Psychology missed a submission this month?", unsupported("missed_submissions")],
-  ["how many late submissions were there last week", unsupported("late_submissions")],
+  ["how many students in Psychology missed a submission this month?", submissions(thisMonth, { programmes: PSY })],
+  ["how many late submissions were there last week", submissions(lastWeek)],
   ["what proportion of first years haven't used the library in the last 6 weeks?", { ...inactive("library", weeks(6), { year: 1 }), share: true } as Query],
   ["what percentage of students had no VLE activity in the last 2 weeks", { ...inactive("vle", weeks(2)), share: true } as Query],
   ["how many students have opted out of messages?", optOuts()],

@@ -223,6 +223,26 @@ export const EXPECTED: Record<string, Expected> = {
   "attendance rate for third-years in the last 2 weeks": { period: ["2026-11-07", "2026-11-20"], rows: [["Third-years", 75]], total: null },
   "what is the attendance rate for second-years in History?": { rows: [["Second-years in BA History", f5]], total: null },
 
+  // Missed and late submissions: LAW1 5 missed on 15 Nov, LAW3 2 late that day, LAW3 1 missed on 11 Oct.
+  "missed submissions by programme this month": {
+    title: "Missed and late submissions: students, by programme",
+    period: ["2026-11-01", "2026-11-21"],
+    columns: ["missed a submission", "handed in late"],
+    rows: [
+      ["BA History", 0, 0],
+      ["BSc Computing", 0, 0],
+      ["LLB Law", 5, f5],
+      ["MEng Software Engineering", 0, 0],
+    ],
+    total: [5, f5],
+  },
+  "how many first-years in Law missed a submission in the last 4 weeks?": {
+    period: ["2026-10-24", "2026-11-20"],
+    rows: [["First-years in LLB Law", 5, 0]],
+    total: null,
+  },
+  "late submissions for third-years last month": { period: ["2026-10-01", "2026-10-31"], rows: [["Third-years", f5, 0]], total: null },
+
   // Help requests (students) and referrals (world.ts): COMP2 6 and 5 on 18-19 Nov; LAW3 2 and 1 on
   // 12 Nov; October's (HIST1's help, COMP3's referral), the rejected referral and the escalation do not count.
   "requests for help and referrals this month": {

@@ -101,6 +101,14 @@ const EXPECTED: Record<string, Query> = {
     cohort: { year: 1 },
     groupBy: "none",
   },
+  "missed submissions by programme this month": { kind: "submissions", period: { kind: "this_month" }, cohort: {}, groupBy: "programme" },
+  "how many first-years in Law missed a submission in the last 4 weeks?": {
+    kind: "submissions",
+    period: { kind: "last_weeks", weeks: 4 },
+    cohort: { programmes: ["LAW-LLB"], year: 1 },
+    groupBy: "none",
+  },
+  "late submissions for third-years last month": { kind: "submissions", period: { kind: "last_month" }, cohort: { year: 3 }, groupBy: "none" },
   "attendance rate by programme in the last 4 weeks": { kind: "attendance_rate", period: { kind: "last_weeks", weeks: 4 }, cohort: {}, groupBy: "programme" },
   "attendance rate for third-years in the last 2 weeks": {
     kind: "attendance_rate",

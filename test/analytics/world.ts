@@ -183,6 +183,25 @@ export async function buildAnalyticsWorld(db: Database): Promise<AnalyticsWorld>
     data: { count: 1 },
   });
 
+  // Submissions beyond the usual one on D-20: LAW1's first 5 miss one due on D-5, LAW3's first 2
+  // hand one in late that day, and LAW3's sixth missed one on D-40.
+  const submission = (number: string, day: number, handedIn: number, late: number, missed: number) => ({
+    studentId: id(number),
+    day,
+    source: "submission" as const,
+    count: handedIn,
+    expected: 1,
+    late,
+    missed,
+  });
+  await p.engagementDaily.createMany({
+    data: [
+      ...COHORTS.LAW1!.slice(0, 5).map((n) => submission(n, D - 5, 0, 0, 1)),
+      ...COHORTS.LAW3!.slice(0, 2).map((n) => submission(n, D - 5, 1, 1, 0)),
+      submission(COHORTS.LAW3![5]!, D - 40, 0, 0, 1),
+    ],
+  });
+
   // Help requests: COMP2's first 6 on D-2 (the first again on D-1), LAW3's first 2 on D-8, HIST1's first on D-40.
   const askedForHelp = (number: string, day: number) =>
     p.reply.create({ data: { studentId: id(number), channel: "teams", text: "…", classification: "needs_help", receivedAt: at(day) } });
