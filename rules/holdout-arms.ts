@@ -3,7 +3,7 @@
  * else a fresh draw (holdout.ts). Held-out flags are audited one by one, with the draw, so a student
  * or a reviewer can see why no nudge came; each run's split per rule is audited once.
  */
-import { writeAudit } from "../audit/index.ts";
+import { writeAudit, writeAudits, type AuditEntry } from "../audit/index.ts";
 import type { Database } from "../prisma/index.ts";
 import type { RuleOutcome } from "./evaluate.ts";
 import { armOf, holdoutDraw, holdoutShare, isAutomaticNudge, termOf, type HoldoutArm } from "./holdout.ts";
@@ -58,24 +58,29 @@ export async function auditHeldOut(db: Database, runId: number, rules: readonly 
     split.set(row.ruleId, counts);
   }
   await db.prisma.$transaction(async (tx) => {
-    for (const row of rows.filter((r) => r.arm === "held_out")) {
-      await writeAudit(tx, {
-        actor: { kind: "system", component: "rules" },
-        action: "flag.held_out",
-        targetType: "flag",
-        targetId: String(row.id),
-        studentId: row.studentId,
-        details: {
-          rule: row.ruleId,
-          version: row.ruleVersion,
-          academicYear: term.academicYear,
-          term: term.term,
-          holdout: shares.get(row.ruleId),
-          draw: row.armDraw,
-          meaning: "the automatic nudge is not sent; the flag is shown to the tutor as usual",
-        },
-      });
-    }
+    await writeAudits(
+      tx,
+      rows
+        .filter((r) => r.arm === "held_out")
+        .map(
+          (row): AuditEntry => ({
+            actor: { kind: "system", component: "rules" },
+            action: "flag.held_out",
+            targetType: "flag",
+            targetId: String(row.id),
+            studentId: row.studentId,
+            details: {
+              rule: row.ruleId,
+              version: row.ruleVersion,
+              academicYear: term.academicYear,
+              term: term.term,
+              holdout: shares.get(row.ruleId),
+              draw: row.armDraw,
+              meaning: "the automatic nudge is not sent; the flag is shown to the tutor as usual",
+            },
+          }),
+        ),
+    );
     await writeAudit(tx, {
       actor: { kind: "system", component: "rules" },
       action: "rules.holdout",
