@@ -33,7 +33,6 @@ describe.each(databaseKindsUnderTest())("audit entries with awkward text on %s",
       action: "flag.held_out",
       targetType: "flag",
       targetId: String(i + 1),
-      studentId: null,
       details: { n: i, note: i === 700 ? "half \uD835 pair" : "plain" },
     }));
     await writeAudits(database.db.prisma, entries);
