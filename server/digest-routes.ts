@@ -10,7 +10,7 @@ import { AccessRefused } from "../access/index.ts";
 import type { App } from "../app/index.ts";
 import { staffSentenceFor, type Logger } from "../core/index.ts";
 import { DIGEST_LINK_DAYS, DIGEST_LINK_PATH, type DigestActionDeps, type DigestEntry, type LinkedDigest } from "../digest/index.ts";
-import { page } from "./html-page.ts";
+import { guardedPage, page, type PageHandler } from "./html-page.ts";
 
 export interface DigestRouteDeps {
   app: App;
@@ -23,7 +23,6 @@ export interface DigestRouteDeps {
 }
 
 type Valid = Extract<LinkedDigest, { state: "valid" }>;
-type Handler = (req: restify.Request, res: restify.Response) => Promise<void>;
 
 const VERDICTS = [
   ["useful", "Useful: right to flag, nothing more needed now"],
@@ -31,17 +30,11 @@ const VERDICTS = [
   ["wrong_data", "Wrong data: the figures are not right"],
 ] as const;
 
-function guarded(deps: DigestRouteDeps, handle: Handler): Handler {
-  return async (req, res) => {
-    try {
-      await handle(req, res);
-    } catch (error) {
-      deps.logger.error({ err: error, route: DIGEST_LINK_PATH }, "digest page failed");
-      if (!res.headersSent)
-        page(res, 500, "Something went wrong", "<p>That could not be done just now. Please reload the page and try again, or use your digest in Teams.</p>");
-    }
-  };
-}
+const FAILURE = {
+  log: "digest page failed",
+  advice: "<p>That could not be done just now. Please reload the page and try again, or use your digest in Teams.</p>",
+};
+const guarded = (deps: DigestRouteDeps, handle: PageHandler) => guardedPage(deps.logger, DIGEST_LINK_PATH, FAILURE, handle);
 
 async function linkedDigest(req: restify.Request, res: restify.Response, deps: DigestRouteDeps): Promise<Valid | null> {
   const linked = await deps.app.digest.digestOfLink(deps.linkSecret, req.params?.token as string | undefined);

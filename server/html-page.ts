@@ -4,6 +4,7 @@
  */
 import escapeHtml from "escape-html";
 import type restify from "restify";
+import type { Logger } from "../core/index.ts";
 
 const PAGE_HEADERS = {
   "Content-Type": "text/html; charset=utf-8",
@@ -32,4 +33,21 @@ ${body}
 </html>
 `;
   res.sendRaw(status, html, PAGE_HEADERS);
+}
+
+export type PageHandler = (req: restify.Request, res: restify.Response) => Promise<void>;
+
+/**
+ * A page route whose failure is logged with the route and shown as a kind 500 page saying what to
+ * do instead (`advice`, HTML), never an error text.
+ */
+export function guardedPage(logger: Logger, route: string, failure: { log: string; advice: string }, handle: PageHandler): PageHandler {
+  return async (req, res) => {
+    try {
+      await handle(req, res);
+    } catch (error) {
+      logger.error({ err: error, route }, failure.log);
+      if (!res.headersSent) page(res, 500, "Something went wrong", failure.advice);
+    }
+  };
 }

@@ -9,7 +9,7 @@ import type restify from "restify";
 import type { App } from "../app/index.ts";
 import { isNudgeError, staffSentenceFor, type Logger } from "../core/index.ts";
 import { CASE_LINK_PATH, CASE_OUTCOMES, type LinkedCase } from "../referrals/index.ts";
-import { page } from "./html-page.ts";
+import { guardedPage, page, type PageHandler } from "./html-page.ts";
 
 export interface ReferralRouteDeps {
   app: App;
@@ -56,24 +56,19 @@ ${outcomeForm(linked.caseId)}`;
   page(res, 200, heading, `${lead}<p>${what}</p>${state.join("\n")}${actions}`);
 }
 
-type Handler = (req: restify.Request, res: restify.Response) => Promise<void>;
-
 export function registerReferralRoutes(server: restify.Server, deps: ReferralRouteDeps): void {
   const linkedCase = async (req: restify.Request, res: restify.Response): Promise<LinkedCase | null> => {
     const linked = await deps.app.referrals.caseOfLink(deps.linkSecret, req.params?.token as string | undefined, deps.timezone);
     if (!linked) notValid(res);
     return linked;
   };
-  const guarded =
-    (handle: Handler): Handler =>
-    async (req, res) => {
-      try {
-        await handle(req, res);
-      } catch (error) {
-        deps.logger.error({ err: error, route: CASE_LINK_PATH }, "referral case link failed");
-        if (!res.headersSent) page(res, 500, "Something went wrong", "<p>Nothing could be recorded. Please try again, or act on the case in Teams.</p>");
-      }
-    };
+  const guarded = (handle: PageHandler) =>
+    guardedPage(
+      deps.logger,
+      CASE_LINK_PATH,
+      { log: "referral case link failed", advice: "<p>Nothing could be recorded. Please try again, or act on the case in Teams.</p>" },
+      handle,
+    );
 
   server.get(
     `${CASE_LINK_PATH}/:token`,

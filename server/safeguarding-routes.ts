@@ -10,7 +10,7 @@ import { AccessRefused } from "../access/index.ts";
 import type { App } from "../app/index.ts";
 import type { Logger } from "../core/index.ts";
 import { ACKNOWLEDGE_PATH, type LinkedConcern } from "../safeguarding/index.ts";
-import { page } from "./html-page.ts";
+import { guardedPage, page, type PageHandler } from "./html-page.ts";
 
 export interface SafeguardingRouteDeps {
   app: App;
@@ -34,19 +34,11 @@ async function concernOf(req: restify.Request, res: restify.Response, deps: Safe
   return concern;
 }
 
-type Handler = (req: restify.Request, res: restify.Response) => Promise<void>;
-
-function guarded(deps: SafeguardingRouteDeps, handle: Handler): Handler {
-  return async (req, res) => {
-    try {
-      await handle(req, res);
-    } catch (error) {
-      deps.logger.error({ err: error, route: ACKNOWLEDGE_PATH }, "safeguarding acknowledgement failed");
-      if (!res.headersSent)
-        page(res, 500, "Something went wrong", "<p>The acknowledgement could not be recorded. Please try again, or acknowledge the alert in Teams.</p>");
-    }
-  };
-}
+const FAILURE = {
+  log: "safeguarding acknowledgement failed",
+  advice: "<p>The acknowledgement could not be recorded. Please try again, or acknowledge the alert in Teams.</p>",
+};
+const guarded = (deps: SafeguardingRouteDeps, handle: PageHandler) => guardedPage(deps.logger, ACKNOWLEDGE_PATH, FAILURE, handle);
 
 export function registerSafeguardingRoutes(server: restify.Server, deps: SafeguardingRouteDeps): void {
   const time = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: deps.timezone });
