@@ -6,16 +6,14 @@
  */
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatchDue } from "../../delivery/outbox.ts";
 import { nextWorkingInstant } from "../../core/working-hours.ts";
-import { createProactiveMessenger } from "../../bot/index.ts";
-import { createChannelSenders, createStaffSenders } from "../../server/channel-senders.ts";
 import { parseConfig, type Config } from "../../server/config.ts";
 import { createLogger } from "../../core/index.ts";
 import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { shownText, startFakeConnector, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
 import { TestSmtpServer } from "../helpers/smtp-sink.ts";
+import { outboxCycle as runOutboxCycle } from "../helpers/staff-outbox.ts";
 import { buildWorld, healthy } from "../rules/world.ts";
 
 const TOKEN = "help-request-journey-auth-token-0123456789";
@@ -36,18 +34,7 @@ describe("a tutor without Teams gets a student's request by email within one out
   const p = () => service.db.prisma;
 
   /** One outbox cycle as the scheduled job runs it, at `at`. */
-  const outboxCycle = async (at: Date) => {
-    const logger = createLogger("silent");
-    const messenger = createProactiveMessenger(config.bot, logger);
-    const senders = createChannelSenders(config, logger, messenger);
-    const staff = createStaffSenders(config, senders, messenger);
-    try {
-      return await dispatchDue(service.db, senders, { owner: "help-journey", rules: config.delivery, maxAttempts: 2, staff, clock: () => at });
-    } finally {
-      await Promise.all([...senders.values()].map((s) => s.close?.()));
-      await staff.email?.close();
-    }
-  };
+  const outboxCycle = (at: Date) => runOutboxCycle(service.db, config, "help-journey", at);
   /** When the request is due: at once in working hours, else the start of the next working day. */
   const cycleTimeFor = async (studentKey: string) => {
     const reply = await p().reply.findFirstOrThrow({ where: { studentId: ids.get(studentKey)! }, orderBy: { id: "desc" } });

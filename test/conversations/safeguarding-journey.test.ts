@@ -9,11 +9,8 @@
  */
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatchDue } from "../../delivery/outbox.ts";
 import { nextWorkingInstant } from "../../core/working-hours.ts";
-import { createProactiveMessenger } from "../../bot/index.ts";
 import { escalateUnacknowledged } from "../../safeguarding/index.ts";
-import { createChannelSenders, createStaffSenders } from "../../server/channel-senders.ts";
 import { parseConfig, type Config } from "../../server/config.ts";
 import { createLogger } from "../../core/index.ts";
 import { conversationSettings } from "../../server/privacy-routes.ts";
@@ -21,6 +18,7 @@ import { startService, type RunningService } from "../../server/service.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { cardActions, shownText, startFakeConnector, teamsCardAction, teamsMessage, type FakeConnector } from "../helpers/fake-connector.ts";
 import { TestSmtpServer } from "../helpers/smtp-sink.ts";
+import { outboxCycle as runOutboxCycle } from "../helpers/staff-outbox.ts";
 import { buildWorld, healthy } from "../rules/world.ts";
 
 const TOKEN = "safeguarding-journey-auth-token-0123456789";
@@ -48,18 +46,7 @@ describe("a student in crisis or distress reaches a person at once", () => {
   const p = () => service.db.prisma;
 
   /** One outbox cycle as the scheduled job runs it: staff first, then students; at `at` (default now). */
-  const outboxCycle = async (at?: Date) => {
-    const logger = createLogger("silent");
-    const messenger = createProactiveMessenger(config.bot, logger);
-    const senders = createChannelSenders(config, logger, messenger);
-    const staff = createStaffSenders(config, senders, messenger);
-    try {
-      return await dispatchDue(service.db, senders, { owner: "journey", rules: config.delivery, maxAttempts: 2, staff, ...(at ? { clock: () => at } : {}) });
-    } finally {
-      await Promise.all([...senders.values()].map((s) => s.close?.()));
-      await staff.email?.close();
-    }
-  };
+  const outboxCycle = (at?: Date) => runOutboxCycle(service.db, config, "journey", at);
   const conversation = (who: string) => ({ conversationType: "personal", tenantId: "72f988bf-0000-4000-8000-000000000001", id: `a:chat-${who}` });
   const teams = async (who: keyof typeof PEOPLE, text: string) => {
     const from = connector.calls.length;
