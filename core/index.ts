@@ -23,7 +23,7 @@ export { nestsDeeperThan, MAX_JSON_DEPTH } from "./json-depth.ts";
 export { say, STUDENT_MESSAGES, type StudentMessageKey } from "./student-messages.ts";
 export { createLogger, REDACT_PATHS, type Logger } from "./logger.ts";
 export { consoleText, routeConsoleToLog } from "./library-console.ts";
-export { ITEMS_PER_YIELD, yieldToEventLoop } from "./event-loop.ts";
+export { ITEMS_PER_YIELD, SLICE_MS, TimeSlice, yieldToEventLoop } from "./event-loop.ts";
 export { isRecord } from "./is-record.ts";
 export { signedLinkToken, readSignedLinkToken, signedLinkUrl, type LinkRecipient } from "./signed-links.ts";
 export { NudgeError, isNudgeError, exitCodeFor, httpStatusFor, staffSentenceFor, ERROR_KINDS, type ErrorKind } from "./errors.ts";

@@ -125,7 +125,8 @@ export async function evaluateRules(
     asOfDay,
   );
   const context = { asOfDay, metrics, population, feeds: inputs.feeds, silent, calendar: inputs.calendar };
-  const outcomes = inputs.rules.map((stored) => evaluateRule({ ...stored, ...options.flagged(stored) }, context));
+  const outcomes: RuleOutcome[] = [];
+  for (const stored of inputs.rules) outcomes.push(await evaluateRule({ ...stored, ...options.flagged(stored) }, context));
   return { metrics, population, outcomes };
 }
 

@@ -2,7 +2,7 @@
  * Writing flags and closing the open flags of students the system must stop acting on: the SQL of
  * a rules run's writes, on the bulk path (a day's run can raise tens of thousands).
  */
-import { ITEMS_PER_YIELD, yieldToEventLoop } from "../../core/index.ts";
+import { TimeSlice } from "../../core/index.ts";
 import type { SqlExecutor } from "../../prisma/index.ts";
 import type { RuleOutcome } from "../evaluate.ts";
 import type { FlagEvidence } from "../flags.ts";
@@ -22,7 +22,7 @@ export type FlagRow = readonly unknown[];
 
 /**
  * The rows of a run's new flags, evidence and all, built before the write transaction and handing
- * the event loop back every few hundred: building evidence is the run's costliest JavaScript, and
+ * the event loop back every few milliseconds: building evidence is the run's costliest JavaScript, and
  * SQLite's transaction is synchronous, so inside it nothing else (not /readyz, not Teams) is answered.
  */
 export async function flagRowsOf(
@@ -34,8 +34,10 @@ export async function flagRowsOf(
   armOf: (outcome: RuleOutcome, studentId: number) => { arm: HoldoutArm; draw: number } | null = () => null,
 ): Promise<FlagRow[]> {
   const rows: FlagRow[] = [];
+  const slice = new TimeSlice();
   for (const outcome of outcomes) {
     for (const student of outcome.flagged) {
+      await slice.pause();
       const arm = armOf(outcome, student.studentId);
       rows.push([
         student.studentId,
@@ -50,7 +52,6 @@ export async function flagRowsOf(
         arm?.arm ?? null,
         arm?.draw ?? null,
       ]);
-      if (rows.length % ITEMS_PER_YIELD === 0) await yieldToEventLoop();
     }
   }
   return rows;
