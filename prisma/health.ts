@@ -18,7 +18,9 @@ export async function checkHealth(db: Database): Promise<Health> {
   const uptimeSeconds = Math.round((Date.now() - startedAt) / 1000);
   try {
     const [status, students, openFlags, awaitingDecision] = await Promise.all([
-      migrationStatus(db.sql),
+      // Its own read connection on SQLite: a rules run or a large push holding the writer's
+      // transaction does not hold up the answer.
+      migrationStatus({ kind: db.sql.kind, query: (sql, params) => db.sql.queryCommitted(sql, params) }),
       db.prisma.student.count(),
       db.prisma.flag.count({ where: { state: "open" } }),
       db.prisma.intervention.count({ where: { state: "awaiting_approval" } }),

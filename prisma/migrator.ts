@@ -88,7 +88,7 @@ interface AppliedRow {
   checksum: string;
 }
 
-async function appliedMigrations(db: SqlExecutor): Promise<AppliedRow[]> {
+async function appliedMigrations(db: Pick<SqlExecutor, "query">): Promise<AppliedRow[]> {
   return db.query<AppliedRow>(
     `SELECT "migration_name", "checksum" FROM "_prisma_migrations"
      WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL ORDER BY "migration_name"`,
@@ -107,7 +107,7 @@ function compare(migrations: Migration[], applied: AppliedRow[]): MigrationStatu
   };
 }
 
-async function hasMigrationsTable(db: SqlExecutor): Promise<boolean> {
+async function hasMigrationsTable(db: Pick<SqlExecutor, "kind" | "query">): Promise<boolean> {
   const sql =
     db.kind === "sqlite"
       ? `SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`
@@ -115,7 +115,7 @@ async function hasMigrationsTable(db: SqlExecutor): Promise<boolean> {
   return (await db.query(sql)).length > 0;
 }
 
-export async function migrationStatus(driver: SqlDriver, migrations = readMigrations(driver.kind)): Promise<MigrationStatus> {
+export async function migrationStatus(driver: Pick<SqlExecutor, "kind" | "query">, migrations = readMigrations(driver.kind)): Promise<MigrationStatus> {
   const applied = (await hasMigrationsTable(driver)) ? await appliedMigrations(driver) : [];
   return compare(migrations, applied);
 }

@@ -16,6 +16,7 @@ import { pipeline } from "node:stream/promises";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { TimeSlice } from "../core/index.ts";
 import type { DatabaseKind, DatabaseTarget } from "./database-url.ts";
 
 export type Row = Record<string, unknown>;
@@ -44,8 +45,20 @@ export interface SqlExecutor {
 }
 
 export interface SqlDriver extends SqlExecutor {
-  /** Runs `fn` in one transaction: everything it wrote commits together or not at all. */
+  /**
+   * Runs `fn` in one transaction: everything it wrote commits together or not at all. On SQLite
+   * the transaction holds the connection until it ends: its bulk statements hand the event loop
+   * back every few milliseconds, and other work on this connection waits its turn (see WriterQueue).
+   */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * A short read of committed data that never waits behind a transaction of this process: on
+   * SQLite a read-only connection of its own (WAL lets it read while another connection writes);
+   * on PostgreSQL a pool query. For health checks; it runs on the event loop, so keep it small.
+   */
+  queryCommitted<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** SQLite: the one queue of this process's writers, which Prisma Client's connection joins. */
+  readonly writers?: WriterQueue;
   /** After inserting explicit ids: move PostgreSQL's id sequences past them (SQLite needs nothing). */
   resetIdSequences(tables: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -98,23 +111,45 @@ function toSqliteStatement(sql: string, params: readonly unknown[]): { text: str
   return { text, values };
 }
 
-/** Runs a prepared statement per row; a synchronous iterable avoids an await per row. */
-async function runEach(statement: BetterSqlite3.Statement, rows: BulkRows, dollarSql?: string): Promise<number> {
+/** Rows between looks at the clock in a time-sliced bulk statement. */
+const ROWS_PER_CLOCK_CHECK = 256;
+
+/**
+ * Runs a prepared statement per row; a synchronous iterable avoids an await per row. With `slice`
+ * (inside a transaction) it hands the event loop back every few milliseconds.
+ */
+async function runEach(statement: BetterSqlite3.Statement, rows: BulkRows, dollarSql: string | undefined, slice: TimeSlice | null): Promise<number> {
   const order = dollarSql ? [...dollarSql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]) - 1) : null;
   const bind = (row: readonly unknown[]) => (order ? order.map((i) => sqliteValue(row[i])) : row.map(sqliteValue));
   let count = 0;
   if (Symbol.iterator in rows) {
     for (const row of rows) {
       statement.run(...bind(row));
-      count++;
+      if (++count % ROWS_PER_CLOCK_CHECK === 0 && slice?.due) await slice.pause();
     }
   } else {
     for await (const row of rows) {
       statement.run(...bind(row));
-      count++;
+      if (++count % ROWS_PER_CLOCK_CHECK === 0 && slice?.due) await slice.pause();
     }
   }
   return count;
+}
+
+/**
+ * One queue for the writers of this process on a SQLite file, across its two connections (this
+ * driver's and Prisma Client's). better-sqlite3 is synchronous and SQLite has one writer: a write
+ * on one connection while the other holds a transaction would wait for the lock in SQLite's busy
+ * handler, which sleeps on the event loop's own thread, so the holder could never finish (a stall
+ * of the whole busy timeout, then an error). So a transaction that yields takes its turn first,
+ * and writes from elsewhere wait until it ends; work inside the transaction (same async context)
+ * never waits for itself.
+ */
+export interface WriterQueue {
+  /** Waits for every earlier turn, then holds the connection until the returned release is called. */
+  takeTurn(): Promise<() => void>;
+  /** Waits until no transaction of this driver is open (at once inside one, or when none is). */
+  untilNoTransaction(): Promise<void>;
 }
 
 function openSqlite(path: string): SqlDriver {
@@ -125,69 +160,123 @@ function openSqlite(path: string): SqlDriver {
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
 
-  const executor: SqlExecutor = {
-    kind: "sqlite",
-    async execScript(sql) {
-      db.exec(sql);
+  // One connection serves the whole process, so a transaction owns it from BEGIN to COMMIT: other
+  // callers (a push request while the drop folder loads, /healthz) wait for its end rather than
+  // slip their statements into it while it yields; a nested call from inside it (same async
+  // context) joins it.
+  const inTransaction = new AsyncLocalStorage<true>();
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Settles when the open transaction ends; null while none is open. */
+  let open: Promise<void> | null = null;
+  const writers: WriterQueue = {
+    takeTurn() {
+      if (inTransaction.getStore()) return Promise.resolve(() => undefined);
+      let release!: () => void;
+      const done = new Promise<void>((resolve) => (release = resolve));
+      const earlier = queue;
+      queue = earlier.then(() => done);
+      return earlier.then(() => release);
     },
-    async query<T>(sql: string, params: readonly unknown[] = []) {
-      const { text, values } = toSqliteStatement(sql, params);
-      const statement = db.prepare(text);
-      if (statement.reader) return statement.all(...values) as T[];
-      statement.run(...values);
-      return [] as T[];
-    },
-    async queryReadOnly<T>(sql: string, params: readonly unknown[] = []) {
-      // An in-memory database exists only on this connection.
-      if (path === ":memory:") return executor.query<T>(sql, params);
-      const { text, values } = toSqliteStatement(sql, params);
-      return new Promise<T[]>((resolve, reject) => {
-        const worker = new Worker(new URL("./sqlite-read-worker.mjs", import.meta.url), { workerData: { path, sql: text, values }, execArgv: [] });
-        worker.once("message", (rows: T[]) => resolve(rows));
-        worker.once("error", reject);
-        worker.once("exit", (code) => code !== 0 && reject(new Error(`read worker stopped with exit code ${code}`)));
-      });
-    },
-    async bulkInsert(table, columns, rows) {
-      const placeholders = columns.map(() => "?").join(", ");
-      return runEach(db.prepare(`INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES (${placeholders})`), rows);
-    },
-    async runMany(sql, rows) {
-      return runEach(db.prepare(sql.replace(/\$\d+/g, "?")), rows, sql);
+    async untilNoTransaction() {
+      while (open && !inTransaction.getStore()) await open;
     },
   };
 
-  // One connection serves the whole process, so transactions from concurrent callers (a push
-  // request while the drop folder loads) must wait their turn rather than share one; a nested
-  // call from inside a transaction (same async context) joins it.
-  const inTransaction = new AsyncLocalStorage<true>();
-  let queue: Promise<unknown> = Promise.resolve();
+  function executor(slice: () => TimeSlice | null): SqlExecutor {
+    const self: SqlExecutor = {
+      kind: "sqlite",
+      async execScript(sql) {
+        db.exec(sql);
+      },
+      async query<T>(sql: string, params: readonly unknown[] = []) {
+        const { text, values } = toSqliteStatement(sql, params);
+        const statement = db.prepare(text);
+        if (statement.reader) return statement.all(...values) as T[];
+        statement.run(...values);
+        return [] as T[];
+      },
+      async queryReadOnly<T>(sql: string, params: readonly unknown[] = []) {
+        // An in-memory database exists only on this connection.
+        if (path === ":memory:") return self.query<T>(sql, params);
+        const { text, values } = toSqliteStatement(sql, params);
+        return new Promise<T[]>((resolve, reject) => {
+          const worker = new Worker(new URL("./sqlite-read-worker.mjs", import.meta.url), { workerData: { path, sql: text, values }, execArgv: [] });
+          worker.once("message", (rows: T[]) => resolve(rows));
+          worker.once("error", reject);
+          worker.once("exit", (code) => code !== 0 && reject(new Error(`read worker stopped with exit code ${code}`)));
+        });
+      },
+      async bulkInsert(table, columns, rows) {
+        const placeholders = columns.map(() => "?").join(", ");
+        return runEach(db.prepare(`INSERT INTO ${quote(table)} (${columns.map(quote).join(", ")}) VALUES (${placeholders})`), rows, undefined, slice());
+      },
+      async runMany(sql, rows) {
+        return runEach(db.prepare(sql.replace(/\$\d+/g, "?")), rows, sql, slice());
+      },
+    };
+    return self;
+  }
+  // Inside a transaction, bulk statements yield now and then: the transaction holds its turn, so
+  // nothing else can write meanwhile. Outside one each row commits by itself and nothing yields.
+  const inside = executor(() => new TimeSlice());
+  const direct = executor(() => null);
+  const waiting =
+    <A extends unknown[], R>(work: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await writers.untilNoTransaction();
+      return work(...args);
+    };
+
+  // Health checks read through a read-only connection of their own, opened on first use.
+  let reader: BetterSqlite3.Database | null = null;
   return {
-    ...executor,
+    kind: "sqlite",
+    execScript: waiting(direct.execScript),
+    query: waiting(direct.query) as SqlExecutor["query"],
+    queryReadOnly: direct.queryReadOnly,
+    bulkInsert: waiting(direct.bulkInsert),
+    runMany: waiting(direct.runMany),
+    writers,
+    async queryCommitted<T>(sql: string, params: readonly unknown[] = []) {
+      if (path === ":memory:") return (await waiting(direct.query)(sql, params)) as T[];
+      if (!db.open) throw new Error("The database connection is not open");
+      reader ??= new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: 5_000 });
+      const { text, values } = toSqliteStatement(sql, params);
+      return reader.prepare(text).all(...values) as T[];
+    },
     async transaction(fn) {
-      if (inTransaction.getStore()) return fn(executor);
-      const turn = queue.then(() =>
-        inTransaction.run(true, async () => {
-          // better-sqlite3 is synchronous and this connection is ours alone, so BEGIN … COMMIT
-          // around the awaited body is one transaction; IMMEDIATE takes the write lock up front.
+      if (inTransaction.getStore()) return fn(inside);
+      const release = await writers.takeTurn();
+      let ended!: () => void;
+      try {
+        return await inTransaction.run(true, async () => {
+          // better-sqlite3 is synchronous and this connection is ours alone while the turn lasts,
+          // so BEGIN … COMMIT around the awaited body is one transaction; IMMEDIATE takes the
+          // write lock up front.
           db.exec("BEGIN IMMEDIATE");
+          open = new Promise<void>((resolve) => (ended = resolve));
           try {
-            const result = await fn(executor);
+            const result = await fn(inside);
             db.exec("COMMIT");
             return result;
           } catch (error) {
             if (db.inTransaction) db.exec("ROLLBACK");
             throw error;
           }
-        }),
-      );
-      queue = turn.catch(() => undefined);
-      return turn;
+        });
+      } finally {
+        if (open) {
+          open = null;
+          ended();
+        }
+        release();
+      }
     },
     async resetIdSequences() {
       // AUTOINCREMENT already tracks the largest id inserted.
     },
     async close() {
+      reader?.close();
       db.close();
     },
   };
@@ -290,6 +379,7 @@ async function openPostgres(url: string): Promise<SqlDriver> {
   const executor = pgExecutor(pool);
   return {
     ...executor,
+    queryCommitted: executor.query,
     pgPool: pool,
     async transaction(fn) {
       const client = await pool.connect();
