@@ -687,7 +687,9 @@ const CHUNK = 500;
 
 async function selectIn<T>(sql: SqlExecutor, values: readonly string[], query: (placeholders: string) => string): Promise<T[]> {
   const rows: T[] = [];
+  const slice = new TimeSlice();
   for (let i = 0; i < values.length; i += CHUNK) {
+    await slice.pause();
     const chunk = values.slice(i, i + CHUNK);
     rows.push(...(await sql.query<T>(query(chunk.map((_, k) => `$${k + 1}`).join(", ")), chunk)));
   }
@@ -968,7 +970,9 @@ export async function parseStatements(context: FileContext, source: StatementSou
   const conflict = (s: { line: number; id: string }) =>
     reject(s.line, new StatementError("id", `id '${s.id}' is already stored for a different statement`), "conflict");
 
+  const slice = new TimeSlice();
   for (const s of pending) {
+    await slice.pause();
     if (s.mapping.kind === "void") {
       const target = s.mapping.target;
       if (known.voidingIds.has(target) || voidingInInput.has(target)) {
@@ -1082,32 +1086,10 @@ async function writeStatements(
 
   await createStage(tx);
   await tx.bulkInsert(STAGE, STAGE_COLUMNS, stageRows(input.activities, input.source));
-  // ON CONFLICT DO NOTHING: a statement stored meanwhile by a concurrent batch counts once.
-  const copy = (range: string) =>
-    tx.query(
-      `INSERT INTO "ActivityStatement" ("id", "studentId", "day", "source", "moduleInstanceKey", "verb", "count", "expected", "late", "missed", "raw", "voided", "storedAt", "batchId")
-       SELECT s."id", s."studentId", s."day", s."source"${enumCast(tx, "EngagementSource")}, s."moduleInstanceKey", s."verb", s."count", s."expected", s."late", s."missed", s."raw",
-              EXISTS (SELECT 1 FROM "VoidedStatement" v WHERE v."id" = s."id"), $1${pg ? "::timestamp(3)" : ""}, $2${pg ? "::integer" : ""}
-         FROM ${STAGE} s WHERE ${range}
-       ON CONFLICT ("id") DO NOTHING`,
-      [input.storedAt, batchId],
-    );
-  if (pg) await copy("true");
-  else {
-    // SQLite runs a statement on the event loop's thread: a 10 MB batch is copied a slice of rows
-    // at a time, handing the loop back between slices (the transaction keeps the batch whole).
-    const [bounds] = await tx.query<{ first: number | null; last: number | null }>(`SELECT MIN(rowid) AS "first", MAX(rowid) AS "last" FROM ${STAGE}`);
-    const slice = new TimeSlice();
-    for (let from = Number(bounds?.first ?? 1); from <= Number(bounds?.last ?? 0); from += STAGE_ROWS_PER_COPY) {
-      await copy(`s.rowid >= ${from} AND s.rowid < ${from + STAGE_ROWS_PER_COPY}`);
-      await slice.pause();
-    }
-  }
-  const inserted = await tx.query<{ n: number | string }>(
-    `SELECT COUNT(*) AS "n" FROM ${STAGE} s JOIN "ActivityStatement" a ON a."id" = s."id" WHERE a."batchId" = $1`,
-    [batchId],
-  );
-  const added = await tx.query<{
+  // ON CONFLICT DO NOTHING: a statement stored meanwhile by a concurrent batch counts once. Then
+  // what went in (the staged rows this batch stored) and the rollup deltas of those not voided.
+  let stored = 0;
+  const added: {
     studentId: number;
     day: number;
     source: EngagementSource;
@@ -1116,13 +1098,43 @@ async function writeStatements(
     expected: number | string;
     late: number | string;
     missed: number | string;
-  }>(
-    `SELECT s."studentId", s."day", s."source", s."moduleInstanceKey", SUM(s."count") AS "count", SUM(s."expected") AS "expected", SUM(s."late") AS "late", SUM(s."missed") AS "missed"
-       FROM ${STAGE} s JOIN "ActivityStatement" a ON a."id" = s."id"
-      WHERE a."batchId" = $1 AND a."voided" = false
-      GROUP BY s."studentId", s."day", s."source", s."moduleInstanceKey"`,
-    [batchId],
-  );
+  }[] = [];
+  const copy = async (range: string) => {
+    await tx.query(
+      `INSERT INTO "ActivityStatement" ("id", "studentId", "day", "source", "moduleInstanceKey", "verb", "count", "expected", "late", "missed", "raw", "voided", "storedAt", "batchId")
+       SELECT s."id", s."studentId", s."day", s."source"${enumCast(tx, "EngagementSource")}, s."moduleInstanceKey", s."verb", s."count", s."expected", s."late", s."missed", s."raw",
+              EXISTS (SELECT 1 FROM "VoidedStatement" v WHERE v."id" = s."id"), $1${pg ? "::timestamp(3)" : ""}, $2${pg ? "::integer" : ""}
+         FROM ${STAGE} s WHERE ${range}
+       ON CONFLICT ("id") DO NOTHING`,
+      [input.storedAt, batchId],
+    );
+    const [inserted] = await tx.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS "n" FROM ${STAGE} s JOIN "ActivityStatement" a ON a."id" = s."id" WHERE a."batchId" = $1 AND ${range}`,
+      [batchId],
+    );
+    stored += Number(inserted?.n ?? 0);
+    added.push(
+      ...(await tx.query<(typeof added)[number]>(
+        `SELECT s."studentId", s."day", s."source", s."moduleInstanceKey", SUM(s."count") AS "count", SUM(s."expected") AS "expected", SUM(s."late") AS "late", SUM(s."missed") AS "missed"
+           FROM ${STAGE} s JOIN "ActivityStatement" a ON a."id" = s."id"
+          WHERE a."batchId" = $1 AND a."voided" = false AND ${range}
+          GROUP BY s."studentId", s."day", s."source", s."moduleInstanceKey"`,
+        [batchId],
+      )),
+    );
+  };
+  if (pg) await copy("true");
+  else {
+    // SQLite runs a statement on the event loop's thread: a 10 MB batch is copied a slice of rows
+    // at a time, handing the loop back between slices (the transaction keeps the batch whole). A
+    // key split across slices gives two deltas, which the merge adds up.
+    const [bounds] = await tx.query<{ first: number | null; last: number | null }>(`SELECT MIN(rowid) AS "first", MAX(rowid) AS "last" FROM ${STAGE}`);
+    const slice = new TimeSlice();
+    for (let from = Number(bounds?.first ?? 1); from <= Number(bounds?.last ?? 0); from += STAGE_ROWS_PER_COPY) {
+      await copy(`s.rowid >= ${from} AND s.rowid < ${from + STAGE_ROWS_PER_COPY}`);
+      await slice.pause();
+    }
+  }
   await tx.execScript(`DELETE FROM ${STAGE}`);
 
   const rollups: RollupRow[] = added.map((r) => [
@@ -1167,7 +1179,6 @@ async function writeStatements(
   }
   await mergeRollups(tx, rollups, "add");
 
-  const stored = Number(inserted[0]?.n ?? 0);
   return { loaded: stored + newVoids, duplicates: input.activities.length - stored + (input.voids.length - newVoids) };
 }
 

@@ -5,7 +5,7 @@
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type { PrismaClient } from "../generated/sqlite/client.ts";
 import type { DatabaseTarget } from "./database-url.ts";
-import type { SqlDriver, WriterQueue } from "./sql-driver.ts";
+import { WAL_SIZE_LIMIT, type SqlDriver, type WriterQueue } from "./sql-driver.ts";
 
 export type Db = PrismaClient;
 
@@ -33,6 +33,8 @@ export async function createPrismaClient(target: DatabaseTarget, driver: SqlDriv
   });
   // The adapter leaves foreign keys off; cascades and references depend on them.
   await client.$executeRawUnsafe("PRAGMA foreign_keys = ON");
+  // As on the driver's connection: a log cut back after a checkpoint (see checkpointIfLarge there).
+  await client.$queryRawUnsafe(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`);
   return client;
 }
 
