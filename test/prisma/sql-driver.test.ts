@@ -72,6 +72,60 @@ describe.each(databaseKindsUnderTest())("bulk writes on %s", (kind) => {
     expect(await db.prisma.student.count()).toBe(before);
   });
 
+  it("make writers outside a transaction that yields wait for its end, never join it, while reads go ahead", async () => {
+    const order: string[] = [];
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    let finish!: () => void;
+    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    const held = db.sql.transaction(async (tx) => {
+      await tx.query(`INSERT INTO "Student" ("studentNumber", "updatedAt") VALUES ($1, $2)`, ["Q1", new Date()]);
+      entered();
+      // Waits on something outside: other callbacks run meanwhile.
+      await finishing;
+      order.push("transaction ends");
+      throw new Error("rolled back");
+    });
+    await inside;
+    const driverWrite = db.sql
+      .query(`INSERT INTO "Student" ("studentNumber", "updatedAt") VALUES ($1, $2)`, ["Q2", new Date()])
+      .then(() => order.push("driver write"));
+    const prismaWrite = db.prisma.student.create({ data: { studentNumber: "Q3" } }).then(() => order.push("Prisma write"));
+    // Reads are answered at once, and see only what was committed.
+    const counted = await db.prisma.student.count({ where: { studentNumber: "Q1" } });
+    const [health] = await db.sql.queryCommitted<{ n: number | string }>(`SELECT COUNT(*) AS "n" FROM "Student" WHERE "studentNumber" = 'Q1'`);
+    order.push("reads answered");
+    expect(counted).toBe(0);
+    expect(Number(health!.n)).toBe(0);
+    finish();
+    await expect(held).rejects.toThrow("rolled back");
+    await Promise.all([driverWrite, prismaWrite]);
+
+    expect(order.indexOf("reads answered")).toBeLessThan(order.indexOf("transaction ends"));
+    // SQLite has one writer: the writes from outside waited for the transaction's end instead of
+    // joining it (and being undone with it) or stalling the process in SQLite's busy handler.
+    if (kind === "sqlite") expect(order.slice(order.indexOf("transaction ends") + 1).sort()).toEqual(["Prisma write", "driver write"]);
+    const rows = await db.sql.query<{ studentNumber: string }>(`SELECT "studentNumber" FROM "Student" WHERE "studentNumber" LIKE 'Q%' ORDER BY 1`);
+    expect(rows.map((r) => r.studentNumber)).toEqual(["Q2", "Q3"]);
+  });
+
+  it("let timers run while a transaction bulk-writes many rows", async () => {
+    let timerRan = false;
+    let ranBeforeTheLastRow = false;
+    setTimeout(() => (timerRan = true), 0);
+    function* rows() {
+      for (let i = 0; i < 200_000; i++) {
+        if (i === 199_999) ranBeforeTheLastRow = timerRan;
+        yield [`T${i}`];
+      }
+    }
+    await db.sql.transaction(async (tx) => {
+      await tx.execScript(`CREATE TEMP TABLE IF NOT EXISTS bulk_tick (v text)`);
+      await tx.bulkInsert("bulk_tick", ["v"], rows());
+    });
+    expect(ranBeforeTheLastRow).toBe(true);
+  });
+
   it("bind $n parameters the same way on both databases, repeats included", async () => {
     const rows = await db.sql.query<{ a: number | string; b: string }>(`SELECT CAST($1 AS INTEGER) + CAST($1 AS INTEGER) AS a, CAST($2 AS TEXT) AS b`, [
       20,
