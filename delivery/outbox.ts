@@ -6,16 +6,21 @@
  * the same row: the claiming UPDATE re-checks that the row is still due, and every later write
  * names the claim token, so a dispatcher that lost its lease changes nothing.
  *
- * For each claimed delivery: the send-time checks (interventions/send-checks.ts) decide to send,
- * hold, cancel or skip the channel; a send records the provider's id; a temporary failure retries
- * with backoff and jitter (at least the provider's Retry-After), up to `maxAttempts`; a channel that
- * cannot reach the student falls back to the next channel in the intervention's order.
+ * Each claimed batch is read in one statement (deliveries, interventions, students) and its
+ * send-time facts in two more (interventions/send-checks.ts: loadSendFacts); the same checks then
+ * decide every row in memory to send, hold, cancel or skip the channel. Rows not sent are recorded
+ * in one transaction; sends go out with bounded concurrency and are recorded in groups (the row,
+ * its intervention's move to sent and the audit entry, a few statements per group). A temporary
+ * failure retries with backoff and jitter (at least the provider's Retry-After), up to
+ * `maxAttempts`; a channel that cannot reach the student falls back to the next in the
+ * intervention's order.
  *
  * Crash window (at-least-once): if the process dies after the provider accepted a message and
  * before the row is marked sent, the row stays `sending` until its lease expires, and the next
  * dispatcher sends it again. A duplicate is possible only in that window (one provider round trip
  * plus one database write); nothing is ever lost, and opt-outs and withdrawals are re-checked
- * before the second send.
+ * before the second send. Recording in groups does not widen it: a send's slot is freed only once
+ * its row is recorded, so at most `concurrency` rows are ever accepted but not yet recorded.
  */
 import type { ChannelName } from "../core/index.ts";
 import { randomBytes } from "node:crypto";
