@@ -1,5 +1,5 @@
 /** The append-only audit log: every staff read of an individual, every action, every message (POLICY P3, P5). */
-export { writeAudit, writeAudits, type AuditActor, type AuditEntry, type AuditWriter } from "./write.ts";
+export { writeAudit, writeAudits, writeAuditBatch, type AuditActor, type AuditEntry, type AuditWriter } from "./write.ts";
 
 import type { Database } from "../prisma/index.ts";
 import { writeAudit as write, type AuditEntry as Entry } from "./write.ts";

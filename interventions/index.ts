@@ -1,5 +1,14 @@
 /** Interventions: lifecycle, approval policy (POLICY P2), proposals from flags, replies. */
-export { TRANSITIONS, IllegalTransition, canTransition, transition, createProposed, type InterventionActor } from "./lifecycle.ts";
+export {
+  TRANSITIONS,
+  IllegalTransition,
+  canTransition,
+  transition,
+  transitionMany,
+  createProposed,
+  type BatchTransitionRequest,
+  type InterventionActor,
+} from "./lifecycle.ts";
 export {
   DEFAULT_POLICY,
   APPROVABLE_KINDS,
@@ -21,7 +30,17 @@ export {
 export { queueApproved, channelOrderOf } from "./queue.ts";
 export { joinInvitation, waitingInvitation } from "./merge.ts";
 export { approveIntervention, rejectIntervention, DecisionRejected, type ApproveRequest } from "./approve.ts";
-export { checkBeforeSend, quietHoursEnd, type DeliveryRules, type SendDecision } from "./send-checks.ts";
+export {
+  checkBeforeSend,
+  decideBeforeSend,
+  loadSendFacts,
+  quietHoursEnd,
+  type DeliveryRules,
+  type SendDecision,
+  type SendFacts,
+  type StudentSendFacts,
+  type WeeklySends,
+} from "./send-checks.ts";
 export { fullName, firstName, dayInWords, messageValues } from "./message-values.ts";
 export { dismissFlags, snoozeFlags, referStudent, TutorActionError, VERDICTS, type Verdict } from "./tutor-actions.ts";
 export { personalTutorName } from "./tutors.ts";

@@ -9,9 +9,10 @@
  *   cancelled and expired from any state before sending
  */
 import { NudgeError } from "../core/index.ts";
-import type { Tx } from "../prisma/index.ts";
-import type { InterventionState } from "../prisma/index.ts";
-import { writeAudit, type AuditActor } from "../audit/index.ts";
+import type { DatabaseKind, Tx } from "../prisma/index.ts";
+import type { Channel, InterventionState } from "../prisma/index.ts";
+import { writeAudit, writeAuditBatch, type AuditActor } from "../audit/index.ts";
+import { interventionStates, moveInterventions } from "./queries.ts";
 
 export const TRANSITIONS: Readonly<Record<InterventionState, readonly InterventionState[]>> = {
   proposed: ["awaiting_approval", "approved", "cancelled"],
@@ -88,6 +89,79 @@ export async function transition(tx: Tx, request: TransitionRequest): Promise<{ 
     details: { from: current.state, to, ...(request.details ?? {}) },
   });
   return { from: current.state, studentId: current.studentId };
+}
+
+/** One move among many: the only column that may change with the state is the channel used. */
+export interface BatchTransitionRequest extends Omit<TransitionRequest, "changes"> {
+  changes?: { channel?: Channel };
+}
+
+/**
+ * `transition` for many interventions at once (a dispatcher's batch of sends), in a few statements
+ * whatever their number: one guarded update per (from, to) pair (preceded by one read of their
+ * states when a target can be reached from more than one state), and the audit entries in one insert. The same table and the same guard: if any move is not allowed or
+ * any state changed meanwhile, it throws IllegalTransition and the caller's transaction writes none.
+ */
+export async function transitionMany(
+  tx: Tx,
+  kind: DatabaseKind,
+  requests: readonly BatchTransitionRequest[],
+  at: Date = new Date(),
+): Promise<Map<number, { from: InterventionState; studentId: number }>> {
+  const moved = new Map<number, { from: InterventionState; studentId: number }>();
+  if (requests.length === 0) return moved;
+  const ids = requests.map((r) => r.interventionId);
+  if (new Set(ids).size !== ids.length) throw new RangeError("transitionMany: an intervention appears twice");
+  const byTarget = new Map<InterventionState, BatchTransitionRequest[]>();
+  for (const request of requests) byTarget.set(request.to, [...(byTarget.get(request.to) ?? []), request]);
+  for (const [to, group] of byTarget) {
+    const channels = new Map<number, Channel>();
+    for (const request of group) if (request.changes?.channel) channels.set(request.interventionId, request.changes.channel);
+    const sources = (Object.keys(TRANSITIONS) as InterventionState[]).filter((from) => canTransition(from, to));
+    if (sources.length === 1) {
+      // One state it can come from (sent: only from queued): the guarded update is the check.
+      const from = sources[0]!;
+      const done = await moveInterventions(tx, kind, { from, to, ids: group.map((r) => r.interventionId), channels, at });
+      for (const { id, studentId } of done) moved.set(id, { from, studentId });
+    } else {
+      const current = await interventionStates(
+        tx,
+        kind,
+        group.map((r) => r.interventionId),
+      );
+      const bySource = new Map<InterventionState, number[]>();
+      for (const request of group) {
+        const now = current.get(request.interventionId);
+        if (now && canTransition(now.state, to)) bySource.set(now.state, [...(bySource.get(now.state) ?? []), request.interventionId]);
+      }
+      for (const [from, fromIds] of bySource) {
+        const done = await moveInterventions(tx, kind, { from, to, ids: fromIds, channels, at });
+        for (const { id, studentId } of done) moved.set(id, { from, studentId });
+      }
+    }
+    const missed = group.find((request) => !moved.has(request.interventionId));
+    if (missed) {
+      const [now] = (await interventionStates(tx, kind, [missed.interventionId])).values();
+      throw new IllegalTransition(missed.interventionId, now?.state, to);
+    }
+  }
+  await writeAuditBatch(
+    tx,
+    kind,
+    requests.map((request) => {
+      const { from, studentId } = moved.get(request.interventionId)!;
+      return {
+        actor: request.actor,
+        action: `intervention.${request.to}`,
+        targetType: "intervention",
+        targetId: String(request.interventionId),
+        studentId,
+        details: { from, to: request.to, ...(request.details ?? {}) },
+      };
+    }),
+    at,
+  );
+  return moved;
 }
 
 /** Creates an intervention in `proposed` and records who proposed it. */

@@ -13,6 +13,7 @@ export { MigrationError, readMigrations } from "./migrator.ts";
 export type { SqlExecutor, BulkRows } from "./sql-driver.ts";
 export { enumCast, quoteIdentifier, sqliteDateTime, dayOf } from "./sql-driver.ts";
 export { withoutSecondaryIndexes } from "./bulk-load.ts";
+export { rawRows, placeholders, dateOf, jsonOf, numberOf, type RawClient } from "./raw.ts";
 export * as models from "../generated/sqlite/enums.ts";
 /** Prisma's query types (`Prisma.StudentWhereInput`, …) for filters built outside this module. */
 export type { Prisma } from "../generated/sqlite/client.ts";
