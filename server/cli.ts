@@ -17,6 +17,7 @@ import { registerRetentionCommand } from "./cli-retention.ts";
 import { registerRequestsCommand } from "./cli-requests.ts";
 import { registerRepliesCommand } from "./cli-replies.ts";
 import { registerAskCommand } from "./cli-ask.ts";
+import { registerReportCommand } from "./cli-report.ts";
 import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { loadConfig } from "./config.ts";
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
   registerRequestsCommand(program);
   registerRepliesCommand(program);
   registerAskCommand(program);
+  registerReportCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo
