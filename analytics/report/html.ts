@@ -22,7 +22,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;colo
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 6px;border-bottom:2px solid #1f5fa8;padding-bottom:3px}h3{font-size:15px;margin:16px 0 4px}
 .meta{color:#616e7c;margin:0 0 12px}.lead{font-size:15px;background:#f1f5f9;border-left:4px solid #1f5fa8;padding:8px 12px}
 table{border-collapse:collapse;margin:6px 0 10px;width:100%}th,td{border-bottom:1px solid #d9dee3;padding:3px 6px;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}th{background:#f1f5f9;font-weight:600}td.words{text-align:left;color:#3e4c59}
+th:first-child,td:first-child{text-align:left;min-width:170px}th{background:#f1f5f9;font-weight:600}td.words,th.words{text-align:left;color:#3e4c59}
 .note{color:#3e4c59;font-size:13px}figure{margin:8px 0}svg{max-width:100%;height:auto}
 @media print{body{margin:0}h2{break-after:avoid}table,figure{break-inside:avoid}}
 `;
@@ -54,7 +54,7 @@ function effectSection(report: EffectivenessReport): string {
     })
     .join("");
   const table = e.rules.length
-    ? `<table><tr><th>Rule</th><th>Nudged</th><th>Held out</th><th>Average, nudged</th><th>Average, held out</th><th>Difference (95% interval)</th><th>Smallest detectable</th><th>In words</th></tr>${rows}</table>`
+    ? `<table><tr><th>Rule</th><th>Nudged</th><th>Held out</th><th>Average, nudged</th><th>Average, held out</th><th>Difference (95% interval)</th><th>Smallest detectable</th><th class="words">In words</th></tr>${rows}</table>`
     : `<p>No rule held out any students in this period, so there is nothing to compare yet.</p>`;
   return `<h2>2. Do the nudges work?</h2>
 <p class="lead">${esc(e.pooled.sentence)}</p>
@@ -67,7 +67,7 @@ ${table}
 function qualitySection(report: EffectivenessReport): string {
   const q = report.quality;
   const feeds = q.feeds.length
-    ? `<table><tr><th>Feed</th><th>Data up to</th><th>Last loaded (UTC)</th><th>Expected every</th><th>State</th></tr>${q.feeds
+    ? `<table><tr><th>Feed</th><th>Data up to</th><th>Last loaded (UTC)</th><th>Expected every</th><th class="words">State</th></tr>${q.feeds
         .map(
           (f) =>
             `<tr><td>${esc(f.feed)}</td><td>${esc(f.lastDataDay ?? "–")}</td><td>${esc(f.lastLoadedAt)}</td><td>${f.expectedEveryHours} hours</td><td class="words">${esc(f.state)}</td></tr>`,

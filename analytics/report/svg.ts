@@ -41,7 +41,7 @@ export function forestPlot(section: EffectivenessSection): string {
     ...section.rules.map((r) => ({ label: r.title, estimate: r.estimate, pooled: false, n: `${r.nudged} / ${r.heldOut}` })),
     { label: "All rules together", estimate: section.pooled.estimate, pooled: true, n: "" },
   ];
-  const [labelW, plotW, textW, rowH, top, bottom] = [250, 300, 170, 30, 34, 46];
+  const [labelW, plotW, textW, rowH, top, bottom] = [250, 300, 170, 30, 50, 46];
   const width = labelW + plotW + textW;
   const height = top + rows.length * rowH + bottom;
   const known = rows.filter((r) => r.estimate.interval).flatMap((r) => r.estimate.interval!);
@@ -52,7 +52,7 @@ export function forestPlot(section: EffectivenessSection): string {
   [lo, hi] = [lo - pad, hi + pad];
   const x = (v: number) => labelW + ((v - lo) / (hi - lo)) * plotW;
   const parts: string[] = [];
-  parts.push(`<text x="${labelW}" y="16" font-size="12" fill="${MUTED}">Nudged minus held out, ${esc(section.outcomeLabel)} the flag</text>`);
+  parts.push(`<text x="8" y="16" font-size="12" fill="${MUTED}">Nudged minus held out: ${esc(section.outcomeLabel)} the flag</text>`);
   parts.push(`<text x="${labelW + plotW + 12}" y="${top - 8}" font-size="11" fill="${MUTED}">difference (95% interval)</text>`);
   for (const t of ticks(lo, hi)) {
     parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${top - 4}" y2="${top + rows.length * rowH}" stroke="${GRID}"/>`);
