@@ -114,7 +114,7 @@ export function buildProgram(): Command {
     .option("--reset", "delete existing data first (the database must otherwise hold no students)")
     .option(
       "--effect <RULE=DELTA>",
-      "import and run the starter rule RULE over the last six weeks and give its nudged students DELTA more VLE active days in the 14 days after (see nudge rules effect)",
+      "import and run the starter rule RULE over the last six weeks, record the nudge sent to each nudged student, and give them DELTA more VLE active days in the 14 days after (see nudge rules effect, nudge report effectiveness)",
     )
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption & { students: number; days: number; seed: number; end?: Date; reset?: boolean; effect?: string }) => {
