@@ -1,7 +1,8 @@
 /**
  * The effectiveness report rendered in a real browser, as a reader sees it:
  * `node --import tsx scripts/render-report-preview.ts <report.html> <out.png>` (the HTML from
- * `nudge report effectiveness`). Full page, 1x, in Debian's chromium (or CHROMIUM_PATH), as the
+ * `nudge report effectiveness`). Full page, at SCALE (default 1; the PNG in docs/ is 0.75 to stay
+ * under 300 KB), in Debian's chromium (or CHROMIUM_PATH), as the
  * card previews are; the PNG in docs/ is made this way from a demo cohort seeded with a known effect.
  */
 import { readFileSync } from "node:fs";
@@ -15,7 +16,7 @@ const browser = await chromium.launch({
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 960, height: 900 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 960, height: 900 }, deviceScaleFactor: Number(process.env.SCALE ?? 1) });
   // The report needs nothing from elsewhere: block the network so a stray external asset would show as missing.
   await page.route("**/*", (route) => (route.request().url().startsWith("data:") ? route.continue() : route.abort()));
   await page.setContent(readFileSync(input, "utf8"), { waitUntil: "load" });

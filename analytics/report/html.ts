@@ -22,7 +22,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;colo
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 6px;border-bottom:2px solid #1f5fa8;padding-bottom:3px}h3{font-size:15px;margin:16px 0 4px}
 .meta{color:#616e7c;margin:0 0 12px}.lead{font-size:15px;background:#f1f5f9;border-left:4px solid #1f5fa8;padding:8px 12px}
 table{border-collapse:collapse;margin:6px 0 10px;width:100%}th,td{border-bottom:1px solid #d9dee3;padding:3px 6px;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left;min-width:170px}th{background:#f1f5f9;font-weight:600}td.words,th.words{text-align:left;color:#3e4c59}
+th:first-child,td:first-child{text-align:left;min-width:170px}th{background:#f1f5f9;font-weight:600}th.words{text-align:left}td.words{text-align:left;color:#3e4c59}
+td:not(.words):not(:first-child){white-space:nowrap}
 .note{color:#3e4c59;font-size:13px}figure{margin:8px 0}svg{max-width:100%;height:auto}
 @media print{body{margin:0}h2{break-after:avoid}table,figure{break-inside:avoid}}
 `;
@@ -37,7 +38,7 @@ function useSection(report: EffectivenessReport): string {
   const { use } = report;
   return `<h2>1. Use</h2>
 <p>What Nudge did between ${esc(report.period.from)} and ${esc(report.period.to)}: students flagged by the rules, students sent an automatic nudge and those who replied, invitations to talk, and meetings booked and attended.</p>
-<figure>${useBars(use.months)}<figcaption class="note">Students flagged and sent a nudge, month by month. A month whose figure is hidden (fewer than 5) has no bar, only a *.</figcaption></figure>
+<figure>${useBars(use.months)}<figcaption class="note">Students flagged and sent a nudge, month by month. A month whose figure is a range (it includes a group of fewer than 5) shows the range as a pale bar up to its lower end and a line up to its upper end; a figure hidden altogether shows only *.</figcaption></figure>
 <h3>By programme</h3>${useTable([...use.byProgramme, use.total], "Programme")}
 <h3>By year of study</h3>${useTable([...use.byYear, use.total], "Year of study")}
 <p class="note">Small numbers are hidden as the student centres' answers hide them: a count of 1 to 4 shows as “fewer than 5”, and a total that includes such a count shows as a range (for example 23–26), so no hidden count can be worked out by subtraction. A student is counted in the programme and year of their latest enrolment.</p>`;
@@ -100,7 +101,7 @@ function equalitySection(report: EffectivenessReport): string {
   const fields = eq.fields
     .map(
       (f) =>
-        `<h3>${esc(f.label)}</h3><table><tr><th>Group</th><th>Students</th><th>Flagged</th><th>Sent a nudge</th><th>Flag ratio (95% interval)</th><th>Nudge ratio (95% interval)</th></tr>${f.groups
+        `<h3>${esc(f.label)}</h3><table><tr><th>Group</th><th>Students</th><th>Share flagged</th><th>Share sent a nudge</th><th>Flag ratio (95% interval)</th><th>Nudge ratio (95% interval)</th></tr>${f.groups
           .map(
             (g) =>
               `<tr><td>${esc(g.group)}${g.group === f.reference ? " (reference)" : ""}</td><td>${fig(g.students)}</td><td>${pct(g.flagRate)}</td><td>${pct(g.nudgeRate)}</td><td>${g.group === f.reference ? "1" : ratioText(g.flagRatio)}</td><td>${g.group === f.reference ? "1" : ratioText(g.nudgeRatio)}</td></tr>`,

@@ -4,7 +4,7 @@
  * its 95% interval, and bars of use by month. Hidden figures are never drawn as a guess.
  */
 import escapeHtml from "escape-html";
-import { plotted } from "../../access/index.ts";
+import { figureText, plotted } from "../../access/index.ts";
 import type { EffectivenessSection } from "./build.ts";
 import type { UseMonth } from "./use.ts";
 
@@ -100,7 +100,8 @@ export function useBars(months: readonly UseMonth[]): string {
   const plotH = 180;
   const width = left + plotW + right;
   const height = top + plotH + bottom;
-  const values = months.flatMap((m) => [plotted(m.flagged), plotted(m.nudged)]).filter((v): v is number => v !== null);
+  const upper = (f: UseMonth["flagged"]) => (f !== null && typeof f === "object" && "to" in f ? f.to : plotted(f));
+  const values = months.flatMap((m) => [upper(m.flagged), upper(m.nudged)]).filter((v): v is number => v !== null);
   const max = Math.max(5, ...values);
   const scale = ticks(0, max, 4);
   const top1 = Math.max(max, scale.at(-1)!);
@@ -125,6 +126,12 @@ export function useBars(months: readonly UseMonth[]): string {
     ].forEach(([figure, colour], k) => {
       const v = plotted(figure as UseMonth["flagged"]);
       const bx = x0 + k * barW;
+      if (figure !== null && typeof figure === "object" && "from" in figure) {
+        // A range: pale to its lower end, a line on to its upper end; never one guessed height.
+        parts.push(`<rect x="${bx}" y="${y(figure.from)}" width="${barW - 1}" height="${top + plotH - y(figure.from)}" fill="${colour}" fill-opacity="0.35"/>`);
+        parts.push(`<line x1="${bx + barW / 2}" x2="${bx + barW / 2}" y1="${y(figure.from)}" y2="${y(figure.to)}" stroke="${colour}" stroke-width="2"/>`);
+        return;
+      }
       if (v === null) {
         // Hidden or partial: a mark, never a bar of a guessed height.
         if (figure !== null) parts.push(`<text x="${bx + barW / 2}" y="${top + plotH - 4}" font-size="9" fill="${MUTED}" text-anchor="middle">*</text>`);
@@ -139,6 +146,6 @@ export function useBars(months: readonly UseMonth[]): string {
       );
   });
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="${INK}"/>`);
-  const summary = months.map((m) => `${m.month}: ${plotted(m.flagged) ?? "hidden"} flagged, ${plotted(m.nudged) ?? "hidden"} nudged`).join("; ");
+  const summary = months.map((m) => `${m.month}: ${figureText(m.flagged)} flagged, ${figureText(m.nudged)} nudged`).join("; ");
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" ${FONT} aria-label="${esc(`Use by month. ${summary}`)}"><title>${esc(`Use by month. ${summary}`)}</title>${parts.join("")}</svg>`;
 }
