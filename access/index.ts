@@ -19,7 +19,7 @@ export {
 } from "./roles.ts";
 export { personByAadObjectId, whoIs, mayDo, type Person } from "./people.ts";
 export { withholds, consentInForce, withholdingAnalytics, type ConsentState, type ConsentPurpose } from "./consent.ts";
-export { consentWithheldSql } from "./queries.ts";
+export { consentGrantedSql, consentWithheldSql } from "./queries.ts";
 export {
   FEWER_THAN_5,
   NOT_SHOWN,

@@ -10,6 +10,16 @@ export function consentWithheldSql(student: string, purpose = "analytics"): stri
   return `EXISTS (SELECT 1 FROM "Consent" k WHERE k."studentId" = ${student}."id" AND ${withheldRecord("k", purpose)})`;
 }
 
+/**
+ * SQL that is true when the student in `student` has granted consent for `purpose` in force: their
+ * latest record for it grants it (special-category data is used only then, POLICY P8).
+ */
+export function consentGrantedSql(student: string, purpose: string): string {
+  return `EXISTS (SELECT 1 FROM "Consent" k WHERE k."studentId" = ${student}."id" AND k."purpose" = '${purpose}' AND k."state" = 'granted'
+         AND NOT EXISTS (SELECT 1 FROM "Consent" l WHERE l."studentId" = k."studentId" AND l."purpose" = k."purpose"
+                           AND (l."recordedAt" > k."recordedAt" OR (l."recordedAt" = k."recordedAt" AND l."id" > k."id"))))`;
+}
+
 /** The record `k` is a refusal or withdrawal for `purpose` with no later record after it. */
 function withheldRecord(k: string, purpose: string): string {
   return `${k}."purpose" = '${purpose}' AND ${k}."state" IN ('refused', 'withdrawn')

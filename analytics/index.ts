@@ -28,6 +28,10 @@ export { ruleEffect, allRuleEffects, type RuleEffect, type AllRuleEffects, type 
 
 import { askQuestion } from "./ask.ts";
 import { allRuleEffects, ruleEffect } from "./rule-effect.ts";
+import { effectivenessReport } from "./report/build.ts";
 
 /** What the edges may ask of analytics (app/ binds the database). */
-export const useCases = { askQuestion, ruleEffect, allRuleEffects };
+export const useCases = { askQuestion, ruleEffect, allRuleEffects, effectivenessReport };
+
+export { effectivenessReport, ReportPeriodError, MAX_REPORT_DAYS, type EffectivenessReport, type ReportOptions } from "./report/build.ts";
+export { renderReportHtml } from "./report/html.ts";

@@ -41,7 +41,7 @@ const num = (value: unknown) => Number(value ?? 0);
 const idOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
 /** A DateTime parameter as the column stores it. */
-function instant(sql: SqlExecutor, date: Date): string {
+export function instant(sql: SqlExecutor, date: Date): string {
   return sql.kind === "postgresql" ? date.toISOString() : sqliteDateTime(date);
 }
 
@@ -50,7 +50,7 @@ function instant(sql: SqlExecutor, date: Date): string {
  * consent not refused or withdrawn in their latest record (POLICY P7, P8) — the same students
  * rules leave out.
  */
-function usable(student: string): string {
+export function usable(student: string): string {
   return `${student}."erasedAt" IS NULL AND ${student}."restrictedAt" IS NULL AND NOT ${consentWithheldSql(student)}`;
 }
 
@@ -169,6 +169,30 @@ export async function reachCells(
     [instant(db.sql, when.from), instant(db.sql, when.until)],
   );
   return rows.map((r) => ({ ...cell(r), channel: String(r.channel), reached: num(r.reached), replied: num(r.replied) }));
+}
+
+/**
+ * Per cell: students sent a nudge (any delivery sent in the period, on any channel) and those of
+ * them who replied to one of those nudges: reachCells without the channel, so a student reached
+ * on two channels counts once (the annual report).
+ */
+export async function nudgeCells(db: Database, range: DayRange, when: { from: Date; until: Date }): Promise<(Cell & { reached: number; replied: number })[]> {
+  const rows = await db.sql.query<Record<string, unknown>>(
+    `WITH cohort AS (${cohortSql(db.sql, "latest", range.to)}),
+          answered AS (SELECT DISTINCT r."interventionId" AS iid FROM "Reply" r WHERE r."interventionId" IS NOT NULL)
+     SELECT c.programme AS programme, c.year AS year,
+            COUNT(DISTINCT i."studentId") AS reached,
+            COUNT(DISTINCT CASE WHEN a.iid IS NOT NULL THEN i."studentId" END) AS replied
+       FROM "Delivery" d
+       JOIN "Intervention" i ON i."id" = d."interventionId"
+       JOIN "Student" s ON s."id" = i."studentId" AND ${usable("s")}
+       LEFT JOIN cohort c ON c.sid = i."studentId"
+       LEFT JOIN answered a ON a.iid = i."id"
+      WHERE i."kind" = 'nudge' AND d."sentAt" >= $1 AND d."sentAt" < $2
+      GROUP BY c.programme, c.year`,
+    [instant(db.sql, when.from), instant(db.sql, when.until)],
+  );
+  return rows.map((r) => ({ ...cell(r), reached: num(r.reached), replied: num(r.replied) }));
 }
 
 export interface MeetingCell extends Cell {

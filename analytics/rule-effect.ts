@@ -153,12 +153,19 @@ export interface AllRuleEffects {
   pooled: ReturnType<typeof poolEstimates> & { sentence: string };
 }
 
-/** Every rule that has flags with an arm, and the pooled headline. */
-export async function allRuleEffects(db: Database): Promise<AllRuleEffects> {
+/**
+ * Every rule that has flags with an arm, and the pooled headline; with `days`, only flags raised on
+ * those days (the annual report's period), their outcomes followed as far as the data goes.
+ */
+export async function allRuleEffects(db: Database, days?: { from: number; to: number }): Promise<AllRuleEffects> {
   const lastDay = await lastEngagementDay(db.sql);
-  const rows = lastDay === null ? [] : await flagOutcomes(db.sql, { lastDay });
+  const rows = lastDay === null ? [] : await flagOutcomes(db.sql, { lastDay: days ? Math.min(lastDay, days.to) : lastDay, fromDay: days?.from });
   const byRule = new Map<string, FlagOutcomeRow[]>();
-  for (const row of rows) byRule.set(row.ruleId, [...(byRule.get(row.ruleId) ?? []), row]);
+  for (const row of rows) {
+    const list = byRule.get(row.ruleId);
+    if (list) list.push(row);
+    else byRule.set(row.ruleId, [row]);
+  }
   const rules: RuleEffect[] = [];
   for (const [id, ruleRows] of byRule) rules.push(effectOf(await ruleInfo(db, id), ruleRows, lastDay));
   const pooled = poolEstimates(rules.map((r) => r.headline.estimate));

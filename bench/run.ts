@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox|digest|classify|hostile]`: the figures the project reports.
+ * `npm run bench [-- --students N --days D --deliveries M --only start|ingest|seed|rules|outbox|digest|classify|hostile|report]`: the figures the project reports.
  *  - first healthy start on a fresh SQLite database
  *  - ingest of a 10.6M-row OULAD-shaped studentVle.csv (fixed seed) on SQLite and PostgreSQL, each
  *    against the database's own bulk load of the same file (sqlite3 .import, psql \copy)
@@ -14,6 +14,8 @@
  *    training time and p50/p99 per message
  *  - hostile work (the largest condition validation allows, dry-run and run over 10,000 students;
  *    a 10 MB xAPI push) while another process asks /readyz every 10 ms: its p50/p99/max
+ *  - the annual effectiveness report (`nudge report effectiveness`) over 30,000 students x 270 days
+ *    seeded with a known effect (`demo seed --effect`), on SQLite and, when reachable, PostgreSQL
  * Results print as a table and are written to bench/results/latest.json.
  */
 import { execFileSync } from "node:child_process";
@@ -34,7 +36,7 @@ const { values } = parseArgs({
     only: { type: "string" },
   },
 });
-// --only start | ingest | seed | rules | outbox | digest | classify | hostile: run one group.
+// --only start | ingest | seed | rules | outbox | digest | classify | hostile | report: run one group.
 const runs = (group: string) => !values.only || values.only === group;
 const students = values.students!;
 const days = values.days!;
@@ -232,6 +234,28 @@ if (runs("hostile")) {
     }
   }
   results.push({ benchmark: "catastrophic-regex condition refused at validation", ...(runsOn[0]!.catastrophicRegex as object) });
+}
+
+if (runs("report")) {
+  const [reportStudents, reportDays] = ["30000", "270"];
+  const reportIn = (url: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "bench/report.ts", url, reportStudents, reportDays], {
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+      })
+        .trim()
+        .split("\n")
+        .at(-1)!,
+    ) as Record<string, unknown>;
+  const benchmark = `effectiveness report, 30,000 students x ${reportDays} days`;
+  const dir = mkdtempSync(join(tmpdir(), "nudge-bench-"));
+  try {
+    results.push({ benchmark, ...reportIn(`file:${join(dir, "nudge.db")}`) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (pg.available) results.push({ benchmark, ...(await inPostgres("report", async (url) => reportIn(url))) });
 }
 
 console.table(results);

@@ -6,7 +6,9 @@
  * is complete), and then every student in the nudged arm gets DELTA more VLE active days in the 14
  * days after their first flag of the term (the whole part always, the fraction as a chance), on
  * days they had none. A window with too few quiet days takes what it has, so the true effect can
- * be a little under DELTA for very active students.
+ * be a little under DELTA for very active students. Each nudged student's nudge is recorded as
+ * sent (an email delivered the morning after the flag, about one in six thanked for), so the
+ * annual report's use figures agree with the arms.
  */
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,6 +77,44 @@ async function importRule(db: Database, ruleId: string, library: string): Promis
   }
 }
 
+/**
+ * The nudge each nudged student was sent (by email, the morning after the flag) and, for about one
+ * in six, their thanks the same day: what the outbox and the replies would hold, so the report's
+ * use figures and the effect agree. Held-out students get nothing, as in the service.
+ */
+async function sendNudges(db: Database, seed: number, ruleId: string, units: readonly { id: number; studentId: number; day: number }[]): Promise<void> {
+  for (const unit of units) {
+    const sentAt = new Date((unit.day + 1) * 86_400_000 + 9 * 3_600_000);
+    const random = stream(seed, unit.studentId, `nudge:${ruleId}:${unit.day}`);
+    await db.prisma.intervention.create({
+      data: {
+        studentId: unit.studentId,
+        flagId: unit.id,
+        kind: "nudge",
+        state: "delivered",
+        channel: "email",
+        body: "We noticed you have not been on the VLE for a while. Is everything all right?",
+        proposedBy: `rule:${ruleId}`,
+        createdAt: sentAt,
+        deliveries: { create: { channel: "email", state: "delivered", dueAt: sentAt, sentAt, deliveredAt: sentAt } },
+        ...(random.chance(1 / 6)
+          ? {
+              replies: {
+                create: {
+                  studentId: unit.studentId,
+                  channel: "email",
+                  text: "Thanks, I'm fine",
+                  classification: "thanks",
+                  receivedAt: new Date(sentAt.getTime() + 3_600_000),
+                },
+              },
+            }
+          : {}),
+      },
+    });
+  }
+}
+
 export async function seedEffect(db: Database, options: EffectOptions): Promise<EffectReport> {
   const { ruleId, delta, endDay } = options;
   await importRule(db, ruleId, options.library ?? "rules/library");
@@ -85,13 +125,13 @@ export async function seedEffect(db: Database, options: EffectOptions): Promise<
   const flags = await db.prisma.flag.findMany({
     where: { ruleId, arm: { not: null }, day: { gte: from, lte: to } },
     orderBy: [{ day: "asc" }, { id: "asc" }],
-    select: { studentId: true, day: true, arm: true },
+    select: { id: true, studentId: true, day: true, arm: true },
   });
-  const first = new Map<string, { studentId: number; day: number; arm: string }>();
+  const first = new Map<string, { id: number; studentId: number; day: number; arm: string }>();
   for (const flag of flags) {
     const term = termOf(flag.day);
     const key = `${flag.studentId}|${term.academicYear}|${term.term}`;
-    if (!first.has(key)) first.set(key, { studentId: flag.studentId, day: flag.day, arm: flag.arm! });
+    if (!first.has(key)) first.set(key, { id: flag.id, studentId: flag.studentId, day: flag.day, arm: flag.arm! });
   }
   const units = [...first.values()];
   const rows: unknown[][] = [];
@@ -115,6 +155,12 @@ export async function seedEffect(db: Database, options: EffectOptions): Promise<
     await db.sql.transaction((tx) =>
       tx.bulkInsert("EngagementDaily", ["studentId", "day", "source", "moduleInstanceKey", "count", "expected", "late", "missed"], rows),
     );
+  await sendNudges(
+    db,
+    options.seed,
+    ruleId,
+    units.filter((u) => u.arm === "nudged"),
+  );
   const iso = (d: number) => new Date(d * 86_400_000).toISOString().slice(0, 10);
   return {
     rule: ruleId,

@@ -123,6 +123,8 @@ export const CAPABILITY_WORDS: Record<CapabilityName, string> = {
   "student.erase": "erase your personal data",
   "safeguarding.respond": "respond to a message you sent that suggested you might be at risk, and record extenuating circumstances",
   "analytics.ask": "see counts over groups of students, with small groups hidden",
+  "analytics.report":
+    "produce the yearly report on how Nudge is used, whether its messages help, and whether some groups of students are flagged more than others (counts and rates over groups, with small groups hidden)",
   "rules.edit": "write and change the checks that decide when a message is suggested",
   "runs.read": "see how many students the checks found, and how up to date each data feed is (counts only)",
   "audit.read": "read the log of who looked at or acted on records",

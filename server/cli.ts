@@ -17,6 +17,7 @@ import { registerRetentionCommand } from "./cli-retention.ts";
 import { registerRequestsCommand } from "./cli-requests.ts";
 import { registerRepliesCommand } from "./cli-replies.ts";
 import { registerAskCommand } from "./cli-ask.ts";
+import { registerReportCommand } from "./cli-report.ts";
 import { withApp } from "./cli-database.ts";
 import { print, type JsonOption } from "./cli-output.ts";
 import { loadConfig } from "./config.ts";
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
   registerRequestsCommand(program);
   registerRepliesCommand(program);
   registerAskCommand(program);
+  registerReportCommand(program);
 
   const demo = program.command("demo").description("synthetic data for demos, tests and benchmarks");
   demo
@@ -112,7 +114,7 @@ export function buildProgram(): Command {
     .option("--reset", "delete existing data first (the database must otherwise hold no students)")
     .option(
       "--effect <RULE=DELTA>",
-      "import and run the starter rule RULE over the last six weeks and give its nudged students DELTA more VLE active days in the 14 days after (see nudge rules effect)",
+      "import and run the starter rule RULE over the last six weeks, record the nudge sent to each nudged student, and give them DELTA more VLE active days in the 14 days after (see nudge rules effect, nudge report effectiveness)",
     )
     .option("--json", "print one JSON object")
     .action(async (options: JsonOption & { students: number; days: number; seed: number; end?: Date; reset?: boolean; effect?: string }) => {

@@ -51,8 +51,8 @@ function windowColumns(): string {
   return columns.join(",\n       ");
 }
 
-/** Flags with an arm, of one rule or all, raised on or before `lastDay`. */
-export async function flagOutcomes(sql: SqlExecutor, options: { ruleId?: string; lastDay: number }): Promise<FlagOutcomeRow[]> {
+/** Flags with an arm, of one rule or all, raised on or before `lastDay` (and on or after `fromDay`). */
+export async function flagOutcomes(sql: SqlExecutor, options: { ruleId?: string; lastDay: number; fromDay?: number }): Promise<FlagOutcomeRow[]> {
   const day = (column: string) => dayOf(sql, column);
   const params: unknown[] = [options.lastDay];
   if (options.ruleId) params.push(options.ruleId);
@@ -68,7 +68,7 @@ export async function flagOutcomes(sql: SqlExecutor, options: { ruleId?: string;
             WHEN EXISTS (SELECT 1 FROM "ModuleEnrolment" me WHERE me."studentId" = f."studentId" AND me."finalResult" IS NOT NULL) THEN 0
             ELSE NULL END AS "bad"
      FROM "Flag" f
-     WHERE f."arm" IS NOT NULL AND f."day" <= $1 ${options.ruleId ? `AND f."ruleId" = $2` : ""}
+     WHERE f."arm" IS NOT NULL AND f."day" <= $1 ${options.fromDay === undefined ? "" : `AND f."day" >= ${Math.trunc(options.fromDay)}`} ${options.ruleId ? `AND f."ruleId" = $2` : ""}
      ORDER BY f."ruleId", f."day", f."studentId"`,
     params,
   );

@@ -21,7 +21,7 @@ const INDIVIDUAL: CapabilityName[] = [
   "student.rectify",
   "student.erase",
 ];
-const SYSTEM: CapabilityName[] = ["analytics.ask", "rules.edit", "runs.read", "audit.read", "system.operate"];
+const SYSTEM: CapabilityName[] = ["analytics.ask", "analytics.report", "rules.edit", "runs.read", "audit.read", "system.operate"];
 
 const EXPECTED: Record<string, { inScope: CapabilityName[]; outOfScope: CapabilityName[]; system: CapabilityName[] }> = {
   tutor: { inScope: ["student.read", "student.contact", "intervention.decide"], outOfScope: [], system: [] },
@@ -32,7 +32,7 @@ const EXPECTED: Record<string, { inScope: CapabilityName[]; outOfScope: Capabili
   admin: {
     inScope: ["consent.record", "student.export", "student.rectify", "student.erase"],
     outOfScope: ["consent.record", "student.export", "student.rectify", "student.erase"],
-    system: ["analytics.ask", "rules.edit", "runs.read", "audit.read", "system.operate"],
+    system: ["analytics.ask", "analytics.report", "rules.edit", "runs.read", "audit.read", "system.operate"],
   },
   operator: { inScope: [], outOfScope: [], system: ["runs.read", "system.operate"] },
   formerTutor: { inScope: [], outOfScope: [], system: [] },

@@ -543,6 +543,7 @@ describe("the permission matrix through the real entry points", () => {
       "student.rectify": () => cliRectify,
       "student.erase": () => cliErase,
       "analytics.ask": () => directly("analytics questions arrive with a later issue"),
+      "analytics.report": () => directly("the report command is tested with its refusal in test/analytics/report.test.ts"),
       "rules.edit": () => cliRules,
       "runs.read": () => directly("no entry point checks it: `nudge jobs list` is the host's own command, without --as"),
       "audit.read": () => cliAudit,
