@@ -302,7 +302,9 @@ async function inactive(ctx: Context, query: Extract<Query, { kind: "inactive" }
   const sources = query.source === "any" ? ENGAGEMENT_SOURCES.filter((s) => ctx.lastDataDay.has(s)) : [query.source];
   const coverage = dataCoverage(ctx, sources, range);
   const columns = ["students"];
-  const notes = ["Students enrolled for the whole period; groups of 1 to 4 show as “fewer than 5”, and a total that includes one as the range it allows."];
+  const notes = [
+    "Students enrolled for the whole period; groups of 1 to 4 show as “fewer than 5”, a total that includes one as the range it allows, and a total that includes several as “about” a figure within 5 of the truth.",
+  ];
   // No data is not inactivity (POLICY P10): without the feed there is nothing to count.
   if (sources.length === 0 || coverage.missing.length === sources.length) {
     const rows = [{ label: capitalise(who), value: null }];
