@@ -162,6 +162,11 @@ const PERIOD_PATTERNS: readonly [RegExp, (m: RegExpExecArray) => Period][] = [
   [/\b(?:(?:for|over|in) )?(\d+) (days?|weeks?)\b/, (m) => counted(Number(m[1]), m[2]!)],
   [/\b(?:so far )?(?:(?:in|during) )?this (week|month)(?: so far)?\b/, (m) => (m[1] === "week" ? { kind: "this_week" } : { kind: "this_month" })],
   [/\b(?:(?:in|during) )?last (week|month)\b/, (m) => (m[1] === "week" ? { kind: "last_week" } : { kind: "last_month" })],
+  [
+    /\b(?:(?:in|during|over|for) )?(?:the )?(this|current|last|previous) (?:term|semester)(?: so far)?\b/,
+    (m) => (m[1] === "last" || m[1] === "previous" ? { kind: "last_term" } : { kind: "this_term" }),
+  ],
+  [/\bsince the (?:start|beginning) of (?:the )?(?:term|semester)\b/, () => ({ kind: "this_term" })],
   [/\btoday\b/, () => ({ kind: "today" })],
   [/\byesterday\b/, () => ({ kind: "yesterday" })],
 ];
@@ -371,7 +376,7 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
   if (sources.length > 1 && q.sources === "one")
     throw new NotUnderstood(`${q.name.toLowerCase()} takes one data source at a time, not ${sources.join(" and ")}`);
   let period = periods[0];
-  if (period && q.defaultPeriod === null) throw new NotUnderstood(`${q.name.toLowerCase()} is about now, not a period`);
+  if (period && q.defaultPeriod === null && kind !== "effect") throw new NotUnderstood(`${q.name.toLowerCase()} is about now, not a period`);
   if (!period && q.defaultPeriod) {
     period = q.defaultPeriod;
     slots.notes.push(`No period given: ${periodText(period)}.`);
@@ -413,6 +418,12 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
       return sources[0] ? { kind, source: sources[0] } : { kind };
     case "feedback":
       return { kind, period: period! };
+    case "effect": {
+      const source = sources[0];
+      if (source && source !== "vle" && source !== "attendance" && source !== "submission")
+        throw new NotUnderstood(`the effect of nudges is measured on VLE activity, attendance or work handed in on time, not ${source}`);
+      return { kind, ...(period ? { period } : {}), ...(source ? { source } : {}) };
+    }
   }
 }
 
@@ -435,7 +446,7 @@ function attempt(tokens: readonly string[], programmes: readonly ProgrammeWords[
     const unknown = words.leftovers();
     if (unknown.length) throw new NotUnderstood(`I did not understand ${unknown.map((w) => `"${w}"`).join(", ")}`);
     const query = buildQuery(kind, slots);
-    if (query.kind !== "freshness" && query.kind !== "feedback" && query.cohort.programmes) {
+    if (query.kind !== "freshness" && query.kind !== "feedback" && query.kind !== "effect" && query.cohort.programmes) {
       const named = programmes.filter((p) => query.cohort.programmes!.includes(p.code));
       slots.notes.push(`Programme${named.length === 1 ? "" : "s"}: ${named.map((p) => `${p.title} (${p.code})`).join(", ")}.`);
     }
@@ -569,5 +580,9 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
       return `how fresh is the ${query.source ? `${SOURCE_WORDS[query.source].name} ` : ""}data?`;
     case "feedback":
       return `rule feedback from tutors ${periodText(query.period)}`;
+    case "effect": {
+      const on = query.source === "attendance" ? " attendance" : query.source === "submission" ? " submissions" : " engagement";
+      return `did nudges improve${on}${query.period ? ` ${periodText(query.period)}` : ""}?`;
+    }
   }
 }

@@ -153,16 +153,29 @@ export interface AllRuleEffects {
   pooled: ReturnType<typeof poolEstimates> & { sentence: string };
 }
 
-/** Every rule that has flags with an arm, and the pooled headline. */
-export async function allRuleEffects(db: Database): Promise<AllRuleEffects> {
+/** Outcomes an aggregate question can ask the effect on (analytics "did nudges improve attendance?"). */
+export const OUTCOME_OF_SOURCE = { vle: HEADLINE, attendance: "attendance_rate_14", submission: "submissions_on_time_14" } as const;
+
+/** The outcome's words, e.g. "VLE active days in the 14 days after". */
+export function outcomeLabel(outcome: string): string {
+  return definitions().find((d) => d.outcome === outcome)?.label ?? outcome;
+}
+
+/**
+ * Every rule that has flags with an arm, and the pooled headline (or `outcome`); only flags raised
+ * from `from` to `to` (day numbers) when given.
+ */
+export async function allRuleEffects(db: Database, options: { from?: number; to?: number; outcome?: string } = {}): Promise<AllRuleEffects> {
   const lastDay = await lastEngagementDay(db.sql);
-  const rows = lastDay === null ? [] : await flagOutcomes(db.sql, { lastDay });
+  const all = lastDay === null ? [] : await flagOutcomes(db.sql, { lastDay });
+  const rows = all.filter((r) => (options.from === undefined || r.day >= options.from) && (options.to === undefined || r.day <= options.to));
   const byRule = new Map<string, FlagOutcomeRow[]>();
   for (const row of rows) byRule.set(row.ruleId, [...(byRule.get(row.ruleId) ?? []), row]);
   const rules: RuleEffect[] = [];
   for (const [id, ruleRows] of byRule) rules.push(effectOf(await ruleInfo(db, id), ruleRows, lastDay));
-  const pooled = poolEstimates(rules.map((r) => r.headline.estimate));
-  const label = definitions().find((d) => d.outcome === HEADLINE)!.label;
+  const outcome = options.outcome ?? HEADLINE;
+  const pooled = poolEstimates(rules.map((r) => r.outcomes.find((o) => o.outcome === outcome)!.estimate));
+  const label = outcomeLabel(outcome);
   const sentence =
     pooled.rules === 0
       ? rules.length === 0

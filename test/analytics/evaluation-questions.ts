@@ -208,12 +208,12 @@ export const EVALUATION: readonly Case[] = [
   ["how useful are the rules according to tutors in the last 90 days", feedback(days(90))],
   ["rule feedback over the last 6 weeks", feedback(weeks(6))],
 
-  // Questions of cause: refused with the pointer to the rule effect comparison.
-  ["did engagement improve after nudges last term?", { refused: true }],
-  ["do nudges actually work?", { refused: true }],
-  ["have the rules made any difference to attendance?", { refused: true }],
-  ["did the messages help students engage more?", { refused: true }],
-  ["what impact have nudges had on engagement?", { refused: true }],
+  // Questions of cause: nudged against held-out students, every rule pooled.
+  ["did engagement improve after nudges last term?", { kind: "effect", period: { kind: "last_term" } }],
+  ["do nudges actually work?", { kind: "effect" }],
+  ["have the rules made any difference to attendance?", { kind: "effect", source: "attendance" }],
+  ["did the messages help students engage more?", { kind: "effect" }],
+  ["what impact have nudges had on engagement?", { kind: "effect" }],
 
   // Measures the question set does not have yet: never answered as something else.
   ["attendance rate by programme", attendanceRate(weeks(4), {}, "programme")],

@@ -332,4 +332,23 @@ export const EXPECTED: Record<string, Expected> = {
       ["No VLE activity for 14 days", 6, f5, 0],
     ],
   },
+  // Effect of nudges: the world's flags have no holdout arm, so there is nothing to compare.
+  "did engagement improve after nudges last term?": {
+    title: "Did nudges make a difference? VLE active days in the 14 days after a flag",
+    // No calendar imported: last term is the fixed-month summer term.
+    period: ["2026-04-01", "2026-07-31"],
+    rows: [["All rules (pooled)", { text: "not enough students yet" }, null, 0, 0]],
+    total: null,
+  },
+  "do nudges work?": {
+    period: ["2026-11-21", "2026-11-21"],
+    rows: [["All rules (pooled)", { text: "not enough students yet" }, null, 0, 0]],
+    total: null,
+  },
+  "what difference have nudges made to attendance this term?": {
+    title: "Did nudges make a difference? Attendance rate (share of sessions) in the 14 days after a flag",
+    period: ["2026-08-01", "2026-11-21"],
+    rows: [["All rules (pooled)", { text: "not enough students yet" }, null, 0, 0]],
+    total: null,
+  },
 };
