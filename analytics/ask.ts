@@ -28,7 +28,7 @@ export type AskOptions = Omit<RunOptions, "staffNumber">;
 /** Long pastes are cut in the audit log; what was asked stays recognisable. */
 const AUDIT_TEXT_LIMIT = 500;
 /**
- * Longer than any question staff ask (the longest of the 152 in the evaluation set is 88 characters):
+ * Longer than any question staff ask (the longest of the 167 in the evaluation set is 89 characters):
  * a paste of thousands of characters is not read at all, so it cannot cost the parser, the
  * matchers or the database seconds per request.
  */

@@ -238,6 +238,8 @@ interface Slots {
   top?: number;
   /** "what proportion of", "percentage of". */
   share?: boolean;
+  /** "Nursing vs Midwifery", "compare Law and History": the programmes side by side. */
+  compare?: boolean;
   notes: string[];
 }
 
@@ -333,6 +335,7 @@ function recogniseKind(text: string): QuestionKind {
 
 function readSlots(words: Words, slots: Slots): void {
   if (words.take(/\b(?:what |which )?(?:proportion|percentage|percent|share|fraction)(?: of)?\b/).length) slots.share = true;
+  if (words.take(/\b(?:vs|versus|compared (?:to|with)|compare|comparing|comparison(?: of| between)?|between)\b/).length) slots.compare = true;
   for (const [pattern, read] of PERIOD_PATTERNS) for (const m of words.take(pattern)) slots.periods.push(read(m));
   for (const [pattern, read] of GROUPING_PATTERNS) for (const m of words.take(pattern)) slots.groupings.push(read(m));
   for (const [pattern, read] of YEAR_PATTERNS) {
@@ -355,6 +358,13 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
   if (periods.length > 1) throw new NotUnderstood(`this names ${periods.length} periods (${periods.map(periodText).join(", ")}): ask about one`);
   if (years.length > 1) throw new NotUnderstood("this names more than one year of study: ask about one year, or all years");
   if (groupings.length > 1) throw new NotUnderstood(`this asks for more than one breakdown (${groupings.join(", ")}): ask for one`);
+  // A comparison of programmes is the question by programme, for those programmes.
+  if (slots.compare) {
+    if (slots.programmes.size < 2) throw new NotUnderstood("a comparison needs two programmes or more, e.g. “Nursing vs Midwifery”");
+    if (!q.groupings.includes("programme")) throw new NotUnderstood(`${q.name.toLowerCase()} cannot be compared by programme`);
+    if (groupings.length && groupings[0] !== "programme") throw new NotUnderstood("a comparison of programmes is by programme");
+    if (!groupings.length) groupings.push("programme");
+  }
   const grouping = groupings[0] ?? q.groupings[0]!;
   if (!q.groupings.includes(grouping)) {
     const allowed = q.groupings.filter((g) => g !== "none");
@@ -411,6 +421,8 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
     case "attendance_rate":
       if (sources.some((s) => s !== "attendance")) throw new NotUnderstood(`the attendance rate is about attendance, not ${sources.join(" and ")}`);
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
+    case "approvals":
+      return { kind, cohort, groupBy: grouping as "none" | "programme" | "year" };
     case "opt_outs":
       // Channels are always the columns: "by channel" asks for what every answer shows.
       return { kind, cohort, groupBy: grouping === "channel" ? "none" : (grouping as "none" | "programme" | "year") };
@@ -576,6 +588,8 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
       return `requests for help and referrals for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
     case "opt_outs":
       return `opt-outs and pauses for ${cohortWords(query.cohort, vocabulary)}${by(query.groupBy)}`;
+    case "approvals":
+      return `approvals waiting for ${cohortWords(query.cohort, vocabulary)}${by(query.groupBy)}`;
     case "freshness":
       return `how fresh is the ${query.source ? `${SOURCE_WORDS[query.source].name} ` : ""}data?`;
     case "feedback":

@@ -59,6 +59,8 @@ export type Query =
   | { kind: "submissions"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   /** Students who have opted out of a channel, or paused messages, now. Channels are the columns. */
   | { kind: "opt_outs"; cohort: CohortFilter; groupBy: CohortGrouping }
+  /** Interventions waiting for a person's approval now, and their students. */
+  | { kind: "approvals"; cohort: CohortFilter; groupBy: CohortGrouping }
   | { kind: "feedback"; period: Period }
   /**
    * Whether nudges made a difference: nudged against held-out students, every rule pooled, on one
@@ -421,6 +423,42 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
       "teams",
       "email",
       "emails",
+    ],
+  },
+  {
+    kind: "approvals",
+    name: "Waiting approvals",
+    description:
+      "Messages, invitations and referrals waiting for a person's approval now (proposed or awaiting approval), and the students they are for; optionally for one year and/or programmes, by programme or year.",
+    counts: "interventions and students",
+    groupings: ["none", "programme", "year"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: null,
+    examples: ["how many approvals are waiting?", "nudges awaiting approval by programme", "pending approvals for first-years in Computing"],
+    detect: [/\bapprovals?\b/, /\bawaiting (approval|sign off)\b/, /\bwaiting (to be|for) (approved|approval|sign off)\b/],
+    words: [
+      "approval",
+      "approvals",
+      "awaiting",
+      "waiting",
+      "pending",
+      "outstanding",
+      "be",
+      "approved",
+      "sign",
+      "off",
+      "nudges",
+      "nudge",
+      "messages",
+      "message",
+      "interventions",
+      "intervention",
+      "are",
+      "is",
+      "there",
+      "by",
+      "still",
     ],
   },
   {

@@ -30,6 +30,8 @@ import {
   reachCells,
   submissionCells,
   supportCells,
+  approvalCells,
+  type ApprovalCell,
   trendCells,
   type AttendanceCell,
   type Cell,
@@ -701,6 +703,30 @@ async function optOuts(ctx: Context, query: Extract<Query, { kind: "opt_outs" }>
   });
 }
 
+async function approvals(ctx: Context, query: Extract<Query, { kind: "approvals" }>): Promise<Answer> {
+  // A state, not events: as it stands now.
+  const range = { from: ctx.today, to: ctx.today };
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const cells = await approvalCells(ctx.db, ctx.today, filter);
+  const columns: Column<ApprovalCell>[] = [
+    { name: "waiting for approval", variant: "waiting", get: (c) => c.waiting },
+    { name: "students", variant: "students", get: (c) => c.students },
+  ];
+  // No period to nest, so no record of figures shown: every figure is a sum of cells with small ones hidden.
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who, null, range);
+  const names = columns.map((c) => c.name);
+  const notes = ["As it stands now: messages, invitations to talk and referrals proposed and not yet approved or rejected, and the students they are for."];
+  if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
+  return answer(ctx, query.kind, `Waiting for approval: ${who}${byWords(query.groupBy)}`, range, {
+    columns: names,
+    rows,
+    ...(total ? { total } : {}),
+    chart: barChart(names, rows),
+    notes,
+  });
+}
+
 async function freshness(ctx: Context, query: Extract<Query, { kind: "freshness" }>): Promise<Answer> {
   const sources = query.source ? [query.source] : [...ENGAGEMENT_SOURCES];
   const asOf = ctx.today - 1;
@@ -868,6 +894,8 @@ function answerQuery(ctx: Context, query: Query): Promise<Answer> {
       return feedback(ctx, query);
     case "effect":
       return effect(ctx, query);
+    case "approvals":
+      return approvals(ctx, query);
   }
 }
 

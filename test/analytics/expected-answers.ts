@@ -351,4 +351,8 @@ export const EXPECTED: Record<string, Expected> = {
     rows: [["All rules (pooled)", { text: "not enough students yet" }, null, 0, 0]],
     total: null,
   },
+  // Waiting approvals: every intervention in the world was sent or queued, none waits for approval.
+  "how many approvals are waiting?": { title: "Waiting for approval: students", rows: [["Students", 0, 0]], total: null },
+  "nudges awaiting approval by programme": { rows: [], total: [0, 0] },
+  "pending approvals for first-years in Computing": { rows: [["First-years in BSc Computing", 0, 0]], total: null },
 };
