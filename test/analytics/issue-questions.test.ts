@@ -89,6 +89,12 @@ describe.each(databaseKindsUnderTest())("the questions that failed, on %s", (kin
             raisedAt: new Date((F + 1) * DAY_MS + 6 * 3_600_000),
           },
         });
+    // Waiting for approval: a nudge for each of the first 6 Nursing students, and a second for the first 3 of them.
+    const nursing = students.filter((s) => s.programme === "NURS-BSC").map((s) => world.ids.get(s.number)!);
+    for (const [i, studentId] of [...nursing, ...nursing.slice(0, 3)].entries())
+      await t.db.prisma.intervention.create({
+        data: { studentId, kind: "nudge", state: i % 2 ? "awaiting_approval" : "proposed", channel: "teams", body: "…", proposedBy: "rule:test@1" },
+      });
     const staff = await t.db.prisma.staff.create({ data: { staffNumber: "C0001", displayName: "Student Centre" } });
     await t.db.prisma.staffRoleAssignment.create({ data: { staffId: staff.id, role: "student_centre", scopeKey: roleScopeKey("student_centre", {}) } });
   });
@@ -120,5 +126,12 @@ describe.each(databaseKindsUnderTest())("the questions that failed, on %s", (kin
       { label: "No VLE activity for 14 days", key: "no-vle-14", ...expected },
     ]);
     expect(result.answer.notes.join(" ")).toContain("The interval leaves out zero");
+  });
+
+  it("approvals waiting now: 9 nudges for the 6 Nursing second-years; none elsewhere", async () => {
+    const result = await askQuestion(t.db, "C0001", "how many approvals are waiting, by programme?", RUN_TIME);
+    if (result.kind !== "answer") throw new Error(JSON.stringify(result));
+    expect(result.answer.rows.map((r) => [r.label, r.value, r.figures?.students])).toEqual([["BSc Nursing", 9, 6]]);
+    expect(result.answer.total).toEqual({ label: "Total", value: 9, figures: { students: 6 } });
   });
 });
