@@ -33,9 +33,14 @@ export {
   figureText,
   plotted,
   shownSize,
+  isRounded,
+  roundedSum,
+  roundingSteps,
+  ROUNDED_RATE_MINIMUM,
   type BandedCell,
   type Figure,
   type Range,
+  type Rounded,
 } from "./disclosure.ts";
 
 import { authorise, staffByNumber } from "./identity.ts";

@@ -18,7 +18,19 @@ export {
   type YearFilter,
   type Grouping,
 } from "./questions.ts";
-export { FEWER_THAN_5, NOT_SHOWN, SMALL, sumOfCells, rateOf, averageOverCohorts, figureText, type Figure, type Range } from "../access/index.ts";
+export {
+  FEWER_THAN_5,
+  NOT_SHOWN,
+  SMALL,
+  sumOfCells,
+  rateOf,
+  averageOverCohorts,
+  figureText,
+  isRounded,
+  type Figure,
+  type Range,
+  type Rounded,
+} from "../access/index.ts";
 export { individualRequest, INDIVIDUAL_REFUSAL, type IndividualRequest } from "./individuals.ts";
 export { resolvePeriod, type DayRange } from "./periods.ts";
 export { isGroupQuestion } from "./group-question.ts";

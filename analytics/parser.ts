@@ -162,6 +162,11 @@ const PERIOD_PATTERNS: readonly [RegExp, (m: RegExpExecArray) => Period][] = [
   [/\b(?:(?:for|over|in) )?(\d+) (days?|weeks?)\b/, (m) => counted(Number(m[1]), m[2]!)],
   [/\b(?:so far )?(?:(?:in|during) )?this (week|month)(?: so far)?\b/, (m) => (m[1] === "week" ? { kind: "this_week" } : { kind: "this_month" })],
   [/\b(?:(?:in|during) )?last (week|month)\b/, (m) => (m[1] === "week" ? { kind: "last_week" } : { kind: "last_month" })],
+  [
+    /\b(?:(?:in|during|over|for) )?(?:the )?(this|current|last|previous) (?:term|semester)(?: so far)?\b/,
+    (m) => (m[1] === "last" || m[1] === "previous" ? { kind: "last_term" } : { kind: "this_term" }),
+  ],
+  [/\bsince the (?:start|beginning) of (?:the )?(?:term|semester)\b/, () => ({ kind: "this_term" })],
   [/\btoday\b/, () => ({ kind: "today" })],
   [/\byesterday\b/, () => ({ kind: "yesterday" })],
 ];
@@ -233,6 +238,8 @@ interface Slots {
   top?: number;
   /** "what proportion of", "percentage of". */
   share?: boolean;
+  /** "Nursing vs Midwifery", "compare Law and History": the programmes side by side. */
+  compare?: boolean;
   notes: string[];
 }
 
@@ -328,6 +335,7 @@ function recogniseKind(text: string): QuestionKind {
 
 function readSlots(words: Words, slots: Slots): void {
   if (words.take(/\b(?:what |which )?(?:proportion|percentage|percent|share|fraction)(?: of)?\b/).length) slots.share = true;
+  if (words.take(/\b(?:vs|versus|compared (?:to|with)|compare|comparing|comparison(?: of| between)?|between)\b/).length) slots.compare = true;
   for (const [pattern, read] of PERIOD_PATTERNS) for (const m of words.take(pattern)) slots.periods.push(read(m));
   for (const [pattern, read] of GROUPING_PATTERNS) for (const m of words.take(pattern)) slots.groupings.push(read(m));
   for (const [pattern, read] of YEAR_PATTERNS) {
@@ -350,6 +358,13 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
   if (periods.length > 1) throw new NotUnderstood(`this names ${periods.length} periods (${periods.map(periodText).join(", ")}): ask about one`);
   if (years.length > 1) throw new NotUnderstood("this names more than one year of study: ask about one year, or all years");
   if (groupings.length > 1) throw new NotUnderstood(`this asks for more than one breakdown (${groupings.join(", ")}): ask for one`);
+  // A comparison of programmes is the question by programme, for those programmes.
+  if (slots.compare) {
+    if (slots.programmes.size < 2) throw new NotUnderstood("a comparison needs two programmes or more, e.g. “Nursing vs Midwifery”");
+    if (!q.groupings.includes("programme")) throw new NotUnderstood(`${q.name.toLowerCase()} cannot be compared by programme`);
+    if (groupings.length && groupings[0] !== "programme") throw new NotUnderstood("a comparison of programmes is by programme");
+    if (!groupings.length) groupings.push("programme");
+  }
   const grouping = groupings[0] ?? q.groupings[0]!;
   if (!q.groupings.includes(grouping)) {
     const allowed = q.groupings.filter((g) => g !== "none");
@@ -371,7 +386,7 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
   if (sources.length > 1 && q.sources === "one")
     throw new NotUnderstood(`${q.name.toLowerCase()} takes one data source at a time, not ${sources.join(" and ")}`);
   let period = periods[0];
-  if (period && q.defaultPeriod === null) throw new NotUnderstood(`${q.name.toLowerCase()} is about now, not a period`);
+  if (period && q.defaultPeriod === null && kind !== "effect") throw new NotUnderstood(`${q.name.toLowerCase()} is about now, not a period`);
   if (!period && q.defaultPeriod) {
     period = q.defaultPeriod;
     slots.notes.push(`No period given: ${periodText(period)}.`);
@@ -406,6 +421,8 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
     case "attendance_rate":
       if (sources.some((s) => s !== "attendance")) throw new NotUnderstood(`the attendance rate is about attendance, not ${sources.join(" and ")}`);
       return { kind, period: period!, cohort, groupBy: grouping as "none" | "programme" | "year" };
+    case "approvals":
+      return { kind, cohort, groupBy: grouping as "none" | "programme" | "year" };
     case "opt_outs":
       // Channels are always the columns: "by channel" asks for what every answer shows.
       return { kind, cohort, groupBy: grouping === "channel" ? "none" : (grouping as "none" | "programme" | "year") };
@@ -413,6 +430,12 @@ function buildQuery(kind: QuestionKind, slots: Slots): Query {
       return sources[0] ? { kind, source: sources[0] } : { kind };
     case "feedback":
       return { kind, period: period! };
+    case "effect": {
+      const source = sources[0];
+      if (source && source !== "vle" && source !== "attendance" && source !== "submission")
+        throw new NotUnderstood(`the effect of nudges is measured on VLE activity, attendance or work handed in on time, not ${source}`);
+      return { kind, ...(period ? { period } : {}), ...(source ? { source } : {}) };
+    }
   }
 }
 
@@ -435,7 +458,7 @@ function attempt(tokens: readonly string[], programmes: readonly ProgrammeWords[
     const unknown = words.leftovers();
     if (unknown.length) throw new NotUnderstood(`I did not understand ${unknown.map((w) => `"${w}"`).join(", ")}`);
     const query = buildQuery(kind, slots);
-    if (query.kind !== "freshness" && query.kind !== "feedback" && query.cohort.programmes) {
+    if (query.kind !== "freshness" && query.kind !== "feedback" && query.kind !== "effect" && query.cohort.programmes) {
       const named = programmes.filter((p) => query.cohort.programmes!.includes(p.code));
       slots.notes.push(`Programme${named.length === 1 ? "" : "s"}: ${named.map((p) => `${p.title} (${p.code})`).join(", ")}.`);
     }
@@ -565,9 +588,15 @@ export function phraseOf(query: Query, vocabulary: Vocabulary): string {
       return `requests for help and referrals for ${cohortWords(query.cohort, vocabulary)} ${periodText(query.period)}${by(query.groupBy)}`;
     case "opt_outs":
       return `opt-outs and pauses for ${cohortWords(query.cohort, vocabulary)}${by(query.groupBy)}`;
+    case "approvals":
+      return `approvals waiting for ${cohortWords(query.cohort, vocabulary)}${by(query.groupBy)}`;
     case "freshness":
       return `how fresh is the ${query.source ? `${SOURCE_WORDS[query.source].name} ` : ""}data?`;
     case "feedback":
       return `rule feedback from tutors ${periodText(query.period)}`;
+    case "effect": {
+      const on = query.source === "attendance" ? " attendance" : query.source === "submission" ? " submissions" : " engagement";
+      return `did nudges improve${on}${query.period ? ` ${periodText(query.period)}` : ""}?`;
+    }
   }
 }

@@ -72,8 +72,52 @@ export function snapPeriod(period: Period): Period {
   return period.kind === "last_days" ? { kind: "last_days", days: best } : { kind: "last_weeks", weeks: best / 7 };
 }
 
-export function resolvePeriod(period: Period, today: number): DayRange {
+/**
+ * Terms, oldest first: the academic calendar's teaching periods (`teaching`, or `terms` /
+ * `semesters` when it names them so), each from its first to its last day. Empty when there is no
+ * calendar or it names none: then terms are fixed months (autumn August–December, spring
+ * January–March, summer April–July), the same terms the holdout draws by.
+ */
+export type Terms = readonly DayRange[];
+
+export function termsOf(calendar: { periods: Record<string, readonly { from: string; to: string }[]> } | null): DayRange[] {
+  const named = calendar ? (calendar.periods.teaching ?? calendar.periods.terms ?? calendar.periods.semesters ?? []) : [];
+  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
+  return named
+    .map((r) => ({ from: day(r.from), to: day(r.to) }))
+    .filter((r) => Number.isInteger(r.from) && Number.isInteger(r.to) && r.from <= r.to)
+    .sort((a, b) => a.from - b.from);
+}
+
+/** The fixed-month term holding `day`. */
+function fixedTerm(day: number): DayRange {
+  const date = new Date(day * DAY_MS);
+  const [year, month] = [date.getUTCFullYear(), date.getUTCMonth()];
+  const [start, end] = month >= 7 ? [7, 12] : month >= 3 ? [3, 7] : [0, 3];
+  return { from: Date.UTC(year, start, 1) / DAY_MS, to: Date.UTC(year, end, 1) / DAY_MS - 1 };
+}
+
+/**
+ * "This term": from the start of the term holding today (or, between terms, the last one) to today
+ * or the term's end; "last term": the whole term before it.
+ */
+function termPeriod(kind: "this_term" | "last_term", today: number, terms: Terms): DayRange {
+  const started = terms.filter((t) => t.from <= today);
+  if (started.length) {
+    const current = started[started.length - 1]!;
+    if (kind === "this_term") return { from: current.from, to: Math.min(today, current.to) };
+    if (started.length > 1) return started[started.length - 2]!;
+    return fixedTerm(current.from - 1);
+  }
+  const current = fixedTerm(today);
+  return kind === "this_term" ? { from: current.from, to: today } : fixedTerm(current.from - 1);
+}
+
+export function resolvePeriod(period: Period, today: number, terms: Terms = []): DayRange {
   switch (period.kind) {
+    case "this_term":
+    case "last_term":
+      return termPeriod(period.kind, today, terms);
     case "last_days":
       return { from: today - period.days, to: today - 1 };
     case "last_weeks":
@@ -100,8 +144,8 @@ export function resolvePeriod(period: Period, today: number): DayRange {
  * yesterday, so that a Monday's "flagged in the last 7 days" includes that morning's run, as the
  * tutors' digests did. Calendar periods are as `resolvePeriod`.
  */
-export function resolveEventPeriod(period: Period, today: number): DayRange {
-  const range = resolvePeriod(period, today);
+export function resolveEventPeriod(period: Period, today: number, terms: Terms = []): DayRange {
+  const range = resolvePeriod(period, today, terms);
   const rolling = period.kind === "last_days" || period.kind === "last_weeks" || period.kind === "last_months";
   return rolling ? { from: range.from + 1, to: range.to + 1 } : range;
 }

@@ -296,6 +296,27 @@ export async function submissionCells(db: Database, range: DayRange, filter: Res
   return rows.map((row) => ({ ...cell(row), missed: num(row.missed), late: num(row.late) }));
 }
 
+/** Interventions waiting for a person's decision now (proposed or awaiting approval), and their students. */
+export interface ApprovalCell extends Cell {
+  waiting: number;
+  students: number;
+}
+
+/** What waits for approval now, per cell of the students' latest enrolment. */
+export async function approvalCells(db: Database, day: number, filter: ResolvedFilter): Promise<ApprovalCell[]> {
+  const rows = await db.sql.query<Record<string, unknown>>(
+    `WITH cohort AS (${cohortSql(db.sql, "latest", day)})
+     SELECT c.programme AS programme, c.year AS year, COUNT(*) AS waiting, COUNT(DISTINCT i."studentId") AS students
+       FROM "Intervention" i
+       JOIN "Student" s ON s."id" = i."studentId" AND ${usable("s")}
+       LEFT JOIN cohort c ON c.sid = i."studentId"
+      WHERE i."state" IN ('proposed', 'awaiting_approval') ${cohortWhere(filter)}
+      GROUP BY c.programme, c.year`,
+    [],
+  );
+  return rows.map((row) => ({ ...cell(row), waiting: num(row.waiting), students: num(row.students) }));
+}
+
 export interface SupportCell extends Cell {
   askedForHelp: number;
   referrals: number;

@@ -22,7 +22,10 @@ export type Period =
   | { kind: "this_week" }
   | { kind: "last_week" }
   | { kind: "this_month" }
-  | { kind: "last_month" };
+  | { kind: "last_month" }
+  /** Terms from the academic calendar's teaching periods (fixed months when none is imported). */
+  | { kind: "this_term" }
+  | { kind: "last_term" };
 
 /** A year of study, or each programme's final year (its length in years, 3 when unknown). */
 export type YearFilter = number | "final";
@@ -56,7 +59,17 @@ export type Query =
   | { kind: "submissions"; period: Period; cohort: CohortFilter; groupBy: CohortGrouping }
   /** Students who have opted out of a channel, or paused messages, now. Channels are the columns. */
   | { kind: "opt_outs"; cohort: CohortFilter; groupBy: CohortGrouping }
-  | { kind: "feedback"; period: Period };
+  /** Interventions waiting for a person's approval now, and their students. */
+  | { kind: "approvals"; cohort: CohortFilter; groupBy: CohortGrouping }
+  | { kind: "feedback"; period: Period }
+  /**
+   * Whether nudges made a difference: nudged against held-out students, every rule pooled, on one
+   * outcome (VLE by default), for flags raised in the period (every flag so far without one).
+   */
+  | { kind: "effect"; period?: Period; source?: EffectSource };
+
+/** The sources an effect is measured on: VLE active days, attendance rate, work handed in on time. */
+export type EffectSource = "vle" | "attendance" | "submission";
 
 export type QuestionKind = Query["kind"];
 export type Grouping = "none" | "rule" | "programme" | "year" | "week" | "channel" | "source";
@@ -413,6 +426,42 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     ],
   },
   {
+    kind: "approvals",
+    name: "Waiting approvals",
+    description:
+      "Messages, invitations and referrals waiting for a person's approval now (proposed or awaiting approval), and the students they are for; optionally for one year and/or programmes, by programme or year.",
+    counts: "interventions and students",
+    groupings: ["none", "programme", "year"],
+    cohortFilters: true,
+    sources: "none",
+    defaultPeriod: null,
+    examples: ["how many approvals are waiting?", "nudges awaiting approval by programme", "pending approvals for first-years in Computing"],
+    detect: [/\bapprovals?\b/, /\bawaiting (approval|sign off)\b/, /\bwaiting (to be|for) (approved|approval|sign off)\b/],
+    words: [
+      "approval",
+      "approvals",
+      "awaiting",
+      "waiting",
+      "pending",
+      "outstanding",
+      "be",
+      "approved",
+      "sign",
+      "off",
+      "nudges",
+      "nudge",
+      "messages",
+      "message",
+      "interventions",
+      "intervention",
+      "are",
+      "is",
+      "there",
+      "by",
+      "still",
+    ],
+  },
+  {
     kind: "freshness",
     name: "Data freshness",
     description:
@@ -483,6 +532,77 @@ export const QUESTIONS: readonly QuestionDefinition[] = [
     // "tutors' verdicts on flags" is about the verdicts.
     outranks: ["flags"],
   },
+  {
+    kind: "effect",
+    name: "Effect of nudges",
+    description:
+      "Whether nudges made a difference: students flagged and nudged against students the rules held out at random, every rule pooled (weighted by its students), on VLE active days in the 14 days after the flag (or attendance, or work handed in on time), with a 95% interval; or plainly that there are not enough students yet. Flags raised in the period, or every flag so far.",
+    counts: "difference between nudged and held-out students",
+    groupings: ["none", "rule"],
+    cohortFilters: false,
+    sources: "one",
+    defaultPeriod: null,
+    examples: ["did engagement improve after nudges last term?", "do nudges work?", "what difference have nudges made to attendance this term?"],
+    detect: [
+      // A cause, what might cause it, and a question; never about flags ("did flags increase?").
+      /^(?!.*\bflag(s|ged)?\b)(?=.*\b(improve[ds]?|improving|improvement|work(s|ed|ing)?|help(s|ed)?|effect(s|ive|iveness)?|impact|difference|change[ds]?|better|increase[ds]?)\b)(?=.*\b(nudges?|nudging|nudged|interventions?|messages?|rules?|prompts?)\b)(?=.*\b(did|do|does|has|have|is|are|were|was|what|how|whether)\b)/,
+    ],
+    words: [
+      "improve",
+      "improved",
+      "improves",
+      "improving",
+      "improvement",
+      "work",
+      "works",
+      "worked",
+      "working",
+      "help",
+      "helps",
+      "helped",
+      "effect",
+      "effects",
+      "effective",
+      "effectiveness",
+      "impact",
+      "difference",
+      "change",
+      "changed",
+      "changes",
+      "better",
+      "increase",
+      "increased",
+      "increases",
+      "nudge",
+      "nudges",
+      "nudging",
+      "nudged",
+      "intervention",
+      "interventions",
+      "message",
+      "messages",
+      "rule",
+      "rules",
+      "prompt",
+      "prompts",
+      "engagement",
+      "engage",
+      "more",
+      "after",
+      "actually",
+      "really",
+      "made",
+      "make",
+      "makes",
+      "had",
+      "any",
+      "on",
+      "by",
+      "whether",
+      "students",
+    ],
+    outranks: ["engagement_trend", "reach", "inactive", "attendance_rate", "support", "submissions", "meetings", "top_rules", "feedback"],
+  },
 ];
 
 export function questionOf(kind: QuestionKind): QuestionDefinition {
@@ -529,5 +649,9 @@ export function periodText(period: Period): string {
       return "this month";
     case "last_month":
       return "last month";
+    case "this_term":
+      return "this term";
+    case "last_term":
+      return "last term";
   }
 }

@@ -153,13 +153,22 @@ export interface AllRuleEffects {
   pooled: ReturnType<typeof poolEstimates> & { sentence: string };
 }
 
+/** Outcomes an aggregate question can ask the effect on (analytics "did nudges improve attendance?"). */
+export const OUTCOME_OF_SOURCE = { vle: HEADLINE, attendance: "attendance_rate_14", submission: "submissions_on_time_14" } as const;
+
+/** The outcome's words, e.g. "VLE active days in the 14 days after". */
+export function outcomeLabel(outcome: string): string {
+  return definitions().find((d) => d.outcome === outcome)?.label ?? outcome;
+}
+
 /**
- * Every rule that has flags with an arm, and the pooled headline; with `days`, only flags raised on
- * those days (the annual report's period), their outcomes followed as far as the data goes.
+ * Every rule that has flags with an arm, and the pooled headline (or `outcome`); only flags raised
+ * from `from` to `to` (day numbers) when given, their outcomes followed as far as the data goes.
  */
-export async function allRuleEffects(db: Database, days?: { from: number; to: number }): Promise<AllRuleEffects> {
+export async function allRuleEffects(db: Database, options: { from?: number; to?: number; outcome?: string } = {}): Promise<AllRuleEffects> {
   const lastDay = await lastEngagementDay(db.sql);
-  const rows = lastDay === null ? [] : await flagOutcomes(db.sql, { lastDay: days ? Math.min(lastDay, days.to) : lastDay, fromDay: days?.from });
+  const all = lastDay === null ? [] : await flagOutcomes(db.sql, { lastDay, fromDay: options.from });
+  const rows = all.filter((r) => (options.from === undefined || r.day >= options.from) && (options.to === undefined || r.day <= options.to));
   const byRule = new Map<string, FlagOutcomeRow[]>();
   for (const row of rows) {
     const list = byRule.get(row.ruleId);
@@ -168,8 +177,9 @@ export async function allRuleEffects(db: Database, days?: { from: number; to: nu
   }
   const rules: RuleEffect[] = [];
   for (const [id, ruleRows] of byRule) rules.push(effectOf(await ruleInfo(db, id), ruleRows, lastDay));
-  const pooled = poolEstimates(rules.map((r) => r.headline.estimate));
-  const label = definitions().find((d) => d.outcome === HEADLINE)!.label;
+  const outcome = options.outcome ?? HEADLINE;
+  const pooled = poolEstimates(rules.map((r) => r.outcomes.find((o) => o.outcome === outcome)!.estimate));
+  const label = outcomeLabel(outcome);
   const sentence =
     pooled.rules === 0
       ? rules.length === 0

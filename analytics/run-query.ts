@@ -5,8 +5,22 @@
  */
 import { NudgeError, DEFAULT_TIMEZONE } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { feedStates } from "../rules/index.ts";
-import { averageOverCohorts, FEWER_THAN_5, figureText, plotted, rateOf, shownSize, SMALL, sumOfCells, type BandedCell, type Figure } from "../access/index.ts";
+import { feedStates, loadCalendar } from "../rules/index.ts";
+import {
+  averageOverCohorts,
+  countFigure,
+  FEWER_THAN_5,
+  figureText,
+  plotted,
+  rateOf,
+  shownSize,
+  SMALL,
+  sumOfCells,
+  type BandedCell,
+  type Figure,
+} from "../access/index.ts";
+import { MIN_PER_ARM, type EffectEstimate } from "./effect-estimate.ts";
+import { allRuleEffects, OUTCOME_OF_SOURCE, outcomeLabel } from "./rule-effect.ts";
 import {
   attendanceCells,
   flagCells,
@@ -16,6 +30,8 @@ import {
   reachCells,
   submissionCells,
   supportCells,
+  approvalCells,
+  type ApprovalCell,
   trendCells,
   type AttendanceCell,
   type Cell,
@@ -26,7 +42,20 @@ import {
   type SupportCell,
 } from "./queries.ts";
 import { cohortWords, type Vocabulary } from "./parser.ts";
-import { blockLabel, blocksOf, instants, isoDay, resolveEventPeriod, resolvePeriod, shortDay, snapPeriod, today as todayIn, type DayRange } from "./periods.ts";
+import {
+  blockLabel,
+  blocksOf,
+  instants,
+  isoDay,
+  resolveEventPeriod,
+  resolvePeriod,
+  shortDay,
+  snapPeriod,
+  termsOf,
+  today as todayIn,
+  type DayRange,
+  type Terms,
+} from "./periods.ts";
 import {
   CHANNELS,
   ENGAGEMENT_SOURCES,
@@ -99,6 +128,8 @@ interface Context {
   programmes: Map<number, { code: string; title: string }>;
   vocabulary: Vocabulary;
   lastDataDay: Map<EngagementSource, number | null>;
+  /** The academic calendar's terms ("this term", "last term"). */
+  terms: Terms;
   staffNumber?: string;
 }
 
@@ -136,11 +167,13 @@ async function contextFor(db: Database, now: Date, timezone: string, staffNumber
     const known = lastDataDay.get(source);
     if (known === undefined || (feed.lastDataDay ?? -1) > (known ?? -1)) lastDataDay.set(source, feed.lastDataDay);
   }
+  const today = todayIn(now, timezone);
   return {
     db,
     now,
     timezone,
-    today: todayIn(now, timezone),
+    today,
+    terms: termsOf(await loadCalendar(db, today)),
     programmes: new Map(programmes.map((p) => [p.id, { code: p.code, title: p.title }])),
     vocabulary: { programmes },
     lastDataDay,
@@ -294,7 +327,7 @@ function barChart(columns: readonly string[], rows: readonly AnswerRow[], kind: 
 const byWords = (groupBy: string) => (groupBy === "none" ? "" : `, by ${groupBy}`);
 
 async function inactive(ctx: Context, query: Extract<Query, { kind: "inactive" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolvePeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const sourceWords = query.source === "any" ? "no activity from any source" : `no ${SOURCE_LABELS[query.source]} activity`;
@@ -302,7 +335,9 @@ async function inactive(ctx: Context, query: Extract<Query, { kind: "inactive" }
   const sources = query.source === "any" ? ENGAGEMENT_SOURCES.filter((s) => ctx.lastDataDay.has(s)) : [query.source];
   const coverage = dataCoverage(ctx, sources, range);
   const columns = ["students"];
-  const notes = ["Students enrolled for the whole period; groups of 1 to 4 show as “fewer than 5”, and a total that includes one as the range it allows."];
+  const notes = [
+    "Students enrolled for the whole period; groups of 1 to 4 show as “fewer than 5”, a total that includes one as the range it allows, and a total that includes several as “about” a figure within 5 of the truth.",
+  ];
   // No data is not inactivity (POLICY P10): without the feed there is nothing to count.
   if (sources.length === 0 || coverage.missing.length === sources.length) {
     const rows = [{ label: capitalise(who), value: null }];
@@ -359,7 +394,7 @@ function groupByKey<C extends { key: string; n: number }>(cells: readonly C[]): 
 }
 
 async function flags(ctx: Context, query: Extract<Query, { kind: "flags" }>): Promise<Answer> {
-  const range = resolveEventPeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const title = `${capitalise(who)} flagged${byWords(query.groupBy)}`;
@@ -399,7 +434,7 @@ async function flags(ctx: Context, query: Extract<Query, { kind: "flags" }>): Pr
 }
 
 async function topRules(ctx: Context, query: Extract<Query, { kind: "top_rules" }>): Promise<Answer> {
-  const range = resolveEventPeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const byKey = groupByKey(await flagCells(ctx.db, range, instants(range, ctx.timezone), filter, "rule"));
@@ -423,7 +458,7 @@ async function topRules(ctx: Context, query: Extract<Query, { kind: "top_rules" 
 }
 
 async function engagementTrend(ctx: Context, query: Extract<Query, { kind: "engagement_trend" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolvePeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const sources = query.sources === "all" ? ENGAGEMENT_SOURCES.filter((s) => ctx.lastDataDay.has(s)) : query.sources;
@@ -470,7 +505,7 @@ async function engagementTrend(ctx: Context, query: Extract<Query, { kind: "enga
 }
 
 async function reach(ctx: Context, query: Extract<Query, { kind: "reach" }>): Promise<Answer> {
-  const range = resolveEventPeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const cells = await reachCells(ctx.db, range, instants(range, ctx.timezone), filter);
@@ -503,7 +538,7 @@ async function reach(ctx: Context, query: Extract<Query, { kind: "reach" }>): Pr
 }
 
 async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }>): Promise<Answer> {
-  const range = resolveEventPeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const cells = await meetingCells(ctx.db, range, instants(range, ctx.timezone), filter);
@@ -528,7 +563,7 @@ async function meetings(ctx: Context, query: Extract<Query, { kind: "meetings" }
 }
 
 async function attendanceRate(ctx: Context, query: Extract<Query, { kind: "attendance_rate" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolvePeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const coverage = dataCoverage(ctx, ["attendance"], range);
@@ -581,7 +616,7 @@ async function attendanceRate(ctx: Context, query: Extract<Query, { kind: "atten
 }
 
 async function submissions(ctx: Context, query: Extract<Query, { kind: "submissions" }>): Promise<Answer> {
-  const range = resolvePeriod(query.period, ctx.today);
+  const range = resolvePeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const title = `Missed and late submissions: ${who}${byWords(query.groupBy)}`;
@@ -615,7 +650,7 @@ async function submissions(ctx: Context, query: Extract<Query, { kind: "submissi
 }
 
 async function support(ctx: Context, query: Extract<Query, { kind: "support" }>): Promise<Answer> {
-  const range = resolveEventPeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today, ctx.terms);
   const filter = resolveFilter(ctx, query.cohort);
   const who = cohortWords(query.cohort, ctx.vocabulary);
   const cells = await supportCells(ctx.db, range, instants(range, ctx.timezone), filter);
@@ -668,6 +703,30 @@ async function optOuts(ctx: Context, query: Extract<Query, { kind: "opt_outs" }>
   });
 }
 
+async function approvals(ctx: Context, query: Extract<Query, { kind: "approvals" }>): Promise<Answer> {
+  // A state, not events: as it stands now.
+  const range = { from: ctx.today, to: ctx.today };
+  const filter = resolveFilter(ctx, query.cohort);
+  const who = cohortWords(query.cohort, ctx.vocabulary);
+  const cells = await approvalCells(ctx.db, ctx.today, filter);
+  const columns: Column<ApprovalCell>[] = [
+    { name: "waiting for approval", variant: "waiting", get: (c) => c.waiting },
+    { name: "students", variant: "students", get: (c) => c.students },
+  ];
+  // No period to nest, so no record of figures shown: every figure is a sum of cells with small ones hidden.
+  const { rows, total } = cohortRows(ctx, cells, query.groupBy, columns, filter, who, null, range);
+  const names = columns.map((c) => c.name);
+  const notes = ["As it stands now: messages, invitations to talk and referrals proposed and not yet approved or rejected, and the students they are for."];
+  if (query.groupBy !== "none") notes.push(NONE_NOT_LISTED);
+  return answer(ctx, query.kind, `Waiting for approval: ${who}${byWords(query.groupBy)}`, range, {
+    columns: names,
+    rows,
+    ...(total ? { total } : {}),
+    chart: barChart(names, rows),
+    notes,
+  });
+}
+
 async function freshness(ctx: Context, query: Extract<Query, { kind: "freshness" }>): Promise<Answer> {
   const sources = query.source ? [query.source] : [...ENGAGEMENT_SOURCES];
   const asOf = ctx.today - 1;
@@ -704,7 +763,7 @@ const VERDICTS = [
 
 async function feedback(ctx: Context, query: Extract<Query, { kind: "feedback" }>): Promise<Answer> {
   // Verdicts count on the day they were given: today's are in, as tutors expect.
-  const range = resolveEventPeriod(query.period, ctx.today);
+  const range = resolveEventPeriod(query.period, ctx.today, ctx.terms);
   const when = instants(range, ctx.timezone);
   // Verdicts belong to rules, not to cohorts: groupBy over the table is the whole query.
   const groups = await ctx.db.prisma.ruleFeedback.groupBy({
@@ -724,6 +783,67 @@ async function feedback(ctx: Context, query: Extract<Query, { kind: "feedback" }
   const notes = ["Tutors' verdicts on flags, by rule; 1 to 4 verdicts show as “fewer than 5”."];
   if (rows.length === 0) notes.push("No feedback in this period.");
   return answer(ctx, query.kind, "Rule feedback from tutors", range, { columns, rows, chart: barChart(columns, rows), notes });
+}
+
+const signed = (x: number, digits: number) => `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x).toFixed(digits)}`;
+
+/** The estimate's figures as a row: students in each arm (1 to 4 hidden), the difference and its interval. */
+function effectRow(label: string, key: string | undefined, estimate: EffectEstimate, nudged: Figure, heldOut: Figure, share: boolean): AnswerRow {
+  const scale = share ? 100 : 1;
+  const unit = share ? " points" : " days";
+  const enough = estimate.enough && estimate.difference !== null && estimate.interval !== null;
+  const row: AnswerRow = {
+    label,
+    value: enough ? { text: `${signed(estimate.difference! * scale, 1)}${unit}` } : { text: "not enough students yet" },
+    figures: {
+      "95% interval": enough ? { text: `${signed(estimate.interval![0] * scale, 1)} to ${signed(estimate.interval![1] * scale, 1)}` } : null,
+      nudged,
+      "held out": heldOut,
+    },
+  };
+  if (key !== undefined) row.key = key;
+  return row;
+}
+
+async function effect(ctx: Context, query: Extract<Query, { kind: "effect" }>): Promise<Answer> {
+  const range = query.period ? resolveEventPeriod(query.period, ctx.today, ctx.terms) : null;
+  const outcome = OUTCOME_OF_SOURCE[query.source ?? "vle"];
+  const share = outcome !== OUTCOME_OF_SOURCE.vle;
+  const label = outcomeLabel(outcome);
+  const effects = await allRuleEffects(ctx.db, range ? { from: range.from, to: range.to, outcome } : { outcome });
+  const columns = [share ? "nudged − held out (percentage points)" : "nudged − held out", "95% interval", "nudged", "held out"];
+  const armsOf = (e: EffectEstimate) => ({ nudged: e.nudged, heldOut: e.heldOut });
+  const perRule = effects.rules.map((rule) => ({ rule, estimate: rule.outcomes.find((o) => o.outcome === outcome)!.estimate }));
+  const rows: AnswerRow[] = [
+    effectRow(
+      "All rules (pooled)",
+      undefined,
+      effects.pooled,
+      sumOfCells(perRule.map((r) => armsOf(r.estimate).nudged)),
+      sumOfCells(perRule.map((r) => armsOf(r.estimate).heldOut)),
+      share,
+    ),
+    ...perRule
+      .sort((a, b) => a.rule.title.localeCompare(b.rule.title))
+      .map(({ rule, estimate }) => effectRow(rule.title, rule.rule, estimate, countFigure(estimate.nudged), countFigure(estimate.heldOut), share)),
+  ];
+  const notes = [
+    `${label.charAt(0).toUpperCase()}${label.slice(1)} a flag: students the rules nudged against students each rule held out at random (its holdout), each student's first flag from a rule in a term.`,
+    effects.rules.length === 0
+      ? "No rule has held out any students in this period: there is nothing to compare yet."
+      : effects.pooled.enough
+        ? `Pooled over ${effects.pooled.rules} rule(s), each weighted by its students; the interval is 95%. ${effects.pooled.significant ? "The interval leaves out zero: a difference this size is unlikely to be chance." : "The interval includes zero: no clear difference."}`
+        : `Not enough students yet to tell: an estimate needs at least ${MIN_PER_ARM} students in each arm of a rule.`,
+    "Only flags whose outcome window has ended are compared; groups of 1 to 4 students show as “fewer than 5”.",
+  ];
+  if (!range) notes.unshift("No period given: every flag so far.");
+  const shownRange = range ?? { from: ctx.today, to: ctx.today };
+  return answer(ctx, query.kind, `Did nudges make a difference? ${label.charAt(0).toUpperCase()}${label.slice(1)} a flag`, shownRange, {
+    columns,
+    rows,
+    chart: { kind: "bar", labels: [], series: [] },
+    notes,
+  });
 }
 
 /** The answer card's figures for a query, as of `now`. */
@@ -772,6 +892,10 @@ function answerQuery(ctx: Context, query: Query): Promise<Answer> {
       return freshness(ctx, query);
     case "feedback":
       return feedback(ctx, query);
+    case "effect":
+      return effect(ctx, query);
+    case "approvals":
+      return approvals(ctx, query);
   }
 }
 

@@ -208,12 +208,38 @@ export const EVALUATION: readonly Case[] = [
   ["how useful are the rules according to tutors in the last 90 days", feedback(days(90))],
   ["rule feedback over the last 6 weeks", feedback(weeks(6))],
 
-  // Questions of cause: refused with the pointer to the rule effect comparison.
-  ["did engagement improve after nudges last term?", { refused: true }],
-  ["do nudges actually work?", { refused: true }],
-  ["have the rules made any difference to attendance?", { refused: true }],
-  ["did the messages help students engage more?", { refused: true }],
-  ["what impact have nudges had on engagement?", { refused: true }],
+  // Questions of cause: nudged against held-out students, every rule pooled.
+  ["did engagement improve after nudges last term?", { kind: "effect", period: { kind: "last_term" } }],
+  ["do nudges actually work?", { kind: "effect" }],
+  ["have the rules made any difference to attendance?", { kind: "effect", source: "attendance" }],
+  ["did the messages help students engage more?", { kind: "effect" }],
+  ["what impact have nudges had on engagement?", { kind: "effect" }],
+
+  // Comparisons between programmes: the question by programme, for those programmes.
+  ["attendance rate Nursing vs Psychology", attendanceRate(weeks(4), { programmes: ["NURS-BSC", "PSY-BSC"] }, "programme")],
+  ["compare missed submissions in Law and History this month", submissions(thisMonth, { programmes: ["HIST-BA", "LAW-LLB"] }, "programme")],
+  [
+    "how many students in Nursing versus Psychology had no Moodle activity in the last 2 weeks",
+    inactive("vle", weeks(2), { programmes: ["NURS-BSC", "PSY-BSC"] }, "programme"),
+  ],
+  ["referrals in Psychology compared with Nursing this month", support(thisMonth, { programmes: ["NURS-BSC", "PSY-BSC"] }, "programme")],
+  ["opt-outs in Law vs History", optOuts({ programmes: ["HIST-BA", "LAW-LLB"] }, "programme")],
+
+  // Terms from the academic calendar, and week-by-week series.
+  ["flags per week this term", flags({ kind: "this_term" }, {}, "week")],
+  ["how many students were flagged since the start of term", flags({ kind: "this_term" })],
+  ["how many first years were flagged last term, by rule", flags({ kind: "last_term" }, { year: 1 }, "rule")],
+  ["missed submissions this semester by programme", submissions({ kind: "this_term" }, {}, "programme")],
+  ["requests for help last semester", support({ kind: "last_term" })],
+
+  // Waiting approvals, now.
+  ["how many nudges are awaiting approval", { kind: "approvals", cohort: {}, groupBy: "none" }],
+  ["pending approvals by programme", { kind: "approvals", cohort: {}, groupBy: "programme" }],
+  ["how many messages are waiting to be approved for second years", { kind: "approvals", cohort: { year: 2 }, groupBy: "none" }],
+
+  // Effect of nudges, with a period or an outcome.
+  ["did attendance improve after nudges this semester", { kind: "effect", period: { kind: "this_term" }, source: "attendance" }],
+  ["have nudges made a difference this term", { kind: "effect", period: { kind: "this_term" } }],
 
   // Measures the question set does not have yet: never answered as something else.
   ["attendance rate by programme", attendanceRate(weeks(4), {}, "programme")],
@@ -227,7 +253,7 @@ export const EVALUATION: readonly Case[] = [
   ["how many students withdrew consent this term", unsupported("consent_withdrawals")],
   ["how many students asked for help this month?", support(thisMonth)],
   ["how many referrals were made this month?", support(thisMonth)],
-  ["how many approvals are waiting", unsupported("waiting_approvals")],
+  ["how many approvals are waiting", { kind: "approvals", cohort: {}, groupBy: "none" }],
   ["what share of flagged students met their tutor", unsupported("flagged_met_tutor")],
   ["how many SMS messages were sent this month", unsupported("messages_by_channel")],
   ["compare VLE activity between Law and History", unsupported("comparison")],

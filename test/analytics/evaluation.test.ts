@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseQuestion, type Vocabulary } from "../../analytics/index.ts";
-import { isEffectQuestion } from "../../analytics/effect-question.ts";
 import { EVALUATION, EVALUATION_PROGRAMMES } from "./evaluation-questions.ts";
 
 const VOCABULARY: Vocabulary = { programmes: EVALUATION_PROGRAMMES };
@@ -14,7 +13,6 @@ const THRESHOLD = 0.85;
 
 describe("the evaluation set", () => {
   const outcomes = EVALUATION.map(([question, expected]) => {
-    if (isEffectQuestion(question)) return { question, outcome: "refused" in expected ? "right" : "wrong", got: "refused" };
     const parsed = parseQuestion(question, VOCABULARY);
     if (!parsed.ok) return { question, outcome: "refused" in expected || "unsupported" in expected ? "right-refusal" : "not answered", got: parsed.error };
     const same = JSON.stringify(parsed.query) === JSON.stringify(expected) || isEqual(parsed.query, expected);

@@ -1,12 +1,16 @@
 /**
  * The answer to every documented example question on the hand-built world (world.ts), worked out
  * by hand from the table there, not by the code under test. "f5" is "fewer than 5"; {from, to} a
- * total that includes a hidden cell. Used by the analytics tests and by the Teams card test.
+ * total that includes one hidden cell; {about, from, to} a total with several, rounded (disclosure
+ * rule 2: the hidden cells' sum, k to 4k; up to 3 hidden cells it is one step, the whole range,
+ * shown as its middle: for 3 cells, 3–12, about 8). Used by the
+ * analytics tests and by the Teams card test.
  */
 import { FEWER_THAN_5, NOT_SHOWN, type Figure } from "../../analytics/index.ts";
 
 const f5 = FEWER_THAN_5;
 const r = (from: number, to: number) => ({ from, to });
+const about = (n: number, from: number, to: number) => ({ about: n, from, to });
 
 export type Expected = {
   title?: string;
@@ -56,7 +60,8 @@ export const EXPECTED: Record<string, Expected> = {
   // Flags this week/month (same students): COMP1 3, COMP2 8, HIST1 6, HIST2 1, LAW3 5, SENG4 4.
   // A flag counts on the day it was raised: D's on the 21st (this morning), D-1's on the 20th,
   // D-2's on the 19th, D-8's on the 13th; a rolling period of flags ends today.
-  "how many students were flagged this week?": { period: ["2026-11-16", "2026-11-21"], rows: [["Students", r(22, 31)]], total: null },
+  // All of them: exact 8 + 6 + 5 = 19; three hidden cells (3 to 12): about 19 + 8 = 27 (22–31); the truth is 27.
+  "how many students were flagged this week?": { period: ["2026-11-16", "2026-11-21"], rows: [["Students", about(27, 22, 31)]], total: null },
   "flags by programme this month": {
     period: ["2026-11-01", "2026-11-21"],
     rows: [
@@ -65,7 +70,7 @@ export const EXPECTED: Record<string, Expected> = {
       ["LLB Law", 5],
       ["MEng Software Engineering", f5],
     ],
-    total: [r(22, 31)],
+    total: [about(27, 22, 31)],
   },
   "how many first-years were flagged last week, by rule?": {
     period: ["2026-11-09", "2026-11-15"],
@@ -83,7 +88,7 @@ export const EXPECTED: Record<string, Expected> = {
       ["Year 3", 5],
       ["Year 4", f5],
     ],
-    total: [r(22, 31)],
+    total: [about(27, 22, 31)],
   },
   "flags by week in the last 8 weeks": {
     period: ["2026-09-27", "2026-11-21"],
@@ -96,23 +101,24 @@ export const EXPECTED: Record<string, Expected> = {
       ["25 Oct–31 Oct", 0],
       ["1 Nov–7 Nov", 0],
       ["8 Nov–14 Nov", r(6, 9)],
-      ["15 Nov–21 Nov", r(22, 31)],
+      ["15 Nov–21 Nov", about(27, 22, 31)],
     ],
     total: null,
   },
   "how many students in Law were flagged this month?": { rows: [["Students in LLB Law", 5]], total: null },
 
   // Top rules: no-vle (3, 6, 5, 1, 5, 4), missed-submission HIST1 6, low-attendance COMP2 2.
+  // No VLE: exact 16 and three hidden cells: about 16 + 8 = 24 (19–28); the truth is 24.
   "which rules flagged most students this week?": {
     rows: [
-      ["No VLE activity for 14 days", r(19, 28)],
+      ["No VLE activity for 14 days", about(24, 19, 28)],
       ["Missed submission", 6],
       ["Low attendance", f5],
     ],
   },
   "top 5 rules this month": {
     rows: [
-      ["No VLE activity for 14 days", r(19, 28)],
+      ["No VLE activity for 14 days", about(24, 19, 28)],
       ["Missed submission", 6],
       ["Low attendance", f5],
     ],
@@ -326,4 +332,27 @@ export const EXPECTED: Record<string, Expected> = {
       ["No VLE activity for 14 days", 6, f5, 0],
     ],
   },
+  // Effect of nudges: the world's flags have no holdout arm, so there is nothing to compare.
+  "did engagement improve after nudges last term?": {
+    title: "Did nudges make a difference? VLE active days in the 14 days after a flag",
+    // No calendar imported: last term is the fixed-month summer term.
+    period: ["2026-04-01", "2026-07-31"],
+    rows: [["All rules (pooled)", { text: "not enough students yet" }, null, 0, 0]],
+    total: null,
+  },
+  "do nudges work?": {
+    period: ["2026-11-21", "2026-11-21"],
+    rows: [["All rules (pooled)", { text: "not enough students yet" }, null, 0, 0]],
+    total: null,
+  },
+  "what difference have nudges made to attendance this term?": {
+    title: "Did nudges make a difference? Attendance rate (share of sessions) in the 14 days after a flag",
+    period: ["2026-08-01", "2026-11-21"],
+    rows: [["All rules (pooled)", { text: "not enough students yet" }, null, 0, 0]],
+    total: null,
+  },
+  // Waiting approvals: every intervention in the world was sent or queued, none waits for approval.
+  "how many approvals are waiting?": { title: "Waiting for approval: students", rows: [["Students", 0, 0]], total: null },
+  "nudges awaiting approval by programme": { rows: [], total: [0, 0] },
+  "pending approvals for first-years in Computing": { rows: [["First-years in BSc Computing", 0, 0]], total: null },
 };

@@ -141,6 +141,12 @@ const EXPECTED: Record<string, Query> = {
   "rule feedback from tutors": { kind: "feedback", period: { kind: "last_days", days: 90 } },
   "rule feedback this month": { kind: "feedback", period: { kind: "this_month" } },
   "how useful did tutors find the rules in the last 90 days?": { kind: "feedback", period: { kind: "last_days", days: 90 } },
+  "did engagement improve after nudges last term?": { kind: "effect", period: { kind: "last_term" } },
+  "do nudges work?": { kind: "effect" },
+  "how many approvals are waiting?": { kind: "approvals", cohort: {}, groupBy: "none" },
+  "nudges awaiting approval by programme": { kind: "approvals", cohort: {}, groupBy: "programme" },
+  "pending approvals for first-years in Computing": { kind: "approvals", cohort: { programmes: ["COMP-BSC", "COMP-MSC"], year: 1 }, groupBy: "none" },
+  "what difference have nudges made to attendance this term?": { kind: "effect", period: { kind: "this_term" }, source: "attendance" },
 };
 
 const parsed = (text: string, vocabulary = VOCABULARY) => {

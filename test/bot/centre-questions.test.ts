@@ -27,7 +27,8 @@ const EXAMPLES = QUESTIONS.flatMap((q) => q.examples);
 function written(figure: Figure): string {
   if (figure === null) return "–";
   if (typeof figure === "number" || typeof figure === "string") return String(figure);
-  return "text" in figure ? figure.text : `${figure.from}–${figure.to}`;
+  if ("text" in figure) return figure.text;
+  return "about" in figure ? `about ${figure.about}` : `${figure.from}–${figure.to}`;
 }
 
 describe("student-centre questions in Teams", () => {
