@@ -8,7 +8,9 @@
  * Outcomes are read for this comparison only and never feed a rule (POLICY P1). Nothing is written.
  *
  * The weekly run is on the last day of each week of the presentation (day 6, 13, ... from its
- * start), with no academic calendar: the presentation itself is the teaching period. Each rule's
+ * start) up to the week of its last coursework deadline, with no academic calendar: those weeks
+ * are the teaching period (after the last deadline students revise for the exam or have finished,
+ * and nearly everyone's VLE activity stops, as in the weeks a live calendar skips). Each rule's
  * cooldown applies between the weekly runs as it does between live ones, so a week's flag share
  * is the share of the presentation's evaluated students given a new flag that week (a student
  * silent for months is flagged again once per cooldown, not every week).
@@ -115,6 +117,14 @@ async function presentationsToRun(db: Database, wanted: readonly string[] | unde
     select: { id: true, presentationCode: true, startDate: true, endDate: true, module: { select: { code: true } } },
   });
   const vle = await vleDaysByModuleInstance(db.sql);
+  // Teaching ends with the last coursework deadline: after it students revise for the exam (or have
+  // finished) and the VLE goes quiet for nearly everyone, which a live run's calendar skips too.
+  const coursework = await db.prisma.assessment.groupBy({
+    by: ["moduleInstanceId"],
+    where: { dueAt: { not: null }, kind: { notIn: ["Exam", "exam"] } },
+    _max: { dueAt: true },
+  });
+  const lastDeadline = new Map(coursework.map((c) => [c.moduleInstanceId, c._max.dueAt]));
   const run: Presentation[] = [];
   const summaries: PresentationSummary[] = [];
   const labels = new Set(instances.map((i) => `${i.module.code}-${i.presentationCode}`));
@@ -124,7 +134,9 @@ async function presentationsToRun(db: Database, wanted: readonly string[] | unde
     if (wanted && !wanted.includes(label)) continue;
     const startDay = Math.floor(instance.startDate.getTime() / DAY_MS);
     const endDay = instance.endDate ? Math.floor(instance.endDate.getTime() / DAY_MS) : startDay + 7 * 38 - 1;
-    const weeks = Math.floor((endDay - startDay + 1) / 7);
+    const deadline = lastDeadline.get(instance.id);
+    const teachingEnd = deadline ? Math.min(endDay, Math.floor(deadline.getTime() / DAY_MS)) : endDay;
+    const weeks = Math.max(1, Math.ceil((teachingEnd - startDay + 1) / 7));
     const summary: PresentationSummary = { presentation: label, weeks, students: 0, withdrewOrFailed: 0 };
     const data = vle.get(instance.id);
     if (!data) summary.skipped = "no VLE data for it";
@@ -133,7 +145,7 @@ async function presentationsToRun(db: Database, wanted: readonly string[] | unde
       const weeksWithData = Math.min(weeks, Math.floor((data.lastDay - startDay + 1) / 7));
       if (weeksWithData < weeks - 2) {
         summary.weeks = Math.max(0, weeksWithData);
-        summary.cutShort = `VLE data ends on day ${data.lastDay - startDay} of ${endDay - startDay + 1}: weeks ${weeksWithData + 1} to ${weeks} left out`;
+        summary.cutShort = `VLE data ends on day ${data.lastDay - startDay}: weeks ${weeksWithData + 1} to ${weeks} left out`;
       }
       if (summary.weeks > 0) run.push({ id: instance.id, label, startDay, weeks: summary.weeks });
     }
