@@ -13,7 +13,8 @@ import type { VerbMap, VerbMapKind } from "./xapi-verb-map.ts";
  * | activitystrea.ms/schema/1.0/borrowed        | library loan                                     | library    | count 1              |
  * | adlnet.gov/expapi/verbs/attended            | result.completion true (attendance_late 1: late) | attendance | count 1, expected 1  |
  * |                                             | result.completion false                          | attendance | missed 1, expected 1 |
- * | adlnet.gov/expapi/verbs/completed           | an assessment or assignment (Jisc "submitted")   | submission | count 1 (late 1 after dueDate) |
+ * | adlnet.gov/expapi/verbs/completed           | an assessment or assignment (Jisc "submitted"),  | submission | count 1 (late 1 after dueDate) |
+ * |                                             | or anything with a due date (Blackboard's)       |            |                      |
  * |                                             | anything else (quiz completed)                   | vle        | count 1              |
  * | activitystrea.ms/schema/1.0/submit, adlnet.gov/expapi/verbs/submitted | (Moodle without Jisc) | submission | count 1 (late 1 after dueDate) |
  * | adlnet.gov/expapi/verbs/answered, activitystrea.ms/schema/1.0/create (forum post), …/start | | vle | count 1 |
@@ -28,6 +29,11 @@ import type { VerbMap, VerbMapKind } from "./xapi-verb-map.ts";
  * | activitystrea.ms/submit, …/schema/1.0/submit           | questionnaire, survey, course feedback      | vle        |
  * |                                                        | assignment                                  | submission |
  * | activitystrea.ms/send, adlnet …/commented, …/launched, acrossx …/edited, …/schema/1.0/join | | vle |
+ *
+ * Blackboard Learn's xAPI building block (bbc-xAPI-BBLEARN, the Jisc recipes' Blackboard examples)
+ * uses the Jisc verbs above: log-ins, course and content views and test attempts count as VLE
+ * activity, an assignment completed (with its due date) as a submission; graded
+ * (tincanapi.co.uk/verbs/evaluated), session timed out and logged out are not counted.
  *
  * An operator's verb map (NUDGE_XAPI_VERB_MAP, verb-map.ts) is read before these recipes.
  *
@@ -146,13 +152,26 @@ function attended(input: RecipeInput): Mapping {
 
 function isAssignment(input: RecipeInput): boolean {
   const type = typeOf(input);
-  // Blackboard sends the assessment type; Moodle's plugin sends "module" with the assignment's URL.
-  return type === "adlnet.gov/expapi/activities/assessment" || /\/mod\/assign\//.test(input.object.id ?? "") || (type?.endsWith("/assignment") ?? false);
+  // Jisc's profile sends the assessment type; Moodle's plugin sends "module" with the assignment's
+  // URL; Blackboard Learn's xAPI building block sends "module" for test attempts and submitted
+  // assignments alike, and only the assignment carries its due date.
+  return (
+    type === "adlnet.gov/expapi/activities/assessment" ||
+    /\/mod\/assign\//.test(input.object.id ?? "") ||
+    (type?.endsWith("/assignment") ?? false) ||
+    dueDateOf(input) !== null
+  );
 }
 
-/** The assignment's due date (Jisc dueDate; some exporters put it beside `definition`). */
+/**
+ * The assignment's due date (Jisc dueDate; some exporters put it beside `definition`, and
+ * Blackboard's building block names it …/extensions/duedate and wraps it as { "duedate": "…" }).
+ */
 function dueDateOf(input: RecipeInput): Date | null {
-  const value = extension(input.object.definition?.extensions, `${JISC}duedate`) ?? extension(input.object.extensions, `${JISC}duedate`);
+  const found = [`${JISC}duedate`, `${JISC}extensions/duedate`]
+    .flatMap((name) => [extension(input.object.definition?.extensions, name), extension(input.object.extensions, name)])
+    .find((value) => value !== undefined);
+  const value = found && typeof found === "object" && !Array.isArray(found) ? (found as Record<string, unknown>).duedate : found;
   if (typeof value !== "string") return null;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
@@ -199,6 +218,8 @@ const RECIPES = new Map<string, Recipe>([
   ["activitystrea.ms/schema/1.0/create", () => counted("vle")],
   ["activitystrea.ms/schema/1.0/start", () => counted("vle")],
   ["adlnet.gov/expapi/verbs/scored", () => ignored("graded: a mark is an outcome, never a rule input")],
+  // Blackboard Learn's xAPI building block reports grading with this verb.
+  ["www.tincanapi.co.uk/verbs/evaluated", () => ignored("graded: a mark is an outcome, never a rule input")],
   // Moodle logstore_xapi 5.x (its own vocabulary, without the Jisc profile)
   [`${EDLM}verbs/login`, () => counted("vle")],
   [`${EDLM}verbs/logout`, () => ignored("logged out (the log-in already counted the session)")],

@@ -29,6 +29,7 @@ export { dryRun, discloseDryRun, type DryRunReport, type Backtest, type Count } 
 export { asOfDayFor, localDay } from "./days.ts";
 export { lastRunSummaries, dryRunDay, dryRunStoredRule } from "./overview.ts";
 export { versionChanges } from "./version-changes.ts";
+export { calibrate, calibrationTable, MAX_WEEKLY_SHARE, MIN_LIFT, type CalibrationReport, type RuleCalibration } from "./calibration.ts";
 export {
   DEFAULT_VOLUME_GUARD,
   heldNudges,

@@ -343,10 +343,10 @@ export function registerRulesCommand(program: Command): void {
       .action(async (rule: string, options: JsonOption & { as: string }) => {
         const result = await withApp(async (app, config) => {
           const staff = await app.access.authorise(options.as, "rules.edit");
-          const decided = verb === "release" ? await app.rules.releaseHeld(rule, staff) : await app.rules.discardHeld(rule, staff);
-          if (verb === "discard") return { ...decided, proposed: null };
-          const proposed = await app.interventions.proposeFromFlags({ policy: loadApprovalPolicy(config.approvalPolicyFile), channels: config.channels });
-          return { ...decided, proposed };
+          // Release is the Teams button's use case: the flags reopen and are proposed at once.
+          if (verb === "release")
+            return app.interventions.releaseHeldAndPropose(rule, staff, { policy: loadApprovalPolicy(config.approvalPolicyFile), channels: config.channels });
+          return { ...(await app.rules.discardHeld(rule, staff)), proposed: null };
         });
         print(options, result, [
           verb === "release"

@@ -1,6 +1,7 @@
 /**
  * Real feeds: statements shaped as Moodle's logstore_xapi 5.x sends them (its tests' expected
- * statements), UDD module_map, and statements sent again without an id.
+ * statements) and as Blackboard Learn's xAPI building block does, UDD module_map, and statements
+ * sent again without an id.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +17,8 @@ import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const FIXTURES = new URL("../fixtures/ingest/", import.meta.url).pathname;
 const MOODLE = `${FIXTURES}xapi-moodle5/moodle5-statements.json`;
+/** Shaped as Blackboard Learn's xAPI building block sends them (the Jisc recipes' Blackboard examples). */
+const BLACKBOARD = `${FIXTURES}xapi-blackboard/blackboard-statements.json`;
 const NOW = new Date("2026-10-12T12:00:00Z");
 const OPTIONS = { timezone: "Europe/London", now: () => NOW };
 
@@ -78,6 +81,35 @@ describe("a Moodle feed (logstore_xapi 5.x)", () => {
         ),
       ]),
     );
+  });
+});
+
+describe("a Blackboard Learn feed (xAPI building block)", () => {
+  let testDb: TestDatabase;
+  let db: Database;
+  beforeAll(async () => ({ testDb, db } = await freshDatabase()));
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  it("counts log-ins, course and content views and test attempts as VLE activity, an assignment with its due date as a submission (late after it), and not grades", async () => {
+    const report = await loadXapi(db, BLACKBOARD);
+    expect(report.errors).toEqual([]);
+    // 11 statements: 8 counted; graded, session timed out and logged out recognised and not counted.
+    expect(report.files[0]).toMatchObject({ status: "completed", read: 11, loaded: 8, rejected: 0 });
+    expect(await daily(db)).toEqual({
+      // S1001: log-in, course view, content view, quiz started, quiz completed; Assignment 1 a day early.
+      "S1001|2026-10-05|vle|none": [5, 0, 0, 0],
+      "S1001|2026-10-05|submission|none": [1, 0, 0, 0],
+      // S1002: log-in; Assignment 1 at 17:45, due at 16:00.
+      "S1002|2026-10-06|vle|none": [1, 0, 0, 0],
+      "S1002|2026-10-06|submission|none": [1, 0, 1, 0],
+    });
+    const notes = report.files[0]!.notes.join("\n");
+    expect(notes).toContain("graded: a mark is an outcome, never a rule input (1)");
+    expect(notes).toContain("session timed out (1)");
+    expect(notes).not.toContain("have no mapping");
   });
 });
 

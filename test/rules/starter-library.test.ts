@@ -8,7 +8,7 @@ import type { Database } from "../../prisma/index.ts";
 import { checkFiles, hasErrors, runRules, saveAll, setEnabled } from "../../rules/index.ts";
 import { staffByNumber } from "../../access/index.ts";
 import { useMigratedDatabase } from "../helpers/database.ts";
-import { buildWorld, D, dateOf, except, healthy, isWeekday, RUN_TIME, type StudentSpec, type World } from "./world.ts";
+import { buildWorld, D, dateOf, type DayActivity, except, healthy, isWeekday, RUN_TIME, type StudentSpec, type World } from "./world.ts";
 
 const noVleAfter = (last: number) => except(healthy(), (day, usual) => (day > last ? { ...usual, vle: undefined } : usual));
 const absentFrom = (first: number, base = healthy()) =>
@@ -40,6 +40,10 @@ const STUDENTS: StudentSpec[] = [
     year: 2,
     activity: except(absentFrom(D - 13, noVleAfter(D - 21)), (day, usual) => (day > D - 14 ? { ...usual, library: undefined } : usual)),
   },
+  // Nothing at all recorded after D-22: 22 days without VLE or anything else. B28 after D-28: 28 days,
+  // past the three-week window (flagged when the silence reached 21 days, not every week after).
+  { number: "B21", programme: "XB21", year: 2, activity: except(healthy(), (day, usual) => (day > D - 22 ? {} : usual)) },
+  { number: "B28", programme: "XB28", year: 2, activity: except(healthy(), (day, usual) => (day > D - 28 ? {} : usual)) },
   // Attended 17 of 30 sessions in 21 days (0.57); C2 attended 18 (0.6, not below).
   { number: "C", programme: "XC", year: 2, activity: halfAttendance(2) },
   { number: "C2", programme: "XC2", year: 2, activity: halfAttendance(3) },
@@ -51,31 +55,47 @@ const STUDENTS: StudentSpec[] = [
     year: 2,
     activity: except(absentFrom(D - 1), (day, usual) => (day === D ? { ...usual, attendance: [1, 0, 1] } : usual)),
   },
-  // A submission due on D-5 is missing; F2's was due on D-8, outside the 7 days.
+  // A submission due on D-5 is missing; F2's was due on D-8, outside the 7 days; F3 also missed one
+  // due on D-60, so D-5's is not their first missed in 120 days (they were told at the first).
   { number: "F", programme: "XF", year: 2, activity: except(healthy(), (day, usual) => (day === D - 5 ? { ...usual, submission: [0, 1, 0, 1] } : usual)) },
   { number: "F2", programme: "XF2", year: 2, activity: except(healthy(), (day, usual) => (day === D - 8 ? { ...usual, submission: [0, 1, 0, 1] } : usual)) },
-  // Two late submissions in 28 days (D-10, D-25); G1 one.
   {
-    number: "G",
-    programme: "XG",
+    number: "F3",
+    programme: "XF3",
     year: 2,
-    activity: except(healthy(), (day, usual) => (day === D - 10 || day === D - 25 ? { ...usual, submission: [1, 0, 1, 0] } : usual)),
+    activity: except(healthy(), (day, usual) => (day === D - 5 || day === D - 60 ? { ...usual, submission: [0, 1, 0, 1] } : usual)),
   },
-  { number: "G1", programme: "XG1", year: 2, activity: except(healthy(), (day, usual) => (day === D - 10 ? { ...usual, submission: [1, 0, 1, 0] } : usual)) },
-  // Started on D-10 and did nothing on the VLE in days D-10..D-4; H2 once.
+  // In 28 days one piece handed in late (D-10) and one missed (D-12), with 1 VLE event a day (14 in
+  // 14 days); G1 the same with 2 a day (28, not under 20).
+  ...(
+    [
+      ["G", 1],
+      ["G1", 2],
+    ] as const
+  ).map(([number, perDay]) => ({
+    number,
+    programme: `X${number}`,
+    year: 2,
+    activity: except(
+      healthy(perDay),
+      (day, usual): DayActivity => (day === D - 10 ? { ...usual, submission: [1, 0, 1, 0] } : day === D - 12 ? { ...usual, submission: [0, 1, 0, 1] } : usual),
+    ),
+  })),
+  // Started on D-9 and has done nothing on the VLE since (first week and last 14 days empty; 9 days,
+  // under no-vle-10-days); H2 once, on D-8.
   {
     number: "H",
     programme: "XH",
     year: 1,
-    startDay: D - 10,
-    activity: except(healthy(), (day, usual) => (day <= D - 4 ? { ...usual, vle: undefined } : usual)),
+    startDay: D - 9,
+    activity: except(healthy(), (_, usual) => ({ ...usual, vle: undefined })),
   },
   {
     number: "H2",
     programme: "XH2",
     year: 1,
-    startDay: D - 10,
-    activity: except(healthy(), (day, usual) => (day <= D - 4 ? { ...usual, vle: day === D - 8 ? 1 : undefined } : usual)),
+    startDay: D - 9,
+    activity: except(healthy(), (day, usual) => ({ ...usual, vle: day === D - 8 ? 1 : undefined })),
   },
   // First-years 60 days in: L never used the library, L2 last on D-41 (41 days, not 42); L3 is a second-year.
   { number: "L", programme: "XL", year: 1, startDay: D - 60, activity: except(healthy(), (_, usual) => ({ ...usual, library: undefined })) },
@@ -111,16 +131,16 @@ const STUDENTS: StudentSpec[] = [
 
 /** Worked out by hand from the notes above. */
 const EXPECTED: Record<string, string[]> = {
-  "no-vle-10-days": ["A", "B", "N"],
-  "no-vle-21-days": ["B"],
+  "no-vle-10-days": ["A", "B", "B21", "B28", "N"],
+  "no-vle-21-days": ["B21"],
   "attendance-below-60": ["B", "C", "K"],
   "consecutive-absences": ["B", "E"],
   "missed-submission": ["F"],
   "repeated-late-submissions": ["G"],
-  "activity-halved": ["A", "A9", "B", "K", "N"],
+  "activity-halved": ["A", "A9", "B", "B21", "B28", "K", "N"],
   "bottom-decile-two-weeks": ["P1"],
   "new-student-not-active-week-1": ["H"],
-  "no-engagement-14-days": ["B", "N"],
+  "no-engagement-14-days": ["B", "B21", "B28", "N"],
   "library-not-used-first-years": ["L"],
   "low-attendance-and-vle": ["B", "K"],
 };
