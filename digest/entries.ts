@@ -14,6 +14,7 @@ import { evidencePhrases, staffEvidenceLine } from "../rules/index.ts";
 import { dayInWords, fullName } from "../interventions/index.ts";
 import { latestDecisions, sendingOf, sendingWords, staffNamesOf, statusLine, statusNeeds, type Sending } from "./status.ts";
 import { MEETING_OUTCOME_WORDS } from "../meetings/index.ts";
+import { eventsByDay, tuteeLookRows, type LookItem } from "./queries.ts";
 
 const staffEvidencePhrases = (evidence: readonly FlagEvidence[]) => evidencePhrases(evidence, "staff");
 
@@ -51,6 +52,8 @@ export interface DigestOptions {
   decisionsSince?: Date | null;
   /** Why it is read: kept in the audit entries ("digest", "refresh", "command"). */
   purpose?: string;
+  /** The tutor (`staffNumber`'s), when the caller has read them already. */
+  tutor?: StaffIdentity;
 }
 
 export interface TutorDigestPage {
@@ -98,7 +101,12 @@ export async function studentsForDigest(
 ): Promise<{ ids: number[]; newIds: Set<number> }> {
   const tutor = await staffByNumber(db, staffNumber);
   if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
-  const found = await tuteesNeedingALook(db, tutor.staffId, now, since);
+  return tuteesForDigest(db, tutor.staffId, since, now);
+}
+
+/** `studentsForDigest` for a tutor already read (the morning job has them all). */
+export async function tuteesForDigest(db: Database, staffId: number, since: Date | null, now: Date): Promise<{ ids: number[]; newIds: Set<number> }> {
+  const found = await tuteesNeedingALook(db, staffId, now, since);
   return { ids: [...found.ids].sort((a, b) => Number(found.newIds.has(b)) - Number(found.newIds.has(a)) || a - b), newIds: found.newIds };
 }
 
@@ -109,7 +117,7 @@ export async function studentsForDigest(
  */
 export async function tutorDigest(db: Database, staffNumber: string, options: DigestOptions): Promise<TutorDigestPage> {
   const now = options.now ?? new Date();
-  const tutor = await staffByNumber(db, staffNumber);
+  const tutor = options.tutor?.staffNumber === staffNumber ? options.tutor : await staffByNumber(db, staffNumber);
   if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
   const ids = options.studentIds;
   if (ids.length === 0) return { tutor, entries: [] };
@@ -165,35 +173,22 @@ export async function tutorDigest(db: Database, staffNumber: string, options: Di
  * these (their flags are closed and nothing is proposed for them).
  */
 async function tuteesNeedingALook(db: Database, staffId: number, now: Date, since: Date | null = null): Promise<{ ids: number[]; newIds: Set<number> }> {
-  const assignments = await db.prisma.tutorAssignment.findMany({
-    where: { staffId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
-    select: { studentId: true },
-  });
-  const tutees = assignments.map((a) => a.studentId);
-  if (tutees.length === 0) return { ids: [], newIds: new Set() };
-  const where = { studentId: { in: tutees } };
-  const [flags, woken, proposals, replies, decisions, concerns] = await Promise.all([
-    db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, ...recentFlag(now) }, _max: { raisedAt: true } }),
-    db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, state: "snoozed", snoozedUntil: { lte: now } }, _max: { snoozedUntil: true } }),
-    db.prisma.intervention.groupBy({ by: ["studentId"], where: { ...where, state: "awaiting_approval" }, _max: { createdAt: true } }),
-    db.prisma.reply.groupBy({ by: ["studentId"], where: { ...where, seenByTutorAt: null }, _max: { receivedAt: true } }),
-    db.prisma.auditLog.groupBy({ by: ["studentId"], where: { ...where, actorKind: "staff", action: { in: Object.keys(DECISIONS) } }, _max: { at: true } }),
-    db.prisma.safeguardingConcern.groupBy({ by: ["studentId"], where: { ...where, state: "open" }, _max: { raisedAt: true } }),
-  ]);
-  const decided = new Map(decisions.map((d) => [d.studentId!, d._max.at!]));
+  const rows = await tuteeLookRows(db, staffId, now, recentFlag(now).raisedAt.gte, Object.keys(DECISIONS));
+  const of = (item: LookItem) => rows.filter((r) => r.item === item);
+  const decided = new Map(of("decision").map((d) => [d.studentId, d.at!]));
   // Flags of students who opted out of learning analytics are not shown; their own messages are.
-  const optedOut = await withholdingAnalytics(db, tutees);
+  const optedOut = new Set(of("optedOut").map((r) => r.studentId));
   const items = new Map<number, Date[]>();
   const add = (studentId: number, at: Date | null | undefined, always: boolean) => {
     if (!at || (!always && (decided.get(studentId) ?? new Date(0)) >= at)) return;
     items.set(studentId, [...(items.get(studentId) ?? []), at]);
   };
-  for (const f of flags) if (!optedOut.has(f.studentId)) add(f.studentId, f._max.raisedAt, false);
-  for (const f of woken) if (!optedOut.has(f.studentId)) add(f.studentId, f._max.snoozedUntil, false);
-  for (const p of proposals) add(p.studentId, p._max.createdAt, true);
-  for (const r of replies) add(r.studentId, r._max.receivedAt, true);
+  for (const f of of("flag")) if (!optedOut.has(f.studentId)) add(f.studentId, f.at, false);
+  for (const f of of("woken")) if (!optedOut.has(f.studentId)) add(f.studentId, f.at, false);
+  for (const p of of("proposal")) add(p.studentId, p.at, true);
+  for (const r of of("reply")) add(r.studentId, r.at, true);
   // A message that could be a crisis or distress stays until someone acknowledges it.
-  for (const c of concerns) add(c.studentId, c._max.raisedAt, true);
+  for (const c of of("concern")) add(c.studentId, c.at, true);
   const newIds = new Set([...items].filter(([, dates]) => since === null || dates.some((d) => d > since)).map(([id]) => id));
   return { ids: [...items.keys()], newIds };
 }
@@ -263,7 +258,7 @@ async function entriesFor(
   const ids = [...new Set(studentIds)];
   if (ids.length === 0) return new Map();
   const { prisma } = db;
-  const [students, decisionRows, latest, optedOut] = await Promise.all([
+  const [students, decisionEntries, optedOut] = await Promise.all([
     prisma.student.findMany({
       where: { id: { in: ids } },
       select: {
@@ -305,17 +300,17 @@ async function entriesFor(
         },
       },
     }),
-    decisionsSince
-      ? prisma.auditLog.findMany({
-          where: { studentId: { in: ids }, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) }, at: { gt: decisionsSince } },
-          orderBy: [{ at: "desc" }, { id: "desc" }],
-        })
-      : Promise.resolve([]),
-    latestDecisions(db, ids),
+    // Every decision on them, newest first: the latest since the card was sent, and the latest for the status line.
+    prisma.auditLog.findMany({
+      where: { studentId: { in: ids }, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) } },
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      select: { studentId: true, action: true, actorKind: true, actorId: true, at: true, targetId: true, details: true },
+    }),
     withholdingAnalytics(db, ids),
   ]);
   const byId = new Map(students.map((s) => [s.id, s]));
-  const decided = firstPerStudent(decisionRows);
+  const decided = firstPerStudent(decisionsSince ? decisionEntries.filter((d) => d.at > decisionsSince) : []);
+  const latest = latestDecisions(decisionEntries);
 
   // What the lines are said with, for every student at once.
   const staffNumbers: string[] = [];
@@ -446,13 +441,7 @@ async function weeklyActivity(db: Database, studentIds: readonly number[], now: 
   const today = Math.floor(now.getTime() / DAY_MS);
   const first = today - TREND_WEEKS * 7;
   const weeks = new Map(studentIds.map((id) => [id, new Array<number>(TREND_WEEKS).fill(0)]));
-  if (studentIds.length === 0) return weeks;
-  const rows = await db.prisma.engagementDaily.groupBy({
-    by: ["studentId", "day"],
-    where: { studentId: { in: [...studentIds] }, day: { gte: first, lt: today } },
-    _sum: { count: true },
-  });
-  for (const row of rows) weeks.get(row.studentId)![Math.floor((row.day - first) / 7)]! += row._sum.count ?? 0;
+  for (const row of await eventsByDay(db, studentIds, first, today)) weeks.get(row.studentId)![Math.floor((row.day - first) / 7)]! += row.count;
   return weeks;
 }
 

@@ -54,16 +54,16 @@ export interface StatusLookups {
   sending: ReadonlyMap<number, Sending>;
 }
 
-/** Each student's latest decision on their flags or suggestions by a member of staff, for `statusLine`: one query for all. */
-export async function latestDecisions(db: Database, studentIds: readonly number[]): Promise<Map<number, LatestDecision>> {
-  if (studentIds.length === 0) return new Map();
-  const rows = await db.prisma.auditLog.findMany({
-    where: { studentId: { in: [...studentIds] }, actorKind: "staff", action: { in: [...LATEST] } },
-    orderBy: [{ at: "desc" }, { id: "desc" }],
-    select: { studentId: true, action: true, actorId: true, at: true, targetId: true, details: true },
-  });
-  const latest = new Map<number, LatestDecision>();
-  for (const { studentId, ...row } of rows) if (studentId !== null && !latest.has(studentId)) latest.set(studentId, row);
+/**
+ * Each student's latest decision on their flags or suggestions by a member of staff, for
+ * `statusLine`, from audit entries ordered newest first (any actions: the others are passed over).
+ */
+export function latestDecisions<T extends LatestDecision & { studentId: number | null; actorKind: string }>(entries: readonly T[]): Map<number, T> {
+  const latest = new Map<number, T>();
+  for (const entry of entries) {
+    if (entry.studentId === null || entry.actorKind !== "staff" || !(LATEST as readonly string[]).includes(entry.action)) continue;
+    if (!latest.has(entry.studentId)) latest.set(entry.studentId, entry);
+  }
   return latest;
 }
 
