@@ -128,6 +128,116 @@ export async function decide(
 }
 
 /**
+ * `decide` for many students at once (a page of a digest, a list of tutees): the same answer, and
+ * the same reason, as asking `decide` for each (capability, student) pair, with the staff member's
+ * roles read once and each scope checked for all the students in one query, shared between the
+ * capabilities. `result[capability][i]` is the decision for `targets[i]`.
+ */
+export async function decideEach<C extends CapabilityName>(
+  db: Database,
+  actor: Actor,
+  capabilities: readonly C[],
+  targets: readonly Target[],
+  now: Date = new Date(),
+  onlyRoles?: readonly Role[],
+): Promise<Record<C, Decision[]>> {
+  const result = {} as Record<C, Decision[]>;
+  if (actor.kind === "student") {
+    for (const capability of capabilities) result[capability] = await Promise.all(targets.map((t) => decide(db, actor, capability, t, now, onlyRoles)));
+    return result;
+  }
+  const roles = await rolesOf(db, actor.staffId);
+  // One query per scope (and programme, year), whichever capability asks first.
+  const inScopeSets = new Map<string, Promise<Set<number>>>();
+  const studentsInScope = (held: RoleHeld, scope: Scope) => {
+    const key = `${scope}:${held.programmeId}:${held.yearOfStudy}`;
+    let found = inScopeSets.get(key);
+    if (!found) {
+      found = inScopeMany(db, actor.staffId, held, scope, [...new Set(targets.map((t) => t.studentId))], now);
+      inScopeSets.set(key, found);
+    }
+    return found;
+  };
+  for (const capability of capabilities) {
+    const individual = CAPABILITIES[capability].individual;
+    const special = capability === "student.special_category.read";
+    const decisions: (Decision | undefined)[] = targets.map((target) =>
+      special && !target.purpose ? { allowed: false, reason: "special-category access needs the category (consent is per purpose)" } : undefined,
+    );
+    if (!roles || roles.length === 0) {
+      const reason = roles ? "holds no role in Nudge" : "not a known, active member of staff";
+      for (const i of decisions.keys()) decisions[i] ??= { allowed: false, reason };
+    } else {
+      const refusals = targets.map(() => `no role held allows ${capability}`);
+      for (const held of roles) {
+        const open = targets.flatMap((_, i) => (decisions[i] ? [] : [i]));
+        if (open.length === 0) break;
+        if (onlyRoles && !onlyRoles.includes(held.role)) {
+          for (const i of open) refusals[i] = `only ${onlyRoles.map((r) => r.replace(/_/g, " ")).join(", ")} may do this`;
+          continue;
+        }
+        const scope = MATRIX[held.role][capability];
+        if (!scope) continue;
+        if (!individual) {
+          for (const i of open) decisions[i] = { allowed: true, role: held.role, scope, reason: `as ${held.role}` };
+          continue;
+        }
+        const inScope = await studentsInScope(held, scope);
+        for (const i of open) {
+          const target = targets[i]!;
+          if (!inScope.has(target.studentId)) {
+            refusals[i] = `the student is not within their ${held.role.replace(/_/g, " ")} scope (${scope.replace(/_/g, " ")})`;
+            continue;
+          }
+          decisions[i] =
+            special && !(await consentGranted(db, target.studentId, target.purpose!))
+              ? { allowed: false, role: held.role, scope, reason: `no consent from the student for ${target.purpose!.replace(/_/g, " ")}` }
+              : { allowed: true, role: held.role, scope, reason: `as ${held.role} (${scope.replace(/_/g, " ")})` };
+        }
+      }
+      for (const [i, reason] of refusals.entries()) decisions[i] ??= { allowed: false, reason };
+    }
+    result[capability] = decisions as Decision[];
+  }
+  return result;
+}
+
+/** Which of these students fall within a staff role's scope, now: `inScope` for many, in one query. */
+async function inScopeMany(db: Database, staffId: number, held: RoleHeld, scope: Scope, studentIds: number[], now: Date): Promise<Set<number>> {
+  const ids = (rows: { studentId: number }[]) => new Set(rows.map((r) => r.studentId));
+  const studentId = { in: studentIds };
+  switch (scope) {
+    case "all":
+      return new Set(studentIds);
+    case "tutees":
+      return ids(
+        await db.prisma.tutorAssignment.findMany({
+          where: { staffId, studentId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
+          select: { studentId: true },
+        }),
+      );
+    case "programme":
+    case "programme_year":
+      if (held.programmeId === null || (scope === "programme_year" && held.yearOfStudy === null)) return new Set();
+      return ids(
+        await db.prisma.programmeEnrolment.findMany({
+          where: { studentId, programmeId: held.programmeId, status: "active", ...(scope === "programme_year" ? { yearOfStudy: held.yearOfStudy! } : {}) },
+          select: { studentId: true },
+        }),
+      );
+    case "concerns":
+      return ids(
+        await db.prisma.safeguardingConcern.findMany({
+          where: { studentId, OR: [{ state: "open" }, { raisedAt: { gte: new Date(now.getTime() - CONCERN_SCOPE_DAYS * DAY_MS) } }] },
+          select: { studentId: true },
+        }),
+      );
+    default:
+      return new Set();
+  }
+}
+
+/**
  * The students a member of staff may do `capability` to, as a filter for a search: the same
  * scopes `inScope` checks one student against, so a search can look among exactly those students
  * instead of taking the first matches and filtering. `null` when they may do it to no one.

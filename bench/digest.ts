@@ -7,7 +7,8 @@
  * waiting for the tutor. Then times the `tutor-digest` job (`sendDigests`) end to end: finding who
  * needs a look, reading and auditing each student shown, building the cards and queueing them in
  * the staff outbox; then the outbox pass that posts them through the bot's connector client to a
- * loopback stand-in for the Bot Connector.
+ * loopback stand-in for the Bot Connector. msPerTutor and cpuMsPerTutor cover both; jobMsPerTutor and
+ * jobCpuMsPerTutor the job alone (the outbox pass has its own benchmark).
  */
 import { createProactiveMessenger } from "../bot/index.ts";
 import { createTeamsSender } from "../channels/index.ts";
@@ -100,12 +101,18 @@ if (db.kind === "postgresql") await db.sql.execScript("ANALYZE");
 const seedSeconds = (performance.now() - started) / 1000;
 
 const teams = createTeamsSender(createProactiveMessenger({ appType: "MultiTenant" }, createLogger("silent")));
+const cpuMsSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+};
 const cpu = process.cpuUsage();
 started = performance.now();
 await sendDigests(db, now);
+const jobSeconds = (performance.now() - started) / 1000;
+const jobCpuMs = cpuMsSince(cpu);
 const figures = await dispatchStaffMessages(db, { teams }, { owner: "bench", maxAttempts: 2 });
 const seconds = (performance.now() - started) / 1000;
-const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
+const cpuMs = cpuMsSince(cpu);
 const cards = connector.calls
   .filter((c) => c.method === "POST" && c.body?.attachments?.length)
   .map((c) => Buffer.byteLength(JSON.stringify(c.body.attachments[0].content)));
@@ -121,6 +128,10 @@ console.log(
     seedSeconds: Math.round(seedSeconds * 10) / 10,
     seconds: Math.round(seconds * 100) / 100,
     msPerTutor: Math.round((seconds * 1000) / tutors),
+    cpuMsPerTutor: Math.round((cpuMs / tutors) * 10) / 10,
+    // The job alone (choosing, reading, auditing, building and queueing the cards), without the outbox pass.
+    jobMsPerTutor: Math.round((jobSeconds * 1000 * 10) / tutors) / 10,
+    jobCpuMsPerTutor: Math.round((jobCpuMs / tutors) * 10) / 10,
     cpuMsPerStudentShown: Math.round((cpuMs / Math.max(1, shown)) * 10) / 10,
     sent: figures.sent,
     studentsShown: shown,

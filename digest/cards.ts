@@ -6,6 +6,7 @@
 import { DIGEST_PAGE_SIZE, DIGEST_TEXT_LIMITS as LIMIT, digestCard, type AdaptiveCard, type DigestStudent } from "../adaptive-cards/index.ts";
 import { studentsForDigest, tutorDigest, TREND_WEEKS, type DigestEntry } from "./entries.ts";
 import type { Database } from "../prisma/index.ts";
+import type { StaffIdentity } from "../access/index.ts";
 
 const BLOCKS = "▁▂▃▄▅▆▇█";
 /** "Monday 7 December" and "3 Dec, 09:30" in the tutor's own timezone. */
@@ -115,15 +116,19 @@ export async function composeDigest(
   refreshUserIds: string[],
   now = new Date(),
   found?: DigestStudents,
+  /** The tutor, when the caller has read them already (the morning job). */
+  tutor?: StaffIdentity,
 ): Promise<ComposedDigest | null> {
-  const staff = await db.prisma.staff.findUniqueOrThrow({ where: { staffNumber }, select: { id: true } });
+  const staffId =
+    tutor?.staffNumber === staffNumber ? tutor.staffId : (await db.prisma.staff.findUniqueOrThrow({ where: { staffNumber }, select: { id: true } })).id;
   const { ids, newIds } = found ?? (await digestStudents(db, staffNumber, now));
   if (ids.length === 0) return null;
-  const digest = await db.prisma.tutorDigest.create({ data: { staffId: staff.id, studentIds: ids, trigger, sentAt: now } });
+  const digest = await db.prisma.tutorDigest.create({ data: { staffId, studentIds: ids, trigger, sentAt: now } });
   const page = await digestPage(db, { id: digest.id, studentIds: ids, sentAt: now }, staffNumber, 1, refreshUserIds, {
     newCount: newIds.size,
     purpose: trigger === "asked" ? "digest now" : "digest",
     now,
+    tutor,
   });
   return { digestId: digest.id, card: page.card, studentIds: ids, shownReplyIds: page.shownReplyIds, email: digestEmail(page, now) };
 }
@@ -156,7 +161,7 @@ export async function digestPage(
   staffNumber: string,
   page: number,
   refreshUserIds: string[],
-  options: { newCount?: number; purpose: string; now?: Date },
+  options: { newCount?: number; purpose: string; now?: Date; tutor?: StaffIdentity },
 ): Promise<DigestPage> {
   const ids = (Array.isArray(digest.studentIds) ? digest.studentIds : []).filter((id): id is number => typeof id === "number");
   const pages = Math.max(1, Math.ceil(ids.length / DIGEST_PAGE_SIZE));
@@ -167,6 +172,7 @@ export async function digestPage(
     decisionsSince: digest.sentAt,
     purpose: options.purpose,
     now: options.now,
+    tutor: options.tutor,
   });
   const waiting = entries.filter((e) => e.done === null && e.actionable).length;
   const scale = trendScale(entries);

@@ -7,13 +7,14 @@
  */
 import { DAY_MS } from "../core/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { AccessRefused, decide, staffByNumber, withholdingAnalytics, type StaffIdentity } from "../access/index.ts";
-import { writeAudit } from "../audit/index.ts";
+import { AccessRefused, decideEach, staffByNumber, withholdingAnalytics, type StaffIdentity } from "../access/index.ts";
+import { writeAudits } from "../audit/index.ts";
 import type { FlagEvidence } from "../rules/index.ts";
 import { evidencePhrases, staffEvidenceLine } from "../rules/index.ts";
 import { dayInWords, fullName } from "../interventions/index.ts";
-import { sendingWords, statusLine } from "./status.ts";
+import { latestDecisions, sendingOf, sendingWords, staffNamesOf, statusLine, statusNeeds, type Sending } from "./status.ts";
 import { MEETING_OUTCOME_WORDS } from "../meetings/index.ts";
+import { eventsByDay, tuteeLookRows, type LookItem } from "./queries.ts";
 
 const staffEvidencePhrases = (evidence: readonly FlagEvidence[]) => evidencePhrases(evidence, "staff");
 
@@ -51,6 +52,8 @@ export interface DigestOptions {
   decisionsSince?: Date | null;
   /** Why it is read: kept in the audit entries ("digest", "refresh", "command"). */
   purpose?: string;
+  /** The tutor (`staffNumber`'s), when the caller has read them already. */
+  tutor?: StaffIdentity;
 }
 
 export interface TutorDigestPage {
@@ -98,36 +101,68 @@ export async function studentsForDigest(
 ): Promise<{ ids: number[]; newIds: Set<number> }> {
   const tutor = await staffByNumber(db, staffNumber);
   if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
-  const found = await tuteesNeedingALook(db, tutor.staffId, now, since);
+  return tuteesForDigest(db, tutor.staffId, since, now);
+}
+
+/** `studentsForDigest` for a tutor already read (the morning job has them all). */
+export async function tuteesForDigest(db: Database, staffId: number, since: Date | null, now: Date): Promise<{ ids: number[]; newIds: Set<number> }> {
+  const found = await tuteesNeedingALook(db, staffId, now, since);
   return { ids: [...found.ids].sort((a, b) => Number(found.newIds.has(b)) - Number(found.newIds.has(a)) || a - b), newIds: found.newIds };
 }
 
-/** The entries of one page of a digest, each checked by the access gate and audited as a read. */
+/**
+ * The entries of one page of a digest, each checked by the access gate and audited as a read. The
+ * page is read as a whole: the gate is asked once for all its students, each kind of fact is one
+ * query for all of them, and the reads are audited together.
+ */
 export async function tutorDigest(db: Database, staffNumber: string, options: DigestOptions): Promise<TutorDigestPage> {
   const now = options.now ?? new Date();
-  const tutor = await staffByNumber(db, staffNumber);
+  const tutor = options.tutor?.staffNumber === staffNumber ? options.tutor : await staffByNumber(db, staffNumber);
   if (!tutor) throw new AccessRefused(`${staffNumber} is not a known member of staff`);
+  const ids = options.studentIds;
+  if (ids.length === 0) return { tutor, entries: [] };
 
-  const entries: DigestEntry[] = [];
-  for (const studentId of options.studentIds) {
-    const decision = await decide(db, { kind: "staff", staffId: tutor.staffId }, "student.read", { studentId }, now);
-    if (!decision.allowed) {
-      // Kept on a card already sent (the assignment ended meanwhile), without anything about them.
-      entries.push(await withheld(db, studentId, decision.reason));
-      continue;
-    }
-    const entry = await entryFor(db, studentId, options.decisionsSince ?? null, now, tutor.timezone);
-    const mayDecide = await decide(db, { kind: "staff", staffId: tutor.staffId }, "intervention.decide", { studentId }, now);
-    entries.push({ ...entry, actionable: mayDecide.allowed && entry.done === null });
-    await writeAudit(db.prisma, {
-      actor: { kind: "staff", staffNumber: tutor.staffNumber },
-      action: "student.read",
-      targetType: "student",
-      targetId: entry.studentNumber,
-      studentId,
-      details: { via: options.purpose ?? "digest" },
-    });
-  }
+  const access = await decideEach(
+    db,
+    { kind: "staff", staffId: tutor.staffId },
+    ["student.read", "intervention.decide"],
+    ids.map((studentId) => ({ studentId })),
+    now,
+  );
+  const read = access["student.read"];
+  const mayDecide = access["intervention.decide"];
+  const [shown, withheldNumbers] = await Promise.all([
+    entriesFor(
+      db,
+      ids.filter((_, i) => read[i]!.allowed),
+      options.decisionsSince ?? null,
+      now,
+      tutor.timezone,
+    ),
+    studentNumbersOf(
+      db,
+      ids.filter((_, i) => !read[i]!.allowed),
+    ),
+  ]);
+  const entries: DigestEntry[] = ids.map((studentId, i) => {
+    // Kept on a card already sent (the assignment ended meanwhile), without anything about them.
+    if (!read[i]!.allowed) return withheld(studentId, withheldNumbers.get(studentId), read[i]!.reason);
+    const entry = shown.get(studentId)!;
+    return { ...entry, actionable: mayDecide[i]!.allowed && entry.done === null };
+  });
+  await writeAudits(
+    db.prisma,
+    entries
+      .filter((_, i) => read[i]!.allowed)
+      .map((entry) => ({
+        actor: { kind: "staff", staffNumber: tutor.staffNumber },
+        action: "student.read",
+        targetType: "student",
+        targetId: entry.studentNumber,
+        studentId: entry.studentId,
+        details: { via: options.purpose ?? "digest" },
+      })),
+  );
   return { tutor, entries };
 }
 
@@ -138,35 +173,22 @@ export async function tutorDigest(db: Database, staffNumber: string, options: Di
  * these (their flags are closed and nothing is proposed for them).
  */
 async function tuteesNeedingALook(db: Database, staffId: number, now: Date, since: Date | null = null): Promise<{ ids: number[]; newIds: Set<number> }> {
-  const assignments = await db.prisma.tutorAssignment.findMany({
-    where: { staffId, role: "personal_tutor", startDate: { lte: now }, OR: [{ endDate: null }, { endDate: { gt: now } }] },
-    select: { studentId: true },
-  });
-  const tutees = assignments.map((a) => a.studentId);
-  if (tutees.length === 0) return { ids: [], newIds: new Set() };
-  const where = { studentId: { in: tutees } };
-  const [flags, woken, proposals, replies, decisions, concerns] = await Promise.all([
-    db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, ...recentFlag(now) }, _max: { raisedAt: true } }),
-    db.prisma.flag.groupBy({ by: ["studentId"], where: { ...where, state: "snoozed", snoozedUntil: { lte: now } }, _max: { snoozedUntil: true } }),
-    db.prisma.intervention.groupBy({ by: ["studentId"], where: { ...where, state: "awaiting_approval" }, _max: { createdAt: true } }),
-    db.prisma.reply.groupBy({ by: ["studentId"], where: { ...where, seenByTutorAt: null }, _max: { receivedAt: true } }),
-    db.prisma.auditLog.groupBy({ by: ["studentId"], where: { ...where, actorKind: "staff", action: { in: Object.keys(DECISIONS) } }, _max: { at: true } }),
-    db.prisma.safeguardingConcern.groupBy({ by: ["studentId"], where: { ...where, state: "open" }, _max: { raisedAt: true } }),
-  ]);
-  const decided = new Map(decisions.map((d) => [d.studentId!, d._max.at!]));
+  const rows = await tuteeLookRows(db, staffId, now, recentFlag(now).raisedAt.gte, Object.keys(DECISIONS));
+  const of = (item: LookItem) => rows.filter((r) => r.item === item);
+  const decided = new Map(of("decision").map((d) => [d.studentId, d.at!]));
   // Flags of students who opted out of learning analytics are not shown; their own messages are.
-  const optedOut = await withholdingAnalytics(db, tutees);
+  const optedOut = new Set(of("optedOut").map((r) => r.studentId));
   const items = new Map<number, Date[]>();
   const add = (studentId: number, at: Date | null | undefined, always: boolean) => {
     if (!at || (!always && (decided.get(studentId) ?? new Date(0)) >= at)) return;
     items.set(studentId, [...(items.get(studentId) ?? []), at]);
   };
-  for (const f of flags) if (!optedOut.has(f.studentId)) add(f.studentId, f._max.raisedAt, false);
-  for (const f of woken) if (!optedOut.has(f.studentId)) add(f.studentId, f._max.snoozedUntil, false);
-  for (const p of proposals) add(p.studentId, p._max.createdAt, true);
-  for (const r of replies) add(r.studentId, r._max.receivedAt, true);
+  for (const f of of("flag")) if (!optedOut.has(f.studentId)) add(f.studentId, f.at, false);
+  for (const f of of("woken")) if (!optedOut.has(f.studentId)) add(f.studentId, f.at, false);
+  for (const p of of("proposal")) add(p.studentId, p.at, true);
+  for (const r of of("reply")) add(r.studentId, r.at, true);
   // A message that could be a crisis or distress stays until someone acknowledges it.
-  for (const c of concerns) add(c.studentId, c._max.raisedAt, true);
+  for (const c of of("concern")) add(c.studentId, c.at, true);
   const newIds = new Set([...items].filter(([, dates]) => since === null || dates.some((d) => d > since)).map(([id]) => id));
   return { ids: [...items.keys()], newIds };
 }
@@ -186,12 +208,17 @@ export async function markRepliesSeen(db: Database, replyIds: readonly number[],
   await db.prisma.reply.updateMany({ where: { id: { in: [...replyIds] }, seenByTutorAt: null }, data: { seenByTutorAt: now } });
 }
 
-async function withheld(db: Database, studentId: number, reason: string): Promise<DigestEntry> {
-  const student = await db.prisma.student.findUnique({ where: { id: studentId }, select: { studentNumber: true } });
+async function studentNumbersOf(db: Database, studentIds: readonly number[]): Promise<Map<number, string>> {
+  if (studentIds.length === 0) return new Map();
+  const rows = await db.prisma.student.findMany({ where: { id: { in: [...new Set(studentIds)] } }, select: { id: true, studentNumber: true } });
+  return new Map(rows.map((r) => [r.id, r.studentNumber]));
+}
+
+function withheld(studentId: number, studentNumber: string | undefined, reason: string): DigestEntry {
   return {
     studentId,
     name: "Not available",
-    studentNumber: student?.studentNumber ?? String(studentId),
+    studentNumber: studentNumber ?? String(studentId),
     programme: null,
     evidence: `You can no longer see this student (${reason}).`,
     evidenceItems: [],
@@ -206,135 +233,196 @@ async function withheld(db: Database, studentId: number, reason: string): Promis
   };
 }
 
-async function entryFor(db: Database, studentId: number, decisionsSince: Date | null, now: Date, timezone: string): Promise<Omit<DigestEntry, "actionable">> {
-  const openConcern = await db.prisma.safeguardingConcern.findFirst({
-    where: { studentId, state: "open" },
-    orderBy: { raisedAt: "desc" },
-    select: { id: true, level: true, reply: { select: { id: true, text: true, receivedAt: true, channel: true } } },
-  });
+/** The first row per student of rows ordered newest first. */
+function firstPerStudent<T extends { studentId: number | null }>(rows: readonly T[]): Map<number, T> {
+  const first = new Map<number, T>();
+  for (const row of rows) if (row.studentId !== null && !first.has(row.studentId)) first.set(row.studentId, row);
+  return first;
+}
+
+/** The interventions a decision was about (`decidedText`) or whose sending it reports (`decisionWords`). */
+function decisionInterventionId(entry: { action: string; targetId: string | null; details: unknown }): number {
+  if (entry.action === "meeting.proposed") return Number((entry.details as { interventionId?: unknown } | null)?.interventionId);
+  if (entry.action.startsWith("intervention.")) return Number(entry.targetId);
+  return Number.NaN;
+}
+
+/** Each student's entry, read for all of them at once: a few queries whatever the number of students. */
+async function entriesFor(
+  db: Database,
+  studentIds: readonly number[],
+  decisionsSince: Date | null,
+  now: Date,
+  timezone: string,
+): Promise<Map<number, Omit<DigestEntry, "actionable">>> {
+  const ids = [...new Set(studentIds)];
+  if (ids.length === 0) return new Map();
   const { prisma } = db;
-  const student = await prisma.student.findUniqueOrThrow({
-    where: { id: studentId },
-    select: {
-      studentNumber: true,
-      givenName: true,
-      preferredName: true,
-      familyName: true,
-      programmeEnrolments: {
-        where: { status: "active" },
-        take: 1,
-        orderBy: { startDate: "desc" },
-        select: { yearOfStudy: true, programme: { select: { title: true } } },
-      },
-    },
-  });
-  const [flags, interventions, replies, decisions] = await Promise.all([
-    prisma.flag.findMany({
-      where: { studentId, ...flagNeedsALook(now) },
-      orderBy: { raisedAt: "desc" },
-      select: { evidence: true, raisedAt: true, state: true, snoozedUntil: true },
-    }),
-    prisma.intervention.findMany({
-      where: { studentId, kind: { not: "reply" } },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: 10,
-      select: { id: true, kind: true, state: true, body: true, channel: true, createdAt: true, updatedAt: true },
-    }),
-    prisma.reply.findMany({
-      where: { studentId },
-      orderBy: { receivedAt: "desc" },
-      take: HISTORY_LINES + 1,
-      select: { id: true, text: true, classification: true, channel: true, receivedAt: true, seenByTutorAt: true },
-    }),
-    decisionsSince
-      ? prisma.auditLog.findMany({
-          where: { studentId, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) }, at: { gt: decisionsSince } },
-          orderBy: [{ at: "desc" }, { id: "desc" }],
+  const [students, decisionEntries, optedOut] = await Promise.all([
+    prisma.student.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        studentNumber: true,
+        givenName: true,
+        preferredName: true,
+        familyName: true,
+        programmeEnrolments: {
+          where: { status: "active" },
           take: 1,
+          orderBy: { startDate: "desc" },
+          select: { yearOfStudy: true, programme: { select: { title: true } } },
+        },
+        safeguardingConcerns: {
+          where: { state: "open" },
+          orderBy: { raisedAt: "desc" },
+          take: 1,
+          select: { id: true, level: true, reply: { select: { id: true, text: true, receivedAt: true, channel: true } } },
+        },
+        flags: { where: flagNeedsALook(now), orderBy: { raisedAt: "desc" }, select: { evidence: true, raisedAt: true, state: true, snoozedUntil: true } },
+        interventions: {
+          where: { kind: { not: "reply" } },
+          orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+          take: 10,
+          select: { id: true, kind: true, state: true, body: true, channel: true, createdAt: true, updatedAt: true },
+        },
+        replies: {
+          orderBy: { receivedAt: "desc" },
+          take: HISTORY_LINES + 1,
+          select: { id: true, text: true, classification: true, channel: true, receivedAt: true, seenByTutorAt: true },
+        },
+        // Meetings that have an outcome: what the tutor recorded, with their note.
+        meetings: {
+          where: { outcome: { not: null } },
+          orderBy: [{ outcomeRecordedAt: "desc" }, { id: "desc" }],
+          take: HISTORY_LINES,
+          select: { outcome: true, outcomeNote: true, outcomeRecordedAt: true, startsAt: true },
+        },
+      },
+    }),
+    // Every decision on them, newest first: the latest since the card was sent, and the latest for the status line.
+    prisma.auditLog.findMany({
+      where: { studentId: { in: ids }, actorKind: { in: ["staff", "student"] }, action: { in: Object.keys(DECISIONS) } },
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      select: { studentId: true, action: true, actorKind: true, actorId: true, at: true, targetId: true, details: true },
+    }),
+    withholdingAnalytics(db, ids),
+  ]);
+  const byId = new Map(students.map((s) => [s.id, s]));
+  const decided = firstPerStudent(decisionsSince ? decisionEntries.filter((d) => d.at > decisionsSince) : []);
+  const latest = latestDecisions(decisionEntries);
+
+  // What the lines are said with, for every student at once.
+  const staffNumbers: string[] = [];
+  const interventionIds: number[] = [];
+  for (const l of latest.values()) {
+    const needs = statusNeeds(l);
+    staffNumbers.push(...needs.staffNumbers);
+    interventionIds.push(...needs.interventionIds);
+  }
+  for (const d of decided.values()) {
+    if (d.actorKind === "staff") staffNumbers.push(d.actorId);
+    interventionIds.push(decisionInterventionId(d));
+  }
+  // On a digest, flags put aside since it was sent still say what the card showed before.
+  const earlierFlagsOf = decisionsSince ? ids.filter((id) => byId.get(id)?.flags.length === 0 && !optedOut.has(id)) : [];
+  const [staffNames, sending, earlierFlags, weeks] = await Promise.all([
+    staffNamesOf(db, staffNumbers),
+    sendingOf(db, interventionIds),
+    earlierFlagsOf.length
+      ? prisma.flag.findMany({
+          where: { studentId: { in: earlierFlagsOf }, raisedAt: recentFlag(now).raisedAt },
+          orderBy: { raisedAt: "desc" },
+          select: { studentId: true, evidence: true },
         })
       : Promise.resolve([]),
+    weeklyActivity(
+      db,
+      ids.filter((id) => !optedOut.has(id)),
+      now,
+    ),
   ]);
-  const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
-  const optedOut = (await withholdingAnalytics(db, [studentId])).has(studentId);
-  const enrolment = student.programmeEnrolments[0];
-  const status = await statusLine(
-    db,
-    {
+
+  const entries = new Map<number, Omit<DigestEntry, "actionable">>();
+  for (const studentId of ids) {
+    const student = byId.get(studentId);
+    if (!student) throw new Error(`student ${studentId} not found`);
+    const { flags, interventions, replies, meetings } = student;
+    const openConcern = student.safeguardingConcerns[0] ?? null;
+    const decision = decided.get(studentId);
+    const pending = interventions.find((i) => i.state === "awaiting_approval" || i.state === "proposed") ?? null;
+    const isOptedOut = optedOut.has(studentId);
+    const enrolment = student.programmeEnrolments[0];
+    const status = statusLine(
+      {
+        studentId,
+        concern: openConcern !== null,
+        proposalKind: pending?.state === "awaiting_approval" ? pending.kind : null,
+        // A snooze that ended counts from its end: the flag is back in front of the tutor then.
+        latestFlagAt: isOptedOut
+          ? null
+          : (flags.map((f) => (f.state === "snoozed" && f.snoozedUntil ? f.snoozedUntil : f.raisedAt)).sort((a, b) => b.getTime() - a.getTime())[0] ?? null),
+        unseenReply: replies.some((r) => r.seenByTutorAt === null),
+      },
+      latest.get(studentId) ?? null,
+      { staffNames, sending },
+      now,
+    );
+    const evidenceFlags = flags.length === 0 && decisionsSince && !isOptedOut ? earlierFlags.filter((f) => f.studentId === studentId) : flags;
+    const evidenceItems = isOptedOut ? [] : staffEvidencePhrases(evidenceFlags.map((f) => f.evidence as unknown as FlagEvidence));
+
+    const shownHistory = [
+      ...meetings.map((m) => ({
+        at: m.outcomeRecordedAt!,
+        replyId: null,
+        line: `${shortDay(m.startsAt ?? m.outcomeRecordedAt!)}: Meeting, ${MEETING_OUTCOME_WORDS[m.outcome!] ?? m.outcome}${m.outcomeNote ? `: "${clip(m.outcomeNote, 75)}"` : ""}`,
+      })),
+      ...interventions
+        .filter((i) => i.id !== pending?.id)
+        .map((i) => ({ at: i.createdAt, replyId: null, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
+      ...replies
+        .filter((r) => r.id !== openConcern?.reply.id)
+        .map((r) => ({ at: r.receivedAt, replyId: r.id, line: `${shortDay(r.receivedAt)}: replied "${clip(r.text, 60)}" by ${channelWords(r.channel)}` })),
+    ]
+      .sort((a, b) => b.at.getTime() - a.at.getTime())
+      .slice(0, HISTORY_LINES);
+    const history = shownHistory.map((h) => h.line);
+    const shownReplyIds = [...shownHistory.flatMap((h) => (h.replyId === null ? [] : [h.replyId])), ...(openConcern ? [openConcern.reply.id] : [])];
+
+    entries.set(studentId, {
       studentId,
-      concern: openConcern !== null,
-      proposalKind: pending?.state === "awaiting_approval" ? pending.kind : null,
-      // A snooze that ended counts from its end: the flag is back in front of the tutor then.
-      latestFlagAt: optedOut
-        ? null
-        : (flags.map((f) => (f.state === "snoozed" && f.snoozedUntil ? f.snoozedUntil : f.raisedAt)).sort((a, b) => b.getTime() - a.getTime())[0] ?? null),
-      unseenReply: replies.some((r) => r.seenByTutorAt === null),
-    },
-    now,
-  );
-  // On a digest, flags put aside since it was sent still say what the card showed before.
-  const evidenceFlags =
-    flags.length === 0 && decisionsSince && !optedOut
-      ? await prisma.flag.findMany({ where: { studentId, raisedAt: recentFlag(now).raisedAt }, orderBy: { raisedAt: "desc" }, select: { evidence: true } })
-      : flags;
-  const evidenceItems = optedOut ? [] : staffEvidencePhrases(evidenceFlags.map((f) => f.evidence as unknown as FlagEvidence));
-
-  // Meetings that have an outcome: what the tutor recorded, with their note.
-  const meetings = await prisma.meeting.findMany({
-    where: { studentId, outcome: { not: null } },
-    orderBy: [{ outcomeRecordedAt: "desc" }, { id: "desc" }],
-    take: HISTORY_LINES,
-    select: { outcome: true, outcomeNote: true, outcomeRecordedAt: true, startsAt: true },
-  });
-  const shownHistory = [
-    ...meetings.map((m) => ({
-      at: m.outcomeRecordedAt!,
-      replyId: null,
-      line: `${shortDay(m.startsAt ?? m.outcomeRecordedAt!)}: Meeting, ${MEETING_OUTCOME_WORDS[m.outcome!] ?? m.outcome}${m.outcomeNote ? `: "${clip(m.outcomeNote, 75)}"` : ""}`,
-    })),
-    ...interventions
-      .filter((i) => i.id !== pending?.id)
-      .map((i) => ({ at: i.createdAt, replyId: null, line: `${shortDay(i.createdAt)}: ${KIND_WORDS[i.kind] ?? i.kind} ${stateWords(i.state, i.channel)}` })),
-    ...replies
-      .filter((r) => r.id !== openConcern?.reply.id)
-      .map((r) => ({ at: r.receivedAt, replyId: r.id, line: `${shortDay(r.receivedAt)}: replied "${clip(r.text, 60)}" by ${channelWords(r.channel)}` })),
-  ]
-    .sort((a, b) => b.at.getTime() - a.at.getTime())
-    .slice(0, HISTORY_LINES);
-  const history = shownHistory.map((h) => h.line);
-  const shownReplyIds = [...shownHistory.flatMap((h) => (h.replyId === null ? [] : [h.replyId])), ...(openConcern ? [openConcern.reply.id] : [])];
-
-  return {
-    studentId,
-    name: fullName(student) || student.studentNumber,
-    studentNumber: student.studentNumber,
-    programme: enrolment ? `${enrolment.programme.title}, year ${enrolment.yearOfStudy}` : null,
-    // Staff see only that a student opted out, nothing the analytics found (POLICY P7).
-    evidence: optedOut
-      ? "Opted out of learning analytics: only their own messages are shown."
-      : evidenceLine(
-          evidenceFlags.map((f) => f.evidence as unknown as FlagEvidence),
-          replies.find((r) => r.classification === "needs_help")?.text,
-          openConcern !== null,
-          status,
-        ),
-    evidenceItems,
-    status,
-    weeks: optedOut ? [] : await weeklyActivity(db, studentId, now),
-    history,
-    // Once decided, the card shows the text that was decided on, never another suggestion's.
-    proposal: decisions[0] ? await decidedText(db, decisions[0]) : pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
-    done: decisions[0] ? await decisionWords(db, decisions[0], timezone, now) : null,
-    concern: openConcern
-      ? {
-          concernId: openConcern.id,
-          level: openConcern.level === "crisis" ? "crisis" : "distress",
-          text: openConcern.reply.text,
-          receivedAt: openConcern.reply.receivedAt,
-          channel: channelWords(openConcern.reply.channel),
-        }
-      : null,
-    shownReplyIds,
-  };
+      name: fullName(student) || student.studentNumber,
+      studentNumber: student.studentNumber,
+      programme: enrolment ? `${enrolment.programme.title}, year ${enrolment.yearOfStudy}` : null,
+      // Staff see only that a student opted out, nothing the analytics found (POLICY P7).
+      evidence: isOptedOut
+        ? "Opted out of learning analytics: only their own messages are shown."
+        : evidenceLine(
+            evidenceFlags.map((f) => f.evidence as unknown as FlagEvidence),
+            replies.find((r) => r.classification === "needs_help")?.text,
+            openConcern !== null,
+            status,
+          ),
+      evidenceItems,
+      status,
+      weeks: isOptedOut ? [] : (weeks.get(studentId) ?? new Array<number>(TREND_WEEKS).fill(0)),
+      history,
+      // Once decided, the card shows the text that was decided on, never another suggestion's.
+      proposal: decision ? decidedText(decision, sending) : pending ? { interventionId: pending.id, kind: pending.kind, text: pending.body } : null,
+      done: decision ? decisionWords(decision, staffNames, sending, timezone, now) : null,
+      concern: openConcern
+        ? {
+            concernId: openConcern.id,
+            level: openConcern.level === "crisis" ? "crisis" : "distress",
+            text: openConcern.reply.text,
+            receivedAt: openConcern.reply.receivedAt,
+            channel: channelWords(openConcern.reply.channel),
+          }
+        : null,
+      shownReplyIds,
+    });
+  }
+  return entries;
 }
 
 /** "No VLE activity for 12 days (last 3 Nov); 2 of 6 sessions attended (last 14 days)", in the words of rules/evidence-words.ts. */
@@ -348,39 +436,33 @@ export function evidenceLine(evidence: readonly FlagEvidence[], askedForHelp?: s
   return status ? `No open flags. ${status}.` : "No open flags.";
 }
 
-/** Events per week over all sources, oldest first, the last week ending yesterday. */
-async function weeklyActivity(db: Database, studentId: number, now: Date): Promise<number[]> {
+/** Events per week over all sources, oldest first, the last week ending yesterday: for each student, in one query. */
+async function weeklyActivity(db: Database, studentIds: readonly number[], now: Date): Promise<Map<number, number[]>> {
   const today = Math.floor(now.getTime() / DAY_MS);
   const first = today - TREND_WEEKS * 7;
-  const rows = await db.prisma.engagementDaily.groupBy({ by: ["day"], where: { studentId, day: { gte: first, lt: today } }, _sum: { count: true } });
-  const weeks = new Array<number>(TREND_WEEKS).fill(0);
-  for (const row of rows) weeks[Math.floor((row.day - first) / 7)]! += row._sum.count ?? 0;
+  const weeks = new Map(studentIds.map((id) => [id, new Array<number>(TREND_WEEKS).fill(0)]));
+  for (const row of await eventsByDay(db, studentIds, first, today)) weeks.get(row.studentId)![Math.floor((row.day - first) / 7)]! += row.count;
   return weeks;
 }
 
 /** The intervention a decision was about, as the card shows it beside the decision (none for a dismissal or a snooze). */
-async function decidedText(db: Database, entry: { action: string; targetId: string | null; details: unknown }): Promise<DigestEntry["proposal"]> {
-  const id =
-    entry.action === "meeting.proposed"
-      ? Number((entry.details as { interventionId?: unknown } | null)?.interventionId)
-      : entry.action.startsWith("intervention.")
-        ? Number(entry.targetId)
-        : Number.NaN;
-  if (!Number.isSafeInteger(id)) return null;
-  const intervention = await db.prisma.intervention.findUnique({ where: { id }, select: { id: true, kind: true, body: true } });
-  return intervention ? { interventionId: intervention.id, kind: intervention.kind, text: intervention.body } : null;
+function decidedText(
+  entry: { action: string; targetId: string | null; details: unknown },
+  interventions: ReadonlyMap<number, { kind: string; body: string }>,
+): DigestEntry["proposal"] {
+  const id = decisionInterventionId(entry);
+  const intervention = Number.isSafeInteger(id) ? interventions.get(id) : undefined;
+  return intervention ? { interventionId: id, kind: intervention.kind, text: intervention.body } : null;
 }
 
-async function decisionWords(
-  db: Database,
+function decisionWords(
   entry: { action: string; actorKind: string; actorId: string; at: Date; details: unknown },
+  staffNames: ReadonlyMap<string, string>,
+  sending: ReadonlyMap<number, Sending>,
   timezone: string,
   now: Date,
-): Promise<string> {
-  const who =
-    entry.actorKind === "staff"
-      ? ((await db.prisma.staff.findUnique({ where: { staffNumber: entry.actorId }, select: { displayName: true } }))?.displayName ?? entry.actorId)
-      : "the student";
+): string {
+  const who = entry.actorKind === "staff" ? (staffNames.get(entry.actorId) ?? entry.actorId) : "the student";
   const details = (entry.details ?? {}) as { kind?: string; verdict?: string; until?: string };
   let what = DECISIONS[entry.action] ?? entry.action;
   if (entry.action === "intervention.approved" || entry.action === "intervention.rejected") what = `${KIND_WORDS[details.kind ?? ""] ?? "Suggestion"} ${what}`;
@@ -389,10 +471,10 @@ async function decisionWords(
   if (entry.action === "meeting.proposed") {
     // Said as it stands: sent, or waiting (and why), never "sent" while the outbox holds it.
     const offered = details as { interventionId?: unknown; kind?: string };
-    const sending = await sendingWords(db, Number(offered.interventionId), now);
+    const words = sendingWords(sending.get(Number(offered.interventionId)), now);
     const what = offered.kind === "escalation" ? "Escalation" : "Invitation to talk";
-    if (sending === "sent") return `${what} sent by ${who}, ${timeIn(timezone).format(entry.at)}`;
-    return `${what} approved by ${who}, ${timeIn(timezone).format(entry.at)}${sending ? `: ${sending}` : ""}`;
+    if (words === "sent") return `${what} sent by ${who}, ${timeIn(timezone).format(entry.at)}`;
+    return `${what} approved by ${who}, ${timeIn(timezone).format(entry.at)}${words ? `: ${words}` : ""}`;
   }
   return `${what} by ${who}, ${timeIn(timezone).format(entry.at)}`;
 }

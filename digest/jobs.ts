@@ -7,8 +7,8 @@
 import type { JobFigures, ScheduledJob } from "../jobs/index.ts";
 import { PRIORITY, queueStaffNotice } from "../notices/index.ts";
 import type { Database } from "../prisma/index.ts";
-import { composeDigest, digestStudents } from "./cards.ts";
-import { markRepliesSeen } from "./entries.ts";
+import { composeDigest } from "./cards.ts";
+import { markRepliesSeen, tuteesForDigest } from "./entries.ts";
 import { digestLinkLines, digestLinkUrl } from "./email-links.ts";
 
 /** Where the digest email's link points and what signs it; without them the email says to use Teams. */
@@ -33,19 +33,30 @@ export async function sendDigests(db: Database, now: Date, links?: DigestLinkSet
   await markSentDigestsSeen(db, now);
   const tutors = await db.prisma.staff.findMany({
     where: { active: true, roles: { some: { role: "personal_tutor" } } },
-    select: { id: true, staffNumber: true, conversationReference: { select: { teamsUserId: true, unavailableAt: true } } },
+    select: {
+      id: true,
+      staffNumber: true,
+      displayName: true,
+      timezone: true,
+      conversationReference: { select: { teamsUserId: true, unavailableAt: true } },
+    },
     orderBy: { id: "asc" },
   });
+  // "New" counts since each tutor's last scheduled digest (as `digestStudents`), read for all tutors at once.
+  const previous = new Map(
+    (await db.prisma.tutorDigest.groupBy({ by: ["staffId"], where: { trigger: "schedule" }, _max: { sentAt: true } })).map((d) => [d.staffId, d._max.sentAt]),
+  );
   const figures = { tutors: tutors.length, queued: 0, nothingNew: 0, byEmail: 0 };
   for (const tutor of tutors) {
-    const found = await digestStudents(db, tutor.staffNumber, now);
+    const found = await tuteesForDigest(db, tutor.id, previous.get(tutor.id) ?? null, now);
     if (found.newIds.size === 0) {
       figures.nothingNew++;
       continue;
     }
     const conversation = tutor.conversationReference;
     const inTeams = conversation !== null && conversation.unavailableAt === null;
-    const digest = await composeDigest(db, tutor.staffNumber, "schedule", inTeams ? [conversation.teamsUserId] : [], now, found);
+    const identity = { staffId: tutor.id, staffNumber: tutor.staffNumber, displayName: tutor.displayName, timezone: tutor.timezone };
+    const digest = await composeDigest(db, tutor.staffNumber, "schedule", inTeams ? [conversation.teamsUserId] : [], now, found, identity);
     if (!digest) continue;
     await db.prisma.$transaction(async (tx) => {
       const [messageId] = await queueStaffNotice(

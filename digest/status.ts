@@ -33,15 +33,75 @@ export interface StatusFacts {
   unseenReply: boolean;
 }
 
-/** "Dismissed by Dr Tutor as "wrong data" (7 Dec)", "Snoozed until 14 December by Dr Tutor", "Waiting for your decision: nudge". */
-export async function statusLine(db: Database, facts: StatusFacts, now: Date): Promise<string> {
-  if (facts.concern) return "Their message needs a person";
-  const latest = await db.prisma.auditLog.findFirst({
-    where: { studentId: facts.studentId, actorKind: "staff", action: { in: [...LATEST] } },
-    orderBy: [{ at: "desc" }, { id: "desc" }],
-    select: { action: true, actorId: true, at: true, targetId: true, details: true },
+/** The latest thing staff decided on a student's flags or suggestions (an audit entry). */
+export interface LatestDecision {
+  action: string;
+  actorId: string;
+  at: Date;
+  targetId: string | null;
+  details: unknown;
+}
+
+/** An approved message as the outbox has it: its state, and the pending delivery that goes last. */
+export interface Sending {
+  state: string;
+  held: { dueAt: Date; heldReason: string | null } | null;
+}
+
+/** What the lines are said with, read once for many students: staff names by staff number, messages by id. */
+export interface StatusLookups {
+  staffNames: ReadonlyMap<string, string>;
+  sending: ReadonlyMap<number, Sending>;
+}
+
+/**
+ * Each student's latest decision on their flags or suggestions by a member of staff, for
+ * `statusLine`, from audit entries ordered newest first (any actions: the others are passed over).
+ */
+export function latestDecisions<T extends LatestDecision & { studentId: number | null; actorKind: string }>(entries: readonly T[]): Map<number, T> {
+  const latest = new Map<number, T>();
+  for (const entry of entries) {
+    if (entry.studentId === null || entry.actorKind !== "staff" || !(LATEST as readonly string[]).includes(entry.action)) continue;
+    if (!latest.has(entry.studentId)) latest.set(entry.studentId, entry);
+  }
+  return latest;
+}
+
+/** The messages `sendingWords` speaks of, by id: one query for all. */
+export async function sendingOf(db: Database, interventionIds: Iterable<number>): Promise<Map<number, Sending & { kind: string; body: string }>> {
+  const ids = [...new Set([...interventionIds].filter((id) => Number.isSafeInteger(id)))];
+  if (ids.length === 0) return new Map();
+  const rows = await db.prisma.intervention.findMany({
+    where: { id: { in: ids } },
+    select: {
+      id: true,
+      kind: true,
+      body: true,
+      state: true,
+      deliveries: { where: { state: "pending" }, orderBy: { dueAt: "desc" }, take: 1, select: { dueAt: true, heldReason: true } },
+    },
   });
-  const decided = latest ? await decisionStatus(db, latest, now) : null;
+  return new Map(rows.map((r) => [r.id, { kind: r.kind, body: r.body, state: r.state, held: r.deliveries[0] ?? null }]));
+}
+
+/** The staff members' names by staff number: one query for all. */
+export async function staffNamesOf(db: Database, staffNumbers: Iterable<string>): Promise<Map<string, string>> {
+  const numbers = [...new Set(staffNumbers)];
+  if (numbers.length === 0) return new Map();
+  const rows = await db.prisma.staff.findMany({ where: { staffNumber: { in: numbers } }, select: { staffNumber: true, displayName: true } });
+  return new Map(rows.map((r) => [r.staffNumber, r.displayName]));
+}
+
+/** The intervention ids and staff numbers a status line for `latest` is said with (see `StatusLookups`). */
+export function statusNeeds(latest: LatestDecision | undefined): { interventionIds: number[]; staffNumbers: string[] } {
+  if (!latest) return { interventionIds: [], staffNumbers: [] };
+  return { interventionIds: latest.action === "intervention.approved" ? [Number(latest.targetId)] : [], staffNumbers: [latest.actorId] };
+}
+
+/** "Dismissed by Dr Tutor as "wrong data" (7 Dec)", "Snoozed until 14 December by Dr Tutor", "Waiting for your decision: nudge". */
+export function statusLine(facts: StatusFacts, latest: LatestDecision | null, lookups: StatusLookups, now: Date): string {
+  if (facts.concern) return "Their message needs a person";
+  const decided = latest ? decisionStatus(latest, lookups, now) : null;
   if (facts.proposalKind) {
     const kind = (KIND[facts.proposalKind] ?? "suggestion").toLowerCase();
     // A snooze leaves the suggestion waiting: both are true, so both are said.
@@ -53,13 +113,8 @@ export async function statusLine(db: Database, facts: StatusFacts, now: Date): P
   return decided ?? "No recent flags";
 }
 
-async function decisionStatus(
-  db: Database,
-  entry: { action: string; actorId: string; at: Date; targetId: string | null; details: unknown },
-  now: Date,
-): Promise<string | null> {
-  const staff = await db.prisma.staff.findUnique({ where: { staffNumber: entry.actorId }, select: { displayName: true } });
-  const who = staff?.displayName ?? "a member of staff";
+function decisionStatus(entry: LatestDecision, lookups: StatusLookups, now: Date): string | null {
+  const who = lookups.staffNames.get(entry.actorId) ?? "a member of staff";
   const on = dayInWords(entry.at.toISOString().slice(0, 10));
   const details = (entry.details ?? {}) as { kind?: string; verdict?: string; until?: string };
   switch (entry.action) {
@@ -73,7 +128,7 @@ async function decisionStatus(
     }
     case "intervention.approved": {
       const kind = KIND[details.kind ?? ""] ?? "Message";
-      const after = await sendingWords(db, Number(entry.targetId), now);
+      const after = sendingWords(lookups.sending.get(Number(entry.targetId)), now);
       return `${kind} approved by ${who} (${on})${after ? `, ${after}` : ""}`;
     }
     case "intervention.rejected":
@@ -85,18 +140,13 @@ async function decisionStatus(
 
 /**
  * Whether an approved message has gone, as it stands: "sent", "not sent yet", "waits until
- * 21 December (paused by the student)", "not sent (expired)"; null when unknown.
+ * 21 December (paused by the student)", "not sent (expired)"; null when unknown (see `sendingOf`).
  */
-export async function sendingWords(db: Database, interventionId: number, now: Date): Promise<string | null> {
-  if (!Number.isSafeInteger(interventionId)) return null;
-  const intervention = await db.prisma.intervention.findUnique({
-    where: { id: interventionId },
-    select: { state: true, deliveries: { where: { state: "pending" }, orderBy: { dueAt: "desc" }, take: 1, select: { dueAt: true, heldReason: true } } },
-  });
-  const state = intervention?.state ?? "";
+export function sendingWords(sending: Sending | undefined, now: Date): string | null {
+  const state = sending?.state ?? "";
   if (SENT_STATES.has(state)) return "sent";
   if (state === "queued" || state === "approved") {
-    const held = intervention?.deliveries[0];
+    const held = sending?.held;
     // Held by the outbox (a pause, the weekly cap): said with the day it will go.
     if (held && held.dueAt > now && held.heldReason)
       return `waits until ${dayInWords(held.dueAt.toISOString().slice(0, 10))} (${heldInWords(held.heldReason)})`;

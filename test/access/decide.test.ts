@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decide, renderAccessTable, roleScopeKey, type Actor, type CapabilityName } from "../../access/index.ts";
+import { decide, decideEach, renderAccessTable, roleScopeKey, type Actor, type CapabilityName } from "../../access/index.ts";
 import { markers } from "../../scripts/readme-tables.ts";
 import { openDatabase, type Database } from "../../prisma/index.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -107,6 +107,42 @@ describe("access decisions", () => {
       expect(system).toEqual(expected.system);
     });
   }
+
+  for (const [who, expected] of Object.entries(EXPECTED)) {
+    it(`${who}: deciding for many students at once gives the same decisions, with the same reasons`, async () => {
+      const actor: Actor = { kind: "staff", staffId: staff[who]! };
+      const targets = [{ studentId: outOfScope }, { studentId: inScope }, { studentId: outOfScope }];
+      const batch = await decideEach(db, actor, INDIVIDUAL, targets, NOW);
+      for (const capability of INDIVIDUAL) {
+        expect(batch[capability].map((d) => d.allowed)).toEqual([
+          expected.outOfScope.includes(capability),
+          expected.inScope.includes(capability),
+          expected.outOfScope.includes(capability),
+        ]);
+        for (const [i, target] of targets.entries()) expect(batch[capability][i]).toEqual(await decide(db, actor, capability, target, NOW));
+      }
+    });
+  }
+
+  it("deciding for many students at once says why it refuses, and asks the same of a student", async () => {
+    const batch = await decideEach(db, { kind: "staff", staffId: staff.tutor! }, ["student.read"], [{ studentId: outOfScope }, { studentId: inScope }], NOW);
+    expect(batch["student.read"]).toEqual([
+      { allowed: false, reason: "the student is not within their personal tutor scope (tutees)" },
+      { allowed: true, role: "personal_tutor", scope: "tutees", reason: "as personal_tutor (tutees)" },
+    ]);
+    const unknown = await decideEach(db, { kind: "staff", staffId: 999_999 }, ["student.read"], [{ studentId: inScope }], NOW);
+    expect(unknown["student.read"]).toEqual([{ allowed: false, reason: "not a known, active member of staff" }]);
+    const me = await decideEach(db, { kind: "student", studentId: inScope }, ["student.read"], [{ studentId: inScope }, { studentId: outOfScope }], NOW);
+    expect(me["student.read"].map((d) => d.reason)).toEqual(["the student's own data", "students see only their own data"]);
+    const special = await decideEach(db, { kind: "staff", staffId: staff.tutor! }, ["student.special_category.read"], [{ studentId: inScope }], NOW);
+    expect(special["student.special_category.read"]).toEqual([
+      { allowed: false, reason: "special-category access needs the category (consent is per purpose)" },
+    ]);
+    const nobody = await decideEach(db, { kind: "staff", staffId: 999_999 }, ["student.special_category.read"], [{ studentId: inScope }], NOW);
+    expect(nobody["student.special_category.read"]).toEqual([
+      { allowed: false, reason: "special-category access needs the category (consent is per purpose)" },
+    ]);
+  });
 
   it("a student sees their own data and no one else's", async () => {
     const me: Actor = { kind: "student", studentId: inScope };
