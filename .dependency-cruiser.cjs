@@ -18,7 +18,7 @@ const LAYERS = [
   ["app"],
   ["bot", "scheduler"],
   ["server"],
-  ["manifest", "bench", "scripts", "bin"],
+  ["manifest", "studio", "bench", "scripts", "bin"],
 ];
 const TOOLS = ["bench", "scripts", "bin"];
 const COMPOSITION_ROOTS = ["server/service.ts", "server/cli-database.ts"];

@@ -2,9 +2,11 @@
  * The Teams app manifest, built from the configuration: a personal-scope bot for students and
  * staff, its command menu, and the addresses of the service. Pure: no files read.
  *
- * No `webApplicationInfo`: the bot does not use Teams single sign-on (people are recognised by the
- * Entra object id Teams sends with every activity), and Microsoft Graph, when used, has its own
- * app registration with application permissions, which the manifest does not declare.
+ * The bot does not use Teams single sign-on (people are recognised by the Entra object id Teams
+ * sends with every activity). The rules studio, a personal tab, does: `webApplicationInfo` names
+ * the bot's app registration, whose token the tab asks Teams for and the service checks
+ * (server/studio-auth.ts). Microsoft Graph, when used, has its own app registration with
+ * application permissions, which the manifest does not declare.
  */
 import type { TeamsManifestV1D30 } from "@microsoft/app-manifest";
 
@@ -86,6 +88,14 @@ export function publicHostOf(publicBaseUrl: string): string {
   return new URL(publicBaseUrl).hostname;
 }
 
+/** The studio tab's single sign-on resource: `api://<public host>/<client id>` (Teams asks for a token for it). */
+export function ssoResourceOf(publicBaseUrl: string, clientId: string): string {
+  return `api://${publicHostOf(publicBaseUrl)}/${clientId}`;
+}
+
+/** The rules studio, a personal tab for the admins who write rules (the page refuses everyone else). */
+export const STUDIO_TAB = { entityId: "rules-studio", name: "Rules studio", path: "/studio" } as const;
+
 export function buildManifest(settings: ManifestSettings): TeamsManifest {
   // The privacy notice (GET /privacy) names the institution and its privacy contact; the service
   // has no separate support or terms page, so the developer's three links all lead there.
@@ -109,6 +119,16 @@ export function buildManifest(settings: ManifestSettings): TeamsManifest {
         commandLists: [{ scopes: ["personal"], commands: BOT_COMMANDS.map(({ title, description }) => ({ title, description })) }],
       },
     ],
+    staticTabs: [
+      {
+        entityId: STUDIO_TAB.entityId,
+        name: STUDIO_TAB.name,
+        contentUrl: `${baseUrlOf(settings.publicBaseUrl)}${STUDIO_TAB.path}`,
+        websiteUrl: `${baseUrlOf(settings.publicBaseUrl)}${STUDIO_TAB.path}`,
+        scopes: ["personal"],
+      },
+    ],
+    webApplicationInfo: { id: settings.botId, resource: ssoResourceOf(settings.publicBaseUrl, settings.botId) },
     permissions: ["identity", "messageTeamMembers"],
     validDomains: [publicHostOf(settings.publicBaseUrl)],
   };

@@ -31,6 +31,16 @@ export { lastRunSummaries, dryRunDay, dryRunStoredRule } from "./overview.ts";
 export { versionChanges } from "./version-changes.ts";
 export { calibrate, calibrationTable, MAX_WEEKLY_SHARE, MIN_LIFT, type CalibrationReport, type RuleCalibration } from "./calibration.ts";
 export {
+  ruleYaml,
+  diffLines,
+  FLAG_HISTORY_DAYS,
+  RuleTextInvalid,
+  type CheckedRuleText,
+  type DiffLine,
+  type StudioDryRun,
+  type StudioRule,
+} from "./studio.ts";
+export {
   DEFAULT_VOLUME_GUARD,
   heldNudges,
   heldByRule,
@@ -52,6 +62,7 @@ import type { Database } from "../prisma/index.ts";
 import { dryRunDay, dryRunStoredRule, lastRunSummaries } from "./overview.ts";
 import { runRules } from "./run.ts";
 import { discardHeld, heldByRule, heldNudges, releaseHeld } from "./volume-guard.ts";
+import { checkRuleText, dryRunRuleText, publishRuleText, studioRule, studioRules, versionDiff } from "./studio.ts";
 import { listRules, loadCalendar, referenceProblems, rollback, saveAll, setEnabled, showRule } from "./store.ts";
 
 /** What the edges may ask of the rules (app/ binds the database). */
@@ -73,4 +84,11 @@ export const useCases = {
   heldByRule,
   releaseHeld,
   discardHeld,
+  /** The rules studio: a rule's text checked, dry-run and published; versions compared. */
+  checkRuleText,
+  dryRunRuleText,
+  publishRuleText,
+  studioRules,
+  studioRule,
+  versionDiff,
 };

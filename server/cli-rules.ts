@@ -7,7 +7,6 @@ import { figureText } from "../access/index.ts";
 import { NudgeError } from "../core/index.ts";
 import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { stringify } from "yaml";
 import type { App } from "../app/index.ts";
 import type { RuleEffect } from "../analytics/index.ts";
 import {
@@ -17,6 +16,7 @@ import {
   formatProblem,
   hasErrors,
   PLACEHOLDERS,
+  ruleYaml,
   validateRule,
   type Count,
   type DryRunReport,
@@ -238,7 +238,7 @@ export function registerRulesCommand(program: Command): void {
       const detail = await withApp((app) => app.rules.showRule(id, options.version));
       print(options, detail, [
         `# ${detail.id} version ${detail.shownVersion} of ${detail.version}${detail.shownVersion === detail.version ? " (current)" : ""}, ${detail.enabled ? "enabled" : "disabled"}`,
-        (detail.source ?? stringify(detail.document)).trimEnd(),
+        ruleYaml(detail),
         "# versions:",
         ...detail.versions.map(
           (v) => `#   ${v.version}  ${v.createdAt.toISOString().slice(0, 16).replace("T", " ")}  ${v.author ?? "-"}${v.comment ? `  ${v.comment}` : ""}`,

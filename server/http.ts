@@ -16,6 +16,7 @@ import { registerPrivacyRoutes } from "./privacy-routes.ts";
 import { registerReferralRoutes } from "./referral-routes.ts";
 import { registerSafeguardingRoutes } from "./safeguarding-routes.ts";
 import { registerDigestRoutes, type DigestRouteDeps } from "./digest-routes.ts";
+import { registerStudioRoutes, type StudioRouteDeps } from "./studio-routes.ts";
 
 export interface HttpDeps {
   app: App;
@@ -33,6 +34,8 @@ export interface HttpDeps {
   conversations?: ConversationSettings;
   /** The digest page behind the digest email's link; unset (tests of other routes): no page. */
   digestLinks?: Omit<DigestRouteDeps, "app" | "logger">;
+  /** The rules studio (page and API); unset (tests of other routes): not served. */
+  studio?: Omit<StudioRouteDeps, "app" | "logger">;
 }
 
 export interface ChannelWebhookSettings {
@@ -43,7 +46,7 @@ export interface ChannelWebhookSettings {
   emailTrustedAuthservId?: string;
 }
 
-export function createHttpServer({ app, bot, logger, isReady, xapi, channels, privacy, conversations, digestLinks }: HttpDeps): restify.Server {
+export function createHttpServer({ app, bot, logger, isReady, xapi, channels, privacy, conversations, digestLinks, studio }: HttpDeps): restify.Server {
   const settings = conversations ?? defaultConversationSettings();
   // restify's own warnings go to our log, with its redaction, not to a logger of its own. restify 11
   // takes a pino logger; its published types still describe bunyan's.
@@ -109,6 +112,7 @@ export function createHttpServer({ app, bot, logger, isReady, xapi, channels, pr
   registerSafeguardingRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
   if (digestLinks) registerDigestRoutes(server, { app, logger, ...digestLinks });
   registerReferralRoutes(server, { app, logger, linkSecret: settings.safeguarding.linkSecret, timezone: settings.safeguarding.timezone });
+  if (studio) registerStudioRoutes(server, { app, logger, ...studio });
 
   return server;
 }

@@ -14,6 +14,7 @@ import type { Config } from "./config.ts";
 import { closeChannelSenders, closeStaffSenders, createChannelSenders, createStaffSenders } from "./channel-senders.ts";
 import { tutorCalendarOf } from "../integrations/index.ts";
 import { createHttpServer } from "./http.ts";
+import { studioAuthenticatorFor } from "./studio-auth.ts";
 import { conversationSettings, referralSettings } from "./privacy-routes.ts";
 import type { Logger } from "../core/index.ts";
 
@@ -73,7 +74,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     emailTrustedAuthservId: config.emailTrustedAuthservId,
   };
   const digestLinks = { linkSecret: config.linkSecret, timezone: config.timezone, actions: { policy, calendar, referrals, delivery: config.delivery } };
-  const server = createHttpServer({ app, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations, digestLinks });
+  const studio = { auth: studioAuthenticatorFor(config), timezone: config.timezone };
+  if (studio.auth.localSignIn) logger.warn("rules studio in local mode: anyone can sign in as any member of staff (development only)");
+  const server = createHttpServer({ app, bot, logger, isReady: () => ready, xapi, channels, privacy, conversations, digestLinks, studio });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());

@@ -57,7 +57,7 @@ describe("the Teams app manifest", () => {
     expect(await checkManifest(manifest, readIcons(), host)).toEqual([]);
   });
 
-  it("carries the settings: app and bot ids, version, host, privacy page; a personal bot without SSO", () => {
+  it("carries the settings: app and bot ids, version, host, privacy page; a personal bot, and the studio tab with its SSO", () => {
     const manifest = buildManifest(settings);
     expect(manifest.manifestVersion).toBe(MANIFEST_VERSION);
     expect(manifest.$schema).toContain(`/v${MANIFEST_VERSION}/MicrosoftTeams.schema.json`);
@@ -72,7 +72,17 @@ describe("the Teams app manifest", () => {
     });
     expect(manifest.bots).toEqual([expect.objectContaining({ botId: BOT_ID, scopes: ["personal"], supportsFiles: false, isNotificationOnly: false })]);
     expect(manifest.bots![0]!.commandLists).toEqual([{ scopes: ["personal"], commands: expect.any(Array) }]);
-    expect(manifest).not.toHaveProperty("webApplicationInfo");
+    expect(manifest.staticTabs).toEqual([
+      {
+        entityId: "rules-studio",
+        name: "Rules studio",
+        contentUrl: "https://nudge.example.ac.uk/studio",
+        websiteUrl: "https://nudge.example.ac.uk/studio",
+        scopes: ["personal"],
+      },
+    ]);
+    // The studio's single sign-on: the bot's app registration, as the service checks the token's audience.
+    expect(manifest.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://nudge.example.ac.uk/${BOT_ID}` });
     // A base address with a path keeps it.
     expect(buildManifest({ ...settings, publicBaseUrl: "https://apps.example.ac.uk/nudge" }).developer.privacyUrl).toBe(
       "https://apps.example.ac.uk/nudge/privacy",
