@@ -15,7 +15,7 @@ import { equalityRows } from "../queries/report.ts";
 import { allRuleEffects, HEADLINE } from "../rule-effect.ts";
 import { equalitySection, type EqualitySection } from "./equality.ts";
 import { qualitySection, type QualitySection } from "./quality.ts";
-import { useSection, type UseSection } from "./use.ts";
+import { usageSection, type UseSection } from "./use.ts";
 import { instants } from "../periods.ts";
 
 /** A report period that cannot be reported on as given. */
@@ -128,7 +128,7 @@ export async function effectivenessReport(db: Database, staffNumber: string, opt
   const now = options.now ?? new Date();
   const timezone = options.timezone ?? DEFAULT_TIMEZONE;
   try {
-    const use = await useSection(db, range, timezone);
+    const use = await usageSection(db, range, timezone);
     const effectiveness = await effectivenessSection(db, range);
     const quality = await qualitySection(db, range, now);
     const equality = equalitySection(await equalityRows(db, range, instants(range, timezone)));

@@ -8,7 +8,7 @@ import { figureText, type Figure } from "../../access/index.ts";
 import { MIN_PER_ARM } from "../effect-estimate.ts";
 import type { EffectivenessReport } from "./build.ts";
 import { NOT_KNOWN, type Ratio } from "./equality.ts";
-import { forestPlot, useBars } from "./svg.ts";
+import { forestPlot, usageBars } from "./svg.ts";
 import { USE_COLUMNS, USE_HEADINGS, type UseRow } from "./use.ts";
 
 const esc = (s: string) => escapeHtml(s);
@@ -28,19 +28,19 @@ td:not(.words):not(:first-child){white-space:nowrap}
 @media print{body{margin:0}h2{break-after:avoid}table,figure{break-inside:avoid}}
 `;
 
-function useTable(rows: readonly UseRow[], first: string): string {
+function usageTable(rows: readonly UseRow[], first: string): string {
   const head = `<tr><th>${esc(first)}</th>${USE_COLUMNS.map((c) => `<th>${esc(USE_HEADINGS[c])}</th>`).join("")}</tr>`;
   const body = rows.map((r) => `<tr><td>${esc(r.label)}</td>${USE_COLUMNS.map((c) => `<td>${fig(r.figures[c])}</td>`).join("")}</tr>`).join("");
   return `<table>${head}${body}</table>`;
 }
 
-function useSection(report: EffectivenessReport): string {
+function usageSection(report: EffectivenessReport): string {
   const { use } = report;
   return `<h2>1. Use</h2>
 <p>What Nudge did between ${esc(report.period.from)} and ${esc(report.period.to)}: students flagged by the rules, students sent an automatic nudge and those who replied, invitations to talk, and meetings booked and attended.</p>
-<figure>${useBars(use.months)}<figcaption class="note">Students flagged and sent a nudge, month by month. A month whose figure is a range (it includes a group of fewer than 5) shows the range as a pale bar up to its lower end and a line up to its upper end; a figure hidden altogether shows only *.</figcaption></figure>
-<h3>By programme</h3>${useTable([...use.byProgramme, use.total], "Programme")}
-<h3>By year of study</h3>${useTable([...use.byYear, use.total], "Year of study")}
+<figure>${usageBars(use.months)}<figcaption class="note">Students flagged and sent a nudge, month by month. A month whose figure is a range (it includes a group of fewer than 5) shows the range as a pale bar up to its lower end and a line up to its upper end; a figure hidden altogether shows only *.</figcaption></figure>
+<h3>By programme</h3>${usageTable([...use.byProgramme, use.total], "Programme")}
+<h3>By year of study</h3>${usageTable([...use.byYear, use.total], "Year of study")}
 <p class="note">Small numbers are hidden as the student centres' answers hide them: a count of 1 to 4 shows as “fewer than 5”, and a total that includes such a count shows as a range (for example 23–26), so no hidden count can be worked out by subtraction. A student is counted in the programme and year of their latest enrolment.</p>`;
 }
 
@@ -128,7 +128,7 @@ export function renderReportHtml(report: EffectivenessReport): string {
 <h1>${esc(report.title)}</h1>
 <p class="meta">${esc(report.period.from)} to ${esc(report.period.to)} · produced ${esc(report.generatedAt.slice(0, 16).replace("T", " "))} UTC by ${esc(report.generatedBy)} · the annual report of POLICY P12</p>
 <p class="lead">${lead} ${esc(report.effectiveness.pooled.sentence)}</p>
-${useSection(report)}
+${usageSection(report)}
 ${effectSection(report)}
 ${qualitySection(report)}
 ${equalitySection(report)}

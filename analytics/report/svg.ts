@@ -93,7 +93,7 @@ export function forestPlot(section: EffectivenessSection): string {
 }
 
 /** Students flagged and students sent a nudge, month by month. */
-export function useBars(months: readonly UseMonth[]): string {
+export function usageBars(months: readonly UseMonth[]): string {
   const [left, right, top, bottom] = [48, 16, 30, 40];
   const slot = Math.max(34, Math.min(70, Math.floor(660 / Math.max(1, months.length))));
   const plotW = slot * months.length;

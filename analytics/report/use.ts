@@ -95,7 +95,7 @@ export function monthsOf(range: DayRange): DayRange[] {
 
 const MONTH = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone: "UTC" });
 
-export async function useSection(db: Database, range: DayRange, timezone: string): Promise<UseSection> {
+export async function usageSection(db: Database, range: DayRange, timezone: string): Promise<UseSection> {
   const programmes = new Map((await db.prisma.programme.findMany({ select: { id: true, code: true, title: true } })).map((p) => [p.id, p]));
   const cells = [...(await cellsFor(db, range, timezone)).values()];
   const programmeLabel = (id: number | null) => {
